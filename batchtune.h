@@ -515,6 +515,8 @@ BATCHTUNE_API void bt_run_meta_collect(bt_run_meta *m, const char *device, const
    Written atomically. */
 BATCHTUNE_API bt_status bt_write_json(const bt_results *r, const bt_run_meta *m,
                                       const bt_ranking *rk, const char *path);
+/* The metadata of the sweep that made r (NULL for results read from a file). */
+BATCHTUNE_API const bt_run_meta *bt_results_meta(const bt_results *r);
 
 /* ============================================================================================
    9. CPU reference workload: a small batched model (stack of matrix multiplies + bias +
@@ -1474,6 +1476,8 @@ struct bt_results {
     size_t *hash, hcap;            /* row index + 1; 0 = empty slot */
     char err[512];
     char warn[512];
+    bt_run_meta meta;
+    int has_meta;
 };
 
 static char **bti_strv_dup(int n, const char *const *v) {
@@ -1526,6 +1530,7 @@ static bt_status bti_results_set_scols(bt_results *r, int n, const char *const *
 }
 BTI_DEF const char *bt_results_error(const bt_results *r) { return r ? r->err : "no results"; }
 BTI_DEF const char *bt_results_warning(const bt_results *r) { return r ? r->warn : ""; }
+BTI_DEF const bt_run_meta *bt_results_meta(const bt_results *r) { return r && r->has_meta ? &r->meta : NULL; }
 BTI_DEF int bt_results_num_axes(const bt_results *r) { return r ? r->naxes : 0; }
 BTI_DEF const char *bt_results_axis(const bt_results *r, int i) { return r && i >= 0 && i < r->naxes ? r->axes[i] : NULL; }
 BTI_DEF int bt_results_num_metrics(const bt_results *r) { return r ? r->nmetrics : 0; }
@@ -2653,8 +2658,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
             }
         }
     }
+    bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    sw.r->meta = meta;
+    sw.r->has_meta = 1;
     if (st == BT_OK && json_path[0]) {
-        bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path);
     }
 done:
