@@ -151,9 +151,12 @@ typedef struct bt_stats {
     size_t n;
     double min, max, mean, median, stddev;
     double p10, p90, p99;      /* linear interpolation between order statistics */
-    double rel_noise;          /* robust relative spread: 1.4826 * MAD / median (0 if n < 2) */
     double ci_lo, ci_hi;       /* 95 % distribution-free confidence interval of the median
                                   (order statistics, binomial); [min, max] when n < 6 */
+    double rel_noise;          /* how well the median is known: (ci_hi - ci_lo) / (2 median).
+                                  It shrinks as samples accumulate, and a bimodal cell (which a
+                                  MAD would call quiet) stays noisy until its median is pinned */
+    double rel_mad;            /* spread of the samples themselves: 1.4826 MAD / median */
 } bt_stats;
 
 /* Statistics of x[0..n). Copies and sorts internally; x is not changed. n = 0 gives
@@ -167,7 +170,7 @@ typedef struct bt_stop_rule {
     int warmup;            /* unmeasured runs before sampling (default 1; -1 = none) */
     int min_samples;       /* default 5 */
     int max_samples;       /* default 1000 */
-    double max_rel_noise;  /* stop once rel_noise <= this (default 0.03) */
+    double max_rel_noise;  /* stop once rel_noise <= this (default 0.02: median known to 2 %) */
     double min_time_s;     /* sample at least this long (default 0.1) */
     double max_time_s;     /* then stop anyway: the cell is ok but flagged noisy (default 3) */
     double timeout_s;      /* a single sample longer than this makes the cell "timeout"
@@ -524,9 +527,10 @@ BATCHTUNE_API const bt_run_meta *bt_results_meta(const bt_results *r);
    threads (the thread pool is created in setup and joined in teardown of each cell).
    ========================================================================================== */
 typedef struct bt_cpu_model {
-    int layers;                    /* default 4 */
-    int width;                     /* default 512 (weights: layers*width*width floats) */
-    int items;                     /* items per sample (default 2048) */
+    int layers;                    /* default 8 */
+    int width;                     /* default 1024 (weights: layers*width*width floats = 32 MiB,
+                                      more than most L2/L3 slices: batch 1 streams them per item) */
+    int items;                     /* items per sample (default 256) */
     bt_axis batch_axis;            /* required */
     bt_axis threads_axis;          /* < 0: one thread */
     uint64_t seed;
@@ -846,7 +850,7 @@ BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
     st->p99 = bt_quantile_sorted(s, n, 0.99);
     if (n > 1 && st->median != 0) {
         for (i = 0; i < n; i++) dev[i] = fabs(s[i] - st->median);
-        st->rel_noise = 1.4826 * bti_median_inplace(dev, n) / fabs(st->median);
+        st->rel_mad = 1.4826 * bti_median_inplace(dev, n) / fabs(st->median);
     }
     if (n < 6) {
         st->ci_lo = s[0];
@@ -861,6 +865,7 @@ BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
         st->ci_lo = s[j - 1];
         st->ci_hi = s[k - 1];
     }
+    if (n > 1 && st->median != 0) st->rel_noise = (st->ci_hi - st->ci_lo) / (2.0 * fabs(st->median));
     bti_free(s);
     return BT_OK;
 }
@@ -873,7 +878,7 @@ BTI_DEF bt_stop_rule bt_stop_rule_defaults(const bt_stop_rule *in) {
     if (r.min_samples <= 0) r.min_samples = 5;
     if (r.max_samples <= 0) r.max_samples = 1000;
     if (r.max_samples < r.min_samples) r.max_samples = r.min_samples;
-    if (r.max_rel_noise <= 0) r.max_rel_noise = 0.03;
+    if (r.max_rel_noise <= 0) r.max_rel_noise = 0.02;
     if (r.min_time_s <= 0) r.min_time_s = 0.1;
     if (r.max_time_s <= 0) r.max_time_s = 3.0;
     if (r.max_time_s < r.min_time_s) r.max_time_s = r.min_time_s;
@@ -2386,7 +2391,7 @@ static bt_status bti_sweep_emit(bti_sweep *sw, int wl, const char *const *axv, b
         bti_str s;
         memset(&s, 0, sizeof s);
         bti_samples_rows(sw->r, &sw->r->rows[idx], &s);
-        st = bti_append_text(sw->fsamp, &s, 0);
+        st = bti_append_text(sw->fsamp, &s, !sw->d.no_fsync); /* samples reach the disk before their row */
         bti_str_free(&s);
         if (st != BT_OK) return bti_sweep_fail(sw, st, "cannot append to the samples file: %s", strerror(errno));
     }
@@ -3580,9 +3585,9 @@ BTI_DEF bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char 
     uint32_t seed;
     float scale;
     if (!m || !w || m->batch_axis < 0) return BT_E_INVALID;
-    if (m->layers <= 0) m->layers = 4;
-    if (m->width <= 0) m->width = 512;
-    if (m->items <= 0) m->items = 2048;
+    if (m->layers <= 0) m->layers = 8;
+    if (m->width <= 0) m->width = 1024;
+    if (m->items <= 0) m->items = 256;
     if (m->layers > 1024 || m->width > 16384) return BT_E_INVALID;
     seed = (uint32_t)(m->seed ? m->seed : 7);
     nw = (size_t)m->layers * (size_t)m->width * (size_t)m->width;

@@ -1,7 +1,7 @@
 /* batchtune — the command-line tool. A thin layer over batchtune.h: everything it does is
    possible from the library API.
-   Build (CPU):  cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o batchtune -lm -pthread
-   Build (GPU):  nvcc -O2 -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o batchtune
+   Build (CPU):  cc -O3 -I. -I/usr/include/stb tools/batchtune.c -o batchtune -lm -pthread
+   Build (GPU):  nvcc -O3 -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o batchtune
    Exit status: 0 success, 1 runtime failure, 2 usage error (one line naming the bad flag). */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
@@ -110,10 +110,10 @@ static const char *const SWEEP_HELP =
     "workload:\n"
     "  --workload NAME      cpu-mlp (default): a batched stack of matrix multiplies + bias + ReLU\n"
     "                       on the CPU; its axes are 'batch' and 'threads'\n"
-    "  --layers L --width H --items N   model size and items per sample (default 4, 512, 2048)\n"
+    "  --layers L --width H --items N   model size and items per sample (default 8, 1024, 256)\n"
     "grid:\n"
     "  --axis SPEC          e.g. batch=1..1024:x4  threads=1,2  lr=0.1..0.5:+0.1 (repeatable)\n"
-    "                       default: batch=1..1024:x4 and threads=1,2,4,.. up to the CPUs\n"
+    "                       default: batch=1..256:x4 and threads=1,2,4,.. up to the CPUs\n"
     "  --constraint SPEC    e.g. 'batch*threads<=512' (cells outside are recorded 'infeasible')\n"
     "  --monotone AXIS      memory grows with this axis (cells above an OOM are pruned)\n"
     "output:\n"
@@ -192,7 +192,7 @@ static int cmd_sweep(int argc, char **argv) {
     if (!naxes) {
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN), t;
         size_t len;
-        axes[naxes++] = "batch=1..1024:x4";
+        axes[naxes++] = "batch=1..256:x4";
         snprintf(threads_spec, sizeof threads_spec, "threads=1");
         for (t = 2; t <= ncpu && t <= 64; t *= 2) {
             len = strlen(threads_spec);
