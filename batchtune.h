@@ -53,7 +53,7 @@
    SECTIONS (in the order data flows)
       1 platform and configuration   2 status   3 clock and statistics   4 grid
       5 sweep   6 results files   7 ranking   8 reports   9 CPU reference workload
-      10 GPU backend declarations (defined in batchtune_cuda.cu)
+      10 loader   11 recompute model   12 GPU backend (defined in batchtune_cuda.cu)
 
    THREAD SAFETY
       No global state. Objects (bt_grid, bt_results, bt_ranking) may be used from one thread at
@@ -544,15 +544,15 @@ BATCHTUNE_API bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const
 BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
 
 /* ============================================================================================
-   11. Loader (declarations)
+   10. Loader (declarations)
    ========================================================================================== */
 
 /* ============================================================================================
-   12. Recompute model for windowed verification (declarations)
+   11. Recompute model for windowed verification (declarations)
    ========================================================================================== */
 
 /* ============================================================================================
-   10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
+   12. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
    the core calls these; a program that wants the GPU calls them itself.
    ========================================================================================== */
 typedef struct bt_device_info {
@@ -3120,6 +3120,14 @@ out:
 }
 
 /* ---------------------------------------------------------------- reports ---------------- */
+static void bti_fmt_short(char *buf, size_t n, double v) {
+    double a = fabs(v);
+    if (isnan(v)) bti_fmt(buf, n, "-");
+    else if (a != 0 && (a < 1e-3 || a >= 1e6)) bti_fmt(buf, n, "%.3g", v);
+    else if (a < 10) bti_fmt(buf, n, "%.4f", v);
+    else if (a < 1000) bti_fmt(buf, n, "%.1f", v);
+    else bti_fmt(buf, n, "%.0f", v);
+}
 BTI_DEF void bt_print_ranking(const bt_ranking *rk, FILE *f) {
     int e, shown = 0, excluded = 0, w, *ord;
     size_t lw = 4;
@@ -3131,7 +3139,7 @@ BTI_DEF void bt_print_ranking(const bt_ranking *rk, FILE *f) {
     fprintf(f, "best per workload:\n");
     for (w = 0; w < rk->nworkloads; w++) {
         char vb[64];
-        bti_fmt_double(vb, sizeof vb, rk->best[w]);
+        bti_fmt_short(vb, sizeof vb, rk->best[w]);
         fprintf(f, "  %-20s %-*s %s\n", rk->workloads[w], (int)lw, rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "(none ok)", vb);
     }
     fprintf(f, "\ntop-%d counts (how often a cell is among a workload's %d fastest):\n", rk->top_n, rk->top_n);
@@ -3229,14 +3237,6 @@ BTI_DEF void bt_write_ranking_json(const bt_ranking *rk, FILE *f) {
     bti_json_ranking(&s, rk);
     if (s.p) fprintf(f, "%s\n", s.p);
     bti_str_free(&s);
-}
-static void bti_fmt_short(char *buf, size_t n, double v) {
-    double a = fabs(v);
-    if (isnan(v)) bti_fmt(buf, n, "-");
-    else if (a != 0 && (a < 1e-3 || a >= 1e6)) bti_fmt(buf, n, "%.3g", v);
-    else if (a < 10) bti_fmt(buf, n, "%.4f", v);
-    else if (a < 1000) bti_fmt(buf, n, "%.1f", v);
-    else bti_fmt(buf, n, "%.0f", v);
 }
 BTI_DEF void bt_write_markdown(const bt_results *r, const char *metric, FILE *f) {
     size_t k;
