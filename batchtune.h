@@ -544,15 +544,15 @@ BATCHTUNE_API bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const
 BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
 
 /* ============================================================================================
-   10. Loader (declarations)
+   11. Loader (declarations)
    ========================================================================================== */
 
 /* ============================================================================================
-   11. Recompute model for windowed verification (declarations)
+   12. Recompute model for windowed verification (declarations)
    ========================================================================================== */
 
 /* ============================================================================================
-   12. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
+   10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
    the core calls these; a program that wants the GPU calls them itself.
    ========================================================================================== */
 typedef struct bt_device_info {
