@@ -425,12 +425,16 @@ static int cmd_info(int argc, char **argv) {
     return TOOL_EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- subcommand files ------ */
+/* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
 static const tool_cmd COMMANDS[] = {
     {"sweep", cmd_sweep, "run a grid of settings over a workload; rank; print the recommendation"},
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
+    /* more subcommands: */
 };
 
 static void main_help(FILE *f) {
