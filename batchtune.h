@@ -543,6 +543,48 @@ typedef struct bt_cpu_model {
 BATCHTUNE_API bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char *name);
 BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
 
+/* --------------------------------------------------------------------------------------------
+   9b. Any program as a workload: runs a command once per sample, the cell's values put into
+   its arguments, timed as a whole process.
+   The template is split into arguments first (whitespace; '…' and "…" quote), then each
+   {axis} inside an argument is replaced by the cell's value: values never pass through a
+   shell, so they cannot inject commands. Output lines "batchtune: items=9216 first_batch_s=0.41"
+   or a JSON object line {"items": 9216, ...} report metrics (items, first_batch_s, load_wait_s,
+   h2d_s, compute_s, d2h_s, peak_mem_bytes, and declared custom metrics). A non-zero exit is
+   "error" with the last stderr line; a match of an OOM pattern in stderr (or the OOM exit code)
+   is "oom"; a run past timeout_s is killed (its whole process group) and is "timeout".
+   Processes are spawned (posix_spawnp), never forked from this process' threads or CUDA.
+   -------------------------------------------------------------------------------------------- */
+typedef struct bt_cmd_workload {
+    const char *name;              /* workload name (default "cmd") */
+    const char *cmd;               /* template, e.g. "python infer.py --bs {batch} --workers {workers}" */
+    double timeout_s;              /* per run (default 600) */
+    const char *const *oom_patterns; /* case-insensitive substrings of stderr (default: "out of
+                                      memory", "OutOfMemoryError", "std::bad_alloc",
+                                      "CUDA_ERROR_OUT_OF_MEMORY") */
+    int num_oom_patterns;
+    int oom_exit_code;             /* exit code that means OOM (0 = none) */
+    const bt_metric_def *metrics;  /* custom metrics the program prints */
+    int num_metrics;
+    /* private: */
+    char **argv_tmpl;
+    int argc;
+    const bt_grid *grid;
+    int slot[BT_MAX_AXES];
+} bt_cmd_workload;
+
+/* Checks the template against the grid (an unknown {name} is an error naming it) and fills
+   w. c must outlive the sweep. Thread safety: one sweep at a time per bt_cmd_workload. */
+BATCHTUNE_API bt_status bt_cmd_workload_init(bt_cmd_workload *c, const bt_grid *g, bt_workload *w,
+                                             char *err, size_t err_len);
+BATCHTUNE_API void bt_cmd_workload_free(bt_cmd_workload *c);
+/* Splits a template into arguments and substitutes a cell's values (exposed for tests).
+   Returns a NULL-terminated argv to free with bt_cmd_argv_free. */
+BATCHTUNE_API char **bt_cmd_expand(const bt_cmd_workload *c, const bt_cell *cell);
+BATCHTUNE_API void bt_cmd_argv_free(char **argv);
+/* Parses one output line for metrics: returns how many key/value pairs it set. */
+BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, bt_sample *s);
+
 /* ============================================================================================
    11. Loader (declarations)
    ========================================================================================== */
@@ -3618,6 +3660,303 @@ BTI_DEF bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char 
     return BT_OK;
 }
 
+
+/* ---------------------------------------------------------------- command workload ------- */
+#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+extern char **environ;
+
+static char **bti_split_args(const char *t, int *argc_out, char *err, size_t errlen) {
+    char **v = NULL, *cur = NULL;
+    size_t n = 0, len = 0, cap = 0;
+    int argc = 0, in_arg = 0;
+    char quote = 0;
+    const char *p;
+    for (p = t;; p++) {
+        char ch = *p;
+        int end_arg = 0;
+        if (!ch) {
+            if (quote) { bti_fmt(err, errlen, "command template: unbalanced %c quote", quote); goto fail; }
+            end_arg = in_arg;
+        } else if (quote) {
+            if (ch == quote) { quote = 0; continue; }
+        } else if (ch == '\'' || ch == '"') { quote = ch; in_arg = 1; continue; }
+        else if (isspace((unsigned char)ch)) { end_arg = in_arg; if (!end_arg) continue; }
+        if (end_arg) {
+            char **nv = (char **)bti_realloc(v, (size_t)(argc + 2) * sizeof(char *));
+            if (!nv) goto oom;
+            v = nv;
+            v[argc++] = cur ? cur : bti_strdup("");
+            v[argc] = NULL;
+            cur = NULL; len = cap = 0; in_arg = 0;
+            if (!ch) break;
+            continue;
+        }
+        if (!ch) break;
+        if (len + 2 > cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            char *nb = (char *)bti_realloc(cur, nc);
+            if (!nb) goto oom;
+            cur = nb; cap = nc;
+        }
+        cur[len++] = ch; cur[len] = 0; in_arg = 1;
+    }
+    (void)n;
+    if (!argc) { bti_fmt(err, errlen, "command template is empty"); goto fail; }
+    *argc_out = argc;
+    return v;
+oom:
+    bti_fmt(err, errlen, "out of memory");
+fail:
+    bti_free(cur);
+    if (v) { int i; for (i = 0; i < argc; i++) bti_free(v[i]); bti_free(v); }
+    return NULL;
+}
+BTI_DEF void bt_cmd_argv_free(char **argv) {
+    int i;
+    if (!argv) return;
+    for (i = 0; argv[i]; i++) bti_free(argv[i]);
+    bti_free(argv);
+}
+BTI_DEF void bt_cmd_workload_free(bt_cmd_workload *c) {
+    int i;
+    if (!c || !c->argv_tmpl) return;
+    for (i = 0; i < c->argc; i++) bti_free(c->argv_tmpl[i]);
+    bti_free(c->argv_tmpl);
+    c->argv_tmpl = NULL;
+}
+/* substitutes {axis} in one argument; unknown names are reported when cell is NULL */
+static char *bti_subst(const bt_cmd_workload *c, const char *arg, const bt_cell *cell, char *err, size_t errlen) {
+    bti_str s;
+    const char *p = arg;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "");
+    while (*p) {
+        const char *o = strchr(p, '{'), *e;
+        char name[128], val[128];
+        bt_axis a;
+        if (!o || !(e = strchr(o, '}')) || (size_t)(e - o - 1) >= sizeof name || e == o + 1) { bti_str_cat(&s, p); break; }
+        bti_str_add(&s, p, (size_t)(o - p));
+        memcpy(name, o + 1, (size_t)(e - o - 1));
+        name[e - o - 1] = 0;
+        if (!bti_valid_name(name)) { bti_str_add(&s, o, (size_t)(e - o + 1)); p = e + 1; continue; }
+        a = bt_grid_find(c->grid, name);
+        if (a < 0) {
+            bti_fmt(err, errlen, "command template: {%s} is not an axis of the grid", name);
+            bti_str_free(&s);
+            return NULL;
+        }
+        if (cell) { bt_grid_axis_value_text(c->grid, a, cell->vi[a], val, sizeof val); bti_str_cat(&s, val); }
+        p = e + 1;
+    }
+    if (s.oom) { bti_str_free(&s); bti_fmt(err, errlen, "out of memory"); return NULL; }
+    return s.p;
+}
+BTI_DEF char **bt_cmd_expand(const bt_cmd_workload *c, const bt_cell *cell) {
+    char **v;
+    int i;
+    char err[64];
+    if (!c || !c->argv_tmpl) return NULL;
+    v = (char **)bti_calloc((size_t)c->argc + 1, sizeof(char *));
+    if (!v) return NULL;
+    for (i = 0; i < c->argc; i++) {
+        v[i] = bti_subst(c, c->argv_tmpl[i], cell, err, sizeof err);
+        if (!v[i]) { bt_cmd_argv_free(v); return NULL; }
+    }
+    return v;
+}
+static int bti_cmd_set(const bt_cmd_workload *c, const char *key, double v, bt_sample *s) {
+    static const char *const ph[BT_PHASE_COUNT] = {"first_batch_s", "load_wait_s", "h2d_s", "compute_s", "d2h_s"};
+    int i;
+    if (strcmp(key, "items") == 0) { s->items = v; return 1; }
+    if (strcmp(key, "peak_mem_bytes") == 0) { s->peak_mem_bytes = v; return 1; }
+    for (i = 0; i < BT_PHASE_COUNT; i++) if (strcmp(key, ph[i]) == 0) { s->phase_s[i] = v; return 1; }
+    for (i = 0; i < c->num_metrics && i < BT_MAX_METRICS; i++) if (strcmp(key, c->metrics[i].name) == 0) { s->metric[i] = v; return 1; }
+    return 0;
+}
+BTI_DEF int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, bt_sample *s) {
+    int n = 0;
+    const char *p = line;
+    char key[64];
+    while (isspace((unsigned char)*p)) p++;
+    if (strncmp(p, "batchtune:", 10) == 0) {
+        p += 10;
+        for (;;) {
+            const char *eq;
+            size_t kl;
+            char *end;
+            double v;
+            while (isspace((unsigned char)*p)) p++;
+            if (!*p) break;
+            eq = strchr(p, '=');
+            if (!eq) break;
+            kl = (size_t)(eq - p);
+            if (kl == 0 || kl >= sizeof key) break;
+            memcpy(key, p, kl); key[kl] = 0;
+            v = strtod(eq + 1, &end);
+            if (end == eq + 1) break;
+            n += bti_cmd_set(c, key, v, s);
+            p = end;
+        }
+    } else if (*p == '{') {
+        /* flat JSON object: "key": number pairs; other values are skipped */
+        while ((p = strchr(p, '"')) != NULL) {
+            const char *q = strchr(p + 1, '"');
+            char *end;
+            double v;
+            size_t kl;
+            if (!q) break;
+            kl = (size_t)(q - p - 1);
+            p = q + 1;
+            while (isspace((unsigned char)*p)) p++;
+            if (*p != ':') continue;
+            p++;
+            while (isspace((unsigned char)*p)) p++;
+            v = strtod(p, &end);
+            if (end == p || kl >= sizeof key) continue;
+            memcpy(key, q - kl, kl); key[kl] = 0;
+            n += bti_cmd_set(c, key, v, s);
+            p = end;
+        }
+    }
+    return n;
+}
+static int bti_icontains(const char *hay, const char *needle) {
+    size_t n = strlen(needle), i;
+    if (!n) return 0;
+    for (; *hay; hay++) {
+        for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]); i++) {}
+        if (i == n) return 1;
+    }
+    return 0;
+}
+static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
+    static const char *const def_oom[] = {"out of memory", "OutOfMemoryError", "std::bad_alloc", "CUDA_ERROR_OUT_OF_MEMORY"};
+    bt_cmd_workload *c = (bt_cmd_workload *)user;
+    char **argv = bt_cmd_expand(c, cell);
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc, status = 0, open_fds = 2, killed = 0, i;
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    bti_str out, errs;
+    uint64_t deadline;
+    bt_status st = BT_OK;
+    if (!argv) { bti_fmt(s->error, sizeof s->error, "cannot expand the command (out of memory)"); return BT_E_NOMEM; }
+    if (pipe(outp) != 0 || pipe(errp) != 0) {
+        bti_fmt(s->error, sizeof s->error, "pipe: %s", strerror(errno));
+        if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
+        bt_cmd_argv_free(argv);
+        return BT_E_IO;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    posix_spawn_file_actions_addclose(&fa, outp[0]);
+    posix_spawn_file_actions_addclose(&fa, errp[0]);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(outp[1]); close(errp[1]);
+    if (rc != 0) {
+        bti_fmt(s->error, sizeof s->error, "cannot start '%s': %s", argv[0], strerror(rc));
+        close(outp[0]); close(errp[0]);
+        bt_cmd_argv_free(argv);
+        return BT_E_WORKLOAD;
+    }
+    memset(&out, 0, sizeof out);
+    memset(&errs, 0, sizeof errs);
+    deadline = bt_now_ns() + (uint64_t)((c->timeout_s > 0 ? c->timeout_s : 600) * 1e9);
+    while (open_fds > 0) {
+        struct pollfd pf[2];
+        int np = 0, left_ms;
+        uint64_t now = bt_now_ns();
+        if (now >= deadline) { kill(-pid, SIGKILL); killed = 1; break; }
+        left_ms = (int)((deadline - now) / 1000000ULL) + 1;
+        if (outp[0] >= 0) { pf[np].fd = outp[0]; pf[np].events = POLLIN; np++; }
+        if (errp[0] >= 0) { pf[np].fd = errp[0]; pf[np].events = POLLIN; np++; }
+        if (poll(pf, (nfds_t)np, left_ms) < 0) { if (errno == EINTR) continue; break; }
+        for (i = 0; i < np; i++) {
+            char buf[4096];
+            ssize_t got;
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            got = read(pf[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                bti_str *dst = pf[i].fd == outp[0] ? &out : &errs;
+                if (dst->len < (16u << 20)) bti_str_add(dst, buf, (size_t)got); /* keep at most 16 MiB */
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                if (pf[i].fd == outp[0]) { close(outp[0]); outp[0] = -1; } else { close(errp[0]); errp[0] = -1; }
+                open_fds--;
+            }
+        }
+    }
+    if (outp[0] >= 0) close(outp[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (killed) {
+        bti_fmt(s->error, sizeof s->error, "'%s' ran past the %.3g s timeout and was killed", argv[0], c->timeout_s > 0 ? c->timeout_s : 600);
+        st = BT_E_TIMEOUT;
+    } else {
+        const char *const *pats = c->num_oom_patterns > 0 ? c->oom_patterns : def_oom;
+        int npats = c->num_oom_patterns > 0 ? c->num_oom_patterns : (int)BTI_ARRAY_LEN(def_oom), oom = 0;
+        const char *e = bti_str_c(&errs);
+        for (i = 0; i < npats && !oom; i++) oom = bti_icontains(e, pats[i]);
+        if (WIFEXITED(status) && c->oom_exit_code && WEXITSTATUS(status) == c->oom_exit_code) oom = 1;
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || oom) {
+            /* the last non-empty stderr line is the message */
+            char last[200] = "";
+            const char *p = e, *ls = NULL, *le = NULL;
+            while (*p) {
+                const char *nl = strchr(p, '\n');
+                const char *end = nl ? nl : p + strlen(p);
+                if (end > p) { ls = p; le = end; }
+                if (!nl) break;
+                p = nl + 1;
+            }
+            if (ls) bti_fmt(last, sizeof last, "%.*s", (int)(le - ls > 190 ? 190 : le - ls), ls);
+            if (WIFSIGNALED(status)) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", WTERMSIG(status), last[0] ? ": " : "", last);
+            else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", WEXITSTATUS(status), last[0] ? ": " : "", last);
+            st = oom ? BT_E_OOM_DEVICE : BT_E_WORKLOAD;
+        }
+    }
+    if (st == BT_OK && out.p) {
+        char *p = out.p;
+        while (p && *p) {
+            char *nl = strchr(p, '\n');
+            if (nl) *nl = 0;
+            bt_cmd_parse_line(c, p, s);
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    bti_str_free(&out);
+    bti_str_free(&errs);
+    bt_cmd_argv_free(argv);
+    return st;
+}
+BTI_DEF bt_status bt_cmd_workload_init(bt_cmd_workload *c, const bt_grid *g, bt_workload *w, char *err, size_t errlen) {
+    int i;
+    if (!c || !g || !w || !c->cmd) { bti_fmt(err, errlen, "command workload: missing command or grid"); return BT_E_INVALID; }
+    c->grid = g;
+    c->argv_tmpl = bti_split_args(c->cmd, &c->argc, err, errlen);
+    if (!c->argv_tmpl) return BT_E_PARSE;
+    for (i = 0; i < c->argc; i++) {
+        char *t = bti_subst(c, c->argv_tmpl[i], NULL, err, errlen);
+        if (!t) { bt_cmd_workload_free(c); return BT_E_PARSE; }
+        bti_free(t);
+    }
+    if (c->num_metrics < 0 || c->num_metrics > BT_MAX_METRICS) { bti_fmt(err, errlen, "command workload: at most %d metrics", BT_MAX_METRICS); bt_cmd_workload_free(c); return BT_E_INVALID; }
+    memset(w, 0, sizeof *w);
+    w->name = c->name ? c->name : "cmd";
+    w->user = c;
+    w->run = bti_cmd_run;
+    w->metrics = c->metrics;
+    w->num_metrics = c->num_metrics;
+    return BT_OK;
+}
 
 /* ---------------------------------------------------------------- loader ----------------- */
 

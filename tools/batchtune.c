@@ -107,10 +107,19 @@ static const char *const SWEEP_HELP =
     "Sweeps a grid of settings over a workload, records every cell (results CSV, samples file,\n"
     "JSON metadata), then prints the ranking, the recommendation and a heatmap.\n"
     "\n"
-    "workload:\n"
+    "workload (built in, or any program):\n"
     "  --workload NAME      cpu-mlp (default): a batched stack of matrix multiplies + bias + ReLU\n"
     "                       on the CPU; its axes are 'batch' and 'threads'\n"
     "  --layers L --width H --items N   model size and items per sample (default 8, 1024, 256)\n"
+    "  --cmd 'TEMPLATE'     run a program once per sample, e.g. 'python infer.py --bs {batch}':\n"
+    "                       {axis} is replaced inside its argument (no shell: values cannot inject);\n"
+    "                       repeat --cmd for several workloads; --name NAME before a --cmd names it\n"
+    "  --metric NAME        a metric the programs print ('batchtune: NAME=value' or a JSON line)\n"
+    "  --oom-pattern TEXT   stderr text meaning out of memory (repeatable; default: 'out of memory',\n"
+    "                       'OutOfMemoryError', 'std::bad_alloc', 'CUDA_ERROR_OUT_OF_MEMORY')\n"
+    "  --oom-exit CODE      exit code meaning out of memory   --cmd-timeout S (default 600)\n"
+    "  --device auto|cpu|gpu  where built-in workloads run (default auto: the GPU if the tool was\n"
+    "                       built with CUDA and one is present, else the CPU)\n"
     "grid:\n"
     "  --axis SPEC          e.g. batch=1..1024:x4  threads=1,2  lr=0.1..0.5:+0.1 (repeatable)\n"
     "                       default: batch=1..256:x4 and threads=1,2,4,.. up to the CPUs\n"
@@ -144,16 +153,21 @@ static int parse_shard(tool_args *a, int *k, int *n) {
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
     const char *axes[BT_MAX_AXES], *cons[32], *mono[BT_MAX_AXES], *workload = "cpu-mlp", *objective = "e2e_s_median";
-    int naxes = 0, ncons = 0, nmono = 0, i;
+    const char *cmds[16], *cmd_names[16], *pending_name = NULL, *oom_pats[16], *metric_names[BT_MAX_METRICS], *device = "auto";
+    int naxes = 0, ncons = 0, nmono = 0, i, ncmd = 0, noom = 0, nmetric = 0, nwl = 1;
+    long oom_exit = 0;
+    double cmd_timeout = 600;
+    bt_cmd_workload cw[16];
+    bt_workload wls[16];
+    bt_metric_def mdefs[BT_MAX_METRICS];
     long layers = 0, width = 0, items = 0, top = 3, iv;
     bt_sweep_desc d;
     bt_grid *g;
     bt_cpu_model model;
-    bt_workload wl;
     bt_results *res = NULL;
     bt_status st;
     tool_progress tp;
-    char settings[256], threads_spec[128];
+    char settings[4096], threads_spec[128];
     memset(&a, 0, sizeof a);
     memset(&d, 0, sizeof d);
     memset(&tp, 0, sizeof tp);
@@ -162,6 +176,13 @@ static int cmd_sweep(int argc, char **argv) {
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); return TOOL_EXIT_OK; }
         else if (arg_value(&a, "--workload")) workload = a.val;
+        else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
+        else if (arg_value(&a, "--name")) pending_name = a.val;
+        else if (arg_value(&a, "--metric")) { if (a.val) { if (nmetric >= BT_MAX_METRICS) return usage_error("sweep", "%s", "too many --metric"); metric_names[nmetric++] = a.val; } }
+        else if (arg_value(&a, "--oom-pattern")) { if (a.val && noom < 16) oom_pats[noom++] = a.val; }
+        else if (arg_value(&a, "--oom-exit")) parse_int_arg(&a, "--oom-exit", 1, 255, &oom_exit);
+        else if (arg_value(&a, "--cmd-timeout")) parse_double_arg(&a, "--cmd-timeout", 1e-3, &cmd_timeout);
+        else if (arg_value(&a, "--device")) device = a.val;
         else if (arg_value(&a, "--axis")) { if (a.val && naxes < BT_MAX_AXES) axes[naxes++] = a.val; }
         else if (arg_value(&a, "--constraint")) { if (a.val && ncons < 32) cons[ncons++] = a.val; }
         else if (arg_value(&a, "--monotone")) { if (a.val && nmono < BT_MAX_AXES) mono[nmono++] = a.val; }
@@ -186,7 +207,17 @@ static int cmd_sweep(int argc, char **argv) {
         else return usage_error("sweep", "unknown flag '%s'", argv[a.i]);
     }
     if (a.bad) return TOOL_EXIT_USAGE;
-    if (strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp)", workload);
+    if (pending_name) return usage_error("sweep", "--name '%s' must come before the --cmd it names", pending_name);
+    if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "gpu"))
+        return usage_error("sweep", "--device '%s' is not one of auto, cpu, gpu", device);
+#ifndef BATCHTUNE_WITH_CUDA
+    if (strcmp(device, "gpu") == 0 && !ncmd) {
+        fprintf(stderr, "batchtune sweep: --device gpu: this tool was built without CUDA (build it with nvcc and batchtune_cuda.cu, see README)\n");
+        return TOOL_EXIT_FAIL;
+    }
+#endif
+    if (!ncmd && strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp; or give --cmd)", workload);
+    if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     if (!naxes) {
@@ -218,29 +249,63 @@ static int cmd_sweep(int argc, char **argv) {
         bt_grid_set_monotone(g, ax, 1);
     }
     memset(&model, 0, sizeof model);
-    model.batch_axis = bt_grid_find(g, "batch");
-    model.threads_axis = bt_grid_find(g, "threads");
-    model.layers = (int)layers; model.width = (int)width; model.items = (int)items;
-    if (model.batch_axis < 0) { bt_grid_destroy(g); return usage_error("sweep", "workload cpu-mlp needs an axis named '%s'", "batch"); }
-    if (bt_grid_axis_type(g, model.batch_axis) == BT_AXIS_STR || (model.threads_axis >= 0 && bt_grid_axis_type(g, model.threads_axis) == BT_AXIS_STR)) {
-        bt_grid_destroy(g);
-        return usage_error("sweep", "axes '%s' must be numeric for cpu-mlp", "batch/threads");
+    memset(cw, 0, sizeof cw);
+    if (ncmd) {
+        char err[512];
+        size_t len = 0;
+        for (i = 0; i < nmetric; i++) {
+            memset(&mdefs[i], 0, sizeof mdefs[i]);
+            mdefs[i].name = metric_names[i];
+            mdefs[i].unit = "";
+        }
+        settings[0] = 0;
+        for (i = 0; i < ncmd; i++) {
+            char *nm = (char *)malloc(16);
+            if (nm) snprintf(nm, 16, "cmd%d", i + 1);
+            cw[i].name = cmd_names[i] ? cmd_names[i] : (ncmd == 1 ? "cmd" : nm);
+            cw[i].cmd = cmds[i];
+            cw[i].timeout_s = cmd_timeout;
+            cw[i].oom_patterns = oom_pats;
+            cw[i].num_oom_patterns = noom;
+            cw[i].oom_exit_code = (int)oom_exit;
+            cw[i].metrics = mdefs;
+            cw[i].num_metrics = nmetric;
+            if (bt_cmd_workload_init(&cw[i], g, &wls[i], err, sizeof err) != BT_OK) {
+                fprintf(stderr, "batchtune sweep: --cmd '%s': %s\n", cmds[i], err);
+                bt_grid_destroy(g);
+                return TOOL_EXIT_USAGE;
+            }
+            snprintf(settings + len, sizeof settings - len, "%scmd %s: %s", i ? "; " : "", wls[i].name, cmds[i]);
+            len = strlen(settings);
+        }
+        nwl = ncmd;
+    } else {
+        model.batch_axis = bt_grid_find(g, "batch");
+        model.threads_axis = bt_grid_find(g, "threads");
+        model.layers = (int)layers; model.width = (int)width; model.items = (int)items;
+        if (model.batch_axis < 0) { bt_grid_destroy(g); return usage_error("sweep", "workload cpu-mlp needs an axis named '%s'", "batch"); }
+        if (bt_grid_axis_type(g, model.batch_axis) == BT_AXIS_STR || (model.threads_axis >= 0 && bt_grid_axis_type(g, model.threads_axis) == BT_AXIS_STR)) {
+            bt_grid_destroy(g);
+            return usage_error("sweep", "axes '%s' must be numeric for cpu-mlp", "batch/threads");
+        }
+        if (bt_cpu_model_init(&model, &wls[0], "cpu_mlp") != BT_OK) {
+            fprintf(stderr, "batchtune sweep: cannot build the CPU model (out of memory?)\n");
+            bt_grid_destroy(g);
+            return TOOL_EXIT_FAIL;
+        }
+        snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     }
-    if (bt_cpu_model_init(&model, &wl, "cpu_mlp") != BT_OK) {
-        fprintf(stderr, "batchtune sweep: cannot build the CPU model (out of memory?)\n");
-        bt_grid_destroy(g);
-        return TOOL_EXIT_FAIL;
-    }
-    snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     d.settings = settings;
     tp.tty = isatty(2);
     d.progress = on_progress;
     d.progress_user = &tp;
-    fprintf(stderr, "batchtune: sweeping %zu cells x 1 workload (%s) -> %s\n", bt_grid_num_cells(g), settings, d.results_path);
-    st = bt_sweep_run(g, &wl, 1, &d, &res);
+    fprintf(stderr, "batchtune: sweeping %zu cells x %d workload%s (%s) -> %s\n", bt_grid_num_cells(g), nwl, nwl == 1 ? "" : "s", settings, d.results_path);
+    st = bt_sweep_run(g, wls, nwl, &d, &res);
     if (st != BT_OK) {
         fprintf(stderr, "batchtune sweep: %s\n", res ? bt_results_error(res) : bt_status_str(st));
-        bt_results_free(res); bt_cpu_model_free(&model); bt_grid_destroy(g);
+        bt_results_free(res); bt_cpu_model_free(&model);
+        for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
+        bt_grid_destroy(g);
         return TOOL_EXIT_FAIL;
     }
     {
@@ -268,6 +333,7 @@ static int cmd_sweep(int argc, char **argv) {
     }
     bt_results_free(res);
     bt_cpu_model_free(&model);
+    for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
     bt_grid_destroy(g);
     return TOOL_EXIT_OK;
 }
