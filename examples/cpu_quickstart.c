@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
     memset(&d, 0, sizeof d);           /* zero = defaults */
     d.results_path = out;
     d.resume = 1;
-    d.stop.max_time_s = 1.0;
+    d.stop.max_time_s = 0.5;
     st = bt_sweep_run(g, &wl, 1, &d, &r);
     if (st != BT_OK) {
         fprintf(stderr, "sweep failed: %s\n", r ? bt_results_error(r) : bt_status_str(st));
