@@ -423,6 +423,10 @@ BATCHTUNE_API bt_status bt_results_add(bt_results *r, const char *workload, cons
 BATCHTUNE_API bt_status bt_results_write_csv(const bt_results *r, const char *path);
 BATCHTUNE_API bt_status bt_results_read_csv(const char *path, const bt_read_opts *o,
                                             bt_results **out, char *err, size_t err_len);
+/* The same parser on text in memory (name is used in messages). No samples file. */
+BATCHTUNE_API bt_status bt_results_parse_csv(const char *data, size_t len, const char *name,
+                                             const bt_read_opts *o, bt_results **out,
+                                             char *err, size_t err_len);
 /* "<stem>.samples.csv" / "<stem>.json" next to a results path. */
 BATCHTUNE_API void bt_companion_path(const char *results_path, const char *suffix, char *buf, size_t n);
 
@@ -1025,7 +1029,7 @@ static bti_axis *bti_axis_new(bt_grid *g, const char *name, bt_axis_type t, size
         bti_fmt(g->err, sizeof g->err, "axis '%s': too many axes (at most %d)", name, BT_MAX_AXES);
         *h = BT_E_INVALID; return NULL;
     }
-    if (n == 0 || n > 100000000u) {
+    if (n == 0 || n > 1000000u) {
         bti_fmt(g->err, sizeof g->err, "axis '%s' has %s values", name, n ? "too many" : "no");
         *h = BT_E_INVALID; return NULL;
     }
@@ -1106,7 +1110,7 @@ BTI_DEF bt_axis bt_grid_axis_range_f64(bt_grid *g, const char *name, double lo, 
     size_t i, n;
     char buf[64];
     if (!g) return BT_E_INVALID;
-    if (!(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi) || (hi - lo) / step > 1e8) {
+    if (!(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi) || (hi - lo) / step > 1e6) {
         bti_fmt(g->err, sizeof g->err, "axis '%s': range %g..%g step %g is empty, backwards or too long", name ? name : "", lo, hi, step);
         return BT_E_INVALID;
     }
@@ -1871,10 +1875,42 @@ static int bti_looks_like_metric(const char *name) {
 #define BTI_MAX_COLS 512
 /* Loads a results CSV. *good_len = bytes of the file up to the end of the last complete line
    (what resume keeps). A torn last line is dropped with a warning. */
+static bt_status bti_results_parse(char *buf, size_t len, const char *path, const bt_read_opts *o, bt_results **out,
+                                   size_t *good_len, char *err, size_t errlen, char *warn, size_t warnlen);
 static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_results **out, size_t *good_len,
                                   char *err, size_t errlen, char *warn, size_t warnlen) {
-    size_t len = 0, lineno = 0;
-    char *buf, *p, *end, *f[BTI_MAX_COLS];
+    size_t len = 0;
+    char *buf;
+    bt_status st;
+    *out = NULL;
+    if (good_len) *good_len = 0;
+    buf = bti_read_file(path, &len, err, errlen);
+    if (!buf) return BT_E_IO;
+    st = bti_results_parse(buf, len, path, o, out, good_len, err, errlen, warn, warnlen);
+    bti_free(buf);
+    return st;
+}
+BTI_DEF bt_status bt_results_parse_csv(const char *data, size_t len, const char *name, const bt_read_opts *o,
+                                       bt_results **out, char *err, size_t errlen) {
+    char *buf, warn[512] = "";
+    bt_status st;
+    if (!out || (!data && len)) return BT_E_INVALID;
+    *out = NULL;
+    buf = (char *)bti_malloc(len + 1);
+    if (!buf) return BT_E_NOMEM;
+    if (len) memcpy(buf, data, len);
+    buf[len] = 0;
+    st = bti_results_parse(buf, len, name ? name : "(memory)", o, out, NULL, err, errlen, warn, sizeof warn);
+    bti_free(buf);
+    if (st == BT_E_NOT_FOUND) { bti_fmt(err, errlen, "%s: empty or no complete header line", name ? name : "(memory)"); return BT_E_PARSE; }
+    if (st == BT_OK) bti_fmt((*out)->warn, sizeof (*out)->warn, "%s", warn);
+    return st;
+}
+/* parses buf[0..len) (NUL at buf[len]); modifies buf */
+static bt_status bti_results_parse(char *buf, size_t len, const char *path, const bt_read_opts *o, bt_results **out,
+                                   size_t *good_len, char *err, size_t errlen, char *warn, size_t warnlen) {
+    size_t lineno = 0;
+    char *p, *end, *f[BTI_MAX_COLS];
     int nf, i, ours, col_wl = -1, col_dev = -1, col_status = -1, axcol[BT_MAX_AXES], mcol[BTI_MAX_COLS];
     int naxes = 0, nmetrics = 0;
     const char *axn[BT_MAX_AXES], *mn[BTI_MAX_COLS];
@@ -1884,11 +1920,9 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
     *out = NULL;
     if (good_len) *good_len = 0;
     if (warn && warnlen) warn[0] = 0;
-    buf = bti_read_file(path, &len, err, errlen);
-    if (!buf) return BT_E_IO;
     if (bti_has_nul(buf, len)) {
         bti_fmt(err, errlen, "%s is not a text CSV file (holds NUL bytes)", path);
-        bti_free(buf); return BT_E_PARSE;
+        return BT_E_PARSE;
     }
     p = buf;
     end = buf + len;
@@ -1897,14 +1931,13 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
         if (!nl) {
             if (len) bti_fmt(warn, warnlen, "%s: torn header line dropped", path);
-            bti_free(buf);
             return BT_E_NOT_FOUND; /* no complete header: treated as empty by resume */
         }
         *nl = 0;
         if (nl > p && nl[-1] == '\r') nl[-1] = 0;
         lineno = 1;
         nf = bti_csv_split(p, f, BTI_MAX_COLS);
-        if (nf < 1) { bti_fmt(err, errlen, "%s:1: bad header", path); bti_free(buf); return BT_E_PARSE; }
+        if (nf < 1) { bti_fmt(err, errlen, "%s:1: bad header", path); return BT_E_PARSE; }
         p = nl + 1;
     }
     for (i = 0; i < nf; i++) {
@@ -1917,10 +1950,10 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         if (col_wl != 0 || col_dev != 1 || col_status < 2 || nf < col_status + 4 ||
             strcmp(f[col_status + 1], "reason") || strcmp(f[col_status + 2], "samples") || strcmp(f[col_status + 3], "noisy")) {
             bti_fmt(err, errlen, "%s:1: not a batchtune results header (expected workload,device,<axes>,status,reason,samples,noisy,<metrics>)", path);
-            bti_free(buf); return BT_E_PARSE;
+            return BT_E_PARSE;
         }
         for (i = 2; i < col_status; i++) {
-            if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axes", path); bti_free(buf); return BT_E_PARSE; }
+            if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axes", path); return BT_E_PARSE; }
             axcol[naxes] = i; axn[naxes++] = f[i];
         }
         for (i = col_status + 4; i < nf; i++) { mcol[nmetrics] = i; mn[nmetrics++] = f[i]; }
@@ -1936,14 +1969,14 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
                 is_axis = !(o && o->objective && strcmp(o->objective, f[i]) == 0) && !bti_looks_like_metric(f[i]);
             }
             if (is_axis) {
-                if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axis columns", path); bti_free(buf); return BT_E_PARSE; }
+                if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axis columns", path); return BT_E_PARSE; }
                 axcol[naxes] = i; axn[naxes++] = f[i];
             } else { mcol[nmetrics] = i; mn[nmetrics++] = f[i]; }
         }
-        if (!naxes) { bti_fmt(err, errlen, "%s:1: no axis columns found (name them with --axes)", path); bti_free(buf); return BT_E_PARSE; }
+        if (!naxes) { bti_fmt(err, errlen, "%s:1: no axis columns found (name them with --axes)", path); return BT_E_PARSE; }
     }
     r = bt_results_create(naxes, axn, nmetrics, mn);
-    if (!r) { bti_free(buf); bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
+    if (!r) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
     if (good_len) *good_len = (size_t)(p - buf);
     while (p < end) {
         char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
@@ -1987,7 +2020,6 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         p = nl + 1;
         if (good_len) *good_len = (size_t)(p - buf);
     }
-    bti_free(buf);
     if (st != BT_OK) { bt_results_free(r); return st; }
     *out = r;
     return BT_OK;
