@@ -604,6 +604,7 @@ BATCHTUNE_API bt_device *bt_device_create(const bt_dev_ops *ops, void *ctx, cons
 BATCHTUNE_API void bt_device_destroy(bt_device *d);
 BATCHTUNE_API const char *bt_device_label(const bt_device *d);
 BATCHTUNE_API void *bt_device_ctx(const bt_device *d);
+BATCHTUNE_API const bt_dev_ops *bt_device_ops(const bt_device *d);   /* NULL for NULL */
 /* Message of the last error ("" when none). Never NULL. */
 BATCHTUNE_API const char *bt_device_error(const bt_device *d);
 /* 1 after a sticky error: this process can do no more device work. A sweep should stop and
@@ -776,10 +777,11 @@ BATCHTUNE_API bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const flo
                                         const float *bias, float *out, int n, int cin, int cout,
                                         int h, int w, void *stream);
 /* One decoder attention step per sequence b < n over its key/value cache of length s:
-   out[b] = softmax(K[b] q[b] / sqrt(dim)) V[b]; q, out [n][dim]; K, V [n][s][dim]. */
+   out[b] = softmax(K[b] q[b] / sqrt(dim)) V[b]; q, out [n][dim]; K, V [n][s][dim];
+   scores is a workspace of n x s floats. */
 BATCHTUNE_API bt_status bt_cuda_attention_step(bt_device *d, const float *q, const float *K,
-                                               const float *V, float *out, int n, int s, int dim,
-                                               void *stream);
+                                               const float *V, float *scores, float *out, int n,
+                                               int s, int dim, void *stream);
 /* Row sums of x [rows][cols] into out [rows]. BT_REDUCE_REFERENCE: one fixed order (left to
    right), bit-identical for any batch. BT_REDUCE_FAST: each row split into `split` parts summed
    in parallel and combined with atomics, so the bits depend on split and on timing. */
@@ -3905,6 +3907,7 @@ BTI_DEF void bt_device_destroy(bt_device *d) {
 }
 BTI_DEF const char *bt_device_label(const bt_device *d) { return d ? d->label : ""; }
 BTI_DEF void *bt_device_ctx(const bt_device *d) { return d ? d->ctx : NULL; }
+BTI_DEF const bt_dev_ops *bt_device_ops(const bt_device *d) { return d ? d->ops : NULL; }
 BTI_DEF const char *bt_device_error(const bt_device *d) { return d ? d->last.msg : ""; }
 BTI_DEF int bt_device_restart_required(const bt_device *d) { return d ? d->dead : 0; }
 BTI_DEF bt_status bt_device_record(bt_device *d, const bt_dev_err *e) {
