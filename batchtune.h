@@ -822,7 +822,9 @@ BATCHTUNE_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the 
    `items` items in batches of the cell's batch (last one partial) and reports phases (h2d,
    compute, d2h from events), peak_mem_bytes (the arena's device peak) and the metrics
    busy_pct, nvml_util_pct, nvml_mem_used_bytes, sm_clock_mhz, power_w, energy_per_item_j,
-   throttled (NVML ones empty without a sampler), plus mismatch_frac for BT_GPU_REDUCE.
+   throttled (NVML ones empty without a sampler), plus mismatch_frac for BT_GPU_REDUCE. The
+   NVML figures of a sample cover the cell from its first measured sample to the end of this
+   one, so they are empty until the cell has run min_window_s (give cells min_time_s >= 2).
    Device memory is taken in setup through a per-cell arena, so an oversized cell is "oom". */
 enum { BT_GPU_MLP = 1, BT_GPU_CONV = 2, BT_GPU_DECODER = 3, BT_GPU_REDUCE = 4 };
 enum { BT_VARIANT_ORIGINAL = 0, BT_VARIANT_NARROWER = 1, BT_VARIANT_SHALLOWER = 2 };
@@ -838,7 +840,8 @@ typedef struct bt_gpu_model {
     int steps;             /* decoder steps per sample (default 4) */
     int seq;               /* decoder cache length S when seq_axis < 0 (default 1024) */
     bt_axis batch_axis;    /* required */
-    bt_axis seq_axis;      /* decoder: S from this axis (declare it monotone); < 0: seq */
+    bt_axis seq_axis;      /* decoder: S from this axis (declare it monotone); < 0: seq.
+                              0 is axis 0: set -1 when S is fixed */
     int device;            /* CUDA device index */
     int l2_flush;          /* 1: flush L2 before every sample */
     int use_cublas;        /* 1: MLP GEMMs with cuBLAS (needs -DBATCHTUNE_CUBLAS -lcublas) */

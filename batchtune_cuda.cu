@@ -1001,6 +1001,8 @@ typedef struct btc_cell {
     void *hin, *hout;              /* pinned host buffers */
     float *hfast, *href;
     size_t in_bytes, out_bytes;
+    bt_nvml_mark mark;             /* NVML window from the first measured sample of the cell */
+    double items_cum;
 #ifdef BATCHTUNE_CUBLAS
     cublasHandle_t blas;
 #endif
@@ -1054,7 +1056,7 @@ static bt_status btc_setup(const bt_cell *cell, void *user, bt_sample *s) {
     c->a = bt_dev_arena_create(d);
     if (!c->a) return BT_E_NOMEM;
     c->batch = (int)bt_cell_i64(cell, m->batch_axis);
-    c->seq = m->seq_axis >= 0 ? (int)bt_cell_i64(cell, m->seq_axis) : m->seq;
+    c->seq = m->kind == BT_GPU_DECODER && m->seq_axis >= 0 ? (int)bt_cell_i64(cell, m->seq_axis) : m->seq;
     if (c->batch <= 0 || c->seq <= 0) {
         btc_fmt(s->error, sizeof s->error, "batch (%d) and sequence length (%d) must be > 0", c->batch, c->seq);
         return BT_E_INVALID;
@@ -1215,12 +1217,11 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
     bt_device *d = ((btc_model *)m->priv)->dev;
     btc_cell *c = (btc_cell *)s->state;
     bt_status st;
-    bt_nvml_mark mark;
     bt_nvml_window win;
     double busy = NAN;
     int done = 0, mismatch = 0;
     (void)cell;
-    if (m->nvml) bt_nvml_window_begin(m->nvml, &mark);
+    if (m->nvml && s->index == 0) { bt_nvml_window_begin(m->nvml, &c->mark); c->items_cum = 0; }
     st = bt_cuda_timer_begin(c->timer, (void *)c->st);
     while (st == BT_OK && done < m->items) {
         int rows = m->items - done < c->batch ? m->items - done : c->batch;
@@ -1246,13 +1247,16 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
     s->items = done;
     s->peak_mem_bytes = (double)bt_dev_arena_peak(c->a, BT_MEM_DEVICE);
     s->metric[BTC_M_BUSY] = busy * 100.0;
-    if (m->nvml) {
-        bt_nvml_window_end(m->nvml, &mark, &win);
+    if (m->nvml && s->index >= 0) {
+        /* NVML figures cover the cell from its first measured sample up to now, so they become
+           numbers once the cell has run for the sampler's min_window_s */
+        c->items_cum += done;
+        bt_nvml_window_end(m->nvml, &c->mark, &win);
         s->metric[BTC_M_UTIL] = win.util_pct;
         s->metric[BTC_M_MEM] = win.mem_used_bytes;
         s->metric[BTC_M_CLK] = win.sm_clock_mhz;
         s->metric[BTC_M_PWR] = win.power_w;
-        s->metric[BTC_M_EPI] = done > 0 ? win.energy_j / done : NAN;
+        s->metric[BTC_M_EPI] = c->items_cum > 0 ? win.energy_j / c->items_cum : NAN;
         s->metric[BTC_M_THR] = bt_nvml_sampler_available(m->nvml) ? (double)win.throttled : NAN;
     }
     if (m->kind == BT_GPU_REDUCE) s->metric[BTC_M_MISMATCH] = done > 0 ? (double)mismatch / done : NAN;
