@@ -295,9 +295,10 @@ static void test_reductions(void) {
     gpu_env e;
     uint64_t seed = 3;
     const int rows = 64, cols = 5000;
-    float *x = (float *)malloc(sizeof(float) * rows * cols), ref[64], fast[64], *dx, *dref, *dfast;
+    float *x, ref[64], fast[64], *dx, *dref, *dfast;
     int r, j, bad = 0, far = 0;
     NEED_GPU();
+    x = (float *)malloc(sizeof(float) * rows * cols);
     CHECK(env_open(&e));
     for (r = 0; r < rows * cols; r++) x[r] = frand(&seed);
     dx = (float *)dev_copy(&e, x, sizeof(float) * rows * cols);

@@ -72,7 +72,9 @@ static void test_oom_is_cleared_and_named(void) {
     bt_dev_arena_destroy(a);
     CHECK(bt_fault_device_used(d) == 0);
     bt_device_destroy(d);
-    CHECK(bt_fault_device_create(NULL) != NULL || 1);
+    d = bt_fault_device_create(NULL);                 /* all defaults: 1 GiB, no faults */
+    CHECK(d != NULL && bt_device_mem_info(d, &fb, &tb) == BT_OK && tb == ((size_t)1 << 30));
+    bt_device_destroy(d);
 }
 
 static void test_injected_errors(void) {
