@@ -824,7 +824,9 @@ BATCHTUNE_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the 
    busy_pct, nvml_util_pct, nvml_mem_used_bytes, sm_clock_mhz, power_w, energy_per_item_j,
    throttled (NVML ones empty without a sampler), plus mismatch_frac for BT_GPU_REDUCE. The
    NVML figures of a sample cover the cell from its first measured sample to the end of this
-   one, so they are empty until the cell has run min_window_s (give cells min_time_s >= 2).
+   one, so they are empty until the cell has run min_window_s (give cells min_time_s >= 2);
+   throttled is per sample (1 when a sampler reading inside the sample had a power, thermal or
+   hardware-slowdown reason; empty when no reading fell inside it).
    Device memory is taken in setup through a per-cell arena, so an oversized cell is "oom". */
 enum { BT_GPU_MLP = 1, BT_GPU_CONV = 2, BT_GPU_DECODER = 3, BT_GPU_REDUCE = 4 };
 enum { BT_VARIANT_ORIGINAL = 0, BT_VARIANT_NARROWER = 1, BT_VARIANT_SHALLOWER = 2 };

@@ -1217,11 +1217,13 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
     bt_device *d = ((btc_model *)m->priv)->dev;
     btc_cell *c = (btc_cell *)s->state;
     bt_status st;
-    bt_nvml_window win;
+    bt_nvml_window win, swin;
+    bt_nvml_mark smark;
     double busy = NAN;
     int done = 0, mismatch = 0;
     (void)cell;
     if (m->nvml && s->index == 0) { bt_nvml_window_begin(m->nvml, &c->mark); c->items_cum = 0; }
+    if (m->nvml) bt_nvml_window_begin(m->nvml, &smark);
     st = bt_cuda_timer_begin(c->timer, (void *)c->st);
     while (st == BT_OK && done < m->items) {
         int rows = m->items - done < c->batch ? m->items - done : c->batch;
@@ -1257,7 +1259,9 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
         s->metric[BTC_M_CLK] = win.sm_clock_mhz;
         s->metric[BTC_M_PWR] = win.power_w;
         s->metric[BTC_M_EPI] = c->items_cum > 0 ? win.energy_j / c->items_cum : NAN;
-        s->metric[BTC_M_THR] = bt_nvml_sampler_available(m->nvml) ? (double)win.throttled : NAN;
+        /* throttling is judged per sample: the sampler's readings inside this sample (none: unknown) */
+        bt_nvml_window_end(m->nvml, &smark, &swin);
+        s->metric[BTC_M_THR] = swin.nsamples > 0 ? (double)swin.throttled : NAN;
     }
     if (m->kind == BT_GPU_REDUCE) s->metric[BTC_M_MISMATCH] = done > 0 ? (double)mismatch / done : NAN;
     return BT_OK;
