@@ -58,7 +58,8 @@
    THREAD SAFETY
       No global state. Objects (bt_grid, bt_results, bt_ranking) may be used from one thread at
       a time; different objects from different threads freely. The only threads batchtune
-      starts belong to objects you create and are documented there (the CPU model's pool).
+      starts belong to objects you create and are documented there (the CPU model's pool, the
+      NVML sampler of batchtune_cuda.cu).
 */
 #ifndef BATCHTUNE_H
 #define BATCHTUNE_H
