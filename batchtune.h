@@ -707,6 +707,13 @@ BATCHTUNE_API int bt_cuda_device_index(const bt_device *d);
 /* Maps the last CUDA error (cudaGetLastError, which clears the recoverable ones) into the device:
    what = the call to name in the message. BT_OK when there was none. */
 BATCHTUNE_API bt_status bt_cuda_check_launch(bt_device *d, const char *what);
+/* Maps a cudaError_t (passed as int) into *out without a device: cudaErrorMemoryAllocation ->
+   BT_E_OOM_DEVICE (error cleared), no device / driver too old -> BT_E_NO_DEVICE, illegal
+   address, launch failure, assert, misaligned address, ... -> BT_E_CUDA with sticky = 1, any
+   other -> BT_E_CUDA (cleared). msg = "what: CUDA's text (cudaErrorName)". */
+BATCHTUNE_API bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out);
+/* bt_cuda_map_error + bt_device_record: `return bt_cuda_record(d, cudaMemcpy(...), "upload");` */
+BATCHTUNE_API bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what);
 BATCHTUNE_API bt_status bt_cuda_stream_create(bt_device *d, void **stream);
 BATCHTUNE_API void bt_cuda_stream_destroy(void *stream);
 

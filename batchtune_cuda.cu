@@ -243,6 +243,14 @@ int bt_cuda_device_index(const bt_device *d) {
     if (!d || bt_device_ops(d) != &btc_cuda_ops) return -1;   /* only our devices carry a btc_dev */
     return ((const btc_dev *)bt_device_ctx(d))->index;
 }
+bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out) {
+    bt_dev_err tmp;
+    return btc_map((cudaError_t)cuda_error, what ? what : "CUDA call", out ? out : &tmp);
+}
+bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what) {
+    if (d && bt_device_restart_required(d)) return BT_E_CUDA;
+    return btc_rec(d, (cudaError_t)cuda_error, what ? what : "CUDA call");
+}
 bt_status bt_cuda_check_launch(bt_device *d, const char *what) {
     if (d && bt_device_restart_required(d)) return BT_E_CUDA;
     return btc_rec(d, cudaGetLastError(), what ? what : "kernel launch");

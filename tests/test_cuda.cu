@@ -118,6 +118,35 @@ static void test_bad_arguments_are_named(void) {
     bt_dev_arena_destroy(a);
     bt_device_destroy(d);
 }
+static void test_error_mapping(void) {
+    bt_dev_err e;
+    bt_fault_desc fd;
+    bt_device *d;
+    CHECK(bt_cuda_map_error(cudaSuccess, "x", &e) == BT_OK && e.status == BT_OK);
+    CHECK(bt_cuda_map_error(cudaErrorMemoryAllocation, "cudaMalloc(8 GiB)", &e) == BT_E_OOM_DEVICE);
+    CHECK(!e.sticky && e.code == (int)cudaErrorMemoryAllocation);
+    CHECK(strstr(e.msg, "cudaMalloc(8 GiB)") && strstr(e.msg, "cudaErrorMemoryAllocation"));
+    CHECK(bt_cuda_map_error(cudaErrorInsufficientDriver, "probe", &e) == BT_E_NO_DEVICE && !e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorNoDevice, "probe", &e) == BT_E_NO_DEVICE);
+    CHECK(bt_cuda_map_error(cudaErrorInvalidValue, "cudaMemcpy", &e) == BT_E_CUDA && !e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorIllegalAddress, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(strstr(e.msg, "illegal memory access") != NULL);
+    CHECK(bt_cuda_map_error(cudaErrorLaunchFailure, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorAssert, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorMisalignedAddress, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorInvalidConfiguration, "launch", NULL) == BT_E_CUDA);
+    /* recorded on a device: OOM is not sticky, an illegal address is and stays */
+    memset(&fd, 0, sizeof fd);
+    d = bt_fault_device_create(&fd);
+    CHECK(bt_cuda_record(d, cudaErrorMemoryAllocation, "cudaMalloc") == BT_E_OOM_DEVICE);
+    CHECK(!bt_device_restart_required(d));
+    CHECK(bt_cuda_record(d, cudaSuccess, "ok") == BT_OK);
+    CHECK(bt_cuda_record(d, cudaErrorIllegalAddress, "my kernel") == BT_E_CUDA);
+    CHECK(bt_device_restart_required(d));
+    CHECK(strstr(bt_device_error(d), "my kernel") && strstr(bt_device_error(d), "sticky"));
+    CHECK(bt_cuda_record(d, cudaSuccess, "later") == BT_E_CUDA);   /* the process stays broken */
+    bt_device_destroy(d);
+}
 static void test_nvml_absent_is_not_an_error(void) {
     bt_nvml_sampler *s = NULL;
     bt_nvml_mark mk;
@@ -518,6 +547,7 @@ int main(int argc, char **argv) {
     RUN(test_probe_and_open_without_device);
     RUN(test_model_init_checks_and_no_device);
     RUN(test_bad_arguments_are_named);
+    RUN(test_error_mapping);
     RUN(test_nvml_absent_is_not_an_error);
     RUN(test_probe);
     RUN(test_normalize_matches_cpu);

@@ -136,6 +136,8 @@ typedef struct fmodel {
     size_t level;              /* device bytes in use after the first cell */
     int level_set, level_bad, cells;
     long sticky_batch;         /* inject an illegal address into this batch's first run */
+    long oom_batch;            /* inject an out of memory into this batch's first launch (a
+                                  library's workspace, not our allocation) */
     int sticky_done;
 } fmodel;
 static bt_status fm_setup(const bt_cell *c, void *user, bt_sample *s) {
@@ -148,6 +150,13 @@ static bt_status fm_setup(const bt_cell *c, void *user, bt_sample *s) {
     st = bt_dev_alloc(a, BT_MEM_DEVICE, MB, &w);                                  /* weights */
     if (st == BT_OK) st = bt_dev_alloc(a, BT_MEM_DEVICE, (size_t)(bt_cell_i64(c, m->ax_batch) * bt_cell_i64(c, m->ax_layers)) * MB, &act);
     if (st != BT_OK) return bt_device_fail_sample(m->dev, st, s);
+    if (m->oom_batch == bt_cell_i64(c, m->ax_batch) && bt_cell_i64(c, m->ax_layers) == 1) {
+        bt_fault f;
+        memset(&f, 0, sizeof f);
+        f.kind = BT_FAULT_OOM;
+        f.msg = "CUBLAS_STATUS_ALLOC_FAILED";
+        bt_fault_device_inject(m->dev, &f);
+    }
     if (m->sticky_batch == bt_cell_i64(c, m->ax_batch) && !m->sticky_done) {
         bt_fault f;
         memset(&f, 0, sizeof f);
@@ -234,6 +243,7 @@ static void test_sweep_oom_and_pruning(void) {
     fd.context_bytes = 2 * MB;
     m.dev = bt_fault_device_create(&fd);
     m.sticky_batch = -1;
+    m.oom_batch = -1;
     g = fm_grid(&m);
     fm_workload(&m, &w);
     snprintf(path, sizeof path, "%s/oom.csv", tmpdir);
@@ -278,6 +288,43 @@ static void test_sweep_oom_and_pruning(void) {
     bt_device_destroy(m.dev);
 }
 
+static void test_oom_inside_run_prunes_too(void) {
+    fmodel m;
+    bt_fault_desc fd;
+    bt_workload w;
+    bt_grid *g;
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    memset(&m, 0, sizeof m);
+    memset(&fd, 0, sizeof fd);
+    fd.capacity_bytes = (size_t)1 << 32;             /* everything fits... */
+    m.dev = bt_fault_device_create(&fd);
+    m.sticky_batch = -1;
+    m.oom_batch = 4;                                 /* ...but a launch at batch 4 runs out */
+    g = fm_grid(&m);
+    fm_workload(&m, &w);
+    d = fm_desc(NULL);
+    d.results_path = NULL;
+    d.progress = fm_progress; d.progress_user = &m;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(strcmp(row_status(r, "1", "2"), "ok") == 0);
+    CHECK(strcmp(row_status(r, "1", "4"), "oom") == 0);
+    CHECK(strcmp(row_status(r, "1", "8"), "pruned") == 0);
+    /* layers is monotone too: layers=2 from batch 4 up is above the OOM, never tried */
+    CHECK(strcmp(row_status(r, "2", "2"), "ok") == 0);
+    CHECK(strcmp(row_status(r, "2", "4"), "pruned") == 0);
+    CHECK(strcmp(row_status(r, "2", "64"), "pruned") == 0);
+    {
+        const bt_row *o = row_of(r, "1", "4");
+        CHECK(o && strstr(o->reason, "CUBLAS_STATUS_ALLOC_FAILED") != NULL);
+    }
+    CHECK(m.level_bad == 0 && bt_fault_device_used(m.dev) == 0);
+    CHECK(!bt_device_restart_required(m.dev));
+    bt_results_free(r);
+    bt_grid_destroy(g);
+    bt_device_destroy(m.dev);
+}
+
 /* The child's sweep (first process and re-executed one): sticky error at batch=8 layers=1. */
 static int sticky_child(const char *dir, int max_restarts, int force_sticky) {
     fmodel m;
@@ -298,6 +345,7 @@ static int sticky_child(const char *dir, int max_restarts, int force_sticky) {
     fd.capacity_bytes = 20 * MB;
     fd.context_bytes = 2 * MB;
     m.dev = bt_fault_device_create(&fd);
+    m.oom_batch = -1;
     m.sticky_batch = bt_restart_count() == 0 || force_sticky ? 8 : -1;   /* a fresh process has a clean device */
     g = fm_grid(&m);
     fm_workload(&m, &w);
@@ -422,6 +470,7 @@ int main(int argc, char **argv) {
     RUN(test_oom_is_cleared_and_named);
     RUN(test_injected_errors);
     RUN(test_sweep_oom_and_pruning);
+    RUN(test_oom_inside_run_prunes_too);
     RUN(test_sticky_error_restarts_and_resumes);
     RUN(test_sticky_error_without_restart_keeps_rows);
     RUN(test_restart_count_and_limits);
