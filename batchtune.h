@@ -550,6 +550,10 @@ BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
    10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
    the core calls these; a program that wants the GPU calls them itself.
    ========================================================================================== */
+/* Functions defined in batchtune_cuda.cu are extern even under BATCHTUNE_STATIC (they are never
+   in this header's implementation). In static mode, #include "batchtune_cuda.cu" in the same .cu
+   file after the implementation, since it calls the (then static) functions of the header. */
+#define BATCHTUNE_CUDA_API extern
 typedef struct bt_device_info {
     int index;
     char name[256];
@@ -564,9 +568,9 @@ typedef struct bt_device_info {
 
 /* Number of CUDA devices; 0 with BT_E_NO_DEVICE (and the CUDA message in err) when there is
    none or the driver is too old. Never crashes. */
-BATCHTUNE_API bt_status bt_cuda_device_count(int *count, char *err, size_t err_len);
+BATCHTUNE_CUDA_API bt_status bt_cuda_device_count(int *count, char *err, size_t err_len);
 /* Properties of device `index`. */
-BATCHTUNE_API bt_status bt_cuda_probe(int index, bt_device_info *out, char *err, size_t err_len);
+BATCHTUNE_CUDA_API bt_status bt_cuda_probe(int index, bt_device_info *out, char *err, size_t err_len);
 /* "NVIDIA H100 80GB HBM3 (cc 9.0, 132 SMs, 79.2 GiB)" */
 BATCHTUNE_API size_t bt_device_describe(const bt_device_info *d, char *buf, size_t n);
 
@@ -701,21 +705,21 @@ BATCHTUNE_API bt_status bt_restart_self(char *const *argv, int max_restarts, cha
 /* Opens device `index` (creates its context): a bt_device with CUDA ops. cudaMalloc's
    out-of-memory -> BT_E_OOM_DEVICE (cleared); illegal address, launch failure, assert,
    ... -> BT_E_CUDA with sticky set. No device / old driver -> BT_E_NO_DEVICE with CUDA's text. */
-BATCHTUNE_API bt_status bt_cuda_device_open(int index, bt_device **out, char *err, size_t err_len);
+BATCHTUNE_CUDA_API bt_status bt_cuda_device_open(int index, bt_device **out, char *err, size_t err_len);
 /* Index of a device opened by bt_cuda_device_open; -1 for other devices. */
-BATCHTUNE_API int bt_cuda_device_index(const bt_device *d);
+BATCHTUNE_CUDA_API int bt_cuda_device_index(const bt_device *d);
 /* Maps the last CUDA error (cudaGetLastError, which clears the recoverable ones) into the device:
    what = the call to name in the message. BT_OK when there was none. */
-BATCHTUNE_API bt_status bt_cuda_check_launch(bt_device *d, const char *what);
+BATCHTUNE_CUDA_API bt_status bt_cuda_check_launch(bt_device *d, const char *what);
 /* Maps a cudaError_t (passed as int) into *out without a device: cudaErrorMemoryAllocation ->
    BT_E_OOM_DEVICE (error cleared), no device / driver too old -> BT_E_NO_DEVICE, illegal
    address, launch failure, assert, misaligned address, ... -> BT_E_CUDA with sticky = 1, any
    other -> BT_E_CUDA (cleared). msg = "what: CUDA's text (cudaErrorName)". */
-BATCHTUNE_API bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out);
+BATCHTUNE_CUDA_API bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out);
 /* bt_cuda_map_error + bt_device_record: `return bt_cuda_record(d, cudaMemcpy(...), "upload");` */
-BATCHTUNE_API bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what);
-BATCHTUNE_API bt_status bt_cuda_stream_create(bt_device *d, void **stream);
-BATCHTUNE_API void bt_cuda_stream_destroy(void *stream);
+BATCHTUNE_CUDA_API bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what);
+BATCHTUNE_CUDA_API bt_status bt_cuda_stream_create(bt_device *d, void **stream);
+BATCHTUNE_CUDA_API void bt_cuda_stream_destroy(void *stream);
 
 /* Per-phase GPU timing with CUDA events. One timer per cell (created in setup from the cell's
    arena: the optional L2-flush buffer is the cell's memory). Per sample:
@@ -727,17 +731,17 @@ BATCHTUNE_API void bt_cuda_stream_destroy(void *stream);
    fraction of the sample in which the cell's kernels run (intervals from events: gaps between
    kernels inside one bracketed phase count as busy; CUPTI's exact kernel records are not used). */
 typedef struct bt_cuda_timer bt_cuda_timer;
-BATCHTUNE_API bt_status bt_cuda_timer_create(bt_dev_arena *a, int max_intervals, int l2_flush,
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_create(bt_dev_arena *a, int max_intervals, int l2_flush,
                                              bt_cuda_timer **out);
-BATCHTUNE_API bt_status bt_cuda_timer_begin(bt_cuda_timer *t, void *stream);
-BATCHTUNE_API bt_status bt_cuda_timer_phase(bt_cuda_timer *t, bt_phase ph, int begin, void *stream);
-BATCHTUNE_API bt_status bt_cuda_timer_end(bt_cuda_timer *t, bt_sample *s, double *busy_fraction);
-BATCHTUNE_API void bt_cuda_timer_destroy(bt_cuda_timer *t);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_begin(bt_cuda_timer *t, void *stream);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_phase(bt_cuda_timer *t, bt_phase ph, int begin, void *stream);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_end(bt_cuda_timer *t, bt_sample *s, double *busy_fraction);
+BATCHTUNE_CUDA_API void bt_cuda_timer_destroy(bt_cuda_timer *t);
 
 /* Pinned host buffers for a loader's allocator hook (cudaHostAlloc / cudaFreeHost, portable).
    user is ignored; NULL on failure. Prefer bt_dev_alloc(a, BT_MEM_PINNED, ...) inside a cell. */
-BATCHTUNE_API void *bt_cuda_pinned_alloc(size_t n, void *user);
-BATCHTUNE_API void bt_cuda_pinned_free(void *p, void *user);
+BATCHTUNE_CUDA_API void *bt_cuda_pinned_alloc(size_t n, void *user);
+BATCHTUNE_CUDA_API void bt_cuda_pinned_free(void *p, void *user);
 
 /* Overlapped upload: `slots` pinned host buffers and device buffers (double buffering by
    default); batch i is copied on a copy stream into slot i % slots while the compute stream
@@ -757,44 +761,44 @@ typedef struct bt_cuda_pipeline_stats {
 /* compute: launch the work for one batch on `stream` (do not synchronize). */
 typedef bt_status (*bt_cuda_compute_fn)(void *dev_in, size_t bytes, int slot, void *stream, void *user);
 typedef struct bt_cuda_pipeline bt_cuda_pipeline;
-BATCHTUNE_API bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *d,
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *d,
                                                 bt_cuda_pipeline **out);
 /* The next pinned host buffer to fill (waits until its previous upload is done). */
-BATCHTUNE_API bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf);
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf);
 /* Uploads `bytes` of the acquired buffer and queues compute after it. */
-BATCHTUNE_API bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes,
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes,
                                                 bt_cuda_compute_fn compute, void *user);
 /* Waits for everything submitted; stats since the last drain. */
-BATCHTUNE_API bt_status bt_cuda_pipeline_drain(bt_cuda_pipeline *p, bt_cuda_pipeline_stats *st);
-BATCHTUNE_API void *bt_cuda_pipeline_compute_stream(const bt_cuda_pipeline *p);
-BATCHTUNE_API void bt_cuda_pipeline_destroy(bt_cuda_pipeline *p);   /* frees its buffers */
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_drain(bt_cuda_pipeline *p, bt_cuda_pipeline_stats *st);
+BATCHTUNE_CUDA_API void *bt_cuda_pipeline_compute_stream(const bt_cuda_pipeline *p);
+BATCHTUNE_CUDA_API void bt_cuda_pipeline_destroy(bt_cuda_pipeline *p);   /* frees its buffers */
 
 /* NHWC uint8 -> NCHW float32: out = (in / 255 - mean[c]) / std[c], c <= 4 channels. */
-BATCHTUNE_API bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void *in, float *out, int n,
+BATCHTUNE_CUDA_API bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void *in, float *out, int n,
                                                   int h, int w, int c, const float *mean,
                                                   const float *std, void *stream);
 /* C[m x n] = act(A[m x k] B[k x n] + bias[n]) (row major; bias may be NULL; relu 0/1). A tiled
    shared-memory kernel of our own (no cuBLAS); bt_gpu_model uses cuBLAS instead when built
    with -DBATCHTUNE_CUBLAS and linked with -lcublas. */
-BATCHTUNE_API bt_status bt_cuda_gemm(bt_device *d, int m, int n, int k, const float *A,
+BATCHTUNE_CUDA_API bt_status bt_cuda_gemm(bt_device *d, int m, int n, int k, const float *A,
                                      const float *B, float *C, const float *bias, int relu,
                                      void *stream);
 /* Direct 3x3 convolution, NCHW, zero padding 1, stride 1, + bias + ReLU:
    in [n][cin][h][w], weights [cout][cin][3][3] -> out [n][cout][h][w]. */
-BATCHTUNE_API bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const float *wt,
+BATCHTUNE_CUDA_API bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const float *wt,
                                         const float *bias, float *out, int n, int cin, int cout,
                                         int h, int w, void *stream);
 /* One decoder attention step per sequence b < n over its key/value cache of length s:
    out[b] = softmax(K[b] q[b] / sqrt(dim)) V[b]; q, out [n][dim]; K, V [n][s][dim];
    scores is a workspace of n x s floats. */
-BATCHTUNE_API bt_status bt_cuda_attention_step(bt_device *d, const float *q, const float *K,
+BATCHTUNE_CUDA_API bt_status bt_cuda_attention_step(bt_device *d, const float *q, const float *K,
                                                const float *V, float *scores, float *out, int n,
                                                int s, int dim, void *stream);
 /* Row sums of x [rows][cols] into out [rows]. BT_REDUCE_REFERENCE: one fixed order (left to
    right), bit-identical for any batch. BT_REDUCE_FAST: each row split into `split` parts summed
    in parallel and combined with atomics, so the bits depend on split and on timing. */
 enum { BT_REDUCE_REFERENCE = 0, BT_REDUCE_FAST = 1 };
-BATCHTUNE_API bt_status bt_cuda_reduce_rows(bt_device *d, const float *x, int rows, int cols,
+BATCHTUNE_CUDA_API bt_status bt_cuda_reduce_rows(bt_device *d, const float *x, int rows, int cols,
                                             float *out, int path, int split, void *stream);
 
 /* NVML through dlopen("libnvidia-ml.so.1"): no link dependency; absent NVML is not an error.
@@ -819,12 +823,12 @@ typedef struct bt_nvml_window {
 /* *out is set whenever BT_OK is returned; without NVML (or without a matching device) the
    sampler is "unavailable": no thread, windows all NAN, and err says why. period_s default 0.1,
    min_window_s default 1.0. */
-BATCHTUNE_API bt_status bt_nvml_sampler_start(int cuda_index, double period_s, double min_window_s,
+BATCHTUNE_CUDA_API bt_status bt_nvml_sampler_start(int cuda_index, double period_s, double min_window_s,
                                               bt_nvml_sampler **out, char *err, size_t err_len);
-BATCHTUNE_API int bt_nvml_sampler_available(const bt_nvml_sampler *s);
-BATCHTUNE_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m);
-BATCHTUNE_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
-BATCHTUNE_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
+BATCHTUNE_CUDA_API int bt_nvml_sampler_available(const bt_nvml_sampler *s);
+BATCHTUNE_CUDA_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m);
+BATCHTUNE_CUDA_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
+BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
 
 /* Reference GPU workloads for examples, self-tests and the studies. Each sample processes
    `items` items in batches of the cell's batch (last one partial) and reports phases (h2d,
@@ -861,11 +865,11 @@ typedef struct bt_gpu_model {
 } bt_gpu_model;
 /* Opens the device and fills the workload. BT_E_NO_DEVICE (with CUDA's text in err) when there
    is no GPU. m must outlive the sweep. */
-BATCHTUNE_API bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name,
+BATCHTUNE_CUDA_API bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name,
                                           char *err, size_t err_len);
 /* The device the model runs on (for bt_restart_guard). */
-BATCHTUNE_API bt_device *bt_gpu_model_device(const bt_gpu_model *m);
-BATCHTUNE_API void bt_gpu_model_free(bt_gpu_model *m);
+BATCHTUNE_CUDA_API bt_device *bt_gpu_model_device(const bt_gpu_model *m);
+BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
 
 #ifdef __cplusplus
 }

@@ -15,7 +15,9 @@
    file-level object is the const table of CUDA device operations. Each thread started here
    belongs to a bt_nvml_sampler. Every CUDA error is mapped to a bt_status with CUDA's text;
    nothing here aborts or exits. */
+#ifndef BATCHTUNE_IMPLEMENTATION_INCLUDED   /* static mode: included after the implementation */
 #include "batchtune.h"
+#endif
 
 #include <cuda_runtime.h>
 #include <dlfcn.h>
