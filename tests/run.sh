@@ -95,6 +95,28 @@ for t in tests/test_*.c; do
     [ "$f" -gt 0 ] && FAILED+=("$name")
     [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { fail "$name (exit $rc)"; }
 done
+# GPU tests (.cu): built with nvcc when it exists; without a GPU their device tests skip (counted)
+for t in tests/test_*.cu; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .cu)
+    if [ -n "$FILTER" ] && [ "$FILTER" != build ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
+    [ -n "$FILTER" ] && [ "$FILTER" = build ] && continue
+    note "-- $name"
+    if ! command -v nvcc >/dev/null 2>&1; then skip "$name" "nvcc not found (install the CUDA Toolkit)"; continue; fi
+    if ! nvcc -Werror all-warnings $INC "$t" batchtune_cuda.cu -o "$B/$name" 2>"$B/$name.log"; then
+        fail "$name (does not build)"; head -30 "$B/$name.log"; continue
+    fi
+    out=$(cd "$ROOT" && BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout 480 "$B/$name" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v '^results:'
+    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
+    if [ -z "$line" ]; then fail "$name (crashed or timed out, exit $rc)"; continue; fi
+    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
+    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
+    [ "$f" -gt 0 ] && FAILED+=("$name")
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { fail "$name (exit $rc)"; }
+done
 for t in tests/test_*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
