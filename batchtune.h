@@ -4004,7 +4004,7 @@ extern char **environ;
 
 static char **bti_split_args(const char *t, int *argc_out, char *err, size_t errlen) {
     char **v = NULL, *cur = NULL;
-    size_t n = 0, len = 0, cap = 0;
+    size_t len = 0, cap = 0;
     int argc = 0, in_arg = 0;
     char quote = 0;
     const char *p;
@@ -4037,7 +4037,6 @@ static char **bti_split_args(const char *t, int *argc_out, char *err, size_t err
         }
         cur[len++] = ch; cur[len] = 0; in_arg = 1;
     }
-    (void)n;
     if (!argc) { bti_fmt(err, errlen, "command template is empty"); goto fail; }
     *argc_out = argc;
     return v;
