@@ -4498,6 +4498,7 @@ static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
     if (*p != '"') return NULL;
     for (p++; *p && *p != '"'; p++) {
         unsigned c = (unsigned char)*p;
+        int escaped_u = 0;
         if (c == '\\') {
             p++;
             switch (*p) {
@@ -4514,6 +4515,7 @@ static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
                 hx[4] = 0;
                 c = (unsigned)strtoul(hx, NULL, 16);
                 p += 4;
+                escaped_u = 1;
                 if (c >= 0xd800 && c < 0xe000) c = '?';
                 break;
             }
@@ -4521,7 +4523,7 @@ static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
             }
         }
         /* UTF-8 encode code points above ASCII that came from \u escapes */
-        if (c >= 0x80 && p[-1] != (char)c) {
+        if (c >= 0x80 && escaped_u) {
             unsigned char u[3];
             int nb = 0, j;
             if (c < 0x800) { u[0] = (unsigned char)(0xc0 | (c >> 6)); u[1] = (unsigned char)(0x80 | (c & 0x3f)); nb = 2; }
