@@ -563,12 +563,14 @@ BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
    COLOR SCALE (deterministic, so a test or a reader can predict every cell):
      each heatmap is normalized on its own: lo, hi = min, max of the ok values it shows;
      goodness g = (hi - v) / (hi - lo) when lower is better, (v - lo) / (hi - lo) when higher
-     is better, g = 1 when hi == lo. The fill is piecewise linear in sRGB through five stops
-     at g = 0, 0.25, 0.5, 0.75, 1:  #440154 #3b528b #21918c #5ec962 #fde725
+     is better, g = 1 when hi == lo. When lo > 0 and hi / lo >= 4 the map is on a log scale:
+     v, lo and hi are replaced by their logarithms in that formula (the legend says which).
+     The mean-regret map is lower-is-better and uses 1 + mean regret as v (the same rule).
+     The fill is piecewise linear in sRGB through five stops at g = 0, 0.25, 0.5, 0.75, 1:
+        #440154 #3b528b #21918c #5ec962 #fde725
      (dark purple = worst shown, yellow = best shown); each channel is rounded to the nearest
-     integer (bt_html_color). The mean-regret heatmap uses the same rule on mean regret
-     (lower is better). With more than two axes a heatmap cell shows the best value over the
-     other axes. The best cell (per-workload maps) and the pick (regret map) are outlined.
+     integer (bt_html_color). With more than two axes a heatmap cell shows the best value over
+     the other axes. The best cell (per-workload maps) and the pick (regret map) are outlined.
    CELLS THAT HAVE NO VALUE are grey-ish with a label, never a scale color:
      oom        #f4cccc hatched #c62828, "OOM"       error   #d9d9d9 hatched #616161, "error"
      timeout    #ffe0b2 hatched #e65100, "timeout"   infeasible (over budget / constraint)
@@ -3760,6 +3762,7 @@ typedef struct bti_hgrid {
     const char **tip;              /* borrowed text for the cell's tooltip (reason / why) */
     const bt_row **row;            /* the row whose value is shown (per-workload maps) */
     double lo, hi;
+    double shift;                  /* the scale works on v + shift (1 for regret: the ratio) */
     int mark;                      /* cell index to outline, or -1 */
 } bti_hgrid;
 static void bti_hgrid_free(bti_hgrid *g) {
@@ -3807,8 +3810,13 @@ static void bti_hgrid_fail(bti_hgrid *g, long at, int st, const char *tip) {
     if (g->st[at] < 0 || st < g->st[at]) g->tip[at] = tip;
     g->st[at] = bti_html_worse(g->st[at], st);
 }
-static double bti_html_goodness(double v, double lo, double hi, int higher) {
+/* 1 when a map's values (shifted) are all positive and span at least a factor of 4 */
+static int bti_html_logscale(double lo, double hi, double shift) {
+    return lo + shift > 0 && (hi + shift) / (lo + shift) >= 4;
+}
+static double bti_html_goodness(double v, double lo, double hi, int higher, double shift, int logscale) {
     if (!(hi > lo)) return 1;
+    if (logscale) { v = log(v + shift); lo = log(lo + shift); hi = log(hi + shift); }
     return higher ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
 }
 static void bti_html_patterns(bti_str *s, const char *id) {
@@ -3832,12 +3840,14 @@ static void bti_html_patterns(bti_str *s, const char *id) {
 static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, const char *xname, const char *yname,
                              const char *what, int higher, int pct, const char *mark_what) {
     int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 1];
-    int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly;
-    char b[64], c[8];
+    int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly, logscale = !isnan(g->lo) && bti_html_logscale(g->lo, g->hi, g->shift);
+    char b[64], c[8], legend[256];
     memset(used, 0, sizeof used);
     for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_NOT_RUN : g->st[i]] = 1;
+    bti_fmt(legend, sizeof legend, "%s is better; %s; outlined: %s", higher ? "higher" : "lower",
+            !logscale ? "linear scale" : g->shift > 0 ? "log scale of 1 + value" : "log scale", mark_what);
     W = BTI_HM_LM + gw + 24;
-    if (W < 640) W = 640;
+    if (W < BTI_HM_LM + 262 + 8 * (int)strlen(legend)) W = BTI_HM_LM + 262 + 8 * (int)strlen(legend);
     {   /* lines the status legend needs (same wrapping as below) */
         int lx = BTI_HM_LM, lines = 1;
         for (i = 0; i <= BT_CELL_STATUS_COUNT; i++) if (used[i] && i != BT_CELL_OK) {
@@ -3877,7 +3887,7 @@ static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, con
         const char *fill, *ink, *label;
         bti_html_mark m = bti_html_mark_of(st);
         if (st == BT_CELL_OK) {
-            bt_html_color(bti_html_goodness(g->v[at], g->lo, g->hi, higher), c);
+            bt_html_color(bti_html_goodness(g->v[at], g->lo, g->hi, higher, g->shift, logscale), c);
             fill = c; ink = bti_html_ink(c);
             if (pct) bti_fmt(b, sizeof b, "%.2f%%", 100 * g->v[at]); else bti_html_num(b, sizeof b, g->v[at]);
             label = b;
@@ -3923,8 +3933,7 @@ static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, con
         bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s (worst)</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s (best)</text>",
                        BTI_HM_LM, ly + 26, higher ? lo : hi, BTI_HM_LM + 240, ly + 26, higher ? hi : lo);
     }
-    bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s is better; outlined: %s</text>\n", BTI_HM_LM + 252, ly + 10,
-                   higher ? "higher" : "lower", mark_what);
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>\n", BTI_HM_LM + 252, ly + 10, legend);
     {
         int lx = BTI_HM_LM;
         for (i = 0; i <= BT_CELL_STATUS_COUNT; i++) {
@@ -4036,8 +4045,10 @@ static void bti_html_lines(bti_str *s, const bt_results *r, int la, const char *
             continue;
         }
         if (isnan(val[at]) || v < val[at]) val[at] = v;
-        if (isnan(lo) || v < lo) lo = v;
-        if (isnan(hi) || v > hi) hi = v;
+    }
+    for (i = 0; i < n * nw; i++) if (!isnan(val[i])) {
+        if (isnan(lo) || val[i] < lo) lo = val[i];
+        if (isnan(hi) || val[i] > hi) hi = val[i];
     }
     if (isnan(lo)) {
         bti_str_cat(s, "<p class=\"note\">No time-per-item chart: no cell is ok.</p>\n");
@@ -4438,6 +4449,7 @@ BTI_DEF bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk
                 long at = bti_hgrid_at(&g, en->axis[rxa], rya >= 0 ? en->axis[rya] : NULL);
                 if (at < 0) continue;
                 if (en->eligible && !isnan(en->mean_regret)) {
+                    g.shift = 1;
                     bti_hgrid_put(&g, at, en->mean_regret, 0, NULL);
                     if (e == rk->pick) g.mark = (int)at;
                 } else {

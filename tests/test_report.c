@@ -101,6 +101,37 @@ static void test_color_scale(void) {
     bt_html_color(0.125, c); CHECK(strcmp(c, "#402a70") == 0);
 }
 
+/* values spanning 16x: the map is on a log scale, so 2 and 4 land exactly on stops */
+static void test_log_scale(void) {
+    static const char *ax1[] = {"window"};
+    static const char *met1[] = {"verify_s"};
+    static const double v[] = {1, 2, 4, 16, 3};
+    bt_results *r = bt_results_create(1, ax1, 1, met1);
+    char path[512], c[8];
+    char *h;
+    int i;
+    for (i = 0; i < 5; i++) {
+        char wv[8];
+        const char *ax[1];
+        snprintf(wv, sizeof wv, "%d", 8 << i);
+        ax[0] = wv;
+        bt_results_add(r, "w", "", ax, BT_CELL_OK, "", 1, 0, &v[i]);
+    }
+    snprintf(path, sizeof path, "%s/log.html", tmpdir());
+    CHECK(bt_write_html_report(r, NULL, NULL, path, NULL) == BT_OK);
+    h = slurp(path);
+    if (!h) { CHECK(0); bt_results_free(r); return; }
+    CHECK(strcmp(fill_of(h, "hm-w0-m0", 0, 0), "#fde725") == 0);   /* 1: best */
+    CHECK(strcmp(fill_of(h, "hm-w0-m0", 1, 0), "#5ec962") == 0);   /* 2: g = log(16/2)/log 16 = 0.75 */
+    CHECK(strcmp(fill_of(h, "hm-w0-m0", 2, 0), "#21918c") == 0);   /* 4: g = 0.5 */
+    CHECK(strcmp(fill_of(h, "hm-w0-m0", 3, 0), "#440154") == 0);   /* 16: worst */
+    bt_html_color(log(16.0 / 3) / log(16.0), c);
+    CHECK(strcmp(fill_of(h, "hm-w0-m0", 4, 0), c) == 0);
+    CHECK(strstr(h, "lower is better; log scale;") != NULL);
+    free(h);
+    bt_results_free(r);
+}
+
 static void test_escaping_marks_structure(void) {
     bt_results *r = hand_built();
     bt_ranking rk;
@@ -357,6 +388,7 @@ static void test_real_sweep_report(void) {
 
 int main(void) {
     RUN(test_color_scale);
+    RUN(test_log_scale);
     RUN(test_escaping_marks_structure);
     RUN(test_colors_follow_the_scale);
     RUN(test_errors_and_atomic_write);

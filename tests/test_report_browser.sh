@@ -39,6 +39,21 @@ else
     cat "$T/sweep.err"; no "CPU sweep -> batchtune report"
 fi
 
+# the subcommand's contract: --help 0; usage errors 2 with one line naming the flag; runtime 1 naming the file
+code() { "$@" >"$T/o" 2>"$T/e"; echo $?; }
+[ "$(code "$BT" report --help)" = 0 ] && grep -q 'usage: batchtune report' "$T/o" && "$BT" --help | grep -q '^  report ' \
+    && ok "report --help, listed in batchtune --help" || no "report --help, listed in batchtune --help"
+[ "$(code "$BT" report "$T/fixture.csv" --bogus)" = 2 ] && grep -q -- "--bogus" "$T/e" && [ "$(wc -l < "$T/e")" = 1 ] \
+    && ok "unknown flag -> 2, one line naming it" || no "unknown flag -> 2, one line naming it"
+[ "$(code "$BT" report "$T/fixture.csv" --x nope --out "$T/x.html")" = 2 ] && grep -q "'nope'" "$T/e" && [ ! -e "$T/x.html" ] \
+    && [ "$(code "$BT" report "$T/fixture.csv" --objective nope2 --out "$T/x.html")" = 2 ] && grep -q "nope2" "$T/e" \
+    && [ "$(code "$BT" report "$T/fixture.csv" --metric nope3 --out "$T/x.html")" = 2 ] && grep -q "nope3" "$T/e" \
+    && [ "$(code "$BT" report)" = 2 ] && [ "$(code "$BT" report "$T/fixture.csv" --out)" = 2 ] \
+    && ok "bad axis / objective / metric / no file -> 2, named" || no "bad axis / objective / metric / no file -> 2, named"
+[ "$(code "$BT" report "$T/none.csv" --out "$T/x.html")" = 1 ] && grep -q "none.csv" "$T/e" \
+    && [ "$(code "$BT" report "$T/fixture.csv" --out "$T/no/such/dir/x.html")" = 1 ] && grep -q "no/such/dir" "$T/e" \
+    && ok "missing results file / unwritable output -> 1, named" || no "missing results file / unwritable output -> 1, named"
+
 # 2. a browser
 CHROME=""
 for c in chromium chromium-browser google-chrome; do command -v "$c" >/dev/null 2>&1 && { CHROME=$(command -v "$c"); break; }; done
