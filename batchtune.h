@@ -3748,7 +3748,7 @@ static bti_html_mark bti_html_mark_of(int st) {
     case BT_CELL_PRUNED: m.fill = "#e6e6e6"; m.label = "pruned"; m.what = "pruned (skipped by the strategy)"; break;
     case BT_CELL_NOT_RUN: m.fill = "#ffffff"; m.label = "not run"; m.what = "not run (time budget spent)"; break;
     case BTI_HM_EXCLUDED: m.fill = "#e0e0e0"; m.label = "excluded"; m.what = "excluded (a limit, or not measured on every workload)"; break;
-    default: m.fill = "#ffffff"; m.label = "-"; m.what = "no row"; break;
+    default: m.fill = "#ffffff"; m.label = "-"; m.what = "no value (no row, or the metric is empty)"; break;
     }
     return m;
 }
@@ -3839,19 +3839,20 @@ static void bti_html_patterns(bti_str *s, const char *id) {
 /* one heatmap as an inline SVG. pct: values are fractions shown as percent. */
 static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, const char *xname, const char *yname,
                              const char *what, int higher, int pct, const char *mark_what) {
-    int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 1];
+    int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 2];
     int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly, logscale = !isnan(g->lo) && bti_html_logscale(g->lo, g->hi, g->shift);
     char b[64], c[8], legend[256];
     memset(used, 0, sizeof used);
-    for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_NOT_RUN : g->st[i]] = 1;
+    /* legend slots: the statuses, then BTI_HM_EXCLUDED, then "no value" (BTI_HM_NONE) last */
+    for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_STATUS_COUNT + 1 : g->st[i]] = 1;
     bti_fmt(legend, sizeof legend, "%s is better; %s; outlined: %s", higher ? "higher" : "lower",
             !logscale ? "linear scale" : g->shift > 0 ? "log scale of 1 + value" : "log scale", mark_what);
     W = BTI_HM_LM + gw + 24;
     if (W < BTI_HM_LM + 262 + 8 * (int)strlen(legend)) W = BTI_HM_LM + 262 + 8 * (int)strlen(legend);
     {   /* lines the status legend needs (same wrapping as below) */
         int lx = BTI_HM_LM, lines = 1;
-        for (i = 0; i <= BT_CELL_STATUS_COUNT; i++) if (used[i] && i != BT_CELL_OK) {
-            int tw = 30 + 8 * (int)strlen(bti_html_mark_of(i).what);
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) if (used[i] && i != BT_CELL_OK) {
+            int tw = 30 + 8 * (int)strlen(bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i).what);
             if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; lines++; }
             lx += tw;
         }
@@ -3936,11 +3937,11 @@ static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, con
     bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>\n", BTI_HM_LM + 252, ly + 10, legend);
     {
         int lx = BTI_HM_LM;
-        for (i = 0; i <= BT_CELL_STATUS_COUNT; i++) {
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) {
             bti_html_mark m;
-            if (!used[i] || i == BT_CELL_OK) continue;
             int tw;
-            m = bti_html_mark_of(i);
+            if (!used[i] || i == BT_CELL_OK) continue;
+            m = bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i);
             tw = 30 + 8 * (int)strlen(m.what);  /* generous: 12 px DejaVu Sans is about 7 px a character */
             if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; ly += 18; }
             bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"%s\" stroke=\"#999999\"/>", lx, ly + 38, m.fill);

@@ -192,6 +192,51 @@ static void test_escaping_marks_structure(void) {
     bt_results_free(r);
 }
 
+/* a limit excludes cells that are ok everywhere: the regret map marks them "excluded", with why */
+static void test_limit_exclusion_and_string_axis(void) {
+    static const char *ax2[] = {"model", "batch"};
+    static const char *models[] = {"tiny", "base", "<large>"};
+    const char *lim[1];
+    bt_results *r = hand_built(), *rs;
+    bt_rank_desc rd;
+    bt_ranking rk;
+    char path[512];
+    char *h;
+    int i, b;
+    memset(&rd, 0, sizeof rd);
+    lim[0] = "e2e_s_median<=3.6";
+    rd.limits = lim; rd.num_limits = 1;
+    CHECK(bt_rank(r, &rd, &rk) == BT_OK);
+    snprintf(path, sizeof path, "%s/limit.html", tmpdir());
+    CHECK(bt_write_html_report(r, &rk, NULL, path, NULL) == BT_OK);
+    h = slurp(path);
+    CHECK(h && strcmp(status_of(h, "hm-regret", 0, 0), "excluded") == 0);   /* batch 1: 4.0 on "plain" */
+    CHECK(h && strcmp(fill_of(h, "hm-regret", 0, 0), "#e0e0e0") == 0);
+    CHECK(h && strstr(h, "limit e2e_s_median&lt;=3.6 not met on plain") != NULL);
+    free(h);
+    bt_ranking_free(&rk);
+    /* a string axis first: x is still batch (by name), y the string axis; the chart is
+       drawn over batch; escaped tick labels */
+    rs = bt_results_create(2, ax2, 5, MET);
+    for (i = 0; i < 3; i++) for (b = 0; b < 3; b++) {
+        char bv[8];
+        const char *ax[2];
+        double m[5];
+        snprintf(bv, sizeof bv, "%d", 3 * (b + 1));     /* 3, 6, 9: not powers of two */
+        ax[0] = models[i]; ax[1] = bv;
+        m[0] = 1 + i + 1.0 / (b + 1); m[1] = 10; m[2] = m[0] / 10; m[3] = 10 / m[0]; m[4] = 0.01;
+        bt_results_add(rs, "w", "", ax, BT_CELL_OK, "", 3, 0, m);
+    }
+    snprintf(path, sizeof path, "%s/strings.html", tmpdir());
+    CHECK(bt_write_html_report(rs, NULL, NULL, path, NULL) == BT_OK);
+    h = slurp(path);
+    CHECK(h && strstr(h, "batch &#8594;") && strstr(h, "model &#8595;") && strstr(h, "&lt;large&gt;</text>"));
+    CHECK(h && strstr(h, "id=\"per-item\"") && !strstr(h, "(log2 scale)"));
+    free(h);
+    bt_results_free(rs);
+    bt_results_free(r);
+}
+
 static void test_colors_follow_the_scale(void) {
     bt_results *r = hand_built();
     char path[512];
@@ -391,6 +436,7 @@ int main(void) {
     RUN(test_log_scale);
     RUN(test_escaping_marks_structure);
     RUN(test_colors_follow_the_scale);
+    RUN(test_limit_exclusion_and_string_axis);
     RUN(test_errors_and_atomic_write);
     RUN(test_defaults_and_shapes);
     RUN(test_meta_json_roundtrip);
