@@ -4492,7 +4492,7 @@ BTI_DEF bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk
     bti_html_meta(&s, r, meta, wl, nw);
     bti_str_cat(&s, "</section>\n");
     bti_str_printf(&s, "<footer><p class=\"note\">Made by batchtune %s. Heatmap colors: piecewise linear through #440154, #3b528b, #21918c, #5ec962, #fde725 "
-                       "from the worst to the best value of each map (see batchtune.h, section 13).</p></footer>\n</body>\n</html>\n", BATCHTUNE_VERSION_STRING);
+                       "from the worst to the best value of each map, on a log scale when the map spans 4x or more (see batchtune.h, section 13).</p></footer>\n</body>\n</html>\n", BATCHTUNE_VERSION_STRING);
     bti_free((void *)wl);
     if (st == BT_OK && s.oom) st = BT_E_NOMEM;
     if (st == BT_OK) {
