@@ -600,7 +600,69 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
 
 /* ============================================================================================
    13. HTML report (declarations)
+   One self-contained HTML file (inline CSS and SVG; no JavaScript, no network, no other
+   files): a heatmap of each chosen metric over two axes per workload, with value labels and
+   a color scale; the mean-regret heatmap; time per item vs the batch axis, one line per
+   workload; the per-workload best; the regret ranking; the recommendation with its evidence
+   (values, regret, samples, noise, P(best), ties, why cells were excluded); status counts;
+   the run metadata.
+
+   COLOR SCALE (deterministic, so a test or a reader can predict every cell):
+     each heatmap is normalized on its own: lo, hi = min, max of the ok values it shows;
+     goodness g = (hi - v) / (hi - lo) when lower is better, (v - lo) / (hi - lo) when higher
+     is better, g = 1 when hi == lo. When lo > 0 and hi / lo >= 4 the map is on a log scale:
+     v, lo and hi are replaced by their logarithms in that formula (the legend says which).
+     The mean-regret map is lower-is-better and uses 1 + mean regret as v (the same rule).
+     The fill is piecewise linear in sRGB through five stops at g = 0, 0.25, 0.5, 0.75, 1:
+        #440154 #3b528b #21918c #5ec962 #fde725
+     (dark purple = worst shown, yellow = best shown); each channel is rounded to the nearest
+     integer (bt_html_color). With more than two axes a heatmap cell shows the best value over
+     the other axes. The best cell (per-workload maps) and the pick (regret map) are outlined.
+   CELLS THAT HAVE NO VALUE are grey-ish with a label, never a scale color:
+     oom        #f4cccc hatched #c62828, "OOM"       error   #d9d9d9 hatched #616161, "error"
+     timeout    #ffe0b2 hatched #e65100, "timeout"   infeasible (over budget / constraint)
+                                                     #f0f0f0, "infeasible"
+     pruned     #e6e6e6, "pruned"                    not_run #ffffff, "not run"
+     no row     #ffffff, "-"                          excluded (regret map: a limit or a
+                                                     missing workload) #e0e0e0, "excluded"
+   MARKUP CONTRACT (for tests and scrapers): every heatmap is <svg id="hm-w<W>-m<M>"> (workload
+   W, metric M, both 0-based in first-appearance / option order) or <svg id="hm-regret">; the
+   cell at column X, row Y (0-based, axis values sorted numerically) is
+   <rect id="<svg id>-<X>-<Y>" fill="#rrggbb" data-status="ok|oom|..."> drawn on integer
+   pixels: x = 90 + 76*X + 1, y = 44 + 32*Y + 1 inside its svg, 74 x 30 px.
    ========================================================================================== */
+typedef struct bt_html_opts {
+    const char *title;             /* default "batchtune report" */
+    const char *const *metrics;    /* metrics to draw heatmaps of; default: the ranking's
+                                      objective, else e2e_s_median, else the first metric */
+    int num_metrics;
+    const char *x_axis;            /* across; default "batch" when present, else the first axis */
+    const char *y_axis;            /* down; default "workers" when present, else the first other
+                                      axis; none (one row) when there is one axis */
+    const char *line_axis;         /* x of the time-per-item chart; default "batch" when
+                                      present, else x_axis */
+    int max_rank_rows;             /* eligible cells listed in the ranking table (default 30) */
+} bt_html_opts;
+
+/* The options with defaults filled in for these results (pointers into r / rk / o, valid
+   while they live), so a program can print what it drew. */
+BATCHTUNE_API bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk,
+                                                 const bt_html_opts *o);
+/* Writes the report to path atomically (temporary file, then rename). rk and meta may be NULL
+   (then no regret map / no metadata, and the page says so); o may be NULL (defaults).
+   Returns BT_OK, BT_E_INVALID (no results or path, x == y), BT_E_NOT_FOUND (a metric or axis
+   that is not in the results), BT_E_IO, BT_E_NOMEM; the detail is in bt_results_error(r).
+   All text from the results (workload names, reasons, axis values) is HTML-escaped. */
+BATCHTUNE_API bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk,
+                                             const bt_run_meta *meta, const char *path,
+                                             const bt_html_opts *o);
+/* The scale's color for goodness g (clamped to 0..1; NAN gives the worst) as "#rrggbb". */
+BATCHTUNE_API void bt_html_color(double g, char hex[8]);
+/* Reads the "meta" object of a JSON file written by bt_write_json (the sweep's
+   <stem>.json), so a report made later from the CSV can show how the run was made.
+   BT_E_NOT_FOUND when the file has no (or a null) meta; BT_E_PARSE on malformed text. */
+BATCHTUNE_API bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err,
+                                              size_t err_len);
 
 /* ============================================================================================
    14. Merge and compare (declarations)
@@ -4693,6 +4755,919 @@ BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
 /* ---------------------------------------------------------------- recompute model -------- */
 
 /* ---------------------------------------------------------------- HTML report ------------ */
+/* Layout of a heatmap (see the markup contract in section 13). */
+enum { BTI_HM_LM = 90, BTI_HM_TM = 44, BTI_HM_CW = 76, BTI_HM_CH = 32 };
+/* cell states beyond bt_cell_status */
+enum { BTI_HM_NONE = -1, BTI_HM_EXCLUDED = BT_CELL_STATUS_COUNT };
+
+static void bti_html_esc(bti_str *s, const char *t) {
+    const unsigned char *p;
+    for (p = (const unsigned char *)(t ? t : ""); *p; p++) {
+        switch (*p) {
+        case '&': bti_str_cat(s, "&amp;"); break;
+        case '<': bti_str_cat(s, "&lt;"); break;
+        case '>': bti_str_cat(s, "&gt;"); break;
+        case '"': bti_str_cat(s, "&quot;"); break;
+        case '\'': bti_str_cat(s, "&#39;"); break;
+        default:
+            if (*p < 0x20 && *p != '\t' && *p != '\n') bti_str_add(s, "?", 1);
+            else bti_str_add(s, (const char *)p, 1);
+        }
+    }
+}
+BTI_DEF void bt_html_color(double g, char hex[8]) {
+    static const unsigned char stop[5][3] = {
+        {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25}};
+    int i, c, rgb[3];
+    double f;
+    if (isnan(g) || g < 0) g = 0;
+    if (g > 1) g = 1;
+    i = (int)floor(g * 4);
+    if (i > 3) i = 3;
+    f = g * 4 - i;
+    for (c = 0; c < 3; c++) rgb[c] = (int)floor(stop[i][c] + (stop[i + 1][c] - stop[i][c]) * f + 0.5);
+    snprintf(hex, 8, "#%02x%02x%02x", rgb[0] & 255, rgb[1] & 255, rgb[2] & 255);
+}
+/* black or white text on a fill */
+static const char *bti_html_ink(const char *hex) {
+    unsigned v = (unsigned)strtoul(hex + 1, NULL, 16);
+    double lum = 0.299 * ((v >> 16) & 255) + 0.587 * ((v >> 8) & 255) + 0.114 * (v & 255);
+    return lum > 140 ? "#000000" : "#ffffff";
+}
+/* 3 significant digits, plain notation between 1e-3 and 1e5 */
+static void bti_html_num(char *buf, size_t n, double v) {
+    double a = fabs(v);
+    int dec;
+    if (isnan(v)) { bti_fmt(buf, n, "-"); return; }
+    if (a == 0) { bti_fmt(buf, n, "0"); return; }
+    if (a < 1e-3 || a >= 1e5) { bti_fmt(buf, n, "%.3g", v); return; }
+    dec = 2 - (int)floor(log10(a));
+    if (dec < 0) dec = 0;
+    bti_fmt(buf, n, "%.*f", dec, v);
+}
+typedef struct bti_html_mark { const char *fill, *hatch, *label, *what; } bti_html_mark;
+static bti_html_mark bti_html_mark_of(int st) {
+    bti_html_mark m;
+    m.hatch = NULL;
+    switch (st) {
+    case BT_CELL_OOM: m.fill = "#f4cccc"; m.hatch = "#c62828"; m.label = "OOM"; m.what = "out of memory"; break;
+    case BT_CELL_ERROR: m.fill = "#d9d9d9"; m.hatch = "#616161"; m.label = "error"; m.what = "error"; break;
+    case BT_CELL_TIMEOUT: m.fill = "#ffe0b2"; m.hatch = "#e65100"; m.label = "timeout"; m.what = "timeout"; break;
+    case BT_CELL_INFEASIBLE: m.fill = "#f0f0f0"; m.label = "infeasible"; m.what = "infeasible (over budget / outside the constraint)"; break;
+    case BT_CELL_PRUNED: m.fill = "#e6e6e6"; m.label = "pruned"; m.what = "pruned (skipped by the strategy)"; break;
+    case BT_CELL_NOT_RUN: m.fill = "#ffffff"; m.label = "not run"; m.what = "not run (time budget spent)"; break;
+    case BTI_HM_EXCLUDED: m.fill = "#e0e0e0"; m.label = "excluded"; m.what = "excluded (a limit, or not measured on every workload)"; break;
+    default: m.fill = "#ffffff"; m.label = "-"; m.what = "no value (no row, or the metric is empty)"; break;
+    }
+    return m;
+}
+/* order of preference when several rows land in one heatmap cell and none is ok */
+static int bti_html_worse(int a, int b) { return a < 0 ? b : b < 0 ? a : (a < b ? a : b); }
+
+typedef struct bti_hgrid {
+    bti_vals xs, ys;
+    double *v;                     /* xs.n * ys.n values (NAN: no value) */
+    int *st;                       /* state per cell: BT_CELL_*, BTI_HM_NONE, BTI_HM_EXCLUDED */
+    const char **tip;              /* borrowed text for the cell's tooltip (reason / why) */
+    const bt_row **row;            /* the row whose value is shown (per-workload maps) */
+    double lo, hi;
+    double shift;                  /* the scale works on v + shift (1 for regret: the ratio) */
+    int mark;                      /* cell index to outline, or -1 */
+} bti_hgrid;
+static void bti_hgrid_free(bti_hgrid *g) {
+    bti_free(g->xs.v); bti_free(g->ys.v); bti_free(g->v); bti_free(g->st); bti_free(g->tip); bti_free(g->row);
+    memset(g, 0, sizeof *g);
+}
+static bt_status bti_hgrid_init(bti_hgrid *g, const bt_results *r, int xa, int ya) {
+    size_t k, n;
+    memset(g, 0, sizeof *g);
+    g->lo = g->hi = NAN;
+    g->mark = -1;
+    if (bti_axis_values(r, xa, &g->xs) != BT_OK) return BT_E_NOMEM;
+    if (ya >= 0) {
+        if (bti_axis_values(r, ya, &g->ys) != BT_OK) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    } else {
+        static char empty[] = "";
+        g->ys.v = (char **)bti_calloc(1, sizeof(char *));
+        if (!g->ys.v) { bti_hgrid_free(g); return BT_E_NOMEM; }
+        g->ys.v[0] = empty;
+        g->ys.n = 1;
+    }
+    n = (size_t)g->xs.n * (size_t)g->ys.n;
+    g->v = (double *)bti_malloc(n * sizeof(double));
+    g->st = (int *)bti_malloc(n * sizeof(int));
+    g->tip = (const char **)bti_calloc(n, sizeof(char *));
+    g->row = (const bt_row **)bti_calloc(n, sizeof(bt_row *));
+    if (!g->v || !g->st || !g->tip || !g->row) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    for (k = 0; k < n; k++) { g->v[k] = NAN; g->st[k] = BTI_HM_NONE; }
+    return BT_OK;
+}
+static long bti_hgrid_at(const bti_hgrid *g, const char *xv, const char *yv) {
+    int x = bti_vals_index(&g->xs, xv), y = yv ? bti_vals_index(&g->ys, yv) : 0;
+    if (x < 0 || y < 0) return -1;
+    return (long)y * g->xs.n + x;
+}
+static void bti_hgrid_put(bti_hgrid *g, long at, double v, int higher, const bt_row *row) {
+    if (at < 0) return;
+    if (isnan(g->v[at]) || (higher ? v > g->v[at] : v < g->v[at])) { g->v[at] = v; g->row[at] = row; }
+    g->st[at] = BT_CELL_OK;
+    if (isnan(g->lo) || v < g->lo) g->lo = v;
+    if (isnan(g->hi) || v > g->hi) g->hi = v;
+}
+static void bti_hgrid_fail(bti_hgrid *g, long at, int st, const char *tip) {
+    if (at < 0 || g->st[at] == BT_CELL_OK) return;
+    if (g->st[at] < 0 || st < g->st[at]) g->tip[at] = tip;
+    g->st[at] = bti_html_worse(g->st[at], st);
+}
+/* 1 when a map's values (shifted) are all positive and span at least a factor of 4 */
+static int bti_html_logscale(double lo, double hi, double shift) {
+    return lo + shift > 0 && (hi + shift) / (lo + shift) >= 4;
+}
+static double bti_html_goodness(double v, double lo, double hi, int higher, double shift, int logscale) {
+    if (!(hi > lo)) return 1;
+    if (logscale) { v = log(v + shift); lo = log(lo + shift); hi = log(hi + shift); }
+    return higher ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
+}
+static void bti_html_patterns(bti_str *s, const char *id) {
+    static const int sts[] = {BT_CELL_OOM, BT_CELL_ERROR, BT_CELL_TIMEOUT};
+    size_t i;
+    bti_str_cat(s, "<defs>");
+    for (i = 0; i < BTI_ARRAY_LEN(sts); i++) {
+        bti_html_mark m = bti_html_mark_of(sts[i]);
+        bti_str_printf(s, "<pattern id=\"%s-p%d\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                          "<rect x=\"0\" y=\"0\" width=\"2\" height=\"8\" fill=\"%s\"/></pattern>", id, sts[i], m.hatch);
+    }
+    bti_str_printf(s, "<linearGradient id=\"%s-grad\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"0\">", id);
+    for (i = 0; i <= 4; i++) {
+        char c[8];
+        bt_html_color((double)i / 4, c);
+        bti_str_printf(s, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", (int)i * 25, c);
+    }
+    bti_str_cat(s, "</linearGradient></defs>\n");
+}
+/* one heatmap as an inline SVG. pct: values are fractions shown as percent. */
+static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, const char *xname, const char *yname,
+                             const char *what, int higher, int pct, const char *mark_what) {
+    int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 2];
+    int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly, logscale = !isnan(g->lo) && bti_html_logscale(g->lo, g->hi, g->shift);
+    char b[64], c[8], legend[256];
+    memset(used, 0, sizeof used);
+    /* legend slots: the statuses, then BTI_HM_EXCLUDED, then "no value" (BTI_HM_NONE) last */
+    for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_STATUS_COUNT + 1 : g->st[i]] = 1;
+    bti_fmt(legend, sizeof legend, "%s is better; %s; outlined: %s", higher ? "higher" : "lower",
+            !logscale ? "linear scale" : g->shift > 0 ? "log scale of 1 + value" : "log scale", mark_what);
+    W = BTI_HM_LM + gw + 24;
+    if (W < BTI_HM_LM + 262 + 8 * (int)strlen(legend)) W = BTI_HM_LM + 262 + 8 * (int)strlen(legend);
+    {   /* lines the status legend needs (same wrapping as below) */
+        int lx = BTI_HM_LM, lines = 1;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) if (used[i] && i != BT_CELL_OK) {
+            int tw = 30 + 8 * (int)strlen(bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i).what);
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; lines++; }
+            lx += tw;
+        }
+        H = BTI_HM_TM + gh + 78 + 18 * lines;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"%s\" class=\"heatmap\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", id, W, H, W, H);
+    bti_html_esc(s, what);
+    bti_str_cat(s, "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n");
+    bti_html_patterns(s, id);
+    /* axis titles and tick labels */
+    bti_str_printf(s, "<text x=\"%d\" y=\"14\" text-anchor=\"middle\" font-weight=\"bold\">", BTI_HM_LM + gw / 2);
+    bti_html_esc(s, xname);
+    bti_str_cat(s, " &#8594;</text>\n");
+    if (yname) {
+        bti_str_printf(s, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">", BTI_HM_TM - 8);
+        bti_html_esc(s, yname);
+        bti_str_cat(s, " &#8595;</text>\n");
+    }
+    for (x = 0; x < nx; x++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", BTI_HM_LM + x * BTI_HM_CW + BTI_HM_CW / 2, BTI_HM_TM - 8);
+        bti_html_esc(s, g->xs.v[x]);
+        bti_str_cat(s, "</text>");
+    }
+    for (y = 0; y < ny; y++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", BTI_HM_LM - 8, BTI_HM_TM + y * BTI_HM_CH + BTI_HM_CH / 2 + 4);
+        bti_html_esc(s, g->ys.v[y]);
+        bti_str_cat(s, "</text>");
+    }
+    bti_str_cat(s, "\n<g shape-rendering=\"crispEdges\">\n");
+    for (y = 0; y < ny; y++) for (x = 0; x < nx; x++) {
+        int at = y * nx + x, st = g->st[at];
+        int cx = BTI_HM_LM + x * BTI_HM_CW + 1, cy = BTI_HM_TM + y * BTI_HM_CH + 1;
+        const char *fill, *ink, *label;
+        bti_html_mark m = bti_html_mark_of(st);
+        if (st == BT_CELL_OK) {
+            bt_html_color(bti_html_goodness(g->v[at], g->lo, g->hi, higher, g->shift, logscale), c);
+            fill = c; ink = bti_html_ink(c);
+            if (pct) bti_fmt(b, sizeof b, "%.2f%%", 100 * g->v[at]); else bti_html_num(b, sizeof b, g->v[at]);
+            label = b;
+        } else { fill = m.fill; ink = "#000000"; label = m.label; }
+        bti_str_printf(s, "<rect id=\"%s-%d-%d\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" data-status=\"%s\"",
+                       id, x, y, cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, fill,
+                       st == BT_CELL_OK ? "ok" : st == BTI_HM_EXCLUDED ? "excluded" : st < 0 ? "none" : bt_cell_status_str((bt_cell_status)st));
+        if (st == BT_CELL_OK) { char vb[64]; bti_fmt_double(vb, sizeof vb, g->v[at]); bti_str_printf(s, " data-value=\"%s\"", vb); }
+        bti_str_cat(s, "><title>");
+        bti_html_esc(s, xname); bti_str_cat(s, "="); bti_html_esc(s, g->xs.v[x]);
+        if (yname) { bti_str_cat(s, " "); bti_html_esc(s, yname); bti_str_cat(s, "="); bti_html_esc(s, g->ys.v[y]); }
+        bti_str_cat(s, ": ");
+        if (st == BT_CELL_OK) {
+            bti_html_esc(s, label);
+            if (g->row[at]) bti_str_printf(s, " (%d samples%s)", g->row[at]->samples, g->row[at]->noisy ? ", noisy" : "");
+        } else {
+            bti_html_esc(s, m.what);
+            if (g->tip[at] && g->tip[at][0]) { bti_str_cat(s, ": "); bti_html_esc(s, g->tip[at]); }
+        }
+        bti_str_cat(s, "</title></rect>");
+        if (m.hatch && st != BT_CELL_OK)
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>",
+                           cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, id, st);
+        if (st == BTI_HM_NONE || st == BT_CELL_NOT_RUN || st == BT_CELL_INFEASIBLE)
+            bti_str_printf(s, "<rect x=\"%d.5\" y=\"%d.5\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#bdbdbd\" stroke-dasharray=\"3 2\"/>",
+                           cx, cy, BTI_HM_CW - 3, BTI_HM_CH - 3);
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\"%s>", cx + BTI_HM_CW / 2 - 1, cy + BTI_HM_CH / 2 + 3, ink,
+                       st == BT_CELL_OK ? "" : " font-weight=\"bold\"");
+        bti_html_esc(s, label);
+        bti_str_cat(s, "</text>\n");
+    }
+    if (g->mark >= 0)
+        bti_str_printf(s, "<rect class=\"best\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                       BTI_HM_LM + (g->mark % nx) * BTI_HM_CW + 2, BTI_HM_TM + (g->mark / nx) * BTI_HM_CH + 2, BTI_HM_CW - 4, BTI_HM_CH - 4);
+    bti_str_cat(s, "</g>\n");
+    /* legend: the scale, then the marks used */
+    ly = BTI_HM_TM + gh + 18;
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"240\" height=\"12\" fill=\"url(#%s-grad)\"/>", BTI_HM_LM, ly, id);
+    if (!isnan(g->lo)) {
+        char lo[64], hi[64];
+        if (pct) { bti_fmt(lo, sizeof lo, "%.2f%%", 100 * g->lo); bti_fmt(hi, sizeof hi, "%.2f%%", 100 * g->hi); }
+        else { bti_html_num(lo, sizeof lo, g->lo); bti_html_num(hi, sizeof hi, g->hi); }
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s (worst)</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s (best)</text>",
+                       BTI_HM_LM, ly + 26, higher ? lo : hi, BTI_HM_LM + 240, ly + 26, higher ? hi : lo);
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>\n", BTI_HM_LM + 252, ly + 10, legend);
+    {
+        int lx = BTI_HM_LM;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) {
+            bti_html_mark m;
+            int tw;
+            if (!used[i] || i == BT_CELL_OK) continue;
+            m = bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i);
+            tw = 30 + 8 * (int)strlen(m.what);  /* generous: 12 px DejaVu Sans is about 7 px a character */
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; ly += 18; }
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"%s\" stroke=\"#999999\"/>", lx, ly + 38, m.fill);
+            if (m.hatch) bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>", lx, ly + 38, id, i);
+            bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>", lx + 22, ly + 48, m.what);
+            lx += tw;
+        }
+    }
+    bti_str_cat(s, "\n</svg></div>\n");
+}
+
+/* distinct workloads in first-appearance order (borrowed names) */
+static int bti_html_workloads(const bt_results *r, const char ***out) {
+    size_t k, j;
+    int n = 0;
+    const char **w = (const char **)bti_calloc(r->nrows + 1, sizeof(char *));
+    *out = w;
+    if (!w) return -1;
+    for (k = 0; k < r->nrows; k++) {
+        int seen = 0;
+        for (j = 0; j < (size_t)n && !seen; j++) seen = strcmp(w[j], r->rows[k].workload) == 0;
+        if (!seen) w[n++] = r->rows[k].workload;
+    }
+    return n;
+}
+static int bti_axis_index(const bt_results *r, const char *name) {
+    int i;
+    for (i = 0; name && i < r->naxes; i++) if (strcmp(r->axes[i], name) == 0) return i;
+    return -1;
+}
+
+BTI_DEF bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk, const bt_html_opts *o) {
+    bt_html_opts d;
+    if (o) d = *o; else memset(&d, 0, sizeof d);
+    if (!d.title || !*d.title) d.title = "batchtune report";
+    if (d.max_rank_rows <= 0) d.max_rank_rows = 30;
+    if (!r) return d;
+    if (!d.metrics || d.num_metrics <= 0) {
+        d.metrics = NULL; d.num_metrics = 0;
+        if (rk && rk->objective && bt_results_metric_index(r, rk->objective) >= 0) { d.metrics = (const char *const *)&rk->objective; d.num_metrics = 1; }
+        else if (bt_results_metric_index(r, "e2e_s_median") >= 0) { d.metrics = (const char *const *)&r->metrics[bt_results_metric_index(r, "e2e_s_median")]; d.num_metrics = 1; }
+        else if (r->nmetrics > 0) { d.metrics = (const char *const *)r->metrics; d.num_metrics = 1; }
+    }
+    if (!d.x_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.x_axis = r->axes[i >= 0 ? i : 0];
+    }
+    if (!d.y_axis && r->naxes > 1) {
+        int i = bti_axis_index(r, "workers");
+        if (i < 0 || strcmp(r->axes[i], d.x_axis) == 0)
+            for (i = 0; i < r->naxes && strcmp(r->axes[i], d.x_axis) == 0; i++) {}
+        if (i < r->naxes) d.y_axis = r->axes[i];
+    }
+    if (!d.line_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.line_axis = i >= 0 ? r->axes[i] : d.x_axis;
+    }
+    return d;
+}
+
+/* time per item vs one axis, one line per workload (best over the other axes) */
+static void bti_html_lines(bti_str *s, const bt_results *r, int la, const char **wl, int nw) {
+    static const char *const pal[] = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#000000", "#f0e442"};
+    const int W = 860, H = 420, ML = 80, MR = 230, MT = 20, MB = 60;
+    int spi = bt_results_metric_index(r, "s_per_item"), e2e = bt_results_metric_index(r, "e2e_s_median");
+    int items = bt_results_metric_index(r, "items"), i, w, numeric = 1, log2x = 1, logy, n;
+    bti_vals xs;
+    double *val = NULL, *xv = NULL, lo = NAN, hi = NAN, xmin = 0, xmax = 0, scale, ylo, yhi, ystep = 1;
+    int *fst = NULL;
+    const char *unit;
+    size_t k;
+    char b[64];
+    if (spi < 0 && (e2e < 0 || items < 0)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: the results have neither <code>s_per_item</code> nor <code>e2e_s_median</code> and <code>items</code>.</p>\n");
+        return;
+    }
+    if (bti_axis_values(r, la, &xs) != BT_OK) return;
+    n = xs.n;
+    val = (double *)bti_malloc((size_t)n * (size_t)nw * sizeof(double));
+    fst = (int *)bti_malloc((size_t)n * (size_t)nw * sizeof(int));
+    xv = (double *)bti_malloc((size_t)n * sizeof(double));
+    if (!val || !fst || !xv) goto done;
+    for (i = 0; i < n * nw; i++) { val[i] = NAN; fst[i] = -1; }
+    for (i = 0; i < n; i++) {
+        double d;
+        if (!bti_parse_double(xs.v[i], &d)) { numeric = 0; log2x = 0; xv[i] = i; continue; }
+        xv[i] = d;
+        if (!(d >= 1 && d == floor(d) && d < 9.007199254740992e15 && ((uint64_t)d & ((uint64_t)d - 1)) == 0)) log2x = 0;
+    }
+    if (n < 2) log2x = 0;
+    for (k = 0; k < r->nrows; k++) {
+        const bt_row *row = &r->rows[k];
+        double v;
+        int at;
+        for (w = 0; w < nw && strcmp(wl[w], row->workload) != 0; w++) {}
+        i = bti_vals_index(&xs, row->axis[la]);
+        if (w >= nw || i < 0) continue;
+        at = w * n + i;
+        v = spi >= 0 ? row->m[spi] : row->m[e2e] / row->m[items];
+        if (row->status != BT_CELL_OK || !isfinite(v) || v <= 0) {
+            if (row->status != BT_CELL_OK && isnan(val[at])) fst[at] = bti_html_worse(fst[at], (int)row->status);
+            continue;
+        }
+        if (isnan(val[at]) || v < val[at]) val[at] = v;
+    }
+    for (i = 0; i < n * nw; i++) if (!isnan(val[i])) {
+        if (isnan(lo) || val[i] < lo) lo = val[i];
+        if (isnan(hi) || val[i] > hi) hi = val[i];
+    }
+    if (isnan(lo)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: no cell is ok.</p>\n");
+        goto done;
+    }
+    unit = hi < 1e-6 ? "ns" : hi < 1e-3 ? "&#181;s" : hi < 1 ? "ms" : "s";
+    scale = hi < 1e-6 ? 1e9 : hi < 1e-3 ? 1e6 : hi < 1 ? 1e3 : 1;
+    logy = hi / lo > 30;
+    if (numeric) {
+        xmin = xmax = log2x ? log2(xv[0]) : xv[0];
+        for (i = 0; i < n; i++) {
+            double p = log2x ? log2(xv[i]) : xv[i];
+            if (p < xmin) xmin = p;
+            if (p > xmax) xmax = p;
+        }
+    }
+    if (logy) { ylo = floor(log10(lo)); yhi = ceil(log10(hi)); if (yhi <= ylo) yhi = ylo + 1; }
+    else {
+        double raw = hi * scale / 5, mag = pow(10, floor(log10(raw))), step = mag;
+        if (raw > 5 * mag) step = 10 * mag; else if (raw > 2 * mag) step = 5 * mag; else if (raw > mag) step = 2 * mag;
+        ylo = 0; yhi = ceil(hi * scale / step) * step;
+        if (yhi <= 0) yhi = step;
+        ystep = step;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"per-item\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"time per item\" "
+                      "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n", W, H, W, H);
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" stroke=\"#888888\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+#define BTI_PX(i) (ML + (numeric ? (xmax > xmin ? ((log2x ? log2(xv[i]) : xv[i]) - xmin) / (xmax - xmin) : 0.5) : (n > 1 ? (double)(i) / (n - 1) : 0.5)) * (W - ML - MR - 40) + 20)
+#define BTI_PY(v) (MT + (H - MT - MB) * (1 - (logy ? (log10(v) - ylo) / (yhi - ylo) : ((v) * scale - ylo) / (yhi - ylo))))
+    /* y grid and ticks */
+    if (logy) {
+        double dcd;
+        for (dcd = ylo; dcd <= yhi + 1e-9; dcd += 1) {
+            double v = pow(10, dcd), py = BTI_PY(v);
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    } else {
+        double t;
+        for (t = 0; t <= yhi + ystep * 1e-6; t += ystep) {
+            double py = MT + (H - MT - MB) * (1 - t / yhi);
+            bti_fmt(b, sizeof b, "%g", t);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        double px = BTI_PX(i);
+        bti_str_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#f0f0f0\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", px, px, MT, H - MB, px, H - MB + 16);
+        bti_html_esc(s, xs.v[i]);
+        bti_str_cat(s, "</text>\n");
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">", ML + (W - ML - MR) / 2, H - 16);
+    bti_html_esc(s, r->axes[la]);
+    bti_str_printf(s, "%s</text>\n", log2x ? " (log2 scale)" : "");
+    bti_str_printf(s, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\" font-weight=\"bold\">time per item (%s)%s</text>\n",
+                   MT + (H - MT - MB) / 2, unit, logy ? ", log scale" : "");
+    for (w = 0; w < nw; w++) {
+        const char *col = pal[w % (int)BTI_ARRAY_LEN(pal)];
+        int pen = 0, best = -1;
+        bti_str_printf(s, "<path class=\"line\" data-workload=\"");
+        bti_html_esc(s, wl[w]);
+        bti_str_printf(s, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"", col);
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) { pen = 0; continue; }
+            bti_str_printf(s, "%s%.1f %.1f ", pen ? "L" : "M", BTI_PX(i), BTI_PY(v));
+            pen = 1;
+            if (best < 0 || v < val[w * n + best]) best = i;
+        }
+        bti_str_cat(s, "\"/>\n");
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) {
+                if (fst[w * n + i] >= 0) {
+                    bti_html_mark m = bti_html_mark_of(fst[w * n + i]);
+                    bti_str_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" font-weight=\"bold\">&#215;<title>", BTI_PX(i), H - MB - 6 - 12 * (w % 3), col);
+                    bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+                    bti_str_printf(s, ": %s</title></text>\n", m.what);
+                }
+                continue;
+            }
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>", BTI_PX(i), BTI_PY(v), i == best ? 4 : 3, col);
+            bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+            bti_str_printf(s, ": %s %s per item%s</title></circle>", b, unit, i == best ? " (lowest)" : "");
+            if (i == best) bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", BTI_PX(i), BTI_PY(v), col);
+            bti_str_cat(s, "\n");
+        }
+        bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">",
+                       W - MR + 14, W - MR + 38, MT + 10 + 18 * w, MT + 10 + 18 * w, col, W - MR + 44, MT + 14 + 18 * w);
+        bti_html_esc(s, wl[w]);
+        bti_str_cat(s, "</text>\n");
+    }
+#undef BTI_PX
+#undef BTI_PY
+    bti_str_cat(s, "</svg></div>\n");
+done:
+    bti_free(xs.v); bti_free(val); bti_free(fst); bti_free(xv);
+}
+
+static const char bti_html_css[] =
+    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;font-size:14px;color:#222;margin:20px 28px;background:#fff}\n"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}\n"
+    "h3{font-size:15px;margin:14px 0 4px}.sub{color:#555;margin:0 0 10px}.note{color:#555;font-size:13px}\n"
+    "table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}\n"
+    "th{background:#f4f4f4}td.l,th.l{text-align:left}tr.pick td{background:#fff5c2;font-weight:bold}tr.tied td{background:#fbfbe8}\n"
+    ".rec{font-size:17px;background:#fff5c2;border:1px solid #e0c200;padding:8px 12px;display:inline-block}\n"
+    ".none{background:#fde0dc;border-color:#c62828}.scroll{overflow-x:auto}figure{margin:10px 0 18px}\n"
+    "figcaption{font-weight:bold;margin-bottom:2px}code{background:#f4f4f4;padding:0 3px}\n";
+
+static void bti_html_td(bti_str *s, const char *cls, const char *text) {
+    bti_str_cat(s, cls ? "<td class=\"l\">" : "<td>");
+    bti_html_esc(s, text);
+    bti_str_cat(s, "</td>");
+}
+static void bti_html_td_num(bti_str *s, double v, int pct) {
+    char b[64];
+    if (isnan(v)) bti_fmt(b, sizeof b, "-");
+    else if (pct) bti_fmt(b, sizeof b, "%.2f %%", 100 * v);
+    else bti_html_num(b, sizeof b, v);
+    bti_html_td(s, NULL, b);
+}
+static int bti_html_entry_status(const bt_results *r, const bt_ranking *rk, const bt_rank_entry *en, const char **tip) {
+    int w, st = -1;
+    *tip = en->why;
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)en->axis);
+        if (row && row->status != BT_CELL_OK) st = bti_html_worse(st, (int)row->status);
+    }
+    return st < 0 ? BTI_HM_EXCLUDED : st;
+}
+
+static void bti_html_ranking(bti_str *s, const bt_ranking *rk, int max_rows) {
+    int e, i, w, shown = 0, excluded = 0;
+    char b[128];
+    bti_str_cat(s, "<h3>Best cell per workload</h3>\n<table id=\"per-workload-best\"><tr><th class=\"l\">workload</th><th class=\"l\">best cell</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "(no ok cell)");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_printf(s, "</table>\n<h3>Mean-regret ranking</h3>\n<p class=\"note\">regret(c, w) = (T(c,w) &#8722; T*(w)) / T*(w), "
+                      "T*(w) the best %s of workload w; cells ranked by the mean over workloads. Top-%d count: how often a cell is among a workload's %d best.</p>\n",
+                   rk->direction == BT_HIGHER_IS_BETTER ? "(highest)" : "(lowest)", rk->top_n, rk->top_n);
+    bti_str_cat(s, "<table id=\"ranking\"><tr><th>rank</th>");
+    for (i = 0; i < rk->naxes; i++) { bti_str_cat(s, "<th>"); bti_html_esc(s, rk->axes[i]); bti_str_cat(s, "</th>"); }
+    bti_str_printf(s, "<th>mean regret</th><th>max regret</th><th>top-%d count</th><th>P(best)</th><th class=\"l\">note</th></tr>\n", rk->top_n);
+    for (e = 0; e < rk->nentries; e++) {
+        const bt_rank_entry *en = &rk->entries[e];
+        if (!en->eligible) { excluded++; continue; }
+        if (shown >= max_rows && e != rk->pick) continue;
+        shown++;
+        bti_str_printf(s, "<tr%s><td>%d</td>", e == rk->pick ? " class=\"pick\"" : en->tied ? " class=\"tied\"" : "", e + 1);
+        for (i = 0; i < rk->naxes; i++) bti_html_td(s, NULL, en->axis[i]);
+        bti_html_td_num(s, en->mean_regret, 1);
+        bti_html_td_num(s, en->max_regret, 1);
+        bti_str_printf(s, "<td>%d</td>", en->topn_count);
+        if (isnan(en->p_best)) bti_fmt(b, sizeof b, "-"); else bti_fmt(b, sizeof b, "%.3f", en->p_best);
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", e == rk->pick ? "recommended" : en->tied ? "statistically tied with the pick" : "");
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n");
+    {
+        int elig = 0;
+        for (e = 0; e < rk->nentries; e++) elig += rk->entries[e].eligible;
+        if (elig > shown) bti_str_printf(s, "<p class=\"note\">%d more eligible cells not listed (see <code>batchtune rank</code>).</p>\n", elig - shown);
+    }
+    if (excluded) {
+        int n = 0;
+        bti_str_printf(s, "<h3>Excluded cells (%d): why they cannot be recommended</h3>\n<table id=\"excluded\"><tr><th class=\"l\">cell</th><th class=\"l\">why</th></tr>\n", excluded);
+        for (e = 0; e < rk->nentries; e++) {
+            const bt_rank_entry *en = &rk->entries[e];
+            if (en->eligible) continue;
+            if (n++ >= 200) { bti_str_printf(s, "<tr><td class=\"l\" colspan=\"2\">... and %d more</td></tr>\n", excluded - 200); break; }
+            bti_str_cat(s, "<tr>");
+            bti_html_td(s, "l", en->label);
+            bti_html_td(s, "l", en->why ? en->why : "");
+            bti_str_cat(s, "</tr>\n");
+        }
+        bti_str_cat(s, "</table>\n");
+    }
+}
+
+static void bti_html_evidence(bti_str *s, const bt_results *r, const bt_ranking *rk) {
+    const bt_rank_entry *p = &rk->entries[rk->pick];
+    int w, e, noise = bt_results_metric_index(r, "rel_noise"), nt = 0, excluded = 0;
+    bti_str_cat(s, "<table id=\"evidence\"><tr><th class=\"l\">workload</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th><th>regret</th><th>samples</th><th>noise (CI half-width / median)</th><th class=\"l\">best cell there</th><th>its value</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)p->axis);
+        char b[64];
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td_num(s, bt_ranking_value(rk, rk->pick, w), 0);
+        bti_html_td_num(s, bt_ranking_regret(rk, rk->pick, w), 1);
+        bti_fmt(b, sizeof b, "%d", row ? row->samples : 0);
+        bti_html_td(s, NULL, b);
+        if (row && noise >= 0 && !isnan(row->m[noise])) bti_fmt(b, sizeof b, "%.2f %%%s", 100 * row->m[noise], row->noisy ? " (noisy)" : "");
+        else bti_fmt(b, sizeof b, "%s", row && row->noisy ? "noisy" : "-");
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "-");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<ul>\n");
+    if (rk->bootstrap_used) {
+        bti_str_printf(s, "<li>Probability of being the best cell: <b>%.3f</b> (%d bootstrap resamples of the samples of every cell).</li>\n", p->p_best, rk->bootstrap_used);
+        for (e = 0; e < rk->nentries; e++) nt += rk->entries[e].tied;
+        if (nt) {
+            int n = 0;
+            bti_str_printf(s, "<li>Statistically tied with the pick (%d): ", nt);
+            for (e = 0; e < rk->nentries; e++) if (rk->entries[e].tied) {
+                if (n++) bti_str_cat(s, ", ");
+                if (n > 20) { bti_str_cat(s, "..."); break; }
+                bti_html_esc(s, rk->entries[e].label);
+            }
+            bti_str_cat(s, ".</li>\n");
+        } else bti_str_cat(s, "<li>No other cell is statistically tied with the pick.</li>\n");
+    } else bti_str_cat(s, "<li>P(best) and ties not available: no per-sample times for the objective (samples file missing or bootstrap off).</li>\n");
+    for (e = 0; e < rk->nentries; e++) excluded += !rk->entries[e].eligible;
+    bti_str_printf(s, "<li>Mean regret %.2f %%, max regret %.2f %% over %d workload%s; %d of %d cells excluded (ok on every workload and within the limits is required; see <a href=\"#excluded\">why</a>).</li>\n</ul>\n",
+                   100 * p->mean_regret, 100 * p->max_regret, rk->nworkloads, rk->nworkloads == 1 ? "" : "s", excluded, rk->nentries);
+}
+
+static void bti_html_meta(bti_str *s, const bt_results *r, const bt_run_meta *m, const char **wl, int nw) {
+    int i, j, w, counts[BT_CELL_STATUS_COUNT];
+    size_t k;
+    if (m) {
+        char b[64];
+        bti_str_cat(s, "<table id=\"run-meta\">");
+#define BTI_META_ROW(name, val) do { bti_str_cat(s, "<tr><th class=\"l\">" name "</th>"); bti_html_td(s, "l", val); bti_str_cat(s, "</tr>\n"); } while (0)
+        BTI_META_ROW("date (UTC)", m->date_utc);
+        BTI_META_ROW("host", m->host);
+        BTI_META_ROW("CPU", m->cpu_model);
+        bti_fmt(b, sizeof b, "%d online, %d allowed", m->cpus_online, m->cpus_allowed);
+        BTI_META_ROW("CPUs", b);
+        BTI_META_ROW("device", m->device);
+        BTI_META_ROW("batchtune version", m->version);
+        BTI_META_ROW("settings", m->settings);
+        BTI_META_ROW("fingerprint", m->fingerprint);
+#undef BTI_META_ROW
+        bti_str_cat(s, "</table>\n");
+    } else bti_str_cat(s, "<p class=\"note\">No run metadata was given (for results read from a CSV, it is in the JSON file beside it).</p>\n");
+    bti_str_cat(s, "<h3>Cells per status</h3>\n<table id=\"status-counts\"><tr><th class=\"l\">workload</th>");
+    for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<th>%s</th>", bt_cell_status_str((bt_cell_status)j));
+    bti_str_cat(s, "</tr>\n");
+    for (w = 0; w < nw; w++) {
+        memset(counts, 0, sizeof counts);
+        for (k = 0; k < r->nrows; k++) if (strcmp(r->rows[k].workload, wl[w]) == 0) counts[r->rows[k].status]++;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", wl[w]);
+        for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<td>%d</td>", counts[j]);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<h3>Grid</h3>\n<table id=\"grid\"><tr><th class=\"l\">axis</th><th class=\"l\">values</th></tr>\n");
+    for (i = 0; i < r->naxes; i++) {
+        bti_vals v;
+        if (bti_axis_values(r, i, &v) != BT_OK) continue;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", r->axes[i]);
+        bti_str_cat(s, "<td class=\"l\">");
+        for (j = 0; j < v.n; j++) { if (j) bti_str_cat(s, ", "); bti_html_esc(s, v.v[j]); }
+        bti_str_cat(s, "</td></tr>\n");
+        bti_free(v.v);
+    }
+    bti_str_printf(s, "</table>\n<p class=\"note\">%zu rows; metrics: ", r->nrows);
+    for (i = 0; i < r->nmetrics; i++) { if (i) bti_str_cat(s, ", "); bti_html_esc(s, r->metrics[i]); }
+    bti_str_cat(s, ".</p>\n");
+}
+
+BTI_DEF bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk, const bt_run_meta *meta, const char *path,
+                                       const bt_html_opts *oin) {
+    bt_html_opts o;
+    bti_str s;
+    bt_results *rw = (bt_results *)r;  /* for the error detail only */
+    const char **wl = NULL;
+    int nw, xa = -1, ya = -1, la = -1, i, w, mi;
+    bt_status st = BT_OK;
+    char err[512];
+    if (!r) return BT_E_INVALID;
+    if (!path) { bti_fmt(rw->err, sizeof r->err, "html report: no output path"); return BT_E_INVALID; }
+    o = bt_html_opts_defaults(r, rk, oin);
+    for (i = 0; i < o.num_metrics; i++)
+        if (!o.metrics[i] || bt_results_metric_index(r, o.metrics[i]) < 0) {
+            bti_fmt(rw->err, sizeof r->err, "html report: metric '%s' is not a column of the results", o.metrics[i] ? o.metrics[i] : "(null)");
+            return BT_E_NOT_FOUND;
+        }
+    if (o.x_axis && (xa = bti_axis_index(r, o.x_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.x_axis); return BT_E_NOT_FOUND; }
+    if (o.y_axis && (ya = bti_axis_index(r, o.y_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.y_axis); return BT_E_NOT_FOUND; }
+    if (o.line_axis && (la = bti_axis_index(r, o.line_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.line_axis); return BT_E_NOT_FOUND; }
+    if (xa >= 0 && xa == ya) { bti_fmt(rw->err, sizeof r->err, "html report: x and y are the same axis '%s'", o.x_axis); return BT_E_INVALID; }
+    if (ya >= 0 && xa < 0) { bti_fmt(rw->err, sizeof r->err, "html report: a y axis needs an x axis"); return BT_E_INVALID; }
+    nw = bti_html_workloads(r, &wl);
+    if (nw < 0) return BT_E_NOMEM;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", bti_html_css);
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</h1>\n<p class=\"sub\">%d workload%s, %zu rows", nw, nw == 1 ? "" : "s", r->nrows);
+    if (rk && rk->objective) {
+        bti_str_cat(&s, "; objective <code>");
+        bti_html_esc(&s, rk->objective);
+        bti_str_printf(&s, "</code> (%s is better)", rk->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    }
+    if (meta) {
+        bti_str_cat(&s, "; ");
+        bti_html_esc(&s, meta->device);
+        bti_str_cat(&s, ", ");
+        bti_html_esc(&s, meta->date_utc);
+    }
+    bti_str_cat(&s, "</p>\n</header>\n");
+
+    /* recommendation and its evidence */
+    bti_str_cat(&s, "<section id=\"recommendation\">\n<h2>Recommendation</h2>\n");
+    if (!rk) bti_str_cat(&s, "<p class=\"note\">No ranking was given, so there is no recommendation.</p>\n");
+    else if (rk->pick >= 0) {
+        bti_str_cat(&s, "<p class=\"rec\" id=\"pick\"><b>");
+        bti_html_esc(&s, rk->entries[rk->pick].label);
+        bti_str_cat(&s, "</b></p>\n<p>");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+        bti_html_evidence(&s, r, rk);
+    } else {
+        bti_str_cat(&s, "<p class=\"rec none\" id=\"pick\">");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* heatmaps per workload and metric */
+    bti_str_cat(&s, "<section id=\"heatmaps\">\n<h2>Heatmaps</h2>\n");
+    if (xa < 0 || !o.num_metrics) bti_str_cat(&s, "<p class=\"note\">No heatmap: the results have no axis or no metric.</p>\n");
+    else {
+        int other = 0;
+        for (i = 0; i < r->naxes; i++) if (i != xa && i != ya) other = 1;
+        bti_str_cat(&s, "<p class=\"note\">Colors: each map on its own scale from its worst (dark purple) to its best (yellow) ok value; "
+                         "cells without a value are marked (OOM, error, timeout, infeasible, pruned, not run). Hover a cell for its reason.");
+        if (other) bti_str_cat(&s, " The results have more axes: a cell shows the best value over the others.");
+        bti_str_cat(&s, "</p>\n");
+        for (mi = 0; mi < o.num_metrics && st == BT_OK; mi++) {
+            int col = bt_results_metric_index(r, o.metrics[mi]);
+            int higher = rk && rk->objective && strcmp(rk->objective, o.metrics[mi]) == 0 ? rk->direction == BT_HIGHER_IS_BETTER : bti_guess_higher(o.metrics[mi]);
+            for (w = 0; w < nw; w++) {
+                bti_hgrid g;
+                size_t k;
+                char id[64];
+                if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) { st = BT_E_NOMEM; break; }
+                for (k = 0; k < r->nrows; k++) {
+                    const bt_row *row = &r->rows[k];
+                    long at;
+                    if (strcmp(row->workload, wl[w]) != 0) continue;
+                    at = bti_hgrid_at(&g, row->axis[xa], ya >= 0 ? row->axis[ya] : NULL);
+                    if (row->status == BT_CELL_OK && !isnan(row->m[col])) bti_hgrid_put(&g, at, row->m[col], higher, row);
+                    else if (row->status != BT_CELL_OK) bti_hgrid_fail(&g, at, (int)row->status, row->reason);
+                    else if (at >= 0 && g.st[at] < 0) g.tip[at] = "no value for this metric";
+                }
+                for (k = 0; k < (size_t)g.xs.n * (size_t)g.ys.n && !isnan(g.lo); k++)
+                    if (g.st[k] == BT_CELL_OK && g.v[k] == (higher ? g.hi : g.lo)) { g.mark = (int)k; break; }
+                bti_fmt(id, sizeof id, "hm-w%d-m%d", w, mi);
+                bti_str_cat(&s, "<figure>\n<figcaption>");
+                bti_html_esc(&s, wl[w]);
+                bti_str_cat(&s, " &#8212; ");
+                bti_html_esc(&s, o.metrics[mi]);
+                bti_str_cat(&s, "</figcaption>\n");
+                bti_html_heatmap(&s, &g, id, r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, o.metrics[mi], higher, 0, "the best cell");
+                bti_str_cat(&s, "</figure>\n");
+                bti_hgrid_free(&g);
+            }
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* mean-regret heatmap */
+    bti_str_cat(&s, "<section id=\"regret\">\n<h2>Mean regret over the workloads</h2>\n");
+    if (!rk || !rk->nentries) bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    else if (xa < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        bti_hgrid g;
+        int rxa = -1, rya = -1, e;
+        for (i = 0; i < rk->naxes; i++) {
+            if (strcmp(rk->axes[i], r->axes[xa]) == 0) rxa = i;
+            if (ya >= 0 && strcmp(rk->axes[i], r->axes[ya]) == 0) rya = i;
+        }
+        if (rxa < 0 || (ya >= 0 && rya < 0)) bti_str_cat(&s, "<p class=\"note\">The ranking was made from other axes.</p>\n");
+        else if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) st = BT_E_NOMEM;
+        else {
+            for (e = 0; e < rk->nentries; e++) {
+                const bt_rank_entry *en = &rk->entries[e];
+                long at = bti_hgrid_at(&g, en->axis[rxa], rya >= 0 ? en->axis[rya] : NULL);
+                if (at < 0) continue;
+                if (en->eligible && !isnan(en->mean_regret)) {
+                    g.shift = 1;
+                    bti_hgrid_put(&g, at, en->mean_regret, 0, NULL);
+                    if (e == rk->pick) g.mark = (int)at;
+                } else {
+                    const char *tip;
+                    int est = bti_html_entry_status(r, rk, en, &tip);
+                    bti_hgrid_fail(&g, at, est, tip);
+                }
+            }
+            bti_str_cat(&s, "<p class=\"note\">Mean over the workloads of each cell's regret on ");
+            bti_html_esc(&s, rk->objective);
+            bti_str_cat(&s, " (0 % = the best cell of every workload). Only cells that are ok on every workload get a value; the others are marked by their worst status.</p>\n<figure>\n<figcaption>mean regret</figcaption>\n");
+            bti_html_heatmap(&s, &g, "hm-regret", r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, "mean regret", 0, 1, "the recommendation");
+            bti_str_cat(&s, "</figure>\n");
+            bti_hgrid_free(&g);
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* time per item */
+    bti_str_cat(&s, "<section id=\"per-item-time\">\n<h2>Time per item</h2>\n");
+    if (la < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        int other = r->naxes > 1;
+        bti_str_cat(&s, "<p class=\"note\">One line per workload");
+        if (other) bti_str_cat(&s, " (each point: the best over the other axes)");
+        bti_str_cat(&s, "; the lowest point of each line is ringed; &#215; marks a value where the workload has no ok cell.</p>\n");
+        bti_html_lines(&s, r, la, wl, nw);
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* ranking table */
+    bti_str_cat(&s, "<section id=\"ranking-section\">\n<h2>Ranking</h2>\n");
+    if (rk && rk->nentries) bti_html_ranking(&s, rk, o.max_rank_rows);
+    else bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    bti_str_cat(&s, "</section>\n");
+
+    /* run metadata */
+    bti_str_cat(&s, "<section id=\"metadata\">\n<h2>Run</h2>\n");
+    bti_html_meta(&s, r, meta, wl, nw);
+    bti_str_cat(&s, "</section>\n");
+    bti_str_printf(&s, "<footer><p class=\"note\">Made by batchtune %s. Heatmap colors: piecewise linear through #440154, #3b528b, #21918c, #5ec962, #fde725 "
+                       "from the worst to the best value of each map, on a log scale when the map spans 4x or more (see batchtune.h, section 13).</p></footer>\n</body>\n</html>\n", BATCHTUNE_VERSION_STRING);
+    bti_free((void *)wl);
+    if (st == BT_OK && s.oom) st = BT_E_NOMEM;
+    if (st == BT_OK) {
+        st = bti_write_atomic(path, s.p, s.len, err, sizeof err);
+        if (st != BT_OK) bti_fmt(rw->err, sizeof r->err, "html report: %s", err);
+    }
+    bti_str_free(&s);
+    return st;
+}
+
+/* ---- reading the "meta" object of bt_write_json's file ---- */
+static const char *bti_json_ws(const char *p) { while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++; return p; }
+/* parses a JSON string at p (at the opening quote) into out; returns the end or NULL */
+static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
+    size_t len = 0;
+    if (*p != '"') return NULL;
+    for (p++; *p && *p != '"'; p++) {
+        unsigned c = (unsigned char)*p;
+        int escaped_u = 0;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case '"': case '\\': case '/': c = (unsigned char)*p; break;
+            case 'u': {
+                char hx[5];
+                int j;
+                for (j = 0; j < 4; j++) { if (!isxdigit((unsigned char)p[1 + j])) return NULL; hx[j] = p[1 + j]; }
+                hx[4] = 0;
+                c = (unsigned)strtoul(hx, NULL, 16);
+                p += 4;
+                escaped_u = 1;
+                if (c >= 0xd800 && c < 0xe000) c = '?';
+                break;
+            }
+            default: return NULL;
+            }
+        }
+        /* UTF-8 encode code points above ASCII that came from \u escapes */
+        if (c >= 0x80 && escaped_u) {
+            unsigned char u[3];
+            int nb = 0, j;
+            if (c < 0x800) { u[0] = (unsigned char)(0xc0 | (c >> 6)); u[1] = (unsigned char)(0x80 | (c & 0x3f)); nb = 2; }
+            else { u[0] = (unsigned char)(0xe0 | (c >> 12)); u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f)); u[2] = (unsigned char)(0x80 | (c & 0x3f)); nb = 3; }
+            for (j = 0; j < nb; j++) if (len + 1 < n) out[len++] = (char)u[j];
+        } else if (len + 1 < n) out[len++] = (char)c;
+    }
+    if (*p != '"') return NULL;
+    if (n) out[len < n ? len : n - 1] = 0;
+    return p + 1;
+}
+BTI_DEF bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err, size_t errlen) {
+    size_t len;
+    char *text, key[64], val[1024];
+    const char *p;
+    bt_status st = BT_OK;
+    if (!path || !m) return BT_E_INVALID;
+    memset(m, 0, sizeof *m);
+    text = bti_read_file(path, &len, err, errlen);
+    if (!text) return BT_E_IO;
+    p = strstr(text, "\"meta\"");
+    if (!p) { bti_fmt(err, errlen, "%s: no \"meta\" object", path); bti_free(text); return BT_E_NOT_FOUND; }
+    p = bti_json_ws(p + 6);
+    if (*p != ':') goto bad;
+    p = bti_json_ws(p + 1);
+    if (strncmp(p, "null", 4) == 0) { bti_fmt(err, errlen, "%s: meta is null", path); bti_free(text); return BT_E_NOT_FOUND; }
+    if (*p != '{') goto bad;
+    p = bti_json_ws(p + 1);
+    while (*p != '}') {
+        if (!(p = bti_json_parse_str(p, key, sizeof key))) goto bad;
+        p = bti_json_ws(p);
+        if (*p != ':') goto bad;
+        p = bti_json_ws(p + 1);
+        if (*p == '"') { if (!(p = bti_json_parse_str(p, val, sizeof val))) goto bad; }
+        else {
+            size_t n = 0;
+            while (*p && *p != ',' && *p != '}' && !isspace((unsigned char)*p) && n + 1 < sizeof val) val[n++] = *p++;
+            val[n] = 0;
+            if (!n || *p == '{' || *p == '[') goto bad;
+        }
+#define BTI_META_STR(name, field) if (strcmp(key, name) == 0) bti_fmt(m->field, sizeof m->field, "%s", val)
+        BTI_META_STR("host", host);
+        else BTI_META_STR("cpu_model", cpu_model);
+        else BTI_META_STR("device", device);
+        else BTI_META_STR("date_utc", date_utc);
+        else BTI_META_STR("batchtune_version", version);
+        else BTI_META_STR("settings", settings);
+        else BTI_META_STR("fingerprint", fingerprint);
+        else if (strcmp(key, "cpus_online") == 0) m->cpus_online = atoi(val);
+        else if (strcmp(key, "cpus_allowed") == 0) m->cpus_allowed = atoi(val);
+#undef BTI_META_STR
+        p = bti_json_ws(p);
+        if (*p == ',') p = bti_json_ws(p + 1);
+        else if (*p != '}') goto bad;
+    }
+    bti_free(text);
+    return st;
+bad:
+    bti_fmt(err, errlen, "%s: malformed \"meta\" object at byte %ld", path, (long)(p ? p - text : -1));
+    bti_free(text);
+    return BT_E_PARSE;
+}
 
 /* ---------------------------------------------------------------- merge and compare ------ */
 

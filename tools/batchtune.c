@@ -493,6 +493,7 @@ static int cmd_info(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- subcommand files ------ */
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+#include "cmd_report.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
@@ -501,6 +502,7 @@ static const tool_cmd COMMANDS[] = {
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
     /* more subcommands: */
+    {"report", cmd_report, "one self-contained HTML report (heatmaps, per-item time, ranking, evidence)"},
 };
 
 static void main_help(FILE *f) {
