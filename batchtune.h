@@ -4193,8 +4193,8 @@ BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_
                 const char *x = f[ref].meta.settings, *y = f[i].meta.settings;
                 size_t p = 0;
                 while (x[p] && x[p] == y[p]) p++;
-                while (p > 0 && x[p - 1] != ' ' && x[p - 1] != ';') p--;
-                bti_fmt(err, errlen, "%s: settings differ from %s's: '%.60s' vs '%.60s': refusing to merge", paths[i], f[ref].path, y + p, x + p);
+                while (p > 0 && !(x[p - 1] == ' ' && p > 1 && x[p - 2] == ';')) p--; /* from the clause that differs */
+                bti_fmt(err, errlen, "%s: settings differ from %s's: '%.80s' vs '%.80s': refusing to merge", paths[i], f[ref].path, y + p, x + p);
                 st = BT_E_MISMATCH; break;
             }
             if (strcmp(f[ref].meta.fingerprint, f[i].meta.fingerprint)) {

@@ -83,7 +83,7 @@ static int cmd_merge(int argc, char **argv) {
             return usage_error("merge", "the output '%s' is also an input: the first argument is the merged file to write", out);
         }
     if (!force && stat(out, &sb) == 0) {
-        fprintf(stderr, "batchtune merge: %s already exists: choose another name or add --force to replace it\n", out);
+        fprintf(stderr, "batchtune merge: %s already exists (the first argument is the merged file to write): choose another name or add --force to replace it\n", out);
         free(in);
         return TOOL_EXIT_FAIL;
     }
