@@ -569,10 +569,12 @@ BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
 /* Resolves a shard spec into k and n:
      "K/N"    given outright (0 <= K < N);
      "slurm"  K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (divided by SLURM_ARRAY_TASK_STEP
-              when that is above 1), N = SLURM_ARRAY_TASK_COUNT: array ids need not start at 0;
+              when that is above 1), N = SLURM_ARRAY_TASK_COUNT: array ids need not start at 0.
+              With n_given > 0 the array ids are the shard numbers themselves: K =
+              SLURM_ARRAY_TASK_ID < N = n_given, so `--array=2,3` re-runs shards 2 and 3;
      "k8s"    K = JOB_COMPLETION_INDEX (an indexed Job), N = n_given.
-   n_given > 0 is also checked against the N the environment gives. Reads the environment
-   (getenv). Returns BT_OK, or BT_E_INVALID with err naming the bad spec or variable. */
+   For "K/N", n_given > 0 must equal N. Reads the environment (getenv). Returns BT_OK, or
+   BT_E_INVALID with err naming the bad spec or variable. */
 BATCHTUNE_API bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n,
                                          char *err, size_t err_len);
 /* The results path of shard k of n: "{shard}" in pattern becomes K and "{shards}" N; a
@@ -3763,6 +3765,17 @@ BTI_DEF bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n
     if (!spec || !k || !n) { bti_fmt(err, errlen, "no shard spec"); return BT_E_INVALID; }
     if (strcmp(spec, "slurm") == 0) {
         const char *why = "--shard slurm runs inside a Slurm job array: sbatch --array=0-N-1";
+        if (n_given > 0) { /* the array ids are the shard numbers */
+            if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why)) return BT_E_INVALID;
+            if (id >= n_given) {
+                bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not a shard number below %d: with the shard count given, the array ids are the shard numbers (--array=0-%d, or some of them to re-run)",
+                        id, n_given, n_given - 1);
+                return BT_E_INVALID;
+            }
+            *k = (int)id;
+            *n = n_given;
+            return BT_OK;
+        }
         if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why) || !bti_env_int("SLURM_ARRAY_TASK_MIN", &mn, err, errlen, why) ||
             !bti_env_int("SLURM_ARRAY_TASK_COUNT", &cnt, err, errlen, why)) return BT_E_INVALID;
         if (getenv("SLURM_ARRAY_TASK_STEP") && *getenv("SLURM_ARRAY_TASK_STEP") &&

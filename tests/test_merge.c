@@ -172,8 +172,11 @@ static void test_shard_resolve(void) {
     /* array ids need not start at 0: --array=5-8 */
     setenv("SLURM_ARRAY_TASK_ID", "7", 1); setenv("SLURM_ARRAY_TASK_MIN", "5", 1); setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
     CHECK(bt_shard_resolve("slurm", 0, &k, &n, err, sizeof err) == BT_OK && k == 2 && n == 4);
-    CHECK(bt_shard_resolve("slurm", 4, &k, &n, err, sizeof err) == BT_OK);
-    CHECK(bt_shard_resolve("slurm", 5, &k, &n, err, sizeof err) == BT_E_INVALID);
+    /* with the count given, array ids are shard numbers: --array=2,3 --shards 4 re-runs 2 and 3 */
+    setenv("SLURM_ARRAY_TASK_ID", "3", 1); setenv("SLURM_ARRAY_TASK_MIN", "2", 1); setenv("SLURM_ARRAY_TASK_COUNT", "2", 1);
+    CHECK(bt_shard_resolve("slurm", 4, &k, &n, err, sizeof err) == BT_OK && k == 3 && n == 4);
+    setenv("SLURM_ARRAY_TASK_ID", "7", 1); setenv("SLURM_ARRAY_TASK_MIN", "5", 1); setenv("SLURM_ARRAY_TASK_COUNT", "4", 1);
+    CHECK(bt_shard_resolve("slurm", 4, &k, &n, err, sizeof err) == BT_E_INVALID && strstr(err, "--array=0-3"));
     /* --array=0-6:2 -> ids 0,2,4,6 */
     setenv("SLURM_ARRAY_TASK_ID", "6", 1); setenv("SLURM_ARRAY_TASK_MIN", "0", 1); setenv("SLURM_ARRAY_TASK_STEP", "2", 1);
     CHECK(bt_shard_resolve("slurm", 0, &k, &n, err, sizeof err) == BT_OK && k == 3 && n == 4);

@@ -11,7 +11,7 @@ ok() { P=$((P+1)); echo "  ok   $1"; }
 no() { F=$((F+1)); echo "  FAIL $1"; }
 check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
 cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune_mt" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
-BT="$B/batchtune_mt"
+BT="$(cd "$B" && pwd)/batchtune_mt"   # absolute: some commands below run in other directories
 code() { "$@" >"$T/out" 2>"$T/err"; echo $?; }
 one_line_naming() { test "$(wc -l < "$T/err")" = 1 && grep -q -- "$1" "$T/err"; }
 
@@ -39,10 +39,10 @@ check "sweep --shards alone -> 2" bash -c "test \$($BT sweep --shards 4 >/dev/nu
 
 SW="--items 16 --layers 2 --width 64 --axis batch=1,4,16,64 --axis threads=1,2 --max-time 0.03 --min-time 0.005 --monotone batch --quiet"
 # Slurm array ids 5..8: shard = id - min
-(cd "$T" && SLURM_ARRAY_TASK_ID=6 SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_COUNT=4 "$OLDPWD/$BT" sweep $SW --shard slurm >/dev/null 2>"$T/err")
+(cd "$T" && SLURM_ARRAY_TASK_ID=6 SLURM_ARRAY_TASK_MIN=5 SLURM_ARRAY_TASK_COUNT=4 "$BT" sweep $SW --shard slurm >/dev/null 2>"$T/err")
 check "sweep --shard slurm (ids from 5) writes results.shard-1-of-4.csv" test -s "$T/results.shard-1-of-4.csv" -a -s "$T/results.shard-1-of-4.json"
 mkdir -p "$T/k8s" "$T/p" "$T/q"
-(cd "$T" && JOB_COMPLETION_INDEX=3 "$OLDPWD/$BT" sweep $SW --shard k8s --shards 4 --out 'k8s/part-{shard}-of-{shards}.csv' >/dev/null 2>"$T/err")
+(cd "$T" && JOB_COMPLETION_INDEX=3 "$BT" sweep $SW --shard k8s --shards 4 --out 'k8s/part-{shard}-of-{shards}.csv' >/dev/null 2>"$T/err")
 check "sweep --shard k8s --out '{shard}' pattern" test -s "$T/k8s/part-3-of-4.csv"
 
 # 4 shard processes in parallel, merged, equal to one unsharded run

@@ -126,7 +126,9 @@ static const char *const SWEEP_HELP =
     "  --shard K/N          run only shard K of N (K in 0..N-1); cells that differ only in\n"
     "                       --monotone axes stay on one shard, so OOM pruning still works\n"
     "  --shard slurm        take K and N from the Slurm job array (SLURM_ARRAY_TASK_ID minus\n"
-    "                       SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT): sbatch --array=0-3\n"
+    "                       SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT): sbatch --array=0-3;\n"
+    "                       with --shards N the array ids are the shard numbers, so\n"
+    "                       sbatch --array=2,3 ... --shards 4 re-runs shards 2 and 3\n"
     "  --shard k8s --shards N   K from JOB_COMPLETION_INDEX (Kubernetes indexed Job), N given\n"
     "                       A shard writes its own file: --out's '{shard}' becomes K ('{shards}'\n"
     "                       N), else '.shard-K-of-N' goes before '.csv' (default\n"
@@ -192,7 +194,7 @@ static int cmd_sweep(int argc, char **argv) {
         }
         bt_shard_path(d.results_path, d.shard_k, d.shard_n, shard_out, sizeof shard_out);
         d.results_path = shard_out;
-    } else if (shards) return usage_error("sweep", "%s needs --shard k8s (or slurm, K/N)", "--shards");
+    } else if (shards) return usage_error("sweep", "%s needs --shard k8s, slurm or K/N", "--shards");
     if (strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp)", workload);
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
