@@ -201,10 +201,12 @@ for k in $(seq 0 $((N-1))); do
 done
 # one line for bench/: overhead per shard = (task time - time measuring cells) averaged;
 # outside = sharded wall - task time spread over the slots (Slurm's scheduling and launch)
-awk -v s="$T_SINGLE" -v w="$T_SHARDED" -v t="$SUM_TASK" -v c="$SUM_CELL" -v n="$N" -v m="$maxrun" -v nc="$NC" 'BEGIN{
+col=$(head -1 "$D/single/results.csv" 2>/dev/null | tr ',' '\n' | grep -n '^cell_s$' | cut -d: -f1)
+SINGLE_CELL=$(awk -F, -v c="${col:-0}" 'NR>1 && c>0 {s+=$c} END{printf "%.3f", s}' "$D/single/results.csv" 2>/dev/null)
+awk -v sc="${SINGLE_CELL:-0}" -v s="$T_SINGLE" -v w="$T_SHARDED" -v t="$SUM_TASK" -v c="$SUM_CELL" -v n="$N" -v m="$maxrun" -v nc="$NC" 'BEGIN{
     if (m < 1) m = 1;
-    printf "timing: cells=%d shards=%d slots=%d single_s=%.2f sharded_s=%.2f task_s_sum=%.2f measure_s_sum=%.2f overhead_per_shard_s=%.3f outside_tasks_s=%.2f\n",
-           nc, n, m, s, w, t, c, (t - c) / n, w - t / m }'
+    printf "timing: cells=%d shards=%d slots=%d single_s=%.2f single_measure_s=%.2f sharded_s=%.2f task_s_sum=%.2f measure_s_sum=%.2f overhead_per_shard_s=%.3f outside_tasks_s=%.2f\n",
+           nc, n, m, s, sc, w, t, c, (t - c) / n, w - t / m }'
 start_end=$(scontrol -o show job "$JOB" 2>/dev/null | sed -n 's/.*ArrayTaskId=\([0-9]*\).*StartTime=\([^ ]*\) EndTime=\([^ ]*\).*/task \1: start \2 end \3/p')
 printf '%s\n' "$start_end" | sed 's/^/  slurm /'
 echo "  test wall time $(since "$T0") s"
