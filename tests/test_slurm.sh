@@ -167,6 +167,8 @@ T_SHARDED=$(since "$ts")
 [ -n "$done_" ] && ok "the array finished in $T_SHARDED s (at most $maxrun tasks at once)" || no "the array finished within 120 s"
 states=$(scontrol -o show job "$JOB" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | sort | uniq -c | tr -s ' ' | sed 's/^ //')
 if [ "$(scontrol -o show job "$JOB" 2>/dev/null | grep -c 'JobState=COMPLETED')" = $N ]; then ok "all $N tasks COMPLETED"; else no "all $N tasks COMPLETED (got: $states)"; tail -n 5 "$D"/run/batchtune-*.out 2>/dev/null; fi
+ngpu=$(cat "$D"/run/batchtune-"$JOB"_*.out 2>/dev/null | grep -c '^batchtune: task .*(GPU [01],')
+[ "$ngpu" = $N ] && ok "each task got one GPU slot (--gres=gpu:1: CUDA_VISIBLE_DEVICES in its log)" || no "each task got one GPU slot (found $ngpu of $N)"
 nfiles=$(ls "$D"/run/results.shard-*-of-$N.csv 2>/dev/null | wc -l)
 [ "$nfiles" = $N ] && ok "each task wrote its own results file (results.shard-K-of-$N.csv)" || no "$N shard files (found $nfiles)"
 
