@@ -517,6 +517,9 @@ typedef struct bt_run_meta {
     char version[16];
     char settings[1024];
     char fingerprint[24];          /* hex FNV-1a of axes, workloads, settings, device */
+    int shard_k, shard_n;          /* the shard this run covered (n = 0: the whole grid) */
+    long long pairs_planned;       /* (workload, cell) pairs it was to record; a results file
+                                      with fewer rows was cut short (-1: not known) */
 } bt_run_meta;
 BATCHTUNE_API void bt_run_meta_collect(bt_run_meta *m, const char *device, const char *settings);
 /* JSON: {"meta":{...},"status_counts":{...},"rows":[...],"ranking":{...}} (ranking may be NULL).
@@ -667,6 +670,119 @@ BATCHTUNE_API bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, 
 /* ============================================================================================
    14. Merge and compare (declarations)
    ========================================================================================== */
+/* A sweep split k/n (bt_sweep_desc.shard_k/shard_n) runs as one process per GPU under the
+   scheduler a cluster already has (a Slurm job array, Kubernetes indexed jobs); each shard
+   writes its own results file; bt_merge joins them; bt_compare shows what changed between
+   two runs of one grid. */
+
+/* Resolves a shard spec into k and n:
+     "K/N"    given outright (0 <= K < N);
+     "slurm"  K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (divided by SLURM_ARRAY_TASK_STEP
+              when that is above 1), N = SLURM_ARRAY_TASK_COUNT: array ids need not start at 0.
+              With n_given > 0 the array ids are the shard numbers themselves: K =
+              SLURM_ARRAY_TASK_ID < N = n_given, so `--array=2,3` re-runs shards 2 and 3;
+     "k8s"    K = JOB_COMPLETION_INDEX (an indexed Job), N = n_given.
+   For "K/N", n_given > 0 must equal N. Reads the environment (getenv). Returns BT_OK, or
+   BT_E_INVALID with err naming the bad spec or variable. */
+BATCHTUNE_API bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n,
+                                         char *err, size_t err_len);
+/* The results path of shard k of n: "{shard}" in pattern becomes K and "{shards}" N; a
+   pattern without "{shard}" gets ".shard-K-of-N" before its ".csv" (or at its end), so no two
+   shards ever write one file. n <= 0: the pattern unchanged. */
+BATCHTUNE_API void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len);
+
+typedef struct bt_merge_desc {
+    int expect_shards;             /* N: shards expected (0: the count the files record) */
+    int partial;                   /* 1: merge what is there although shards are missing or
+                                      cut short (still reported; conflicts still refused) */
+    int allow_no_meta;             /* 1: accept files without the JSON beside them (their
+                                      settings and fingerprint cannot be checked) */
+} bt_merge_desc;
+
+typedef struct bt_merge_report {
+    int nfiles;                    /* files read (a file given twice counts once) */
+    int shards;                    /* N the files belong to (0: not shards) */
+    int nmissing;  int *missing;   /* shard numbers with no file, ascending */
+    int nincomplete; int *incomplete; /* shard numbers whose file has fewer rows than planned */
+    size_t rows;                   /* rows of the merged results */
+    size_t duplicates;             /* identical rows in more than one file (kept once) */
+    size_t conflicts;              /* cells whose rows differ between files (refused) */
+    char *text;                    /* what was found, one line each; "" when all is well */
+} bt_merge_report;
+
+/* Joins shard results files (and the samples files beside them) into *out, rows in the
+   grid's order. Refuses (BT_E_MISMATCH; err names the file and what differs) files whose
+   columns, device, settings or fingerprint (from the JSON beside each) differ from the first
+   file's. Reports in *rep (may be NULL) missing shards by number, shards cut short,
+   duplicate rows (kept once) and conflicting rows; conflicts are refused (BT_E_MISMATCH), and
+   missing or cut-short shards too (BT_E_NOT_FOUND) unless d->partial. *meta (may be NULL)
+   gets the merged run's metadata (the shards' settings and fingerprint, shard 0 of 0, their
+   hosts) for bt_write_json. On error *out is NULL. Reads files only; thread safe. */
+BATCHTUNE_API bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *d,
+                                 bt_results **out, bt_run_meta *meta, bt_merge_report *rep,
+                                 char *err, size_t err_len);
+BATCHTUNE_API void bt_merge_report_free(bt_merge_report *rep);
+
+/* Compare two runs of the same grid (the same axes; device, code or settings may differ). */
+typedef struct bt_compare_desc {
+    const char *objective;         /* results column; default "e2e_s_median" */
+    int direction;                 /* BT_LOWER/HIGHER_IS_BETTER; 0 = guess from the name */
+    int bootstrap;                 /* resamples for the ratio's CI (default 2000; -1 = use the
+                                      CI columns only) */
+    uint64_t seed;                 /* default 1 */
+} bt_compare_desc;
+
+typedef enum bt_change {
+    BT_CHANGE_SAME,                /* the ratio's 95 % CI holds 1 */
+    BT_CHANGE_BETTER,              /* B better than A beyond the CI */
+    BT_CHANGE_WORSE,               /* B worse than A beyond the CI */
+    BT_CHANGE_UNKNOWN,             /* ok in both, but no CI can be had (one sample, no CI columns) */
+    BT_CHANGE_STATUS,              /* the status differs (ok -> oom, ...) */
+    BT_CHANGE_NOT_OK,              /* the same status in both, not ok (nothing to compare) */
+    BT_CHANGE_ONLY_A,              /* the cell is in A only */
+    BT_CHANGE_ONLY_B               /* the cell is in B only */
+} bt_change;
+enum { BT_CI_NONE, BT_CI_BOOTSTRAP, BT_CI_COLUMNS };
+
+typedef struct bt_compare_row {
+    char *workload;
+    char *label;                   /* "batch=64 threads=2" */
+    char **axis;                   /* values, one per axis */
+    bt_cell_status status_a, status_b; /* BT_CELL_STATUS_COUNT when the run lacks the cell */
+    double a, b;                   /* objective values (NAN unless ok) */
+    double ratio, lo, hi;          /* b / a and its 95 % confidence interval (NAN: unknown) */
+    int ci_method;                 /* BT_CI_BOOTSTRAP (over both samples files), BT_CI_COLUMNS
+                                      (from the median's CI columns, log-normal), BT_CI_NONE */
+    bt_change change;
+} bt_compare_row;
+
+typedef struct bt_comparison {
+    char *objective;
+    int direction;
+    int naxes; char **axes;
+    int nrows; bt_compare_row *rows; /* A's rows in A's order, then B's rows not in A */
+    int count[BT_CHANGE_ONLY_B + 1]; /* rows per bt_change */
+    double geomean_ratio;          /* over the cells ok in both (NAN when none) */
+    char pick_a[256], pick_b[256]; /* each run's recommendation ("" when it has none) */
+    double pick_a_regret_in_b;     /* mean regret of A's pick in B (NAN: not ok there) */
+    double pick_b_regret_in_a;     /* and of B's pick in A */
+    char message[1024];            /* the verdict in a few sentences, or why none */
+} bt_comparison;
+
+/* Compares B against A cell by cell (matched by workload and axis values): the objective's
+   ratio B/A with a 95 % CI (bootstrap over the samples when both rows have them, else from
+   the CI columns), status changes, and each run's pick with its regret in the other run.
+   BT_E_MISMATCH when the axes differ, BT_E_NOT_FOUND when the objective is missing; the
+   reason is in out->message. Thread safe for distinct outputs. */
+BATCHTUNE_API bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *d,
+                                   bt_comparison *out);
+BATCHTUNE_API void bt_comparison_free(bt_comparison *c);
+BATCHTUNE_API const char *bt_change_str(bt_change c); /* "same", "better", "worse", ... */
+/* The table (one line per cell, changed cells marked), the summary and the picks. name_a /
+   name_b label the runs (file names; NULL: "A", "B"). */
+BATCHTUNE_API void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f);
+/* workload,<axes>,status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change */
+BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
 
 /* ============================================================================================
    15. Search strategies: adaptive, find-max, replay (declarations)
@@ -2517,6 +2633,7 @@ BTI_DEF void bt_run_meta_collect(bt_run_meta *m, const char *device, const char 
     bti_fmt(m->settings, sizeof m->settings, "%s", settings ? settings : "");
     bti_fmt(m->fingerprint, sizeof m->fingerprint, "%016llx",
             (unsigned long long)bti_fnv1a(bti_fnv1a(0, m->settings), m->device));
+    m->pairs_planned = -1;
 }
 static void bti_json_ranking(bti_str *s, const bt_ranking *rk);
 static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
@@ -2528,6 +2645,7 @@ static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
     bti_str_cat(s, ",\"batchtune_version\":"); bti_json_str(s, m->version);
     bti_str_cat(s, ",\"settings\":"); bti_json_str(s, m->settings);
     bti_str_cat(s, ",\"fingerprint\":"); bti_json_str(s, m->fingerprint);
+    bti_str_printf(s, ",\"shard_k\":%d,\"shard_n\":%d,\"pairs_planned\":%lld", m->shard_k, m->shard_n, m->pairs_planned);
     bti_str_cat(s, "}");
 }
 BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const bt_ranking *rk, const char *path) {
@@ -3040,7 +3158,17 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     if (!sw.r || bti_results_set_scols(sw.r, nscols, scols) != BT_OK) { bti_free(sw.cmap); bt_results_free(sw.r); return BT_E_NOMEM; }
     *out = sw.r;
     bti_sweep_settings(&sw, &settings);
+    ncells = bt_grid_num_cells(g);
+    for (ci = 0; ci < ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(g, ci, &c);
+        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
+        total += (size_t)nw;
+    }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     bti_fmt(fpbuf, sizeof fpbuf, "%s", meta.fingerprint);
     samples_path[0] = json_path[0] = 0;
     if (sw.d.results_path) {
@@ -3051,13 +3179,6 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         st = bti_sweep_open(&sw, samples_path, json_path, fpbuf);
         if (st != BT_OK) goto done;
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) { st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path); goto done; }
-    }
-    ncells = bt_grid_num_cells(g);
-    for (ci = 0; ci < ncells; ci++) {
-        bt_cell c;
-        bt_grid_cell(g, ci, &c);
-        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
-        total += (size_t)nw;
     }
     /* OOM cells already on file feed pruning */
     for (ci = 0; ci < sw.r->nrows; ci++) {
@@ -3114,6 +3235,9 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         }
     }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     sw.r->meta = meta;
     sw.r->has_meta = 1;
     if (st == BT_OK && json_path[0]) {
@@ -5670,6 +5794,937 @@ bad:
 }
 
 /* ---------------------------------------------------------------- merge and compare ------ */
+/* --- shards: spec from the scheduler's environment, per-shard file names --- */
+static int bti_env_int(const char *name, long *out, char *err, size_t errlen, const char *why) {
+    const char *v = getenv(name);
+    int64_t x;
+    if (!v || !*v) { bti_fmt(err, errlen, "%s is not set (%s)", name, why); return 0; }
+    if (!bti_parse_i64(v, &x) || x < 0 || x > INT_MAX) { bti_fmt(err, errlen, "%s='%s' is not a whole number >= 0", name, v); return 0; }
+    *out = (long)x;
+    return 1;
+}
+BTI_DEF bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n, char *err, size_t errlen) {
+    long id, mn, cnt, step = 1;
+    if (err && errlen) err[0] = 0;
+    if (!spec || !k || !n) { bti_fmt(err, errlen, "no shard spec"); return BT_E_INVALID; }
+    if (strcmp(spec, "slurm") == 0) {
+        const char *why = "--shard slurm runs inside a Slurm job array: sbatch --array=0-N-1";
+        if (n_given > 0) { /* the array ids are the shard numbers */
+            if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why)) return BT_E_INVALID;
+            if (id >= n_given) {
+                bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not a shard number below %d: with the shard count given, the array ids are the shard numbers (--array=0-%d, or some of them to re-run)",
+                        id, n_given, n_given - 1);
+                return BT_E_INVALID;
+            }
+            *k = (int)id;
+            *n = n_given;
+            return BT_OK;
+        }
+        if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why) || !bti_env_int("SLURM_ARRAY_TASK_MIN", &mn, err, errlen, why) ||
+            !bti_env_int("SLURM_ARRAY_TASK_COUNT", &cnt, err, errlen, why)) return BT_E_INVALID;
+        if (getenv("SLURM_ARRAY_TASK_STEP") && *getenv("SLURM_ARRAY_TASK_STEP") &&
+            (!bti_env_int("SLURM_ARRAY_TASK_STEP", &step, err, errlen, why) || step < 1)) {
+            if (!err || !err[0]) bti_fmt(err, errlen, "SLURM_ARRAY_TASK_STEP is not a whole number >= 1");
+            return BT_E_INVALID;
+        }
+        if (id < mn || (id - mn) % step != 0 || (id - mn) / step >= cnt || cnt < 1) {
+            bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not one of %ld tasks from %ld in steps of %ld: give the array as one range (--array=%ld-%ld)",
+                    id, cnt, mn, step, mn, mn + cnt - 1);
+            return BT_E_INVALID;
+        }
+        *k = (int)((id - mn) / step);
+        *n = (int)cnt;
+    } else if (strcmp(spec, "k8s") == 0) {
+        if (!bti_env_int("JOB_COMPLETION_INDEX", &id, err, errlen, "--shard k8s runs in a Kubernetes Job with completionMode: Indexed"))
+            return BT_E_INVALID;
+        if (n_given <= 0) { bti_fmt(err, errlen, "--shard k8s needs the shard count (the Job's completions), e.g. --shards 4"); return BT_E_INVALID; }
+        if (id >= n_given) { bti_fmt(err, errlen, "JOB_COMPLETION_INDEX=%ld is not below the shard count %d", id, n_given); return BT_E_INVALID; }
+        *k = (int)id;
+        *n = n_given;
+        return BT_OK;
+    } else {
+        int kk, nn;
+        char tail;
+        if (sscanf(spec, "%d/%d%c", &kk, &nn, &tail) != 2 || nn < 1 || kk < 0 || kk >= nn) {
+            bti_fmt(err, errlen, "shard '%s' must be K/N with 0 <= K < N, 'slurm' or 'k8s'", spec);
+            return BT_E_INVALID;
+        }
+        *k = kk; *n = nn;
+    }
+    if (n_given > 0 && n_given != *n) {
+        bti_fmt(err, errlen, "shard count %d given, but '%s' says %d", n_given, spec, *n);
+        return BT_E_INVALID;
+    }
+    return BT_OK;
+}
+BTI_DEF void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len) {
+    bti_str s;
+    const char *p;
+    if (!buf || !len) return;
+    if (!pattern) pattern = "results.csv";
+    if (n <= 0) { bti_fmt(buf, len, "%s", pattern); return; }
+    memset(&s, 0, sizeof s);
+    if (strstr(pattern, "{shard}")) {
+        for (p = pattern; *p;) {
+            if (strncmp(p, "{shards}", 8) == 0) { bti_str_printf(&s, "%d", n); p += 8; }
+            else if (strncmp(p, "{shard}", 7) == 0) { bti_str_printf(&s, "%d", k); p += 7; }
+            else bti_str_add(&s, p++, 1);
+        }
+    } else {
+        size_t l = strlen(pattern);
+        if (l > 4 && strcmp(pattern + l - 4, ".csv") == 0) l -= 4;
+        bti_str_add(&s, pattern, l);
+        bti_str_printf(&s, ".shard-%d-of-%d%s", k, n, pattern + l);
+    }
+    bti_fmt(buf, len, "%s", s.oom ? pattern : bti_str_c(&s));
+    bti_str_free(&s);
+}
+
+/* --- the JSON metadata beside a results file (our own output: one line of "meta" first) --- */
+typedef struct bti_meta_file {
+    int present;
+    char device[256], settings[1024], fingerprint[64], host[128], cpu[128], date[32];
+    int shard_k, shard_n, cpus_online, cpus_allowed;
+    long long planned;
+} bti_meta_file;
+static const char *bti_json_find_key(const char *line, const char *key) {
+    size_t kl = strlen(key);
+    const char *p = line;
+    while ((p = strchr(p, '"')) != NULL) {
+        if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == '"' && p[2 + kl] == ':') return p + 3 + kl;
+        p++;
+        /* skip the rest of this string (keys and string values alike) */
+        while (*p && *p != '"') { if (*p == '\\' && p[1]) p++; p++; }
+        if (*p) p++;
+    }
+    return NULL;
+}
+static int bti_json_get_str(const char *line, const char *key, char *out, size_t n) {
+    const char *p = bti_json_find_key(line, key);
+    size_t o = 0;
+    if (!p || *p != '"' || !n) return 0;
+    for (p++; *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'u': {
+                unsigned v = 0;
+                int i;
+                for (i = 1; i <= 4 && isxdigit((unsigned char)p[i]); i++)
+                    v = v * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+                p += i - 1;
+                c = v < 0x80 ? (char)v : '?';
+                break;
+            }
+            case 0: p--; c = 0; break;
+            default: c = *p;
+            }
+            if (!c) break;
+        }
+        if (o + 1 < n) out[o++] = c;
+    }
+    out[o] = 0;
+    return *p == '"';
+}
+static int bti_json_get_ll(const char *line, const char *key, long long *out) {
+    const char *p = bti_json_find_key(line, key);
+    char *end;
+    long long v;
+    if (!p) return 0;
+    v = strtoll(p, &end, 10);
+    if (end == p) return 0;
+    *out = v;
+    return 1;
+}
+static bt_status bti_meta_file_read(const char *results_path, bti_meta_file *m, char *err, size_t errlen) {
+    char jp[4096], e[256], *buf, *nl;
+    size_t len;
+    long long v;
+    memset(m, 0, sizeof *m);
+    m->planned = -1;
+    bt_companion_path(results_path, ".json", jp, sizeof jp);
+    buf = bti_read_file(jp, &len, e, sizeof e);
+    if (!buf) { bti_fmt(err, errlen, "%s: its metadata %s cannot be read (%s)", results_path, jp, e); return BT_E_NOT_FOUND; }
+    nl = strchr(buf, '\n');
+    if (nl) *nl = 0; /* the "meta" object is on the first line */
+    if (strncmp(buf, "{\"meta\":{", 9) != 0 || !bti_json_get_str(buf, "fingerprint", m->fingerprint, sizeof m->fingerprint) ||
+        !bti_json_get_str(buf, "settings", m->settings, sizeof m->settings) || !bti_json_get_str(buf, "device", m->device, sizeof m->device)) {
+        bti_fmt(err, errlen, "%s: %s is not batchtune run metadata (no meta with device, settings, fingerprint)", results_path, jp);
+        bti_free(buf);
+        return BT_E_PARSE;
+    }
+    bti_json_get_str(buf, "host", m->host, sizeof m->host);
+    bti_json_get_str(buf, "cpu_model", m->cpu, sizeof m->cpu);
+    bti_json_get_str(buf, "date_utc", m->date, sizeof m->date);
+    if (bti_json_get_ll(buf, "shard_n", &v) && v > 0 && v <= INT_MAX) {
+        m->shard_n = (int)v;
+        if (bti_json_get_ll(buf, "shard_k", &v) && v >= 0 && v < m->shard_n) m->shard_k = (int)v;
+        else m->shard_n = 0;
+    }
+    if (bti_json_get_ll(buf, "pairs_planned", &v)) m->planned = v;
+    if (bti_json_get_ll(buf, "cpus_online", &v) && v > 0 && v <= INT_MAX) m->cpus_online = (int)v;
+    if (bti_json_get_ll(buf, "cpus_allowed", &v) && v > 0 && v <= INT_MAX) m->cpus_allowed = (int)v;
+    m->present = 1;
+    bti_free(buf);
+    return BT_OK;
+}
+/* "shard-K-of-N" in a file name (for files without metadata) */
+static int bti_shard_from_name(const char *path, int *k, int *n) {
+    const char *p = strrchr(path, '/'), *q;
+    p = p ? p + 1 : path;
+    for (q = strstr(p, "shard-"); q; q = strstr(q + 1, "shard-")) {
+        int kk, nn, used = 0;
+        if (sscanf(q, "shard-%d-of-%d%n", &kk, &nn, &used) == 2 && used > 0 && nn > 0 && kk >= 0 && kk < nn) { *k = kk; *n = nn; return 1; }
+    }
+    return 0;
+}
+
+/* --- merge --- */
+typedef struct bti_mfile {
+    const char *path;
+    bt_results *r;
+    bti_meta_file meta;
+    int shard_k, shard_n;          /* n = 0: not a shard */
+    int skip;                      /* the same file as an earlier one */
+} bti_mfile;
+
+static void bti_report_line(bti_str *s, const char *fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    bti_str_cat(s, line);
+    bti_str_add(s, "\n", 1);
+}
+static int bti_same_double(double x, double y) { return (isnan(x) && isnan(y)) || x == y; }
+/* "" when the rows hold the same measurement, else what differs */
+static void bti_row_diff(const bt_results *r, const bt_row *x, const bt_row *y, char *buf, size_t n) {
+    int i;
+    buf[0] = 0;
+    if (x->status != y->status) { bti_fmt(buf, n, "status %s vs %s", bt_cell_status_str(x->status), bt_cell_status_str(y->status)); return; }
+    if (strcmp(x->reason, y->reason)) { bti_fmt(buf, n, "reason '%s' vs '%s'", x->reason, y->reason); return; }
+    if (x->samples != y->samples || x->noisy != y->noisy) { bti_fmt(buf, n, "samples %d vs %d", x->samples, y->samples); return; }
+    for (i = 0; i < r->nmetrics; i++)
+        if (!bti_same_double(x->m[i], y->m[i])) { bti_fmt(buf, n, "%s %.6g vs %.6g", r->metrics[i], x->m[i], y->m[i]); return; }
+}
+static void bti_row_label(const bt_results *r, const bt_row *row, char *buf, size_t n) {
+    bti_str s;
+    int i;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, row->workload);
+    for (i = 0; i < r->naxes; i++) bti_str_printf(&s, " %s=%s", r->axes[i], row->axis[i]);
+    bti_fmt(buf, n, "%s", bti_str_c(&s));
+    bti_str_free(&s);
+}
+static int bti_strv_equal(int n, char *const *a, int m, char *const *b) {
+    int i;
+    if (n != m) return 0;
+    for (i = 0; i < n; i++) if (strcmp(a[i], b[i])) return 0;
+    return 1;
+}
+static void bti_strv_join(bti_str *s, int n, char *const *v) {
+    int i;
+    for (i = 0; i < n; i++) { if (i) bti_str_add(s, ",", 1); bti_str_cat(s, v[i]); }
+}
+/* The order of an axis' (or the workloads') values as the sweep's settings list them:
+   "axes: batch=4,8,16(monotone) mode=a,b; ...; workloads: w1,w2; ...". Returns the
+   position of value v in the list of `name`, or -1. */
+static long bti_settings_pos(const char *settings, const char *section, const char *name, const char *v) {
+    const char *p = strstr(settings, section), *end, *q;
+    size_t nl = strlen(name), vl = strlen(v);
+    long pos = 0;
+    if (!p) return -1;
+    p += strlen(section);
+    end = strchr(p, ';');
+    if (!end) end = p + strlen(p);
+    if (name[0]) { /* find "name=" at the start or after a space */
+        for (q = p; q && q < end; q = strstr(q + 1, name)) {
+            if ((q == p || q[-1] == ' ') && q[nl] == '=') break;
+        }
+        if (!q || q >= end) return -1;
+        p = q + nl + 1;
+        q = strchr(p, ' ');
+        if (q && q < end) end = q;
+    }
+    for (;;) { /* values end at ',', '(' or the end */
+        const char *e = p;
+        while (e < end && *e != ',' && *e != '(') e++;
+        if ((size_t)(e - p) == vl && strncmp(p, v, vl) == 0) return pos;
+        if (e >= end || *e != ',') return -1;
+        p = e + 1;
+        pos++;
+    }
+}
+typedef struct bti_vrank { const char *v; long pos; int num; double x; } bti_vrank;
+static int bti_cmp_vrank(const void *a, const void *b) {
+    const bti_vrank *x = (const bti_vrank *)a, *y = (const bti_vrank *)b;
+    if ((x->pos >= 0) != (y->pos >= 0)) return x->pos >= 0 ? -1 : 1;
+    if (x->pos >= 0 && x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    if (x->num && y->num && x->x != y->x) return x->x < y->x ? -1 : 1;
+    if (x->num != y->num) return x->num ? -1 : 1;
+    return strcmp(x->v, y->v);
+}
+typedef struct bti_rowkey { const long *key; int nk; size_t idx; } bti_rowkey;
+static int bti_cmp_rowkey(const void *a, const void *b) {
+    const bti_rowkey *x = (const bti_rowkey *)a, *y = (const bti_rowkey *)b;
+    int i;
+    for (i = 0; i < x->nk; i++) if (x->key[i] != y->key[i]) return x->key[i] < y->key[i] ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+/* rank of each row's value in column `col` (an axis; -1 = the workload) */
+static bt_status bti_column_ranks(const bt_results *r, int col, const char *settings, long *key, int stride, int slot) {
+    bti_keymap km;
+    bti_vrank *vr;
+    size_t i, nv = 0;
+    memset(&km, 0, sizeof km);
+    vr = (bti_vrank *)bti_calloc(r->nrows ? r->nrows : 1, sizeof *vr);
+    if (!vr) return BT_E_NOMEM;
+    for (i = 0; i < r->nrows; i++) {
+        const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+        long got = bti_keymap_get(&km, v, 1, (int)nv);
+        if (got == -2) { bti_free(vr); bti_keymap_free(&km); return BT_E_NOMEM; }
+        if (got == (long)nv) {
+            vr[nv].v = v;
+            vr[nv].pos = settings ? (col < 0 ? bti_settings_pos(settings, "workloads: ", "", v) : bti_settings_pos(settings, "axes: ", r->axes[col], v)) : -1;
+            vr[nv].num = bti_parse_double(v, &vr[nv].x);
+            nv++;
+        }
+    }
+    qsort(vr, nv, sizeof *vr, bti_cmp_vrank);
+    {   /* value -> rank: rebuild the map with the sorted positions */
+        bti_keymap sorted;
+        memset(&sorted, 0, sizeof sorted);
+        for (i = 0; i < nv; i++) if (bti_keymap_get(&sorted, vr[i].v, 1, (int)i) == -2) { bti_keymap_free(&sorted); bti_keymap_free(&km); bti_free(vr); return BT_E_NOMEM; }
+        for (i = 0; i < r->nrows; i++) {
+            const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+            key[i * (size_t)stride + (size_t)slot] = bti_keymap_get(&sorted, v, 0, 0);
+        }
+        bti_keymap_free(&sorted);
+    }
+    bti_keymap_free(&km);
+    bti_free(vr);
+    return BT_OK;
+}
+/* copies r's rows into a new results in the sweep's order: cells as the grid orders them
+   (first axis slowest), workloads inner */
+static bt_status bti_results_sorted(const bt_results *r, const char *settings, bt_results **out) {
+    int nk = r->naxes + 1, a;
+    long *key = (long *)bti_calloc(r->nrows * (size_t)nk + 1, sizeof(long));
+    bti_rowkey *rk = (bti_rowkey *)bti_calloc(r->nrows + 1, sizeof *rk);
+    bt_results *o = NULL;
+    bt_status st = BT_OK;
+    size_t i;
+    *out = NULL;
+    if (!key || !rk) { st = BT_E_NOMEM; goto done; }
+    for (a = 0; a < r->naxes && st == BT_OK; a++) st = bti_column_ranks(r, a, settings, key, nk, a);
+    if (st == BT_OK) st = bti_column_ranks(r, -1, settings, key, nk, r->naxes);
+    if (st != BT_OK) goto done;
+    for (i = 0; i < r->nrows; i++) { rk[i].key = key + i * (size_t)nk; rk[i].nk = nk; rk[i].idx = i; }
+    qsort(rk, r->nrows, sizeof *rk, bti_cmp_rowkey);
+    o = bt_results_create(r->naxes, (const char *const *)r->axes, r->nmetrics, (const char *const *)r->metrics);
+    if (!o || bti_results_set_scols(o, r->nscols, (const char *const *)r->scols) != BT_OK) { st = BT_E_NOMEM; goto done; }
+    for (i = 0; i < r->nrows && st == BT_OK; i++) {
+        const bt_row *row = &r->rows[rk[i].idx];
+        long idx = bti_results_put(o, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+        int k;
+        if (idx < 0) { st = BT_E_NOMEM; break; }
+        for (k = 0; k < row->nsample && st == BT_OK; k++) st = bti_row_add_sample(o, &o->rows[idx], k, row->samp + (size_t)k * (size_t)r->nscols);
+    }
+done:
+    bti_free(key); bti_free(rk);
+    if (st != BT_OK) { bt_results_free(o); return st; }
+    *out = o;
+    return BT_OK;
+}
+static int bti_is_our_results(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char line[8192];
+    int ok = 0;
+    if (!f) return 1; /* the reader names the problem */
+    if (fgets(line, sizeof line, f)) ok = strncmp(line, "workload,device,", 16) == 0 && strstr(line, ",status,reason,samples,noisy") != NULL;
+    fclose(f);
+    return ok;
+}
+static int bti_int_cmp(const void *a, const void *b) { int x = *(const int *)a, y = *(const int *)b; return (x > y) - (x < y); }
+
+BTI_DEF void bt_merge_report_free(bt_merge_report *rep) {
+    if (!rep) return;
+    bti_free(rep->missing); bti_free(rep->incomplete); bti_free(rep->text);
+    memset(rep, 0, sizeof *rep);
+}
+BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *desc, bt_results **out,
+                           bt_run_meta *meta, bt_merge_report *rep_out, char *err, size_t errlen) {
+    bti_mfile *f = NULL;
+    bt_merge_desc d;
+    bt_merge_report rep;
+    bti_str text, hosts;
+    bt_results *m = NULL, *sorted = NULL;
+    int i, ref = -1, nshards = 0, *seen = NULL, nread = 0;
+    size_t *origin = NULL, k;
+    long long planned_sum = 0;
+    bt_status st = BT_OK;
+    char buf[1024];
+    memset(&rep, 0, sizeof rep);
+    memset(&text, 0, sizeof text);
+    memset(&hosts, 0, sizeof hosts);
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    if (out) *out = NULL;
+    if (err && errlen) err[0] = 0;
+    if (rep_out) memset(rep_out, 0, sizeof *rep_out);
+    if (!paths || npaths < 1 || !out) { bti_fmt(err, errlen, "merge: no results files given"); return BT_E_INVALID; }
+    f = (bti_mfile *)bti_calloc((size_t)npaths, sizeof *f);
+    if (!f) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
+    /* 1. read every file and its metadata */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        struct stat si;
+        int j;
+        f[i].path = paths[i];
+        if (!paths[i]) { bti_fmt(err, errlen, "merge: file %d is NULL", i + 1); st = BT_E_INVALID; break; }
+        if (stat(paths[i], &si) == 0) {
+            for (j = 0; j < i; j++) {
+                struct stat sj;
+                if (!f[j].skip && stat(paths[j], &sj) == 0 && sj.st_dev == si.st_dev && sj.st_ino == si.st_ino) {
+                    bti_report_line(&text, "%s is the same file as %s (given twice): read once", paths[i], paths[j]);
+                    f[i].skip = 1;
+                    break;
+                }
+            }
+            if (f[i].skip) continue;
+        }
+        if (!bti_is_our_results(paths[i])) {
+            bti_fmt(err, errlen, "%s: not a batchtune results file (its header is not workload,device,<axes>,status,reason,samples,noisy,<metrics>)", paths[i]);
+            st = BT_E_PARSE; break;
+        }
+        st = bt_results_read_csv(paths[i], NULL, &f[i].r, err, errlen);
+        if (st != BT_OK) break;
+        if (bt_results_warning(f[i].r)[0]) bti_report_line(&text, "warning: %s", bt_results_warning(f[i].r));
+        st = bti_meta_file_read(paths[i], &f[i].meta, buf, sizeof buf);
+        if (st != BT_OK) {
+            if (!d.allow_no_meta) { bti_fmt(err, errlen, "%s; cannot check that it belongs to the same sweep (allow_no_meta / --no-meta to merge it unchecked)", buf); break; }
+            bti_report_line(&text, "%s has no metadata beside it: its settings and fingerprint were not checked", paths[i]);
+            memset(&f[i].meta, 0, sizeof f[i].meta);
+            f[i].meta.planned = -1;
+            st = BT_OK;
+        }
+        if (f[i].meta.present && f[i].meta.shard_n > 0) { f[i].shard_k = f[i].meta.shard_k; f[i].shard_n = f[i].meta.shard_n; }
+        else if (!f[i].meta.present) bti_shard_from_name(paths[i], &f[i].shard_k, &f[i].shard_n);
+        if (ref < 0) ref = i;
+        nread++;
+    }
+    if (st != BT_OK) goto done;
+    /* 2. everything must match the first file */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        const bt_results *a = f[ref].r, *b = f[i].r;
+        const char *dev_ref, *dev;
+        if (f[i].skip || i == ref) continue;
+        if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes) || !bti_strv_equal(a->nmetrics, a->metrics, b->nmetrics, b->metrics)) {
+            bti_str s;
+            int axes = !bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes);
+            memset(&s, 0, sizeof s);
+            if (axes) bti_strv_join(&s, b->naxes, b->axes); else bti_strv_join(&s, b->nmetrics, b->metrics);
+            bti_str_cat(&s, ") but ");
+            bti_str_cat(&s, f[ref].path);
+            bti_str_cat(&s, " has (");
+            if (axes) bti_strv_join(&s, a->naxes, a->axes); else bti_strv_join(&s, a->nmetrics, a->metrics);
+            bti_fmt(err, errlen, "%s: header differs: its %s columns are (%s): refusing to merge", paths[i], axes ? "axis" : "metric", bti_str_c(&s));
+            bti_str_free(&s);
+            st = BT_E_MISMATCH; break;
+        }
+        if (a->nscols && b->nscols && !bti_strv_equal(a->nscols, a->scols, b->nscols, b->scols)) {
+            bti_fmt(err, errlen, "%s: its samples file has other columns than %s's: refusing to merge", paths[i], f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : a->nrows ? a->rows[0].device : NULL;
+        dev = f[i].meta.present ? f[i].meta.device : b->nrows ? b->rows[0].device : NULL;
+        if (dev_ref && dev && strcmp(dev_ref, dev)) {
+            bti_fmt(err, errlen, "%s: device '%s' differs from '%s' in %s: refusing to merge runs of different devices", paths[i], dev, dev_ref, f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        if (f[ref].meta.present && f[i].meta.present) {
+            if (strcmp(f[ref].meta.settings, f[i].meta.settings)) {
+                const char *x = f[ref].meta.settings, *y = f[i].meta.settings;
+                size_t p = 0;
+                while (x[p] && x[p] == y[p]) p++;
+                while (p > 0 && !(x[p - 1] == ' ' && p > 1 && x[p - 2] == ';')) p--; /* from the clause that differs */
+                bti_fmt(err, errlen, "%s: settings differ from %s's: '%.80s' vs '%.80s': refusing to merge", paths[i], f[ref].path, y + p, x + p);
+                st = BT_E_MISMATCH; break;
+            }
+            if (strcmp(f[ref].meta.fingerprint, f[i].meta.fingerprint)) {
+                bti_fmt(err, errlen, "%s: run fingerprint %s differs from %s in %s: not the same sweep: refusing to merge", paths[i], f[i].meta.fingerprint, f[ref].meta.fingerprint, f[ref].path);
+                st = BT_E_MISMATCH; break;
+            }
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths; i++) { /* rows of another device inside a file */
+        size_t r;
+        const char *dev_ref;
+        if (f[i].skip) continue;
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "";
+        for (r = 0; r < f[i].r->nrows; r++) if (strcmp(f[i].r->rows[r].device, dev_ref)) {
+            bti_fmt(err, errlen, "%s:%zu: device '%s' differs from '%s': refusing to merge runs of different devices", paths[i], r + 2, f[i].r->rows[r].device, dev_ref);
+            st = BT_E_MISMATCH; break;
+        }
+        if (st != BT_OK) goto done;
+    }
+    /* 3. shards: which are there, which are missing, which were cut short */
+    nshards = d.expect_shards;
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip || !f[i].shard_n) continue;
+        if (nshards && f[i].shard_n != nshards) {
+            if (d.expect_shards) bti_fmt(err, errlen, "%s is shard %d of %d, but %d shards were expected", paths[i], f[i].shard_k, f[i].shard_n, d.expect_shards);
+            else bti_fmt(err, errlen, "%s is shard %d of %d, but another file is a shard of %d: refusing to merge", paths[i], f[i].shard_k, f[i].shard_n, nshards);
+            st = BT_E_MISMATCH; goto done;
+        }
+        nshards = f[i].shard_n;
+    }
+    if (nshards) {
+        seen = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.missing = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.incomplete = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        if (!seen || !rep.missing || !rep.incomplete) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip) continue;
+            if (!f[i].shard_n) { bti_report_line(&text, "%s is not a shard (no shard number in its metadata or name): its rows are merged as they are", paths[i]); continue; }
+            if (seen[f[i].shard_k]) bti_report_line(&text, "shard %d is given twice: %s and %s", f[i].shard_k, paths[seen[f[i].shard_k] - 1], paths[i]);
+            else seen[f[i].shard_k] = i + 1;
+        }
+        for (i = 0; i < nshards; i++) if (!seen[i]) rep.missing[rep.nmissing++] = i;
+        if (rep.nmissing) {
+            bti_str s;
+            memset(&s, 0, sizeof s);
+            for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+            if (rep.nmissing > 64) bti_str_printf(&s, ", ... (%d in all)", rep.nmissing);
+            bti_report_line(&text, "missing shard%s %s of 0..%d: no file for %s", rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards - 1, rep.nmissing > 1 ? "them" : "it");
+            bti_str_free(&s);
+        }
+    }
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip) continue;
+        if (f[i].meta.planned < 0) { planned_sum = -1; continue; }
+        if (planned_sum >= 0) planned_sum += f[i].meta.planned;
+        if ((long long)f[i].r->nrows < f[i].meta.planned) {
+            if (f[i].shard_n) rep.incomplete[rep.nincomplete++] = f[i].shard_k;
+            bti_report_line(&text, "%s is cut short: %zu of %lld rows (the run stopped early; finish it with --resume)",
+                            paths[i], f[i].r->nrows, f[i].meta.planned);
+        }
+    }
+    /* 4. the rows */
+    m = bt_results_create(f[ref].r->naxes, (const char *const *)f[ref].r->axes, f[ref].r->nmetrics, (const char *const *)f[ref].r->metrics);
+    if (!m) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+    for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].r->nscols) { st = bti_results_set_scols(m, f[i].r->nscols, (const char *const *)f[i].r->scols); break; }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        if (f[i].skip) continue;
+        for (k = 0; k < f[i].r->nrows; k++) {
+            const bt_row *row = &f[i].r->rows[k];
+            long at = bti_results_lookup(m, row->workload, (const char *const *)row->axis, NULL);
+            if (at >= 0) {
+                char diff[512], lab[512];
+                bti_row_diff(m, &m->rows[at], row, diff, sizeof diff);
+                bti_row_label(m, row, lab, sizeof lab);
+                if (!diff[0]) {
+                    if (rep.duplicates < 5) bti_report_line(&text, "duplicate: %s is in %s and %s (the same row: kept once)", lab, paths[origin[at]], paths[i]);
+                    rep.duplicates++;
+                } else {
+                    if (rep.conflicts < 10) bti_report_line(&text, "conflict: %s differs between %s and %s (%s)", lab, paths[origin[at]], paths[i], diff);
+                    rep.conflicts++;
+                }
+                continue;
+            }
+            at = bti_results_put(m, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+            if (at < 0) { st = BT_E_NOMEM; break; }
+            {
+                size_t *no = (size_t *)bti_realloc(origin, m->nrows * sizeof *no);
+                int s;
+                if (!no) { st = BT_E_NOMEM; break; }
+                origin = no;
+                origin[at] = (size_t)i;
+                if (f[i].r->nscols == m->nscols)
+                    for (s = 0; s < row->nsample && st == BT_OK; s++) st = bti_row_add_sample(m, &m->rows[at], s, row->samp + (size_t)s * (size_t)m->nscols);
+            }
+        }
+    }
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    if (rep.duplicates > 5) bti_report_line(&text, "... %zu duplicate rows in all", rep.duplicates);
+    if (rep.conflicts > 10) bti_report_line(&text, "... %zu conflicting rows in all", rep.conflicts);
+    st = bti_results_sorted(m, f[ref].meta.present ? f[ref].meta.settings : NULL, &sorted);
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    rep.rows = sorted->nrows;
+    /* 5. the verdict */
+    {
+        size_t cut = 0;
+        for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].meta.planned >= 0 && (long long)f[i].r->nrows < f[i].meta.planned) cut++;
+        if (rep.conflicts) {
+            bti_fmt(err, errlen, "%zu cell%s differ between files (see the conflicts listed): refusing to guess which to keep; merge without the file that is wrong",
+                    rep.conflicts, rep.conflicts > 1 ? "s" : "");
+            st = BT_E_MISMATCH;
+        } else if ((rep.nmissing || cut) && !d.partial) {
+            if (rep.nmissing) {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+                bti_fmt(err, errlen, "missing shard%s %s of %d (no file for %s); run %s, or merge what is there with --partial",
+                        rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards, rep.nmissing > 1 ? "them" : "it", rep.nmissing > 1 ? "them" : "it");
+                bti_str_free(&s);
+            } else {
+                bti_fmt(err, errlen, "%zu file%s cut short (fewer rows than planned, listed above); finish %s with --resume, or merge what is there with --partial",
+                        cut, cut > 1 ? "s are" : " is", cut > 1 ? "them" : "it");
+            }
+            st = BT_E_NOT_FOUND;
+        }
+    }
+    if (st != BT_OK) goto done;
+    if (meta) {
+        struct tm tmv;
+        time_t now = time(NULL);
+        memset(meta, 0, sizeof *meta);
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip || !f[i].meta.present || !f[i].meta.host[0]) continue;
+            if (!strstr(bti_str_c(&hosts), f[i].meta.host)) { if (hosts.len) bti_str_add(&hosts, ",", 1); bti_str_cat(&hosts, f[i].meta.host); }
+        }
+        bti_fmt(meta->host, sizeof meta->host, "%s", hosts.len ? bti_str_c(&hosts) : "unknown");
+        if (hosts.len >= sizeof meta->host) bti_fmt(meta->host + sizeof meta->host - 5, 5, ",...");
+        bti_fmt(meta->cpu_model, sizeof meta->cpu_model, "%s", f[ref].meta.cpu[0] ? f[ref].meta.cpu : "unknown");
+        meta->cpus_online = f[ref].meta.cpus_online;
+        meta->cpus_allowed = f[ref].meta.cpus_allowed;
+        bti_fmt(meta->device, sizeof meta->device, "%s", f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "unknown");
+        gmtime_r(&now, &tmv);
+        strftime(meta->date_utc, sizeof meta->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        bti_fmt(meta->version, sizeof meta->version, "%s", BATCHTUNE_VERSION_STRING);
+        bti_fmt(meta->settings, sizeof meta->settings, "%s", f[ref].meta.settings);
+        bti_fmt(meta->fingerprint, sizeof meta->fingerprint, "%s", f[ref].meta.fingerprint);
+        meta->pairs_planned = planned_sum;
+    }
+    *out = sorted;
+    sorted = NULL;
+done:
+    rep.nfiles = nread;
+    rep.shards = nshards;
+    if (rep.missing) qsort(rep.missing, (size_t)rep.nmissing, sizeof(int), bti_int_cmp);
+    if (rep.incomplete) qsort(rep.incomplete, (size_t)rep.nincomplete, sizeof(int), bti_int_cmp);
+    rep.text = text.oom ? NULL : text.p;
+    if (!rep.text) { bti_str_free(&text); rep.text = bti_strdup(""); }
+    if (rep_out) *rep_out = rep; else bt_merge_report_free(&rep);
+    for (i = 0; i < npaths; i++) bt_results_free(f[i].r);
+    bti_free(f); bti_free(seen); bti_free(origin);
+    bt_results_free(m); bt_results_free(sorted);
+    bti_str_free(&hosts);
+    if (st == BT_E_NOMEM && err && errlen && !err[0]) bti_fmt(err, errlen, "out of memory");
+    return st;
+}
+
+/* --- compare --- */
+static const char *const bti_change_names[] = {"same", "better", "worse", "unknown", "status", "not_ok", "only_a", "only_b"};
+BTI_DEF const char *bt_change_str(bt_change c) {
+    return (c >= 0 && c <= BT_CHANGE_ONLY_B) ? bti_change_names[c] : "unknown";
+}
+BTI_DEF void bt_comparison_free(bt_comparison *c) {
+    int i;
+    if (!c) return;
+    for (i = 0; i < c->nrows; i++) {
+        bti_free(c->rows[i].workload); bti_free(c->rows[i].label);
+        bti_strv_free(c->naxes, c->rows[i].axis);
+    }
+    bti_free(c->rows);
+    bti_free(c->objective);
+    bti_strv_free(c->naxes, c->axes);
+    memset(c, 0, sizeof *c);
+}
+/* the non-NaN values of sample column col of a row */
+static size_t bti_sample_column(const bt_results *r, const bt_row *row, int col, double *out) {
+    int k;
+    size_t n = 0;
+    for (k = 0; k < row->nsample; k++) {
+        double v = row->samp[(size_t)k * (size_t)r->nscols + (size_t)col];
+        if (!isnan(v)) out[n++] = v;
+    }
+    return n;
+}
+/* 95 % percentile bootstrap CI of stat(B)/stat(A) */
+static int bti_ratio_bootstrap(const double *xa, size_t na, const double *xb, size_t nb, int stat, int reps, uint64_t *seed,
+                               double *lo, double *hi) {
+    double *ra = (double *)bti_malloc((na + nb) * sizeof(double)), *rb, *ratios = (double *)bti_malloc((size_t)reps * sizeof(double));
+    int k, nr = 0;
+    size_t j;
+    if (!ra || !ratios) { bti_free(ra); bti_free(ratios); return 0; }
+    rb = ra + na;
+    for (k = 0; k < reps; k++) {
+        double sa, sb;
+        for (j = 0; j < na; j++) ra[j] = xa[bti_rand_below(seed, na)];
+        for (j = 0; j < nb; j++) rb[j] = xb[bti_rand_below(seed, nb)];
+        sa = bti_stat_of(ra, na, stat);
+        sb = bti_stat_of(rb, nb, stat);
+        if (sa != 0 && isfinite(sa) && isfinite(sb)) ratios[nr++] = sb / sa;
+    }
+    if (nr < reps / 2) { bti_free(ra); bti_free(ratios); return 0; }
+    qsort(ratios, (size_t)nr, sizeof(double), bti_cmp_double);
+    *lo = bt_quantile_sorted(ratios, (size_t)nr, 0.025);
+    *hi = bt_quantile_sorted(ratios, (size_t)nr, 0.975);
+    bti_free(ra); bti_free(ratios);
+    return 1;
+}
+/* the CI columns of a "<base>_median" objective (e2e_s_median -> e2e_s_ci_lo, e2e_s_ci_hi) */
+static int bti_ci_columns(const bt_results *r, const char *obj, int *lo, int *hi) {
+    char name[300];
+    size_t n = strlen(obj);
+    if (n <= 7 || n > 250 || strcmp(obj + n - 7, "_median") != 0) return 0;
+    bti_fmt(name, sizeof name, "%.*s_ci_lo", (int)(n - 7), obj);
+    *lo = bt_results_metric_index(r, name);
+    bti_fmt(name, sizeof name, "%.*s_ci_hi", (int)(n - 7), obj);
+    *hi = bt_results_metric_index(r, name);
+    return *lo >= 0 && *hi >= 0;
+}
+/* mean regret, in ranking rk, of the cell with these axis values (NAN when not ok there) */
+static double bti_pick_regret_in(const bt_ranking *rk, char *const *axis, int naxes) {
+    int e;
+    for (e = 0; e < rk->nentries; e++) {
+        if (bti_strv_equal(naxes, rk->entries[e].axis, rk->naxes, axis)) return rk->entries[e].n_ok == rk->nworkloads ? rk->entries[e].mean_regret : NAN;
+    }
+    return NAN;
+}
+BTI_DEF bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *desc, bt_comparison *out) {
+    bt_compare_desc d;
+    const char *obj;
+    int ca, cb, sca = -1, scb = -1, stat_a = 0, stat_b = 0, cia_lo = -1, cia_hi = -1, cib_lo = -1, cib_hi = -1, higher, pass, cols_ok;
+    size_t i, cap, maxs = 1;
+    uint64_t seed;
+    double *xa = NULL, *xb = NULL, logsum = 0;
+    int nlog = 0;
+    bt_status st = BT_OK;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->geomean_ratio = out->pick_a_regret_in_b = out->pick_b_regret_in_a = NAN;
+    if (!a || !b) { bti_fmt(out->message, sizeof out->message, "compare: two results are needed"); return BT_E_INVALID; }
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    obj = d.objective && *d.objective ? d.objective : "e2e_s_median";
+    if (!d.bootstrap) d.bootstrap = 2000;
+    seed = d.seed ? d.seed : 1;
+    higher = d.direction ? d.direction == BT_HIGHER_IS_BETTER : bti_guess_higher(obj);
+    if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes)) {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_cat(&s, "the runs are not of one grid: A has axes (");
+        bti_strv_join(&s, a->naxes, a->axes);
+        bti_str_cat(&s, "), B has (");
+        bti_strv_join(&s, b->naxes, b->axes);
+        bti_str_cat(&s, ")");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+        return BT_E_MISMATCH;
+    }
+    ca = bt_results_metric_index(a, obj);
+    cb = bt_results_metric_index(b, obj);
+    if (ca < 0 || cb < 0) {
+        bti_fmt(out->message, sizeof out->message, "objective '%s' is not a column of %s", obj, ca < 0 && cb < 0 ? "either run" : ca < 0 ? "run A" : "run B");
+        return BT_E_NOT_FOUND;
+    }
+    if (d.bootstrap > 0) {
+        sca = bti_sample_source(a, obj, &stat_a);
+        scb = bti_sample_source(b, obj, &stat_b);
+        if (sca >= 0 && scb >= 0 && (stat_a != stat_b || strcmp(a->scols[sca], b->scols[scb]))) sca = scb = -1;
+    }
+    cols_ok = bti_ci_columns(a, obj, &cia_lo, &cia_hi) && bti_ci_columns(b, obj, &cib_lo, &cib_hi);
+    out->objective = bti_strdup(obj);
+    out->direction = higher ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER;
+    out->naxes = a->naxes;
+    out->axes = bti_strv_dup(a->naxes, (const char *const *)a->axes);
+    cap = a->nrows + b->nrows;
+    out->rows = (bt_compare_row *)bti_calloc(cap ? cap : 1, sizeof *out->rows);
+    for (i = 0; i < a->nrows; i++) if (a->rows[i].nsample > (int)maxs) maxs = (size_t)a->rows[i].nsample;
+    for (i = 0; i < b->nrows; i++) if (b->rows[i].nsample > (int)maxs) maxs = (size_t)b->rows[i].nsample;
+    xa = (double *)bti_malloc(maxs * sizeof(double));
+    xb = (double *)bti_malloc(maxs * sizeof(double));
+    if (!out->objective || !out->axes || !out->rows || !xa || !xb) { st = BT_E_NOMEM; goto done; }
+    /* pass 0: A's rows (matched in B); pass 1: B's rows missing in A */
+    for (pass = 0; pass < 2 && st == BT_OK; pass++) {
+        const bt_results *p = pass ? b : a, *q = pass ? a : b;
+        for (i = 0; i < p->nrows; i++) {
+            const bt_row *rp = &p->rows[i], *rq = bt_results_find(q, rp->workload, (const char *const *)rp->axis);
+            const bt_row *ra = pass ? rq : rp, *rb = pass ? rp : rq;
+            bt_compare_row *c;
+            char lab[512];
+            int k;
+            if (pass && rq) continue;
+            c = &out->rows[out->nrows++];
+            c->workload = bti_strdup(rp->workload);
+            c->axis = bti_strv_dup(p->naxes, (const char *const *)rp->axis);
+            {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (k = 0; k < p->naxes; k++) bti_str_printf(&s, "%s%s=%s", k ? " " : "", p->axes[k], rp->axis[k]);
+                bti_fmt(lab, sizeof lab, "%s", bti_str_c(&s));
+                bti_str_free(&s);
+            }
+            c->label = bti_strdup(lab);
+            if (!c->workload || !c->axis || !c->label) { st = BT_E_NOMEM; break; }
+            c->status_a = ra ? ra->status : BT_CELL_STATUS_COUNT;
+            c->status_b = rb ? rb->status : BT_CELL_STATUS_COUNT;
+            c->a = ra && ra->status == BT_CELL_OK ? ra->m[ca] : NAN;
+            c->b = rb && rb->status == BT_CELL_OK ? rb->m[cb] : NAN;
+            c->ratio = c->lo = c->hi = NAN;
+            c->ci_method = BT_CI_NONE;
+            if (!ra) { c->change = BT_CHANGE_ONLY_B; continue; }
+            if (!rb) { c->change = BT_CHANGE_ONLY_A; continue; }
+            if (ra->status != rb->status) { c->change = BT_CHANGE_STATUS; continue; }
+            if (ra->status != BT_CELL_OK) { c->change = BT_CHANGE_NOT_OK; continue; }
+            if (isnan(c->a) || isnan(c->b) || c->a == 0) { c->change = BT_CHANGE_UNKNOWN; continue; }
+            c->ratio = c->b / c->a;
+            if (c->ratio > 0 && isfinite(c->ratio)) { logsum += log(c->ratio); nlog++; }
+            if (sca >= 0 && scb >= 0 && ra->nsample >= 2 && rb->nsample >= 2) {
+                size_t na = bti_sample_column(a, ra, sca, xa), nb = bti_sample_column(b, rb, scb, xb);
+                if (na >= 2 && nb >= 2 && bti_ratio_bootstrap(xa, na, xb, nb, stat_a, d.bootstrap, &seed, &c->lo, &c->hi))
+                    c->ci_method = BT_CI_BOOTSTRAP;
+            }
+            if (c->ci_method == BT_CI_NONE && cols_ok) {
+                double la = ra->m[cia_lo], ha = ra->m[cia_hi], lb = rb->m[cib_lo], hb = rb->m[cib_hi];
+                if (la > 0 && ha > 0 && lb > 0 && hb > 0 && (ha > la || hb > lb)) {
+                    double sa = (log(ha) - log(la)) / (2 * 1.96), sb = (log(hb) - log(lb)) / (2 * 1.96);
+                    double half = 1.96 * sqrt(sa * sa + sb * sb);
+                    c->lo = c->ratio * exp(-half);
+                    c->hi = c->ratio * exp(half);
+                    c->ci_method = BT_CI_COLUMNS;
+                }
+            }
+            if (c->ci_method == BT_CI_NONE) c->change = BT_CHANGE_UNKNOWN;
+            else if (c->lo <= 1 && c->hi >= 1) c->change = BT_CHANGE_SAME;
+            else c->change = ((c->hi < 1) != !!higher) ? BT_CHANGE_BETTER : BT_CHANGE_WORSE;
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < (size_t)out->nrows; i++) out->count[out->rows[i].change]++;
+    if (nlog) out->geomean_ratio = exp(logsum / nlog);
+    /* each run's pick, and what it costs in the other run */
+    {
+        bt_rank_desc rd;
+        bt_ranking ka, kb;
+        bt_status sa, sb;
+        memset(&rd, 0, sizeof rd);
+        rd.objective = obj;
+        rd.direction = out->direction;
+        rd.bootstrap = -1;
+        sa = bt_rank(a, &rd, &ka);
+        sb = bt_rank(b, &rd, &kb);
+        if (sa == BT_OK && ka.pick >= 0) bti_fmt(out->pick_a, sizeof out->pick_a, "%s", ka.entries[ka.pick].label);
+        if (sb == BT_OK && kb.pick >= 0) bti_fmt(out->pick_b, sizeof out->pick_b, "%s", kb.entries[kb.pick].label);
+        if (sa == BT_OK && sb == BT_OK && ka.pick >= 0 && kb.pick >= 0) {
+            out->pick_a_regret_in_b = bti_pick_regret_in(&kb, ka.entries[ka.pick].axis, ka.naxes);
+            out->pick_b_regret_in_a = bti_pick_regret_in(&ka, kb.entries[kb.pick].axis, kb.naxes);
+        }
+        bt_ranking_free(&ka);
+        bt_ranking_free(&kb);
+    }
+    {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_printf(&s, "B is %s in %d cell%s, %s in %d, within noise in %d", higher ? "higher" : "faster", out->count[BT_CHANGE_BETTER],
+                       out->count[BT_CHANGE_BETTER] == 1 ? "" : "s", higher ? "lower" : "slower", out->count[BT_CHANGE_WORSE], out->count[BT_CHANGE_SAME]);
+        if (out->count[BT_CHANGE_UNKNOWN]) bti_str_printf(&s, ", without a CI in %d", out->count[BT_CHANGE_UNKNOWN]);
+        if (!isnan(out->geomean_ratio)) bti_str_printf(&s, "; geometric mean B/A %.3f", out->geomean_ratio);
+        bti_str_cat(&s, ".");
+        if (out->count[BT_CHANGE_STATUS]) bti_str_printf(&s, " %d cell%s changed status.", out->count[BT_CHANGE_STATUS], out->count[BT_CHANGE_STATUS] == 1 ? "" : "s");
+        if (out->count[BT_CHANGE_ONLY_A] || out->count[BT_CHANGE_ONLY_B])
+            bti_str_printf(&s, " %d cell%s only in A, %d only in B.", out->count[BT_CHANGE_ONLY_A], out->count[BT_CHANGE_ONLY_A] == 1 ? "" : "s", out->count[BT_CHANGE_ONLY_B]);
+        if (out->pick_a[0] && out->pick_b[0]) {
+            if (strcmp(out->pick_a, out->pick_b) == 0) bti_str_printf(&s, " Both pick %s.", out->pick_a);
+            else {
+                bti_str_printf(&s, " The pick changed: A picks %s, B picks %s", out->pick_a, out->pick_b);
+                if (!isnan(out->pick_a_regret_in_b)) bti_str_printf(&s, "; keeping A's pick costs %.2f %% mean regret in B", 100 * out->pick_a_regret_in_b);
+                else bti_str_cat(&s, "; A's pick is not ok on every workload in B");
+                bti_str_cat(&s, ".");
+            }
+        } else bti_str_printf(&s, " Picks: A %s, B %s.", out->pick_a[0] ? out->pick_a : "none", out->pick_b[0] ? out->pick_b : "none");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+    }
+done:
+    bti_free(xa); bti_free(xb);
+    if (st != BT_OK) {
+        bt_comparison_free(out);
+        bti_fmt(out->message, sizeof out->message, "out of memory");
+    }
+    return st;
+}
+static const char *bti_cmp_status(bt_cell_status s) { return s == BT_CELL_STATUS_COUNT ? "-" : bt_cell_status_str(s); }
+BTI_DEF void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f) {
+    int i, k, wl = 8, *aw;
+    char va[32], vb[32], ratio[32], ci[48];
+    if (!c || !f) return;
+    name_a = name_a ? name_a : "A";
+    name_b = name_b ? name_b : "B";
+    aw = (int *)bti_calloc((size_t)(c->naxes > 0 ? c->naxes : 1), sizeof(int));
+    if (!aw) return;
+    for (k = 0; k < c->naxes; k++) aw[k] = (int)strlen(c->axes[k]);
+    for (i = 0; i < c->nrows; i++) {
+        if ((int)strlen(c->rows[i].workload) > wl) wl = (int)strlen(c->rows[i].workload);
+        for (k = 0; k < c->naxes; k++) if ((int)strlen(c->rows[i].axis[k]) > aw[k]) aw[k] = (int)strlen(c->rows[i].axis[k]);
+    }
+    fprintf(f, "A: %s\nB: %s\n", name_a, name_b);
+    fprintf(f, "objective: %s (%s is better); B/A with its 95 %% CI (bootstrap over the samples; 'c' = from the CI columns)\n\n",
+            c->objective, c->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    fprintf(f, "%-*s", wl, "workload");
+    for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], c->axes[k]);
+    fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", "status A", "status B", "A", "B", "B/A", "95 % CI", "change");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        const char *chg;
+        fprintf(f, "%-*s", wl, r->workload);
+        for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], r->axis[k]);
+        bti_fmt_short(va, sizeof va, r->a);
+        bti_fmt_short(vb, sizeof vb, r->b);
+        if (isnan(r->a)) bti_fmt(va, sizeof va, "-");
+        if (isnan(r->b)) bti_fmt(vb, sizeof vb, "-");
+        if (isnan(r->ratio)) bti_fmt(ratio, sizeof ratio, "-"); else bti_fmt(ratio, sizeof ratio, "%.3f", r->ratio);
+        if (r->ci_method == BT_CI_NONE) bti_fmt(ci, sizeof ci, "-");
+        else bti_fmt(ci, sizeof ci, "[%.3f, %.3f]%s", r->lo, r->hi, r->ci_method == BT_CI_COLUMNS ? "c" : "");
+        switch (r->change) {
+        case BT_CHANGE_BETTER: chg = c->direction == BT_HIGHER_IS_BETTER ? "* higher in B" : "* faster in B"; break;
+        case BT_CHANGE_WORSE: chg = c->direction == BT_HIGHER_IS_BETTER ? "* lower in B" : "* slower in B"; break;
+        case BT_CHANGE_STATUS: chg = "* status changed"; break;
+        case BT_CHANGE_ONLY_A: chg = "only in A"; break;
+        case BT_CHANGE_ONLY_B: chg = "only in B"; break;
+        case BT_CHANGE_UNKNOWN: chg = "no CI"; break;
+        case BT_CHANGE_NOT_OK: chg = ""; break;
+        default: chg = "within noise";
+        }
+        fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", bti_cmp_status(r->status_a), bti_cmp_status(r->status_b), va, vb, ratio, ci, chg);
+    }
+    fprintf(f, "\npick A: %s\npick B: %s\n", c->pick_a[0] ? c->pick_a : "none", c->pick_b[0] ? c->pick_b : "none");
+    if (!isnan(c->pick_a_regret_in_b)) fprintf(f, "A's pick in B: mean regret %.4f (%.2f %%)\n", c->pick_a_regret_in_b, 100 * c->pick_a_regret_in_b);
+    if (!isnan(c->pick_b_regret_in_a)) fprintf(f, "B's pick in A: mean regret %.4f (%.2f %%)\n", c->pick_b_regret_in_a, 100 * c->pick_b_regret_in_a);
+    fprintf(f, "\n%s\n", c->message);
+    bti_free(aw);
+}
+BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
+    int i, k;
+    static const char *const ci_names[] = {"none", "bootstrap", "columns"};
+    bti_str s;
+    if (!c || !f) return;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "workload");
+    for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, c->axes[k]); }
+    bti_str_cat(&s, ",status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change\n");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        bti_csv_field(&s, r->workload);
+        for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, r->axis[k]); }
+        bti_str_printf(&s, ",%s,%s,", r->status_a == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_a),
+                       r->status_b == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_b));
+        bti_csv_num(&s, r->a); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->b); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->ratio); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->lo); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->hi);
+        bti_str_printf(&s, ",%s,%s\n", ci_names[r->ci_method], bt_change_str(r->change));
+    }
+    if (!s.oom) fputs(s.p, f);
+    bti_str_free(&s);
+}
 
 /* ---------------------------------------------------------------- search strategies ------ */
 
