@@ -571,18 +571,25 @@ BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
    ADAPTIVE    the exhaustive answer at a fraction of its cost, for one or several workloads:
      1. OOM frontier: cells above an `oom` along monotone axes are `pruned` (as exhaustive);
      2. exploration: starts at the grid's centre cell and screens (a cheap visit: warm-up plus
-        search_screen_samples samples) the axis neighbours of every *promising* cell — one whose
-        mean-regret lower bound is within the margin of the leader — until none is left;
+        up to search_screen_samples samples, cut short once the cell's lower bound is already
+        out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
+        estimate is within the leader's upper bound plus the margin — and of failed cells next
+        to them (the search walks around a wall of OOM cells), until none is left. When a cheap
+        visit costs under 15 % of a full one (noisy or short samples, judged on the first cell),
+        every cell is screened instead, so no local optimum can hide the best;
      3. racing: a cell whose lower confidence bound is worse than the leader's upper bound by
         more than the margin is dropped (status `pruned`, reason "racing: ..."); bounds are the
         median's distribution-free 95 % interval, widened by a pooled noise floor so a cell with
         few samples is not trusted too early;
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
         warm-up, more samples, teardown; the new row supersedes the old one and carries all the
-        cell's samples) until the stop rule is met (the interval decides); when more than four
+        cell's samples) until the stop rule is met (the interval decides); when more than two
         survive a round the worse half by estimate is dropped (`pruned`, "halving: ...");
+        the race ends when one survivor is left or all met the stop rule;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
-        against the best cell measured so far), and bounds are taken on that mean.
+        against the best cell measured so far on that workload, dropped cells included), bounds
+        are taken on that mean, and each workload's own best cell is explored around too (its
+        T*(w) sets every cell's regret).
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok` and bt_rank over the results gives the strategy's pick. The adaptive search assumes a
      lower-is-better objective: the sample time e2e_s. */
@@ -641,10 +648,12 @@ BATCHTUNE_API bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int 
    median with e2e_s_stddev as Gaussian noise, else the median exactly). Cost is counted in the
    recorded run's seconds: a visit costs its drawn samples plus the cell's setup and warm-up
    (cell_s minus its recorded samples; without cell_s, `warmup` samples at the median); a cell
-   recorded `oom`/`error` costs its cell_s. The k-th sample of a cell is the k-th recorded one
-   (then random draws from them), the same for every strategy, so the exhaustive strategy
-   replays the recorded run. The axes are rebuilt from the file (numbers sorted ascending);
-   cells missing from the file are treated as infeasible. */
+   recorded `oom`/`error` costs its cell_s. The k-th sample of a cell is its k-th recorded one
+   (past the recorded count: random draws from them, seeded by seed, cell, workload and k), the
+   same for every strategy: the exhaustive strategy under the recorded stop rule replays the
+   recorded run exactly, and a strategy's first samples of a cell are the ones a real run would
+   have seen first (recorded runs drift with the machine's load). The axes are rebuilt from the
+   file (numbers sorted ascending); cells missing from the file are treated as infeasible. */
 typedef struct bt_replay_desc {
     int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0) or BT_STRATEGY_ADAPTIVE */
     int screen_samples;            /* adaptive options, as in bt_sweep_desc (0 = defaults) */
@@ -3789,7 +3798,8 @@ struct bti_srch {
     double cost;
     size_t visits, samples, pairs_done, pairs_total;
     int n0, keep, live;
-    double margin, z, prior;
+    double margin, z, prior, pool;
+    int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     unsigned char *elig;
 };
@@ -3819,6 +3829,22 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
     bt_stats st;
     if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK) sc->done = bt_stop_check(&s->sw->stop, &st, sc->tsum, &sc->noisy);
 }
+/* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
+   the leader's upper bound (same workload) by more than the margin: more samples would not
+   bring it back into the race */
+static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
+    bt_stats st;
+    double spread = s->pool, lo;
+    size_t li;
+    if (s->leader < 0 || (size_t)s->leader == ci || sc->n < 1) return 0;
+    li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
+    if (isnan(s->hi[li]) || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) return 0;
+    if (sc->n >= 3 && st.rel_mad > spread) spread = st.rel_mad;
+    lo = st.ci_lo;
+    if (st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n) < lo)
+        lo = st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n);
+    return lo > s->hi[li] * (1 + s->margin);
+}
 static void bti_srch_free(bti_srch *s) {
     size_t i;
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
@@ -3831,7 +3857,7 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     s->sw = sw; s->ncells = n; s->nw = sw->nw; s->visit = visit; s->ctx = ctx;
     s->n0 = sw->d.search_screen_samples > 0 ? sw->d.search_screen_samples : 3;
     s->margin = sw->d.search_margin > 0 ? sw->d.search_margin : 0.01;
-    s->z = 2.0; s->prior = 0.05; s->keep = 4;
+    s->z = 2.5; s->prior = 0.05; s->keep = 2;
     s->sc = (bti_sc *)bti_calloc(n * (size_t)sw->nw, sizeof(bti_sc));
     s->use = (unsigned char *)bti_calloc(n, 1);
     s->out = (unsigned char *)bti_calloc(n, 1);
@@ -3842,6 +3868,7 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     s->elig = (unsigned char *)bti_calloc(n, 1);
     if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig) { bti_srch_free(s); return BT_E_NOMEM; }
     for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
+    s->leader = -1;
     return BT_OK;
 }
 static void bti_srch_progress(bti_srch *s, int wl, const bt_cell *c, bt_cell_status cst) {
@@ -3966,18 +3993,28 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         s->med[i] = st.median; s->lo[i] = st.ci_lo; s->hi[i] = st.ci_hi;
         if (sc->n >= 3 && rel) rel[nrel++] = st.rel_mad;
     }
+    /* until three cells have three samples, the prior noise is a floor: a quiet first cell
+       must not make every later bound tight */
     pool = nrel && rel ? bti_median_inplace(rel, nrel) : s->prior;
+    if (nrel < 3 && pool < s->prior) pool = s->prior;
+    s->pool = pool;
     bti_free(rel);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
-        double fl;
+        double fl, spread = pool;
+        bt_stats st;
         i = ci * (size_t)s->nw + (size_t)k;
         if (isnan(s->med[i])) continue;
-        /* the median's standard error is about 1.2533 sigma / sqrt(n) */
-        fl = s->z * 1.2533 * pool * s->med[i] / sqrt((double)sc->n);
+        /* the median's standard error is about 1.2533 sigma / sqrt(n); sigma is the pooled
+           spread, or the cell's own when it is wider (bimodal or drifting cells) */
+        if (sc->n >= 3 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.rel_mad > spread) spread = st.rel_mad;
+        fl = s->z * 1.2533 * spread * s->med[i] / sqrt((double)sc->n);
         if (s->lo[i] > s->med[i] - fl) s->lo[i] = s->med[i] - fl;
         if (s->hi[i] < s->med[i] + fl) s->hi[i] = s->med[i] + fl;
-        if (s->elig[ci] && (isnan(best[k]) || s->med[i] < best[k])) best[k] = s->med[i];
+        /* T*(w): the best of every cell measured ok on w, dropped ones included, so the mean
+           regret of the survivors is measured against the whole search, as the exhaustive
+           strategy measures it against the whole grid */
+        if (s->use[ci] == 1 && (isnan(best[k]) || s->med[i] < best[k])) best[k] = s->med[i];
     }
     for (ci = 0; ci < s->ncells; ci++) {
         double sum = 0;
@@ -3986,6 +4023,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         s->score[ci] = sum / s->nw;
         if (leader < 0 || s->score[ci] < s->score[leader]) leader = (int)ci;
     }
+    s->leader = leader;
     return leader;
 }
 /* lower bound of (mean regret of c) - (mean regret of the leader) */
@@ -4007,13 +4045,41 @@ static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
 static bt_status bti_srch_drop(bti_srch *s, size_t ci, const char *why) {
     int k;
     bt_status st = BT_OK;
-    s->out[ci] = 1;
-    for (k = 0; k < s->nw && st == BT_OK; k++) st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+    bt_cell c;
+    s->out[ci] = 1; /* its samples stay known (they count in T*(w)); its row says why it left */
+    bt_grid_cell(s->sw->g, ci, &c);
+    for (k = 0; k < s->nw && st == BT_OK; k++) st = bti_srch_emit(s, &c, k, BT_CELL_PRUNED, why);
     return st;
 }
 static int bti_srch_cmp_score(const void *a, const void *b) {
     const double *x = (const double *)a, *y = (const double *)b;
     return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
+static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double cheap = 0, full = 0;
+    int k;
+    bti_srch_eval(s, best);
+    for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        double t, spread, ovh, n, nn;
+        if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
+        t = st.median;
+        spread = st.rel_mad; /* its own: the pool still holds the prior */
+        ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
+        nn = 1.96 * 1.2533 * spread / r->max_rel_noise;
+        n = nn * nn;
+        if (n < r->min_samples) n = r->min_samples;
+        if (n < r->min_time_s / t) n = r->min_time_s / t;
+        if (n > r->max_samples) n = r->max_samples;
+        if (n > r->max_time_s / t + 1) n = r->max_time_s / t + 1;
+        cheap += ovh + s->n0 * t;
+        full += ovh + n * t;
+    }
+    return full > 0 && cheap <= 0.15 * full;
 }
 
 static bt_status bti_srch_adaptive(bti_srch *s) {
@@ -4023,9 +4089,9 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     int k, round, a, min_samples = s->sw->stop.min_samples;
     double *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
-    unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1);
+    unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
     char why[512], lab[256];
-    if (!best || !order || !cand) { bti_free(best); bti_free(order); bti_free(cand); return BT_E_NOMEM; }
+    if (!best || !order || !cand || !src) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); return BT_E_NOMEM; }
     /* start at the centre of the grid (the usable cell nearest to it) */
     for (ci = 0; ci < s->ncells; ci++) {
         bt_cell c;
@@ -4040,8 +4106,12 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (d < bestd) { bestd = d; start = ci; }
     }
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
+    /* when a cheap visit costs a small fraction of a full one (noisy or short samples), screen
+       every cell: no local optimum can hide the best; else explore from the centre */
+    if (st == BT_OK && start != SIZE_MAX && bti_srch_global_affordable(s, start, best))
+        for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (s->use[ci] == 1) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
-        int leader, any_elig = 0, nsurv = 0, alldone = 1;
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed;
         double lhi = 0;
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
@@ -4066,17 +4136,48 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             }
         }
         if (st != BT_OK) break;
-        /* exploration: screen the unvisited axis neighbours of every promising cell */
+        /* exploration: screen the unvisited axis neighbours of every promising cell, and of the
+           failed cells (oom, error, pruned above an OOM) next to one: the search walks around a
+           wall of failures instead of stopping at it */
         for (ci = 0; ci < s->ncells; ci++) if (s->elig[ci]) any_elig = 1;
         memset(cand, 0, s->ncells);
+        memset(src, 0, s->ncells);
         if (leader >= 0) for (lhi = 0, k = 0; k < s->nw; k++) lhi += (s->hi[(size_t)leader * (size_t)s->nw + (size_t)k] / best[k] - 1.0) / s->nw;
         for (ci = 0; ci < s->ncells; ci++) {
-            int promising;
             /* promising: the leader, or a cell whose estimate is within the leader's upper bound
                (an uncertain cell further off is refined, and explored only once it gets there) */
-            if (any_elig) promising = s->elig[ci] && ((int)ci == leader || s->score[ci] <= lhi + s->margin);
-            else promising = s->use[ci] == 1 && bti_sc_at(s, ci, 0)->status >= 0;
-            if (!promising) continue;
+            if (any_elig) src[ci] = s->elig[ci] && ((int)ci == leader || s->score[ci] <= lhi + s->margin);
+            else src[ci] = s->use[ci] == 1 && bti_sc_at(s, ci, 0)->status >= 0;
+        }
+        /* several workloads: each one's own best cell too, since T*(w) sets everyone's regret */
+        for (k = 0; s->nw > 1 && k < s->nw; k++) {
+            size_t bc = SIZE_MAX;
+            for (ci = 0; ci < s->ncells; ci++) {
+                size_t i = ci * (size_t)s->nw + (size_t)k;
+                if (s->use[ci] == 1 && !isnan(s->med[i]) && (bc == SIZE_MAX || s->med[i] < s->med[bc * (size_t)s->nw + (size_t)k])) bc = ci;
+            }
+            if (bc != SIZE_MAX) src[bc] = 1;
+        }
+        for (changed = 1; changed;) for (changed = 0, ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    int failed = 0, seen = 1;
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || src[nb]) continue;
+                    for (k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, nb, k)->status;
+                        if (stt < 0) seen = 0;
+                        else if (stt != BT_CELL_OK && !s->out[nb]) failed = 1;
+                    }
+                    if (seen && failed) { src[nb] = 2; changed = 1; }
+                }
+            }
+        }
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
             for (a = 0; a < g->naxes; a++) {
                 int dir;
                 if (g->ax[a].tied_to >= 0) continue;
@@ -4101,14 +4202,15 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             nsurv++;
             for (k = 0; k < s->nw; k++) if (!bti_sc_at(s, ci, k)->done) alldone = 0;
         }
-        if (alldone) break;
-        /* successive halving: once every survivor has the stop rule's minimum of samples, keep
-           the better half by estimate while more than `keep` survive */
+        /* the interval decides: one survivor left, or every survivor measured to the stop rule */
+        if (alldone || nsurv == 1) break;
+        /* successive halving: once every survivor has the stop rule's minimum of samples (and
+           four screens' worth), keep the better half by estimate while more than `keep` survive */
         if (nsurv > s->keep) {
             int ready = 1, r, keepn = (nsurv + 1) / 2;
             if (keepn < s->keep) keepn = s->keep;
             for (r = 0; r < nsurv && ready; r++)
-                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < min_samples) ready = 0;
+                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0)) ready = 0;
             if (ready) {
                 qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
@@ -4150,7 +4252,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, "adaptive: not explored: no neighbour within the racing margin of the leader");
         }
     }
-    bti_free(best); bti_free(order); bti_free(cand);
+    if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src);
     return st;
 }
 
@@ -4202,6 +4305,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
         taken++;
         bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
     }
     if (st != BT_OK) {
         cst = bti_status_to_cell(st);
@@ -4502,6 +4606,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         sc->cost += x;
         taken++;
         bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
     }
     bti_free(v);
     return BT_CELL_OK;
@@ -4589,6 +4694,7 @@ static bt_status bti_replay_one(const bt_results *rec, const bt_grid *g, const b
     }
     st = strategy == BT_STRATEGY_ADAPTIVE ? bti_srch_adaptive(&s) : bti_srch_exhaustive(&s);
     out_stats->cost = s.cost; out_stats->visits = s.visits; out_stats->samples = s.samples;
+    out_stats->leader = strategy == BT_STRATEGY_ADAPTIVE ? s.leader : -1;
     out_stats->pairs_done = 0;
     for (ci = 0; ci < s.ncells; ci++) {
         for (k = 0; k < nw; k++) if (bti_sc_at(&s, ci, k)->visits) break;
@@ -4685,11 +4791,23 @@ BTI_DEF bt_status bt_replay(const bt_results *rec, const bt_replay_desc *din, bt
     rd.objective = d.objective; rd.direction = BT_LOWER_IS_BETTER; rd.bootstrap = -1;
     if (bt_rank(rec, &rd, &truth) != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay: ranking the file: %s", truth.message); st = BT_E_INVALID; goto done; }
     rd.objective = "e2e_s_median";
-    if (bt_rank(rad, &rd, &got) == BT_OK && got.pick >= 0) {
+    /* the pick: the adaptive search's final leader (its mean regret counts the dropped cells
+       too), else the ranking of the exhaustive rows */
+    if (ad.leader >= 0 || (bt_rank(rad, &rd, &got) == BT_OK && got.pick >= 0)) {
         int e, a;
-        bti_entry_label(&got, got.pick, out->pick, sizeof out->pick);
+        char ptxt[BT_MAX_AXES][128];
+        const char *pv[BT_MAX_AXES];
+        if (ad.leader >= 0) {
+            bt_cell pc;
+            bt_grid_cell(g, (size_t)ad.leader, &pc);
+            bti_cell_texts(g, &pc, ptxt, pv);
+            bt_cell_format(&pc, out->pick, sizeof out->pick);
+        } else {
+            for (a = 0; a < g->naxes; a++) pv[a] = got.entries[got.pick].axis[a];
+            bti_entry_label(&got, got.pick, out->pick, sizeof out->pick);
+        }
         for (e = 0; e < truth.nentries; e++) {
-            for (a = 0; a < truth.naxes; a++) if (strcmp(truth.entries[e].axis[a], got.entries[got.pick].axis[a])) break;
+            for (a = 0; a < truth.naxes; a++) if (strcmp(truth.entries[e].axis[a], pv[a])) break;
             if (a == truth.naxes) { out->regret = truth.entries[e].eligible ? truth.entries[e].mean_regret : NAN; break; }
         }
         if (truth.pick >= 0 && !isnan(out->regret)) out->regret -= truth.entries[truth.pick].mean_regret;
@@ -4700,7 +4818,7 @@ BTI_DEF bt_status bt_replay(const bt_results *rec, const bt_replay_desc *din, bt
             memset(&F, 0, sizeof F);
             F.rec = rec; F.g = g; F.wl = wls[0].name; F.m_peak = R.m_peak;
             F.axis = bt_grid_find(g, d.find_max_axis);
-            for (a = 0; a < g->naxes; a++) axv[a] = got.entries[got.pick].axis[a];
+            for (a = 0; a < g->naxes; a++) axv[a] = pv[a];
             if (F.axis < 0 || g->ax[F.axis].type != BT_AXIS_INT || bt_grid_cell_from_text(g, axv, &F.base) != BT_OK) {
                 bti_fmt(out->error, sizeof out->error, "replay: --find-max '%s' is not an integer axis of the file", d.find_max_axis);
                 st = BT_E_INVALID; goto done;
