@@ -141,6 +141,17 @@ static int parse_shard(tool_args *a, int *k, int *n) {
     return 1;
 }
 
+/* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
+typedef struct search_opts search_opts;
+static search_opts *search_opts_new(void);
+static void search_opts_free(search_opts *o);
+static void search_help(FILE *f);
+static int search_flag(search_opts *o, tool_args *a);
+static int search_replaying(const search_opts *o);
+static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *const *mono, int nmono, const char *objective);
+static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d);
+static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_ranking *rk);
+
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
     const char *axes[BT_MAX_AXES], *cons[32], *mono[BT_MAX_AXES], *workload = "cpu-mlp", *objective = "e2e_s_median";
@@ -154,13 +165,16 @@ static int cmd_sweep(int argc, char **argv) {
     bt_status st;
     tool_progress tp;
     char settings[256], threads_spec[128];
+    search_opts *so = search_opts_new();
+    if (!so) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     memset(&a, 0, sizeof a);
     memset(&d, 0, sizeof d);
     memset(&tp, 0, sizeof tp);
     a.argc = argc; a.argv = argv; a.cmd = "sweep";
     d.results_path = "results.csv";
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); return TOOL_EXIT_OK; }
+        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
+        else if (search_flag(so, &a)) continue;
         else if (arg_value(&a, "--workload")) workload = a.val;
         else if (arg_value(&a, "--axis")) { if (a.val && naxes < BT_MAX_AXES) axes[naxes++] = a.val; }
         else if (arg_value(&a, "--constraint")) { if (a.val && ncons < 32) cons[ncons++] = a.val; }
@@ -183,9 +197,10 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--shard")) parse_shard(&a, &d.shard_k, &d.shard_n);
         else if (arg_value(&a, "--objective")) objective = a.val;
         else if (arg_value(&a, "--top")) parse_int_arg(&a, "--top", 1, 1000, &top);
-        else return usage_error("sweep", "unknown flag '%s'", argv[a.i]);
+        else { search_opts_free(so); return usage_error("sweep", "unknown flag '%s'", argv[a.i]); }
     }
-    if (a.bad) return TOOL_EXIT_USAGE;
+    if (a.bad) { search_opts_free(so); return TOOL_EXIT_USAGE; }
+    if (search_replaying(so)) { i = search_replay(so, &d, mono, nmono, objective); search_opts_free(so); return i; }
     if (strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp)", workload);
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
@@ -231,6 +246,7 @@ static int cmd_sweep(int argc, char **argv) {
         bt_grid_destroy(g);
         return TOOL_EXIT_FAIL;
     }
+    if ((i = search_apply(so, g, &d)) != 0) { search_opts_free(so); bt_cpu_model_free(&model); bt_grid_destroy(g); return i; }
     snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     d.settings = settings;
     tp.tty = isatty(2);
@@ -259,6 +275,7 @@ static int cmd_sweep(int argc, char **argv) {
             printf("\n");
             if (bt_grid_num_axes(g) >= 2)
                 bt_print_heatmap(res, NULL, bt_grid_axis_name(g, 0), bt_grid_axis_name(g, 1), objective, stdout, BT_HEATMAP_AUTO);
+            search_after(so, g, &wl, 1, &rk);
             bt_companion_path(d.results_path, ".json", jp, sizeof jp);
             /* the sweep wrote the metadata; write it again with the ranking added */
             bt_write_json(res, bt_results_meta(res), &rk, jp);
@@ -269,6 +286,7 @@ static int cmd_sweep(int argc, char **argv) {
     bt_results_free(res);
     bt_cpu_model_free(&model);
     bt_grid_destroy(g);
+    search_opts_free(so);
     return TOOL_EXIT_OK;
 }
 
@@ -427,6 +445,7 @@ static int cmd_info(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- subcommand files ------ */
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+#include "cmd_search.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
