@@ -3836,7 +3836,7 @@ static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
     bt_stats st;
     double spread = s->pool, lo;
     size_t li;
-    if (s->leader < 0 || (size_t)s->leader == ci || sc->n < 1) return 0;
+    if (s->leader < 0 || (size_t)s->leader == ci || sc->n < 2) return 0; /* one sample may be a hiccup */
     li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
     if (isnan(s->hi[li]) || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) return 0;
     if (sc->n >= 3 && st.rel_mad > spread) spread = st.rel_mad;
@@ -4120,6 +4120,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
             double gap;
             if (!s->elig[ci] || (int)ci == leader) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < 2) break;
+            if (k < s->nw) continue; /* never on a single sample: it may be a hiccup */
             gap = bti_srch_gap_lb(s, ci, (size_t)leader, best);
             if (gap > s->margin) {
                 bt_cell lc;
