@@ -4068,7 +4068,7 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
         double t, spread, ovh, n, nn;
         if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
         t = st.median;
-        spread = st.rel_mad; /* its own: the pool still holds the prior */
+        spread = st.rel_mad > s->pool ? st.rel_mad : s->pool;
         ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
         nn = 1.96 * 1.2533 * spread / r->max_rel_noise;
         n = nn * nn;
@@ -4086,7 +4086,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
     size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
-    int k, round, a, min_samples = s->sw->stop.min_samples;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0;
     double *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
@@ -4106,10 +4106,6 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (d < bestd) { bestd = d; start = ci; }
     }
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
-    /* when a cheap visit costs a small fraction of a full one (noisy or short samples), screen
-       every cell: no local optimum can hide the best; else explore from the centre */
-    if (st == BT_OK && start != SIZE_MAX && bti_srch_global_affordable(s, start, best))
-        for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (s->use[ci] == 1) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
         int leader, any_elig = 0, nsurv = 0, alldone = 1, changed;
         double lhi = 0;
@@ -4195,6 +4191,25 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (ncand) {
             for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
             continue;
+        }
+        /* the local search has converged. When a cheap visit costs a small fraction of a full
+           one (noisy or short samples), screen a coarse lattice of the cells left (every other
+           value of each axis, and each axis' ends), so that a far-away optimum is found and
+           then explored around; with a strong leader known, bad cells stop after two samples */
+        if (!completed && leader >= 0) {
+            completed = 1;
+            if (bti_srch_global_affordable(s, (size_t)leader, best)) {
+                for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+                    bt_cell c;
+                    int coarse = 1;
+                    bt_grid_cell(g, ci, &c);
+                    for (a = 0; a < g->naxes; a++)
+                        if (g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n) coarse = 0;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
+                    if (coarse && s->use[ci] == 1 && k < s->nw) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
+                }
+                continue;
+            }
         }
         if (leader < 0) break; /* nothing fits or runs */
         /* survivors */
