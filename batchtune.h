@@ -574,25 +574,32 @@ BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
         up to search_screen_samples samples, cut short once the cell's lower bound is already
         out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
         estimate is within the leader's upper bound plus the margin — and of failed cells next
-        to them (the search walks around a wall of OOM cells), until none is left. When a cheap
-        visit costs under 15 % of a full one (noisy or short samples, judged on the first cell),
-        every cell is screened instead, so no local optimum can hide the best;
+        to them (the search walks around a wall of OOM cells), until none is left. Then, when a
+        cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
+        leader), a coarse lattice of the cells left (every other value of each axis, and the
+        ends) is screened too and explored around, so a far-away optimum is not missed;
      3. racing: a cell whose lower confidence bound is worse than the leader's upper bound by
-        more than the margin is dropped (status `pruned`, reason "racing: ..."); bounds are the
-        median's distribution-free 95 % interval, widened by a pooled noise floor so a cell with
-        few samples is not trusted too early;
+        more than the margin is dropped (status `pruned`, reason "racing: ..."), never on a
+        single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
+        interval, widened by a noise floor (2.5 standard errors of the median from the pooled
+        spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
+        three samples) so a cell with few samples is not trusted too early;
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
         warm-up, more samples, teardown; the new row supersedes the old one and carries all the
-        cell's samples) until the stop rule is met (the interval decides); when more than two
-        survive a round the worse half by estimate is dropped (`pruned`, "halving: ...");
-        the race ends when one survivor is left or all met the stop rule;
+        cell's samples) until the stop rule is met; when more than two survive a round and each
+        has max(min_samples, 2 screens) samples, the worse half by estimate is dropped
+        (`pruned`, "halving: ..."); the race ends when one survivor is left (the intervals have
+        decided: its row may hold fewer samples than the stop rule asks) or all met the rule;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
         T*(w) sets every cell's regret).
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
-     `ok` and bt_rank over the results gives the strategy's pick. The adaptive search assumes a
-     lower-is-better objective: the sample time e2e_s. */
+     `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
+     bt_rank measures regrets against the surviving cells only, which can rank two near-tied
+     survivors the other way (bt_replay reports the search's own pick). The adaptive search
+     assumes a lower-is-better objective: the sample time e2e_s. Resume seeds it with the ok
+     rows (and their samples) and failures already on file. */
 enum { BT_STRATEGY_EXHAUSTIVE = 0, BT_STRATEGY_ADAPTIVE = 1 };
 /* "exhaustive" / "adaptive"; parse gives 1 when known. */
 BATCHTUNE_API const char *bt_strategy_str(int strategy);
