@@ -623,6 +623,9 @@ typedef struct bt_find_max_desc {
     double mem_limit_bytes;        /* memory available when known (e.g. device total); 0 = unknown */
     const bt_cell *base;           /* values of the other axes (default: the grid's first cell) */
     int workload;                  /* index into the workload array (default 0) */
+    const bt_results *known;       /* optional: a sweep's results; its ok / oom rows on the base
+                                      cell's line (this workload, the other axes equal) count as
+                                      tries without being run, their peak_mem_bytes feed the model */
 } bt_find_max_desc;
 
 #define BT_FIND_MAX_TRIES 64
@@ -630,7 +633,8 @@ typedef struct bt_find_max_try {
     int64_t value;
     bt_cell_status status;         /* ok or oom (or error/timeout: the search stops there) */
     double peak_mem_bytes;         /* NAN when not reported */
-    int predicted;                 /* 1: not run, the memory model said it cannot fit */
+    int predicted;                 /* 1: not run, the memory model said it cannot fit;
+                                      2: not run, known from d->known */
 } bt_find_max_try;
 
 typedef struct bt_find_max_result {
@@ -640,7 +644,8 @@ typedef struct bt_find_max_result {
     int64_t safe;                  /* largest value on the step whose predicted memory is at most
                                       (1 - margin) x the limit (mem_limit_bytes, else the memory
                                       measured at max_fit); without memory data, max_fit x (1 - margin) */
-    int ntries, nskipped;          /* runs made / tries skipped by the model */
+    int ntries, nskipped, nknown;  /* tries in all / skipped by the model / known from results
+                                      (runs made: ntries - nskipped - nknown) */
     bt_find_max_try tries[BT_FIND_MAX_TRIES];
     char message[256];             /* one sentence */
 } bt_find_max_result;
@@ -4389,7 +4394,7 @@ static int bti_fm_model(const bt_find_max_result *r, double *a, double *b) {
     for (i = 0; i < r->ntries; i++) {
         const bt_find_max_try *t = &r->tries[i];
         double x = (double)t->value;
-        if (t->predicted || t->status != BT_CELL_OK || isnan(t->peak_mem_bytes)) continue;
+        if (t->predicted == 1 || t->status != BT_CELL_OK || isnan(t->peak_mem_bytes)) continue;
         sx += x; sy += t->peak_mem_bytes; sxx += x * x; sxy += x * t->peak_mem_bytes; n++;
     }
     if (n < 2) return 0;
@@ -4435,10 +4440,21 @@ static bt_status bti_find_max_core(const bti_fm_space *sp, double margin, double
     int model, i;
     bt_cell_status cst;
     char why[256] = "";
-    cst = bti_fm_try(sp, 0, limit, fn, ctx, r, why, sizeof why);
-    if (cst == BT_CELL_OOM) bad = 0;
-    else if (cst != BT_CELL_OK) goto failed;
-    else ok = 0;
+    /* what is already known (a sweep's rows) bounds the search */
+    for (i = 0; i < r->ntries; i++) {
+        for (j = 0; j < sp->n && bti_fm_val(sp, j) != r->tries[i].value; j++) {}
+        if (j == sp->n) continue;
+        if (r->tries[i].status == BT_CELL_OK && (ok == SIZE_MAX || j > ok)) ok = j;
+        if (r->tries[i].status == BT_CELL_OOM && j < bad) bad = j;
+    }
+    if (ok != SIZE_MAX && bad <= ok) bad = sp->n; /* inconsistent (a flaky OOM): trust the fit */
+    cst = BT_CELL_OK;
+    if (ok == SIZE_MAX && bad > 0) {
+        cst = bti_fm_try(sp, 0, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OOM) bad = 0;
+        else if (cst != BT_CELL_OK) goto failed;
+        else ok = 0;
+    }
     /* doubling (or a jump to the limit the memory model predicts) */
     while (ok != SIZE_MAX && bad == sp->n && ok + 1 < sp->n) {
         int64_t v = bti_fm_val(sp, ok);
@@ -4484,8 +4500,8 @@ static bt_status bti_find_max_core(const bti_fm_space *sp, double margin, double
     if (ok == SIZE_MAX) bti_fmt(r->message, sizeof r->message, "even %lld does not fit (out of memory)", (long long)bti_fm_val(sp, 0));
     else if (r->first_oom < 0) bti_fmt(r->message, sizeof r->message, "everything up to %lld fits (no OOM in range); safe %lld", (long long)r->max_fit, (long long)r->safe);
     else bti_fmt(r->message, sizeof r->message, "largest that fits: %lld (%lld is out of memory%s); safe with a %g %% margin: %lld; %d runs, %d skipped by the memory model",
-                 (long long)r->max_fit, (long long)r->first_oom, r->tries[r->ntries - 1].predicted && r->tries[r->ntries - 1].value == r->first_oom ? ", predicted" : "",
-                 100 * margin, (long long)r->safe, r->ntries - r->nskipped, r->nskipped);
+                 (long long)r->max_fit, (long long)r->first_oom, r->tries[r->ntries - 1].predicted == 1 && r->tries[r->ntries - 1].value == r->first_oom ? ", predicted" : "",
+                 100 * margin, (long long)r->safe, r->ntries - r->nskipped - r->nknown, r->nskipped);
     return BT_OK;
 failed:
     r->max_fit = ok != SIZE_MAX ? bti_fm_val(sp, ok) : -1;
@@ -4562,6 +4578,25 @@ BTI_DEF bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int nw, co
     if (d->base) L.base = *d->base; else bt_grid_cell(g, 0, &L.base);
     memset(&sp, 0, sizeof sp);
     sp.lo = lo; sp.step = step; sp.n = (size_t)((hi - lo) / step) + 1;
+    if (d->known) { /* the sweep's rows on this line */
+        char txt[BT_MAX_AXES][128];
+        const char *axv[BT_MAX_AXES];
+        int mp = bt_results_metric_index(d->known, "peak_mem_bytes"), a;
+        bti_cell_texts(g, &L.base, txt, axv);
+        for (i = 0; i < d->known->nrows && out->ntries < BT_FIND_MAX_TRIES; i++) {
+            const bt_row *row = &d->known->rows[i];
+            int64_t v;
+            if (d->known->naxes != g->naxes || strcmp(row->workload, L.w->name ? L.w->name : "") != 0) continue;
+            if (row->status != BT_CELL_OK && row->status != BT_CELL_OOM) continue;
+            for (a = 0; a < g->naxes; a++) if (a != L.axis && strcmp(row->axis[a], axv[a]) != 0) break;
+            if (a < g->naxes || !bti_parse_i64(row->axis[L.axis], &v) || v < lo || v > hi || (v - lo) % step) continue;
+            out->tries[out->ntries].value = v;
+            out->tries[out->ntries].status = row->status;
+            out->tries[out->ntries].peak_mem_bytes = mp >= 0 && row->status == BT_CELL_OK ? row->m[mp] : NAN;
+            out->tries[out->ntries].predicted = 2;
+            out->ntries++; out->nknown++;
+        }
+    }
     return bti_find_max_core(&sp, d->margin > 0 && d->margin < 1 ? d->margin : 0.1, d->mem_limit_bytes, bti_fm_try_live, &L, out);
 }
 

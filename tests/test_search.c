@@ -229,6 +229,31 @@ static void test_find_max_exact(void) {
         else CHECK(fr.ntries <= 40);
         if (fr.max_fit != expect) printf("    trial %d: %s (expected %lld)\n", trial, fr.message, (long long)expect);
     }
+    /* a sweep's rows on the line count as tries: with an ok row at 16384 and an oom row at
+       32768 on file, only the bisection between them runs */
+    {
+        static const char *const ax[] = {"batch"};
+        static const char *const mets[] = {"peak_mem_bytes"};
+        bt_results *known = bt_results_create(1, ax, 1, mets);
+        const char *v1[] = {"16384"}, *v2[] = {"32768"}, *v3[] = {"1"};
+        int64_t expect;
+        double m1, m2 = NAN;
+        w.base_bytes = 1e8; w.per_item_bytes = 3.3e5; w.cap_bytes = 8e9;
+        expect = (int64_t)floor((w.cap_bytes - w.base_bytes) / w.per_item_bytes);
+        m1 = w.base_bytes + w.per_item_bytes * 16384;
+        bt_results_add(known, "capped", "cpu", v1, BT_CELL_OK, "", 5, 0, &m1);
+        bt_results_add(known, "capped", "cpu", v2, BT_CELL_OOM, "oom", 0, 0, &m2);
+        bt_results_add(known, "other", "cpu", v3, BT_CELL_OOM, "oom", 0, 0, &m2); /* another workload: ignored */
+        memset(&fd, 0, sizeof fd);
+        fd.axis = "batch";
+        fd.known = known;
+        w.setups = 0;
+        CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_OK);
+        CHECK(fr.max_fit == expect && fr.first_oom == expect + 1);
+        CHECK(fr.nknown == 2);
+        CHECK(w.setups == fr.ntries - fr.nskipped - fr.nknown && w.setups <= 15); /* log2(16384) */
+        bt_results_free(known);
+    }
     /* everything fits: the top of the range */
     w.cap_bytes = 0;
     memset(&fd, 0, sizeof fd);

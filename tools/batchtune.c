@@ -150,7 +150,7 @@ static int search_flag(search_opts *o, tool_args *a);
 static int search_replaying(const search_opts *o);
 static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *const *mono, int nmono, const char *objective);
 static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d);
-static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_ranking *rk);
+static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_results *res, const bt_ranking *rk);
 
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
@@ -275,7 +275,7 @@ static int cmd_sweep(int argc, char **argv) {
             printf("\n");
             if (bt_grid_num_axes(g) >= 2)
                 bt_print_heatmap(res, NULL, bt_grid_axis_name(g, 0), bt_grid_axis_name(g, 1), objective, stdout, BT_HEATMAP_AUTO);
-            search_after(so, g, &wl, 1, &rk);
+            search_after(so, g, &wl, 1, res, &rk);
             bt_companion_path(d.results_path, ".json", jp, sizeof jp);
             /* the sweep wrote the metadata; write it again with the ranking added */
             bt_write_json(res, bt_results_meta(res), &rk, jp);

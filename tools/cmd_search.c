@@ -119,8 +119,9 @@ static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d) {
     return 0;
 }
 
-/* after the sweep: --find-max at the fastest cell, printed next to it */
-static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_ranking *rk) {
+/* after the sweep: --find-max at the fastest cell (the sweep's rows on its line count as
+   tries), printed next to it */
+static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_results *res, const bt_ranking *rk) {
     bt_find_max_desc fd;
     bt_find_max_result fr;
     bt_cell base;
@@ -130,6 +131,7 @@ static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl
     fd.axis = o->find_max;
     fd.margin = o->fm_margin;
     fd.mem_limit_bytes = o->mem_limit;
+    fd.known = res;
     if (rk && rk->pick >= 0 && bt_grid_cell_from_text(g, (const char *const *)rk->entries[rk->pick].axis, &base) == BT_OK) {
         fd.base = &base;
         snprintf(fast, sizeof fast, "%s", rk->entries[rk->pick].label);
