@@ -4637,6 +4637,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         return row->status;
     }
     med = row->m[R->obj];
+    if (!(med > 0)) { bti_fmt(reason, rlen, "recorded ok without a positive %s", R->rec->metrics[R->obj]); return BT_CELL_ERROR; }
     nrec = R->is_e2e && R->s_e2e >= 0 ? row->nsample : 0;
     if (R->is_e2e && R->m_sd >= 0 && !isnan(row->m[R->m_sd])) sd = row->m[R->m_sd];
     for (k = 0; k < nrec; k++) rsum += row->samp[(size_t)k * (size_t)R->rec->nscols + (size_t)R->s_e2e];
