@@ -353,6 +353,10 @@ typedef struct bt_sweep_desc {
                                       unless resume is set, so nothing is lost) */
     void (*progress)(const bt_progress *p, void *user);
     void *progress_user;
+    int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0, every cell) or BT_STRATEGY_ADAPTIVE
+                                      (section 15: OOM frontier, racing, successive halving) */
+    int search_screen_samples;     /* adaptive: samples of a cell's first, cheap visit (default 3) */
+    double search_margin;          /* adaptive: racing margin, a fraction (default 0.01) */
 } bt_sweep_desc;
 
 BATCHTUNE_API bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *d);
@@ -787,6 +791,142 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
 /* ============================================================================================
    15. Search strategies: adaptive, find-max, replay (declarations)
    ========================================================================================== */
+/* Strategies of bt_sweep_run (bt_sweep_desc.strategy).
+   EXHAUSTIVE  every cell of the grid (of the shard), each measured once to the stop rule.
+   ADAPTIVE    the exhaustive answer at a fraction of its cost, for one or several workloads:
+     1. OOM frontier: cells above an `oom` along monotone axes are `pruned` (as exhaustive);
+     2. exploration: starts at the grid's centre cell and screens (a cheap visit: warm-up plus
+        up to search_screen_samples samples, cut short once the cell's lower bound is already
+        out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
+        estimate is within the leader's upper bound plus the margin — and of failed cells next
+        to them (the search walks around a wall of OOM cells), until none is left. Then, when a
+        cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
+        leader), a coarse lattice of the cells left (every other value of each axis, and the
+        ends) is screened too and explored around, so a far-away optimum is not missed;
+     3. racing: a cell whose lower confidence bound is worse than the leader's upper bound by
+        more than the margin is dropped (status `pruned`, reason "racing: ..."), never on a
+        single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
+        interval, widened by a noise floor (2.5 standard errors of the median from the pooled
+        spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
+        three samples) so a cell with few samples is not trusted too early;
+     4. successive halving: survivors get their samples doubled per round (a revisit: setup,
+        warm-up, more samples, teardown; the new row supersedes the old one and carries all the
+        cell's samples) until the stop rule is met; when more than two survive a round and each
+        has max(min_samples, 2 screens) samples, the worse half by estimate is dropped
+        (`pruned`, "halving: ..."); the race ends when one survivor is left (the intervals have
+        decided: its row may hold fewer samples than the stop rule asks) or all met the rule;
+     5. several workloads: the score of a cell is its mean regret over the workloads (each
+        against the best cell measured so far on that workload, dropped cells included), bounds
+        are taken on that mean, and each workload's own best cell is explored around too (its
+        T*(w) sets every cell's regret).
+     Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
+     `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
+     bt_rank measures regrets against the surviving cells only, which can rank two near-tied
+     survivors the other way (bt_replay reports the search's own pick). The adaptive search
+     assumes a lower-is-better objective: the sample time e2e_s. Resume seeds it with the ok
+     rows (and their samples) and failures already on file. */
+enum { BT_STRATEGY_EXHAUSTIVE = 0, BT_STRATEGY_ADAPTIVE = 1 };
+/* "exhaustive" / "adaptive"; parse gives 1 when known. */
+BATCHTUNE_API const char *bt_strategy_str(int strategy);
+BATCHTUNE_API int bt_strategy_parse(const char *s, int *out);
+
+/* Largest value of an axis that fits in memory: doubling from lo until a try runs out of memory
+   (BT_E_OOM_DEVICE / BT_E_NOMEM), then bisection between the last fit and the first OOM. Each
+   try is one setup + one run + teardown at the base cell with the axis set to the value (values
+   outside the grid's list are allowed: the workload sees a one-cell grid with the same axis
+   handles). Memory measured per try (bt_sample.peak_mem_bytes, from setup or run) feeds a
+   linear model mem = a + b*value; with mem_limit_bytes known, tries the model says cannot fit
+   (predicted above the limit by more than 2 %) are skipped, and the first probe after two
+   measured fits jumps to the predicted limit. The answer is exact (the largest value, on the
+   step, that ran) unless tries were skipped next to it. */
+typedef struct bt_find_max_desc {
+    const char *axis;              /* required: an integer axis of the grid */
+    int64_t lo, hi;                /* range (default: the axis' first and last grid values) */
+    int64_t step;                  /* granularity (default 1) */
+    double margin;                 /* safety margin (default 0.1): `safe` keeps this fraction of
+                                      the memory at the limit free */
+    double mem_limit_bytes;        /* memory available when known (e.g. device total); 0 = unknown */
+    const bt_cell *base;           /* values of the other axes (default: the grid's first cell) */
+    int workload;                  /* index into the workload array (default 0) */
+    const bt_results *known;       /* optional: a sweep's results; its ok / oom rows on the base
+                                      cell's line (this workload, the other axes equal) count as
+                                      tries without being run, their peak_mem_bytes feed the model */
+} bt_find_max_desc;
+
+#define BT_FIND_MAX_TRIES 64
+typedef struct bt_find_max_try {
+    int64_t value;
+    bt_cell_status status;         /* ok or oom (or error/timeout: the search stops there) */
+    double peak_mem_bytes;         /* NAN when not reported */
+    int predicted;                 /* 1: not run, the memory model said it cannot fit;
+                                      2: not run, known from d->known */
+} bt_find_max_try;
+
+typedef struct bt_find_max_result {
+    int64_t max_fit;               /* largest value that ran; lo - step when even lo failed */
+    int64_t first_oom;             /* smallest value that ran out of memory (or was predicted
+                                      to); -1 when everything up to hi fits */
+    int64_t safe;                  /* largest value on the step whose predicted memory is at most
+                                      (1 - margin) x the limit (mem_limit_bytes, else the memory
+                                      measured at max_fit); without memory data, max_fit x (1 - margin) */
+    int ntries, nskipped, nknown;  /* tries in all / skipped by the model / known from results
+                                      (runs made: ntries - nskipped - nknown) */
+    bt_find_max_try tries[BT_FIND_MAX_TRIES];
+    char message[256];             /* one sentence */
+} bt_find_max_result;
+
+/* Runs the search with workload d->workload of w (nw workloads). BT_E_INVALID for a bad axis
+   or range (out->message names it). Thread safety: as bt_sweep_run. */
+BATCHTUNE_API bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int nw,
+                                    const bt_find_max_desc *d, bt_find_max_result *out);
+
+/* Replay: evaluates a strategy without the hardware by answering each measurement from a
+   recorded results file (bt_results_read_csv; its samples file when loaded, else the row's
+   median with e2e_s_stddev as Gaussian noise, else the median exactly). Cost is counted in the
+   recorded run's seconds: a visit costs its drawn samples plus the cell's setup and warm-up
+   (cell_s minus its recorded samples; without cell_s, `warmup` samples at the median); a cell
+   recorded `oom`/`error` costs its cell_s. The k-th sample of a cell is its k-th recorded one
+   (past the recorded count: random draws from them, seeded by seed, cell, workload and k), the
+   same for every strategy: the exhaustive strategy under the recorded stop rule replays the
+   recorded run exactly, and a strategy's first samples of a cell are the ones a real run would
+   have seen first (recorded runs drift with the machine's load). The axes are rebuilt from the
+   file (numbers sorted ascending); cells missing from the file are treated as infeasible. */
+typedef struct bt_replay_desc {
+    int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0) or BT_STRATEGY_ADAPTIVE */
+    int screen_samples;            /* adaptive options, as in bt_sweep_desc (0 = defaults) */
+    double margin;
+    bt_stop_rule stop;             /* the stop rule to replay under (defaults as a sweep's) */
+    const char *const *monotone;   /* axes along which memory grows (OOM frontier) */
+    int num_monotone;
+    const char *objective;         /* default e2e_s_median (lower is better) */
+    double noise;                  /* > 0: extra relative Gaussian noise on every sample */
+    uint64_t seed;                 /* default 1 */
+    const char *find_max_axis;     /* optional: also replay --find-max along this axis */
+    double find_max_margin;        /* default 0.1 */
+} bt_replay_desc;
+
+typedef struct bt_replay_result {
+    char pick[512];                /* "batch=128 workers=12", "" when nothing was eligible */
+    char best[512];                /* the file's best cell (by its mean regret) */
+    double regret;                 /* the pick's mean regret in the file (0: the file's best) */
+    double cost_s;                 /* recorded seconds the strategy spent */
+    double exhaustive_cost_s;      /* ... and the exhaustive strategy, same stop rule and noise */
+    double cost_fraction;          /* cost_s / exhaustive_cost_s */
+    size_t cells, measured;        /* feasible cells in the file / cells the strategy measured */
+    size_t visits, samples;
+    int has_find_max;
+    bt_find_max_result find_max;   /* along find_max_axis, at the pick's other values */
+    bt_results *results;           /* the rows the strategy produced (freed by _free) */
+    char error[512];
+} bt_replay_result;
+
+BATCHTUNE_API bt_status bt_replay(const bt_results *recorded, const bt_replay_desc *d,
+                                  bt_replay_result *out);
+BATCHTUNE_API void bt_replay_result_free(bt_replay_result *r);
+/* One JSON line: {"strategy":..,"pick":{axis:value..},"pick_label":..,"regret":..,
+   "best":..,"cost_s":..,"exhaustive_cost_s":..,"cost_fraction":..,"cells":..,"measured":..,
+   "visits":..,"samples":..[,"find_max":{..}]} */
+BATCHTUNE_API void bt_replay_write_json(const bt_replay_result *r, const bt_replay_desc *d, FILE *f);
 
 /* ============================================================================================
    10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
@@ -3090,6 +3230,7 @@ static bt_status bti_sweep_open(bti_sweep *sw, const char *samples_path, const c
     }
     return BT_OK;
 }
+static bt_status bti_sweep_adaptive(bti_sweep *sw, size_t total); /* search strategies, below */
 BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, const bt_sweep_desc *desc, bt_results **out) {
     bti_sweep sw;
     const char *axn[BT_MAX_AXES], *cols[BTI_MAX_COLS], *scols[BTI_MAX_COLS];
@@ -3109,6 +3250,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     sw.g = g; sw.w = w; sw.nw = nw;
     sw.d = bt_sweep_desc_defaults(desc);
     sw.stop = sw.d.stop;
+    if (sw.d.strategy != BT_STRATEGY_EXHAUSTIVE && sw.d.strategy != BT_STRATEGY_ADAPTIVE) {
+        fprintf(stderr, "batchtune: bt_sweep_run: strategy %d is not exhaustive (0) or adaptive (1)\n", sw.d.strategy);
+        return BT_E_INVALID;
+    }
     if (sw.d.shard_n > 0 && (sw.d.shard_k < 0 || sw.d.shard_k >= sw.d.shard_n)) {
         fprintf(stderr, "batchtune: shard %d/%d: k must be in 0..%d\n", sw.d.shard_k, sw.d.shard_n, sw.d.shard_n - 1);
         return BT_E_INVALID;
@@ -3188,7 +3333,8 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         for (k = 0; k < nw; k++) if (strcmp(w[k].name, sw.r->rows[ci].workload) == 0) bti_note_oom(&sw, k, &c);
     }
     sw.t0 = bt_now_ns();
-    for (ci = 0; ci < ncells && st == BT_OK; ci++) {
+    if (sw.d.strategy == BT_STRATEGY_ADAPTIVE) st = bti_sweep_adaptive(&sw, total); /* section 15 */
+    else for (ci = 0; ci < ncells && st == BT_OK; ci++) {
         bt_cell c;
         char txt[BT_MAX_AXES][128], why[512];
         const char *axv[BT_MAX_AXES];
@@ -6727,6 +6873,1172 @@ BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
 }
 
 /* ---------------------------------------------------------------- search strategies ------ */
+BTI_DEF const char *bt_strategy_str(int s) {
+    return s == BT_STRATEGY_ADAPTIVE ? "adaptive" : s == BT_STRATEGY_EXHAUSTIVE ? "exhaustive" : "unknown";
+}
+BTI_DEF int bt_strategy_parse(const char *s, int *out) {
+    if (s && strcmp(s, "adaptive") == 0) { *out = BT_STRATEGY_ADAPTIVE; return 1; }
+    if (s && strcmp(s, "exhaustive") == 0) { *out = BT_STRATEGY_EXHAUSTIVE; return 1; }
+    return 0;
+}
+
+/* What a search knows of one (cell, workload): its samples over all visits. */
+typedef struct bti_sc {
+    int status;                /* -1 not visited yet, else a bt_cell_status */
+    int n, cap;
+    double *e2e;               /* n sample times */
+    double *rows;              /* n x nscols sample rows (what the row's samples file block holds) */
+    double tsum;               /* sum of sample times: the stop rule's elapsed time */
+    double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
+    int visits, done, noisy, drawn;
+} bti_sc;
+
+typedef struct bti_srch bti_srch;
+/* takes samples of (cell, wl) until the stop rule holds on all its samples, or max_new new ones
+   (max_new <= 0: no limit); returns the status, with a reason when not ok */
+typedef bt_cell_status (*bti_visit_fn)(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen);
+struct bti_srch {
+    bti_sweep *sw;
+    size_t ncells;
+    int nw;
+    bti_sc *sc;                /* ncells x nw */
+    unsigned char *use;        /* per cell: 0 not in this run (shard), 1 to search, 2 infeasible */
+    unsigned char *out;        /* per cell: 0 in the race, 1 dropped by racing or halving */
+    bti_visit_fn visit;
+    void *ctx;
+    double cost;
+    size_t visits, samples, pairs_done, pairs_total;
+    int n0, keep, live;
+    double margin, z, prior, pool;
+    int leader;                /* cell of the best estimate at the last evaluation, -1 none */
+    double *med, *lo, *hi, *score; /* ncells x nw, ncells */
+    unsigned char *elig;
+};
+
+static bti_sc *bti_sc_at(bti_srch *s, size_t ci, int wl) { return &s->sc[ci * (size_t)s->nw + (size_t)wl]; }
+static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
+    int ns = s->sw->r->nscols;
+    if (sc->n == sc->cap) {
+        int nc = sc->cap ? sc->cap * 2 : 16;
+        double *a = (double *)bti_realloc(sc->e2e, (size_t)nc * sizeof(double));
+        double *b;
+        if (!a) return BT_E_NOMEM;
+        sc->e2e = a;
+        b = (double *)bti_realloc(sc->rows, (size_t)nc * (size_t)ns * sizeof(double));
+        if (!b) return BT_E_NOMEM;
+        sc->rows = b;
+        sc->cap = nc;
+    }
+    memcpy(sc->rows + (size_t)sc->n * (size_t)ns, row, (size_t)ns * sizeof(double));
+    sc->e2e[sc->n++] = row[BTI_S_E2E];
+    sc->tsum += row[BTI_S_E2E];
+    s->samples++;
+    return BT_OK;
+}
+/* after a sample: does the stop rule hold on all of the cell's samples? */
+static void bti_sc_check(bti_srch *s, bti_sc *sc) {
+    bt_stats st;
+    if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK) sc->done = bt_stop_check(&s->sw->stop, &st, sc->tsum, &sc->noisy);
+}
+/* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
+   the leader's upper bound (same workload) by more than the margin: more samples would not
+   bring it back into the race */
+static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
+    bt_stats st;
+    double spread = s->pool, lo;
+    size_t li;
+    if (s->leader < 0 || (size_t)s->leader == ci || sc->n < 2) return 0; /* one sample may be a hiccup */
+    li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
+    if (isnan(s->hi[li]) || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) return 0;
+    if (sc->n >= 3 && st.rel_mad > spread) spread = st.rel_mad;
+    lo = st.ci_lo;
+    if (st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n) < lo)
+        lo = st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n);
+    return lo > s->hi[li] * (1 + s->margin);
+}
+static void bti_srch_free(bti_srch *s) {
+    size_t i;
+    for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
+    bti_free(s->sc); bti_free(s->use); bti_free(s->out);
+    bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
+}
+static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
+    size_t n = bt_grid_num_cells(sw->g);
+    memset(s, 0, sizeof *s);
+    s->sw = sw; s->ncells = n; s->nw = sw->nw; s->visit = visit; s->ctx = ctx;
+    s->n0 = sw->d.search_screen_samples > 0 ? sw->d.search_screen_samples : 3;
+    s->margin = sw->d.search_margin > 0 ? sw->d.search_margin : 0.01;
+    s->z = 2.5; s->prior = 0.05; s->keep = 2;
+    s->sc = (bti_sc *)bti_calloc(n * (size_t)sw->nw, sizeof(bti_sc));
+    s->use = (unsigned char *)bti_calloc(n, 1);
+    s->out = (unsigned char *)bti_calloc(n, 1);
+    s->med = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->lo = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->hi = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->score = (double *)bti_calloc(n, sizeof(double));
+    s->elig = (unsigned char *)bti_calloc(n, 1);
+    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig) { bti_srch_free(s); return BT_E_NOMEM; }
+    for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
+    s->leader = -1;
+    return BT_OK;
+}
+static void bti_srch_progress(bti_srch *s, int wl, const bt_cell *c, bt_cell_status cst) {
+    bt_progress pg;
+    bti_sweep *sw = s->sw;
+    s->pairs_done++;
+    if (!sw->d.progress) return;
+    memset(&pg, 0, sizeof pg);
+    pg.done = s->pairs_done;
+    pg.total = s->pairs_total > s->pairs_done ? s->pairs_total : s->pairs_done;
+    pg.elapsed_s = (double)(bt_now_ns() - sw->t0) * 1e-9;
+    pg.workload = sw->w[wl].name; pg.cell = c; pg.last_status = cst;
+    sw->d.progress(&pg, sw->d.progress_user);
+}
+/* records (cell, wl) with its status: a new row that supersedes any earlier one */
+static bt_status bti_srch_emit(bti_srch *s, const bt_cell *c, int wl, bt_cell_status cst, const char *reason) {
+    char txt[BT_MAX_AXES][128];
+    const char *axv[BT_MAX_AXES];
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    bt_status st;
+    bti_cell_texts(s->sw->g, c, txt, axv);
+    st = bti_sweep_emit(s->sw, wl, axv, cst, reason, sc->rows, cst == BT_CELL_OK ? sc->n : 0, sc->noisy, sc->cost);
+    bti_srch_progress(s, wl, c, cst);
+    return st;
+}
+/* one visit, recorded; OOM feeds the frontier */
+static bt_status bti_srch_visit(bti_srch *s, size_t ci, int wl, int max_new) {
+    bt_cell c;
+    char why[512];
+    bt_cell_status cst;
+    bti_sc *sc = bti_sc_at(s, ci, wl);
+    double before = sc->cost;
+    why[0] = 0;
+    bt_grid_cell(s->sw->g, ci, &c);
+    cst = s->visit(s, &c, wl, max_new, why, sizeof why);
+    sc->visits++;
+    s->visits++;
+    s->cost += sc->cost - before;
+    sc->status = (int)cst;
+    if (cst == BT_CELL_OOM) bti_note_oom(s->sw, wl, &c);
+    return bti_srch_emit(s, &c, wl, cst, why);
+}
+static bt_status bti_srch_mark(bti_srch *s, size_t ci, int wl, bt_cell_status cst, const char *why) {
+    bt_cell c;
+    bt_grid_cell(s->sw->g, ci, &c);
+    bti_sc_at(s, ci, wl)->status = (int)cst;
+    return bti_srch_emit(s, &c, wl, cst, why);
+}
+static int bti_srch_budget_spent(const bti_srch *s) {
+    const bti_sweep *sw = s->sw;
+    return s->live && sw->d.time_budget_s > 0 && (double)(bt_now_ns() - sw->t0) * 1e-9 >= sw->d.time_budget_s;
+}
+
+/* The exhaustive strategy on a search backend (replay): the same order and pruning as the
+   sweep's own loop. */
+static bt_status bti_srch_exhaustive(bti_srch *s) {
+    size_t ci;
+    int k;
+    bt_status st = BT_OK;
+    for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+        bt_cell c;
+        char why[512];
+        if (!s->use[ci]) continue;
+        bt_grid_cell(s->sw->g, ci, &c);
+        for (k = 0; k < s->nw && st == BT_OK; k++) {
+            if (s->use[ci] == 2) {
+                if (bt_grid_feasible(s->sw->g, &c, why, sizeof why) || !why[0]) bti_fmt(why, sizeof why, "not in the recorded file");
+                st = bti_srch_mark(s, ci, k, BT_CELL_INFEASIBLE, why);
+            } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            else st = bti_srch_visit(s, ci, k, 0);
+        }
+    }
+    return st;
+}
+
+/* cheap first visit of every workload of a cell; a cell that is not ok on one workload cannot be
+   recommended, so its other workloads are not measured */
+static bt_status bti_srch_screen(bti_srch *s, size_t ci) {
+    bt_cell c;
+    char why[512];
+    int k, bad = -1;
+    bt_status st = BT_OK;
+    bt_grid_cell(s->sw->g, ci, &c);
+    for (k = 0; k < s->nw && st == BT_OK; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        if (sc->status >= 0) { if (sc->status != BT_CELL_OK && bad < 0) bad = k; continue; }
+        if (bad >= 0) {
+            bti_fmt(why, sizeof why, "not measured: %s on workload %s, so the cell cannot be recommended",
+                    bt_cell_status_str((bt_cell_status)bti_sc_at(s, ci, bad)->status), s->sw->w[bad].name);
+            st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+        } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) {
+            st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            bad = k;
+        } else {
+            st = bti_srch_visit(s, ci, k, s->n0);
+            if (sc->status != BT_CELL_OK) bad = k;
+        }
+    }
+    return st;
+}
+
+/* estimates: per (cell, wl) median and bounds; per cell eligibility and mean-regret score */
+static int bti_srch_eval(bti_srch *s, double *best) {
+    size_t ci, i, nrel = 0;
+    int k, leader = -1;
+    double pool, *rel = (double *)bti_malloc(s->ncells * (size_t)s->nw * sizeof(double));
+    for (k = 0; k < s->nw; k++) best[k] = NAN;
+    for (ci = 0; ci < s->ncells; ci++) {
+        s->elig[ci] = s->use[ci] == 1 && !s->out[ci];
+        for (k = 0; k < s->nw && s->elig[ci]; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            if (sc->status != BT_CELL_OK || sc->n < 1) s->elig[ci] = 0;
+        }
+    }
+    /* pooled spread of the samples (relative MAD) over cells with 3 or more samples */
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        i = ci * (size_t)s->nw + (size_t)k;
+        s->med[i] = s->lo[i] = s->hi[i] = NAN;
+        if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) continue;
+        s->med[i] = st.median; s->lo[i] = st.ci_lo; s->hi[i] = st.ci_hi;
+        if (sc->n >= 3 && rel) rel[nrel++] = st.rel_mad;
+    }
+    /* until three cells have three samples, the prior noise is a floor: a quiet first cell
+       must not make every later bound tight */
+    pool = nrel && rel ? bti_median_inplace(rel, nrel) : s->prior;
+    if (nrel < 3 && pool < s->prior) pool = s->prior;
+    s->pool = pool;
+    bti_free(rel);
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        double fl, spread = pool;
+        bt_stats st;
+        i = ci * (size_t)s->nw + (size_t)k;
+        if (isnan(s->med[i])) continue;
+        /* the median's standard error is about 1.2533 sigma / sqrt(n); sigma is the pooled
+           spread, or the cell's own when it is wider (bimodal or drifting cells) */
+        if (sc->n >= 3 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.rel_mad > spread) spread = st.rel_mad;
+        fl = s->z * 1.2533 * spread * s->med[i] / sqrt((double)sc->n);
+        if (s->lo[i] > s->med[i] - fl) s->lo[i] = s->med[i] - fl;
+        if (s->hi[i] < s->med[i] + fl) s->hi[i] = s->med[i] + fl;
+        /* T*(w): the best of every cell measured ok on w, dropped ones included, so the mean
+           regret of the survivors is measured against the whole search, as the exhaustive
+           strategy measures it against the whole grid */
+        if (s->use[ci] == 1 && (isnan(best[k]) || s->med[i] < best[k])) best[k] = s->med[i];
+    }
+    for (ci = 0; ci < s->ncells; ci++) {
+        double sum = 0;
+        if (!s->elig[ci]) { s->score[ci] = NAN; continue; }
+        for (k = 0; k < s->nw; k++) sum += s->med[ci * (size_t)s->nw + (size_t)k] / best[k] - 1.0;
+        s->score[ci] = sum / s->nw;
+        if (leader < 0 || s->score[ci] < s->score[leader]) leader = (int)ci;
+    }
+    s->leader = leader;
+    return leader;
+}
+/* lower bound of (mean regret of c) - (mean regret of the leader) */
+static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) {
+    double sum = 0;
+    int k;
+    for (k = 0; k < s->nw; k++) sum += (s->lo[c * (size_t)s->nw + (size_t)k] - s->hi[l * (size_t)s->nw + (size_t)k]) / best[k];
+    return sum / s->nw;
+}
+static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
+    bt_cell c;
+    size_t stride = 1;
+    int i;
+    bt_grid_cell(g, ci, &c);
+    if ((dir < 0 && c.vi[a] == 0) || (dir > 0 && (size_t)c.vi[a] + 1 >= g->ax[a].n)) return SIZE_MAX;
+    for (i = g->naxes - 1; i > a; i--) if (g->ax[i].tied_to < 0) stride *= g->ax[i].n;
+    return dir < 0 ? ci - stride : ci + stride;
+}
+static bt_status bti_srch_drop(bti_srch *s, size_t ci, const char *why) {
+    int k;
+    bt_status st = BT_OK;
+    bt_cell c;
+    s->out[ci] = 1; /* its samples stay known (they count in T*(w)); its row says why it left */
+    bt_grid_cell(s->sw->g, ci, &c);
+    for (k = 0; k < s->nw && st == BT_OK; k++) st = bti_srch_emit(s, &c, k, BT_CELL_PRUNED, why);
+    return st;
+}
+static int bti_srch_cmp_score(const void *a, const void *b) {
+    const double *x = (const double *)a, *y = (const double *)b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
+static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double cheap = 0, full = 0;
+    int k;
+    bti_srch_eval(s, best);
+    for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        double t, spread, ovh, n, nn;
+        if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
+        t = st.median;
+        spread = st.rel_mad > s->pool ? st.rel_mad : s->pool;
+        ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
+        nn = 1.96 * 1.2533 * spread / r->max_rel_noise;
+        n = nn * nn;
+        if (n < r->min_samples) n = r->min_samples;
+        if (n < r->min_time_s / t) n = r->min_time_s / t;
+        if (n > r->max_samples) n = r->max_samples;
+        if (n > r->max_time_s / t + 1) n = r->max_time_s / t + 1;
+        cheap += ovh + s->n0 * t;
+        full += ovh + n * t;
+    }
+    return full > 0 && cheap <= 0.15 * full;
+}
+
+static bt_status bti_srch_adaptive(bti_srch *s) {
+    const bt_grid *g = s->sw->g;
+    bt_status st = BT_OK;
+    size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0;
+    double *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
+    double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
+    unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
+    char why[512], lab[256];
+    if (!best || !order || !cand || !src) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); return BT_E_NOMEM; }
+    /* start at the centre of the grid (the usable cell nearest to it) */
+    for (ci = 0; ci < s->ncells; ci++) {
+        bt_cell c;
+        size_t d = 0;
+        if (s->use[ci] != 1) continue;
+        bt_grid_cell(g, ci, &c);
+        for (a = 0; a < g->naxes; a++) {
+            size_t mid = (g->ax[a].n - 1) / 2;
+            if (g->ax[a].tied_to >= 0) continue;
+            d += c.vi[a] > mid ? c.vi[a] - mid : mid - c.vi[a];
+        }
+        if (d < bestd) { bestd = d; start = ci; }
+    }
+    if (start != SIZE_MAX) st = bti_srch_screen(s, start);
+    for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed;
+        double lhi = 0;
+        size_t ncand = 0;
+        if (bti_srch_budget_spent(s)) break;
+        leader = bti_srch_eval(s, best);
+        /* racing: drop cells whose lower bound is worse than the leader's upper bound + margin */
+        for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
+            double gap;
+            if (!s->elig[ci] || (int)ci == leader) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < 2) break;
+            if (k < s->nw) continue; /* never on a single sample: it may be a hiccup */
+            gap = bti_srch_gap_lb(s, ci, (size_t)leader, best);
+            if (gap > s->margin) {
+                bt_cell lc;
+                bt_grid_cell(g, (size_t)leader, &lc);
+                bt_cell_format(&lc, lab, sizeof lab);
+                if (s->nw == 1)
+                    bti_fmt(why, sizeof why, "racing: lower bound %.4g s > leader's upper bound %.4g s + margin %g %% (leader %s)",
+                            s->lo[ci], s->hi[leader], 100 * s->margin, lab);
+                else
+                    bti_fmt(why, sizeof why, "racing: mean regret at least %.3g %% above the leader's (%s) upper bound, margin %g %%",
+                            100 * gap, lab, 100 * s->margin);
+                st = bti_srch_drop(s, ci, why);
+                s->elig[ci] = 0;
+            }
+        }
+        if (st != BT_OK) break;
+        /* exploration: screen the unvisited axis neighbours of every promising cell, and of the
+           failed cells (oom, error, pruned above an OOM) next to one: the search walks around a
+           wall of failures instead of stopping at it */
+        for (ci = 0; ci < s->ncells; ci++) if (s->elig[ci]) any_elig = 1;
+        memset(cand, 0, s->ncells);
+        memset(src, 0, s->ncells);
+        if (leader >= 0) for (lhi = 0, k = 0; k < s->nw; k++) lhi += (s->hi[(size_t)leader * (size_t)s->nw + (size_t)k] / best[k] - 1.0) / s->nw;
+        for (ci = 0; ci < s->ncells; ci++) {
+            /* promising: the leader, or a cell whose estimate is within the leader's upper bound
+               (an uncertain cell further off is refined, and explored only once it gets there) */
+            if (any_elig) src[ci] = s->elig[ci] && ((int)ci == leader || s->score[ci] <= lhi + s->margin);
+            else src[ci] = s->use[ci] == 1 && bti_sc_at(s, ci, 0)->status >= 0;
+        }
+        /* several workloads: each one's own best cell too, since T*(w) sets everyone's regret */
+        for (k = 0; s->nw > 1 && k < s->nw; k++) {
+            size_t bc = SIZE_MAX;
+            for (ci = 0; ci < s->ncells; ci++) {
+                size_t i = ci * (size_t)s->nw + (size_t)k;
+                if (s->use[ci] == 1 && !isnan(s->med[i]) && (bc == SIZE_MAX || s->med[i] < s->med[bc * (size_t)s->nw + (size_t)k])) bc = ci;
+            }
+            if (bc != SIZE_MAX) src[bc] = 1;
+        }
+        for (changed = 1; changed;) for (changed = 0, ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    int failed = 0, seen = 1;
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || src[nb]) continue;
+                    for (k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, nb, k)->status;
+                        if (stt < 0) seen = 0;
+                        else if (stt != BT_CELL_OK && !s->out[nb]) failed = 1;
+                    }
+                    if (seen && failed) { src[nb] = 2; changed = 1; }
+                }
+            }
+        }
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
+                    if (k == s->nw) continue; /* all its workloads visited or marked */
+                    cand[nb] = 1; ncand++;
+                }
+            }
+        }
+        if (ncand) {
+            for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
+            continue;
+        }
+        /* the local search has converged. When a cheap visit costs a small fraction of a full
+           one (noisy or short samples), screen a coarse lattice of the cells left (every other
+           value of each axis, and each axis' ends), so that a far-away optimum is found and
+           then explored around; with a strong leader known, bad cells stop after two samples */
+        if (!completed && leader >= 0) {
+            completed = 1;
+            if (bti_srch_global_affordable(s, (size_t)leader, best)) {
+                for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+                    bt_cell c;
+                    int coarse = 1;
+                    bt_grid_cell(g, ci, &c);
+                    for (a = 0; a < g->naxes; a++)
+                        if (g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n) coarse = 0;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
+                    if (coarse && s->use[ci] == 1 && k < s->nw) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
+                }
+                continue;
+            }
+        }
+        if (leader < 0) break; /* nothing fits or runs */
+        /* survivors */
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!s->elig[ci]) continue;
+            order[2 * nsurv] = s->score[ci]; order[2 * nsurv + 1] = (double)ci;
+            nsurv++;
+            for (k = 0; k < s->nw; k++) if (!bti_sc_at(s, ci, k)->done) alldone = 0;
+        }
+        /* the interval decides: one survivor left, or every survivor measured to the stop rule */
+        if (alldone || nsurv == 1) break;
+        /* successive halving: once every survivor has the stop rule's minimum of samples (and
+           four screens' worth), keep the better half by estimate while more than `keep` survive */
+        if (nsurv > s->keep) {
+            int ready = 1, r, keepn = (nsurv + 1) / 2;
+            if (keepn < s->keep) keepn = s->keep;
+            for (r = 0; r < nsurv && ready; r++)
+                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0)) ready = 0;
+            if (ready) {
+                qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
+                for (r = keepn; r < nsurv && st == BT_OK; r++) {
+                    size_t c2 = (size_t)order[2 * r + 1];
+                    bti_fmt(why, sizeof why, "halving: mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d)",
+                            100 * s->score[c2], r + 1, nsurv, keepn);
+                    st = bti_srch_drop(s, c2, why);
+                }
+                continue;
+            }
+        }
+        /* refine: double each survivor's samples (at least to the stop rule's minimum) */
+        for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+            if (!s->elig[ci]) continue;
+            for (k = 0; k < s->nw && st == BT_OK; k++) {
+                bti_sc *sc = bti_sc_at(s, ci, k);
+                int more = sc->n;
+                if (sc->done) continue;
+                if (sc->n + more < min_samples) more = min_samples - sc->n;
+                st = bti_srch_visit(s, ci, k, more > 0 ? more : 1);
+            }
+        }
+    }
+    /* what was never visited, with its reason */
+    for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+        bt_cell c;
+        if (!s->use[ci]) continue;
+        bt_grid_cell(g, ci, &c);
+        for (k = 0; k < s->nw && st == BT_OK; k++) {
+            if (bti_sc_at(s, ci, k)->status >= 0) continue;
+            if (s->use[ci] == 2) {
+                if (bt_grid_feasible(g, &c, why, sizeof why) || !why[0]) bti_fmt(why, sizeof why, "not in the recorded file");
+                st = bti_srch_mark(s, ci, k, BT_CELL_INFEASIBLE, why);
+            } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            else if (bti_srch_budget_spent(s)) {
+                bti_fmt(why, sizeof why, "time budget of %g s spent", s->sw->d.time_budget_s);
+                st = bti_srch_mark(s, ci, k, BT_CELL_NOT_RUN, why);
+            } else
+                st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, "adaptive: not explored: no neighbour within the racing margin of the leader");
+        }
+    }
+    if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src);
+    return st;
+}
+
+/* --- live backend: runs the workload's callbacks (bt_sweep_run with BT_STRATEGY_ADAPTIVE) --- */
+static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen) {
+    bti_sweep *sw = s->sw;
+    const bt_workload *w = &sw->w[wl];
+    const bt_stop_rule *rule = &sw->stop;
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    int ns = sw->r->nscols, i, taken = 0;
+    double *row = (double *)bti_malloc((size_t)ns * sizeof(double));
+    bt_sample smp;
+    bt_status st = BT_OK;
+    bt_cell_status cst = BT_CELL_OK;
+    uint64_t tv = bt_now_ns();
+    reason[0] = 0;
+    if (!row) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
+    memset(&smp, 0, sizeof smp);
+    bti_sample_reset(&smp, -1);
+    sc->done = 0;
+    if (w->setup) st = w->setup(c, w->user, &smp);
+    for (i = 0; st == BT_OK && i < rule->warmup; i++) {
+        bti_sample_reset(&smp, -1 - i);
+        st = w->run(c, w->user, &smp);
+        if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
+    }
+    while (st == BT_OK && !sc->done && (max_new <= 0 || taken < max_new)) {
+        uint64_t t0, t1;
+        double dt;
+        int k;
+        bti_sample_reset(&smp, sc->n);
+        t0 = bt_now_ns();
+        st = w->run(c, w->user, &smp);
+        if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
+        t1 = bt_now_ns();
+        if (st != BT_OK) break;
+        dt = (double)(t1 - t0) * 1e-9;
+        if (dt > rule->timeout_s) {
+            cst = BT_CELL_TIMEOUT;
+            bti_fmt(reason, rlen, "sample %d took %.3g s, over the %.3g s limit", sc->n, dt, rule->timeout_s);
+            break;
+        }
+        for (k = 0; k < ns; k++) row[k] = NAN;
+        row[BTI_S_E2E] = dt;
+        if (smp.items > 0) { row[BTI_S_ITEMS] = smp.items; row[BTI_S_IPS] = smp.items / dt; row[BTI_S_SPI] = dt / smp.items; }
+        for (k = 0; k < BT_PHASE_COUNT; k++) if (smp.phase_s[k] >= 0) row[BTI_S_PHASE0 + k] = smp.phase_s[k];
+        if (smp.peak_mem_bytes >= 0) row[BTI_S_PEAK] = smp.peak_mem_bytes;
+        for (k = 0; k < w->num_metrics && k < BT_MAX_METRICS; k++) row[sw->cmap[wl * BT_MAX_METRICS + k]] = smp.metric[k];
+        if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
+        taken++;
+        bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+    }
+    if (st != BT_OK) {
+        cst = bti_status_to_cell(st);
+        bti_fmt(reason, rlen, "%s", smp.error[0] ? smp.error : bt_status_str(st));
+    }
+    if (w->teardown) { smp.index = -1; w->teardown(c, w->user, &smp); }
+    bti_free(row);
+    sc->cost += (double)(bt_now_ns() - tv) * 1e-9;
+    return cst;
+}
+static bt_status bti_sweep_adaptive(bti_sweep *sw, size_t total) {
+    bti_srch s;
+    bt_status st;
+    size_t ci;
+    int k;
+    if (bti_srch_init(&s, sw, bti_visit_live, NULL) != BT_OK) return BT_E_NOMEM;
+    s.live = 1;
+    s.pairs_total = total;
+    for (ci = 0; ci < s.ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(sw->g, ci, &c);
+        if (sw->d.shard_n > 1 && bt_grid_shard_of(sw->g, &c, sw->d.shard_n) != sw->d.shard_k) continue;
+        s.use[ci] = bt_grid_feasible(sw->g, &c, NULL, 0) ? 1 : 2;
+        /* resume: rows on file seed what is known (ok rows with their samples, failures) */
+        for (k = 0; k < sw->nw; k++) {
+            char txt[BT_MAX_AXES][128];
+            const char *axv[BT_MAX_AXES];
+            const bt_row *row;
+            bti_sc *sc = bti_sc_at(&s, ci, k);
+            int j;
+            bti_cell_texts(sw->g, &c, txt, axv);
+            row = bt_results_find(sw->r, sw->w[k].name, axv);
+            if (!row) continue;
+            if (row->status == BT_CELL_OOM || row->status == BT_CELL_ERROR || row->status == BT_CELL_TIMEOUT || row->status == BT_CELL_INFEASIBLE) sc->status = (int)row->status;
+            else if (row->status == BT_CELL_OK && row->nsample > 0) {
+                for (j = 0; j < row->nsample; j++) if (bti_sc_push(&s, sc, row->samp + (size_t)j * (size_t)sw->r->nscols) != BT_OK) break;
+                sc->status = BT_CELL_OK;
+                sc->visits = 1;
+                bti_sc_check(&s, sc);
+            }
+        }
+    }
+    s.samples = 0;
+    st = bti_srch_adaptive(&s);
+    bti_srch_free(&s);
+    return st;
+}
+
+/* --- find-max: doubling, then bisection, on a list of candidate values --- */
+typedef bt_cell_status (*bti_fm_try_fn)(void *ctx, int64_t value, double *peak, char *why, size_t whylen);
+typedef struct bti_fm_space { const int64_t *list; size_t n; int64_t lo, step; } bti_fm_space;
+static int64_t bti_fm_val(const bti_fm_space *sp, size_t i) { return sp->list ? sp->list[i] : sp->lo + (int64_t)i * sp->step; }
+/* linear memory model mem = a + b*value from the fits with memory; 1 when usable */
+static int bti_fm_model(const bt_find_max_result *r, double *a, double *b) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0, den;
+    int i;
+    for (i = 0; i < r->ntries; i++) {
+        const bt_find_max_try *t = &r->tries[i];
+        double x = (double)t->value;
+        if (t->predicted == 1 || t->status != BT_CELL_OK || isnan(t->peak_mem_bytes)) continue;
+        sx += x; sy += t->peak_mem_bytes; sxx += x * x; sxy += x * t->peak_mem_bytes; n++;
+    }
+    if (n < 2) return 0;
+    den = n * sxx - sx * sx;
+    if (fabs(den) < 1e-12 * (sxx + 1)) return 0;
+    *b = (n * sxy - sx * sy) / den;
+    *a = (sy - *b * sx) / n;
+    return *b > 0;
+}
+/* largest index whose predicted memory is <= cap (SIZE_MAX when none) */
+static size_t bti_fm_fit_index(const bti_fm_space *sp, double a, double b, double cap) {
+    size_t lo = 0, hi = sp->n, mid;
+    if (a + b * (double)bti_fm_val(sp, 0) > cap) return SIZE_MAX;
+    while (hi - lo > 1) { /* invariant: lo fits, hi does not (or is the end) */
+        mid = lo + (hi - lo) / 2;
+        if (a + b * (double)bti_fm_val(sp, mid) <= cap) lo = mid; else hi = mid;
+    }
+    return lo;
+}
+static bt_cell_status bti_fm_try(const bti_fm_space *sp, size_t i, double limit, bti_fm_try_fn fn, void *ctx, bt_find_max_result *r, char *why, size_t whylen) {
+    bt_find_max_try *t;
+    double a, b, peak = NAN;
+    bt_cell_status cst;
+    int j;
+    for (j = 0; j < r->ntries; j++) if (r->tries[j].value == bti_fm_val(sp, i)) return r->tries[j].status;
+    if (r->ntries >= BT_FIND_MAX_TRIES) { bti_fmt(why, whylen, "more than %d tries", BT_FIND_MAX_TRIES); return BT_CELL_ERROR; }
+    t = &r->tries[r->ntries];
+    t->value = bti_fm_val(sp, i);
+    t->peak_mem_bytes = NAN;
+    if (limit > 0 && bti_fm_model(r, &a, &b) && a + b * (double)t->value > limit * 1.02) {
+        t->status = BT_CELL_OOM; t->predicted = 1; t->peak_mem_bytes = a + b * (double)t->value;
+        r->ntries++; r->nskipped++;
+        return BT_CELL_OOM;
+    }
+    cst = fn(ctx, t->value, &peak, why, whylen);
+    t->status = cst; t->peak_mem_bytes = peak; t->predicted = 0;
+    r->ntries++;
+    return cst;
+}
+static bt_status bti_find_max_core(const bti_fm_space *sp, double margin, double limit, bti_fm_try_fn fn, void *ctx, bt_find_max_result *r) {
+    size_t ok = SIZE_MAX, bad = sp->n, j;
+    double a = 0, b = 0, cap;
+    int model, i;
+    bt_cell_status cst;
+    char why[256] = "";
+    /* what is already known (a sweep's rows) bounds the search */
+    for (i = 0; i < r->ntries; i++) {
+        for (j = 0; j < sp->n && bti_fm_val(sp, j) != r->tries[i].value; j++) {}
+        if (j == sp->n) continue;
+        if (r->tries[i].status == BT_CELL_OK && (ok == SIZE_MAX || j > ok)) ok = j;
+        if (r->tries[i].status == BT_CELL_OOM && j < bad) bad = j;
+    }
+    if (ok != SIZE_MAX && bad <= ok) bad = sp->n; /* inconsistent (a flaky OOM): trust the fit */
+    cst = BT_CELL_OK;
+    if (ok == SIZE_MAX && bad > 0) {
+        cst = bti_fm_try(sp, 0, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OOM) bad = 0;
+        else if (cst != BT_CELL_OK) goto failed;
+        else ok = 0;
+    }
+    /* doubling (or a jump to the limit the memory model predicts) */
+    while (ok != SIZE_MAX && bad == sp->n && ok + 1 < sp->n) {
+        int64_t v = bti_fm_val(sp, ok);
+        j = ok + 1;
+        if (v > 0) while (j + 1 < sp->n && bti_fm_val(sp, j) < 2 * v) j++;
+        if (limit > 0 && bti_fm_model(r, &a, &b)) {
+            size_t p = bti_fm_fit_index(sp, a, b, limit);
+            if (p != SIZE_MAX && p > ok) j = p; else j = ok + 1;
+        }
+        cst = bti_fm_try(sp, j, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OK) ok = j;
+        else if (cst == BT_CELL_OOM) bad = j;
+        else goto failed;
+    }
+    /* bisection between the last fit and the first OOM */
+    while (ok != SIZE_MAX && bad < sp->n && bad - ok > 1) {
+        size_t m = ok + (bad - ok) / 2;
+        if (limit > 0 && bti_fm_model(r, &a, &b)) {
+            size_t p = bti_fm_fit_index(sp, a, b, limit);
+            if (p != SIZE_MAX) m = p <= ok ? ok + 1 : p >= bad ? bad - 1 : p;
+        }
+        cst = bti_fm_try(sp, m, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OK) ok = m;
+        else if (cst == BT_CELL_OOM) bad = m;
+        else goto failed;
+    }
+    r->max_fit = ok != SIZE_MAX ? bti_fm_val(sp, ok) : (sp->list ? -1 : sp->lo - sp->step);
+    r->first_oom = bad < sp->n ? bti_fm_val(sp, bad) : -1;
+    r->safe = r->max_fit;
+    model = bti_fm_model(r, &a, &b);
+    cap = limit;
+    if (cap <= 0 && ok != SIZE_MAX) for (i = 0; i < r->ntries; i++)
+        if (r->tries[i].value == r->max_fit && !isnan(r->tries[i].peak_mem_bytes)) cap = r->tries[i].peak_mem_bytes;
+    if (ok != SIZE_MAX) {
+        if (model && cap > 0) {
+            j = bti_fm_fit_index(sp, a, b, (1 - margin) * cap);
+            r->safe = j == SIZE_MAX ? bti_fm_val(sp, 0) : bti_fm_val(sp, j < ok ? j : ok);
+        } else {
+            double target = (double)r->max_fit * (1 - margin);
+            for (j = ok + 1; j-- > 0;) if ((double)bti_fm_val(sp, j) <= target || j == 0) { r->safe = bti_fm_val(sp, j); break; }
+        }
+    }
+    if (ok == SIZE_MAX) bti_fmt(r->message, sizeof r->message, "even %lld does not fit (out of memory)", (long long)bti_fm_val(sp, 0));
+    else if (r->first_oom < 0) bti_fmt(r->message, sizeof r->message, "everything up to %lld fits (no OOM in range); safe %lld", (long long)r->max_fit, (long long)r->safe);
+    else bti_fmt(r->message, sizeof r->message, "largest that fits: %lld (%lld is out of memory%s); safe with a %g %% margin: %lld; %d runs, %d skipped by the memory model",
+                 (long long)r->max_fit, (long long)r->first_oom, r->tries[r->ntries - 1].predicted == 1 && r->tries[r->ntries - 1].value == r->first_oom ? ", predicted" : "",
+                 100 * margin, (long long)r->safe, r->ntries - r->nskipped - r->nknown, r->nskipped);
+    return BT_OK;
+failed:
+    r->max_fit = ok != SIZE_MAX ? bti_fm_val(sp, ok) : -1;
+    r->first_oom = -1;
+    r->safe = r->max_fit;
+    bti_fmt(r->message, sizeof r->message, "stopped: a try failed with %s (%s)", bt_cell_status_str(cst), why);
+    return BT_E_WORKLOAD;
+}
+
+typedef struct bti_fm_live { const bt_grid *g; const bt_workload *w; int axis; bt_cell base; } bti_fm_live;
+static bt_cell_status bti_fm_try_live(void *ctx, int64_t value, double *peak, char *why, size_t whylen) {
+    bti_fm_live *L = (bti_fm_live *)ctx;
+    bt_grid *t = bt_grid_create();
+    bt_cell c;
+    bt_sample smp;
+    bt_status st = BT_OK;
+    int i;
+    *peak = NAN;
+    if (!t) { bti_fmt(why, whylen, "host out of memory"); return BT_CELL_ERROR; }
+    /* a one-cell grid with the same axes in the same order, so the workload's handles work */
+    for (i = 0; i < L->g->naxes; i++) {
+        const bti_axis *ax = &L->g->ax[i];
+        uint32_t vi = L->base.vi[i];
+        if (i == L->axis) bt_grid_axis_list_i64(t, ax->name, &value, 1);
+        else if (ax->type == BT_AXIS_INT) bt_grid_axis_list_i64(t, ax->name, &ax->iv[vi], 1);
+        else if (ax->type == BT_AXIS_FLOAT) bt_grid_axis_list_f64(t, ax->name, &ax->fv[vi], 1);
+        else bt_grid_axis_list_str(t, ax->name, (const char *const *)&ax->sv[vi], 1);
+    }
+    if (t->naxes != L->g->naxes || bt_grid_cell(t, 0, &c) != BT_OK) { bt_grid_destroy(t); bti_fmt(why, whylen, "cannot build the try's grid"); return BT_CELL_ERROR; }
+    memset(&smp, 0, sizeof smp);
+    bti_sample_reset(&smp, -1);
+    if (L->w->setup) st = L->w->setup(&c, L->w->user, &smp);
+    if (smp.peak_mem_bytes >= 0) *peak = smp.peak_mem_bytes;
+    if (st == BT_OK) {
+        bti_sample_reset(&smp, 0);
+        st = L->w->run(&c, L->w->user, &smp);
+        if (st == BT_OK && L->w->sync) st = L->w->sync(L->w->user, &smp);
+        if (smp.peak_mem_bytes >= 0 && (isnan(*peak) || smp.peak_mem_bytes > *peak)) *peak = smp.peak_mem_bytes;
+    }
+    if (st != BT_OK) bti_fmt(why, whylen, "%s", smp.error[0] ? smp.error : bt_status_str(st));
+    if (L->w->teardown) { smp.index = -1; L->w->teardown(&c, L->w->user, &smp); }
+    bt_grid_destroy(t);
+    return st == BT_OK ? BT_CELL_OK : bti_status_to_cell(st);
+}
+BTI_DEF bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int nw, const bt_find_max_desc *d, bt_find_max_result *out) {
+    bti_fm_live L;
+    bti_fm_space sp;
+    const bti_axis *ax;
+    int64_t lo, hi, step;
+    size_t i;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->max_fit = out->first_oom = out->safe = -1;
+    if (!g || !w || !d || !d->axis || d->workload < 0 || d->workload >= nw || !w[d->workload].run) {
+        bti_fmt(out->message, sizeof out->message, "find-max: %s", !d || !d->axis ? "no axis given" : "no workload (or its run callback) at that index");
+        return BT_E_INVALID;
+    }
+    memset(&L, 0, sizeof L);
+    L.g = g; L.w = &w[d->workload];
+    L.axis = bt_grid_find(g, d->axis);
+    if (L.axis < 0) { bti_fmt(out->message, sizeof out->message, "find-max: no axis named '%s'", d->axis); return BT_E_INVALID; }
+    ax = &g->ax[L.axis];
+    if (ax->type != BT_AXIS_INT || ax->tied_to >= 0) {
+        bti_fmt(out->message, sizeof out->message, "find-max: axis '%s' must be an integer axis that is not tied", d->axis);
+        return BT_E_INVALID;
+    }
+    lo = d->lo; hi = d->hi;
+    if (!lo && !hi) { lo = hi = ax->iv[0]; for (i = 0; i < ax->n; i++) { if (ax->iv[i] < lo) lo = ax->iv[i]; if (ax->iv[i] > hi) hi = ax->iv[i]; } }
+    step = d->step > 0 ? d->step : 1;
+    if (lo < 1 || hi < lo) {
+        bti_fmt(out->message, sizeof out->message, "find-max: range %lld..%lld of '%s' must satisfy 1 <= lo <= hi", (long long)lo, (long long)hi, d->axis);
+        return BT_E_INVALID;
+    }
+    if (d->base) L.base = *d->base; else bt_grid_cell(g, 0, &L.base);
+    memset(&sp, 0, sizeof sp);
+    sp.lo = lo; sp.step = step; sp.n = (size_t)((hi - lo) / step) + 1;
+    if (d->known) { /* the sweep's rows on this line */
+        char txt[BT_MAX_AXES][128];
+        const char *axv[BT_MAX_AXES];
+        int mp = bt_results_metric_index(d->known, "peak_mem_bytes"), a;
+        bti_cell_texts(g, &L.base, txt, axv);
+        for (i = 0; i < d->known->nrows && out->ntries < BT_FIND_MAX_TRIES; i++) {
+            const bt_row *row = &d->known->rows[i];
+            int64_t v;
+            if (d->known->naxes != g->naxes || strcmp(row->workload, L.w->name ? L.w->name : "") != 0) continue;
+            if (row->status != BT_CELL_OK && row->status != BT_CELL_OOM) continue;
+            for (a = 0; a < g->naxes; a++) if (a != L.axis && strcmp(row->axis[a], axv[a]) != 0) break;
+            if (a < g->naxes || !bti_parse_i64(row->axis[L.axis], &v) || v < lo || v > hi || (v - lo) % step) continue;
+            out->tries[out->ntries].value = v;
+            out->tries[out->ntries].status = row->status;
+            out->tries[out->ntries].peak_mem_bytes = mp >= 0 && row->status == BT_CELL_OK ? row->m[mp] : NAN;
+            out->tries[out->ntries].predicted = 2;
+            out->ntries++; out->nknown++;
+        }
+    }
+    return bti_find_max_core(&sp, d->margin > 0 && d->margin < 1 ? d->margin : 0.1, d->mem_limit_bytes, bti_fm_try_live, &L, out);
+}
+
+/* --- replay backend: answers from a recorded results file --- */
+static int bti_cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+typedef struct bti_replay_ctx {
+    const bt_results *rec;
+    int obj, m_cell, m_sd, m_peak, s_e2e, s_peak, warmup, is_e2e;
+    double noise;
+    uint64_t seed;
+} bti_replay_ctx;
+static double bti_replay_u01(uint64_t *st) { return ((double)(bti_rand_next(st) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+static double bti_replay_gauss(uint64_t *st) {
+    double u = bti_replay_u01(st), v = bti_replay_u01(st);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+static const bt_row *bti_replay_row(const bt_results *rec, const bt_grid *g, const bt_cell *c, const char *wl) {
+    char txt[BT_MAX_AXES][128];
+    const char *axv[BT_MAX_AXES];
+    bti_cell_texts(g, c, txt, axv);
+    return bt_results_find(rec, wl, axv);
+}
+static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen) {
+    bti_replay_ctx *R = (bti_replay_ctx *)s->ctx;
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    const bt_row *row = bti_replay_row(R->rec, s->sw->g, c, s->sw->w[wl].name);
+    int ns = s->sw->r->nscols, taken = 0, k, nrec;
+    double cs, med, sd = 0, ovh, rsum = 0, *v;
+    reason[0] = 0;
+    if (!row) { bti_fmt(reason, rlen, "not in the recorded file"); return BT_CELL_ERROR; }
+    cs = R->m_cell >= 0 ? row->m[R->m_cell] : NAN;
+    if (row->status != BT_CELL_OK) {
+        if (!isnan(cs)) sc->cost += cs;
+        bti_fmt(reason, rlen, "%s", row->reason && row->reason[0] ? row->reason : "recorded");
+        return row->status;
+    }
+    med = row->m[R->obj];
+    if (!(med > 0)) { bti_fmt(reason, rlen, "recorded ok without a positive %s", R->rec->metrics[R->obj]); return BT_CELL_ERROR; }
+    nrec = R->is_e2e && R->s_e2e >= 0 ? row->nsample : 0;
+    if (R->is_e2e && R->m_sd >= 0 && !isnan(row->m[R->m_sd])) sd = row->m[R->m_sd];
+    for (k = 0; k < nrec; k++) rsum += row->samp[(size_t)k * (size_t)R->rec->nscols + (size_t)R->s_e2e];
+    ovh = nrec && !isnan(cs) ? (cs - rsum > 0 ? cs - rsum : 0) : (double)R->warmup * med;
+    sc->cost += ovh;
+    v = (double *)bti_malloc((size_t)ns * sizeof(double));
+    if (!v) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
+    sc->done = 0;
+    while (!sc->done && (max_new <= 0 || taken < max_new)) {
+        uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
+        double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
+        int j;
+        bti_rand_next(&rs);
+        if (nrec) {
+            j = sc->drawn < nrec ? sc->drawn : (int)bti_rand_below(&rs, (size_t)nrec);
+            x = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_e2e];
+            if (R->s_peak >= 0 && !isnan(row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak])) peak = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak];
+        } else x = med + sd * bti_replay_gauss(&rs);
+        if (R->noise > 0) x *= 1.0 + R->noise * bti_replay_gauss(&rs);
+        if (x < 0.05 * med) x = 0.05 * med;
+        sc->drawn++;
+        for (k = 0; k < ns; k++) v[k] = NAN;
+        v[BTI_S_E2E] = x;
+        v[BTI_S_PEAK] = peak;
+        if (bti_sc_push(s, sc, v) != BT_OK) break;
+        sc->cost += x;
+        taken++;
+        bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+    }
+    bti_free(v);
+    return BT_CELL_OK;
+}
+typedef struct bti_fm_replay { const bt_results *rec; const bt_grid *g; const char *wl; int axis; bt_cell base; int m_peak; } bti_fm_replay;
+static bt_cell_status bti_fm_try_replay(void *ctx, int64_t value, double *peak, char *why, size_t whylen) {
+    bti_fm_replay *F = (bti_fm_replay *)ctx;
+    bt_cell c = F->base;
+    const bt_row *row;
+    size_t i;
+    *peak = NAN;
+    for (i = 0; i < F->g->ax[F->axis].n; i++) if (F->g->ax[F->axis].iv[i] == value) break;
+    c.vi[F->axis] = (uint32_t)i;
+    row = i < F->g->ax[F->axis].n ? bti_replay_row(F->rec, F->g, &c, F->wl) : NULL;
+    if (!row || (row->status != BT_CELL_OK && row->status != BT_CELL_OOM)) { bti_fmt(why, whylen, "%lld has no ok/oom row in the file", (long long)value); return BT_CELL_ERROR; }
+    if (row->status == BT_CELL_OK && F->m_peak >= 0) *peak = row->m[F->m_peak];
+    return row->status;
+}
+
+/* grid from the file's axis columns: integers or numbers sorted ascending, else text in order */
+static bt_grid *bti_replay_grid(const bt_results *rec, char *err, size_t errlen) {
+    bt_grid *g = bt_grid_create();
+    int a;
+    size_t i, j, nv;
+    if (!g) return NULL;
+    for (a = 0; a < rec->naxes; a++) {
+        char **v = (char **)bti_calloc(rec->nrows + 1, sizeof(char *));
+        double *f = (double *)bti_calloc(rec->nrows + 1, sizeof(double));
+        int64_t *iv = (int64_t *)bti_calloc(rec->nrows + 1, sizeof(int64_t));
+        int all_int = 1, all_num = 1;
+        bt_axis h;
+        if (!v || !f || !iv) { bti_free(v); bti_free(f); bti_free(iv); bt_grid_destroy(g); return NULL; }
+        for (i = nv = 0; i < rec->nrows; i++) {
+            const char *t = rec->rows[i].axis[a];
+            for (j = 0; j < nv; j++) if (strcmp(v[j], t) == 0) break;
+            if (j == nv) v[nv++] = (char *)t;
+        }
+        for (i = 0; i < nv; i++) {
+            char back[64];
+            if (!bti_parse_i64(v[i], &iv[i])) all_int = 0;
+            else { bti_fmt(back, sizeof back, "%lld", (long long)iv[i]); if (strcmp(back, v[i])) all_int = 0; }
+            if (!bti_parse_double(v[i], &f[i])) all_num = 0;
+            else { bti_fmt_double(back, sizeof back, f[i]); if (strcmp(back, v[i])) all_num = 0; }
+        }
+        if (all_int) {
+            qsort(iv, nv, sizeof *iv, bti_cmp_i64);
+            h = bt_grid_axis_list_i64(g, rec->axes[a], iv, nv);
+        } else if (all_num) {
+            qsort(f, nv, sizeof *f, bti_cmp_double);
+            h = bt_grid_axis_list_f64(g, rec->axes[a], f, nv);
+        } else h = bt_grid_axis_list_str(g, rec->axes[a], (const char *const *)v, nv);
+        bti_free(v); bti_free(f); bti_free(iv);
+        if (h < 0) { bti_fmt(err, errlen, "axis '%s' of the file: %s", rec->axes[a], bt_grid_error(g)); bt_grid_destroy(g); return NULL; }
+    }
+    return g;
+}
+
+/* runs one strategy over the recorded file; the rows it produced go to *rows */
+static bt_status bti_replay_one(const bt_results *rec, const bt_grid *g, const bt_workload *wls, int nw, const bt_replay_desc *d,
+                                bti_replay_ctx *R, int strategy, bti_srch *out_stats, bt_results **rows) {
+    bti_sweep sw;
+    bti_srch s;
+    bt_status st;
+    size_t ci;
+    int k;
+    memset(&sw, 0, sizeof sw);
+    sw.g = g; sw.w = wls; sw.nw = nw;
+    sw.d = bt_sweep_desc_defaults(NULL);
+    sw.d.device = rec->nrows ? rec->rows[0].device : "replay";
+    sw.d.search_screen_samples = d->screen_samples;
+    sw.d.search_margin = d->margin;
+    sw.stop = bt_stop_rule_defaults(&d->stop);
+    sw.r = bt_results_create(g->naxes, (const char *const *)rec->axes, BTI_M_FIXED, bti_fixed_metrics);
+    if (!sw.r || bti_results_set_scols(sw.r, BTI_S_FIXED, bti_fixed_scols) != BT_OK) { bt_results_free(sw.r); return BT_E_NOMEM; }
+    sw.t0 = bt_now_ns();
+    if (bti_srch_init(&s, &sw, bti_visit_replay, R) != BT_OK) { bt_results_free(sw.r); return BT_E_NOMEM; }
+    for (ci = 0; ci < s.ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(g, ci, &c);
+        s.use[ci] = 1;
+        for (k = 0; k < nw; k++) {
+            const bt_row *row = bti_replay_row(rec, g, &c, wls[k].name);
+            if (!row || (row->status != BT_CELL_OK && row->status != BT_CELL_OOM && row->status != BT_CELL_ERROR && row->status != BT_CELL_TIMEOUT)) s.use[ci] = 2;
+        }
+    }
+    st = strategy == BT_STRATEGY_ADAPTIVE ? bti_srch_adaptive(&s) : bti_srch_exhaustive(&s);
+    out_stats->cost = s.cost; out_stats->visits = s.visits; out_stats->samples = s.samples;
+    out_stats->leader = strategy == BT_STRATEGY_ADAPTIVE ? s.leader : -1;
+    out_stats->pairs_done = 0;
+    for (ci = 0; ci < s.ncells; ci++) {
+        for (k = 0; k < nw; k++) if (bti_sc_at(&s, ci, k)->visits) break;
+        if (k < nw) out_stats->pairs_done++;
+    }
+    bti_srch_free(&s);
+    bti_free(sw.oom); bti_free(sw.oom_wl);
+    *rows = sw.r;
+    return st;
+}
+static void bti_entry_label(const bt_ranking *rk, int e, char *buf, size_t n) {
+    bti_fmt(buf, n, "%s", e >= 0 && e < rk->nentries ? rk->entries[e].label : "");
+}
+BTI_DEF void bt_replay_result_free(bt_replay_result *r) {
+    if (!r) return;
+    bt_results_free(r->results);
+    r->results = NULL;
+}
+BTI_DEF bt_status bt_replay(const bt_results *rec, const bt_replay_desc *din, bt_replay_result *out) {
+    bt_replay_desc d;
+    bt_grid *g = NULL;
+    bt_workload *wls = NULL;
+    char **names = NULL;
+    int nw = 0, k, strategy;
+    size_t i;
+    bti_replay_ctx R;
+    bti_srch ex, ad;
+    bt_results *rex = NULL, *rad = NULL;
+    bt_ranking truth, got;
+    bt_rank_desc rd;
+    bt_status st = BT_OK;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->regret = NAN;
+    memset(&truth, 0, sizeof truth);
+    memset(&got, 0, sizeof got);
+    if (!rec || !rec->nrows || !rec->naxes) { bti_fmt(out->error, sizeof out->error, "replay: the recorded file has no rows or no axes"); return BT_E_INVALID; }
+    if (din) d = *din; else memset(&d, 0, sizeof d);
+    strategy = d.strategy;
+    if (strategy != BT_STRATEGY_EXHAUSTIVE && strategy != BT_STRATEGY_ADAPTIVE) { bti_fmt(out->error, sizeof out->error, "replay: unknown strategy %d", strategy); return BT_E_INVALID; }
+    if (!d.objective) d.objective = "e2e_s_median";
+    if (!d.seed) d.seed = 1;
+    memset(&R, 0, sizeof R);
+    R.rec = rec;
+    R.obj = bt_results_metric_index(rec, d.objective);
+    if (R.obj < 0) { bti_fmt(out->error, sizeof out->error, "replay: the file has no column '%s' (the objective)", d.objective); return BT_E_NOT_FOUND; }
+    R.is_e2e = strcmp(d.objective, "e2e_s_median") == 0;
+    R.m_cell = bt_results_metric_index(rec, "cell_s");
+    R.m_sd = bt_results_metric_index(rec, "e2e_s_stddev");
+    R.m_peak = bt_results_metric_index(rec, "peak_mem_bytes");
+    R.s_e2e = R.s_peak = -1;
+    for (k = 0; k < rec->nscols; k++) {
+        if (strcmp(rec->scols[k], "e2e_s") == 0) R.s_e2e = k;
+        if (strcmp(rec->scols[k], "peak_mem_bytes") == 0) R.s_peak = k;
+    }
+    R.warmup = bt_stop_rule_defaults(&d.stop).warmup;
+    R.noise = d.noise;
+    R.seed = d.seed;
+    g = bti_replay_grid(rec, out->error, sizeof out->error);
+    if (!g) return out->error[0] ? BT_E_PARSE : BT_E_NOMEM;
+    for (k = 0; k < d.num_monotone; k++) {
+        bt_axis a = bt_grid_find(g, d.monotone[k]);
+        if (a < 0) { bti_fmt(out->error, sizeof out->error, "replay: --monotone '%s' is not an axis of the file", d.monotone[k]); st = BT_E_INVALID; goto done; }
+        bt_grid_set_monotone(g, a, 1);
+    }
+    names = (char **)bti_calloc(rec->nrows, sizeof(char *));
+    wls = (bt_workload *)bti_calloc(rec->nrows, sizeof(bt_workload));
+    if (!names || !wls) { st = BT_E_NOMEM; goto done; }
+    for (i = 0; i < rec->nrows; i++) {
+        for (k = 0; k < nw; k++) if (strcmp(names[k], rec->rows[i].workload) == 0) break;
+        if (k == nw) { names[nw] = rec->rows[i].workload; wls[nw].name = names[nw]; nw++; }
+    }
+    st = bti_replay_one(rec, g, wls, nw, &d, &R, BT_STRATEGY_EXHAUSTIVE, &ex, &rex);
+    if (st != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay (exhaustive): %s", bt_status_str(st)); goto done; }
+    if (strategy == BT_STRATEGY_ADAPTIVE) {
+        st = bti_replay_one(rec, g, wls, nw, &d, &R, BT_STRATEGY_ADAPTIVE, &ad, &rad);
+        if (st != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay (adaptive): %s", bt_status_str(st)); goto done; }
+    } else { ad = ex; rad = rex; rex = NULL; }
+    out->cost_s = ad.cost;
+    out->exhaustive_cost_s = ex.cost;
+    out->cost_fraction = ex.cost > 0 ? ad.cost / ex.cost : NAN;
+    out->visits = ad.visits; out->samples = ad.samples; out->measured = ad.pairs_done;
+    for (i = 0; i < bt_grid_num_cells(g); i++) {
+        bt_cell c;
+        bt_grid_cell(g, i, &c);
+        for (k = 0; k < nw; k++) {
+            const bt_row *row = bti_replay_row(rec, g, &c, wls[k].name);
+            if (!row || row->status == BT_CELL_INFEASIBLE || row->status == BT_CELL_PRUNED || row->status == BT_CELL_NOT_RUN) break;
+        }
+        if (k == nw) out->cells++;
+    }
+    /* the truth: the file's own ranking; the pick: the ranking of what the strategy recorded */
+    memset(&rd, 0, sizeof rd);
+    rd.objective = d.objective; rd.direction = BT_LOWER_IS_BETTER; rd.bootstrap = -1;
+    if (bt_rank(rec, &rd, &truth) != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay: ranking the file: %s", truth.message); st = BT_E_INVALID; goto done; }
+    rd.objective = "e2e_s_median";
+    /* the pick: the adaptive search's final leader (its mean regret counts the dropped cells
+       too), else the ranking of the exhaustive rows */
+    if (ad.leader >= 0 || (bt_rank(rad, &rd, &got) == BT_OK && got.pick >= 0)) {
+        int e, a;
+        char ptxt[BT_MAX_AXES][128];
+        const char *pv[BT_MAX_AXES];
+        if (ad.leader >= 0) {
+            bt_cell pc;
+            bt_grid_cell(g, (size_t)ad.leader, &pc);
+            bti_cell_texts(g, &pc, ptxt, pv);
+            bt_cell_format(&pc, out->pick, sizeof out->pick);
+        } else {
+            for (a = 0; a < g->naxes; a++) pv[a] = got.entries[got.pick].axis[a];
+            bti_entry_label(&got, got.pick, out->pick, sizeof out->pick);
+        }
+        for (e = 0; e < truth.nentries; e++) {
+            for (a = 0; a < truth.naxes; a++) if (strcmp(truth.entries[e].axis[a], pv[a])) break;
+            if (a == truth.naxes) { out->regret = truth.entries[e].eligible ? truth.entries[e].mean_regret : NAN; break; }
+        }
+        if (truth.pick >= 0 && !isnan(out->regret)) out->regret -= truth.entries[truth.pick].mean_regret;
+        if (d.find_max_axis) {
+            bti_fm_replay F;
+            bti_fm_space sp;
+            const char *axv[BT_MAX_AXES];
+            memset(&F, 0, sizeof F);
+            F.rec = rec; F.g = g; F.wl = wls[0].name; F.m_peak = R.m_peak;
+            F.axis = bt_grid_find(g, d.find_max_axis);
+            for (a = 0; a < g->naxes; a++) axv[a] = pv[a];
+            if (F.axis < 0 || g->ax[F.axis].type != BT_AXIS_INT || bt_grid_cell_from_text(g, axv, &F.base) != BT_OK) {
+                bti_fmt(out->error, sizeof out->error, "replay: --find-max '%s' is not an integer axis of the file", d.find_max_axis);
+                st = BT_E_INVALID; goto done;
+            }
+            memset(&sp, 0, sizeof sp);
+            sp.list = g->ax[F.axis].iv; sp.n = g->ax[F.axis].n;
+            out->find_max.max_fit = out->find_max.first_oom = out->find_max.safe = -1;
+            bti_find_max_core(&sp, d.find_max_margin > 0 && d.find_max_margin < 1 ? d.find_max_margin : 0.1, 0, bti_fm_try_replay, &F, &out->find_max);
+            out->has_find_max = 1;
+        }
+    }
+    bti_entry_label(&truth, truth.pick, out->best, sizeof out->best);
+    out->results = rad;
+    rad = NULL;
+done:
+    bt_ranking_free(&truth);
+    bt_ranking_free(&got);
+    bt_results_free(rex);
+    bt_results_free(rad);
+    bti_free(names); bti_free(wls);
+    bt_grid_destroy(g);
+    return st;
+}
+BTI_DEF void bt_replay_write_json(const bt_replay_result *r, const bt_replay_desc *d, FILE *f) {
+    bti_str s;
+    char buf[512], *p, *q;
+    memset(&s, 0, sizeof s);
+    bti_str_printf(&s, "{\"strategy\":\"%s\",\"pick\":{", bt_strategy_str(d ? d->strategy : 0));
+    /* "batch=128 workers=12" -> {"batch":"128","workers":"12"} */
+    bti_fmt(buf, sizeof buf, "%s", r->pick);
+    for (p = buf; p && *p;) {
+        char *eq = strchr(p, '='), *sp;
+        if (!eq) break;
+        *eq = 0;
+        sp = strchr(eq + 1, ' ');
+        if (sp) *sp = 0;
+        if (p != buf) bti_str_cat(&s, ",");
+        bti_json_str(&s, p); bti_str_cat(&s, ":"); bti_json_str(&s, eq + 1);
+        p = sp ? sp + 1 : NULL;
+    }
+    bti_str_cat(&s, "},\"pick_label\":"); bti_json_str(&s, r->pick);
+    bti_str_cat(&s, ",\"regret\":"); bti_json_num(&s, r->regret);
+    bti_str_cat(&s, ",\"best\":"); bti_json_str(&s, r->best);
+    bti_str_cat(&s, ",\"cost_s\":"); bti_json_num(&s, r->cost_s);
+    bti_str_cat(&s, ",\"exhaustive_cost_s\":"); bti_json_num(&s, r->exhaustive_cost_s);
+    bti_str_cat(&s, ",\"cost_fraction\":"); bti_json_num(&s, r->cost_fraction);
+    bti_str_printf(&s, ",\"cells\":%zu,\"measured\":%zu,\"visits\":%zu,\"samples\":%zu", r->cells, r->measured, r->visits, r->samples);
+    if (r->has_find_max) {
+        bti_str_printf(&s, ",\"find_max\":{\"axis\":");
+        bti_json_str(&s, d && d->find_max_axis ? d->find_max_axis : "");
+        bti_str_printf(&s, ",\"max_fit\":%lld,\"first_oom\":%lld,\"safe\":%lld,\"tries\":%d,\"skipped\":%d,\"message\":",
+                       (long long)r->find_max.max_fit, (long long)r->find_max.first_oom, (long long)r->find_max.safe,
+                       r->find_max.ntries, r->find_max.nskipped);
+        bti_json_str(&s, r->find_max.message);
+        bti_str_cat(&s, "}");
+    }
+    bti_str_cat(&s, "}\n");
+    q = s.p;
+    if (q) fputs(q, f);
+    bti_str_free(&s);
+}
 
 
 #endif /* BATCHTUNE_IMPLEMENTATION */

@@ -147,6 +147,17 @@ static const char *const SWEEP_HELP =
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
 
+/* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
+typedef struct search_opts search_opts;
+static search_opts *search_opts_new(void);
+static void search_opts_free(search_opts *o);
+static void search_help(FILE *f);
+static int search_flag(search_opts *o, tool_args *a);
+static int search_replaying(const search_opts *o);
+static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *const *mono, int nmono, const char *objective);
+static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d);
+static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_results *res, const bt_ranking *rk);
+
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
     const char *axes[BT_MAX_AXES], *cons[32], *mono[BT_MAX_AXES], *workload = "cpu-mlp", *objective = "e2e_s_median";
@@ -167,13 +178,16 @@ static int cmd_sweep(int argc, char **argv) {
     char settings[4096], threads_spec[128], shard_err[512], shard_out[4096];
     const char *shard_spec = NULL, *out_arg = NULL;
     long shards = 0;
+    search_opts *so = search_opts_new();
+    if (!so) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     memset(&a, 0, sizeof a);
     memset(&d, 0, sizeof d);
     memset(&tp, 0, sizeof tp);
     a.argc = argc; a.argv = argv; a.cmd = "sweep";
     d.results_path = "results.csv";
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); return TOOL_EXIT_OK; }
+        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
+        else if (search_flag(so, &a)) continue;
         else if (arg_value(&a, "--workload")) workload = a.val;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
@@ -204,9 +218,10 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--shard")) shard_spec = a.val;
         else if (arg_value(&a, "--objective")) objective = a.val;
         else if (arg_value(&a, "--top")) parse_int_arg(&a, "--top", 1, 1000, &top);
-        else return usage_error("sweep", "unknown flag '%s'", argv[a.i]);
+        else { search_opts_free(so); return usage_error("sweep", "unknown flag '%s'", argv[a.i]); }
     }
-    if (a.bad) return TOOL_EXIT_USAGE;
+    if (a.bad) { search_opts_free(so); return TOOL_EXIT_USAGE; }
+    if (search_replaying(so)) { i = search_replay(so, &d, mono, nmono, objective); search_opts_free(so); return i; }
     if (pending_name) return usage_error("sweep", "--name '%s' must come before the --cmd it names", pending_name);
     if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "gpu"))
         return usage_error("sweep", "--device '%s' is not one of auto, cpu, gpu", device);
@@ -304,6 +319,12 @@ static int cmd_sweep(int argc, char **argv) {
         }
         snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     }
+    if ((i = search_apply(so, g, &d)) != 0) {
+        search_opts_free(so); bt_cpu_model_free(&model);
+        { int k; for (k = 0; k < ncmd; k++) bt_cmd_workload_free(&cw[k]); }
+        bt_grid_destroy(g);
+        return i;
+    }
     d.settings = settings;
     tp.tty = isatty(2);
     d.progress = on_progress;
@@ -315,6 +336,7 @@ static int cmd_sweep(int argc, char **argv) {
         bt_results_free(res); bt_cpu_model_free(&model);
         for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
         bt_grid_destroy(g);
+        search_opts_free(so);
         return TOOL_EXIT_FAIL;
     }
     {
@@ -333,6 +355,7 @@ static int cmd_sweep(int argc, char **argv) {
             printf("\n");
             if (bt_grid_num_axes(g) >= 2)
                 bt_print_heatmap(res, NULL, bt_grid_axis_name(g, 0), bt_grid_axis_name(g, 1), objective, stdout, BT_HEATMAP_AUTO);
+            search_after(so, g, wls, nwl, res, &rk);
             bt_companion_path(d.results_path, ".json", jp, sizeof jp);
             /* the sweep wrote the metadata; write it again with the ranking added */
             bt_write_json(res, bt_results_meta(res), &rk, jp);
@@ -345,6 +368,7 @@ static int cmd_sweep(int argc, char **argv) {
     bt_cpu_model_free(&model);
     for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
     bt_grid_destroy(g);
+    search_opts_free(so);
     return TOOL_EXIT_OK;
 }
 
@@ -505,6 +529,7 @@ static int cmd_info(int argc, char **argv) {
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
 #include "cmd_report.c"
 #include "cmd_merge.c"
+#include "cmd_search.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
