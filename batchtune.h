@@ -628,7 +628,7 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
    unbounded). With B requests per pass (continuous batching: a finished request's slot is
    refilled at the next window), passes per kept token = windows per kept token / B.
    Log-normal lengths are rounded to the nearest integer (>= 1); the tail beyond Lmax (chosen
-   well past the 0.99997 quantile and >= 32 W) is added with D's linear asymptote.
+   past the 0.9987 quantile and >= 32 W) is added with D's linear asymptote.
 
    TIME PER KEPT TOKEN. With a fast-path time per generated token t_f(W,B) and a verify-pass
    time t_v(W,B): T = t_f (1 + R) + t_v * windows_per_kept / B. The choice is the (W, B) with
@@ -732,12 +732,14 @@ typedef struct bt_rc_fit {
     double *loo_pred;              /* per cell: prediction of a fit without it (NAN: skipped) */
     double rmse_pp, loo_rmse_pp, max_abs_resid_pp;
     /* Does p depend on B? p refit per batch value (length parameter held), F test of the
-       per-batch model against the common one. */
+       per-batch model against the common one, both fitted to relative residuals
+       (measured/model - 1). */
     int nbatch;
     int *batch_values;
     double *p_by_batch;
     int *cells_by_batch;
-    double rss_common, rss_by_batch, f_stat, f_pvalue;  /* NAN when not testable */
+    double rss_common, rss_by_batch, f_stat, f_pvalue;  /* on relative residuals (a cell's
+                                      noise grows with its value); NAN when not testable */
     int batch_dependent;           /* 1 when f_pvalue < 0.05 */
     char verdict[320];             /* the answer about B as one sentence */
 } bt_rc_fit;
@@ -772,6 +774,12 @@ typedef struct bt_rc_timing {
     double fast_s_per_token;
     double verify_s_per_pass;
 } bt_rc_timing;
+
+/* The same, and when the file has fast_s_per_token and verify_s_per_pass columns (as written
+   by `batchtune recompute measure`), *timings gets one entry per cell (NAN where empty);
+   otherwise *timings is NULL. */
+BATCHTUNE_API bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings,
+                                             size_t *n, char *err, size_t err_len);
 
 typedef struct bt_rc_option {
     int batch, window, feasible;
@@ -825,7 +833,7 @@ typedef struct bt_rc_gen_desc {
     bt_rc_lengths lengths;         /* default lognormal median 128, sigma 1 */
     int max_len;                   /* lengths clipped here (default 4096) */
     int min_divergences;           /* per cell (default 100) */
-    int min_requests;              /* per cell (default 4 * batch) */
+    int min_requests;              /* per cell (at least 4 * batch) */
     double max_kept;               /* per cell, stop even if short of divergences (default 1e6) */
     uint64_t seed;                 /* default 1 */
     double inject_p;               /* > 0: test mode (coin flips, no model) */
@@ -5036,7 +5044,7 @@ typedef struct bti_rc_dist {
     double tail_p, tail_l, mean;
 } bti_rc_dist;
 static void bti_rc_dist_free(bti_rc_dist *d) { bti_free(d->pr); memset(d, 0, sizeof *d); }
-#define BTI_RC_LMAX_CAP ((size_t)1 << 20)
+#define BTI_RC_LMAX_CAP ((size_t)1 << 19)
 /* clip > 0: lengths above clip count as clip (no tail); else lmax is chosen past the bulk and
    >= 32 * wmax, with the tail kept for the asymptote */
 static bt_status bti_rc_dist_build(const bt_rc_lengths *len, int wmax, size_t clip, bti_rc_dist *d, char *err, size_t err_len) {
@@ -5067,7 +5075,7 @@ static bt_status bti_rc_dist_build(const bt_rc_lengths *len, int wmax, size_t cl
             sg = len->sigma > 0 ? len->sigma : 1.0;
             if (sg > 5) { bti_fmt(err, err_len, "lognormal sigma %g must be <= 5", sg); return BT_E_INVALID; }
             mu = log(len->param);
-            d->lmax = clip ? clip : (size_t)ceil(exp(mu + 4.0 * sg));
+            d->lmax = clip ? clip : (size_t)ceil(exp(mu + 3.0 * sg));
         }
         if (!clip && d->lmax < (size_t)wmax * 32) d->lmax = (size_t)wmax * 32;
         if (d->lmax > BTI_RC_LMAX_CAP) d->lmax = BTI_RC_LMAX_CAP;
@@ -5402,14 +5410,16 @@ static int bti_rc_parse_posint(const char *s, int *out) {
     if (bti_parse_double(s, &d) && d >= 1 && d <= INT_MAX && d == floor(d)) { *out = (int)d; return 1; }
     return 0;
 }
-BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n, char *err, size_t err_len) {
+BTI_DEF bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings, size_t *n, char *err, size_t err_len) {
     FILE *fp;
     char *buf = NULL, *line, *next;
     long size;
     size_t cap = 0, cnt = 0, lineno = 0;
-    int ncol = -1, cb = -1, cw = -1, cp = -1, cs = -1, i;
+    int ncol = -1, cb = -1, cw = -1, cp = -1, cs = -1, cf = -1, cv = -1, i;
     char *f[256];
     bt_rc_cell *out = NULL;
+    bt_rc_timing *tim = NULL;
+    if (timings) *timings = NULL;
     if (cells) *cells = NULL;
     if (n) *n = 0;
     if (!path || !cells || !n) { bti_fmt(err, err_len, "recompute csv: no file given"); return BT_E_INVALID; }
@@ -5444,7 +5454,10 @@ BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n
                 else if (strcmp(h, "window") == 0) cw = i;
                 else if (strcmp(h, "recompute_pct") == 0) cp = i;
                 else if (strcmp(h, "status") == 0) cs = i;
+                else if (strcmp(h, "fast_s_per_token") == 0) cf = i;
+                else if (strcmp(h, "verify_s_per_pass") == 0) cv = i;
             }
+            if (!timings) cf = cv = -1;
             if (cb < 0 || cw < 0 || cp < 0) {
                 bti_fmt(err, err_len, "%s:%zu: the header has no '%s' column (needs batch,window,recompute_pct)", path, lineno,
                         cb < 0 ? "batch" : cw < 0 ? "window" : "recompute_pct");
@@ -5458,26 +5471,48 @@ BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n
         if (cnt == cap) {
             size_t nc = cap ? cap * 2 : 64;
             bt_rc_cell *nb = (bt_rc_cell *)bti_realloc(out, nc * sizeof *out);
-            if (!nb) { bti_free(out); bti_free(buf); return BT_E_NOMEM; }
-            out = nb; cap = nc;
+            if (!nb) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+            out = nb;
+            if (cf >= 0 && cv >= 0) {
+                bt_rc_timing *nt = (bt_rc_timing *)bti_realloc(tim, nc * sizeof *tim);
+                if (!nt) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+                tim = nt;
+            }
+            cap = nc;
         }
         if (!bti_rc_parse_posint(f[cb], &out[cnt].batch)) { bti_fmt(err, err_len, "%s:%zu: batch '%s' is not a positive integer", path, lineno, f[cb]); goto fail_parse; }
         if (!bti_rc_parse_posint(f[cw], &out[cnt].window) || out[cnt].window > 65536) { bti_fmt(err, err_len, "%s:%zu: window '%s' is not an integer in 1..65536", path, lineno, f[cw]); goto fail_parse; }
         if (!bti_parse_double(f[cp], &out[cnt].pct) || !isfinite(out[cnt].pct) || out[cnt].pct < 0) {
             bti_fmt(err, err_len, "%s:%zu: recompute_pct '%s' is not a number >= 0", path, lineno, f[cp]); goto fail_parse;
         }
+        if (tim) {
+            bt_rc_timing *t = &tim[cnt];
+            t->batch = out[cnt].batch; t->window = out[cnt].window;
+            t->fast_s_per_token = t->verify_s_per_pass = NAN;
+            if (f[cf][0] && (!bti_parse_double(f[cf], &t->fast_s_per_token) || !(t->fast_s_per_token >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: fast_s_per_token '%s' is not a number >= 0", path, lineno, f[cf]); goto fail_parse;
+            }
+            if (f[cv][0] && (!bti_parse_double(f[cv], &t->verify_s_per_pass) || !(t->verify_s_per_pass >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: verify_s_per_pass '%s' is not a number >= 0", path, lineno, f[cv]); goto fail_parse;
+            }
+        }
         cnt++;
     }
     bti_free(buf);
-    if (ncol < 0) { bti_fmt(err, err_len, "%s: empty file (no header line)", path); bti_free(out); return BT_E_PARSE; }
-    if (!cnt) { bti_fmt(err, err_len, "%s: no measured rows (recompute_pct empty or status not ok everywhere)", path); bti_free(out); return BT_E_PARSE; }
+    if (ncol < 0) { bti_fmt(err, err_len, "%s: empty file (no header line)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
+    if (!cnt) { bti_fmt(err, err_len, "%s: no measured rows (recompute_pct empty or status not ok everywhere)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
     *cells = out;
+    if (timings) *timings = tim; else bti_free(tim);
     *n = cnt;
     return BT_OK;
 fail_parse:
     bti_free(out);
+    bti_free(tim);
     bti_free(buf);
     return BT_E_PARSE;
+}
+BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n, char *err, size_t err_len) {
+    return bt_rc_read_csv_timed(path, cells, NULL, n, err, err_len);
 }
 /* ---- fit ---- */
 typedef struct bti_rc_obj {
@@ -5492,6 +5527,7 @@ typedef struct bti_rc_obj {
     int *widx;                     /* per cell: index into wins */
     bt_rc_expect *ex;
     int evals;
+    int relative;                  /* 1: residuals relative to the model (for the B test) */
 } bti_rc_obj;
 /* sum of squared residuals (pp^2) at log parameters x */
 static double bti_rc_sse(bti_rc_obj *o, const double *x) {
@@ -5506,6 +5542,7 @@ static double bti_rc_sse(bti_rc_obj *o, const double *x) {
         if (i == o->skip) continue;
         if (o->only_batch > 0 && o->cells[i].batch != o->only_batch) continue;
         r = o->cells[i].pct - o->ex[o->widx[i]].pct;
+        if (o->relative) r /= o->ex[o->widx[i]].pct > 1e-9 ? o->ex[o->widx[i]].pct : 1e-9;
         s += r * r;
     }
     return isnan(s) ? INFINITY : s;
@@ -5689,7 +5726,6 @@ BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc
         if (fabs(out->resid[i]) > out->max_abs_resid_pp) out->max_abs_resid_pp = fabs(out->resid[i]);
     }
     out->rmse_pp = sqrt(sse / (double)n);
-    out->rss_common = sse;
     /* leave-one-out: refit without each cell, from the full fit */
     out->loo_rmse_pp = NAN;
     for (i = 0; i < n; i++) out->loo_pred[i] = NAN;
@@ -5725,8 +5761,14 @@ BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc
         bti_rc_obj ob = o;
         double pmin = INFINITY, pmax = 0;
         int bmin = 0, bmax = 0;
+        double y0[2];
         ob.fit_length = 0;
         ob.len = out->lengths;
+        /* relative residuals: a cell's noise grows with its value (its CI is a roughly fixed
+           fraction of it at a fixed number of divergences), so compare on that scale */
+        ob.relative = 1;
+        y0[0] = x[0]; y0[1] = 0;
+        out->rss_common = bti_rc_nm(&ob, y0, 1, 0.3);
         for (k = 0; k < out->nbatch; k++) {
             double y[2];
             y[0] = x[0]; y[1] = 0;
@@ -6126,7 +6168,7 @@ BTI_DEF bt_status bt_rc_gen_measure(bt_rc_gen *g, int batch, int window, bt_rc_m
     memset(out, 0, sizeof *out);
     memset(&acc, 0, sizeof acc);
     out->batch = batch; out->window = window;
-    min_req = d->min_requests > 0 ? d->min_requests : 4 * batch;
+    min_req = d->min_requests > 4 * batch ? d->min_requests : 4 * batch;
     per = (size_t)C + (size_t)d->max_len + (size_t)window + 1;
     sl = (bti_rc_slot *)bti_calloc((size_t)batch, sizeof *sl);
     rowslot = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
