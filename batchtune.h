@@ -736,11 +736,12 @@ typedef struct bt_rc_fit {
        (measured/model - 1). */
     int nbatch;
     int *batch_values;
-    double *p_by_batch;
+    double *p_by_batch;            /* least squares in pp within each batch */
     int *cells_by_batch;
     double rss_common, rss_by_batch, f_stat, f_pvalue;  /* on relative residuals (a cell's
                                       noise grows with its value); NAN when not testable */
     int batch_dependent;           /* 1 when f_pvalue < 0.05 */
+    double rmse_by_batch_pp;       /* RMSE (pp) of the model with each batch's own p */
     char verdict[320];             /* the answer about B as one sentence */
 } bt_rc_fit;
 
@@ -5779,7 +5780,10 @@ BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc
             double y[2];
             y[0] = x[0]; y[1] = 0;
             ob.only_batch = out->batch_values[k];
+            ob.relative = 1;                                  /* for the test */
             out->rss_by_batch += bti_rc_nm(&ob, y, 1, 0.3);
+            ob.relative = 0;                                  /* for predictions, in pp */
+            bti_rc_nm(&ob, y, 1, 0.2);
             out->p_by_batch[k] = exp(y[0]);
             if (out->p_by_batch[k] < pmin) { pmin = out->p_by_batch[k]; bmin = out->batch_values[k]; }
             if (out->p_by_batch[k] > pmax) { pmax = out->p_by_batch[k]; bmax = out->batch_values[k]; }
@@ -5796,6 +5800,16 @@ BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc
             }
         }
         out->batch_dependent = !isnan(out->f_pvalue) && out->f_pvalue < 0.05;
+        {
+            double ss = 0;
+            for (i = 0; i < n; i++) {
+                double pb = out->p;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) pb = out->p_by_batch[k];
+                pb = cells[i].pct - bt_rc_pct(pb, cells[i].window, &out->lengths);
+                ss += pb * pb;
+            }
+            out->rmse_by_batch_pp = sqrt(ss / (double)n);
+        }
         if (out->nbatch < 2)
             bti_fmt(out->verdict, sizeof out->verdict, "only one batch size (%d) was measured: a dependence of p on B cannot be tested", out->batch_values[0]);
         else if (isnan(out->f_pvalue))
@@ -5828,6 +5842,7 @@ BTI_DEF void bt_rc_fit_print(const bt_rc_fit *f, FILE *o) {
                 f->pred[i], f->resid[i], f->loo_pred[i], f->cells[i].pct - f->loo_pred[i]);
     fprintf(o, "B dependence: %s\n", f->verdict);
     if (f->nbatch > 1) {
+        fprintf(o, "  with each batch's own p: RMSE %.3f pp%s\n", f->rmse_by_batch_pp, f->batch_dependent ? " (predictions use it)" : "");
         fprintf(o, "  %6s %6s %10s\n", "batch", "cells", "p");
         for (k = 0; k < f->nbatch; k++) fprintf(o, "  %6d %6d %10.4g\n", f->batch_values[k], f->cells_by_batch[k], f->p_by_batch[k]);
     }
