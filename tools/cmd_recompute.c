@@ -144,7 +144,8 @@ static int rc_fit(int argc, char **argv) {
         return TOOL_EXIT_FAIL;
     }
     if (bt_rc_fit_cells(cells, n, &fd, &fit, err, sizeof err) != BT_OK) {
-        fprintf(stderr, "batchtune recompute fit: %s\n", err);
+        const char *e = strncmp(err, "recompute fit: ", 15) == 0 ? err + 15 : err;
+        fprintf(stderr, "batchtune recompute fit: %s%s\n", e, fd.fit_length && n < 2 ? " (or give the parameter: --lengths geometric:MEAN)" : "");
         free(cells); free(tim);
         return TOOL_EXIT_FAIL;
     }
