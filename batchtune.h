@@ -742,6 +742,9 @@ typedef struct bt_rc_fit {
                                       noise grows with its value); NAN when not testable */
     int batch_dependent;           /* 1 when f_pvalue < 0.05 */
     double rmse_by_batch_pp;       /* RMSE (pp) of the model with each batch's own p */
+    double loo_by_batch_pp;        /* its leave-one-out RMSE over the cells whose batch has
+                                      >= 2 cells (NAN when skipped) */
+    int loo_by_batch_cells;
     char verdict[320];             /* the answer about B as one sentence */
 } bt_rc_fit;
 
@@ -5810,6 +5813,27 @@ BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc
             }
             out->rmse_by_batch_pp = sqrt(ss / (double)n);
         }
+        out->loo_by_batch_pp = NAN;
+        out->loo_by_batch_cells = 0;
+        if (!d->no_loo) {
+            double ss = 0;
+            int cnt = 0;
+            for (i = 0; i < n; i++) {
+                double y[2], r;
+                int kb = 0;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) kb = k;
+                if (out->cells_by_batch[kb] < 2) continue;
+                y[0] = log(out->p_by_batch[kb]); y[1] = 0;
+                ob.only_batch = cells[i].batch;
+                ob.skip = i;
+                bti_rc_nm(&ob, y, 1, 0.2);
+                ob.skip = (size_t)-1;
+                r = cells[i].pct - bt_rc_pct(exp(y[0]), cells[i].window, &out->lengths);
+                ss += r * r;
+                cnt++;
+            }
+            if (cnt) { out->loo_by_batch_pp = sqrt(ss / cnt); out->loo_by_batch_cells = cnt; }
+        }
         if (out->nbatch < 2)
             bti_fmt(out->verdict, sizeof out->verdict, "only one batch size (%d) was measured: a dependence of p on B cannot be tested", out->batch_values[0]);
         else if (isnan(out->f_pvalue))
@@ -5843,6 +5867,8 @@ BTI_DEF void bt_rc_fit_print(const bt_rc_fit *f, FILE *o) {
     fprintf(o, "B dependence: %s\n", f->verdict);
     if (f->nbatch > 1) {
         fprintf(o, "  with each batch's own p: RMSE %.3f pp%s\n", f->rmse_by_batch_pp, f->batch_dependent ? " (predictions use it)" : "");
+        if (!isnan(f->loo_by_batch_pp))
+            fprintf(o, "  with each batch's own p: leave-one-out RMSE %.3f pp over the %d cells whose batch has >= 2 cells\n", f->loo_by_batch_pp, f->loo_by_batch_cells);
         fprintf(o, "  %6s %6s %10s\n", "batch", "cells", "p");
         for (k = 0; k < f->nbatch; k++) fprintf(o, "  %6d %6d %10.4g\n", f->batch_values[k], f->cells_by_batch[k], f->p_by_batch[k]);
     }

@@ -167,6 +167,7 @@ static void test_fit_recovers_p(void) {
     CHECK(fit.rmse_pp < 3 && !isnan(fit.loo_rmse_pp) && fit.loo_rmse_pp >= fit.rmse_pp * 0.99);
     CHECK(!fit.batch_dependent);               /* simulated p does not depend on B */
     CHECK(fit.nbatch == 3);
+    CHECK(!isnan(fit.loo_by_batch_pp) && fit.loo_by_batch_cells == (int)n && fit.rmse_by_batch_pp <= fit.rmse_pp + 1e-9);
     /* a prediction of an unmeasured, over-budget cell is the model's value */
     CHECK_NEAR(bt_rc_fit_predict(&fit, 64, 64), bt_rc_pct(fit.p, 64, &ln), 1e-9);
     bt_rc_fit_free(&fit);
