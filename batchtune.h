@@ -628,7 +628,8 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
    unbounded). With B requests per pass (continuous batching: a finished request's slot is
    refilled at the next window), passes per kept token = windows per kept token / B.
    Log-normal lengths are rounded to the nearest integer (>= 1); the tail beyond Lmax (chosen
-   past the 0.9987 quantile and >= 32 W) is added with D's linear asymptote.
+   past the 0.9987 quantile, >= 32 W, at most max(64 W, 4096)) is added with D's linear
+   asymptote.
 
    TIME PER KEPT TOKEN. With a fast-path time per generated token t_f(W,B) and a verify-pass
    time t_v(W,B): T = t_f (1 + R) + t_v * windows_per_kept / B. The choice is the (W, B) with
@@ -5088,6 +5089,8 @@ static bt_status bti_rc_dist_build(const bt_rc_lengths *len, int wmax, size_t cl
             d->lmax = clip ? clip : (size_t)ceil(exp(mu + 3.0 * sg));
         }
         if (!clip && d->lmax < (size_t)wmax * 32) d->lmax = (size_t)wmax * 32;
+        /* past 64 W (and 4096) D(n) is on its linear asymptote: the rest goes to the tail */
+        if (!clip && d->lmax > (size_t)wmax * 64 && d->lmax > 4096) d->lmax = (size_t)wmax * 64 > 4096 ? (size_t)wmax * 64 : 4096;
         if (d->lmax > BTI_RC_LMAX_CAP) d->lmax = BTI_RC_LMAX_CAP;
         if (d->lmax < 1) d->lmax = 1;
         d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
@@ -5578,7 +5581,7 @@ static double bti_rc_nm(bti_rc_obj *o, double *x, int dim, double h) {
         for (i = 1; i < np; i++) { if (F[i] < F[b]) b = i; if (F[i] > F[w]) w = i; }
         for (i = 0; i < np; i++) if (i != w && (sw < 0 || F[i] > F[sw])) sw = i;
         for (i = 0; i < np; i++) for (k = 0; k < dim; k++) { double d = fabs(P[i][k] - P[b][k]); if (d > spread) spread = d; }
-        if (spread < 1e-7 || (fabs(F[w] - F[b]) <= 1e-13 * (1 + fabs(F[b])) && spread < 1e-4)) break;
+        if (spread < 1e-5 || (fabs(F[w] - F[b]) <= 1e-12 * (1 + fabs(F[b])) && spread < 1e-3)) break;
         for (k = 0; k < dim; k++) { c[k] = 0; for (i = 0; i < np; i++) if (i != w) c[k] += P[i][k]; c[k] /= dim; }
         for (k = 0; k < dim; k++) xr[k] = c[k] + (c[k] - P[w][k]);
         bti_rc_clamp(o, xr, dim);
@@ -5609,7 +5612,7 @@ static double bti_rc_nm(bti_rc_obj *o, double *x, int dim, double h) {
 }
 /* coarse scan over the box, then Nelder–Mead from the best point */
 static double bti_rc_minimize(bti_rc_obj *o, double *x) {
-    int dim = o->fit_length ? 2 : 1, i, j, n0 = 24, n1 = dim == 2 ? 12 : 1;
+    int dim = o->fit_length ? 2 : 1, i, j, n0 = dim == 2 ? 16 : 24, n1 = dim == 2 ? 10 : 1;
     double best = INFINITY, bx[2] = {0, 0}, y[2], f;
     for (i = 0; i < n0; i++) for (j = 0; j < n1; j++) {
         y[0] = o->lo[0] + (o->hi[0] - o->lo[0]) * (i + 0.5) / n0;
