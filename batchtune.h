@@ -517,6 +517,9 @@ typedef struct bt_run_meta {
     char version[16];
     char settings[1024];
     char fingerprint[24];          /* hex FNV-1a of axes, workloads, settings, device */
+    int shard_k, shard_n;          /* the shard this run covered (n = 0: the whole grid) */
+    long long pairs_planned;       /* (workload, cell) pairs it was to record; a results file
+                                      with fewer rows was cut short (-1: not known) */
 } bt_run_meta;
 BATCHTUNE_API void bt_run_meta_collect(bt_run_meta *m, const char *device, const char *settings);
 /* JSON: {"meta":{...},"status_counts":{...},"rows":[...],"ranking":{...}} (ranking may be NULL).
@@ -875,11 +878,186 @@ BATCHTUNE_API bt_rc_lengths bt_rc_gen_lengths(const bt_rc_gen *g);
 
 /* ============================================================================================
    13. HTML report (declarations)
+   One self-contained HTML file (inline CSS and SVG; no JavaScript, no network, no other
+   files): a heatmap of each chosen metric over two axes per workload, with value labels and
+   a color scale; the mean-regret heatmap; time per item vs the batch axis, one line per
+   workload; the per-workload best; the regret ranking; the recommendation with its evidence
+   (values, regret, samples, noise, P(best), ties, why cells were excluded); status counts;
+   the run metadata.
+
+   COLOR SCALE (deterministic, so a test or a reader can predict every cell):
+     each heatmap is normalized on its own: lo, hi = min, max of the ok values it shows;
+     goodness g = (hi - v) / (hi - lo) when lower is better, (v - lo) / (hi - lo) when higher
+     is better, g = 1 when hi == lo. When lo > 0 and hi / lo >= 4 the map is on a log scale:
+     v, lo and hi are replaced by their logarithms in that formula (the legend says which).
+     The mean-regret map is lower-is-better and uses 1 + mean regret as v (the same rule).
+     The fill is piecewise linear in sRGB through five stops at g = 0, 0.25, 0.5, 0.75, 1:
+        #440154 #3b528b #21918c #5ec962 #fde725
+     (dark purple = worst shown, yellow = best shown); each channel is rounded to the nearest
+     integer (bt_html_color). With more than two axes a heatmap cell shows the best value over
+     the other axes. The best cell (per-workload maps) and the pick (regret map) are outlined.
+   CELLS THAT HAVE NO VALUE are grey-ish with a label, never a scale color:
+     oom        #f4cccc hatched #c62828, "OOM"       error   #d9d9d9 hatched #616161, "error"
+     timeout    #ffe0b2 hatched #e65100, "timeout"   infeasible (over budget / constraint)
+                                                     #f0f0f0, "infeasible"
+     pruned     #e6e6e6, "pruned"                    not_run #ffffff, "not run"
+     no row     #ffffff, "-"                          excluded (regret map: a limit or a
+                                                     missing workload) #e0e0e0, "excluded"
+   MARKUP CONTRACT (for tests and scrapers): every heatmap is <svg id="hm-w<W>-m<M>"> (workload
+   W, metric M, both 0-based in first-appearance / option order) or <svg id="hm-regret">; the
+   cell at column X, row Y (0-based, axis values sorted numerically) is
+   <rect id="<svg id>-<X>-<Y>" fill="#rrggbb" data-status="ok|oom|..."> drawn on integer
+   pixels: x = 90 + 76*X + 1, y = 44 + 32*Y + 1 inside its svg, 74 x 30 px.
    ========================================================================================== */
+typedef struct bt_html_opts {
+    const char *title;             /* default "batchtune report" */
+    const char *const *metrics;    /* metrics to draw heatmaps of; default: the ranking's
+                                      objective, else e2e_s_median, else the first metric */
+    int num_metrics;
+    const char *x_axis;            /* across; default "batch" when present, else the first axis */
+    const char *y_axis;            /* down; default "workers" when present, else the first other
+                                      axis; none (one row) when there is one axis */
+    const char *line_axis;         /* x of the time-per-item chart; default "batch" when
+                                      present, else x_axis */
+    int max_rank_rows;             /* eligible cells listed in the ranking table (default 30) */
+} bt_html_opts;
+
+/* The options with defaults filled in for these results (pointers into r / rk / o, valid
+   while they live), so a program can print what it drew. */
+BATCHTUNE_API bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk,
+                                                 const bt_html_opts *o);
+/* Writes the report to path atomically (temporary file, then rename). rk and meta may be NULL
+   (then no regret map / no metadata, and the page says so); o may be NULL (defaults).
+   Returns BT_OK, BT_E_INVALID (no results or path, x == y), BT_E_NOT_FOUND (a metric or axis
+   that is not in the results), BT_E_IO, BT_E_NOMEM; the detail is in bt_results_error(r).
+   All text from the results (workload names, reasons, axis values) is HTML-escaped. */
+BATCHTUNE_API bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk,
+                                             const bt_run_meta *meta, const char *path,
+                                             const bt_html_opts *o);
+/* The scale's color for goodness g (clamped to 0..1; NAN gives the worst) as "#rrggbb". */
+BATCHTUNE_API void bt_html_color(double g, char hex[8]);
+/* Reads the "meta" object of a JSON file written by bt_write_json (the sweep's
+   <stem>.json), so a report made later from the CSV can show how the run was made.
+   BT_E_NOT_FOUND when the file has no (or a null) meta; BT_E_PARSE on malformed text. */
+BATCHTUNE_API bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err,
+                                              size_t err_len);
 
 /* ============================================================================================
    14. Merge and compare (declarations)
    ========================================================================================== */
+/* A sweep split k/n (bt_sweep_desc.shard_k/shard_n) runs as one process per GPU under the
+   scheduler a cluster already has (a Slurm job array, Kubernetes indexed jobs); each shard
+   writes its own results file; bt_merge joins them; bt_compare shows what changed between
+   two runs of one grid. */
+
+/* Resolves a shard spec into k and n:
+     "K/N"    given outright (0 <= K < N);
+     "slurm"  K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (divided by SLURM_ARRAY_TASK_STEP
+              when that is above 1), N = SLURM_ARRAY_TASK_COUNT: array ids need not start at 0.
+              With n_given > 0 the array ids are the shard numbers themselves: K =
+              SLURM_ARRAY_TASK_ID < N = n_given, so `--array=2,3` re-runs shards 2 and 3;
+     "k8s"    K = JOB_COMPLETION_INDEX (an indexed Job), N = n_given.
+   For "K/N", n_given > 0 must equal N. Reads the environment (getenv). Returns BT_OK, or
+   BT_E_INVALID with err naming the bad spec or variable. */
+BATCHTUNE_API bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n,
+                                         char *err, size_t err_len);
+/* The results path of shard k of n: "{shard}" in pattern becomes K and "{shards}" N; a
+   pattern without "{shard}" gets ".shard-K-of-N" before its ".csv" (or at its end), so no two
+   shards ever write one file. n <= 0: the pattern unchanged. */
+BATCHTUNE_API void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len);
+
+typedef struct bt_merge_desc {
+    int expect_shards;             /* N: shards expected (0: the count the files record) */
+    int partial;                   /* 1: merge what is there although shards are missing or
+                                      cut short (still reported; conflicts still refused) */
+    int allow_no_meta;             /* 1: accept files without the JSON beside them (their
+                                      settings and fingerprint cannot be checked) */
+} bt_merge_desc;
+
+typedef struct bt_merge_report {
+    int nfiles;                    /* files read (a file given twice counts once) */
+    int shards;                    /* N the files belong to (0: not shards) */
+    int nmissing;  int *missing;   /* shard numbers with no file, ascending */
+    int nincomplete; int *incomplete; /* shard numbers whose file has fewer rows than planned */
+    size_t rows;                   /* rows of the merged results */
+    size_t duplicates;             /* identical rows in more than one file (kept once) */
+    size_t conflicts;              /* cells whose rows differ between files (refused) */
+    char *text;                    /* what was found, one line each; "" when all is well */
+} bt_merge_report;
+
+/* Joins shard results files (and the samples files beside them) into *out, rows in the
+   grid's order. Refuses (BT_E_MISMATCH; err names the file and what differs) files whose
+   columns, device, settings or fingerprint (from the JSON beside each) differ from the first
+   file's. Reports in *rep (may be NULL) missing shards by number, shards cut short,
+   duplicate rows (kept once) and conflicting rows; conflicts are refused (BT_E_MISMATCH), and
+   missing or cut-short shards too (BT_E_NOT_FOUND) unless d->partial. *meta (may be NULL)
+   gets the merged run's metadata (the shards' settings and fingerprint, shard 0 of 0, their
+   hosts) for bt_write_json. On error *out is NULL. Reads files only; thread safe. */
+BATCHTUNE_API bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *d,
+                                 bt_results **out, bt_run_meta *meta, bt_merge_report *rep,
+                                 char *err, size_t err_len);
+BATCHTUNE_API void bt_merge_report_free(bt_merge_report *rep);
+
+/* Compare two runs of the same grid (the same axes; device, code or settings may differ). */
+typedef struct bt_compare_desc {
+    const char *objective;         /* results column; default "e2e_s_median" */
+    int direction;                 /* BT_LOWER/HIGHER_IS_BETTER; 0 = guess from the name */
+    int bootstrap;                 /* resamples for the ratio's CI (default 2000; -1 = use the
+                                      CI columns only) */
+    uint64_t seed;                 /* default 1 */
+} bt_compare_desc;
+
+typedef enum bt_change {
+    BT_CHANGE_SAME,                /* the ratio's 95 % CI holds 1 */
+    BT_CHANGE_BETTER,              /* B better than A beyond the CI */
+    BT_CHANGE_WORSE,               /* B worse than A beyond the CI */
+    BT_CHANGE_UNKNOWN,             /* ok in both, but no CI can be had (one sample, no CI columns) */
+    BT_CHANGE_STATUS,              /* the status differs (ok -> oom, ...) */
+    BT_CHANGE_NOT_OK,              /* the same status in both, not ok (nothing to compare) */
+    BT_CHANGE_ONLY_A,              /* the cell is in A only */
+    BT_CHANGE_ONLY_B               /* the cell is in B only */
+} bt_change;
+enum { BT_CI_NONE, BT_CI_BOOTSTRAP, BT_CI_COLUMNS };
+
+typedef struct bt_compare_row {
+    char *workload;
+    char *label;                   /* "batch=64 threads=2" */
+    char **axis;                   /* values, one per axis */
+    bt_cell_status status_a, status_b; /* BT_CELL_STATUS_COUNT when the run lacks the cell */
+    double a, b;                   /* objective values (NAN unless ok) */
+    double ratio, lo, hi;          /* b / a and its 95 % confidence interval (NAN: unknown) */
+    int ci_method;                 /* BT_CI_BOOTSTRAP (over both samples files), BT_CI_COLUMNS
+                                      (from the median's CI columns, log-normal), BT_CI_NONE */
+    bt_change change;
+} bt_compare_row;
+
+typedef struct bt_comparison {
+    char *objective;
+    int direction;
+    int naxes; char **axes;
+    int nrows; bt_compare_row *rows; /* A's rows in A's order, then B's rows not in A */
+    int count[BT_CHANGE_ONLY_B + 1]; /* rows per bt_change */
+    double geomean_ratio;          /* over the cells ok in both (NAN when none) */
+    char pick_a[256], pick_b[256]; /* each run's recommendation ("" when it has none) */
+    double pick_a_regret_in_b;     /* mean regret of A's pick in B (NAN: not ok there) */
+    double pick_b_regret_in_a;     /* and of B's pick in A */
+    char message[1024];            /* the verdict in a few sentences, or why none */
+} bt_comparison;
+
+/* Compares B against A cell by cell (matched by workload and axis values): the objective's
+   ratio B/A with a 95 % CI (bootstrap over the samples when both rows have them, else from
+   the CI columns), status changes, and each run's pick with its regret in the other run.
+   BT_E_MISMATCH when the axes differ, BT_E_NOT_FOUND when the objective is missing; the
+   reason is in out->message. Thread safe for distinct outputs. */
+BATCHTUNE_API bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *d,
+                                   bt_comparison *out);
+BATCHTUNE_API void bt_comparison_free(bt_comparison *c);
+BATCHTUNE_API const char *bt_change_str(bt_change c); /* "same", "better", "worse", ... */
+/* The table (one line per cell, changed cells marked), the summary and the picks. name_a /
+   name_b label the runs (file names; NULL: "A", "B"). */
+BATCHTUNE_API void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f);
+/* workload,<axes>,status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change */
+BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
 
 /* ============================================================================================
    15. Search strategies: adaptive, find-max, replay (declarations)
@@ -2730,6 +2908,7 @@ BTI_DEF void bt_run_meta_collect(bt_run_meta *m, const char *device, const char 
     bti_fmt(m->settings, sizeof m->settings, "%s", settings ? settings : "");
     bti_fmt(m->fingerprint, sizeof m->fingerprint, "%016llx",
             (unsigned long long)bti_fnv1a(bti_fnv1a(0, m->settings), m->device));
+    m->pairs_planned = -1;
 }
 static void bti_json_ranking(bti_str *s, const bt_ranking *rk);
 static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
@@ -2741,6 +2920,7 @@ static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
     bti_str_cat(s, ",\"batchtune_version\":"); bti_json_str(s, m->version);
     bti_str_cat(s, ",\"settings\":"); bti_json_str(s, m->settings);
     bti_str_cat(s, ",\"fingerprint\":"); bti_json_str(s, m->fingerprint);
+    bti_str_printf(s, ",\"shard_k\":%d,\"shard_n\":%d,\"pairs_planned\":%lld", m->shard_k, m->shard_n, m->pairs_planned);
     bti_str_cat(s, "}");
 }
 BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const bt_ranking *rk, const char *path) {
@@ -3253,7 +3433,17 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     if (!sw.r || bti_results_set_scols(sw.r, nscols, scols) != BT_OK) { bti_free(sw.cmap); bt_results_free(sw.r); return BT_E_NOMEM; }
     *out = sw.r;
     bti_sweep_settings(&sw, &settings);
+    ncells = bt_grid_num_cells(g);
+    for (ci = 0; ci < ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(g, ci, &c);
+        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
+        total += (size_t)nw;
+    }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     bti_fmt(fpbuf, sizeof fpbuf, "%s", meta.fingerprint);
     samples_path[0] = json_path[0] = 0;
     if (sw.d.results_path) {
@@ -3264,13 +3454,6 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         st = bti_sweep_open(&sw, samples_path, json_path, fpbuf);
         if (st != BT_OK) goto done;
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) { st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path); goto done; }
-    }
-    ncells = bt_grid_num_cells(g);
-    for (ci = 0; ci < ncells; ci++) {
-        bt_cell c;
-        bt_grid_cell(g, ci, &c);
-        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
-        total += (size_t)nw;
     }
     /* OOM cells already on file feed pruning */
     for (ci = 0; ci < sw.r->nrows; ci++) {
@@ -3327,6 +3510,9 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         }
     }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     sw.r->meta = meta;
     sw.r->has_meta = 1;
     if (st == BT_OK && json_path[0]) {
@@ -6332,8 +6518,1852 @@ done:
 }
 
 /* ---------------------------------------------------------------- HTML report ------------ */
+/* Layout of a heatmap (see the markup contract in section 13). */
+enum { BTI_HM_LM = 90, BTI_HM_TM = 44, BTI_HM_CW = 76, BTI_HM_CH = 32 };
+/* cell states beyond bt_cell_status */
+enum { BTI_HM_NONE = -1, BTI_HM_EXCLUDED = BT_CELL_STATUS_COUNT };
+
+static void bti_html_esc(bti_str *s, const char *t) {
+    const unsigned char *p;
+    for (p = (const unsigned char *)(t ? t : ""); *p; p++) {
+        switch (*p) {
+        case '&': bti_str_cat(s, "&amp;"); break;
+        case '<': bti_str_cat(s, "&lt;"); break;
+        case '>': bti_str_cat(s, "&gt;"); break;
+        case '"': bti_str_cat(s, "&quot;"); break;
+        case '\'': bti_str_cat(s, "&#39;"); break;
+        default:
+            if (*p < 0x20 && *p != '\t' && *p != '\n') bti_str_add(s, "?", 1);
+            else bti_str_add(s, (const char *)p, 1);
+        }
+    }
+}
+BTI_DEF void bt_html_color(double g, char hex[8]) {
+    static const unsigned char stop[5][3] = {
+        {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25}};
+    int i, c, rgb[3];
+    double f;
+    if (isnan(g) || g < 0) g = 0;
+    if (g > 1) g = 1;
+    i = (int)floor(g * 4);
+    if (i > 3) i = 3;
+    f = g * 4 - i;
+    for (c = 0; c < 3; c++) rgb[c] = (int)floor(stop[i][c] + (stop[i + 1][c] - stop[i][c]) * f + 0.5);
+    snprintf(hex, 8, "#%02x%02x%02x", rgb[0] & 255, rgb[1] & 255, rgb[2] & 255);
+}
+/* black or white text on a fill */
+static const char *bti_html_ink(const char *hex) {
+    unsigned v = (unsigned)strtoul(hex + 1, NULL, 16);
+    double lum = 0.299 * ((v >> 16) & 255) + 0.587 * ((v >> 8) & 255) + 0.114 * (v & 255);
+    return lum > 140 ? "#000000" : "#ffffff";
+}
+/* 3 significant digits, plain notation between 1e-3 and 1e5 */
+static void bti_html_num(char *buf, size_t n, double v) {
+    double a = fabs(v);
+    int dec;
+    if (isnan(v)) { bti_fmt(buf, n, "-"); return; }
+    if (a == 0) { bti_fmt(buf, n, "0"); return; }
+    if (a < 1e-3 || a >= 1e5) { bti_fmt(buf, n, "%.3g", v); return; }
+    dec = 2 - (int)floor(log10(a));
+    if (dec < 0) dec = 0;
+    bti_fmt(buf, n, "%.*f", dec, v);
+}
+typedef struct bti_html_mark { const char *fill, *hatch, *label, *what; } bti_html_mark;
+static bti_html_mark bti_html_mark_of(int st) {
+    bti_html_mark m;
+    m.hatch = NULL;
+    switch (st) {
+    case BT_CELL_OOM: m.fill = "#f4cccc"; m.hatch = "#c62828"; m.label = "OOM"; m.what = "out of memory"; break;
+    case BT_CELL_ERROR: m.fill = "#d9d9d9"; m.hatch = "#616161"; m.label = "error"; m.what = "error"; break;
+    case BT_CELL_TIMEOUT: m.fill = "#ffe0b2"; m.hatch = "#e65100"; m.label = "timeout"; m.what = "timeout"; break;
+    case BT_CELL_INFEASIBLE: m.fill = "#f0f0f0"; m.label = "infeasible"; m.what = "infeasible (over budget / outside the constraint)"; break;
+    case BT_CELL_PRUNED: m.fill = "#e6e6e6"; m.label = "pruned"; m.what = "pruned (skipped by the strategy)"; break;
+    case BT_CELL_NOT_RUN: m.fill = "#ffffff"; m.label = "not run"; m.what = "not run (time budget spent)"; break;
+    case BTI_HM_EXCLUDED: m.fill = "#e0e0e0"; m.label = "excluded"; m.what = "excluded (a limit, or not measured on every workload)"; break;
+    default: m.fill = "#ffffff"; m.label = "-"; m.what = "no value (no row, or the metric is empty)"; break;
+    }
+    return m;
+}
+/* order of preference when several rows land in one heatmap cell and none is ok */
+static int bti_html_worse(int a, int b) { return a < 0 ? b : b < 0 ? a : (a < b ? a : b); }
+
+typedef struct bti_hgrid {
+    bti_vals xs, ys;
+    double *v;                     /* xs.n * ys.n values (NAN: no value) */
+    int *st;                       /* state per cell: BT_CELL_*, BTI_HM_NONE, BTI_HM_EXCLUDED */
+    const char **tip;              /* borrowed text for the cell's tooltip (reason / why) */
+    const bt_row **row;            /* the row whose value is shown (per-workload maps) */
+    double lo, hi;
+    double shift;                  /* the scale works on v + shift (1 for regret: the ratio) */
+    int mark;                      /* cell index to outline, or -1 */
+} bti_hgrid;
+static void bti_hgrid_free(bti_hgrid *g) {
+    bti_free(g->xs.v); bti_free(g->ys.v); bti_free(g->v); bti_free(g->st); bti_free(g->tip); bti_free(g->row);
+    memset(g, 0, sizeof *g);
+}
+static bt_status bti_hgrid_init(bti_hgrid *g, const bt_results *r, int xa, int ya) {
+    size_t k, n;
+    memset(g, 0, sizeof *g);
+    g->lo = g->hi = NAN;
+    g->mark = -1;
+    if (bti_axis_values(r, xa, &g->xs) != BT_OK) return BT_E_NOMEM;
+    if (ya >= 0) {
+        if (bti_axis_values(r, ya, &g->ys) != BT_OK) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    } else {
+        static char empty[] = "";
+        g->ys.v = (char **)bti_calloc(1, sizeof(char *));
+        if (!g->ys.v) { bti_hgrid_free(g); return BT_E_NOMEM; }
+        g->ys.v[0] = empty;
+        g->ys.n = 1;
+    }
+    n = (size_t)g->xs.n * (size_t)g->ys.n;
+    g->v = (double *)bti_malloc(n * sizeof(double));
+    g->st = (int *)bti_malloc(n * sizeof(int));
+    g->tip = (const char **)bti_calloc(n, sizeof(char *));
+    g->row = (const bt_row **)bti_calloc(n, sizeof(bt_row *));
+    if (!g->v || !g->st || !g->tip || !g->row) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    for (k = 0; k < n; k++) { g->v[k] = NAN; g->st[k] = BTI_HM_NONE; }
+    return BT_OK;
+}
+static long bti_hgrid_at(const bti_hgrid *g, const char *xv, const char *yv) {
+    int x = bti_vals_index(&g->xs, xv), y = yv ? bti_vals_index(&g->ys, yv) : 0;
+    if (x < 0 || y < 0) return -1;
+    return (long)y * g->xs.n + x;
+}
+static void bti_hgrid_put(bti_hgrid *g, long at, double v, int higher, const bt_row *row) {
+    if (at < 0) return;
+    if (isnan(g->v[at]) || (higher ? v > g->v[at] : v < g->v[at])) { g->v[at] = v; g->row[at] = row; }
+    g->st[at] = BT_CELL_OK;
+    if (isnan(g->lo) || v < g->lo) g->lo = v;
+    if (isnan(g->hi) || v > g->hi) g->hi = v;
+}
+static void bti_hgrid_fail(bti_hgrid *g, long at, int st, const char *tip) {
+    if (at < 0 || g->st[at] == BT_CELL_OK) return;
+    if (g->st[at] < 0 || st < g->st[at]) g->tip[at] = tip;
+    g->st[at] = bti_html_worse(g->st[at], st);
+}
+/* 1 when a map's values (shifted) are all positive and span at least a factor of 4 */
+static int bti_html_logscale(double lo, double hi, double shift) {
+    return lo + shift > 0 && (hi + shift) / (lo + shift) >= 4;
+}
+static double bti_html_goodness(double v, double lo, double hi, int higher, double shift, int logscale) {
+    if (!(hi > lo)) return 1;
+    if (logscale) { v = log(v + shift); lo = log(lo + shift); hi = log(hi + shift); }
+    return higher ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
+}
+static void bti_html_patterns(bti_str *s, const char *id) {
+    static const int sts[] = {BT_CELL_OOM, BT_CELL_ERROR, BT_CELL_TIMEOUT};
+    size_t i;
+    bti_str_cat(s, "<defs>");
+    for (i = 0; i < BTI_ARRAY_LEN(sts); i++) {
+        bti_html_mark m = bti_html_mark_of(sts[i]);
+        bti_str_printf(s, "<pattern id=\"%s-p%d\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                          "<rect x=\"0\" y=\"0\" width=\"2\" height=\"8\" fill=\"%s\"/></pattern>", id, sts[i], m.hatch);
+    }
+    bti_str_printf(s, "<linearGradient id=\"%s-grad\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"0\">", id);
+    for (i = 0; i <= 4; i++) {
+        char c[8];
+        bt_html_color((double)i / 4, c);
+        bti_str_printf(s, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", (int)i * 25, c);
+    }
+    bti_str_cat(s, "</linearGradient></defs>\n");
+}
+/* one heatmap as an inline SVG. pct: values are fractions shown as percent. */
+static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, const char *xname, const char *yname,
+                             const char *what, int higher, int pct, const char *mark_what) {
+    int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 2];
+    int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly, logscale = !isnan(g->lo) && bti_html_logscale(g->lo, g->hi, g->shift);
+    char b[64], c[8], legend[256];
+    memset(used, 0, sizeof used);
+    /* legend slots: the statuses, then BTI_HM_EXCLUDED, then "no value" (BTI_HM_NONE) last */
+    for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_STATUS_COUNT + 1 : g->st[i]] = 1;
+    bti_fmt(legend, sizeof legend, "%s is better; %s; outlined: %s", higher ? "higher" : "lower",
+            !logscale ? "linear scale" : g->shift > 0 ? "log scale of 1 + value" : "log scale", mark_what);
+    W = BTI_HM_LM + gw + 24;
+    if (W < BTI_HM_LM + 262 + 8 * (int)strlen(legend)) W = BTI_HM_LM + 262 + 8 * (int)strlen(legend);
+    {   /* lines the status legend needs (same wrapping as below) */
+        int lx = BTI_HM_LM, lines = 1;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) if (used[i] && i != BT_CELL_OK) {
+            int tw = 30 + 8 * (int)strlen(bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i).what);
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; lines++; }
+            lx += tw;
+        }
+        H = BTI_HM_TM + gh + 78 + 18 * lines;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"%s\" class=\"heatmap\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", id, W, H, W, H);
+    bti_html_esc(s, what);
+    bti_str_cat(s, "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n");
+    bti_html_patterns(s, id);
+    /* axis titles and tick labels */
+    bti_str_printf(s, "<text x=\"%d\" y=\"14\" text-anchor=\"middle\" font-weight=\"bold\">", BTI_HM_LM + gw / 2);
+    bti_html_esc(s, xname);
+    bti_str_cat(s, " &#8594;</text>\n");
+    if (yname) {
+        bti_str_printf(s, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">", BTI_HM_TM - 8);
+        bti_html_esc(s, yname);
+        bti_str_cat(s, " &#8595;</text>\n");
+    }
+    for (x = 0; x < nx; x++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", BTI_HM_LM + x * BTI_HM_CW + BTI_HM_CW / 2, BTI_HM_TM - 8);
+        bti_html_esc(s, g->xs.v[x]);
+        bti_str_cat(s, "</text>");
+    }
+    for (y = 0; y < ny; y++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", BTI_HM_LM - 8, BTI_HM_TM + y * BTI_HM_CH + BTI_HM_CH / 2 + 4);
+        bti_html_esc(s, g->ys.v[y]);
+        bti_str_cat(s, "</text>");
+    }
+    bti_str_cat(s, "\n<g shape-rendering=\"crispEdges\">\n");
+    for (y = 0; y < ny; y++) for (x = 0; x < nx; x++) {
+        int at = y * nx + x, st = g->st[at];
+        int cx = BTI_HM_LM + x * BTI_HM_CW + 1, cy = BTI_HM_TM + y * BTI_HM_CH + 1;
+        const char *fill, *ink, *label;
+        bti_html_mark m = bti_html_mark_of(st);
+        if (st == BT_CELL_OK) {
+            bt_html_color(bti_html_goodness(g->v[at], g->lo, g->hi, higher, g->shift, logscale), c);
+            fill = c; ink = bti_html_ink(c);
+            if (pct) bti_fmt(b, sizeof b, "%.2f%%", 100 * g->v[at]); else bti_html_num(b, sizeof b, g->v[at]);
+            label = b;
+        } else { fill = m.fill; ink = "#000000"; label = m.label; }
+        bti_str_printf(s, "<rect id=\"%s-%d-%d\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" data-status=\"%s\"",
+                       id, x, y, cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, fill,
+                       st == BT_CELL_OK ? "ok" : st == BTI_HM_EXCLUDED ? "excluded" : st < 0 ? "none" : bt_cell_status_str((bt_cell_status)st));
+        if (st == BT_CELL_OK) { char vb[64]; bti_fmt_double(vb, sizeof vb, g->v[at]); bti_str_printf(s, " data-value=\"%s\"", vb); }
+        bti_str_cat(s, "><title>");
+        bti_html_esc(s, xname); bti_str_cat(s, "="); bti_html_esc(s, g->xs.v[x]);
+        if (yname) { bti_str_cat(s, " "); bti_html_esc(s, yname); bti_str_cat(s, "="); bti_html_esc(s, g->ys.v[y]); }
+        bti_str_cat(s, ": ");
+        if (st == BT_CELL_OK) {
+            bti_html_esc(s, label);
+            if (g->row[at]) bti_str_printf(s, " (%d samples%s)", g->row[at]->samples, g->row[at]->noisy ? ", noisy" : "");
+        } else {
+            bti_html_esc(s, m.what);
+            if (g->tip[at] && g->tip[at][0]) { bti_str_cat(s, ": "); bti_html_esc(s, g->tip[at]); }
+        }
+        bti_str_cat(s, "</title></rect>");
+        if (m.hatch && st != BT_CELL_OK)
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>",
+                           cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, id, st);
+        if (st == BTI_HM_NONE || st == BT_CELL_NOT_RUN || st == BT_CELL_INFEASIBLE)
+            bti_str_printf(s, "<rect x=\"%d.5\" y=\"%d.5\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#bdbdbd\" stroke-dasharray=\"3 2\"/>",
+                           cx, cy, BTI_HM_CW - 3, BTI_HM_CH - 3);
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\"%s>", cx + BTI_HM_CW / 2 - 1, cy + BTI_HM_CH / 2 + 3, ink,
+                       st == BT_CELL_OK ? "" : " font-weight=\"bold\"");
+        bti_html_esc(s, label);
+        bti_str_cat(s, "</text>\n");
+    }
+    if (g->mark >= 0)
+        bti_str_printf(s, "<rect class=\"best\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                       BTI_HM_LM + (g->mark % nx) * BTI_HM_CW + 2, BTI_HM_TM + (g->mark / nx) * BTI_HM_CH + 2, BTI_HM_CW - 4, BTI_HM_CH - 4);
+    bti_str_cat(s, "</g>\n");
+    /* legend: the scale, then the marks used */
+    ly = BTI_HM_TM + gh + 18;
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"240\" height=\"12\" fill=\"url(#%s-grad)\"/>", BTI_HM_LM, ly, id);
+    if (!isnan(g->lo)) {
+        char lo[64], hi[64];
+        if (pct) { bti_fmt(lo, sizeof lo, "%.2f%%", 100 * g->lo); bti_fmt(hi, sizeof hi, "%.2f%%", 100 * g->hi); }
+        else { bti_html_num(lo, sizeof lo, g->lo); bti_html_num(hi, sizeof hi, g->hi); }
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s (worst)</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s (best)</text>",
+                       BTI_HM_LM, ly + 26, higher ? lo : hi, BTI_HM_LM + 240, ly + 26, higher ? hi : lo);
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>\n", BTI_HM_LM + 252, ly + 10, legend);
+    {
+        int lx = BTI_HM_LM;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) {
+            bti_html_mark m;
+            int tw;
+            if (!used[i] || i == BT_CELL_OK) continue;
+            m = bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i);
+            tw = 30 + 8 * (int)strlen(m.what);  /* generous: 12 px DejaVu Sans is about 7 px a character */
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; ly += 18; }
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"%s\" stroke=\"#999999\"/>", lx, ly + 38, m.fill);
+            if (m.hatch) bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>", lx, ly + 38, id, i);
+            bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>", lx + 22, ly + 48, m.what);
+            lx += tw;
+        }
+    }
+    bti_str_cat(s, "\n</svg></div>\n");
+}
+
+/* distinct workloads in first-appearance order (borrowed names) */
+static int bti_html_workloads(const bt_results *r, const char ***out) {
+    size_t k, j;
+    int n = 0;
+    const char **w = (const char **)bti_calloc(r->nrows + 1, sizeof(char *));
+    *out = w;
+    if (!w) return -1;
+    for (k = 0; k < r->nrows; k++) {
+        int seen = 0;
+        for (j = 0; j < (size_t)n && !seen; j++) seen = strcmp(w[j], r->rows[k].workload) == 0;
+        if (!seen) w[n++] = r->rows[k].workload;
+    }
+    return n;
+}
+static int bti_axis_index(const bt_results *r, const char *name) {
+    int i;
+    for (i = 0; name && i < r->naxes; i++) if (strcmp(r->axes[i], name) == 0) return i;
+    return -1;
+}
+
+BTI_DEF bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk, const bt_html_opts *o) {
+    bt_html_opts d;
+    if (o) d = *o; else memset(&d, 0, sizeof d);
+    if (!d.title || !*d.title) d.title = "batchtune report";
+    if (d.max_rank_rows <= 0) d.max_rank_rows = 30;
+    if (!r) return d;
+    if (!d.metrics || d.num_metrics <= 0) {
+        d.metrics = NULL; d.num_metrics = 0;
+        if (rk && rk->objective && bt_results_metric_index(r, rk->objective) >= 0) { d.metrics = (const char *const *)&rk->objective; d.num_metrics = 1; }
+        else if (bt_results_metric_index(r, "e2e_s_median") >= 0) { d.metrics = (const char *const *)&r->metrics[bt_results_metric_index(r, "e2e_s_median")]; d.num_metrics = 1; }
+        else if (r->nmetrics > 0) { d.metrics = (const char *const *)r->metrics; d.num_metrics = 1; }
+    }
+    if (!d.x_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.x_axis = r->axes[i >= 0 ? i : 0];
+    }
+    if (!d.y_axis && r->naxes > 1) {
+        int i = bti_axis_index(r, "workers");
+        if (i < 0 || strcmp(r->axes[i], d.x_axis) == 0)
+            for (i = 0; i < r->naxes && strcmp(r->axes[i], d.x_axis) == 0; i++) {}
+        if (i < r->naxes) d.y_axis = r->axes[i];
+    }
+    if (!d.line_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.line_axis = i >= 0 ? r->axes[i] : d.x_axis;
+    }
+    return d;
+}
+
+/* time per item vs one axis, one line per workload (best over the other axes) */
+static void bti_html_lines(bti_str *s, const bt_results *r, int la, const char **wl, int nw) {
+    static const char *const pal[] = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#000000", "#f0e442"};
+    const int W = 860, H = 420, ML = 80, MR = 230, MT = 20, MB = 60;
+    int spi = bt_results_metric_index(r, "s_per_item"), e2e = bt_results_metric_index(r, "e2e_s_median");
+    int items = bt_results_metric_index(r, "items"), i, w, numeric = 1, log2x = 1, logy, n;
+    bti_vals xs;
+    double *val = NULL, *xv = NULL, lo = NAN, hi = NAN, xmin = 0, xmax = 0, scale, ylo, yhi, ystep = 1;
+    int *fst = NULL;
+    const char *unit;
+    size_t k;
+    char b[64];
+    if (spi < 0 && (e2e < 0 || items < 0)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: the results have neither <code>s_per_item</code> nor <code>e2e_s_median</code> and <code>items</code>.</p>\n");
+        return;
+    }
+    if (bti_axis_values(r, la, &xs) != BT_OK) return;
+    n = xs.n;
+    val = (double *)bti_malloc((size_t)n * (size_t)nw * sizeof(double));
+    fst = (int *)bti_malloc((size_t)n * (size_t)nw * sizeof(int));
+    xv = (double *)bti_malloc((size_t)n * sizeof(double));
+    if (!val || !fst || !xv) goto done;
+    for (i = 0; i < n * nw; i++) { val[i] = NAN; fst[i] = -1; }
+    for (i = 0; i < n; i++) {
+        double d;
+        if (!bti_parse_double(xs.v[i], &d)) { numeric = 0; log2x = 0; xv[i] = i; continue; }
+        xv[i] = d;
+        if (!(d >= 1 && d == floor(d) && d < 9.007199254740992e15 && ((uint64_t)d & ((uint64_t)d - 1)) == 0)) log2x = 0;
+    }
+    if (n < 2) log2x = 0;
+    for (k = 0; k < r->nrows; k++) {
+        const bt_row *row = &r->rows[k];
+        double v;
+        int at;
+        for (w = 0; w < nw && strcmp(wl[w], row->workload) != 0; w++) {}
+        i = bti_vals_index(&xs, row->axis[la]);
+        if (w >= nw || i < 0) continue;
+        at = w * n + i;
+        v = spi >= 0 ? row->m[spi] : row->m[e2e] / row->m[items];
+        if (row->status != BT_CELL_OK || !isfinite(v) || v <= 0) {
+            if (row->status != BT_CELL_OK && isnan(val[at])) fst[at] = bti_html_worse(fst[at], (int)row->status);
+            continue;
+        }
+        if (isnan(val[at]) || v < val[at]) val[at] = v;
+    }
+    for (i = 0; i < n * nw; i++) if (!isnan(val[i])) {
+        if (isnan(lo) || val[i] < lo) lo = val[i];
+        if (isnan(hi) || val[i] > hi) hi = val[i];
+    }
+    if (isnan(lo)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: no cell is ok.</p>\n");
+        goto done;
+    }
+    unit = hi < 1e-6 ? "ns" : hi < 1e-3 ? "&#181;s" : hi < 1 ? "ms" : "s";
+    scale = hi < 1e-6 ? 1e9 : hi < 1e-3 ? 1e6 : hi < 1 ? 1e3 : 1;
+    logy = hi / lo > 30;
+    if (numeric) {
+        xmin = xmax = log2x ? log2(xv[0]) : xv[0];
+        for (i = 0; i < n; i++) {
+            double p = log2x ? log2(xv[i]) : xv[i];
+            if (p < xmin) xmin = p;
+            if (p > xmax) xmax = p;
+        }
+    }
+    if (logy) { ylo = floor(log10(lo)); yhi = ceil(log10(hi)); if (yhi <= ylo) yhi = ylo + 1; }
+    else {
+        double raw = hi * scale / 5, mag = pow(10, floor(log10(raw))), step = mag;
+        if (raw > 5 * mag) step = 10 * mag; else if (raw > 2 * mag) step = 5 * mag; else if (raw > mag) step = 2 * mag;
+        ylo = 0; yhi = ceil(hi * scale / step) * step;
+        if (yhi <= 0) yhi = step;
+        ystep = step;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"per-item\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"time per item\" "
+                      "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n", W, H, W, H);
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" stroke=\"#888888\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+#define BTI_PX(i) (ML + (numeric ? (xmax > xmin ? ((log2x ? log2(xv[i]) : xv[i]) - xmin) / (xmax - xmin) : 0.5) : (n > 1 ? (double)(i) / (n - 1) : 0.5)) * (W - ML - MR - 40) + 20)
+#define BTI_PY(v) (MT + (H - MT - MB) * (1 - (logy ? (log10(v) - ylo) / (yhi - ylo) : ((v) * scale - ylo) / (yhi - ylo))))
+    /* y grid and ticks */
+    if (logy) {
+        double dcd;
+        for (dcd = ylo; dcd <= yhi + 1e-9; dcd += 1) {
+            double v = pow(10, dcd), py = BTI_PY(v);
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    } else {
+        double t;
+        for (t = 0; t <= yhi + ystep * 1e-6; t += ystep) {
+            double py = MT + (H - MT - MB) * (1 - t / yhi);
+            bti_fmt(b, sizeof b, "%g", t);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        double px = BTI_PX(i);
+        bti_str_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#f0f0f0\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", px, px, MT, H - MB, px, H - MB + 16);
+        bti_html_esc(s, xs.v[i]);
+        bti_str_cat(s, "</text>\n");
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">", ML + (W - ML - MR) / 2, H - 16);
+    bti_html_esc(s, r->axes[la]);
+    bti_str_printf(s, "%s</text>\n", log2x ? " (log2 scale)" : "");
+    bti_str_printf(s, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\" font-weight=\"bold\">time per item (%s)%s</text>\n",
+                   MT + (H - MT - MB) / 2, unit, logy ? ", log scale" : "");
+    for (w = 0; w < nw; w++) {
+        const char *col = pal[w % (int)BTI_ARRAY_LEN(pal)];
+        int pen = 0, best = -1;
+        bti_str_printf(s, "<path class=\"line\" data-workload=\"");
+        bti_html_esc(s, wl[w]);
+        bti_str_printf(s, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"", col);
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) { pen = 0; continue; }
+            bti_str_printf(s, "%s%.1f %.1f ", pen ? "L" : "M", BTI_PX(i), BTI_PY(v));
+            pen = 1;
+            if (best < 0 || v < val[w * n + best]) best = i;
+        }
+        bti_str_cat(s, "\"/>\n");
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) {
+                if (fst[w * n + i] >= 0) {
+                    bti_html_mark m = bti_html_mark_of(fst[w * n + i]);
+                    bti_str_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" font-weight=\"bold\">&#215;<title>", BTI_PX(i), H - MB - 6 - 12 * (w % 3), col);
+                    bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+                    bti_str_printf(s, ": %s</title></text>\n", m.what);
+                }
+                continue;
+            }
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>", BTI_PX(i), BTI_PY(v), i == best ? 4 : 3, col);
+            bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+            bti_str_printf(s, ": %s %s per item%s</title></circle>", b, unit, i == best ? " (lowest)" : "");
+            if (i == best) bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", BTI_PX(i), BTI_PY(v), col);
+            bti_str_cat(s, "\n");
+        }
+        bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">",
+                       W - MR + 14, W - MR + 38, MT + 10 + 18 * w, MT + 10 + 18 * w, col, W - MR + 44, MT + 14 + 18 * w);
+        bti_html_esc(s, wl[w]);
+        bti_str_cat(s, "</text>\n");
+    }
+#undef BTI_PX
+#undef BTI_PY
+    bti_str_cat(s, "</svg></div>\n");
+done:
+    bti_free(xs.v); bti_free(val); bti_free(fst); bti_free(xv);
+}
+
+static const char bti_html_css[] =
+    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;font-size:14px;color:#222;margin:20px 28px;background:#fff}\n"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}\n"
+    "h3{font-size:15px;margin:14px 0 4px}.sub{color:#555;margin:0 0 10px}.note{color:#555;font-size:13px}\n"
+    "table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}\n"
+    "th{background:#f4f4f4}td.l,th.l{text-align:left}tr.pick td{background:#fff5c2;font-weight:bold}tr.tied td{background:#fbfbe8}\n"
+    ".rec{font-size:17px;background:#fff5c2;border:1px solid #e0c200;padding:8px 12px;display:inline-block}\n"
+    ".none{background:#fde0dc;border-color:#c62828}.scroll{overflow-x:auto}figure{margin:10px 0 18px}\n"
+    "figcaption{font-weight:bold;margin-bottom:2px}code{background:#f4f4f4;padding:0 3px}\n";
+
+static void bti_html_td(bti_str *s, const char *cls, const char *text) {
+    bti_str_cat(s, cls ? "<td class=\"l\">" : "<td>");
+    bti_html_esc(s, text);
+    bti_str_cat(s, "</td>");
+}
+static void bti_html_td_num(bti_str *s, double v, int pct) {
+    char b[64];
+    if (isnan(v)) bti_fmt(b, sizeof b, "-");
+    else if (pct) bti_fmt(b, sizeof b, "%.2f %%", 100 * v);
+    else bti_html_num(b, sizeof b, v);
+    bti_html_td(s, NULL, b);
+}
+static int bti_html_entry_status(const bt_results *r, const bt_ranking *rk, const bt_rank_entry *en, const char **tip) {
+    int w, st = -1;
+    *tip = en->why;
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)en->axis);
+        if (row && row->status != BT_CELL_OK) st = bti_html_worse(st, (int)row->status);
+    }
+    return st < 0 ? BTI_HM_EXCLUDED : st;
+}
+
+static void bti_html_ranking(bti_str *s, const bt_ranking *rk, int max_rows) {
+    int e, i, w, shown = 0, excluded = 0;
+    char b[128];
+    bti_str_cat(s, "<h3>Best cell per workload</h3>\n<table id=\"per-workload-best\"><tr><th class=\"l\">workload</th><th class=\"l\">best cell</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "(no ok cell)");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_printf(s, "</table>\n<h3>Mean-regret ranking</h3>\n<p class=\"note\">regret(c, w) = (T(c,w) &#8722; T*(w)) / T*(w), "
+                      "T*(w) the best %s of workload w; cells ranked by the mean over workloads. Top-%d count: how often a cell is among a workload's %d best.</p>\n",
+                   rk->direction == BT_HIGHER_IS_BETTER ? "(highest)" : "(lowest)", rk->top_n, rk->top_n);
+    bti_str_cat(s, "<table id=\"ranking\"><tr><th>rank</th>");
+    for (i = 0; i < rk->naxes; i++) { bti_str_cat(s, "<th>"); bti_html_esc(s, rk->axes[i]); bti_str_cat(s, "</th>"); }
+    bti_str_printf(s, "<th>mean regret</th><th>max regret</th><th>top-%d count</th><th>P(best)</th><th class=\"l\">note</th></tr>\n", rk->top_n);
+    for (e = 0; e < rk->nentries; e++) {
+        const bt_rank_entry *en = &rk->entries[e];
+        if (!en->eligible) { excluded++; continue; }
+        if (shown >= max_rows && e != rk->pick) continue;
+        shown++;
+        bti_str_printf(s, "<tr%s><td>%d</td>", e == rk->pick ? " class=\"pick\"" : en->tied ? " class=\"tied\"" : "", e + 1);
+        for (i = 0; i < rk->naxes; i++) bti_html_td(s, NULL, en->axis[i]);
+        bti_html_td_num(s, en->mean_regret, 1);
+        bti_html_td_num(s, en->max_regret, 1);
+        bti_str_printf(s, "<td>%d</td>", en->topn_count);
+        if (isnan(en->p_best)) bti_fmt(b, sizeof b, "-"); else bti_fmt(b, sizeof b, "%.3f", en->p_best);
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", e == rk->pick ? "recommended" : en->tied ? "statistically tied with the pick" : "");
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n");
+    {
+        int elig = 0;
+        for (e = 0; e < rk->nentries; e++) elig += rk->entries[e].eligible;
+        if (elig > shown) bti_str_printf(s, "<p class=\"note\">%d more eligible cells not listed (see <code>batchtune rank</code>).</p>\n", elig - shown);
+    }
+    if (excluded) {
+        int n = 0;
+        bti_str_printf(s, "<h3>Excluded cells (%d): why they cannot be recommended</h3>\n<table id=\"excluded\"><tr><th class=\"l\">cell</th><th class=\"l\">why</th></tr>\n", excluded);
+        for (e = 0; e < rk->nentries; e++) {
+            const bt_rank_entry *en = &rk->entries[e];
+            if (en->eligible) continue;
+            if (n++ >= 200) { bti_str_printf(s, "<tr><td class=\"l\" colspan=\"2\">... and %d more</td></tr>\n", excluded - 200); break; }
+            bti_str_cat(s, "<tr>");
+            bti_html_td(s, "l", en->label);
+            bti_html_td(s, "l", en->why ? en->why : "");
+            bti_str_cat(s, "</tr>\n");
+        }
+        bti_str_cat(s, "</table>\n");
+    }
+}
+
+static void bti_html_evidence(bti_str *s, const bt_results *r, const bt_ranking *rk) {
+    const bt_rank_entry *p = &rk->entries[rk->pick];
+    int w, e, noise = bt_results_metric_index(r, "rel_noise"), nt = 0, excluded = 0;
+    bti_str_cat(s, "<table id=\"evidence\"><tr><th class=\"l\">workload</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th><th>regret</th><th>samples</th><th>noise (CI half-width / median)</th><th class=\"l\">best cell there</th><th>its value</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)p->axis);
+        char b[64];
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td_num(s, bt_ranking_value(rk, rk->pick, w), 0);
+        bti_html_td_num(s, bt_ranking_regret(rk, rk->pick, w), 1);
+        bti_fmt(b, sizeof b, "%d", row ? row->samples : 0);
+        bti_html_td(s, NULL, b);
+        if (row && noise >= 0 && !isnan(row->m[noise])) bti_fmt(b, sizeof b, "%.2f %%%s", 100 * row->m[noise], row->noisy ? " (noisy)" : "");
+        else bti_fmt(b, sizeof b, "%s", row && row->noisy ? "noisy" : "-");
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "-");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<ul>\n");
+    if (rk->bootstrap_used) {
+        bti_str_printf(s, "<li>Probability of being the best cell: <b>%.3f</b> (%d bootstrap resamples of the samples of every cell).</li>\n", p->p_best, rk->bootstrap_used);
+        for (e = 0; e < rk->nentries; e++) nt += rk->entries[e].tied;
+        if (nt) {
+            int n = 0;
+            bti_str_printf(s, "<li>Statistically tied with the pick (%d): ", nt);
+            for (e = 0; e < rk->nentries; e++) if (rk->entries[e].tied) {
+                if (n++) bti_str_cat(s, ", ");
+                if (n > 20) { bti_str_cat(s, "..."); break; }
+                bti_html_esc(s, rk->entries[e].label);
+            }
+            bti_str_cat(s, ".</li>\n");
+        } else bti_str_cat(s, "<li>No other cell is statistically tied with the pick.</li>\n");
+    } else bti_str_cat(s, "<li>P(best) and ties not available: no per-sample times for the objective (samples file missing or bootstrap off).</li>\n");
+    for (e = 0; e < rk->nentries; e++) excluded += !rk->entries[e].eligible;
+    bti_str_printf(s, "<li>Mean regret %.2f %%, max regret %.2f %% over %d workload%s; %d of %d cells excluded (ok on every workload and within the limits is required; see <a href=\"#excluded\">why</a>).</li>\n</ul>\n",
+                   100 * p->mean_regret, 100 * p->max_regret, rk->nworkloads, rk->nworkloads == 1 ? "" : "s", excluded, rk->nentries);
+}
+
+static void bti_html_meta(bti_str *s, const bt_results *r, const bt_run_meta *m, const char **wl, int nw) {
+    int i, j, w, counts[BT_CELL_STATUS_COUNT];
+    size_t k;
+    if (m) {
+        char b[64];
+        bti_str_cat(s, "<table id=\"run-meta\">");
+#define BTI_META_ROW(name, val) do { bti_str_cat(s, "<tr><th class=\"l\">" name "</th>"); bti_html_td(s, "l", val); bti_str_cat(s, "</tr>\n"); } while (0)
+        BTI_META_ROW("date (UTC)", m->date_utc);
+        BTI_META_ROW("host", m->host);
+        BTI_META_ROW("CPU", m->cpu_model);
+        bti_fmt(b, sizeof b, "%d online, %d allowed", m->cpus_online, m->cpus_allowed);
+        BTI_META_ROW("CPUs", b);
+        BTI_META_ROW("device", m->device);
+        BTI_META_ROW("batchtune version", m->version);
+        BTI_META_ROW("settings", m->settings);
+        BTI_META_ROW("fingerprint", m->fingerprint);
+#undef BTI_META_ROW
+        bti_str_cat(s, "</table>\n");
+    } else bti_str_cat(s, "<p class=\"note\">No run metadata was given (for results read from a CSV, it is in the JSON file beside it).</p>\n");
+    bti_str_cat(s, "<h3>Cells per status</h3>\n<table id=\"status-counts\"><tr><th class=\"l\">workload</th>");
+    for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<th>%s</th>", bt_cell_status_str((bt_cell_status)j));
+    bti_str_cat(s, "</tr>\n");
+    for (w = 0; w < nw; w++) {
+        memset(counts, 0, sizeof counts);
+        for (k = 0; k < r->nrows; k++) if (strcmp(r->rows[k].workload, wl[w]) == 0) counts[r->rows[k].status]++;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", wl[w]);
+        for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<td>%d</td>", counts[j]);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<h3>Grid</h3>\n<table id=\"grid\"><tr><th class=\"l\">axis</th><th class=\"l\">values</th></tr>\n");
+    for (i = 0; i < r->naxes; i++) {
+        bti_vals v;
+        if (bti_axis_values(r, i, &v) != BT_OK) continue;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", r->axes[i]);
+        bti_str_cat(s, "<td class=\"l\">");
+        for (j = 0; j < v.n; j++) { if (j) bti_str_cat(s, ", "); bti_html_esc(s, v.v[j]); }
+        bti_str_cat(s, "</td></tr>\n");
+        bti_free(v.v);
+    }
+    bti_str_printf(s, "</table>\n<p class=\"note\">%zu rows; metrics: ", r->nrows);
+    for (i = 0; i < r->nmetrics; i++) { if (i) bti_str_cat(s, ", "); bti_html_esc(s, r->metrics[i]); }
+    bti_str_cat(s, ".</p>\n");
+}
+
+BTI_DEF bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk, const bt_run_meta *meta, const char *path,
+                                       const bt_html_opts *oin) {
+    bt_html_opts o;
+    bti_str s;
+    bt_results *rw = (bt_results *)r;  /* for the error detail only */
+    const char **wl = NULL;
+    int nw, xa = -1, ya = -1, la = -1, i, w, mi;
+    bt_status st = BT_OK;
+    char err[512];
+    if (!r) return BT_E_INVALID;
+    if (!path) { bti_fmt(rw->err, sizeof r->err, "html report: no output path"); return BT_E_INVALID; }
+    o = bt_html_opts_defaults(r, rk, oin);
+    for (i = 0; i < o.num_metrics; i++)
+        if (!o.metrics[i] || bt_results_metric_index(r, o.metrics[i]) < 0) {
+            bti_fmt(rw->err, sizeof r->err, "html report: metric '%s' is not a column of the results", o.metrics[i] ? o.metrics[i] : "(null)");
+            return BT_E_NOT_FOUND;
+        }
+    if (o.x_axis && (xa = bti_axis_index(r, o.x_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.x_axis); return BT_E_NOT_FOUND; }
+    if (o.y_axis && (ya = bti_axis_index(r, o.y_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.y_axis); return BT_E_NOT_FOUND; }
+    if (o.line_axis && (la = bti_axis_index(r, o.line_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.line_axis); return BT_E_NOT_FOUND; }
+    if (xa >= 0 && xa == ya) { bti_fmt(rw->err, sizeof r->err, "html report: x and y are the same axis '%s'", o.x_axis); return BT_E_INVALID; }
+    if (ya >= 0 && xa < 0) { bti_fmt(rw->err, sizeof r->err, "html report: a y axis needs an x axis"); return BT_E_INVALID; }
+    nw = bti_html_workloads(r, &wl);
+    if (nw < 0) return BT_E_NOMEM;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", bti_html_css);
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</h1>\n<p class=\"sub\">%d workload%s, %zu rows", nw, nw == 1 ? "" : "s", r->nrows);
+    if (rk && rk->objective) {
+        bti_str_cat(&s, "; objective <code>");
+        bti_html_esc(&s, rk->objective);
+        bti_str_printf(&s, "</code> (%s is better)", rk->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    }
+    if (meta) {
+        bti_str_cat(&s, "; ");
+        bti_html_esc(&s, meta->device);
+        bti_str_cat(&s, ", ");
+        bti_html_esc(&s, meta->date_utc);
+    }
+    bti_str_cat(&s, "</p>\n</header>\n");
+
+    /* recommendation and its evidence */
+    bti_str_cat(&s, "<section id=\"recommendation\">\n<h2>Recommendation</h2>\n");
+    if (!rk) bti_str_cat(&s, "<p class=\"note\">No ranking was given, so there is no recommendation.</p>\n");
+    else if (rk->pick >= 0) {
+        bti_str_cat(&s, "<p class=\"rec\" id=\"pick\"><b>");
+        bti_html_esc(&s, rk->entries[rk->pick].label);
+        bti_str_cat(&s, "</b></p>\n<p>");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+        bti_html_evidence(&s, r, rk);
+    } else {
+        bti_str_cat(&s, "<p class=\"rec none\" id=\"pick\">");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* heatmaps per workload and metric */
+    bti_str_cat(&s, "<section id=\"heatmaps\">\n<h2>Heatmaps</h2>\n");
+    if (xa < 0 || !o.num_metrics) bti_str_cat(&s, "<p class=\"note\">No heatmap: the results have no axis or no metric.</p>\n");
+    else {
+        int other = 0;
+        for (i = 0; i < r->naxes; i++) if (i != xa && i != ya) other = 1;
+        bti_str_cat(&s, "<p class=\"note\">Colors: each map on its own scale from its worst (dark purple) to its best (yellow) ok value; "
+                         "cells without a value are marked (OOM, error, timeout, infeasible, pruned, not run). Hover a cell for its reason.");
+        if (other) bti_str_cat(&s, " The results have more axes: a cell shows the best value over the others.");
+        bti_str_cat(&s, "</p>\n");
+        for (mi = 0; mi < o.num_metrics && st == BT_OK; mi++) {
+            int col = bt_results_metric_index(r, o.metrics[mi]);
+            int higher = rk && rk->objective && strcmp(rk->objective, o.metrics[mi]) == 0 ? rk->direction == BT_HIGHER_IS_BETTER : bti_guess_higher(o.metrics[mi]);
+            for (w = 0; w < nw; w++) {
+                bti_hgrid g;
+                size_t k;
+                char id[64];
+                if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) { st = BT_E_NOMEM; break; }
+                for (k = 0; k < r->nrows; k++) {
+                    const bt_row *row = &r->rows[k];
+                    long at;
+                    if (strcmp(row->workload, wl[w]) != 0) continue;
+                    at = bti_hgrid_at(&g, row->axis[xa], ya >= 0 ? row->axis[ya] : NULL);
+                    if (row->status == BT_CELL_OK && !isnan(row->m[col])) bti_hgrid_put(&g, at, row->m[col], higher, row);
+                    else if (row->status != BT_CELL_OK) bti_hgrid_fail(&g, at, (int)row->status, row->reason);
+                    else if (at >= 0 && g.st[at] < 0) g.tip[at] = "no value for this metric";
+                }
+                for (k = 0; k < (size_t)g.xs.n * (size_t)g.ys.n && !isnan(g.lo); k++)
+                    if (g.st[k] == BT_CELL_OK && g.v[k] == (higher ? g.hi : g.lo)) { g.mark = (int)k; break; }
+                bti_fmt(id, sizeof id, "hm-w%d-m%d", w, mi);
+                bti_str_cat(&s, "<figure>\n<figcaption>");
+                bti_html_esc(&s, wl[w]);
+                bti_str_cat(&s, " &#8212; ");
+                bti_html_esc(&s, o.metrics[mi]);
+                bti_str_cat(&s, "</figcaption>\n");
+                bti_html_heatmap(&s, &g, id, r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, o.metrics[mi], higher, 0, "the best cell");
+                bti_str_cat(&s, "</figure>\n");
+                bti_hgrid_free(&g);
+            }
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* mean-regret heatmap */
+    bti_str_cat(&s, "<section id=\"regret\">\n<h2>Mean regret over the workloads</h2>\n");
+    if (!rk || !rk->nentries) bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    else if (xa < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        bti_hgrid g;
+        int rxa = -1, rya = -1, e;
+        for (i = 0; i < rk->naxes; i++) {
+            if (strcmp(rk->axes[i], r->axes[xa]) == 0) rxa = i;
+            if (ya >= 0 && strcmp(rk->axes[i], r->axes[ya]) == 0) rya = i;
+        }
+        if (rxa < 0 || (ya >= 0 && rya < 0)) bti_str_cat(&s, "<p class=\"note\">The ranking was made from other axes.</p>\n");
+        else if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) st = BT_E_NOMEM;
+        else {
+            for (e = 0; e < rk->nentries; e++) {
+                const bt_rank_entry *en = &rk->entries[e];
+                long at = bti_hgrid_at(&g, en->axis[rxa], rya >= 0 ? en->axis[rya] : NULL);
+                if (at < 0) continue;
+                if (en->eligible && !isnan(en->mean_regret)) {
+                    g.shift = 1;
+                    bti_hgrid_put(&g, at, en->mean_regret, 0, NULL);
+                    if (e == rk->pick) g.mark = (int)at;
+                } else {
+                    const char *tip;
+                    int est = bti_html_entry_status(r, rk, en, &tip);
+                    bti_hgrid_fail(&g, at, est, tip);
+                }
+            }
+            bti_str_cat(&s, "<p class=\"note\">Mean over the workloads of each cell's regret on ");
+            bti_html_esc(&s, rk->objective);
+            bti_str_cat(&s, " (0 % = the best cell of every workload). Only cells that are ok on every workload get a value; the others are marked by their worst status.</p>\n<figure>\n<figcaption>mean regret</figcaption>\n");
+            bti_html_heatmap(&s, &g, "hm-regret", r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, "mean regret", 0, 1, "the recommendation");
+            bti_str_cat(&s, "</figure>\n");
+            bti_hgrid_free(&g);
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* time per item */
+    bti_str_cat(&s, "<section id=\"per-item-time\">\n<h2>Time per item</h2>\n");
+    if (la < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        int other = r->naxes > 1;
+        bti_str_cat(&s, "<p class=\"note\">One line per workload");
+        if (other) bti_str_cat(&s, " (each point: the best over the other axes)");
+        bti_str_cat(&s, "; the lowest point of each line is ringed; &#215; marks a value where the workload has no ok cell.</p>\n");
+        bti_html_lines(&s, r, la, wl, nw);
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* ranking table */
+    bti_str_cat(&s, "<section id=\"ranking-section\">\n<h2>Ranking</h2>\n");
+    if (rk && rk->nentries) bti_html_ranking(&s, rk, o.max_rank_rows);
+    else bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    bti_str_cat(&s, "</section>\n");
+
+    /* run metadata */
+    bti_str_cat(&s, "<section id=\"metadata\">\n<h2>Run</h2>\n");
+    bti_html_meta(&s, r, meta, wl, nw);
+    bti_str_cat(&s, "</section>\n");
+    bti_str_printf(&s, "<footer><p class=\"note\">Made by batchtune %s. Heatmap colors: piecewise linear through #440154, #3b528b, #21918c, #5ec962, #fde725 "
+                       "from the worst to the best value of each map, on a log scale when the map spans 4x or more (see batchtune.h, section 13).</p></footer>\n</body>\n</html>\n", BATCHTUNE_VERSION_STRING);
+    bti_free((void *)wl);
+    if (st == BT_OK && s.oom) st = BT_E_NOMEM;
+    if (st == BT_OK) {
+        st = bti_write_atomic(path, s.p, s.len, err, sizeof err);
+        if (st != BT_OK) bti_fmt(rw->err, sizeof r->err, "html report: %s", err);
+    }
+    bti_str_free(&s);
+    return st;
+}
+
+/* ---- reading the "meta" object of bt_write_json's file ---- */
+static const char *bti_json_ws(const char *p) { while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++; return p; }
+/* parses a JSON string at p (at the opening quote) into out; returns the end or NULL */
+static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
+    size_t len = 0;
+    if (*p != '"') return NULL;
+    for (p++; *p && *p != '"'; p++) {
+        unsigned c = (unsigned char)*p;
+        int escaped_u = 0;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case '"': case '\\': case '/': c = (unsigned char)*p; break;
+            case 'u': {
+                char hx[5];
+                int j;
+                for (j = 0; j < 4; j++) { if (!isxdigit((unsigned char)p[1 + j])) return NULL; hx[j] = p[1 + j]; }
+                hx[4] = 0;
+                c = (unsigned)strtoul(hx, NULL, 16);
+                p += 4;
+                escaped_u = 1;
+                if (c >= 0xd800 && c < 0xe000) c = '?';
+                break;
+            }
+            default: return NULL;
+            }
+        }
+        /* UTF-8 encode code points above ASCII that came from \u escapes */
+        if (c >= 0x80 && escaped_u) {
+            unsigned char u[3];
+            int nb = 0, j;
+            if (c < 0x800) { u[0] = (unsigned char)(0xc0 | (c >> 6)); u[1] = (unsigned char)(0x80 | (c & 0x3f)); nb = 2; }
+            else { u[0] = (unsigned char)(0xe0 | (c >> 12)); u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f)); u[2] = (unsigned char)(0x80 | (c & 0x3f)); nb = 3; }
+            for (j = 0; j < nb; j++) if (len + 1 < n) out[len++] = (char)u[j];
+        } else if (len + 1 < n) out[len++] = (char)c;
+    }
+    if (*p != '"') return NULL;
+    if (n) out[len < n ? len : n - 1] = 0;
+    return p + 1;
+}
+BTI_DEF bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err, size_t errlen) {
+    size_t len;
+    char *text, key[64], val[1024];
+    const char *p;
+    bt_status st = BT_OK;
+    if (!path || !m) return BT_E_INVALID;
+    memset(m, 0, sizeof *m);
+    text = bti_read_file(path, &len, err, errlen);
+    if (!text) return BT_E_IO;
+    p = strstr(text, "\"meta\"");
+    if (!p) { bti_fmt(err, errlen, "%s: no \"meta\" object", path); bti_free(text); return BT_E_NOT_FOUND; }
+    p = bti_json_ws(p + 6);
+    if (*p != ':') goto bad;
+    p = bti_json_ws(p + 1);
+    if (strncmp(p, "null", 4) == 0) { bti_fmt(err, errlen, "%s: meta is null", path); bti_free(text); return BT_E_NOT_FOUND; }
+    if (*p != '{') goto bad;
+    p = bti_json_ws(p + 1);
+    while (*p != '}') {
+        if (!(p = bti_json_parse_str(p, key, sizeof key))) goto bad;
+        p = bti_json_ws(p);
+        if (*p != ':') goto bad;
+        p = bti_json_ws(p + 1);
+        if (*p == '"') { if (!(p = bti_json_parse_str(p, val, sizeof val))) goto bad; }
+        else {
+            size_t n = 0;
+            while (*p && *p != ',' && *p != '}' && !isspace((unsigned char)*p) && n + 1 < sizeof val) val[n++] = *p++;
+            val[n] = 0;
+            if (!n || *p == '{' || *p == '[') goto bad;
+        }
+#define BTI_META_STR(name, field) if (strcmp(key, name) == 0) bti_fmt(m->field, sizeof m->field, "%s", val)
+        BTI_META_STR("host", host);
+        else BTI_META_STR("cpu_model", cpu_model);
+        else BTI_META_STR("device", device);
+        else BTI_META_STR("date_utc", date_utc);
+        else BTI_META_STR("batchtune_version", version);
+        else BTI_META_STR("settings", settings);
+        else BTI_META_STR("fingerprint", fingerprint);
+        else if (strcmp(key, "cpus_online") == 0) m->cpus_online = atoi(val);
+        else if (strcmp(key, "cpus_allowed") == 0) m->cpus_allowed = atoi(val);
+#undef BTI_META_STR
+        p = bti_json_ws(p);
+        if (*p == ',') p = bti_json_ws(p + 1);
+        else if (*p != '}') goto bad;
+    }
+    bti_free(text);
+    return st;
+bad:
+    bti_fmt(err, errlen, "%s: malformed \"meta\" object at byte %ld", path, (long)(p ? p - text : -1));
+    bti_free(text);
+    return BT_E_PARSE;
+}
 
 /* ---------------------------------------------------------------- merge and compare ------ */
+/* --- shards: spec from the scheduler's environment, per-shard file names --- */
+static int bti_env_int(const char *name, long *out, char *err, size_t errlen, const char *why) {
+    const char *v = getenv(name);
+    int64_t x;
+    if (!v || !*v) { bti_fmt(err, errlen, "%s is not set (%s)", name, why); return 0; }
+    if (!bti_parse_i64(v, &x) || x < 0 || x > INT_MAX) { bti_fmt(err, errlen, "%s='%s' is not a whole number >= 0", name, v); return 0; }
+    *out = (long)x;
+    return 1;
+}
+BTI_DEF bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n, char *err, size_t errlen) {
+    long id, mn, cnt, step = 1;
+    if (err && errlen) err[0] = 0;
+    if (!spec || !k || !n) { bti_fmt(err, errlen, "no shard spec"); return BT_E_INVALID; }
+    if (strcmp(spec, "slurm") == 0) {
+        const char *why = "--shard slurm runs inside a Slurm job array: sbatch --array=0-N-1";
+        if (n_given > 0) { /* the array ids are the shard numbers */
+            if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why)) return BT_E_INVALID;
+            if (id >= n_given) {
+                bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not a shard number below %d: with the shard count given, the array ids are the shard numbers (--array=0-%d, or some of them to re-run)",
+                        id, n_given, n_given - 1);
+                return BT_E_INVALID;
+            }
+            *k = (int)id;
+            *n = n_given;
+            return BT_OK;
+        }
+        if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why) || !bti_env_int("SLURM_ARRAY_TASK_MIN", &mn, err, errlen, why) ||
+            !bti_env_int("SLURM_ARRAY_TASK_COUNT", &cnt, err, errlen, why)) return BT_E_INVALID;
+        if (getenv("SLURM_ARRAY_TASK_STEP") && *getenv("SLURM_ARRAY_TASK_STEP") &&
+            (!bti_env_int("SLURM_ARRAY_TASK_STEP", &step, err, errlen, why) || step < 1)) {
+            if (!err || !err[0]) bti_fmt(err, errlen, "SLURM_ARRAY_TASK_STEP is not a whole number >= 1");
+            return BT_E_INVALID;
+        }
+        if (id < mn || (id - mn) % step != 0 || (id - mn) / step >= cnt || cnt < 1) {
+            bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not one of %ld tasks from %ld in steps of %ld: give the array as one range (--array=%ld-%ld)",
+                    id, cnt, mn, step, mn, mn + cnt - 1);
+            return BT_E_INVALID;
+        }
+        *k = (int)((id - mn) / step);
+        *n = (int)cnt;
+    } else if (strcmp(spec, "k8s") == 0) {
+        if (!bti_env_int("JOB_COMPLETION_INDEX", &id, err, errlen, "--shard k8s runs in a Kubernetes Job with completionMode: Indexed"))
+            return BT_E_INVALID;
+        if (n_given <= 0) { bti_fmt(err, errlen, "--shard k8s needs the shard count (the Job's completions), e.g. --shards 4"); return BT_E_INVALID; }
+        if (id >= n_given) { bti_fmt(err, errlen, "JOB_COMPLETION_INDEX=%ld is not below the shard count %d", id, n_given); return BT_E_INVALID; }
+        *k = (int)id;
+        *n = n_given;
+        return BT_OK;
+    } else {
+        int kk, nn;
+        char tail;
+        if (sscanf(spec, "%d/%d%c", &kk, &nn, &tail) != 2 || nn < 1 || kk < 0 || kk >= nn) {
+            bti_fmt(err, errlen, "shard '%s' must be K/N with 0 <= K < N, 'slurm' or 'k8s'", spec);
+            return BT_E_INVALID;
+        }
+        *k = kk; *n = nn;
+    }
+    if (n_given > 0 && n_given != *n) {
+        bti_fmt(err, errlen, "shard count %d given, but '%s' says %d", n_given, spec, *n);
+        return BT_E_INVALID;
+    }
+    return BT_OK;
+}
+BTI_DEF void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len) {
+    bti_str s;
+    const char *p;
+    if (!buf || !len) return;
+    if (!pattern) pattern = "results.csv";
+    if (n <= 0) { bti_fmt(buf, len, "%s", pattern); return; }
+    memset(&s, 0, sizeof s);
+    if (strstr(pattern, "{shard}")) {
+        for (p = pattern; *p;) {
+            if (strncmp(p, "{shards}", 8) == 0) { bti_str_printf(&s, "%d", n); p += 8; }
+            else if (strncmp(p, "{shard}", 7) == 0) { bti_str_printf(&s, "%d", k); p += 7; }
+            else bti_str_add(&s, p++, 1);
+        }
+    } else {
+        size_t l = strlen(pattern);
+        if (l > 4 && strcmp(pattern + l - 4, ".csv") == 0) l -= 4;
+        bti_str_add(&s, pattern, l);
+        bti_str_printf(&s, ".shard-%d-of-%d%s", k, n, pattern + l);
+    }
+    bti_fmt(buf, len, "%s", s.oom ? pattern : bti_str_c(&s));
+    bti_str_free(&s);
+}
+
+/* --- the JSON metadata beside a results file (our own output: one line of "meta" first) --- */
+typedef struct bti_meta_file {
+    int present;
+    char device[256], settings[1024], fingerprint[64], host[128], cpu[128], date[32];
+    int shard_k, shard_n, cpus_online, cpus_allowed;
+    long long planned;
+} bti_meta_file;
+static const char *bti_json_find_key(const char *line, const char *key) {
+    size_t kl = strlen(key);
+    const char *p = line;
+    while ((p = strchr(p, '"')) != NULL) {
+        if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == '"' && p[2 + kl] == ':') return p + 3 + kl;
+        p++;
+        /* skip the rest of this string (keys and string values alike) */
+        while (*p && *p != '"') { if (*p == '\\' && p[1]) p++; p++; }
+        if (*p) p++;
+    }
+    return NULL;
+}
+static int bti_json_get_str(const char *line, const char *key, char *out, size_t n) {
+    const char *p = bti_json_find_key(line, key);
+    size_t o = 0;
+    if (!p || *p != '"' || !n) return 0;
+    for (p++; *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'u': {
+                unsigned v = 0;
+                int i;
+                for (i = 1; i <= 4 && isxdigit((unsigned char)p[i]); i++)
+                    v = v * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+                p += i - 1;
+                c = v < 0x80 ? (char)v : '?';
+                break;
+            }
+            case 0: p--; c = 0; break;
+            default: c = *p;
+            }
+            if (!c) break;
+        }
+        if (o + 1 < n) out[o++] = c;
+    }
+    out[o] = 0;
+    return *p == '"';
+}
+static int bti_json_get_ll(const char *line, const char *key, long long *out) {
+    const char *p = bti_json_find_key(line, key);
+    char *end;
+    long long v;
+    if (!p) return 0;
+    v = strtoll(p, &end, 10);
+    if (end == p) return 0;
+    *out = v;
+    return 1;
+}
+static bt_status bti_meta_file_read(const char *results_path, bti_meta_file *m, char *err, size_t errlen) {
+    char jp[4096], e[256], *buf, *nl;
+    size_t len;
+    long long v;
+    memset(m, 0, sizeof *m);
+    m->planned = -1;
+    bt_companion_path(results_path, ".json", jp, sizeof jp);
+    buf = bti_read_file(jp, &len, e, sizeof e);
+    if (!buf) { bti_fmt(err, errlen, "%s: its metadata %s cannot be read (%s)", results_path, jp, e); return BT_E_NOT_FOUND; }
+    nl = strchr(buf, '\n');
+    if (nl) *nl = 0; /* the "meta" object is on the first line */
+    if (strncmp(buf, "{\"meta\":{", 9) != 0 || !bti_json_get_str(buf, "fingerprint", m->fingerprint, sizeof m->fingerprint) ||
+        !bti_json_get_str(buf, "settings", m->settings, sizeof m->settings) || !bti_json_get_str(buf, "device", m->device, sizeof m->device)) {
+        bti_fmt(err, errlen, "%s: %s is not batchtune run metadata (no meta with device, settings, fingerprint)", results_path, jp);
+        bti_free(buf);
+        return BT_E_PARSE;
+    }
+    bti_json_get_str(buf, "host", m->host, sizeof m->host);
+    bti_json_get_str(buf, "cpu_model", m->cpu, sizeof m->cpu);
+    bti_json_get_str(buf, "date_utc", m->date, sizeof m->date);
+    if (bti_json_get_ll(buf, "shard_n", &v) && v > 0 && v <= INT_MAX) {
+        m->shard_n = (int)v;
+        if (bti_json_get_ll(buf, "shard_k", &v) && v >= 0 && v < m->shard_n) m->shard_k = (int)v;
+        else m->shard_n = 0;
+    }
+    if (bti_json_get_ll(buf, "pairs_planned", &v)) m->planned = v;
+    if (bti_json_get_ll(buf, "cpus_online", &v) && v > 0 && v <= INT_MAX) m->cpus_online = (int)v;
+    if (bti_json_get_ll(buf, "cpus_allowed", &v) && v > 0 && v <= INT_MAX) m->cpus_allowed = (int)v;
+    m->present = 1;
+    bti_free(buf);
+    return BT_OK;
+}
+/* "shard-K-of-N" in a file name (for files without metadata) */
+static int bti_shard_from_name(const char *path, int *k, int *n) {
+    const char *p = strrchr(path, '/'), *q;
+    p = p ? p + 1 : path;
+    for (q = strstr(p, "shard-"); q; q = strstr(q + 1, "shard-")) {
+        int kk, nn, used = 0;
+        if (sscanf(q, "shard-%d-of-%d%n", &kk, &nn, &used) == 2 && used > 0 && nn > 0 && kk >= 0 && kk < nn) { *k = kk; *n = nn; return 1; }
+    }
+    return 0;
+}
+
+/* --- merge --- */
+typedef struct bti_mfile {
+    const char *path;
+    bt_results *r;
+    bti_meta_file meta;
+    int shard_k, shard_n;          /* n = 0: not a shard */
+    int skip;                      /* the same file as an earlier one */
+} bti_mfile;
+
+static void bti_report_line(bti_str *s, const char *fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    bti_str_cat(s, line);
+    bti_str_add(s, "\n", 1);
+}
+static int bti_same_double(double x, double y) { return (isnan(x) && isnan(y)) || x == y; }
+/* "" when the rows hold the same measurement, else what differs */
+static void bti_row_diff(const bt_results *r, const bt_row *x, const bt_row *y, char *buf, size_t n) {
+    int i;
+    buf[0] = 0;
+    if (x->status != y->status) { bti_fmt(buf, n, "status %s vs %s", bt_cell_status_str(x->status), bt_cell_status_str(y->status)); return; }
+    if (strcmp(x->reason, y->reason)) { bti_fmt(buf, n, "reason '%s' vs '%s'", x->reason, y->reason); return; }
+    if (x->samples != y->samples || x->noisy != y->noisy) { bti_fmt(buf, n, "samples %d vs %d", x->samples, y->samples); return; }
+    for (i = 0; i < r->nmetrics; i++)
+        if (!bti_same_double(x->m[i], y->m[i])) { bti_fmt(buf, n, "%s %.6g vs %.6g", r->metrics[i], x->m[i], y->m[i]); return; }
+}
+static void bti_row_label(const bt_results *r, const bt_row *row, char *buf, size_t n) {
+    bti_str s;
+    int i;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, row->workload);
+    for (i = 0; i < r->naxes; i++) bti_str_printf(&s, " %s=%s", r->axes[i], row->axis[i]);
+    bti_fmt(buf, n, "%s", bti_str_c(&s));
+    bti_str_free(&s);
+}
+static int bti_strv_equal(int n, char *const *a, int m, char *const *b) {
+    int i;
+    if (n != m) return 0;
+    for (i = 0; i < n; i++) if (strcmp(a[i], b[i])) return 0;
+    return 1;
+}
+static void bti_strv_join(bti_str *s, int n, char *const *v) {
+    int i;
+    for (i = 0; i < n; i++) { if (i) bti_str_add(s, ",", 1); bti_str_cat(s, v[i]); }
+}
+/* The order of an axis' (or the workloads') values as the sweep's settings list them:
+   "axes: batch=4,8,16(monotone) mode=a,b; ...; workloads: w1,w2; ...". Returns the
+   position of value v in the list of `name`, or -1. */
+static long bti_settings_pos(const char *settings, const char *section, const char *name, const char *v) {
+    const char *p = strstr(settings, section), *end, *q;
+    size_t nl = strlen(name), vl = strlen(v);
+    long pos = 0;
+    if (!p) return -1;
+    p += strlen(section);
+    end = strchr(p, ';');
+    if (!end) end = p + strlen(p);
+    if (name[0]) { /* find "name=" at the start or after a space */
+        for (q = p; q && q < end; q = strstr(q + 1, name)) {
+            if ((q == p || q[-1] == ' ') && q[nl] == '=') break;
+        }
+        if (!q || q >= end) return -1;
+        p = q + nl + 1;
+        q = strchr(p, ' ');
+        if (q && q < end) end = q;
+    }
+    for (;;) { /* values end at ',', '(' or the end */
+        const char *e = p;
+        while (e < end && *e != ',' && *e != '(') e++;
+        if ((size_t)(e - p) == vl && strncmp(p, v, vl) == 0) return pos;
+        if (e >= end || *e != ',') return -1;
+        p = e + 1;
+        pos++;
+    }
+}
+typedef struct bti_vrank { const char *v; long pos; int num; double x; } bti_vrank;
+static int bti_cmp_vrank(const void *a, const void *b) {
+    const bti_vrank *x = (const bti_vrank *)a, *y = (const bti_vrank *)b;
+    if ((x->pos >= 0) != (y->pos >= 0)) return x->pos >= 0 ? -1 : 1;
+    if (x->pos >= 0 && x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    if (x->num && y->num && x->x != y->x) return x->x < y->x ? -1 : 1;
+    if (x->num != y->num) return x->num ? -1 : 1;
+    return strcmp(x->v, y->v);
+}
+typedef struct bti_rowkey { const long *key; int nk; size_t idx; } bti_rowkey;
+static int bti_cmp_rowkey(const void *a, const void *b) {
+    const bti_rowkey *x = (const bti_rowkey *)a, *y = (const bti_rowkey *)b;
+    int i;
+    for (i = 0; i < x->nk; i++) if (x->key[i] != y->key[i]) return x->key[i] < y->key[i] ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+/* rank of each row's value in column `col` (an axis; -1 = the workload) */
+static bt_status bti_column_ranks(const bt_results *r, int col, const char *settings, long *key, int stride, int slot) {
+    bti_keymap km;
+    bti_vrank *vr;
+    size_t i, nv = 0;
+    memset(&km, 0, sizeof km);
+    vr = (bti_vrank *)bti_calloc(r->nrows ? r->nrows : 1, sizeof *vr);
+    if (!vr) return BT_E_NOMEM;
+    for (i = 0; i < r->nrows; i++) {
+        const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+        long got = bti_keymap_get(&km, v, 1, (int)nv);
+        if (got == -2) { bti_free(vr); bti_keymap_free(&km); return BT_E_NOMEM; }
+        if (got == (long)nv) {
+            vr[nv].v = v;
+            vr[nv].pos = settings ? (col < 0 ? bti_settings_pos(settings, "workloads: ", "", v) : bti_settings_pos(settings, "axes: ", r->axes[col], v)) : -1;
+            vr[nv].num = bti_parse_double(v, &vr[nv].x);
+            nv++;
+        }
+    }
+    qsort(vr, nv, sizeof *vr, bti_cmp_vrank);
+    {   /* value -> rank: rebuild the map with the sorted positions */
+        bti_keymap sorted;
+        memset(&sorted, 0, sizeof sorted);
+        for (i = 0; i < nv; i++) if (bti_keymap_get(&sorted, vr[i].v, 1, (int)i) == -2) { bti_keymap_free(&sorted); bti_keymap_free(&km); bti_free(vr); return BT_E_NOMEM; }
+        for (i = 0; i < r->nrows; i++) {
+            const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+            key[i * (size_t)stride + (size_t)slot] = bti_keymap_get(&sorted, v, 0, 0);
+        }
+        bti_keymap_free(&sorted);
+    }
+    bti_keymap_free(&km);
+    bti_free(vr);
+    return BT_OK;
+}
+/* copies r's rows into a new results in the sweep's order: cells as the grid orders them
+   (first axis slowest), workloads inner */
+static bt_status bti_results_sorted(const bt_results *r, const char *settings, bt_results **out) {
+    int nk = r->naxes + 1, a;
+    long *key = (long *)bti_calloc(r->nrows * (size_t)nk + 1, sizeof(long));
+    bti_rowkey *rk = (bti_rowkey *)bti_calloc(r->nrows + 1, sizeof *rk);
+    bt_results *o = NULL;
+    bt_status st = BT_OK;
+    size_t i;
+    *out = NULL;
+    if (!key || !rk) { st = BT_E_NOMEM; goto done; }
+    for (a = 0; a < r->naxes && st == BT_OK; a++) st = bti_column_ranks(r, a, settings, key, nk, a);
+    if (st == BT_OK) st = bti_column_ranks(r, -1, settings, key, nk, r->naxes);
+    if (st != BT_OK) goto done;
+    for (i = 0; i < r->nrows; i++) { rk[i].key = key + i * (size_t)nk; rk[i].nk = nk; rk[i].idx = i; }
+    qsort(rk, r->nrows, sizeof *rk, bti_cmp_rowkey);
+    o = bt_results_create(r->naxes, (const char *const *)r->axes, r->nmetrics, (const char *const *)r->metrics);
+    if (!o || bti_results_set_scols(o, r->nscols, (const char *const *)r->scols) != BT_OK) { st = BT_E_NOMEM; goto done; }
+    for (i = 0; i < r->nrows && st == BT_OK; i++) {
+        const bt_row *row = &r->rows[rk[i].idx];
+        long idx = bti_results_put(o, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+        int k;
+        if (idx < 0) { st = BT_E_NOMEM; break; }
+        for (k = 0; k < row->nsample && st == BT_OK; k++) st = bti_row_add_sample(o, &o->rows[idx], k, row->samp + (size_t)k * (size_t)r->nscols);
+    }
+done:
+    bti_free(key); bti_free(rk);
+    if (st != BT_OK) { bt_results_free(o); return st; }
+    *out = o;
+    return BT_OK;
+}
+static int bti_is_our_results(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char line[8192];
+    int ok = 0;
+    if (!f) return 1; /* the reader names the problem */
+    if (fgets(line, sizeof line, f)) ok = strncmp(line, "workload,device,", 16) == 0 && strstr(line, ",status,reason,samples,noisy") != NULL;
+    fclose(f);
+    return ok;
+}
+static int bti_int_cmp(const void *a, const void *b) { int x = *(const int *)a, y = *(const int *)b; return (x > y) - (x < y); }
+
+BTI_DEF void bt_merge_report_free(bt_merge_report *rep) {
+    if (!rep) return;
+    bti_free(rep->missing); bti_free(rep->incomplete); bti_free(rep->text);
+    memset(rep, 0, sizeof *rep);
+}
+BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *desc, bt_results **out,
+                           bt_run_meta *meta, bt_merge_report *rep_out, char *err, size_t errlen) {
+    bti_mfile *f = NULL;
+    bt_merge_desc d;
+    bt_merge_report rep;
+    bti_str text, hosts;
+    bt_results *m = NULL, *sorted = NULL;
+    int i, ref = -1, nshards = 0, *seen = NULL, nread = 0;
+    size_t *origin = NULL, k;
+    long long planned_sum = 0;
+    bt_status st = BT_OK;
+    char buf[1024];
+    memset(&rep, 0, sizeof rep);
+    memset(&text, 0, sizeof text);
+    memset(&hosts, 0, sizeof hosts);
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    if (out) *out = NULL;
+    if (err && errlen) err[0] = 0;
+    if (rep_out) memset(rep_out, 0, sizeof *rep_out);
+    if (!paths || npaths < 1 || !out) { bti_fmt(err, errlen, "merge: no results files given"); return BT_E_INVALID; }
+    f = (bti_mfile *)bti_calloc((size_t)npaths, sizeof *f);
+    if (!f) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
+    /* 1. read every file and its metadata */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        struct stat si;
+        int j;
+        f[i].path = paths[i];
+        if (!paths[i]) { bti_fmt(err, errlen, "merge: file %d is NULL", i + 1); st = BT_E_INVALID; break; }
+        if (stat(paths[i], &si) == 0) {
+            for (j = 0; j < i; j++) {
+                struct stat sj;
+                if (!f[j].skip && stat(paths[j], &sj) == 0 && sj.st_dev == si.st_dev && sj.st_ino == si.st_ino) {
+                    bti_report_line(&text, "%s is the same file as %s (given twice): read once", paths[i], paths[j]);
+                    f[i].skip = 1;
+                    break;
+                }
+            }
+            if (f[i].skip) continue;
+        }
+        if (!bti_is_our_results(paths[i])) {
+            bti_fmt(err, errlen, "%s: not a batchtune results file (its header is not workload,device,<axes>,status,reason,samples,noisy,<metrics>)", paths[i]);
+            st = BT_E_PARSE; break;
+        }
+        st = bt_results_read_csv(paths[i], NULL, &f[i].r, err, errlen);
+        if (st != BT_OK) break;
+        if (bt_results_warning(f[i].r)[0]) bti_report_line(&text, "warning: %s", bt_results_warning(f[i].r));
+        st = bti_meta_file_read(paths[i], &f[i].meta, buf, sizeof buf);
+        if (st != BT_OK) {
+            if (!d.allow_no_meta) { bti_fmt(err, errlen, "%s; cannot check that it belongs to the same sweep (allow_no_meta / --no-meta to merge it unchecked)", buf); break; }
+            bti_report_line(&text, "%s has no metadata beside it: its settings and fingerprint were not checked", paths[i]);
+            memset(&f[i].meta, 0, sizeof f[i].meta);
+            f[i].meta.planned = -1;
+            st = BT_OK;
+        }
+        if (f[i].meta.present && f[i].meta.shard_n > 0) { f[i].shard_k = f[i].meta.shard_k; f[i].shard_n = f[i].meta.shard_n; }
+        else if (!f[i].meta.present) bti_shard_from_name(paths[i], &f[i].shard_k, &f[i].shard_n);
+        if (ref < 0) ref = i;
+        nread++;
+    }
+    if (st != BT_OK) goto done;
+    /* 2. everything must match the first file */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        const bt_results *a = f[ref].r, *b = f[i].r;
+        const char *dev_ref, *dev;
+        if (f[i].skip || i == ref) continue;
+        if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes) || !bti_strv_equal(a->nmetrics, a->metrics, b->nmetrics, b->metrics)) {
+            bti_str s;
+            int axes = !bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes);
+            memset(&s, 0, sizeof s);
+            if (axes) bti_strv_join(&s, b->naxes, b->axes); else bti_strv_join(&s, b->nmetrics, b->metrics);
+            bti_str_cat(&s, ") but ");
+            bti_str_cat(&s, f[ref].path);
+            bti_str_cat(&s, " has (");
+            if (axes) bti_strv_join(&s, a->naxes, a->axes); else bti_strv_join(&s, a->nmetrics, a->metrics);
+            bti_fmt(err, errlen, "%s: header differs: its %s columns are (%s): refusing to merge", paths[i], axes ? "axis" : "metric", bti_str_c(&s));
+            bti_str_free(&s);
+            st = BT_E_MISMATCH; break;
+        }
+        if (a->nscols && b->nscols && !bti_strv_equal(a->nscols, a->scols, b->nscols, b->scols)) {
+            bti_fmt(err, errlen, "%s: its samples file has other columns than %s's: refusing to merge", paths[i], f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : a->nrows ? a->rows[0].device : NULL;
+        dev = f[i].meta.present ? f[i].meta.device : b->nrows ? b->rows[0].device : NULL;
+        if (dev_ref && dev && strcmp(dev_ref, dev)) {
+            bti_fmt(err, errlen, "%s: device '%s' differs from '%s' in %s: refusing to merge runs of different devices", paths[i], dev, dev_ref, f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        if (f[ref].meta.present && f[i].meta.present) {
+            if (strcmp(f[ref].meta.settings, f[i].meta.settings)) {
+                const char *x = f[ref].meta.settings, *y = f[i].meta.settings;
+                size_t p = 0;
+                while (x[p] && x[p] == y[p]) p++;
+                while (p > 0 && !(x[p - 1] == ' ' && p > 1 && x[p - 2] == ';')) p--; /* from the clause that differs */
+                bti_fmt(err, errlen, "%s: settings differ from %s's: '%.80s' vs '%.80s': refusing to merge", paths[i], f[ref].path, y + p, x + p);
+                st = BT_E_MISMATCH; break;
+            }
+            if (strcmp(f[ref].meta.fingerprint, f[i].meta.fingerprint)) {
+                bti_fmt(err, errlen, "%s: run fingerprint %s differs from %s in %s: not the same sweep: refusing to merge", paths[i], f[i].meta.fingerprint, f[ref].meta.fingerprint, f[ref].path);
+                st = BT_E_MISMATCH; break;
+            }
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths; i++) { /* rows of another device inside a file */
+        size_t r;
+        const char *dev_ref;
+        if (f[i].skip) continue;
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "";
+        for (r = 0; r < f[i].r->nrows; r++) if (strcmp(f[i].r->rows[r].device, dev_ref)) {
+            bti_fmt(err, errlen, "%s:%zu: device '%s' differs from '%s': refusing to merge runs of different devices", paths[i], r + 2, f[i].r->rows[r].device, dev_ref);
+            st = BT_E_MISMATCH; break;
+        }
+        if (st != BT_OK) goto done;
+    }
+    /* 3. shards: which are there, which are missing, which were cut short */
+    nshards = d.expect_shards;
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip || !f[i].shard_n) continue;
+        if (nshards && f[i].shard_n != nshards) {
+            if (d.expect_shards) bti_fmt(err, errlen, "%s is shard %d of %d, but %d shards were expected", paths[i], f[i].shard_k, f[i].shard_n, d.expect_shards);
+            else bti_fmt(err, errlen, "%s is shard %d of %d, but another file is a shard of %d: refusing to merge", paths[i], f[i].shard_k, f[i].shard_n, nshards);
+            st = BT_E_MISMATCH; goto done;
+        }
+        nshards = f[i].shard_n;
+    }
+    if (nshards) {
+        seen = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.missing = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.incomplete = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        if (!seen || !rep.missing || !rep.incomplete) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip) continue;
+            if (!f[i].shard_n) { bti_report_line(&text, "%s is not a shard (no shard number in its metadata or name): its rows are merged as they are", paths[i]); continue; }
+            if (seen[f[i].shard_k]) bti_report_line(&text, "shard %d is given twice: %s and %s", f[i].shard_k, paths[seen[f[i].shard_k] - 1], paths[i]);
+            else seen[f[i].shard_k] = i + 1;
+        }
+        for (i = 0; i < nshards; i++) if (!seen[i]) rep.missing[rep.nmissing++] = i;
+        if (rep.nmissing) {
+            bti_str s;
+            memset(&s, 0, sizeof s);
+            for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+            if (rep.nmissing > 64) bti_str_printf(&s, ", ... (%d in all)", rep.nmissing);
+            bti_report_line(&text, "missing shard%s %s of 0..%d: no file for %s", rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards - 1, rep.nmissing > 1 ? "them" : "it");
+            bti_str_free(&s);
+        }
+    }
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip) continue;
+        if (f[i].meta.planned < 0) { planned_sum = -1; continue; }
+        if (planned_sum >= 0) planned_sum += f[i].meta.planned;
+        if ((long long)f[i].r->nrows < f[i].meta.planned) {
+            if (f[i].shard_n) rep.incomplete[rep.nincomplete++] = f[i].shard_k;
+            bti_report_line(&text, "%s is cut short: %zu of %lld rows (the run stopped early; finish it with --resume)",
+                            paths[i], f[i].r->nrows, f[i].meta.planned);
+        }
+    }
+    /* 4. the rows */
+    m = bt_results_create(f[ref].r->naxes, (const char *const *)f[ref].r->axes, f[ref].r->nmetrics, (const char *const *)f[ref].r->metrics);
+    if (!m) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+    for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].r->nscols) { st = bti_results_set_scols(m, f[i].r->nscols, (const char *const *)f[i].r->scols); break; }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        if (f[i].skip) continue;
+        for (k = 0; k < f[i].r->nrows; k++) {
+            const bt_row *row = &f[i].r->rows[k];
+            long at = bti_results_lookup(m, row->workload, (const char *const *)row->axis, NULL);
+            if (at >= 0) {
+                char diff[512], lab[512];
+                bti_row_diff(m, &m->rows[at], row, diff, sizeof diff);
+                bti_row_label(m, row, lab, sizeof lab);
+                if (!diff[0]) {
+                    if (rep.duplicates < 5) bti_report_line(&text, "duplicate: %s is in %s and %s (the same row: kept once)", lab, paths[origin[at]], paths[i]);
+                    rep.duplicates++;
+                } else {
+                    if (rep.conflicts < 10) bti_report_line(&text, "conflict: %s differs between %s and %s (%s)", lab, paths[origin[at]], paths[i], diff);
+                    rep.conflicts++;
+                }
+                continue;
+            }
+            at = bti_results_put(m, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+            if (at < 0) { st = BT_E_NOMEM; break; }
+            {
+                size_t *no = (size_t *)bti_realloc(origin, m->nrows * sizeof *no);
+                int s;
+                if (!no) { st = BT_E_NOMEM; break; }
+                origin = no;
+                origin[at] = (size_t)i;
+                if (f[i].r->nscols == m->nscols)
+                    for (s = 0; s < row->nsample && st == BT_OK; s++) st = bti_row_add_sample(m, &m->rows[at], s, row->samp + (size_t)s * (size_t)m->nscols);
+            }
+        }
+    }
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    if (rep.duplicates > 5) bti_report_line(&text, "... %zu duplicate rows in all", rep.duplicates);
+    if (rep.conflicts > 10) bti_report_line(&text, "... %zu conflicting rows in all", rep.conflicts);
+    st = bti_results_sorted(m, f[ref].meta.present ? f[ref].meta.settings : NULL, &sorted);
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    rep.rows = sorted->nrows;
+    /* 5. the verdict */
+    {
+        size_t cut = 0;
+        for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].meta.planned >= 0 && (long long)f[i].r->nrows < f[i].meta.planned) cut++;
+        if (rep.conflicts) {
+            bti_fmt(err, errlen, "%zu cell%s differ between files (see the conflicts listed): refusing to guess which to keep; merge without the file that is wrong",
+                    rep.conflicts, rep.conflicts > 1 ? "s" : "");
+            st = BT_E_MISMATCH;
+        } else if ((rep.nmissing || cut) && !d.partial) {
+            if (rep.nmissing) {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+                bti_fmt(err, errlen, "missing shard%s %s of %d (no file for %s); run %s, or merge what is there with --partial",
+                        rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards, rep.nmissing > 1 ? "them" : "it", rep.nmissing > 1 ? "them" : "it");
+                bti_str_free(&s);
+            } else {
+                bti_fmt(err, errlen, "%zu file%s cut short (fewer rows than planned, listed above); finish %s with --resume, or merge what is there with --partial",
+                        cut, cut > 1 ? "s are" : " is", cut > 1 ? "them" : "it");
+            }
+            st = BT_E_NOT_FOUND;
+        }
+    }
+    if (st != BT_OK) goto done;
+    if (meta) {
+        struct tm tmv;
+        time_t now = time(NULL);
+        memset(meta, 0, sizeof *meta);
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip || !f[i].meta.present || !f[i].meta.host[0]) continue;
+            if (!strstr(bti_str_c(&hosts), f[i].meta.host)) { if (hosts.len) bti_str_add(&hosts, ",", 1); bti_str_cat(&hosts, f[i].meta.host); }
+        }
+        bti_fmt(meta->host, sizeof meta->host, "%s", hosts.len ? bti_str_c(&hosts) : "unknown");
+        if (hosts.len >= sizeof meta->host) bti_fmt(meta->host + sizeof meta->host - 5, 5, ",...");
+        bti_fmt(meta->cpu_model, sizeof meta->cpu_model, "%s", f[ref].meta.cpu[0] ? f[ref].meta.cpu : "unknown");
+        meta->cpus_online = f[ref].meta.cpus_online;
+        meta->cpus_allowed = f[ref].meta.cpus_allowed;
+        bti_fmt(meta->device, sizeof meta->device, "%s", f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "unknown");
+        gmtime_r(&now, &tmv);
+        strftime(meta->date_utc, sizeof meta->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        bti_fmt(meta->version, sizeof meta->version, "%s", BATCHTUNE_VERSION_STRING);
+        bti_fmt(meta->settings, sizeof meta->settings, "%s", f[ref].meta.settings);
+        bti_fmt(meta->fingerprint, sizeof meta->fingerprint, "%s", f[ref].meta.fingerprint);
+        meta->pairs_planned = planned_sum;
+    }
+    *out = sorted;
+    sorted = NULL;
+done:
+    rep.nfiles = nread;
+    rep.shards = nshards;
+    if (rep.missing) qsort(rep.missing, (size_t)rep.nmissing, sizeof(int), bti_int_cmp);
+    if (rep.incomplete) qsort(rep.incomplete, (size_t)rep.nincomplete, sizeof(int), bti_int_cmp);
+    rep.text = text.oom ? NULL : text.p;
+    if (!rep.text) { bti_str_free(&text); rep.text = bti_strdup(""); }
+    if (rep_out) *rep_out = rep; else bt_merge_report_free(&rep);
+    for (i = 0; i < npaths; i++) bt_results_free(f[i].r);
+    bti_free(f); bti_free(seen); bti_free(origin);
+    bt_results_free(m); bt_results_free(sorted);
+    bti_str_free(&hosts);
+    if (st == BT_E_NOMEM && err && errlen && !err[0]) bti_fmt(err, errlen, "out of memory");
+    return st;
+}
+
+/* --- compare --- */
+static const char *const bti_change_names[] = {"same", "better", "worse", "unknown", "status", "not_ok", "only_a", "only_b"};
+BTI_DEF const char *bt_change_str(bt_change c) {
+    return (c >= 0 && c <= BT_CHANGE_ONLY_B) ? bti_change_names[c] : "unknown";
+}
+BTI_DEF void bt_comparison_free(bt_comparison *c) {
+    int i;
+    if (!c) return;
+    for (i = 0; i < c->nrows; i++) {
+        bti_free(c->rows[i].workload); bti_free(c->rows[i].label);
+        bti_strv_free(c->naxes, c->rows[i].axis);
+    }
+    bti_free(c->rows);
+    bti_free(c->objective);
+    bti_strv_free(c->naxes, c->axes);
+    memset(c, 0, sizeof *c);
+}
+/* the non-NaN values of sample column col of a row */
+static size_t bti_sample_column(const bt_results *r, const bt_row *row, int col, double *out) {
+    int k;
+    size_t n = 0;
+    for (k = 0; k < row->nsample; k++) {
+        double v = row->samp[(size_t)k * (size_t)r->nscols + (size_t)col];
+        if (!isnan(v)) out[n++] = v;
+    }
+    return n;
+}
+/* 95 % percentile bootstrap CI of stat(B)/stat(A) */
+static int bti_ratio_bootstrap(const double *xa, size_t na, const double *xb, size_t nb, int stat, int reps, uint64_t *seed,
+                               double *lo, double *hi) {
+    double *ra = (double *)bti_malloc((na + nb) * sizeof(double)), *rb, *ratios = (double *)bti_malloc((size_t)reps * sizeof(double));
+    int k, nr = 0;
+    size_t j;
+    if (!ra || !ratios) { bti_free(ra); bti_free(ratios); return 0; }
+    rb = ra + na;
+    for (k = 0; k < reps; k++) {
+        double sa, sb;
+        for (j = 0; j < na; j++) ra[j] = xa[bti_rand_below(seed, na)];
+        for (j = 0; j < nb; j++) rb[j] = xb[bti_rand_below(seed, nb)];
+        sa = bti_stat_of(ra, na, stat);
+        sb = bti_stat_of(rb, nb, stat);
+        if (sa != 0 && isfinite(sa) && isfinite(sb)) ratios[nr++] = sb / sa;
+    }
+    if (nr < reps / 2) { bti_free(ra); bti_free(ratios); return 0; }
+    qsort(ratios, (size_t)nr, sizeof(double), bti_cmp_double);
+    *lo = bt_quantile_sorted(ratios, (size_t)nr, 0.025);
+    *hi = bt_quantile_sorted(ratios, (size_t)nr, 0.975);
+    bti_free(ra); bti_free(ratios);
+    return 1;
+}
+/* the CI columns of a "<base>_median" objective (e2e_s_median -> e2e_s_ci_lo, e2e_s_ci_hi) */
+static int bti_ci_columns(const bt_results *r, const char *obj, int *lo, int *hi) {
+    char name[300];
+    size_t n = strlen(obj);
+    if (n <= 7 || n > 250 || strcmp(obj + n - 7, "_median") != 0) return 0;
+    bti_fmt(name, sizeof name, "%.*s_ci_lo", (int)(n - 7), obj);
+    *lo = bt_results_metric_index(r, name);
+    bti_fmt(name, sizeof name, "%.*s_ci_hi", (int)(n - 7), obj);
+    *hi = bt_results_metric_index(r, name);
+    return *lo >= 0 && *hi >= 0;
+}
+/* mean regret, in ranking rk, of the cell with these axis values (NAN when not ok there) */
+static double bti_pick_regret_in(const bt_ranking *rk, char *const *axis, int naxes) {
+    int e;
+    for (e = 0; e < rk->nentries; e++) {
+        if (bti_strv_equal(naxes, rk->entries[e].axis, rk->naxes, axis)) return rk->entries[e].n_ok == rk->nworkloads ? rk->entries[e].mean_regret : NAN;
+    }
+    return NAN;
+}
+BTI_DEF bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *desc, bt_comparison *out) {
+    bt_compare_desc d;
+    const char *obj;
+    int ca, cb, sca = -1, scb = -1, stat_a = 0, stat_b = 0, cia_lo = -1, cia_hi = -1, cib_lo = -1, cib_hi = -1, higher, pass, cols_ok;
+    size_t i, cap, maxs = 1;
+    uint64_t seed;
+    double *xa = NULL, *xb = NULL, logsum = 0;
+    int nlog = 0;
+    bt_status st = BT_OK;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->geomean_ratio = out->pick_a_regret_in_b = out->pick_b_regret_in_a = NAN;
+    if (!a || !b) { bti_fmt(out->message, sizeof out->message, "compare: two results are needed"); return BT_E_INVALID; }
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    obj = d.objective && *d.objective ? d.objective : "e2e_s_median";
+    if (!d.bootstrap) d.bootstrap = 2000;
+    seed = d.seed ? d.seed : 1;
+    higher = d.direction ? d.direction == BT_HIGHER_IS_BETTER : bti_guess_higher(obj);
+    if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes)) {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_cat(&s, "the runs are not of one grid: A has axes (");
+        bti_strv_join(&s, a->naxes, a->axes);
+        bti_str_cat(&s, "), B has (");
+        bti_strv_join(&s, b->naxes, b->axes);
+        bti_str_cat(&s, ")");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+        return BT_E_MISMATCH;
+    }
+    ca = bt_results_metric_index(a, obj);
+    cb = bt_results_metric_index(b, obj);
+    if (ca < 0 || cb < 0) {
+        bti_fmt(out->message, sizeof out->message, "objective '%s' is not a column of %s", obj, ca < 0 && cb < 0 ? "either run" : ca < 0 ? "run A" : "run B");
+        return BT_E_NOT_FOUND;
+    }
+    if (d.bootstrap > 0) {
+        sca = bti_sample_source(a, obj, &stat_a);
+        scb = bti_sample_source(b, obj, &stat_b);
+        if (sca >= 0 && scb >= 0 && (stat_a != stat_b || strcmp(a->scols[sca], b->scols[scb]))) sca = scb = -1;
+    }
+    cols_ok = bti_ci_columns(a, obj, &cia_lo, &cia_hi) && bti_ci_columns(b, obj, &cib_lo, &cib_hi);
+    out->objective = bti_strdup(obj);
+    out->direction = higher ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER;
+    out->naxes = a->naxes;
+    out->axes = bti_strv_dup(a->naxes, (const char *const *)a->axes);
+    cap = a->nrows + b->nrows;
+    out->rows = (bt_compare_row *)bti_calloc(cap ? cap : 1, sizeof *out->rows);
+    for (i = 0; i < a->nrows; i++) if (a->rows[i].nsample > (int)maxs) maxs = (size_t)a->rows[i].nsample;
+    for (i = 0; i < b->nrows; i++) if (b->rows[i].nsample > (int)maxs) maxs = (size_t)b->rows[i].nsample;
+    xa = (double *)bti_malloc(maxs * sizeof(double));
+    xb = (double *)bti_malloc(maxs * sizeof(double));
+    if (!out->objective || !out->axes || !out->rows || !xa || !xb) { st = BT_E_NOMEM; goto done; }
+    /* pass 0: A's rows (matched in B); pass 1: B's rows missing in A */
+    for (pass = 0; pass < 2 && st == BT_OK; pass++) {
+        const bt_results *p = pass ? b : a, *q = pass ? a : b;
+        for (i = 0; i < p->nrows; i++) {
+            const bt_row *rp = &p->rows[i], *rq = bt_results_find(q, rp->workload, (const char *const *)rp->axis);
+            const bt_row *ra = pass ? rq : rp, *rb = pass ? rp : rq;
+            bt_compare_row *c;
+            char lab[512];
+            int k;
+            if (pass && rq) continue;
+            c = &out->rows[out->nrows++];
+            c->workload = bti_strdup(rp->workload);
+            c->axis = bti_strv_dup(p->naxes, (const char *const *)rp->axis);
+            {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (k = 0; k < p->naxes; k++) bti_str_printf(&s, "%s%s=%s", k ? " " : "", p->axes[k], rp->axis[k]);
+                bti_fmt(lab, sizeof lab, "%s", bti_str_c(&s));
+                bti_str_free(&s);
+            }
+            c->label = bti_strdup(lab);
+            if (!c->workload || !c->axis || !c->label) { st = BT_E_NOMEM; break; }
+            c->status_a = ra ? ra->status : BT_CELL_STATUS_COUNT;
+            c->status_b = rb ? rb->status : BT_CELL_STATUS_COUNT;
+            c->a = ra && ra->status == BT_CELL_OK ? ra->m[ca] : NAN;
+            c->b = rb && rb->status == BT_CELL_OK ? rb->m[cb] : NAN;
+            c->ratio = c->lo = c->hi = NAN;
+            c->ci_method = BT_CI_NONE;
+            if (!ra) { c->change = BT_CHANGE_ONLY_B; continue; }
+            if (!rb) { c->change = BT_CHANGE_ONLY_A; continue; }
+            if (ra->status != rb->status) { c->change = BT_CHANGE_STATUS; continue; }
+            if (ra->status != BT_CELL_OK) { c->change = BT_CHANGE_NOT_OK; continue; }
+            if (isnan(c->a) || isnan(c->b) || c->a == 0) { c->change = BT_CHANGE_UNKNOWN; continue; }
+            c->ratio = c->b / c->a;
+            if (c->ratio > 0 && isfinite(c->ratio)) { logsum += log(c->ratio); nlog++; }
+            if (sca >= 0 && scb >= 0 && ra->nsample >= 2 && rb->nsample >= 2) {
+                size_t na = bti_sample_column(a, ra, sca, xa), nb = bti_sample_column(b, rb, scb, xb);
+                if (na >= 2 && nb >= 2 && bti_ratio_bootstrap(xa, na, xb, nb, stat_a, d.bootstrap, &seed, &c->lo, &c->hi))
+                    c->ci_method = BT_CI_BOOTSTRAP;
+            }
+            if (c->ci_method == BT_CI_NONE && cols_ok) {
+                double la = ra->m[cia_lo], ha = ra->m[cia_hi], lb = rb->m[cib_lo], hb = rb->m[cib_hi];
+                if (la > 0 && ha > 0 && lb > 0 && hb > 0 && (ha > la || hb > lb)) {
+                    double sa = (log(ha) - log(la)) / (2 * 1.96), sb = (log(hb) - log(lb)) / (2 * 1.96);
+                    double half = 1.96 * sqrt(sa * sa + sb * sb);
+                    c->lo = c->ratio * exp(-half);
+                    c->hi = c->ratio * exp(half);
+                    c->ci_method = BT_CI_COLUMNS;
+                }
+            }
+            if (c->ci_method == BT_CI_NONE) c->change = BT_CHANGE_UNKNOWN;
+            else if (c->lo <= 1 && c->hi >= 1) c->change = BT_CHANGE_SAME;
+            else c->change = ((c->hi < 1) != !!higher) ? BT_CHANGE_BETTER : BT_CHANGE_WORSE;
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < (size_t)out->nrows; i++) out->count[out->rows[i].change]++;
+    if (nlog) out->geomean_ratio = exp(logsum / nlog);
+    /* each run's pick, and what it costs in the other run */
+    {
+        bt_rank_desc rd;
+        bt_ranking ka, kb;
+        bt_status sa, sb;
+        memset(&rd, 0, sizeof rd);
+        rd.objective = obj;
+        rd.direction = out->direction;
+        rd.bootstrap = -1;
+        sa = bt_rank(a, &rd, &ka);
+        sb = bt_rank(b, &rd, &kb);
+        if (sa == BT_OK && ka.pick >= 0) bti_fmt(out->pick_a, sizeof out->pick_a, "%s", ka.entries[ka.pick].label);
+        if (sb == BT_OK && kb.pick >= 0) bti_fmt(out->pick_b, sizeof out->pick_b, "%s", kb.entries[kb.pick].label);
+        if (sa == BT_OK && sb == BT_OK && ka.pick >= 0 && kb.pick >= 0) {
+            out->pick_a_regret_in_b = bti_pick_regret_in(&kb, ka.entries[ka.pick].axis, ka.naxes);
+            out->pick_b_regret_in_a = bti_pick_regret_in(&ka, kb.entries[kb.pick].axis, kb.naxes);
+        }
+        bt_ranking_free(&ka);
+        bt_ranking_free(&kb);
+    }
+    {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_printf(&s, "B is %s in %d cell%s, %s in %d, within noise in %d", higher ? "higher" : "faster", out->count[BT_CHANGE_BETTER],
+                       out->count[BT_CHANGE_BETTER] == 1 ? "" : "s", higher ? "lower" : "slower", out->count[BT_CHANGE_WORSE], out->count[BT_CHANGE_SAME]);
+        if (out->count[BT_CHANGE_UNKNOWN]) bti_str_printf(&s, ", without a CI in %d", out->count[BT_CHANGE_UNKNOWN]);
+        if (!isnan(out->geomean_ratio)) bti_str_printf(&s, "; geometric mean B/A %.3f", out->geomean_ratio);
+        bti_str_cat(&s, ".");
+        if (out->count[BT_CHANGE_STATUS]) bti_str_printf(&s, " %d cell%s changed status.", out->count[BT_CHANGE_STATUS], out->count[BT_CHANGE_STATUS] == 1 ? "" : "s");
+        if (out->count[BT_CHANGE_ONLY_A] || out->count[BT_CHANGE_ONLY_B])
+            bti_str_printf(&s, " %d cell%s only in A, %d only in B.", out->count[BT_CHANGE_ONLY_A], out->count[BT_CHANGE_ONLY_A] == 1 ? "" : "s", out->count[BT_CHANGE_ONLY_B]);
+        if (out->pick_a[0] && out->pick_b[0]) {
+            if (strcmp(out->pick_a, out->pick_b) == 0) bti_str_printf(&s, " Both pick %s.", out->pick_a);
+            else {
+                bti_str_printf(&s, " The pick changed: A picks %s, B picks %s", out->pick_a, out->pick_b);
+                if (!isnan(out->pick_a_regret_in_b)) bti_str_printf(&s, "; keeping A's pick costs %.2f %% mean regret in B", 100 * out->pick_a_regret_in_b);
+                else bti_str_cat(&s, "; A's pick is not ok on every workload in B");
+                bti_str_cat(&s, ".");
+            }
+        } else bti_str_printf(&s, " Picks: A %s, B %s.", out->pick_a[0] ? out->pick_a : "none", out->pick_b[0] ? out->pick_b : "none");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+    }
+done:
+    bti_free(xa); bti_free(xb);
+    if (st != BT_OK) {
+        bt_comparison_free(out);
+        bti_fmt(out->message, sizeof out->message, "out of memory");
+    }
+    return st;
+}
+static const char *bti_cmp_status(bt_cell_status s) { return s == BT_CELL_STATUS_COUNT ? "-" : bt_cell_status_str(s); }
+BTI_DEF void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f) {
+    int i, k, wl = 8, *aw;
+    char va[32], vb[32], ratio[32], ci[48];
+    if (!c || !f) return;
+    name_a = name_a ? name_a : "A";
+    name_b = name_b ? name_b : "B";
+    aw = (int *)bti_calloc((size_t)(c->naxes > 0 ? c->naxes : 1), sizeof(int));
+    if (!aw) return;
+    for (k = 0; k < c->naxes; k++) aw[k] = (int)strlen(c->axes[k]);
+    for (i = 0; i < c->nrows; i++) {
+        if ((int)strlen(c->rows[i].workload) > wl) wl = (int)strlen(c->rows[i].workload);
+        for (k = 0; k < c->naxes; k++) if ((int)strlen(c->rows[i].axis[k]) > aw[k]) aw[k] = (int)strlen(c->rows[i].axis[k]);
+    }
+    fprintf(f, "A: %s\nB: %s\n", name_a, name_b);
+    fprintf(f, "objective: %s (%s is better); B/A with its 95 %% CI (bootstrap over the samples; 'c' = from the CI columns)\n\n",
+            c->objective, c->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    fprintf(f, "%-*s", wl, "workload");
+    for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], c->axes[k]);
+    fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", "status A", "status B", "A", "B", "B/A", "95 % CI", "change");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        const char *chg;
+        fprintf(f, "%-*s", wl, r->workload);
+        for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], r->axis[k]);
+        bti_fmt_short(va, sizeof va, r->a);
+        bti_fmt_short(vb, sizeof vb, r->b);
+        if (isnan(r->a)) bti_fmt(va, sizeof va, "-");
+        if (isnan(r->b)) bti_fmt(vb, sizeof vb, "-");
+        if (isnan(r->ratio)) bti_fmt(ratio, sizeof ratio, "-"); else bti_fmt(ratio, sizeof ratio, "%.3f", r->ratio);
+        if (r->ci_method == BT_CI_NONE) bti_fmt(ci, sizeof ci, "-");
+        else bti_fmt(ci, sizeof ci, "[%.3f, %.3f]%s", r->lo, r->hi, r->ci_method == BT_CI_COLUMNS ? "c" : "");
+        switch (r->change) {
+        case BT_CHANGE_BETTER: chg = c->direction == BT_HIGHER_IS_BETTER ? "* higher in B" : "* faster in B"; break;
+        case BT_CHANGE_WORSE: chg = c->direction == BT_HIGHER_IS_BETTER ? "* lower in B" : "* slower in B"; break;
+        case BT_CHANGE_STATUS: chg = "* status changed"; break;
+        case BT_CHANGE_ONLY_A: chg = "only in A"; break;
+        case BT_CHANGE_ONLY_B: chg = "only in B"; break;
+        case BT_CHANGE_UNKNOWN: chg = "no CI"; break;
+        case BT_CHANGE_NOT_OK: chg = ""; break;
+        default: chg = "within noise";
+        }
+        fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", bti_cmp_status(r->status_a), bti_cmp_status(r->status_b), va, vb, ratio, ci, chg);
+    }
+    fprintf(f, "\npick A: %s\npick B: %s\n", c->pick_a[0] ? c->pick_a : "none", c->pick_b[0] ? c->pick_b : "none");
+    if (!isnan(c->pick_a_regret_in_b)) fprintf(f, "A's pick in B: mean regret %.4f (%.2f %%)\n", c->pick_a_regret_in_b, 100 * c->pick_a_regret_in_b);
+    if (!isnan(c->pick_b_regret_in_a)) fprintf(f, "B's pick in A: mean regret %.4f (%.2f %%)\n", c->pick_b_regret_in_a, 100 * c->pick_b_regret_in_a);
+    fprintf(f, "\n%s\n", c->message);
+    bti_free(aw);
+}
+BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
+    int i, k;
+    static const char *const ci_names[] = {"none", "bootstrap", "columns"};
+    bti_str s;
+    if (!c || !f) return;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "workload");
+    for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, c->axes[k]); }
+    bti_str_cat(&s, ",status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change\n");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        bti_csv_field(&s, r->workload);
+        for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, r->axis[k]); }
+        bti_str_printf(&s, ",%s,%s,", r->status_a == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_a),
+                       r->status_b == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_b));
+        bti_csv_num(&s, r->a); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->b); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->ratio); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->lo); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->hi);
+        bti_str_printf(&s, ",%s,%s\n", ci_names[r->ci_method], bt_change_str(r->change));
+    }
+    if (!s.oom) fputs(s.p, f);
+    bti_str_free(&s);
+}
 
 /* ---------------------------------------------------------------- search strategies ------ */
 

@@ -132,23 +132,20 @@ static const char *const SWEEP_HELP =
     "stopping (per cell):\n"
     "  --warmup N --min-samples N --max-samples N --max-noise F --min-time S --max-time S --timeout S\n"
     "sweep:\n"
-    "  --shard K/N          run only shard K of N (K in 0..N-1)\n"
+    "  --shard K/N          run only shard K of N (K in 0..N-1); cells that differ only in\n"
+    "                       --monotone axes stay on one shard, so OOM pruning still works\n"
+    "  --shard slurm        take K and N from the Slurm job array (SLURM_ARRAY_TASK_ID minus\n"
+    "                       SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT): sbatch --array=0-3;\n"
+    "                       with --shards N the array ids are the shard numbers, so\n"
+    "                       sbatch --array=2,3 ... --shards 4 re-runs shards 2 and 3\n"
+    "  --shard k8s --shards N   K from JOB_COMPLETION_INDEX (Kubernetes indexed Job), N given\n"
+    "                       A shard writes its own file: --out's '{shard}' becomes K ('{shards}'\n"
+    "                       N), else '.shard-K-of-N' goes before '.csv' (default\n"
+    "                       results.shard-K-of-N.csv). Join the shards with 'batchtune merge'.\n"
     "  --time-budget S      cells not started within S seconds are recorded 'not_run'\n"
     "ranking:\n"
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
-
-static int parse_shard(tool_args *a, int *k, int *n) {
-    int kk, nn;
-    char tail;
-    if (!a->val || sscanf(a->val, "%d/%d%c", &kk, &nn, &tail) != 2 || nn < 1 || kk < 0 || kk >= nn) {
-        fprintf(stderr, "batchtune %s: --shard '%s' must be K/N with 0 <= K < N (see 'batchtune %s --help')\n", a->cmd, a->val ? a->val : "", a->cmd);
-        a->bad = 1;
-        return 0;
-    }
-    *k = kk; *n = nn;
-    return 1;
-}
 
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
@@ -167,7 +164,9 @@ static int cmd_sweep(int argc, char **argv) {
     bt_results *res = NULL;
     bt_status st;
     tool_progress tp;
-    char settings[4096], threads_spec[128];
+    char settings[4096], threads_spec[128], shard_err[512], shard_out[4096];
+    const char *shard_spec = NULL, *out_arg = NULL;
+    long shards = 0;
     memset(&a, 0, sizeof a);
     memset(&d, 0, sizeof d);
     memset(&tp, 0, sizeof tp);
@@ -186,7 +185,7 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--axis")) { if (a.val && naxes < BT_MAX_AXES) axes[naxes++] = a.val; }
         else if (arg_value(&a, "--constraint")) { if (a.val && ncons < 32) cons[ncons++] = a.val; }
         else if (arg_value(&a, "--monotone")) { if (a.val && nmono < BT_MAX_AXES) mono[nmono++] = a.val; }
-        else if (arg_value(&a, "--out")) d.results_path = a.val;
+        else if (arg_value(&a, "--out")) out_arg = a.val;
         else if (arg_flag(&a, "--resume")) d.resume = 1;
         else if (arg_flag(&a, "--force")) d.overwrite = 1;
         else if (arg_flag(&a, "--quiet")) tp.quiet = 1;
@@ -201,7 +200,8 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--max-time")) parse_double_arg(&a, "--max-time", 1e-9, &d.stop.max_time_s);
         else if (arg_value(&a, "--timeout")) parse_double_arg(&a, "--timeout", 1e-9, &d.stop.timeout_s);
         else if (arg_value(&a, "--time-budget")) parse_double_arg(&a, "--time-budget", 1e-9, &d.time_budget_s);
-        else if (arg_value(&a, "--shard")) parse_shard(&a, &d.shard_k, &d.shard_n);
+        else if (arg_value(&a, "--shards")) parse_int_arg(&a, "--shards", 1, 1000000, &shards);
+        else if (arg_value(&a, "--shard")) shard_spec = a.val;
         else if (arg_value(&a, "--objective")) objective = a.val;
         else if (arg_value(&a, "--top")) parse_int_arg(&a, "--top", 1, 1000, &top);
         else return usage_error("sweep", "unknown flag '%s'", argv[a.i]);
@@ -218,6 +218,15 @@ static int cmd_sweep(int argc, char **argv) {
 #endif
     if (!ncmd && strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp; or give --cmd)", workload);
     if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
+    if (out_arg) d.results_path = out_arg;
+    if (shard_spec) {
+        if (bt_shard_resolve(shard_spec, (int)shards, &d.shard_k, &d.shard_n, shard_err, sizeof shard_err) != BT_OK) {
+            fprintf(stderr, "batchtune sweep: --shard %s: %s (see 'batchtune sweep --help')\n", shard_spec, shard_err);
+            return TOOL_EXIT_USAGE;
+        }
+        bt_shard_path(d.results_path, d.shard_k, d.shard_n, shard_out, sizeof shard_out);
+        d.results_path = shard_out;
+    } else if (shards) return usage_error("sweep", "%s needs --shard k8s, slurm or K/N", "--shards");
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     if (!naxes) {
@@ -328,6 +337,7 @@ static int cmd_sweep(int argc, char **argv) {
             /* the sweep wrote the metadata; write it again with the ranking added */
             bt_write_json(res, bt_results_meta(res), &rk, jp);
             printf("\nresults: %s (samples: beside it; metadata and ranking: %s)\n", d.results_path, jp);
+            if (d.shard_n > 0) printf("this is shard %d of %d (the ranking above covers its cells only): join all shards with 'batchtune merge OUT.csv SHARD.csv...'\n", d.shard_k, d.shard_n);
         }
         bt_ranking_free(&rk);
     }
@@ -493,6 +503,8 @@ static int cmd_info(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- subcommand files ------ */
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+#include "cmd_report.c"
+#include "cmd_merge.c"
 #include "cmd_recompute.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
@@ -503,6 +515,9 @@ static const tool_cmd COMMANDS[] = {
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
     {"recompute", cmd_recompute, "recompute cost of windowed verification: fit, predict, measure a real workload"},
     /* more subcommands: */
+    {"report", cmd_report, "one self-contained HTML report (heatmaps, per-item time, ranking, evidence)"},
+    {"merge", cmd_merge, "join shard result files (and samples) into one; report missing shards"},
+    {"compare", cmd_compare, "what changed between two runs of one grid: per-cell ratio with CI, picks"},
 };
 
 static void main_help(FILE *f) {
