@@ -774,6 +774,13 @@ BATCHTUNE_API void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, 
 BATCHTUNE_API bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows,
                                             int nw, const int *batches, int nb, double cap,
                                             FILE *out, int mode);
+/* The same grid as an HTML report (bt_write_html_report): a heatmap of the measured recompute %
+   (over-budget cells "infeasible"), and with fit != NULL a second one of the model's
+   recompute % at the measured cells. Errors go to err. */
+BATCHTUNE_API bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw,
+                                         const int *batches, int nb, double cap,
+                                         const bt_rc_fit *fit, const char *title,
+                                         const char *path, char *err, size_t err_len);
 
 /* Timings of one (W, B): fast-path seconds per generated token (the step time of a batch
    divided by its rows) and seconds per verification pass of B windows of W tokens. */
@@ -6082,37 +6089,70 @@ BTI_DEF void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, int nw
         fprintf(o, "\n");
     }
 }
-BTI_DEF bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
-                                      double cap, FILE *o, int mode) {
+/* the grid as results: axes batch, window; metric recompute_pct (and model_pct with a fit) */
+static bt_status bti_rc_results(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                double cap, const bt_rc_fit *fit, bt_results **out) {
     static const char *const axes[2] = {"batch", "window"};
-    static const char *const metric[1] = {"recompute_pct"};
+    static const char *const metric[2] = {"recompute_pct", "model_pct"};
     bt_results *r;
     int a, b;
     bt_status st = BT_OK;
-    if (!o || !windows || !batches || nw < 1 || nb < 1) return BT_E_INVALID;
-    r = bt_results_create(2, axes, 1, metric);
+    *out = NULL;
+    if (!windows || !batches || nw < 1 || nb < 1) return BT_E_INVALID;
+    r = bt_results_create(2, axes, fit ? 2 : 1, metric);
     if (!r) return BT_E_NOMEM;
     for (b = 0; b < nb && st == BT_OK; b++) for (a = 0; a < nw && st == BT_OK; a++) {
         char bs[32], ws[32], why[96];
         const char *av[2];
         const bt_rc_cell *m = cells ? bti_rc_find_cell(cells, n, batches[b], windows[a]) : NULL;
-        double v;
+        double v[2];
         bti_fmt(bs, sizeof bs, "%d", batches[b]);
         bti_fmt(ws, sizeof ws, "%d", windows[a]);
         av[0] = bs; av[1] = ws;
+        v[0] = v[1] = NAN;
         if (cap > 0 && (double)batches[b] * (double)windows[a] > cap) {
-            v = NAN;
             bti_fmt(why, sizeof why, "batch*window=%.0f > %g", (double)batches[b] * (double)windows[a], cap);
-            st = bt_results_add(r, "recompute %", "", av, BT_CELL_INFEASIBLE, why, 0, 0, &v);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_INFEASIBLE, why, 0, 0, v);
         } else if (m) {
-            v = m->pct;
-            st = bt_results_add(r, "recompute %", "", av, BT_CELL_OK, "", 1, 0, &v);
+            v[0] = m->pct;
+            if (fit) v[1] = bt_rc_fit_predict(fit, batches[b], windows[a]);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_OK, "", 1, 0, v);
         }
     }
-    if (st == BT_OK) {
-        if (bt_results_num_rows(r) == 0) st = BT_E_NOT_FOUND;
-        else st = bt_print_heatmap(r, "recompute %", "window", "batch", "recompute_pct", o, mode);
-    }
+    if (st == BT_OK && bt_results_num_rows(r) == 0) st = BT_E_NOT_FOUND;
+    if (st != BT_OK) { bt_results_free(r); return st; }
+    *out = r;
+    return BT_OK;
+}
+BTI_DEF bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                      double cap, FILE *o, int mode) {
+    bt_results *r;
+    bt_status st;
+    if (!o) return BT_E_INVALID;
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, NULL, &r);
+    if (st != BT_OK) return st;
+    st = bt_print_heatmap(r, "recompute %", "window", "batch", "recompute_pct", o, mode);
+    bt_results_free(r);
+    return st;
+}
+BTI_DEF bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                   double cap, const bt_rc_fit *fit, const char *title, const char *path, char *err, size_t err_len) {
+    bt_results *r;
+    bt_status st;
+    bt_html_opts ho;
+    static const char *const metrics[2] = {"recompute_pct", "model_pct"};
+    if (!path) { bti_fmt(err, err_len, "recompute html: no path"); return BT_E_INVALID; }
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, fit, &r);
+    if (st != BT_OK) { bti_fmt(err, err_len, "recompute html: %s", bt_status_str(st)); return st; }
+    memset(&ho, 0, sizeof ho);
+    ho.title = title ? title : "recompute % of windowed verification";
+    ho.metrics = metrics;
+    ho.num_metrics = fit ? 2 : 1;
+    ho.x_axis = "window";
+    ho.y_axis = "batch";
+    ho.line_axis = "window";
+    st = bt_write_html_report(r, NULL, NULL, path, &ho);
+    if (st != BT_OK) bti_fmt(err, err_len, "%s", bt_results_error(r));
     bt_results_free(r);
     return st;
 }

@@ -332,6 +332,27 @@ static void test_heatmap_blanks_over_budget(void) {
     fclose(f);
     CHECK(strstr(buf, "3.2500") && strstr(buf, "12.5") && strstr(buf, "n/a"));
     CHECK(strstr(buf, "recompute_pct") != NULL);
+    {
+        /* the HTML report: one heatmap, over-budget cells marked infeasible (16 x 64 > 256) */
+        char path[512], err[256], *html;
+        long sz;
+        FILE *h;
+        snprintf(path, sizeof path, "%s/rc_heat.html", getenv("BT_BUILD") ? getenv("BT_BUILD") : "/tmp");
+        CHECK(bt_rc_write_html(c, 3, ws, 3, bs, 2, 256, NULL, "recompute test", path, err, sizeof err) == BT_OK);
+        h = fopen(path, "rb");
+        CHECK(h != NULL);
+        if (!h) return;
+        fseek(h, 0, SEEK_END); sz = ftell(h); rewind(h);
+        html = (char *)malloc((size_t)sz + 1);
+        if (html && fread(html, 1, (size_t)sz, h) == (size_t)sz) {
+            html[sz] = 0;
+            CHECK(strstr(html, "id=\"hm-w0-m0\"") != NULL);
+            CHECK(strstr(html, "id=\"hm-w0-m0-2-1\"") != NULL);                  /* W=64, B=16 */
+            CHECK(strstr(html, "data-status=\"infeasible\"") != NULL);
+        }
+        free(html);
+        fclose(h);
+    }
 }
 
 static void test_real_workload_diverges(void) {

@@ -43,6 +43,7 @@ check "missing file -> 1" bash -c "test \"\$($BT recompute fit --csv $T/none.csv
 check "measure (injected, tiny grid) -> 0" bash -c "$BT recompute measure --inject 0.01 --windows 8,16,64 --batches 1,4 --cap 128 --requests 300 --out $T/m.csv --plain >$T/m.txt 2>$T/e"
 check "measure CSV: feasible rows ok, over-budget infeasible" bash -c "grep -c ',ok,' $T/m.csv | grep -qx 5 && grep -q '^4,64,infeasible' $T/m.csv"
 check "measure prints heatmap, fit and trade-off" bash -c "grep -q 'n/a' $T/m.txt && grep -q '^RMSE' $T/m.txt && grep -q 'trade-off' $T/m.txt"
+check "fit --html writes measured and model heatmaps" bash -c "$BT recompute fit --csv $T/m.csv --html $T/r.html --cap 128 --windows 8,16,64 --batches 1,4 >$T/o 2>$T/e && grep -q 'id=\"hm-w0-m1\"' $T/r.html && grep -q 'data-status=\"infeasible\"' $T/r.html"
 check "fit reads the measure CSV back" bash -c "$BT recompute fit --csv $T/m.csv --plain >$T/o 2>$T/e && grep -q '^RMSE' $T/o"
 check "measure bad --min-div -> 2" bash -c "test \"\$($BT recompute measure --min-div 0 2>$T/e; echo \$?)\" = 2 && grep -q -- '--min-div' $T/e"
 echo "results: $P passed, $F failed, 0 skipped"

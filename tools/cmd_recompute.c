@@ -22,10 +22,13 @@ static const char *const RECOMPUTE_HELP =
     "  --predict            write the model's grid as CSV (batch,window,recompute_pct,feasible,\n"
     "                       kind,measured_pct): kind 'prediction' for cells not measured,\n"
     "                       over-budget ones included (feasible 0)\n"
-    "  --windows LIST --batches LIST   the grid, e.g. 16,32,64 and 1,2,4 (needed by --predict)\n"
+    "  --windows LIST --batches LIST   the grid, e.g. 16,32,64 and 1,2,4 (needed by --predict;\n"
+    "                       the heatmaps' axes; default: the measured values)\n"
     "  --cap N              budget B*W <= N (default: none)\n"
     "  --out FILE           where --predict writes (default stdout; the fit then goes to stderr)\n"
     "  --no-loo             skip leave-one-out\n"
+    "  --html FILE          also an HTML report: heatmaps of the measured and the model's\n"
+    "                       recompute % (over-budget cells 'infeasible')  (fit and measure)\n"
     "\n"
     "measure: the real workload on this CPU (a small autoregressive generator; fast path bf16\n"
     "split-K whose reduction order depends on the batch, reference path in one fixed order)\n"
@@ -103,7 +106,7 @@ static int rc_choose_print(const bt_rc_fit *fit, const bt_rc_timing *t, size_t n
 
 static int rc_fit(int argc, char **argv) {
     tool_args a;
-    const char *csv = NULL, *lengths = "geometric", *outp = NULL;
+    const char *csv = NULL, *lengths = "geometric", *outp = NULL, *html = NULL;
     int predict = 0, no_loo = 0, plain = 0, ws[256], bs[256], nw = 0, nb = 0, has_param = 0, rc = TOOL_EXIT_OK;
     double cap = 0;
     bt_rc_cell *cells = NULL;
@@ -120,6 +123,7 @@ static int rc_fit(int argc, char **argv) {
         else if (arg_value(&a, "--csv")) csv = a.val;
         else if (arg_value(&a, "--lengths")) lengths = a.val;
         else if (arg_value(&a, "--out")) outp = a.val;
+        else if (arg_value(&a, "--html")) html = a.val;
         else if (arg_value(&a, "--windows")) rc_parse_list(&a, "--windows", ws, 256, &nw);
         else if (arg_value(&a, "--batches")) rc_parse_list(&a, "--batches", bs, 256, &nb);
         else if (arg_value(&a, "--cap")) parse_double_arg(&a, "--cap", 1, &cap);
@@ -131,7 +135,7 @@ static int rc_fit(int argc, char **argv) {
     if (a.bad) return TOOL_EXIT_USAGE;
     if (!csv) return usage_error(a.cmd, "%s is required", "--csv FILE");
     if (predict && (!nw || !nb)) return usage_error(a.cmd, "--predict needs %s", !nw ? "--windows LIST" : "--batches LIST");
-    if (!predict && (outp || nw || nb)) return usage_error(a.cmd, "%s only goes with --predict", outp ? "--out" : nw ? "--windows" : "--batches");
+    if (!predict && outp) return usage_error(a.cmd, "%s only goes with --predict", "--out");
     memset(&fd, 0, sizeof fd);
     if (bt_rc_lengths_parse(lengths, &fd.lengths, &has_param, err, sizeof err) != BT_OK) {
         fprintf(stderr, "batchtune recompute fit: --lengths: %s (see 'batchtune recompute fit --help')\n", err);
@@ -163,6 +167,14 @@ static int rc_fit(int argc, char **argv) {
         bt_rc_print_heatmap(cells, n, nw ? ws : mw, nw ? nw : nmw, nb ? bs : mb, nb ? nb : nmb, cap, sum, plain ? BT_HEATMAP_PLAIN : BT_HEATMAP_AUTO);
     }
     if (tim) rc_choose_print(&fit, tim, n, cap, sum);
+    if (html) {
+        int mw[256], mb[256], nmw, nmb;
+        rc_axes_of(cells, n, mw, &nmw, mb, &nmb, 256);
+        if (bt_rc_write_html(cells, n, nw ? ws : mw, nw ? nw : nmw, nb ? bs : mb, nb ? nb : nmb, cap, &fit, NULL, html, err, sizeof err) != BT_OK) {
+            fprintf(stderr, "batchtune recompute fit: --html %s: %s\n", html, err);
+            rc = TOOL_EXIT_FAIL;
+        } else fprintf(sum, "HTML report written to %s\n", html);
+    }
     if (predict) {
         bt_rc_write_grid_csv(&fit, ws, nw, bs, nb, cap, po);
         if (po != stdout) {
@@ -178,7 +190,7 @@ out:
 
 static int rc_measure(int argc, char **argv) {
     tool_args a;
-    const char *outp = "recompute.csv", *lengths = NULL;
+    const char *outp = "recompute.csv", *lengths = NULL, *html = NULL;
     int ws[64] = {8, 16, 32, 64, 128, 256, 512}, bs[64] = {1, 2, 4, 8, 16, 32, 64}, nw = 7, nb = 7, plain = 0, i, j, has_param;
     long rounds = 7;
     long v;
@@ -198,6 +210,7 @@ static int rc_measure(int argc, char **argv) {
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
         if (is_help(argv[a.i])) { fputs(RECOMPUTE_HELP, stdout); return TOOL_EXIT_OK; }
         else if (arg_value(&a, "--out")) outp = a.val;
+        else if (arg_value(&a, "--html")) html = a.val;
         else if (arg_value(&a, "--windows")) rc_parse_list(&a, "--windows", ws, 64, &nw);
         else if (arg_value(&a, "--batches")) rc_parse_list(&a, "--batches", bs, 64, &nb);
         else if (arg_value(&a, "--cap")) parse_double_arg(&a, "--cap", 1, &cap);
@@ -319,6 +332,10 @@ static int rc_measure(int argc, char **argv) {
         if (bt_rc_fit_cells(cells, n, &fd, &fit, err, sizeof err) == BT_OK) {
             bt_rc_fit_print(&fit, stdout);
             rc_choose_print(&fit, tim, n, cap, stdout);
+            if (html) {
+                if (bt_rc_write_html(cells, n, ws, nw, bs, nb, cap, &fit, NULL, html, err, sizeof err) != BT_OK) fprintf(stderr, "batchtune recompute measure: --html %s: %s\n", html, err);
+                else printf("HTML report written to %s\n", html);
+            }
             bt_rc_fit_free(&fit);
         } else printf("fit failed: %s\n", err);
         memset(&fd, 0, sizeof fd);
