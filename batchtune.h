@@ -834,8 +834,8 @@ BATCHTUNE_API void bt_rc_print_tradeoff(const bt_rc_choice *c, FILE *out);
                      (row + rows) mod S: the order depends on the batch composition;
      reference path  every position of the B windows in one batched pass, in one fixed order
                      (4 chunks, one accumulator each, added 0, 1, 2, 3).
-   Divergences are real floating-point non-associativity at near ties of the argmax (about
-   1 % of tokens at the defaults). Single-threaded (no threads started). Requests are the same
+   Divergences are real floating-point non-associativity at near ties of the argmax (0.4 to
+   0.7 % of tokens at the defaults, more with fewer rows: bench/results/recompute_cpu.md). Single-threaded (no threads started). Requests are the same
    for every cell (lengths and inputs from seed + request number). inject_p > 0 replaces the
    comparison by a coin flip per token and skips the model (tests only, not evidence). */
 typedef struct bt_rc_gen_desc {
