@@ -6556,6 +6556,47 @@ done:
     bti_free(sl); bti_free(rowslot); bti_free(next); bti_free(tokmem);
     return st;
 }
+BTI_DEF bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token, double *verify_s_per_pass) {
+    int *tok, *next, C, b, j;
+    size_t per, wide, act, part;
+    uint64_t *nz, t0, t1, t2;
+    if (!g || batch < 1 || batch > 4096 || window < 1 || window > 65536 || !fast_s_per_token || !verify_s_per_pass) return BT_E_INVALID;
+    C = g->d.context;
+    per = (size_t)C + (size_t)window + 1;
+    wide = (size_t)(g->d.dim > g->d.vocab ? g->d.dim : g->d.vocab);
+    act = (size_t)batch * (size_t)window * wide;
+    part = 16 * 2 * wide * (size_t)(g->d.split_k_max > 4 ? g->d.split_k_max : 4);
+    tok = (int *)bti_malloc((size_t)batch * per * sizeof(int));
+    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    nz = (uint64_t *)bti_malloc((size_t)batch * sizeof(uint64_t));
+    if (!tok || !next || !nz || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) || !bti_rc_grow(&g->part, &g->cap_part, part)) {
+        bti_free(tok); bti_free(next); bti_free(nz);
+        return BT_E_NOMEM;
+    }
+    for (b = 0; b < batch; b++) {
+        uint64_t rr = g->d.seed * 0xD1B54A32D192ED03ULL + (uint64_t)b * 0x8CB92BA72F3D8DD7ULL + 1;
+        int c;
+        bti_rand_next(&rr);
+        nz[b] = bti_rand_next(&rr);
+        for (c = 0; c < C; c++) tok[(size_t)b * per + (size_t)c] = (int)(bti_rand_next(&rr) % (uint64_t)g->d.vocab);
+    }
+    t0 = bt_now_ns();
+    for (j = 0; j < window; j++) {
+        for (b = 0; b < batch; b++) bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + (size_t)b * (size_t)g->d.dim);
+        bti_rc_forward(g, batch, 1, next);
+        for (b = 0; b < batch; b++) tok[(size_t)b * per + (size_t)C + (size_t)j] = next[b];
+    }
+    t1 = bt_now_ns();
+    for (b = 0; b < batch; b++)
+        for (j = 0; j < window; j++)
+            bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + ((size_t)b * (size_t)window + (size_t)j) * (size_t)g->d.dim);
+    bti_rc_forward(g, batch * window, 0, next);
+    t2 = bt_now_ns();
+    *fast_s_per_token = (double)(t1 - t0) * 1e-9 / ((double)batch * (double)window);
+    *verify_s_per_pass = (double)(t2 - t1) * 1e-9;
+    bti_free(tok); bti_free(next); bti_free(nz);
+    return BT_OK;
+}
 
 /* ---------------------------------------------------------------- HTML report ------------ */
 /* Layout of a heatmap (see the markup contract in section 13). */
@@ -8408,47 +8449,6 @@ BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
 /* ---------------------------------------------------------------- search strategies ------ */
 
 
-BTI_DEF bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token, double *verify_s_per_pass) {
-    int *tok, *next, C, b, j;
-    size_t per, wide, act, part;
-    uint64_t *nz, t0, t1, t2;
-    if (!g || batch < 1 || batch > 4096 || window < 1 || window > 65536 || !fast_s_per_token || !verify_s_per_pass) return BT_E_INVALID;
-    C = g->d.context;
-    per = (size_t)C + (size_t)window + 1;
-    wide = (size_t)(g->d.dim > g->d.vocab ? g->d.dim : g->d.vocab);
-    act = (size_t)batch * (size_t)window * wide;
-    part = 16 * 2 * wide * (size_t)(g->d.split_k_max > 4 ? g->d.split_k_max : 4);
-    tok = (int *)bti_malloc((size_t)batch * per * sizeof(int));
-    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
-    nz = (uint64_t *)bti_malloc((size_t)batch * sizeof(uint64_t));
-    if (!tok || !next || !nz || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) || !bti_rc_grow(&g->part, &g->cap_part, part)) {
-        bti_free(tok); bti_free(next); bti_free(nz);
-        return BT_E_NOMEM;
-    }
-    for (b = 0; b < batch; b++) {
-        uint64_t rr = g->d.seed * 0xD1B54A32D192ED03ULL + (uint64_t)b * 0x8CB92BA72F3D8DD7ULL + 1;
-        int c;
-        bti_rand_next(&rr);
-        nz[b] = bti_rand_next(&rr);
-        for (c = 0; c < C; c++) tok[(size_t)b * per + (size_t)c] = (int)(bti_rand_next(&rr) % (uint64_t)g->d.vocab);
-    }
-    t0 = bt_now_ns();
-    for (j = 0; j < window; j++) {
-        for (b = 0; b < batch; b++) bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + (size_t)b * (size_t)g->d.dim);
-        bti_rc_forward(g, batch, 1, next);
-        for (b = 0; b < batch; b++) tok[(size_t)b * per + (size_t)C + (size_t)j] = next[b];
-    }
-    t1 = bt_now_ns();
-    for (b = 0; b < batch; b++)
-        for (j = 0; j < window; j++)
-            bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + ((size_t)b * (size_t)window + (size_t)j) * (size_t)g->d.dim);
-    bti_rc_forward(g, batch * window, 0, next);
-    t2 = bt_now_ns();
-    *fast_s_per_token = (double)(t1 - t0) * 1e-9 / ((double)batch * (double)window);
-    *verify_s_per_pass = (double)(t2 - t1) * 1e-9;
-    bti_free(tok); bti_free(next); bti_free(nz);
-    return BT_OK;
-}
 
 #endif /* BATCHTUNE_IMPLEMENTATION */
 
