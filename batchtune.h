@@ -8449,7 +8449,6 @@ BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
 /* ---------------------------------------------------------------- search strategies ------ */
 
 
-
 #endif /* BATCHTUNE_IMPLEMENTATION */
 
 /*
