@@ -603,7 +603,289 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
 
 /* ============================================================================================
    12. Recompute model for windowed verification (declarations)
+
+   Decode–verify–rollback. A fast path produces tokens; every W tokens the window is re-run on a
+   reference path, B requests verified together in one pass. At the first position where the
+   two disagree the reference token is kept, every fast token after it in the window is thrown
+   away, and the next window starts right after the corrected token.
+       recompute % = 100 * tokens thrown away / tokens kept     (kept includes corrected ones)
+
+   THE MODEL. Each fast token, given that its window agreed so far, is the first divergence with
+   probability p, independently of the others (q = 1 - p). K, the position of the first
+   divergence, has P(K > j) = q^j. A window of m fast tokens keeps min(K, m) and throws away
+   m - min(K, m), so
+       E[kept] = sum_{j=0}^{m-1} q^j = (1 - q^m) / p,      E[thrown] = m - (1 - q^m) / p.
+   Unbounded requests: every window is full and windows are independent renewals, so
+       R(W) = E[thrown] / E[kept] = p W / (1 - q^W) - 1.
+   Small pW: 1 - q^W = pW (1 - (W-1)p/2 + O(p^2 W^2)) gives R ~ (W-1) p / 2 ~ pW/2 (doubles with
+   W); large pW: R ~ pW - 1.  Example: p = 0.01, W = 16: R = 0.16 / (1 - 0.99^16) - 1 = 0.077135.
+   Finite requests (a request's last window is cut at its end): let D(n) be the expected number
+   of tokens thrown away while n tokens remain to be kept. D(0) = 0 and, with m = min(W, n),
+       D(n) = m - (1 - q^m)/p + sum_{k=1}^{m} p q^(k-1) D(n-k) + q^m D(n-m),
+   computed for every n <= Lmax in O(Lmax) time with a running sum. A request of length L keeps
+   exactly L tokens, so for lengths with distribution P(L) the ratio of totals (what a
+   measurement over many requests sees) is
+       R = sum_L P(L) D(L) / sum_L P(L) L.
+   Once W passes most lengths a single window covers a request and R levels off at
+   E[L - min(K, L)] / E[L]. Geometric lengths (P(L = l) = r s^(l-1), s = 1 - r, mean 1/r) are
+   memoryless, which gives the closed form
+       R = [(1 - s^W)/(1 - s)] / [(1 - (qs)^W)/(1 - qs)] - 1.
+   Verify passes: the expected number of windows N(n) follows the same recursion with 1 in
+   place of the first term; windows per kept token = E[N(L)] / E[L] (= p / (1 - q^W) when
+   unbounded). With B requests per pass (continuous batching: a finished request's slot is
+   refilled at the next window), passes per kept token = windows per kept token / B.
+   Log-normal lengths are rounded to the nearest integer (>= 1); the tail beyond Lmax (chosen
+   past the 0.9987 quantile, >= 32 W, at most max(64 W, 4096)) is added with D's linear
+   asymptote.
+
+   TIME PER KEPT TOKEN. With a fast-path time per generated token t_f(W,B) and a verify-pass
+   time t_v(W,B): T = t_f (1 + R) + t_v * windows_per_kept / B. The choice is the (W, B) with
+   B * W <= cap that minimizes T.
    ========================================================================================== */
+
+/* Request lengths (in kept tokens). Zero = unbounded. */
+typedef enum bt_rc_len_kind {
+    BT_RC_UNBOUNDED = 0,
+    BT_RC_FIXED,                   /* every request has length `param` (non-integers: mix of
+                                      the two neighbours, so the model is continuous) */
+    BT_RC_GEOMETRIC,               /* geometric on 1, 2, ... with mean `param` (>= 1) */
+    BT_RC_LOGNORMAL,               /* exp(N(log(param), sigma^2)) rounded, >= 1: param is the
+                                      median, sigma defaults to 1 */
+    BT_RC_HISTOGRAM                /* hist[L] = weight of length L, L = 1 .. hist_len-1 */
+} bt_rc_len_kind;
+
+typedef struct bt_rc_lengths {
+    bt_rc_len_kind kind;
+    double param;
+    double sigma;
+    const double *hist;            /* not copied: must outlive the users of this struct */
+    size_t hist_len;
+} bt_rc_lengths;
+
+/* Parses "unbounded", "fixed:200", "geometric:150", "lognormal:128:0.8". The parameter may
+   be left out ("geometric", "lognormal::0.8"): then *has_param is 0 (param is a start value)
+   and a fit estimates it. Errors name the spec. */
+BATCHTUNE_API bt_status bt_rc_lengths_parse(const char *spec, bt_rc_lengths *out, int *has_param,
+                                            char *err, size_t err_len);
+/* "lognormal(median=128, sigma=1)" */
+BATCHTUNE_API size_t bt_rc_lengths_format(const bt_rc_lengths *l, char *buf, size_t n);
+
+/* The model's expectations for one window size. */
+typedef struct bt_rc_expect {
+    double ratio;                  /* thrown away / kept (R) */
+    double pct;                    /* 100 * ratio */
+    double windows_per_kept;       /* verify windows per kept token */
+    double mean_length;            /* E[L] (INFINITY when unbounded) */
+} bt_rc_expect;
+
+/* R for unbounded requests: p W / (1 - (1-p)^W) - 1. NAN for p outside [0, 1) or W < 1. */
+BATCHTUNE_API double bt_rc_ratio_unbounded(double p, int window);
+/* Exact expectations for lengths `len` (NULL or zero = unbounded). BT_E_INVALID names the bad
+   input in err (may be NULL); BT_E_NOMEM for a histogram too long to hold. Thread safe. */
+BATCHTUNE_API bt_status bt_rc_expected(double p, int window, const bt_rc_lengths *len,
+                                       bt_rc_expect *out, char *err, size_t err_len);
+/* Shorthand: 100 * R, NAN on bad input. */
+BATCHTUNE_API double bt_rc_pct(double p, int window, const bt_rc_lengths *len);
+
+/* Seeded Monte Carlo decode–verify–rollback: `batch` slots (continuous batching), each window
+   runs min(W, remaining) fast tokens, the first divergence is drawn with probability p per
+   token. Requests (finite lengths) or windows (unbounded) are the units of the confidence
+   interval (delta method for a ratio of totals). */
+typedef struct bt_rc_sim_desc {
+    double p;
+    int window;
+    int batch;                     /* default 1 */
+    bt_rc_lengths lengths;         /* zero = unbounded */
+    long units;                    /* requests (finite) or windows (unbounded); default 20000 */
+    uint64_t seed;                 /* default 1 */
+} bt_rc_sim_desc;
+
+typedef struct bt_rc_sim_result {
+    double kept, discarded, divergences, windows, passes;
+    long units;
+    double ratio, ratio_lo, ratio_hi;  /* estimate and its 95 % confidence interval */
+    double pct, pct_lo, pct_hi;        /* the same in percent */
+} bt_rc_sim_result;
+
+BATCHTUNE_API bt_status bt_rc_simulate(const bt_rc_sim_desc *d, bt_rc_sim_result *out);
+
+/* One measured (or simulated) cell. */
+typedef struct bt_rc_cell {
+    int batch, window;
+    double pct;                    /* recompute % */
+} bt_rc_cell;
+
+/* Reads batch,window,recompute_pct from a CSV with a header (any column order, extra columns
+   ignored; rows whose recompute_pct is empty, or whose status column is not "ok", are
+   skipped). *cells is allocated (free with free() / BATCHTUNE_FREE). Errors name the file and
+   line: "cells.csv:7: window 'abc' is not a positive integer". */
+BATCHTUNE_API bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n,
+                                       char *err, size_t err_len);
+
+/* Least squares in percentage points over the cells. */
+typedef struct bt_rc_fit_desc {
+    bt_rc_lengths lengths;         /* length model; zero = unbounded */
+    int fit_length;                /* 1: also estimate lengths.param (FIXED length, GEOMETRIC
+                                      mean, LOGNORMAL median) */
+    int no_loo;                    /* 1: skip leave-one-out */
+} bt_rc_fit_desc;
+
+typedef struct bt_rc_fit {
+    double p;                      /* common first-divergence probability */
+    bt_rc_lengths lengths;         /* with the fitted param when fit_length */
+    int fitted_length;
+    size_t n;
+    bt_rc_cell *cells;             /* copy of the input */
+    double *pred, *resid;          /* per cell, pp (resid = measured - predicted) */
+    double *loo_pred;              /* per cell: prediction of a fit without it (NAN: skipped) */
+    double rmse_pp, loo_rmse_pp, max_abs_resid_pp;
+    /* Does p depend on B? p refit per batch value (length parameter held), F test of the
+       per-batch model against the common one, both fitted to relative residuals
+       (measured/model - 1). */
+    int nbatch;
+    int *batch_values;
+    double *p_by_batch;            /* least squares in pp within each batch */
+    int *cells_by_batch;
+    double rss_common, rss_by_batch, f_stat, f_pvalue;  /* on relative residuals (a cell's
+                                      noise grows with its value); NAN when not testable */
+    int batch_dependent;           /* 1 when f_pvalue < 0.05 */
+    double rmse_by_batch_pp;       /* RMSE (pp) of the model with each batch's own p */
+    double loo_by_batch_pp;        /* its leave-one-out RMSE over the cells whose batch has
+                                      >= 2 cells (NAN when skipped) */
+    int loo_by_batch_cells;
+    char verdict[320];             /* the answer about B as one sentence */
+} bt_rc_fit;
+
+/* Fits p (and the length parameter when asked) to n >= 1 cells (n >= 2 with fit_length).
+   err names bad cells. out must be released with bt_rc_fit_free. */
+BATCHTUNE_API bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc_fit_desc *d,
+                                        bt_rc_fit *out, char *err, size_t err_len);
+BATCHTUNE_API void bt_rc_fit_free(bt_rc_fit *f);
+/* Predicted recompute % at (batch, window): the common p, or the batch's own p when the data
+   says p depends on B and that batch was measured. */
+BATCHTUNE_API double bt_rc_fit_predict(const bt_rc_fit *f, int batch, int window);
+/* Parameters, RMSE ("RMSE <x> pp"), leave-one-out error, per-cell residuals, the verdict on B. */
+BATCHTUNE_API void bt_rc_fit_print(const bt_rc_fit *f, FILE *out);
+/* The grid windows x batches as CSV: batch,window,recompute_pct,feasible,kind,measured_pct
+   (kind "predicted" everywhere: measured cells also show measured_pct). feasible = B*W <= cap
+   (cap <= 0: no budget). */
+BATCHTUNE_API void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, int nw,
+                                        const int *batches, int nb, double cap, FILE *out);
+
+/* Terminal heatmap of recompute % over batch (rows) x window (columns): measured cells show
+   their value, cells over the budget B*W > cap print "n/a", cells in budget but not measured
+   stay blank. mode: BT_HEATMAP_AUTO / COLOR / PLAIN. */
+BATCHTUNE_API bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows,
+                                            int nw, const int *batches, int nb, double cap,
+                                            FILE *out, int mode);
+/* The same grid as an HTML report (bt_write_html_report): a heatmap of the measured recompute %
+   (over-budget cells "infeasible"), and with fit != NULL a second one of the model's
+   recompute % at the measured cells. Errors go to err. */
+BATCHTUNE_API bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw,
+                                         const int *batches, int nb, double cap,
+                                         const bt_rc_fit *fit, const char *title,
+                                         const char *path, char *err, size_t err_len);
+
+/* Timings of one (W, B): fast-path seconds per generated token (the step time of a batch
+   divided by its rows) and seconds per verification pass of B windows of W tokens. */
+typedef struct bt_rc_timing {
+    int batch, window;
+    double fast_s_per_token;
+    double verify_s_per_pass;
+} bt_rc_timing;
+
+/* The same, and when the file has fast_s_per_token and verify_s_per_pass columns (as written
+   by `batchtune recompute measure`), *timings gets one entry per cell (NAN where empty);
+   otherwise *timings is NULL. */
+BATCHTUNE_API bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings,
+                                             size_t *n, char *err, size_t err_len);
+
+typedef struct bt_rc_option {
+    int batch, window, feasible;
+    double pct;                    /* model's recompute % (from the fit) */
+    double windows_per_kept;
+    double fast_s_per_kept;        /* t_f * (1 + R) */
+    double verify_s_per_kept;      /* t_v * windows_per_kept / B */
+    double s_per_kept;             /* their sum */
+} bt_rc_option;
+
+typedef struct bt_rc_choice {
+    int n;
+    bt_rc_option *opt;             /* feasible first, each part by s_per_kept */
+    int pick;                      /* index of the best feasible option, -1 if none */
+    double cap;
+    char message[256];
+} bt_rc_choice;
+
+/* Time per kept token (recompute included) for every timed (W, B), using the fit's model of R
+   and windows per kept token; picks the fastest with B * W <= cap (cap <= 0: no budget). */
+BATCHTUNE_API bt_status bt_rc_choose(const bt_rc_fit *fit, const bt_rc_timing *t, int n, double cap,
+                                     bt_rc_choice *out);
+BATCHTUNE_API void bt_rc_choice_free(bt_rc_choice *c);
+/* The trade-off: for each window the best batch in budget (recompute %, fast and verify parts,
+   total), the pick marked. */
+BATCHTUNE_API void bt_rc_print_tradeoff(const bt_rc_choice *c, FILE *out);
+
+/* A real nondeterministic workload: a small autoregressive generator whose next token is the
+   argmax of its logits, given the previous `context` tokens (embeddings) and a per-position
+   input drawn from the request's seed. Inputs and weights are rounded to bf16; each hidden
+   layer is a split-K matrix product whose chunk sums (fp32) are accumulated into a bf16 output
+   one chunk at a time (as split-K kernels with atomics do), then tanh, rounded to bf16; the
+   logits are the same kind of product, accumulated in fp32 (or bf16 with logits_bf16).
+     fast path       one decode step for the rows still active in the window: S = split_k_max
+                     / rows chunks (>= 2; fewer rows, more chunks, as GEMM heuristics do), each
+                     chunk in two interleaved accumulators, the chunks added starting at chunk
+                     (row + rows) mod S: the order depends on the batch composition;
+     reference path  every position of the B windows in one batched pass, in one fixed order
+                     (4 chunks, one accumulator each, added 0, 1, 2, 3).
+   Divergences are real floating-point non-associativity at near ties of the argmax (0.4 to
+   0.7 % of tokens at the defaults, more with fewer rows: bench/results/recompute_cpu.md). Single-threaded (no threads started). Requests are the same
+   for every cell (lengths and inputs from seed + request number). inject_p > 0 replaces the
+   comparison by a coin flip per token and skips the model (tests only, not evidence). */
+typedef struct bt_rc_gen_desc {
+    int vocab;                     /* default 512 */
+    int dim;                       /* width of the layers, default 128 */
+    int layers;                    /* hidden layers, default 1 */
+    int context;                   /* default 4 */
+    int split_k_max;               /* default 16 */
+    int logits_bf16;               /* 1: logits accumulated in bf16 too (more divergences) */
+    bt_rc_lengths lengths;         /* default lognormal median 128, sigma 1 */
+    int max_len;                   /* lengths clipped here (default 4096) */
+    int min_divergences;           /* per cell (default 100) */
+    int min_requests;              /* per cell (at least 4 * batch) */
+    double max_kept;               /* per cell, stop even if short of divergences (default 1e6) */
+    uint64_t seed;                 /* default 1 */
+    double inject_p;               /* > 0: test mode (coin flips, no model) */
+} bt_rc_gen_desc;
+
+typedef struct bt_rc_measure {
+    int batch, window;
+    long requests;
+    double kept, discarded, divergences, windows, passes, fast_tokens;
+    double pct, pct_lo, pct_hi;    /* recompute % and its 95 % confidence interval */
+    double fast_s, verify_s;       /* total seconds in each path */
+    double fast_s_per_token, verify_s_per_pass;
+    int enough;                    /* divergences >= min_divergences */
+} bt_rc_measure;
+
+typedef struct bt_rc_gen bt_rc_gen;
+/* NULL on failure with the reason in err. The desc is copied (defaults filled in). */
+BATCHTUNE_API bt_rc_gen *bt_rc_gen_create(const bt_rc_gen_desc *d, char *err, size_t err_len);
+BATCHTUNE_API void bt_rc_gen_destroy(bt_rc_gen *g);
+BATCHTUNE_API bt_rc_gen_desc bt_rc_gen_desc_defaults(const bt_rc_gen_desc *d);
+/* Runs requests through decode–verify–rollback at (batch, window) until the cell has
+   min_divergences divergences and min_requests requests (or max_kept kept tokens), finishing
+   the requests in flight. */
+BATCHTUNE_API bt_status bt_rc_gen_measure(bt_rc_gen *g, int batch, int window, bt_rc_measure *out);
+/* Times one full window at (batch, window): W fast decode steps of `batch` rows and one
+   reference pass over batch * window positions. Short enough to be repeated and interleaved
+   across cells (take medians): the timings of bt_rc_gen_measure mix in the cut windows and
+   whatever else the machine did meanwhile. */
+BATCHTUNE_API bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token,
+                                       double *verify_s_per_pass);
+/* The length distribution the generator draws from (after clipping), as a histogram for
+   BT_RC_HISTOGRAM; valid while g lives. */
+BATCHTUNE_API bt_rc_lengths bt_rc_gen_lengths(const bt_rc_gen *g);
 
 /* ============================================================================================
    13. HTML report (declarations)
@@ -5023,6 +5305,1444 @@ BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
 /* ---------------------------------------------------------------- loader ----------------- */
 
 /* ---------------------------------------------------------------- recompute model -------- */
+/* The model is documented at section 12 of the declarations. Internals:
+   bti_rc_dist   a length distribution made discrete: pr[1..lmax] plus the tail beyond lmax
+   bti_rc_dp     D(n) and N(n) for n <= lmax with a ring of W+1 values, summed against pr */
+static double bti_rc_u01(uint64_t *s) { return ((double)(bti_rand_next(s) >> 11) + 1.0) * (1.0 / 9007199254740992.0); } /* (0, 1] */
+static double bti_rc_normal(uint64_t *s) {
+    double u1 = bti_rc_u01(s), u2 = bti_rc_u01(s);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+/* first-divergence position K >= 1, P(K > j) = (1-p)^j; a huge number when p == 0 */
+static double bti_rc_draw_k(uint64_t *s, double p) {
+    if (p <= 0) return 1e300;
+    if (p >= 1) return 1;
+    return 1.0 + floor(log(bti_rc_u01(s)) / log1p(-p));
+}
+static const char *bti_rc_kind_name(bt_rc_len_kind k) {
+    switch (k) {
+    case BT_RC_UNBOUNDED: return "unbounded";
+    case BT_RC_FIXED: return "fixed";
+    case BT_RC_GEOMETRIC: return "geometric";
+    case BT_RC_LOGNORMAL: return "lognormal";
+    case BT_RC_HISTOGRAM: return "histogram";
+    default: return "unknown";
+    }
+}
+BTI_DEF size_t bt_rc_lengths_format(const bt_rc_lengths *l, char *buf, size_t n) {
+    int w = 0;
+    if (!buf || !n) return 0;
+    if (!l || l->kind == BT_RC_UNBOUNDED) w = snprintf(buf, n, "unbounded");
+    else if (l->kind == BT_RC_FIXED) w = snprintf(buf, n, "fixed(length=%.4g)", l->param);
+    else if (l->kind == BT_RC_GEOMETRIC) w = snprintf(buf, n, "geometric(mean=%.4g)", l->param);
+    else if (l->kind == BT_RC_LOGNORMAL) w = snprintf(buf, n, "lognormal(median=%.4g, sigma=%.3g)", l->param, l->sigma > 0 ? l->sigma : 1.0);
+    else if (l->kind == BT_RC_HISTOGRAM) w = snprintf(buf, n, "histogram(%zu lengths)", l->hist_len);
+    else w = snprintf(buf, n, "unknown");
+    return w < 0 ? 0 : (size_t)w;
+}
+BTI_DEF bt_status bt_rc_lengths_parse(const char *spec, bt_rc_lengths *out, int *has_param, char *err, size_t err_len) {
+    char name[32];
+    const char *c;
+    size_t k;
+    double a = NAN, b = NAN;
+    if (has_param) *has_param = 0;
+    if (!spec || !out) { bti_fmt(err, err_len, "lengths: no spec given"); return BT_E_INVALID; }
+    memset(out, 0, sizeof *out);
+    c = strchr(spec, ':');
+    k = c ? (size_t)(c - spec) : strlen(spec);
+    if (k >= sizeof name) { bti_fmt(err, err_len, "lengths '%s': unknown kind (unbounded, fixed, geometric, lognormal)", spec); return BT_E_INVALID; }
+    memcpy(name, spec, k);
+    name[k] = 0;
+    if (c) {
+        const char *c2 = strchr(c + 1, ':');
+        char t[64];
+        size_t k1 = c2 ? (size_t)(c2 - c - 1) : strlen(c + 1);
+        if (k1 >= sizeof t) k1 = sizeof t - 1;
+        memcpy(t, c + 1, k1);
+        t[k1] = 0;
+        if (t[0] && !bti_parse_double(t, &a)) { bti_fmt(err, err_len, "lengths '%s': '%s' is not a number", spec, t); return BT_E_INVALID; }
+        if (c2 && !bti_parse_double(c2 + 1, &b)) { bti_fmt(err, err_len, "lengths '%s': sigma '%s' is not a number", spec, c2 + 1); return BT_E_INVALID; }
+        if (c2 && strcmp(name, "lognormal") != 0) { bti_fmt(err, err_len, "lengths '%s': only lognormal takes a second value (sigma)", spec); return BT_E_INVALID; }
+    }
+    if (strcmp(name, "unbounded") == 0 || strcmp(name, "inf") == 0) {
+        if (!isnan(a)) { bti_fmt(err, err_len, "lengths '%s': unbounded takes no value", spec); return BT_E_INVALID; }
+        out->kind = BT_RC_UNBOUNDED;
+        if (has_param) *has_param = 1;
+        return BT_OK;
+    }
+    if (strcmp(name, "fixed") == 0) { out->kind = BT_RC_FIXED; out->param = 256; }
+    else if (strcmp(name, "geometric") == 0 || strcmp(name, "geom") == 0) { out->kind = BT_RC_GEOMETRIC; out->param = 256; }
+    else if (strcmp(name, "lognormal") == 0) { out->kind = BT_RC_LOGNORMAL; out->param = 128; out->sigma = 1; }
+    else { bti_fmt(err, err_len, "lengths '%s': unknown kind '%s' (unbounded, fixed, geometric, lognormal)", spec, name); return BT_E_INVALID; }
+    if (!isnan(a)) {
+        if (!(a >= 1) || !isfinite(a)) { bti_fmt(err, err_len, "lengths '%s': length %g must be >= 1", spec, a); return BT_E_INVALID; }
+        out->param = a;
+        if (has_param) *has_param = 1;
+    }
+    if (!isnan(b)) {
+        if (!(b > 0 && b <= 5)) { bti_fmt(err, err_len, "lengths '%s': sigma %g must be in (0, 5]", spec, b); return BT_E_INVALID; }
+        out->sigma = b;
+    }
+    return BT_OK;
+}
+
+/* a discrete length distribution: pr[l], l = 1..lmax (normalized with the tail), and the tail
+   beyond lmax: tail_p = P(L > lmax), tail_l = E[L; L > lmax] */
+typedef struct bti_rc_dist {
+    double *pr;
+    size_t lmax;
+    double tail_p, tail_l, mean;
+} bti_rc_dist;
+static void bti_rc_dist_free(bti_rc_dist *d) { bti_free(d->pr); memset(d, 0, sizeof *d); }
+#define BTI_RC_LMAX_CAP ((size_t)1 << 19)
+/* clip > 0: lengths above clip count as clip (no tail); else lmax is chosen past the bulk and
+   >= 32 * wmax, with the tail kept for the asymptote */
+static bt_status bti_rc_dist_build(const bt_rc_lengths *len, int wmax, size_t clip, bti_rc_dist *d, char *err, size_t err_len) {
+    size_t l;
+    double tot = 0;
+    memset(d, 0, sizeof *d);
+    switch (len->kind) {
+    case BT_RC_FIXED: {
+        double L = len->param, fl = floor(L);
+        if (!(L >= 1) || L > 1e9) { bti_fmt(err, err_len, "fixed length %g must be in [1, 1e9]", L); return BT_E_INVALID; }
+        if (clip && L > (double)clip) { L = (double)clip; fl = L; }
+        d->lmax = (size_t)ceil(L);
+        if (d->lmax > BTI_RC_LMAX_CAP * 8) { bti_fmt(err, err_len, "fixed length %g is too long to model exactly", L); return BT_E_INVALID; }
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        if (L == fl) d->pr[(size_t)fl] = 1;
+        else { d->pr[(size_t)fl] = fl + 1 - L; d->pr[(size_t)fl + 1] = L - fl; }
+        break;
+    }
+    case BT_RC_GEOMETRIC: case BT_RC_LOGNORMAL: {
+        double mu = 0, sg = 1, r = 0, prev;
+        int geo = len->kind == BT_RC_GEOMETRIC;
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "%s length parameter %g must be >= 1", bti_rc_kind_name(len->kind), len->param); return BT_E_INVALID; }
+        if (geo) {
+            r = 1.0 / len->param;
+            d->lmax = clip ? clip : (size_t)ceil(len->param * 12.0);
+        } else {
+            sg = len->sigma > 0 ? len->sigma : 1.0;
+            if (sg > 5) { bti_fmt(err, err_len, "lognormal sigma %g must be <= 5", sg); return BT_E_INVALID; }
+            mu = log(len->param);
+            d->lmax = clip ? clip : (size_t)ceil(exp(mu + 3.0 * sg));
+        }
+        if (!clip && d->lmax < (size_t)wmax * 32) d->lmax = (size_t)wmax * 32;
+        /* past 64 W (and 4096) D(n) is on its linear asymptote: the rest goes to the tail */
+        if (!clip && d->lmax > (size_t)wmax * 64 && d->lmax > 4096) d->lmax = (size_t)wmax * 64 > 4096 ? (size_t)wmax * 64 : 4096;
+        if (d->lmax > BTI_RC_LMAX_CAP) d->lmax = BTI_RC_LMAX_CAP;
+        if (d->lmax < 1) d->lmax = 1;
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        prev = 1.0; /* P(L >= l) for the current l, as an upper tail for precision */
+        for (l = 1; l <= d->lmax; l++) {
+            double up; /* P(L > l) */
+            if (geo) up = exp((double)l * log1p(-r));
+            else up = 0.5 * erfc((log((double)l + 0.5) - mu) / (sg * 1.4142135623730951));
+            d->pr[l] = prev - up;
+            prev = up;
+        }
+        if (clip) d->pr[d->lmax] += prev;
+        else {
+            d->tail_p = prev;
+            if (geo) d->tail_l = prev * ((double)d->lmax + len->param); /* memoryless */
+            else {
+                double z = (log((double)d->lmax + 0.5) - mu) / sg;
+                d->tail_l = exp(mu + 0.5 * sg * sg) * 0.5 * erfc((z - sg) / 1.4142135623730951);
+            }
+        }
+        break;
+    }
+    case BT_RC_HISTOGRAM: {
+        size_t n = len->hist_len;
+        if (!len->hist || n < 2) { bti_fmt(err, err_len, "histogram of lengths is empty"); return BT_E_INVALID; }
+        for (l = 1; l < n; l++) if (!(len->hist[l] >= 0) || !isfinite(len->hist[l])) { bti_fmt(err, err_len, "histogram weight of length %zu is %g", l, len->hist[l]); return BT_E_INVALID; }
+        d->lmax = clip && clip < n - 1 ? clip : n - 1;
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        for (l = 1; l < n; l++) d->pr[l <= d->lmax ? l : d->lmax] += len->hist[l];
+        break;
+    }
+    default:
+        bti_fmt(err, err_len, "lengths: kind %d has no distribution", (int)len->kind);
+        return BT_E_INVALID;
+    }
+    for (l = 1; l <= d->lmax; l++) tot += d->pr[l];
+    tot += d->tail_p;
+    if (!(tot > 0)) { bti_fmt(err, err_len, "length distribution has no weight"); bti_rc_dist_free(d); return BT_E_INVALID; }
+    d->mean = 0;
+    for (l = 1; l <= d->lmax; l++) { d->pr[l] /= tot; d->mean += (double)l * d->pr[l]; }
+    d->tail_p /= tot; d->tail_l /= tot;
+    d->mean += d->tail_l;
+    return BT_OK;
+}
+/* ring: 2 * (W + 1) doubles of scratch */
+static void bti_rc_dp(double p, int W, const bti_rc_dist *ds, double *ring, bt_rc_expect *out) {
+    const size_t R = (size_t)W + 1;
+    double *D = ring, *N = ring + R;
+    double q = 1.0 - p, l1p = p > 0 ? log1p(-p) : 0, qW = exp((double)W * l1p);
+    double SD = 0, SN = 0, qm = 1, ED = 0, EN = 0, kW = p > 0 ? -expm1((double)W * l1p) / p : (double)W;
+    size_t n;
+    D[0] = N[0] = 0;
+    for (n = 1; n <= ds->lmax; n++) {
+        size_t m = n <= (size_t)W ? n : (size_t)W;
+        double thrown, dn, nn;
+        if (n - 1 >= (size_t)W) {
+            size_t old = (n - 1 - (size_t)W) % R;
+            SD = p * D[(n - 1) % R] + q * SD - p * qW * D[old];
+            SN = p * N[(n - 1) % R] + q * SN - p * qW * N[old];
+        } else {
+            SD = p * D[(n - 1) % R] + q * SD;
+            SN = p * N[(n - 1) % R] + q * SN;
+        }
+        if (n <= (size_t)W) qm *= q; else qm = qW;
+        thrown = p > 0 ? (double)m + expm1((double)m * l1p) / p : 0;
+        if (thrown < 0) thrown = 0;
+        dn = thrown + SD + qm * D[(n - m) % R];
+        nn = 1.0 + SN + qm * N[(n - m) % R];
+        D[n % R] = dn;
+        N[n % R] = nn;
+        ED += ds->pr[n] * dn;
+        EN += ds->pr[n] * nn;
+    }
+    if (ds->tail_p > 0) {
+        /* beyond lmax (>= 32 W): D(n) ~ a n + b and N(n) ~ c n + e, the unbounded slopes, with
+           the offsets averaged over the last window of n (they wobble with n mod W) */
+        double a = p > 0 ? (double)W / kW - 1.0 : 0, c = 1.0 / kW, b = 0, e = 0;
+        size_t i, cnt = 0;
+        for (i = 0; i < (size_t)W && i < ds->lmax; i++) {
+            size_t nn = ds->lmax - i;
+            b += D[nn % R] - a * (double)nn;
+            e += N[nn % R] - c * (double)nn;
+            cnt++;
+        }
+        if (cnt) { b /= (double)cnt; e /= (double)cnt; }
+        ED += a * ds->tail_l + b * ds->tail_p;
+        EN += c * ds->tail_l + e * ds->tail_p;
+    }
+    out->ratio = ED / ds->mean;
+    out->pct = 100.0 * out->ratio;
+    out->windows_per_kept = EN / ds->mean;
+    out->mean_length = ds->mean;
+}
+BTI_DEF double bt_rc_ratio_unbounded(double p, int window) {
+    double l1p;
+    if (!(p >= 0 && p < 1) || window < 1) return NAN;
+    if (p == 0) return 0;
+    l1p = log1p(-p);
+    return p * (double)window / -expm1((double)window * l1p) - 1.0;
+}
+static int bti_rc_check_pw(double p, int W, char *err, size_t err_len) {
+    if (!(p >= 0 && p < 1)) { bti_fmt(err, err_len, "divergence probability p = %g must be in [0, 1)", p); return 0; }
+    if (W < 1 || W > 65536) { bti_fmt(err, err_len, "window %d must be in 1..65536", W); return 0; }
+    return 1;
+}
+/* expectations for several windows, building the distribution once */
+static bt_status bti_rc_expect_many(double p, const bt_rc_lengths *len, const int *W, int nw, bt_rc_expect *out, char *err, size_t err_len) {
+    int i, wmax = 1;
+    bti_rc_dist ds;
+    double *ring;
+    bt_status st;
+    for (i = 0; i < nw; i++) {
+        if (!bti_rc_check_pw(p, W[i], err, err_len)) return BT_E_INVALID;
+        if (W[i] > wmax) wmax = W[i];
+    }
+    if (!len || len->kind == BT_RC_UNBOUNDED) {
+        for (i = 0; i < nw; i++) {
+            double kW = p > 0 ? -expm1((double)W[i] * log1p(-p)) / p : (double)W[i];
+            out[i].ratio = bt_rc_ratio_unbounded(p, W[i]);
+            out[i].pct = 100.0 * out[i].ratio;
+            out[i].windows_per_kept = 1.0 / kW;
+            out[i].mean_length = INFINITY;
+        }
+        return BT_OK;
+    }
+    if (len->kind == BT_RC_GEOMETRIC) {
+        double r, ls, lqs;
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "geometric mean length %g must be >= 1", len->param); return BT_E_INVALID; }
+        r = 1.0 / len->param;
+        ls = log1p(-r);                 /* log s; -inf when the mean is 1 */
+        lqs = ls + (p > 0 ? log1p(-p) : 0);
+        for (i = 0; i < nw; i++) {
+            double Wd = (double)W[i];
+            double em = r < 1 ? -expm1(Wd * ls) / r : 1.0;               /* E[min(W, L)] */
+            double ek = (r < 1) ? -expm1(Wd * lqs) / -expm1(lqs) : 1.0;  /* E[min(K, W, L)] */
+            out[i].ratio = em / ek - 1.0;
+            if (out[i].ratio < 0) out[i].ratio = 0;
+            out[i].pct = 100.0 * out[i].ratio;
+            out[i].windows_per_kept = 1.0 / ek;
+            out[i].mean_length = len->param;
+        }
+        return BT_OK;
+    }
+    st = bti_rc_dist_build(len, wmax, 0, &ds, err, err_len);
+    if (st != BT_OK) return st;
+    ring = (double *)bti_malloc(2 * ((size_t)wmax + 1) * sizeof(double));
+    if (!ring) { bti_rc_dist_free(&ds); return BT_E_NOMEM; }
+    for (i = 0; i < nw; i++) bti_rc_dp(p, W[i], &ds, ring, &out[i]);
+    bti_free(ring);
+    bti_rc_dist_free(&ds);
+    return BT_OK;
+}
+BTI_DEF bt_status bt_rc_expected(double p, int window, const bt_rc_lengths *len, bt_rc_expect *out, char *err, size_t err_len) {
+    if (!out) return BT_E_INVALID;
+    return bti_rc_expect_many(p, len, &window, 1, out, err, err_len);
+}
+BTI_DEF double bt_rc_pct(double p, int window, const bt_rc_lengths *len) {
+    bt_rc_expect e;
+    if (bt_rc_expected(p, window, len, &e, NULL, 0) != BT_OK) return NAN;
+    return e.pct;
+}
+/* a sampler of request lengths: inverse CDF over a clipped distribution, or exact for
+   unbounded-free parametric kinds */
+typedef struct bti_rc_sampler {
+    const bt_rc_lengths *len;
+    double *cum;                   /* histogram: cumulative weights */
+    size_t n;
+} bti_rc_sampler;
+static bt_status bti_rc_sampler_init(bti_rc_sampler *s, const bt_rc_lengths *len, char *err, size_t err_len) {
+    memset(s, 0, sizeof *s);
+    s->len = len;
+    if (len->kind == BT_RC_HISTOGRAM) {
+        bti_rc_dist ds;
+        size_t l;
+        bt_status st = bti_rc_dist_build(len, 1, 0, &ds, err, err_len);
+        if (st != BT_OK) return st;
+        s->n = ds.lmax + 1;
+        s->cum = ds.pr;            /* take the array over */
+        for (l = 1; l < s->n; l++) s->cum[l] += s->cum[l - 1];
+        return BT_OK;
+    }
+    if (len->kind == BT_RC_FIXED || len->kind == BT_RC_GEOMETRIC || len->kind == BT_RC_LOGNORMAL) {
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "%s length parameter %g must be >= 1", bti_rc_kind_name(len->kind), len->param); return BT_E_INVALID; }
+        return BT_OK;
+    }
+    bti_fmt(err, err_len, "lengths: no sampler for %s", bti_rc_kind_name(len->kind));
+    return BT_E_INVALID;
+}
+static double bti_rc_sample_len(const bti_rc_sampler *s, uint64_t *rng) {
+    const bt_rc_lengths *len = s->len;
+    double u = bti_rc_u01(rng), v;
+    switch (len->kind) {
+    case BT_RC_FIXED: {
+        double fl = floor(len->param);
+        return (u <= fl + 1 - len->param) ? fl : fl + 1;
+    }
+    case BT_RC_GEOMETRIC:
+        if (len->param <= 1) return 1;
+        return 1.0 + floor(log(u) / log1p(-1.0 / len->param));
+    case BT_RC_LOGNORMAL:
+        v = floor(exp(log(len->param) + (len->sigma > 0 ? len->sigma : 1.0) * bti_rc_normal(rng)) + 0.5);
+        return v < 1 ? 1 : v > 1e12 ? 1e12 : v;
+    case BT_RC_HISTOGRAM: {
+        size_t lo = 1, hi = s->n - 1;
+        u *= s->cum[s->n - 1];
+        while (lo < hi) { size_t mid = (lo + hi) / 2; if (s->cum[mid] >= u) hi = mid; else lo = mid + 1; }
+        return (double)lo;
+    }
+    default: return 1;
+    }
+}
+/* totals of a ratio estimator over units, for a delta-method confidence interval */
+typedef struct bti_rc_ratio_acc { double n, sd, sl, sdd, sll, sdl; } bti_rc_ratio_acc;
+static void bti_rc_acc_add(bti_rc_ratio_acc *a, double d, double l) {
+    a->n += 1; a->sd += d; a->sl += l; a->sdd += d * d; a->sll += l * l; a->sdl += d * l;
+}
+static void bti_rc_acc_ci(const bti_rc_ratio_acc *a, double *r, double *lo, double *hi) {
+    double R, ss, se;
+    if (a->sl <= 0) { *r = *lo = *hi = NAN; return; }
+    R = a->sd / a->sl;
+    ss = a->sdd - 2 * R * a->sdl + R * R * a->sll;      /* sum (d_i - R l_i)^2 */
+    if (ss < 0) ss = 0;
+    se = a->n > 1 ? sqrt(ss / (a->n * (a->n - 1))) / (a->sl / a->n) : INFINITY;
+    *r = R; *lo = R - 1.959963984540054 * se; *hi = R + 1.959963984540054 * se;
+    if (*lo < 0) *lo = 0;
+}
+BTI_DEF bt_status bt_rc_simulate(const bt_rc_sim_desc *d, bt_rc_sim_result *out) {
+    uint64_t rng;
+    long units;
+    int W, B;
+    bti_rc_ratio_acc acc;
+    if (!d || !out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    memset(&acc, 0, sizeof acc);
+    W = d->window; B = d->batch > 0 ? d->batch : 1;
+    units = d->units > 0 ? d->units : 20000;
+    rng = d->seed ? d->seed : 1;
+    if (!(d->p >= 0 && d->p < 1) || W < 1 || W > 65536) return BT_E_INVALID;
+    if (d->lengths.kind == BT_RC_UNBOUNDED) {
+        long i;
+        for (i = 0; i < units; i++) {
+            double k = bti_rc_draw_k(&rng, d->p), kept, disc;
+            if (k <= W) { kept = k; disc = W - k; out->divergences += 1; } else { kept = W; disc = 0; }
+            out->kept += kept; out->discarded += disc;
+            bti_rc_acc_add(&acc, disc, kept);
+        }
+        out->windows = (double)units;
+        out->passes = ceil((double)units / B);
+    } else {
+        bti_rc_sampler smp;
+        double *rem, *dsum, *lreq;
+        long started = 0, done = 0;
+        int s, active;
+        if (bti_rc_sampler_init(&smp, &d->lengths, NULL, 0) != BT_OK) return BT_E_INVALID;
+        rem = (double *)bti_calloc((size_t)B * 3, sizeof(double));
+        if (!rem) { bti_free(smp.cum); return BT_E_NOMEM; }
+        dsum = rem + B; lreq = rem + 2 * B;
+        for (;;) {
+            active = 0;
+            for (s = 0; s < B; s++) {
+                if (rem[s] <= 0 && started < units) { lreq[s] = rem[s] = bti_rc_sample_len(&smp, &rng); dsum[s] = 0; started++; }
+                if (rem[s] > 0) active++;
+            }
+            if (!active) break;
+            out->passes += 1;
+            for (s = 0; s < B; s++) {
+                double m, k, kept;
+                if (rem[s] <= 0) continue;
+                m = rem[s] < W ? rem[s] : W;
+                k = bti_rc_draw_k(&rng, d->p);
+                out->windows += 1;
+                if (k <= m) { kept = k; dsum[s] += m - k; out->discarded += m - k; out->divergences += 1; }
+                else kept = m;
+                out->kept += kept;
+                rem[s] -= kept;
+                if (rem[s] <= 0) { bti_rc_acc_add(&acc, dsum[s], lreq[s]); done++; }
+            }
+        }
+        (void)done;
+        bti_free(rem);
+        bti_free(smp.cum);
+    }
+    out->units = units;
+    bti_rc_acc_ci(&acc, &out->ratio, &out->ratio_lo, &out->ratio_hi);
+    out->pct = 100 * out->ratio; out->pct_lo = 100 * out->ratio_lo; out->pct_hi = 100 * out->ratio_hi;
+    return BT_OK;
+}
+
+/* ---- CSV of cells ---- */
+/* splits one line in place at commas (double quotes group, "" is a quote); returns fields */
+static int bti_rc_split(char *line, char **f, int maxf) {
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *w;
+        if (n == maxf) return n + 1;           /* too many: caller only needs a count > maxf */
+        while (*p == ' ' || *p == '\t') p++;
+        w = p;
+        f[n++] = w;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p) break;
+                if (*p == '"' && p[1] == '"') { *w++ = '"'; p += 2; continue; }
+                if (*p == '"') { p++; break; }
+                *w++ = *p++;
+            }
+            while (*p && *p != ',') p++;
+            if (*p == ',') { *w = 0; p++; continue; }
+            *w = 0;
+            return n;
+        }
+        while (*p && *p != ',') p++;
+        {
+            char *e = p;
+            int more = *p == ',';
+            while (e > w && (e[-1] == ' ' || e[-1] == '\t')) e--;
+            *e = 0;
+            if (!more) return n;
+            p++;
+        }
+    }
+}
+static int bti_rc_parse_posint(const char *s, int *out) {
+    int64_t v;
+    double d;
+    if (bti_parse_i64(s, &v)) { if (v < 1 || v > INT_MAX) return 0; *out = (int)v; return 1; }
+    if (bti_parse_double(s, &d) && d >= 1 && d <= INT_MAX && d == floor(d)) { *out = (int)d; return 1; }
+    return 0;
+}
+BTI_DEF bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings, size_t *n, char *err, size_t err_len) {
+    FILE *fp;
+    char *buf = NULL, *line, *next;
+    long size;
+    size_t cap = 0, cnt = 0, lineno = 0;
+    int ncol = -1, cb = -1, cw = -1, cp = -1, cs = -1, cf = -1, cv = -1, i;
+    char *f[256];
+    bt_rc_cell *out = NULL;
+    bt_rc_timing *tim = NULL;
+    if (timings) *timings = NULL;
+    if (cells) *cells = NULL;
+    if (n) *n = 0;
+    if (!path || !cells || !n) { bti_fmt(err, err_len, "recompute csv: no file given"); return BT_E_INVALID; }
+    fp = fopen(path, "rb");
+    if (!fp) { bti_fmt(err, err_len, "%s: cannot open: %s", path, strerror(errno)); return BT_E_IO; }
+    if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+        bti_fmt(err, err_len, "%s: cannot read (not a regular file?)", path); fclose(fp); return BT_E_IO;
+    }
+    buf = (char *)bti_malloc((size_t)size + 1);
+    if (!buf) { fclose(fp); return BT_E_NOMEM; }
+    if (fread(buf, 1, (size_t)size, fp) != (size_t)size) { bti_fmt(err, err_len, "%s: read error", path); bti_free(buf); fclose(fp); return BT_E_IO; }
+    fclose(fp);
+    buf[size] = 0;
+    if (memchr(buf, 0, (size_t)size)) { bti_fmt(err, err_len, "%s: binary data (a NUL byte), not a CSV file", path); bti_free(buf); return BT_E_PARSE; }
+    for (line = buf; line && *line; line = next) {
+        int nf;
+        size_t L;
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        lineno++;
+        L = strlen(line);
+        if (L && line[L - 1] == '\r') line[--L] = 0;
+        if (lineno == 1 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF) line += 3;
+        { const char *q = line; while (*q == ' ' || *q == '\t') q++; if (!*q) continue; if (*q == '#') continue; }
+        nf = bti_rc_split(line, f, 255);
+        if (nf > 255) { bti_fmt(err, err_len, "%s:%zu: more than 255 columns", path, lineno); goto fail_parse; }
+        if (ncol < 0) {
+            ncol = nf;
+            for (i = 0; i < nf; i++) {
+                const char *h = f[i];
+                if (strcmp(h, "batch") == 0) cb = i;
+                else if (strcmp(h, "window") == 0) cw = i;
+                else if (strcmp(h, "recompute_pct") == 0) cp = i;
+                else if (strcmp(h, "status") == 0) cs = i;
+                else if (strcmp(h, "fast_s_per_token") == 0) cf = i;
+                else if (strcmp(h, "verify_s_per_pass") == 0) cv = i;
+            }
+            if (!timings) cf = cv = -1;
+            if (cb < 0 || cw < 0 || cp < 0) {
+                bti_fmt(err, err_len, "%s:%zu: the header has no '%s' column (needs batch,window,recompute_pct)", path, lineno,
+                        cb < 0 ? "batch" : cw < 0 ? "window" : "recompute_pct");
+                goto fail_parse;
+            }
+            continue;
+        }
+        if (nf != ncol) { bti_fmt(err, err_len, "%s:%zu: %d fields, the header has %d", path, lineno, nf, ncol); goto fail_parse; }
+        if (cs >= 0 && f[cs][0] && strcmp(f[cs], "ok") != 0) continue;  /* infeasible, oom, ...: not measured */
+        if (!f[cp][0]) continue;                                        /* no measurement */
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            bt_rc_cell *nb = (bt_rc_cell *)bti_realloc(out, nc * sizeof *out);
+            if (!nb) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+            out = nb;
+            if (cf >= 0 && cv >= 0) {
+                bt_rc_timing *nt = (bt_rc_timing *)bti_realloc(tim, nc * sizeof *tim);
+                if (!nt) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+                tim = nt;
+            }
+            cap = nc;
+        }
+        if (!bti_rc_parse_posint(f[cb], &out[cnt].batch)) { bti_fmt(err, err_len, "%s:%zu: batch '%s' is not a positive integer", path, lineno, f[cb]); goto fail_parse; }
+        if (!bti_rc_parse_posint(f[cw], &out[cnt].window) || out[cnt].window > 65536) { bti_fmt(err, err_len, "%s:%zu: window '%s' is not an integer in 1..65536", path, lineno, f[cw]); goto fail_parse; }
+        if (!bti_parse_double(f[cp], &out[cnt].pct) || !isfinite(out[cnt].pct) || out[cnt].pct < 0) {
+            bti_fmt(err, err_len, "%s:%zu: recompute_pct '%s' is not a number >= 0", path, lineno, f[cp]); goto fail_parse;
+        }
+        if (tim) {
+            bt_rc_timing *t = &tim[cnt];
+            t->batch = out[cnt].batch; t->window = out[cnt].window;
+            t->fast_s_per_token = t->verify_s_per_pass = NAN;
+            if (f[cf][0] && (!bti_parse_double(f[cf], &t->fast_s_per_token) || !(t->fast_s_per_token >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: fast_s_per_token '%s' is not a number >= 0", path, lineno, f[cf]); goto fail_parse;
+            }
+            if (f[cv][0] && (!bti_parse_double(f[cv], &t->verify_s_per_pass) || !(t->verify_s_per_pass >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: verify_s_per_pass '%s' is not a number >= 0", path, lineno, f[cv]); goto fail_parse;
+            }
+        }
+        cnt++;
+    }
+    bti_free(buf);
+    if (ncol < 0) { bti_fmt(err, err_len, "%s: empty file (no header line)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
+    if (!cnt) { bti_fmt(err, err_len, "%s: no measured rows (recompute_pct empty or status not ok everywhere)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
+    *cells = out;
+    if (timings) *timings = tim; else bti_free(tim);
+    *n = cnt;
+    return BT_OK;
+fail_parse:
+    bti_free(out);
+    bti_free(tim);
+    bti_free(buf);
+    return BT_E_PARSE;
+}
+BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n, char *err, size_t err_len) {
+    return bt_rc_read_csv_timed(path, cells, NULL, n, err, err_len);
+}
+/* ---- fit ---- */
+typedef struct bti_rc_obj {
+    const bt_rc_cell *cells;
+    size_t n;
+    size_t skip;                   /* cell left out (leave-one-out), or (size_t)-1 */
+    int only_batch;                /* > 0: only cells of this batch */
+    bt_rc_lengths len;
+    int fit_length;
+    double lo[2], hi[2];           /* bounds of the log parameters */
+    int *wins; int nw;             /* distinct windows */
+    int *widx;                     /* per cell: index into wins */
+    bt_rc_expect *ex;
+    int evals;
+    int relative;                  /* 1: residuals relative to the model (for the B test) */
+} bti_rc_obj;
+/* sum of squared residuals (pp^2) at log parameters x */
+static double bti_rc_sse(bti_rc_obj *o, const double *x) {
+    double p = exp(x[0]), s = 0;
+    bt_rc_lengths len = o->len;
+    size_t i;
+    o->evals++;
+    if (o->fit_length) len.param = exp(x[1]);
+    if (bti_rc_expect_many(p, &len, o->wins, o->nw, o->ex, NULL, 0) != BT_OK) return INFINITY;
+    for (i = 0; i < o->n; i++) {
+        double r;
+        if (i == o->skip) continue;
+        if (o->only_batch > 0 && o->cells[i].batch != o->only_batch) continue;
+        r = o->cells[i].pct - o->ex[o->widx[i]].pct;
+        if (o->relative) r /= o->ex[o->widx[i]].pct > 1e-9 ? o->ex[o->widx[i]].pct : 1e-9;
+        s += r * r;
+    }
+    return isnan(s) ? INFINITY : s;
+}
+static void bti_rc_clamp(const bti_rc_obj *o, double *x, int dim) {
+    int k;
+    for (k = 0; k < dim; k++) x[k] = x[k] < o->lo[k] ? o->lo[k] : x[k] > o->hi[k] ? o->hi[k] : x[k];
+}
+/* Nelder–Mead in 1 or 2 dimensions (log space, clamped to the bounds), from x with step h */
+static double bti_rc_nm(bti_rc_obj *o, double *x, int dim, double h) {
+    double P[3][2], F[3], c[2], xr[2], xe[2], xc[2], fr, fe, fc;
+    int i, k, it, np = dim + 1;
+    for (i = 0; i < np; i++) {
+        for (k = 0; k < dim; k++) P[i][k] = x[k] + (i == k + 1 ? h : 0);
+        bti_rc_clamp(o, P[i], dim);
+        if (i > 0 && P[i][i - 1] == x[i - 1]) P[i][i - 1] = x[i - 1] - h;  /* stuck at a bound */
+        bti_rc_clamp(o, P[i], dim);
+        F[i] = bti_rc_sse(o, P[i]);
+    }
+    for (it = 0; it < 400; it++) {
+        int b = 0, w = 0, sw = -1;
+        double spread = 0;
+        for (i = 1; i < np; i++) { if (F[i] < F[b]) b = i; if (F[i] > F[w]) w = i; }
+        for (i = 0; i < np; i++) if (i != w && (sw < 0 || F[i] > F[sw])) sw = i;
+        for (i = 0; i < np; i++) for (k = 0; k < dim; k++) { double d = fabs(P[i][k] - P[b][k]); if (d > spread) spread = d; }
+        if (spread < 1e-5 || (fabs(F[w] - F[b]) <= 1e-12 * (1 + fabs(F[b])) && spread < 1e-3)) break;
+        for (k = 0; k < dim; k++) { c[k] = 0; for (i = 0; i < np; i++) if (i != w) c[k] += P[i][k]; c[k] /= dim; }
+        for (k = 0; k < dim; k++) xr[k] = c[k] + (c[k] - P[w][k]);
+        bti_rc_clamp(o, xr, dim);
+        fr = bti_rc_sse(o, xr);
+        if (fr < F[b]) {
+            for (k = 0; k < dim; k++) xe[k] = c[k] + 2 * (c[k] - P[w][k]);
+            bti_rc_clamp(o, xe, dim);
+            fe = bti_rc_sse(o, xe);
+            if (fe < fr) { memcpy(P[w], xe, sizeof xe); F[w] = fe; } else { memcpy(P[w], xr, sizeof xr); F[w] = fr; }
+            continue;
+        }
+        if (fr < F[sw]) { memcpy(P[w], xr, sizeof xr); F[w] = fr; continue; }
+        for (k = 0; k < dim; k++) xc[k] = fr < F[w] ? c[k] + 0.5 * (xr[k] - c[k]) : c[k] + 0.5 * (P[w][k] - c[k]);
+        fc = bti_rc_sse(o, xc);
+        if (fc < (fr < F[w] ? fr : F[w])) { memcpy(P[w], xc, sizeof xc); F[w] = fc; continue; }
+        for (i = 0; i < np; i++) {
+            if (i == b) continue;
+            for (k = 0; k < dim; k++) P[i][k] = P[b][k] + 0.5 * (P[i][k] - P[b][k]);
+            F[i] = bti_rc_sse(o, P[i]);
+        }
+    }
+    {
+        int b = 0;
+        for (i = 1; i < np; i++) if (F[i] < F[b]) b = i;
+        for (k = 0; k < dim; k++) x[k] = P[b][k];
+        return F[b];
+    }
+}
+/* coarse scan over the box, then Nelder–Mead from the best point */
+static double bti_rc_minimize(bti_rc_obj *o, double *x) {
+    int dim = o->fit_length ? 2 : 1, i, j, n0 = dim == 2 ? 16 : 24, n1 = dim == 2 ? 10 : 1;
+    double best = INFINITY, bx[2] = {0, 0}, y[2], f;
+    for (i = 0; i < n0; i++) for (j = 0; j < n1; j++) {
+        y[0] = o->lo[0] + (o->hi[0] - o->lo[0]) * (i + 0.5) / n0;
+        if (dim == 2) y[1] = o->lo[1] + (o->hi[1] - o->lo[1]) * (j + 0.5) / n1;
+        f = bti_rc_sse(o, y);
+        if (f < best) { best = f; bx[0] = y[0]; bx[1] = y[1]; }
+    }
+    x[0] = bx[0]; x[1] = bx[1];
+    bti_rc_nm(o, x, dim, 0.4);
+    /* a restart from the result guards against a collapsed simplex */
+    return bti_rc_nm(o, x, dim, 0.1);
+}
+/* regularized incomplete beta I_x(a, b), continued fraction evaluated with Lentz's method */
+static double bti_rc_betacf(double a, double b, double x) {
+    const double tiny = 1e-300;
+    double f = 1, C = 1, Dd = 0, dj;
+    int j;
+    for (j = 1; j < 400; j++) {
+        int m = j / 2;
+        double delta;
+        if (j % 2) dj = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+        else dj = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+        Dd = 1 + dj * Dd; if (fabs(Dd) < tiny) Dd = tiny; Dd = 1 / Dd;
+        C = 1 + dj / C; if (fabs(C) < tiny) C = tiny;
+        delta = C * Dd;
+        f *= delta;
+        if (fabs(delta - 1) < 1e-14) break;
+    }
+    return f;
+}
+static double bti_rc_ibeta(double a, double b, double x) {
+    double front;
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    front = exp(a * log(x) + b * log1p(-x) + lgamma(a + b) - lgamma(a) - lgamma(b));
+    if (x < (a + 1) / (a + b + 2)) return front / (a * bti_rc_betacf(a, b, x));
+    return 1 - front / (b * bti_rc_betacf(b, a, 1 - x));
+}
+/* P(F > f) for an F(d1, d2) variable */
+static double bti_rc_f_sf(double f, double d1, double d2) {
+    if (!(f > 0)) return 1;
+    return bti_rc_ibeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+}
+BTI_DEF void bt_rc_fit_free(bt_rc_fit *f) {
+    if (!f) return;
+    bti_free(f->cells); bti_free(f->pred); bti_free(f->resid); bti_free(f->loo_pred);
+    bti_free(f->batch_values); bti_free(f->p_by_batch); bti_free(f->cells_by_batch);
+    memset(f, 0, sizeof *f);
+}
+static double bti_rc_fit_p(const bt_rc_fit *f, int batch) {
+    int i;
+    if (f->batch_dependent)
+        for (i = 0; i < f->nbatch; i++) if (f->batch_values[i] == batch && !isnan(f->p_by_batch[i])) return f->p_by_batch[i];
+    return f->p;
+}
+BTI_DEF double bt_rc_fit_predict(const bt_rc_fit *f, int batch, int window) {
+    if (!f || !(f->p >= 0)) return NAN;
+    return bt_rc_pct(bti_rc_fit_p(f, batch), window, &f->lengths);
+}
+BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc_fit_desc *d, bt_rc_fit *out, char *err, size_t err_len) {
+    bti_rc_obj o;
+    size_t i, j;
+    int k, dim;
+    double x[2], sse, sq = 0;
+    bt_status st = BT_OK;
+    char e2[256];
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!cells || !n || !d) { bti_fmt(err, err_len, "recompute fit: no cells"); return BT_E_INVALID; }
+    for (i = 0; i < n; i++) {
+        if (cells[i].batch < 1 || cells[i].window < 1 || cells[i].window > 65536 || !(cells[i].pct >= 0) || !isfinite(cells[i].pct)) {
+            bti_fmt(err, err_len, "recompute fit: cell %zu (batch %d, window %d, recompute %g %%) is not valid", i + 1, cells[i].batch, cells[i].window, cells[i].pct);
+            return BT_E_INVALID;
+        }
+    }
+    if (d->fit_length && (d->lengths.kind == BT_RC_UNBOUNDED || d->lengths.kind == BT_RC_HISTOGRAM)) {
+        bti_fmt(err, err_len, "recompute fit: a %s length model has no parameter to fit", bti_rc_kind_name(d->lengths.kind));
+        return BT_E_INVALID;
+    }
+    if (d->fit_length && n < 2) { bti_fmt(err, err_len, "recompute fit: fitting p and the length parameter needs >= 2 cells (have %zu)", n); return BT_E_INVALID; }
+    memset(&o, 0, sizeof o);
+    o.cells = cells; o.n = n; o.skip = (size_t)-1;
+    o.len = d->lengths;
+    if (o.len.kind == BT_RC_LOGNORMAL && !(o.len.sigma > 0)) o.len.sigma = 1;
+    if (!d->fit_length && o.len.kind != BT_RC_UNBOUNDED) {  /* check the given lengths once */
+        bt_rc_expect e;
+        st = bt_rc_expected(0.01, 1, &o.len, &e, e2, sizeof e2);
+        if (st != BT_OK) { bti_fmt(err, err_len, "recompute fit: %s", e2); return st; }
+    }
+    o.fit_length = d->fit_length ? 1 : 0;
+    o.lo[0] = log(1e-7); o.hi[0] = log(0.5);
+    o.lo[1] = 0; o.hi[1] = log(o.len.kind == BT_RC_LOGNORMAL ? 2e4 : o.len.kind == BT_RC_FIXED ? 1e5 : 1e6);
+    o.wins = (int *)bti_malloc(n * sizeof(int));
+    o.widx = (int *)bti_malloc(n * sizeof(int));
+    o.ex = (bt_rc_expect *)bti_malloc(n * sizeof(bt_rc_expect));
+    out->cells = (bt_rc_cell *)bti_malloc(n * sizeof(bt_rc_cell));
+    out->pred = (double *)bti_malloc(n * sizeof(double));
+    out->resid = (double *)bti_malloc(n * sizeof(double));
+    out->loo_pred = (double *)bti_malloc(n * sizeof(double));
+    out->batch_values = (int *)bti_malloc(n * sizeof(int));
+    out->p_by_batch = (double *)bti_malloc(n * sizeof(double));
+    out->cells_by_batch = (int *)bti_calloc(n, sizeof(int));
+    if (!o.wins || !o.widx || !o.ex || !out->cells || !out->pred || !out->resid || !out->loo_pred || !out->batch_values || !out->p_by_batch || !out->cells_by_batch) {
+        st = BT_E_NOMEM; goto done;
+    }
+    memcpy(out->cells, cells, n * sizeof *cells);
+    out->n = n;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < o.nw; k++) if (o.wins[k] == cells[i].window) break;
+        if (k == o.nw) o.wins[o.nw++] = cells[i].window;
+        o.widx[i] = k;
+    }
+    dim = o.fit_length ? 2 : 1;
+    sse = bti_rc_minimize(&o, x);
+    out->p = exp(x[0]);
+    out->lengths = o.len;
+    out->fitted_length = o.fit_length;
+    if (o.fit_length) out->lengths.param = exp(x[1]);
+    bti_rc_sse(&o, x);                                      /* o.ex at the optimum */
+    out->max_abs_resid_pp = 0;
+    for (i = 0; i < n; i++) {
+        out->pred[i] = o.ex[o.widx[i]].pct;
+        out->resid[i] = cells[i].pct - out->pred[i];
+        if (fabs(out->resid[i]) > out->max_abs_resid_pp) out->max_abs_resid_pp = fabs(out->resid[i]);
+    }
+    out->rmse_pp = sqrt(sse / (double)n);
+    /* leave-one-out: refit without each cell, from the full fit */
+    out->loo_rmse_pp = NAN;
+    for (i = 0; i < n; i++) out->loo_pred[i] = NAN;
+    if (!d->no_loo && n > (size_t)dim) {
+        for (i = 0; i < n; i++) {
+            double y[2];
+            y[0] = x[0]; y[1] = x[1];
+            o.skip = i;
+            bti_rc_nm(&o, y, dim, 0.2);
+            o.skip = (size_t)-1;
+            {
+                bt_rc_lengths l2 = o.len;
+                if (o.fit_length) l2.param = exp(y[1]);
+                out->loo_pred[i] = bt_rc_pct(exp(y[0]), cells[i].window, &l2);
+            }
+            sq += (cells[i].pct - out->loo_pred[i]) * (cells[i].pct - out->loo_pred[i]);
+        }
+        out->loo_rmse_pp = sqrt(sq / (double)n);
+    }
+    /* does p depend on B? */
+    out->nbatch = 0;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) break;
+        if (k == out->nbatch) { out->batch_values[out->nbatch] = cells[i].batch; out->cells_by_batch[out->nbatch] = 0; out->nbatch++; }
+        out->cells_by_batch[k]++;
+    }
+    for (k = 1; k < out->nbatch; k++) for (j = (size_t)k; j > 0 && out->batch_values[j] < out->batch_values[j - 1]; j--) {
+        int t = out->batch_values[j]; out->batch_values[j] = out->batch_values[j - 1]; out->batch_values[j - 1] = t;
+        t = out->cells_by_batch[j]; out->cells_by_batch[j] = out->cells_by_batch[j - 1]; out->cells_by_batch[j - 1] = t;
+    }
+    out->rss_by_batch = 0;
+    {
+        bti_rc_obj ob = o;
+        double pmin = INFINITY, pmax = 0;
+        int bmin = 0, bmax = 0;
+        double y0[2];
+        ob.fit_length = 0;
+        ob.len = out->lengths;
+        /* relative residuals: a cell's noise grows with its value (its CI is a roughly fixed
+           fraction of it at a fixed number of divergences), so compare on that scale */
+        ob.relative = 1;
+        y0[0] = x[0]; y0[1] = 0;
+        out->rss_common = bti_rc_nm(&ob, y0, 1, 0.3);
+        for (k = 0; k < out->nbatch; k++) {
+            double y[2];
+            y[0] = x[0]; y[1] = 0;
+            ob.only_batch = out->batch_values[k];
+            ob.relative = 1;                                  /* for the test */
+            out->rss_by_batch += bti_rc_nm(&ob, y, 1, 0.3);
+            ob.relative = 0;                                  /* for predictions, in pp */
+            bti_rc_nm(&ob, y, 1, 0.2);
+            out->p_by_batch[k] = exp(y[0]);
+            if (out->p_by_batch[k] < pmin) { pmin = out->p_by_batch[k]; bmin = out->batch_values[k]; }
+            if (out->p_by_batch[k] > pmax) { pmax = out->p_by_batch[k]; bmax = out->batch_values[k]; }
+        }
+        out->f_stat = out->f_pvalue = NAN;
+        {
+            double d1 = out->nbatch - 1, d2 = (double)n - out->nbatch - o.fit_length;
+            if (d1 >= 1 && d2 >= 1 && out->rss_by_batch > 0) {
+                out->f_stat = ((out->rss_common - out->rss_by_batch) / d1) / (out->rss_by_batch / d2);
+                if (out->f_stat < 0) out->f_stat = 0;
+                out->f_pvalue = bti_rc_f_sf(out->f_stat, d1, d2);
+            } else if (d1 >= 1 && d2 >= 1) {
+                out->f_stat = INFINITY; out->f_pvalue = 0;
+            }
+        }
+        out->batch_dependent = !isnan(out->f_pvalue) && out->f_pvalue < 0.05;
+        {
+            double ss = 0;
+            for (i = 0; i < n; i++) {
+                double pb = out->p;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) pb = out->p_by_batch[k];
+                pb = cells[i].pct - bt_rc_pct(pb, cells[i].window, &out->lengths);
+                ss += pb * pb;
+            }
+            out->rmse_by_batch_pp = sqrt(ss / (double)n);
+        }
+        out->loo_by_batch_pp = NAN;
+        out->loo_by_batch_cells = 0;
+        if (!d->no_loo) {
+            double ss = 0;
+            int cnt = 0;
+            for (i = 0; i < n; i++) {
+                double y[2], r;
+                int kb = 0;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) kb = k;
+                if (out->cells_by_batch[kb] < 2) continue;
+                y[0] = log(out->p_by_batch[kb]); y[1] = 0;
+                ob.only_batch = cells[i].batch;
+                ob.skip = i;
+                bti_rc_nm(&ob, y, 1, 0.2);
+                ob.skip = (size_t)-1;
+                r = cells[i].pct - bt_rc_pct(exp(y[0]), cells[i].window, &out->lengths);
+                ss += r * r;
+                cnt++;
+            }
+            if (cnt) { out->loo_by_batch_pp = sqrt(ss / cnt); out->loo_by_batch_cells = cnt; }
+        }
+        if (out->nbatch < 2)
+            bti_fmt(out->verdict, sizeof out->verdict, "only one batch size (%d) was measured: a dependence of p on B cannot be tested", out->batch_values[0]);
+        else if (isnan(out->f_pvalue))
+            bti_fmt(out->verdict, sizeof out->verdict, "too few cells per batch to test whether p depends on B (per-batch p from %.4g at B=%d to %.4g at B=%d)", pmin, bmin, pmax, bmax);
+        else
+            bti_fmt(out->verdict, sizeof out->verdict, "%s (F = %.3g, p-value %.3g, %d batch sizes); per-batch p from %.4g at B=%d to %.4g at B=%d",
+                    out->batch_dependent ? "the data supports p depending on B" : "no evidence that p depends on B",
+                    out->f_stat, out->f_pvalue, out->nbatch, pmin, bmin, pmax, bmax);
+    }
+done:
+    bti_free(o.wins); bti_free(o.widx); bti_free(o.ex);
+    if (st != BT_OK) { bt_rc_fit_free(out); bti_fmt(err, err_len, "recompute fit: %s", bt_status_str(st)); }
+    return st;
+}
+BTI_DEF void bt_rc_fit_print(const bt_rc_fit *f, FILE *o) {
+    char lb[128];
+    size_t i;
+    int k;
+    if (!f || !o) return;
+    bt_rc_lengths_format(&f->lengths, lb, sizeof lb);
+    fprintf(o, "recompute model fit over %zu cells\n", f->n);
+    fprintf(o, "  p        %.6g  (per-token first-divergence probability)\n", f->p);
+    fprintf(o, "  lengths  %s%s\n", lb, f->fitted_length ? "  [parameter fitted]" : "  [given]");
+    fprintf(o, "RMSE %.3f pp\n", f->rmse_pp);
+    if (!isnan(f->loo_rmse_pp)) fprintf(o, "leave-one-out RMSE %.3f pp\n", f->loo_rmse_pp);
+    fprintf(o, "max |residual| %.3f pp\n", f->max_abs_resid_pp);
+    fprintf(o, "  %6s %7s %10s %10s %9s %10s %9s\n", "batch", "window", "measured", "model", "resid", "loo_pred", "loo_err");
+    for (i = 0; i < f->n; i++)
+        fprintf(o, "  %6d %7d %9.3f%% %9.3f%% %+9.3f %9.3f%% %+9.3f\n", f->cells[i].batch, f->cells[i].window, f->cells[i].pct,
+                f->pred[i], f->resid[i], f->loo_pred[i], f->cells[i].pct - f->loo_pred[i]);
+    fprintf(o, "B dependence: %s\n", f->verdict);
+    if (f->nbatch > 1) {
+        fprintf(o, "  with each batch's own p: RMSE %.3f pp%s\n", f->rmse_by_batch_pp, f->batch_dependent ? " (predictions use it)" : "");
+        if (!isnan(f->loo_by_batch_pp))
+            fprintf(o, "  with each batch's own p: leave-one-out RMSE %.3f pp over the %d cells whose batch has >= 2 cells\n", f->loo_by_batch_pp, f->loo_by_batch_cells);
+        fprintf(o, "  %6s %6s %10s\n", "batch", "cells", "p");
+        for (k = 0; k < f->nbatch; k++) fprintf(o, "  %6d %6d %10.4g\n", f->batch_values[k], f->cells_by_batch[k], f->p_by_batch[k]);
+    }
+}
+static const bt_rc_cell *bti_rc_find_cell(const bt_rc_cell *c, size_t n, int b, int w) {
+    size_t i;
+    const bt_rc_cell *hit = NULL;
+    for (i = 0; i < n; i++) if (c[i].batch == b && c[i].window == w) hit = &c[i];  /* the last one wins */
+    return hit;
+}
+BTI_DEF void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, int nw, const int *batches, int nb, double cap, FILE *o) {
+    int a, b;
+    if (!f || !o) return;
+    fprintf(o, "batch,window,recompute_pct,feasible,kind,measured_pct\n");
+    for (b = 0; b < nb; b++) for (a = 0; a < nw; a++) {
+        const bt_rc_cell *m = bti_rc_find_cell(f->cells, f->n, batches[b], windows[a]);
+        char v[64];
+        int feas = cap <= 0 || (double)batches[b] * (double)windows[a] <= cap;
+        bti_fmt_double(v, sizeof v, bt_rc_fit_predict(f, batches[b], windows[a]));
+        fprintf(o, "%d,%d,%s,%d,%s,", batches[b], windows[a], v, feas, m ? "fitted" : "prediction");
+        if (m) { bti_fmt_double(v, sizeof v, m->pct); fprintf(o, "%s", v); }
+        fprintf(o, "\n");
+    }
+}
+/* the grid as results: axes batch, window; metric recompute_pct (and model_pct with a fit) */
+static bt_status bti_rc_results(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                double cap, const bt_rc_fit *fit, bt_results **out) {
+    static const char *const axes[2] = {"batch", "window"};
+    static const char *const metric[2] = {"recompute_pct", "model_pct"};
+    bt_results *r;
+    int a, b;
+    bt_status st = BT_OK;
+    *out = NULL;
+    if (!windows || !batches || nw < 1 || nb < 1) return BT_E_INVALID;
+    r = bt_results_create(2, axes, fit ? 2 : 1, metric);
+    if (!r) return BT_E_NOMEM;
+    for (b = 0; b < nb && st == BT_OK; b++) for (a = 0; a < nw && st == BT_OK; a++) {
+        char bs[32], ws[32], why[96];
+        const char *av[2];
+        const bt_rc_cell *m = cells ? bti_rc_find_cell(cells, n, batches[b], windows[a]) : NULL;
+        double v[2];
+        bti_fmt(bs, sizeof bs, "%d", batches[b]);
+        bti_fmt(ws, sizeof ws, "%d", windows[a]);
+        av[0] = bs; av[1] = ws;
+        v[0] = v[1] = NAN;
+        if (cap > 0 && (double)batches[b] * (double)windows[a] > cap) {
+            bti_fmt(why, sizeof why, "batch*window=%.0f > %g", (double)batches[b] * (double)windows[a], cap);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_INFEASIBLE, why, 0, 0, v);
+        } else if (m) {
+            v[0] = m->pct;
+            if (fit) v[1] = bt_rc_fit_predict(fit, batches[b], windows[a]);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_OK, "", 1, 0, v);
+        }
+    }
+    if (st == BT_OK && bt_results_num_rows(r) == 0) st = BT_E_NOT_FOUND;
+    if (st != BT_OK) { bt_results_free(r); return st; }
+    *out = r;
+    return BT_OK;
+}
+BTI_DEF bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                      double cap, FILE *o, int mode) {
+    bt_results *r;
+    bt_status st;
+    if (!o) return BT_E_INVALID;
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, NULL, &r);
+    if (st != BT_OK) return st;
+    st = bt_print_heatmap(r, "recompute %", "window", "batch", "recompute_pct", o, mode);
+    bt_results_free(r);
+    return st;
+}
+BTI_DEF bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                   double cap, const bt_rc_fit *fit, const char *title, const char *path, char *err, size_t err_len) {
+    bt_results *r;
+    bt_status st;
+    bt_html_opts ho;
+    static const char *const metrics[2] = {"recompute_pct", "model_pct"};
+    if (!path) { bti_fmt(err, err_len, "recompute html: no path"); return BT_E_INVALID; }
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, fit, &r);
+    if (st != BT_OK) { bti_fmt(err, err_len, "recompute html: %s", bt_status_str(st)); return st; }
+    memset(&ho, 0, sizeof ho);
+    ho.title = title ? title : "recompute % of windowed verification";
+    ho.metrics = metrics;
+    ho.num_metrics = fit ? 2 : 1;
+    ho.x_axis = "window";
+    ho.y_axis = "batch";
+    ho.line_axis = "window";
+    st = bt_write_html_report(r, NULL, NULL, path, &ho);
+    if (st != BT_OK) bti_fmt(err, err_len, "%s", bt_results_error(r));
+    bt_results_free(r);
+    return st;
+}
+
+/* ---- choice of (W, B) ---- */
+BTI_DEF void bt_rc_choice_free(bt_rc_choice *c) {
+    if (!c) return;
+    bti_free(c->opt);
+    memset(c, 0, sizeof *c);
+}
+BTI_DEF bt_status bt_rc_choose(const bt_rc_fit *fit, const bt_rc_timing *t, int n, double cap, bt_rc_choice *out) {
+    int i, j;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->pick = -1;
+    out->cap = cap;
+    if (!fit || !t || n < 1) { bti_fmt(out->message, sizeof out->message, "no timings given"); return BT_E_INVALID; }
+    out->opt = (bt_rc_option *)bti_calloc((size_t)n, sizeof(bt_rc_option));
+    if (!out->opt) return BT_E_NOMEM;
+    out->n = n;
+    for (i = 0; i < n; i++) {
+        bt_rc_option *op = &out->opt[i];
+        bt_rc_expect e;
+        op->batch = t[i].batch; op->window = t[i].window;
+        if (t[i].batch < 1 || t[i].window < 1 || !(t[i].fast_s_per_token >= 0) || !(t[i].verify_s_per_pass >= 0)) {
+            bti_fmt(out->message, sizeof out->message, "timing %d (batch %d, window %d) is not valid", i + 1, t[i].batch, t[i].window);
+            bt_rc_choice_free(out);
+            out->pick = -1;
+            return BT_E_INVALID;
+        }
+        op->feasible = cap <= 0 || (double)op->batch * (double)op->window <= cap;
+        if (bt_rc_expected(bti_rc_fit_p(fit, op->batch), op->window, &fit->lengths, &e, NULL, 0) != BT_OK) {
+            op->pct = op->s_per_kept = NAN;
+            op->feasible = 0;
+            continue;
+        }
+        op->pct = e.pct;
+        op->windows_per_kept = e.windows_per_kept;
+        op->fast_s_per_kept = t[i].fast_s_per_token * (1.0 + e.ratio);
+        op->verify_s_per_kept = t[i].verify_s_per_pass * e.windows_per_kept / (double)op->batch;
+        op->s_per_kept = op->fast_s_per_kept + op->verify_s_per_kept;
+    }
+    for (i = 1; i < n; i++) for (j = i; j > 0; j--) {
+        bt_rc_option *a = &out->opt[j - 1], *b = &out->opt[j], tmp;
+        int swap = (b->feasible && !a->feasible) || (b->feasible == a->feasible && (isnan(a->s_per_kept) ? !isnan(b->s_per_kept) : b->s_per_kept < a->s_per_kept));
+        if (!swap) break;
+        tmp = *a; *a = *b; *b = tmp;
+    }
+    if (out->opt[0].feasible && !isnan(out->opt[0].s_per_kept)) {
+        const bt_rc_option *p = &out->opt[0];
+        out->pick = 0;
+        bti_fmt(out->message, sizeof out->message, "pick window %d, batch %d: %.4g us per kept token (recompute %.2f %%, %.0f%% of the time in verification)",
+                p->window, p->batch, p->s_per_kept * 1e6, p->pct, 100 * p->verify_s_per_kept / p->s_per_kept);
+    } else bti_fmt(out->message, sizeof out->message, "no timed (window, batch) is within the budget %g", cap);
+    return BT_OK;
+}
+BTI_DEF void bt_rc_print_tradeoff(const bt_rc_choice *c, FILE *o) {
+    int i;
+    if (!c || !o) return;
+    fprintf(o, "trade-off: time per kept token, best batch per window%s\n", c->cap > 0 ? " within the budget" : "");
+    if (c->cap > 0) fprintf(o, "budget batch*window <= %g\n", c->cap);
+    fprintf(o, "  %7s %6s %11s %13s %15s %13s %8s\n", "window", "batch", "recompute%", "fast us/tok", "verify us/tok", "total us/tok", "vs pick");
+    /* print in window order */
+    {
+        int wprev = 0;
+        for (;;) {
+            int wnext = INT_MAX, best = -1;
+            for (i = 0; i < c->n; i++) if (c->opt[i].feasible && !isnan(c->opt[i].s_per_kept) && c->opt[i].window > wprev && c->opt[i].window < wnext) wnext = c->opt[i].window;
+            if (wnext == INT_MAX) break;
+            for (i = 0; i < c->n; i++) if (c->opt[i].feasible && c->opt[i].window == wnext && !isnan(c->opt[i].s_per_kept)) { best = i; break; }
+            if (best >= 0) {
+                const bt_rc_option *p = &c->opt[best];
+                fprintf(o, "  %7d %6d %10.2f%% %13.3f %15.3f %13.3f %7.1f%%%s\n", p->window, p->batch, p->pct, p->fast_s_per_kept * 1e6,
+                        p->verify_s_per_kept * 1e6, p->s_per_kept * 1e6,
+                        c->pick >= 0 ? 100 * (p->s_per_kept / c->opt[c->pick].s_per_kept - 1) : 0.0, best == c->pick ? "  <- pick" : "");
+            }
+            wprev = wnext;
+        }
+    }
+    fprintf(o, "%s\n", c->message);
+}
+/* ---- the real workload: a small autoregressive generator, fast vs reference path ---- */
+struct bt_rc_gen {
+    bt_rc_gen_desc d;
+    float *emb;                    /* vocab x dim */
+    float *w;                      /* layers x dim x dim, k-major (w[l][k][j]) */
+    float *u;                      /* dim x vocab, k-major */
+    double *hist;                  /* clipped length distribution, hist[L] */
+    size_t hist_len;
+    bt_rc_lengths hlen;
+    bti_rc_sampler smp;
+    float *xa, *xb, *part;         /* scratch, grown on demand */
+    size_t cap_xa, cap_xb, cap_part;
+};
+static float bti_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7f800000u) == 0x7f800000u) return x;          /* inf, nan */
+    u += 0x7fffu + ((u >> 16) & 1u);                           /* round to nearest even */
+    u &= 0xffff0000u;
+    memcpy(&x, &u, sizeof u);
+    return x;
+}
+BTI_DEF bt_rc_gen_desc bt_rc_gen_desc_defaults(const bt_rc_gen_desc *d) {
+    bt_rc_gen_desc o;
+    if (d) o = *d; else memset(&o, 0, sizeof o);
+    if (o.vocab <= 0) o.vocab = 512;
+    if (o.dim <= 0) o.dim = 128;
+    if (o.layers <= 0) o.layers = 1;
+    if (o.context <= 0) o.context = 4;
+    if (o.split_k_max <= 0) o.split_k_max = 16;
+    if (o.lengths.kind == BT_RC_UNBOUNDED) { o.lengths.kind = BT_RC_LOGNORMAL; o.lengths.param = 128; o.lengths.sigma = 1; }
+    if (o.lengths.kind == BT_RC_LOGNORMAL && !(o.lengths.sigma > 0)) o.lengths.sigma = 1;
+    if (o.max_len <= 0) o.max_len = 4096;
+    if (o.min_divergences <= 0) o.min_divergences = 100;
+    if (!(o.max_kept > 0)) o.max_kept = 1e6;
+    if (!o.seed) o.seed = 1;
+    return o;
+}
+BTI_DEF void bt_rc_gen_destroy(bt_rc_gen *g) {
+    if (!g) return;
+    bti_free(g->emb); bti_free(g->w); bti_free(g->u); bti_free(g->hist);
+    bti_free(g->smp.cum); bti_free(g->xa); bti_free(g->xb); bti_free(g->part);
+    bti_free(g);
+}
+BTI_DEF bt_rc_gen *bt_rc_gen_create(const bt_rc_gen_desc *din, char *err, size_t err_len) {
+    bt_rc_gen *g;
+    bt_rc_gen_desc d = bt_rc_gen_desc_defaults(din);
+    bti_rc_dist ds;
+    size_t i, nw;
+    uint64_t rng;
+    float a;
+    if (d.vocab < 2 || d.vocab > 65536) { bti_fmt(err, err_len, "recompute workload: vocab %d must be in 2..65536", d.vocab); return NULL; }
+    if (d.dim < 2 || d.dim > 4096) { bti_fmt(err, err_len, "recompute workload: dim %d must be in 2..4096", d.dim); return NULL; }
+    if (d.layers > 64 || d.context > 64 || d.split_k_max > 1024) { bti_fmt(err, err_len, "recompute workload: layers %d / context %d / split_k_max %d too large", d.layers, d.context, d.split_k_max); return NULL; }
+    if (d.max_len > (1 << 20)) { bti_fmt(err, err_len, "recompute workload: max_len %d above 1048576", d.max_len); return NULL; }
+    if (!(d.inject_p >= 0 && d.inject_p < 1)) { bti_fmt(err, err_len, "recompute workload: inject_p %g must be in [0, 1)", d.inject_p); return NULL; }
+    g = (bt_rc_gen *)bti_calloc(1, sizeof *g);
+    if (!g) { bti_fmt(err, err_len, "recompute workload: out of memory"); return NULL; }
+    g->d = d;
+    if (bti_rc_dist_build(&d.lengths, 1, (size_t)d.max_len, &ds, err, err_len) != BT_OK) { bt_rc_gen_destroy(g); return NULL; }
+    g->hist = ds.pr;
+    g->hist_len = ds.lmax + 1;
+    g->hlen.kind = BT_RC_HISTOGRAM;
+    g->hlen.hist = g->hist;
+    g->hlen.hist_len = g->hist_len;
+    if (bti_rc_sampler_init(&g->smp, &g->hlen, err, err_len) != BT_OK) { bt_rc_gen_destroy(g); return NULL; }
+    nw = (size_t)d.layers * (size_t)d.dim * (size_t)d.dim;
+    g->emb = (float *)bti_malloc((size_t)d.vocab * (size_t)d.dim * sizeof(float));
+    g->w = (float *)bti_malloc(nw * sizeof(float));
+    g->u = (float *)bti_malloc((size_t)d.dim * (size_t)d.vocab * sizeof(float));
+    if (!g->emb || !g->w || !g->u) { bti_fmt(err, err_len, "recompute workload: out of memory for weights"); bt_rc_gen_destroy(g); return NULL; }
+    rng = d.seed * 0x2545F4914F6CDD1DULL + 17;
+    for (i = 0; i < (size_t)d.vocab * (size_t)d.dim; i++) g->emb[i] = bti_bf16((float)(2 * bti_rc_u01(&rng) - 1));
+    a = sqrtf(3.0f / (float)d.dim);
+    for (i = 0; i < nw; i++) g->w[i] = bti_bf16(a * (float)(2 * bti_rc_u01(&rng) - 1));
+    for (i = 0; i < (size_t)d.dim * (size_t)d.vocab; i++) g->u[i] = bti_bf16(a * (float)(2 * bti_rc_u01(&rng) - 1));
+    return g;
+}
+BTI_DEF bt_rc_lengths bt_rc_gen_lengths(const bt_rc_gen *g) {
+    bt_rc_lengths l;
+    if (g) return g->hlen;
+    memset(&l, 0, sizeof l);
+    return l;
+}
+static int bti_rc_grow(float **p, size_t *cap, size_t need) {
+    float *n;
+    if (need <= *cap) return 1;
+    n = (float *)bti_realloc(*p, need * sizeof(float));
+    if (!n) return 0;
+    *p = n; *cap = need;
+    return 1;
+}
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define BTI_RC_RESTRICT __restrict
+#else
+#define BTI_RC_RESTRICT
+#endif
+/* y += a * w, unrolled by 8 so compilers vectorize it at -O2 */
+static void bti_rc_axpy(float *BTI_RC_RESTRICT y, const float *BTI_RC_RESTRICT w, float a, int n) {
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        y[j] += a * w[j]; y[j + 1] += a * w[j + 1]; y[j + 2] += a * w[j + 2]; y[j + 3] += a * w[j + 3];
+        y[j + 4] += a * w[j + 4]; y[j + 5] += a * w[j + 5]; y[j + 6] += a * w[j + 6]; y[j + 7] += a * w[j + 7];
+    }
+    for (; j < n; j++) y[j] += a * w[j];
+}
+/* Y[R x N] = X[R x K] * Wt[K x N] as split-K: K cut into S contiguous chunks, each summed in
+   fp32 (in `acc` interleaved accumulators, 1 or 2); then the chunk sums are added into the
+   output in the order rot(r), rot(r)+1, ... (mod S), each addition rounded to bf16 when
+   bf16_out (a bf16 output accumulated chunk by chunk, like split-K with atomics), else in
+   fp32. rot(r) = (r + rot0) % S. Rows go in blocks of 16 so a weight row is reused from cache.
+   part holds 16 * S * acc * N floats. */
+static void bti_rc_mm(const float *X, int R, int K, const float *Wt, int N, float *Y, int S, int acc, int rot0, int bf16_out, float *part) {
+    int r0, r, s, k, j, i;
+    const size_t row = (size_t)S * (size_t)acc * (size_t)N;
+    for (r0 = 0; r0 < R; r0 += 16) {
+        int r1 = r0 + 16 < R ? r0 + 16 : R;
+        memset(part, 0, (size_t)(r1 - r0) * row * sizeof(float));
+        for (s = 0; s < S; s++) {
+            int k0 = (int)((long)K * s / S), k1 = (int)((long)K * (s + 1) / S);
+            for (k = k0; k < k1; k++) {
+                const float *w = Wt + (size_t)k * (size_t)N;
+                const size_t off = (size_t)(s * acc + (acc > 1 ? (k - k0) & 1 : 0)) * (size_t)N;
+                for (r = r0; r < r1; r++) bti_rc_axpy(part + (size_t)(r - r0) * row + off, w, X[(size_t)r * (size_t)K + (size_t)k], N);
+            }
+        }
+        for (r = r0; r < r1; r++) {
+            float *P = part + (size_t)(r - r0) * row, *y = Y + (size_t)r * (size_t)N;
+            if (acc > 1)
+                for (s = 0; s < S; s++) { float *e = P + (size_t)(2 * s) * (size_t)N, *o = e + N; for (j = 0; j < N; j++) e[j] += o[j]; }
+            for (j = 0; j < N; j++) y[j] = 0;
+            for (i = 0; i < S; i++) {
+                const float *c = P + (size_t)(((i + r + rot0) % S) * acc) * (size_t)N;
+                if (bf16_out) for (j = 0; j < N; j++) y[j] = bti_bf16(y[j] + c[j]);
+                else for (j = 0; j < N; j++) y[j] += c[j];
+            }
+        }
+    }
+}
+/* the input of one position: the previous `context` tokens' embeddings (weighted 1/c) plus a
+   per-request, per-position pseudo-random vector; rounded to bf16 */
+static void bti_rc_input(const bt_rc_gen *g, const int *tok, long t, uint64_t nz, float *x) {
+    const int C = g->d.context, D = g->d.dim;
+    int c, k;
+    for (k = 0; k < D; k++) {
+        uint64_t z = nz ^ ((uint64_t)t * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)k << 40);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        x[k] = 0.75f * (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+    }
+    for (c = 1; c <= C; c++) {
+        const float *e = g->emb + (size_t)tok[(size_t)(C + t - c)] * (size_t)D;
+        const float wgt = 1.0f / (float)c;
+        for (k = 0; k < D; k++) x[k] += wgt * e[k];
+    }
+    for (k = 0; k < D; k++) x[k] = bti_bf16(x[k]);
+}
+/* R rows of inputs in g->xa -> next tokens. fast = 0: the reference order (4 chunks, one
+   accumulator, added in order); fast = 1: split-K with S chunks, two accumulators, added
+   starting at a chunk that depends on the row and the batch size */
+static void bti_rc_forward(bt_rc_gen *g, int R, int fast, int *next) {
+    const int D = g->d.dim, V = g->d.vocab;
+    int l, r, S = 4, acc = 1, rot0 = 0;
+    size_t i;
+    float *x = g->xa, *y = g->xb;
+    if (fast) {
+        S = g->d.split_k_max / R;
+        if (S < 2) S = 2;
+        acc = 2;
+        rot0 = R;
+    }
+    for (l = 0; l < g->d.layers; l++) {
+        const float *W = g->w + (size_t)l * (size_t)D * (size_t)D;
+        bti_rc_mm(x, R, D, W, D, y, S, acc, rot0, 1, g->part);
+        for (i = 0; i < (size_t)R * (size_t)D; i++) y[i] = bti_bf16(tanhf(y[i]));
+        { float *t = x; x = y; y = t; }
+    }
+    bti_rc_mm(x, R, D, g->u, V, y, S, acc, rot0, g->d.logits_bf16, g->part);
+    for (r = 0; r < R; r++) {
+        const float *z = y + (size_t)r * (size_t)V;
+        int j, best = 0;
+        for (j = 1; j < V; j++) if (z[j] > z[best]) best = j;
+        next[r] = best;
+    }
+}
+typedef struct bti_rc_slot {
+    long req;                      /* -1: empty */
+    long len, done, m;
+    double disc;
+    uint64_t nz;
+    int *tok;                      /* context prompt, then every token position */
+    int *ref;                      /* reference tokens of the window */
+} bti_rc_slot;
+BTI_DEF bt_status bt_rc_gen_measure(bt_rc_gen *g, int batch, int window, bt_rc_measure *out) {
+    const bt_rc_gen_desc *d;
+    bti_rc_slot *sl;
+    int *rowslot, *next, *tokmem;
+    long next_req = 0, j, mmax;
+    int s, admit = 1, C, min_req;
+    size_t per;
+    uint64_t rng;
+    bti_rc_ratio_acc acc;
+    bt_status st = BT_OK;
+    if (!g || !out || batch < 1 || batch > 4096 || window < 1 || window > 65536) return BT_E_INVALID;
+    d = &g->d;
+    C = d->context;
+    memset(out, 0, sizeof *out);
+    memset(&acc, 0, sizeof acc);
+    out->batch = batch; out->window = window;
+    min_req = d->min_requests > 4 * batch ? d->min_requests : 4 * batch;
+    per = (size_t)C + (size_t)d->max_len + (size_t)window + 1;
+    sl = (bti_rc_slot *)bti_calloc((size_t)batch, sizeof *sl);
+    rowslot = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    tokmem = (int *)bti_malloc((size_t)batch * (per + (size_t)window) * sizeof(int));
+    {
+        size_t wide = (size_t)(d->dim > d->vocab ? d->dim : d->vocab);
+        size_t act = (size_t)batch * (size_t)window * wide;
+        size_t part = 16 * 2 * wide * (size_t)(d->split_k_max > 4 ? d->split_k_max : 4);
+        if (!sl || !rowslot || !next || !tokmem || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) ||
+            !bti_rc_grow(&g->part, &g->cap_part, part)) { st = BT_E_NOMEM; goto done; }
+    }
+    for (s = 0; s < batch; s++) {
+        sl[s].req = -1;
+        sl[s].tok = tokmem + (size_t)s * (per + (size_t)window);
+        sl[s].ref = sl[s].tok + per;
+    }
+    rng = d->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)batch * 1000003u + (uint64_t)window;
+    for (;;) {
+        int active = 0, R;
+        long rows;
+        uint64_t t0;
+        if (admit && ((out->divergences >= d->min_divergences && next_req >= min_req) || out->kept >= d->max_kept)) admit = 0;
+        for (s = 0; s < batch; s++) {
+            if (sl[s].req < 0 && admit) {
+                uint64_t rr = d->seed * 0xD1B54A32D192ED03ULL + (uint64_t)next_req * 0x8CB92BA72F3D8DD7ULL + 1;
+                int c;
+                bti_rand_next(&rr);
+                sl[s].req = next_req++;
+                sl[s].len = (long)bti_rc_sample_len(&g->smp, &rr);
+                sl[s].done = 0; sl[s].disc = 0;
+                sl[s].nz = bti_rand_next(&rr);
+                for (c = 0; c < C; c++) sl[s].tok[c] = (int)(bti_rand_next(&rr) % (uint64_t)d->vocab);
+            }
+            if (sl[s].req >= 0) active++;
+        }
+        if (!active) break;
+        mmax = 0;
+        for (s = 0; s < batch; s++) if (sl[s].req >= 0) {
+            sl[s].m = sl[s].len - sl[s].done < window ? sl[s].len - sl[s].done : window;
+            if (sl[s].m > mmax) mmax = sl[s].m;
+            out->fast_tokens += (double)sl[s].m;
+        }
+        /* fast path: decode the window step by step, the batch shrinking as short requests end */
+        t0 = bt_now_ns();
+        if (d->inject_p <= 0) {
+            for (j = 0; j < mmax; j++) {
+                R = 0;
+                for (s = 0; s < batch; s++) if (sl[s].req >= 0 && sl[s].m > j) {
+                    bti_rc_input(g, sl[s].tok, sl[s].done + j, sl[s].nz, g->xa + (size_t)R * (size_t)d->dim);
+                    rowslot[R++] = s;
+                }
+                bti_rc_forward(g, R, 1, next);
+                for (s = 0; s < R; s++) { bti_rc_slot *q = &sl[rowslot[s]]; q->tok[C + q->done + j] = next[s]; }
+            }
+        }
+        out->fast_s += (double)(bt_now_ns() - t0) * 1e-9;
+        /* verification: every position of every window in one reference pass */
+        t0 = bt_now_ns();
+        rows = 0;
+        if (d->inject_p <= 0) {
+            for (s = 0; s < batch; s++) if (sl[s].req >= 0)
+                for (j = 0; j < sl[s].m; j++) {
+                    bti_rc_input(g, sl[s].tok, sl[s].done + j, sl[s].nz, g->xa + (size_t)rows * (size_t)d->dim);
+                    rowslot[rows++] = s;
+                }
+            bti_rc_forward(g, (int)rows, 0, next);
+        }
+        out->verify_s += (double)(bt_now_ns() - t0) * 1e-9;
+        out->passes += 1;
+        rows = 0;
+        for (s = 0; s < batch; s++) {
+            bti_rc_slot *q = &sl[s];
+            long first = -1, kept;
+            if (q->req < 0) continue;
+            out->windows += 1;
+            if (d->inject_p > 0) {
+                double k = bti_rc_draw_k(&rng, d->inject_p);
+                if (k <= (double)q->m) first = (long)k - 1;
+            } else {
+                for (j = 0; j < q->m; j++) if (first < 0 && next[rows + j] != q->tok[C + q->done + j]) first = j;
+                if (first >= 0) q->tok[C + q->done + first] = next[rows + first];   /* the reference token is kept */
+            }
+            rows += q->m;
+            if (first >= 0) {
+                kept = first + 1;
+                q->disc += (double)(q->m - kept);
+                out->discarded += (double)(q->m - kept);
+                out->divergences += 1;
+            } else kept = q->m;
+            q->done += kept;
+            out->kept += (double)kept;
+            if (q->done >= q->len) {
+                bti_rc_acc_add(&acc, q->disc, (double)q->len);
+                out->requests++;
+                q->req = -1;
+            }
+        }
+    }
+    {
+        double r, lo, hi;
+        bti_rc_acc_ci(&acc, &r, &lo, &hi);
+        out->pct = 100 * r; out->pct_lo = 100 * lo; out->pct_hi = 100 * hi;
+    }
+    out->fast_s_per_token = out->fast_tokens > 0 ? out->fast_s / out->fast_tokens : NAN;
+    out->verify_s_per_pass = out->passes > 0 ? out->verify_s / out->passes : NAN;
+    out->enough = out->divergences >= d->min_divergences;
+done:
+    bti_free(sl); bti_free(rowslot); bti_free(next); bti_free(tokmem);
+    return st;
+}
+BTI_DEF bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token, double *verify_s_per_pass) {
+    int *tok, *next, C, b, j;
+    size_t per, wide, act, part;
+    uint64_t *nz, t0, t1, t2;
+    if (!g || batch < 1 || batch > 4096 || window < 1 || window > 65536 || !fast_s_per_token || !verify_s_per_pass) return BT_E_INVALID;
+    C = g->d.context;
+    per = (size_t)C + (size_t)window + 1;
+    wide = (size_t)(g->d.dim > g->d.vocab ? g->d.dim : g->d.vocab);
+    act = (size_t)batch * (size_t)window * wide;
+    part = 16 * 2 * wide * (size_t)(g->d.split_k_max > 4 ? g->d.split_k_max : 4);
+    tok = (int *)bti_malloc((size_t)batch * per * sizeof(int));
+    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    nz = (uint64_t *)bti_malloc((size_t)batch * sizeof(uint64_t));
+    if (!tok || !next || !nz || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) || !bti_rc_grow(&g->part, &g->cap_part, part)) {
+        bti_free(tok); bti_free(next); bti_free(nz);
+        return BT_E_NOMEM;
+    }
+    for (b = 0; b < batch; b++) {
+        uint64_t rr = g->d.seed * 0xD1B54A32D192ED03ULL + (uint64_t)b * 0x8CB92BA72F3D8DD7ULL + 1;
+        int c;
+        bti_rand_next(&rr);
+        nz[b] = bti_rand_next(&rr);
+        for (c = 0; c < C; c++) tok[(size_t)b * per + (size_t)c] = (int)(bti_rand_next(&rr) % (uint64_t)g->d.vocab);
+    }
+    t0 = bt_now_ns();
+    for (j = 0; j < window; j++) {
+        for (b = 0; b < batch; b++) bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + (size_t)b * (size_t)g->d.dim);
+        bti_rc_forward(g, batch, 1, next);
+        for (b = 0; b < batch; b++) tok[(size_t)b * per + (size_t)C + (size_t)j] = next[b];
+    }
+    t1 = bt_now_ns();
+    for (b = 0; b < batch; b++)
+        for (j = 0; j < window; j++)
+            bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + ((size_t)b * (size_t)window + (size_t)j) * (size_t)g->d.dim);
+    bti_rc_forward(g, batch * window, 0, next);
+    t2 = bt_now_ns();
+    *fast_s_per_token = (double)(t1 - t0) * 1e-9 / ((double)batch * (double)window);
+    *verify_s_per_pass = (double)(t2 - t1) * 1e-9;
+    bti_free(tok); bti_free(next); bti_free(nz);
+    return BT_OK;
+}
 
 /* ---------------------------------------------------------------- HTML report ------------ */
 /* Layout of a heatmap (see the markup contract in section 13). */

@@ -530,6 +530,7 @@ static int cmd_info(int argc, char **argv) {
 #include "cmd_report.c"
 #include "cmd_merge.c"
 #include "cmd_search.c"
+#include "cmd_recompute.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
@@ -537,6 +538,7 @@ static const tool_cmd COMMANDS[] = {
     {"sweep", cmd_sweep, "run a grid of settings over a workload; rank; print the recommendation"},
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
+    {"recompute", cmd_recompute, "recompute cost of windowed verification: fit, predict, measure a real workload"},
     /* more subcommands: */
     {"report", cmd_report, "one self-contained HTML report (heatmaps, per-item time, ranking, evidence)"},
     {"merge", cmd_merge, "join shard result files (and samples) into one; report missing shards"},
