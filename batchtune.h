@@ -12,6 +12,9 @@
    BUILD LINES
       cc  -O2 -std=c99 my_tuner.c -lm -pthread                     (CPU only)
       nvcc -O2 my_tuner.cu batchtune_cuda.cu                          (with the GPU backend)
+      x86_64-w64-mingw32-gcc -O2 my_tuner.c    or    cl /O2 my_tuner.c   (Windows, CPU only)
+   Linux, Windows (MSVC, MinGW-w64) and macOS: see docs/platforms.md for what differs and how
+   each is tested; the GPU backend is Linux-only.
 
    CONFIGURATION MACROS (define before including, in the implementation file)
       BATCHTUNE_STATIC             all functions static (private to one translation unit)
@@ -137,13 +140,14 @@ BATCHTUNE_API const char *bt_status_name(bt_status s);
    3. Clock and statistics
    ========================================================================================== */
 
-/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC). Never goes backwards. Thread safe. */
+/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC; QueryPerformanceCounter on Windows,
+   mach_absolute_time on macOS). Never goes backwards. Thread safe. */
 BATCHTUNE_API uint64_t bt_now_ns(void);
 
 typedef struct bt_clock_info {
     double resolution_ns;  /* smallest non-zero step observed between two reads */
     double overhead_ns;    /* mean cost of one bt_now_ns() call */
-    double reported_res_ns;/* what the OS claims (clock_getres) */
+    double reported_res_ns;/* what the OS claims (clock_getres; 1e9 / QueryPerformanceFrequency) */
 } bt_clock_info;
 /* Measures the clock's resolution and overhead (takes about a millisecond). */
 BATCHTUNE_API void bt_clock_measure(bt_clock_info *out);
@@ -1004,6 +1008,7 @@ BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <dirent.h>
 extern char **environ;
 #if defined(__linux__)
 #include <sched.h>
@@ -1014,10 +1019,10 @@ extern char **environ;
 #endif
 #endif
 
-#ifdef _MSC_VER
-#define BTI_UNUSED
-#else
+#if defined(__GNUC__) || defined(__clang__)   /* clang-cl defines _MSC_VER and __clang__ */
 #define BTI_UNUSED __attribute__((unused))
+#else
+#define BTI_UNUSED
 #endif
 #define BTI_DEF BATCHTUNE_API
 #define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -1243,32 +1248,37 @@ static BTI_UNUSED int bti_cond_timedwait_ms(bti_cond *c, bti_mutex *m, long ms) 
     return pthread_cond_timedwait(c, m, &ts) == ETIMEDOUT;
 #endif
 }
-static BTI_UNUSED void bti_sleep_ms(long ms) {
+/* sleeps at least ns nanoseconds (Windows: whole milliseconds, rounded up) */
+static BTI_UNUSED void bti_sleep_ns(uint64_t ns) {
 #if defined(_WIN32)
-    Sleep(ms < 0 ? 0 : (DWORD)ms);
+    uint64_t ms = (ns + 999999u) / 1000000u;
+    Sleep(ms > 0x7fffffffu ? 0x7fffffffu : (DWORD)ms);
 #else
     struct timespec ts;
-    ts.tv_sec = (time_t)(ms / 1000);
-    ts.tv_nsec = (ms % 1000) * 1000000L;
-    while (ms > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+    ts.tv_sec = (time_t)(ns / 1000000000u);
+    ts.tv_nsec = (long)(ns % 1000000000u);
+    while (ns > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
 #endif
 }
+static BTI_UNUSED void bti_sleep_ms(long ms) { bti_sleep_ns(ms > 0 ? (uint64_t)ms * 1000000u : 0); }
 
-/* monotonic clock: nanoseconds from an arbitrary start, never backwards. Tick counts are
-   scaled as whole seconds plus remainder, so the products cannot overflow 64 bits. */
+/* floor(t * numer / denom) without the 64-bit overflow of t * numer: whole periods of denom
+   plus the remainder (exact; needs numer * denom < 2^64, true for every clock below) */
+static BTI_UNUSED uint64_t bti_ticks_to_ns(uint64_t t, uint64_t numer, uint64_t denom) {
+    return (t / denom) * numer + (t % denom) * numer / denom;
+}
+/* monotonic clock: nanoseconds from an arbitrary start, never backwards */
 static uint64_t bti_monotonic_ns(void) {
 #if defined(_WIN32)
     LARGE_INTEGER c, f;
-    uint64_t t, hz;
     QueryPerformanceCounter(&c);
     QueryPerformanceFrequency(&f);  /* fixed at boot; reading it is cheap */
-    t = (uint64_t)c.QuadPart; hz = (uint64_t)f.QuadPart;
-    return (t / hz) * 1000000000ULL + (t % hz) * 1000000000ULL / hz;
+    return bti_ticks_to_ns((uint64_t)c.QuadPart, 1000000000ULL, (uint64_t)f.QuadPart);
 #elif defined(__APPLE__)
     mach_timebase_info_data_t tb;
     uint64_t t = mach_absolute_time();
-    mach_timebase_info(&tb);        /* ns = ticks * numer / denom */
-    return (t / tb.denom) * tb.numer + (t % tb.denom) * tb.numer / tb.denom;
+    mach_timebase_info(&tb);        /* ns = ticks * numer / denom (1/1 on Intel, 125/3 on Apple M) */
+    return bti_ticks_to_ns(t, tb.numer, tb.denom);
 #else
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -1456,6 +1466,164 @@ static void bti_cpu_model(char *buf, size_t n) {
     }
 #endif
     bti_fmt(buf, n, "unknown");
+}
+
+/* Reading files by offset from many threads (the loader's records): pread on POSIX, ReadFile at
+   an offset on Windows. Returns the bytes read (short at the end of the file), -1 on error. */
+#if defined(_WIN32)
+typedef HANDLE bti_file;
+#define BTI_FILE_NONE INVALID_HANDLE_VALUE
+#else
+typedef int bti_file;
+#define BTI_FILE_NONE (-1)
+#endif
+static BTI_UNUSED bti_file bti_file_open_read(const char *path) {
+#if defined(_WIN32)
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) bti_win_errno();
+    return h;
+#else
+    return open(path, O_RDONLY);
+#endif
+}
+static BTI_UNUSED long long bti_file_pread(bti_file f, void *buf, size_t n, long long off) {
+#if defined(_WIN32)
+    OVERLAPPED ov;
+    DWORD got = 0;
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = (DWORD)((uint64_t)off & 0xffffffffu);
+    ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
+    if (n > 0x40000000u) n = 0x40000000u;   /* one call reads at most 1 GiB: callers loop */
+    if (!ReadFile(f, buf, (DWORD)n, &got, &ov)) {
+        if (GetLastError() == ERROR_HANDLE_EOF) return 0;
+        bti_win_errno();
+        return -1;
+    }
+    return (long long)got;
+#else
+    ssize_t r;
+    while ((r = pread(f, buf, n, (off_t)off)) < 0 && errno == EINTR) {}
+    return (long long)r;
+#endif
+}
+static BTI_UNUSED void bti_file_close(bti_file f) {
+#if defined(_WIN32)
+    if (f != INVALID_HANDLE_VALUE) CloseHandle(f);
+#else
+    if (f >= 0) close(f);
+#endif
+}
+/* Asks the OS to drop the file's cached pages (cold-cache runs). Linux: posix_fadvise
+   DONTNEED. Windows and macOS have no such call: -1 with errno ENOSYS, so the caller can say
+   "page-cache eviction is not supported on this platform". */
+static BTI_UNUSED int bti_file_drop_cache(bti_file f, long long off, long long len) {
+#if defined(__linux__)
+    int rc = posix_fadvise(f, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+#else
+    (void)f; (void)off; (void)len;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+/* 1 when path is a regular file (not a folder or a device) */
+static BTI_UNUSED int bti_is_regular_file(const char *path) {
+#if defined(_WIN32)
+    DWORD a = GetFileAttributesA(path);
+    return a != INVALID_FILE_ATTRIBUTES && !(a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
+#else
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+#endif
+}
+/* 1 when both paths name the same file (links and other spellings included); 0 otherwise or
+   when either is missing. Windows: volume serial number + file index (its stat() has no inode) */
+static BTI_UNUSED int bti_same_file(const char *a, const char *b) {
+#if defined(_WIN32)
+    BY_HANDLE_FILE_INFORMATION ia, ib;
+    HANDLE ha, hb;
+    int same = 0;
+    ha = CreateFileA(a, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    hb = CreateFileA(b, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (ha != INVALID_HANDLE_VALUE && hb != INVALID_HANDLE_VALUE && GetFileInformationByHandle(ha, &ia) &&
+        GetFileInformationByHandle(hb, &ib))
+        same = ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber && ia.nFileIndexHigh == ib.nFileIndexHigh &&
+               ia.nFileIndexLow == ib.nFileIndexLow;
+    if (ha != INVALID_HANDLE_VALUE) CloseHandle(ha);
+    if (hb != INVALID_HANDLE_VALUE) CloseHandle(hb);
+    return same;
+#else
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+#endif
+}
+/* The names in a folder, without "." and "..", in the order the OS gives them (sort them).
+   Calls fn(name, user) for each until it returns non-zero. Returns 0, or -1 with errno set
+   when the folder cannot be read. */
+static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, void *user), void *user) {
+#if defined(_WIN32)
+    WIN32_FIND_DATAA fd;
+    HANDLE h;
+    char pat[4096];
+    size_t n = strlen(dir);
+    bti_fmt(pat, sizeof pat, "%s%s*", dir, n && (dir[n - 1] == '/' || dir[n - 1] == '\\') ? "" : "\\");
+    h = FindFirstFileA(pat, &fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (GetLastError() == ERROR_FILE_NOT_FOUND) return 0;   /* empty (not even "." on some file systems) */
+        bti_win_errno();
+        return -1;
+    }
+    do {
+        if (strcmp(fd.cFileName, ".") == 0 || strcmp(fd.cFileName, "..") == 0) continue;
+        if (fn(fd.cFileName, user)) break;
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+    return 0;
+#else
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (!d) return -1;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (fn(de->d_name, user)) break;
+    }
+    closedir(d);
+    return 0;
+#endif
+}
+/* Pins the calling thread to the k-th (modulo their number) CPU this process may run on.
+   0 on success; -1 with errno ENOSYS where threads cannot be pinned (macOS). */
+static BTI_UNUSED int bti_thread_pin_self(int k) {
+#if defined(_WIN32)
+    DWORD_PTR proc, sys, bit;
+    int n = 0, i;
+    if (!GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys) || !proc) { bti_win_errno(); return -1; }
+    for (bit = proc; bit; bit &= bit - 1) n++;
+    k = ((k % n) + n) % n;
+    for (bit = proc, i = 0; i < k; i++) bit &= bit - 1;    /* drop the k lowest allowed CPUs */
+    if (!SetThreadAffinityMask(GetCurrentThread(), bit & (~bit + 1))) { bti_win_errno(); return -1; }
+    return 0;
+#elif defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t all, one;
+    int n, cpu, rc;
+    if (sched_getaffinity(0, sizeof all, &all) != 0) return -1;
+    n = CPU_COUNT(&all);
+    if (n <= 0) { errno = EINVAL; return -1; }
+    k = ((k % n) + n) % n;
+    for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &all) && k-- == 0) break;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    rc = pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+#else
+    (void)k;
+    errno = ENOSYS;
+    return -1;
+#endif
 }
 
 /* Runs argv (argv[0] searched in PATH; no shell) with stdout and stderr captured into out and
