@@ -70,6 +70,9 @@
 #if defined(BATCHTUNE_IMPLEMENTATION) && defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE 1
 #endif
+#if defined(BATCHTUNE_IMPLEMENTATION) && defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE 1 /* POSIX and Darwin extensions even under -std=c99 -D_POSIX_C_SOURCE */
+#endif
 
 #define BATCHTUNE_VERSION_MAJOR 0
 #define BATCHTUNE_VERSION_MINOR 1
@@ -1009,13 +1012,17 @@ BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
 #include <signal.h>
 #include <sys/wait.h>
 #include <dirent.h>
-extern char **environ;
 #if defined(__linux__)
 #include <sched.h>
 #endif
 #if defined(__APPLE__)
 #include <mach/mach_time.h>
 #include <sys/sysctl.h>
+#include <crt_externs.h>
+#define BTI_ENVIRON (*_NSGetEnviron()) /* a dylib cannot see environ on macOS */
+#else
+extern char **environ;
+#define BTI_ENVIRON environ
 #endif
 #endif
 
@@ -1742,7 +1749,7 @@ static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, 
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&at, 0);
-    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, BTI_ENVIRON);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(outp[1]); close(errp[1]);

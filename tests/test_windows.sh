@@ -83,7 +83,7 @@ else
     for t in $TESTS; do
         [ -f "$B/test_$t.exe" ] || { bad "test_$t under Wine (not built)"; continue; }
         echo "-- test_$t under Wine"
-        out=$(cd "$B" && TEMP='Z:'"$(echo "$B" | tr / '\\')" timeout 300 "$WINE" "$B/test_$t.exe" 2>&1 | tr -d '\r'); rc=$?
+        out=$(cd "$ROOT" && TEMP='Z:'"$(echo "$B" | tr / '\\')" timeout 300 "$WINE" "$B/test_$t.exe" 2>&1 | tr -d '\r'); rc=$?
         printf '%s\n' "$out" | grep -v '^results:' | grep -v '^wine: ' | sed 's/^/  /' | grep -E '^\s+(ok|FAIL|skip|host)|FAIL' | head -60
         line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
         if [ -z "$line" ]; then bad "test_$t under Wine (crashed or timed out, exit $rc)"; printf '%s\n' "$out" | tail -15; continue; fi
@@ -121,7 +121,8 @@ elif [ ! -d "$MSVC_INC" ]; then
 else
     # _MSC_VER and MSVC's ABI and keywords, with the MinGW-w64 headers: they need __GNUC__
     # (-fgnuc-version) and the UCRT flavour of time.h (-D_UCRT)
-    MF="--target=x86_64-pc-windows-msvc -fms-compatibility -fgnuc-version=4.2.1 -D_UCRT -fsyntax-only $WARN $INC -isystem $MSVC_INC"
+    # -Wvla: cl has no variable-length arrays
+    MF="--target=x86_64-pc-windows-msvc -fms-compatibility -fgnuc-version=4.2.1 -D_UCRT -fsyntax-only $WARN -Wvla $INC -isystem $MSVC_INC"
     [ "$HAVE_MINGW" = 1 ] || { printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint main(void){return bt_version_string()[0] == 0;}\n' > "$B/one.c"; cp "$B/one.c" "$B/one.cpp"; }
     for std in c99 c11; do
         if clang $MF -std=$std "$B/one.c" 2>"$B/msvc_$std.log"; then ok "MSVC mode: header $std"; else bad "MSVC mode: header $std"; head -20 "$B/msvc_$std.log"; fi
