@@ -4,7 +4,7 @@
 # CSV picks the same cell.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"; B=$(cd "$B" && pwd)   # absolute: the programs run from a temporary folder
+B="${BT_BUILD:-build/tests}"; mkdir -p "$B"; B=$(cd "$B" && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 P=0; F=0; S=0
 ok() { P=$((P+1)); echo "  ok   $1"; }
