@@ -41,7 +41,7 @@ check() { # check NAME COMMAND...
 check "macOS branches: header c99" clang -std=c99 $AF "$B/one.c"
 check "macOS branches: header c11" clang -std=c11 $AF "$B/one.c"
 check "macOS branches: header c++17" clang++ -x c++ -std=c++17 $AF "$B/one.c"
-for f in tests/test_platform.c tests/test_sweep.c tests/test_cmd.c tools/batchtune.c; do
+for f in tests/test_platform.c tests/test_sweep.c tests/test_cmd.c tests/test_faults.c tools/batchtune.c; do
     check "macOS branches: $f" clang -std=c99 $AF "$f"
 done
 echo "results: $P passed, $F failed, $S skipped"

@@ -20,7 +20,7 @@ bad()  { F=$((F+1)); echo "  FAIL $1"; }
 skip() { S=$((S+1)); echo "  skip $1: $2"; }
 MINGW=x86_64-w64-mingw32-gcc
 MINGWXX=x86_64-w64-mingw32-g++
-TESTS="core rank sweep cmd platform"
+TESTS="core rank sweep cmd faults platform"
 
 install_pkgs() { # install_pkgs PKG...: quietly, only as root with apt-get
     [ "${BT_NO_INSTALL:-0}" = 1 ] && return 1
