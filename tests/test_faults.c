@@ -502,8 +502,14 @@ int main(int argc, char **argv) {
         return sticky_child(argv[2], max, 0);
     }
 #ifdef _WIN32
-    snprintf(tmpdir, sizeof tmpdir, "%s/faults.%ld", getenv("TEMP") ? getenv("TEMP") : ".", bti_getpid());
-    if (make_dir(tmpdir) != 0) { perror("mkdir"); return 1; }
+    {   /* a new folder (Wine reuses small process ids, and old folders stay) */
+        int k;
+        for (k = 0; k < 1000; k++) {
+            snprintf(tmpdir, sizeof tmpdir, "%s/faults.%ld.%d", getenv("TEMP") ? getenv("TEMP") : ".", bti_getpid(), k);
+            if (make_dir(tmpdir) == 0) break;
+        }
+        if (k == 1000) { perror("mkdir"); return 1; }
+    }
 #else
     snprintf(tmpdir, sizeof tmpdir, "%s/faults.XXXXXX", getenv("BT_BUILD") ? getenv("BT_BUILD") : "/tmp");
     if (!mkdtemp(tmpdir)) { perror("mkdtemp"); return 1; }
