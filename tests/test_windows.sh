@@ -4,7 +4,9 @@
 #      programs and the tool with MinGW-w64, warnings as errors;
 #   2. runs the tests and the tool under Wine (64-bit);
 #   3. checks the header, tests and tool with clang in MSVC mode (--target=x86_64-pc-windows-msvc,
-#      -fsyntax-only, against the MinGW-w64 headers: MSVC's own headers are not available here).
+#      -fsyntax-only, against the MinGW-w64 headers: MSVC's own headers are not available here);
+#   0. before all that, tests/lint_portable.py: POSIX-only calls outside non-Windows branches
+#      (the MinGW headers declare some that MSVC lacks, so 1 and 3 cannot see them).
 # Ends with "results: N passed, N failed, N skipped". Needs the Debian packages
 # gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 (installed when run as root with apt-get,
 # unless BT_NO_INSTALL=1) and clang for step 3; what cannot be had is skipped, saying why.
@@ -37,6 +39,12 @@ for w in wine64 /usr/lib/wine/wine64 wine; do command -v "$w" >/dev/null 2>&1 &&
 
 WARN="-Wall -Wextra -Wpedantic -Werror"
 INC="-I$ROOT"
+
+# ---- 0. no POSIX-only call outside a non-Windows branch (the MinGW headers would hide some)
+echo "== portability lint (tests/lint_portable.py)"
+if command -v python3 >/dev/null 2>&1; then
+    if python3 tests/lint_portable.py >"$B/lint.txt" 2>&1; then ok "$(tail -1 "$B/lint.txt")"; else bad "portability lint:"; head -40 "$B/lint.txt"; fi
+else skip "portability lint" "python3 not found"; fi
 
 # ---- 1. MinGW-w64 builds
 echo "== MinGW-w64 builds (x86_64-w64-mingw32, warnings as errors)"
