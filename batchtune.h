@@ -1154,8 +1154,9 @@ static size_t bti_rand_below(uint64_t *s, size_t n) { return (size_t)(bti_rand_n
    rest of the implementation calls only these bti_ functions. Three families:
      _WIN32      Win32 API (MSVC, clang-cl, MinGW-w64): SRW locks, condition variables,
                  _beginthreadex, QueryPerformanceCounter, FlushFileBuffers, MoveFileEx
-     __APPLE__   POSIX plus two small differences: mach_absolute_time and F_FULLFSYNC
-                 (macOS cannot be compiled where batchtune is developed: keep these few)
+     __APPLE__   POSIX plus a few small differences: mach_absolute_time, F_FULLFSYNC, the
+                 sysctl CPU name, _NSGetEnviron; no thread pinning, no page-cache drop (macOS
+                 cannot be compiled where batchtune is developed: keep these few and obvious)
      otherwise   POSIX: pthreads, CLOCK_MONOTONIC, fsync, sched_getaffinity on Linux
    Functions that return int give 0 on success and -1 on failure with errno set, as POSIX does,
    so callers can report strerror(errno) on every platform. */
