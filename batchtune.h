@@ -12,6 +12,9 @@
    BUILD LINES
       cc  -O2 -std=c99 my_tuner.c -lm -pthread                     (CPU only)
       nvcc -O2 my_tuner.cu batchtune_cuda.cu                          (with the GPU backend)
+      x86_64-w64-mingw32-gcc -O2 my_tuner.c    or    cl /O2 my_tuner.c   (Windows, CPU only)
+   Linux, Windows (MSVC, MinGW-w64) and macOS: see docs/platforms.md for what differs and how
+   each is tested; the GPU backend is Linux-only.
 
    CONFIGURATION MACROS (define before including, in the implementation file)
       BATCHTUNE_STATIC             all functions static (private to one translation unit)
@@ -66,6 +69,9 @@
 
 #if defined(BATCHTUNE_IMPLEMENTATION) && defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE 1
+#endif
+#if defined(BATCHTUNE_IMPLEMENTATION) && defined(__APPLE__) && !defined(_DARWIN_C_SOURCE)
+#define _DARWIN_C_SOURCE 1 /* POSIX and Darwin extensions even under -std=c99 -D_POSIX_C_SOURCE */
 #endif
 
 #define BATCHTUNE_VERSION_MAJOR 0
@@ -137,13 +143,14 @@ BATCHTUNE_API const char *bt_status_name(bt_status s);
    3. Clock and statistics
    ========================================================================================== */
 
-/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC). Never goes backwards. Thread safe. */
+/* Monotonic clock in nanoseconds (CLOCK_MONOTONIC; QueryPerformanceCounter on Windows,
+   mach_absolute_time on macOS). Never goes backwards. Thread safe. */
 BATCHTUNE_API uint64_t bt_now_ns(void);
 
 typedef struct bt_clock_info {
     double resolution_ns;  /* smallest non-zero step observed between two reads */
     double overhead_ns;    /* mean cost of one bt_now_ns() call */
-    double reported_res_ns;/* what the OS claims (clock_getres) */
+    double reported_res_ns;/* what the OS claims (clock_getres; 1e9 / QueryPerformanceFrequency) */
 } bt_clock_info;
 /* Measures the clock's resolution and overhead (takes about a millisecond). */
 BATCHTUNE_API void bt_clock_measure(bt_clock_info *out);
@@ -1577,19 +1584,52 @@ BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
 #include <ctype.h>
 #include <limits.h>
 #include <float.h>
+#if defined(_WIN32)
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#ifndef NOMINMAX
+#define NOMINMAX
+#endif
+#ifndef _WIN32_WINNT
+#define _WIN32_WINNT 0x0601 /* Windows 7; SRW locks and condition variables need 0x0600 (Vista) */
+#endif
+#include <windows.h>
+#include <io.h>
+#include <process.h>
+#include <sys/types.h>
+#ifdef _MSC_VER
+#pragma comment(lib, "advapi32.lib") /* RegGetValueA: the CPU's name for the run metadata */
+#endif
+#else
 #include <pthread.h>
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <dirent.h>
 #if defined(__linux__)
 #include <sched.h>
 #endif
-
-#ifdef _MSC_VER
-#define BTI_UNUSED
+#if defined(__APPLE__)
+#include <mach/mach_time.h>
+#include <sys/sysctl.h>
+#include <crt_externs.h>
+#define BTI_ENVIRON (*_NSGetEnviron()) /* a dylib cannot see environ on macOS */
 #else
+extern char **environ;
+#define BTI_ENVIRON environ
+#endif
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)   /* clang-cl defines _MSC_VER and __clang__ */
 #define BTI_UNUSED __attribute__((unused))
+#else
+#define BTI_UNUSED
 #endif
 #define BTI_DEF BATCHTUNE_API
 #define BTI_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -1709,6 +1749,649 @@ static uint64_t bti_rand_next(uint64_t *s) {
 }
 static size_t bti_rand_below(uint64_t *s, size_t n) { return (size_t)(bti_rand_next(s) % (uint64_t)n); }
 
+/* ---------------------------------------------------------------- platform --------------- */
+/* Everything that differs between Windows, macOS and Linux (POSIX) lives in this block; the
+   rest of the implementation calls only these bti_ functions. Three families:
+     _WIN32      Win32 API (MSVC, clang-cl, MinGW-w64): SRW locks, condition variables,
+                 _beginthreadex, QueryPerformanceCounter, FlushFileBuffers, MoveFileEx
+     __APPLE__   POSIX plus a few small differences: mach_absolute_time, F_FULLFSYNC, the
+                 sysctl CPU name, _NSGetEnviron; no thread pinning, no page-cache drop (macOS
+                 cannot be compiled where batchtune is developed: keep these few and obvious)
+     otherwise   POSIX: pthreads, CLOCK_MONOTONIC, fsync, sched_getaffinity on Linux
+   Functions that return int give 0 on success and -1 on failure with errno set, as POSIX does,
+   so callers can report strerror(errno) on every platform. */
+#if defined(_WIN32)
+typedef HANDLE bti_thread;
+typedef SRWLOCK bti_mutex;
+typedef CONDITION_VARIABLE bti_cond;
+#else
+typedef pthread_t bti_thread;
+typedef pthread_mutex_t bti_mutex;
+typedef pthread_cond_t bti_cond;
+#endif
+
+#if defined(_WIN32)
+static void bti_win_errno(void) { /* GetLastError() as the nearest errno */
+    DWORD e = GetLastError();
+    errno = (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND) ? ENOENT
+          : (e == ERROR_ACCESS_DENIED || e == ERROR_SHARING_VIOLATION || e == ERROR_LOCK_VIOLATION) ? EACCES
+          : (e == ERROR_NOT_ENOUGH_MEMORY || e == ERROR_OUTOFMEMORY) ? ENOMEM
+          : (e == ERROR_DISK_FULL || e == ERROR_HANDLE_DISK_FULL) ? ENOSPC : EIO;
+}
+#endif
+
+/* threads: fn(arg) runs on a new thread; join waits for it and releases it */
+typedef struct bti_thread_start { void (*fn)(void *); void *arg; } bti_thread_start;
+#if defined(_WIN32)
+static unsigned __stdcall bti_thread_main(void *p) {
+#else
+static void *bti_thread_main(void *p) {
+#endif
+    bti_thread_start s = *(bti_thread_start *)p;
+    bti_free(p);
+    s.fn(s.arg);
+    return 0;
+}
+static int bti_thread_create(bti_thread *t, void (*fn)(void *), void *arg) {
+    bti_thread_start *s = (bti_thread_start *)bti_malloc(sizeof *s);
+    if (!s) { errno = ENOMEM; return -1; }
+    s->fn = fn; s->arg = arg;
+#if defined(_WIN32)
+    *t = (HANDLE)_beginthreadex(NULL, 0, bti_thread_main, s, 0, NULL);
+    if (*t) return 0;
+#else
+    {
+        int rc = pthread_create(t, NULL, bti_thread_main, s);
+        if (rc == 0) return 0;
+        errno = rc;
+    }
+#endif
+    bti_free(s);
+    return -1;
+}
+static void bti_thread_join(bti_thread t) {
+#if defined(_WIN32)
+    WaitForSingleObject(t, INFINITE);
+    CloseHandle(t);
+#else
+    pthread_join(t, NULL);
+#endif
+}
+
+/* mutexes (not recursive) and condition variables; waits may wake spuriously: loop */
+#if defined(_WIN32)
+static void bti_mutex_init(bti_mutex *m) { InitializeSRWLock(m); }
+static void bti_mutex_lock(bti_mutex *m) { AcquireSRWLockExclusive(m); }
+static void bti_mutex_unlock(bti_mutex *m) { ReleaseSRWLockExclusive(m); }
+static void bti_mutex_destroy(bti_mutex *m) { (void)m; }
+static void bti_cond_init(bti_cond *c) { InitializeConditionVariable(c); }
+static void bti_cond_wait(bti_cond *c, bti_mutex *m) { SleepConditionVariableSRW(c, m, INFINITE, 0); }
+static void bti_cond_signal(bti_cond *c) { WakeConditionVariable(c); }
+static void bti_cond_broadcast(bti_cond *c) { WakeAllConditionVariable(c); }
+static void bti_cond_destroy(bti_cond *c) { (void)c; }
+#else
+static void bti_mutex_init(bti_mutex *m) { pthread_mutex_init(m, NULL); }
+static void bti_mutex_lock(bti_mutex *m) { pthread_mutex_lock(m); }
+static void bti_mutex_unlock(bti_mutex *m) { pthread_mutex_unlock(m); }
+static void bti_mutex_destroy(bti_mutex *m) { pthread_mutex_destroy(m); }
+static void bti_cond_init(bti_cond *c) { pthread_cond_init(c, NULL); }
+static void bti_cond_wait(bti_cond *c, bti_mutex *m) { pthread_cond_wait(c, m); }
+static void bti_cond_signal(bti_cond *c) { pthread_cond_signal(c); }
+static void bti_cond_broadcast(bti_cond *c) { pthread_cond_broadcast(c); }
+static void bti_cond_destroy(bti_cond *c) { pthread_cond_destroy(c); }
+#endif
+/* Waits at most ms milliseconds; returns 1 when it timed out. Deadlines belong to the caller
+   (loop on bt_now_ns()): on POSIX this waits on the wall clock, which can jump. */
+static BTI_UNUSED int bti_cond_timedwait_ms(bti_cond *c, bti_mutex *m, long ms) {
+#if defined(_WIN32)
+    if (SleepConditionVariableSRW(c, m, ms < 0 ? 0 : (DWORD)ms, 0)) return 0;
+    return GetLastError() == ERROR_TIMEOUT;
+#else
+    struct timespec ts;
+    long long ns;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ns = (long long)ts.tv_nsec + (long long)(ms < 0 ? 0 : ms) * 1000000LL;
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    return pthread_cond_timedwait(c, m, &ts) == ETIMEDOUT;
+#endif
+}
+/* sleeps at least ns nanoseconds (Windows: whole milliseconds, rounded up) */
+static BTI_UNUSED void bti_sleep_ns(uint64_t ns) {
+#if defined(_WIN32)
+    uint64_t ms = (ns + 999999u) / 1000000u;
+    Sleep(ms > 0x7fffffffu ? 0x7fffffffu : (DWORD)ms);
+#else
+    struct timespec ts;
+    ts.tv_sec = (time_t)(ns / 1000000000u);
+    ts.tv_nsec = (long)(ns % 1000000000u);
+    while (ns > 0 && nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+#endif
+}
+static BTI_UNUSED void bti_sleep_ms(long ms) { bti_sleep_ns(ms > 0 ? (uint64_t)ms * 1000000u : 0); }
+
+/* floor(t * numer / denom) without the 64-bit overflow of t * numer: whole periods of denom
+   plus the remainder (exact; needs numer * denom < 2^64, true for every clock below) */
+static BTI_UNUSED uint64_t bti_ticks_to_ns(uint64_t t, uint64_t numer, uint64_t denom) {
+    return (t / denom) * numer + (t % denom) * numer / denom;
+}
+/* monotonic clock: nanoseconds from an arbitrary start, never backwards */
+static uint64_t bti_monotonic_ns(void) {
+#if defined(_WIN32)
+    LARGE_INTEGER c, f;
+    QueryPerformanceCounter(&c);
+    QueryPerformanceFrequency(&f);  /* fixed at boot; reading it is cheap */
+    return bti_ticks_to_ns((uint64_t)c.QuadPart, 1000000000ULL, (uint64_t)f.QuadPart);
+#elif defined(__APPLE__)
+    mach_timebase_info_data_t tb;
+    uint64_t t = mach_absolute_time();
+    mach_timebase_info(&tb);        /* ns = ticks * numer / denom (1/1 on Intel, 125/3 on Apple M) */
+    return bti_ticks_to_ns(t, tb.numer, tb.denom);
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+#endif
+}
+/* what the OS says one tick is, in ns (0 when unknown) */
+static double bti_monotonic_res_ns(void) {
+#if defined(_WIN32)
+    LARGE_INTEGER f;
+    QueryPerformanceFrequency(&f);
+    return f.QuadPart > 0 ? 1e9 / (double)f.QuadPart : 0;
+#elif defined(__APPLE__)
+    mach_timebase_info_data_t tb;
+    mach_timebase_info(&tb);
+    return tb.denom ? (double)tb.numer / (double)tb.denom : 0;
+#else
+    struct timespec res;
+    if (clock_getres(CLOCK_MONOTONIC, &res) != 0) return 0;
+    return (double)res.tv_sec * 1e9 + (double)res.tv_nsec;
+#endif
+}
+static void bti_gmtime(time_t t, struct tm *out) {
+#if defined(_WIN32)
+    if (gmtime_s(out, &t) != 0) memset(out, 0, sizeof *out);
+#else
+    if (!gmtime_r(&t, out)) memset(out, 0, sizeof *out);
+#endif
+}
+
+/* files: flush the FILE's buffer, then make the OS write it to the disk itself (fsync is not
+   enough on macOS, whose disks may keep it in their cache: F_FULLFSYNC, then fsync where the
+   file system does not support it) */
+static int bti_flush_to_disk(FILE *f) {
+    if (fflush(f) != 0) return -1;
+#if defined(_WIN32)
+    {
+        HANDLE h = (HANDLE)_get_osfhandle(_fileno(f));
+        if (h == INVALID_HANDLE_VALUE) { errno = EBADF; return -1; }
+        if (!FlushFileBuffers(h)) { bti_win_errno(); return -1; }
+        return 0;
+    }
+#elif defined(__APPLE__)
+    if (fcntl(fileno(f), F_FULLFSYNC) == 0) return 0;
+    return fsync(fileno(f));
+#else
+    return fsync(fileno(f));
+#endif
+}
+/* cuts the file at path to size bytes (the file must not be open elsewhere on Windows) */
+static int bti_truncate_file(const char *path, long long size) {
+#if defined(_WIN32)
+    HANDLE h = CreateFileA(path, GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    LARGE_INTEGER at;
+    int ok;
+    if (h == INVALID_HANDLE_VALUE) { bti_win_errno(); return -1; }
+    at.QuadPart = size;
+    ok = SetFilePointerEx(h, at, NULL, FILE_BEGIN) && SetEndOfFile(h);
+    if (!ok) bti_win_errno();
+    CloseHandle(h);
+    return ok ? 0 : -1;
+#else
+    return truncate(path, (off_t)size);
+#endif
+}
+/* rename that replaces an existing target (Windows' rename() refuses to) */
+static int bti_rename_replace(const char *from, const char *to) {
+#if defined(_WIN32)
+    if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)) return 0;
+    bti_win_errno();
+    return -1;
+#else
+    return rename(from, to);
+#endif
+}
+/* 1 and the size in bytes when path exists */
+static int bti_file_size(const char *path, long long *size) {
+#if defined(_WIN32)
+    WIN32_FILE_ATTRIBUTE_DATA a;
+    if (!GetFileAttributesExA(path, GetFileExInfoStandard, &a)) return 0;
+    *size = (long long)(((uint64_t)a.nFileSizeHigh << 32) | a.nFileSizeLow);
+    return 1;
+#else
+    struct stat stt;
+    if (stat(path, &stt) != 0) return 0;
+    *size = (long long)stt.st_size;
+    return 1;
+#endif
+}
+
+/* process and machine */
+static long bti_getpid(void) {
+#if defined(_WIN32)
+    return (long)GetCurrentProcessId();
+#else
+    return (long)getpid();
+#endif
+}
+static int bti_isatty(FILE *f) {
+#if defined(_WIN32)
+    return _isatty(_fileno(f)) != 0;
+#else
+    return isatty(fileno(f)) != 0;
+#endif
+}
+/* 1 when f is a terminal that shows ANSI colors (on Windows: a console that accepts
+   virtual-terminal sequences, switched on here; older consoles get plain text) */
+static int bti_term_color(FILE *f) {
+#if defined(_WIN32)
+    HANDLE h;
+    DWORD mode;
+    if (!bti_isatty(f)) return 0;
+    h = (HANDLE)_get_osfhandle(_fileno(f));
+    if (h == INVALID_HANDLE_VALUE || !GetConsoleMode(h, &mode)) return 0;
+    return (mode & 0x0004) || SetConsoleMode(h, mode | 0x0004); /* ENABLE_VIRTUAL_TERMINAL_PROCESSING */
+#else
+    return bti_isatty(f);
+#endif
+}
+static void bti_hostname(char *buf, size_t n) {
+#if defined(_WIN32)
+    DWORD len = (DWORD)n;
+    if (n && GetComputerNameA(buf, &len)) return;
+#else
+    if (n > 1 && gethostname(buf, n - 1) == 0) { buf[n - 1] = 0; return; }
+#endif
+    bti_fmt(buf, n, "unknown");
+}
+/* CPUs online, and the CPUs this process may run on (affinity; = online where unknown) */
+static int bti_cpu_count(void) {
+#if defined(_WIN32)
+#if _WIN32_WINNT >= 0x0601
+    DWORD n = GetActiveProcessorCount(ALL_PROCESSOR_GROUPS);
+    return n ? (int)n : 1;
+#else
+    SYSTEM_INFO si;
+    GetSystemInfo(&si);
+    return si.dwNumberOfProcessors ? (int)si.dwNumberOfProcessors : 1;
+#endif
+#else
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+#endif
+}
+static int bti_cpu_count_allowed(void) {
+#if defined(_WIN32)
+    DWORD_PTR proc, sys;
+    int n = 0;
+    if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys) && proc) {
+        for (; proc; proc &= proc - 1) n++;   /* the process' processor group only */
+        return n;
+    }
+#elif defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return bti_cpu_count();
+}
+static char *bti_trim(char *s);
+/* the CPU's marketing name ("AMD EPYC 7B13"), "unknown" where the OS will not say */
+static void bti_cpu_model(char *buf, size_t n) {
+#if defined(_WIN32)
+    DWORD len = (DWORD)n;
+    if (n && RegGetValueA(HKEY_LOCAL_MACHINE, "HARDWARE\\DESCRIPTION\\System\\CentralProcessor\\0",
+                          "ProcessorNameString", RRF_RT_REG_SZ, NULL, buf, &len) == ERROR_SUCCESS) {
+        char *t = bti_trim(buf);
+        memmove(buf, t, strlen(t) + 1);
+        return;
+    }
+#elif defined(__APPLE__)
+    size_t len = n;
+    if (n && sysctlbyname("machdep.cpu.brand_string", buf, &len, NULL, 0) == 0) return;
+#else
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "model name", 10) == 0) {
+                char *c = strchr(line, ':');
+                if (c) { bti_fmt(buf, n, "%s", bti_trim(c + 1)); fclose(f); return; }
+            }
+        }
+        fclose(f);
+    }
+#endif
+    bti_fmt(buf, n, "unknown");
+}
+
+/* Reading files by offset from many threads (the loader's records): pread on POSIX, ReadFile at
+   an offset on Windows. Returns the bytes read (short at the end of the file), -1 on error. */
+#if defined(_WIN32)
+typedef HANDLE bti_file;
+#define BTI_FILE_NONE INVALID_HANDLE_VALUE
+#else
+typedef int bti_file;
+#define BTI_FILE_NONE (-1)
+#endif
+static BTI_UNUSED bti_file bti_file_open_read(const char *path) {
+#if defined(_WIN32)
+    HANDLE h = CreateFileA(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (h == INVALID_HANDLE_VALUE) bti_win_errno();
+    return h;
+#else
+    return open(path, O_RDONLY);
+#endif
+}
+static BTI_UNUSED long long bti_file_pread(bti_file f, void *buf, size_t n, long long off) {
+#if defined(_WIN32)
+    OVERLAPPED ov;
+    DWORD got = 0;
+    memset(&ov, 0, sizeof ov);
+    ov.Offset = (DWORD)((uint64_t)off & 0xffffffffu);
+    ov.OffsetHigh = (DWORD)((uint64_t)off >> 32);
+    if (n > 0x40000000u) n = 0x40000000u;   /* one call reads at most 1 GiB: callers loop */
+    if (!ReadFile(f, buf, (DWORD)n, &got, &ov)) {
+        if (GetLastError() == ERROR_HANDLE_EOF) return 0;
+        bti_win_errno();
+        return -1;
+    }
+    return (long long)got;
+#else
+    ssize_t r;
+    while ((r = pread(f, buf, n, (off_t)off)) < 0 && errno == EINTR) {}
+    return (long long)r;
+#endif
+}
+static BTI_UNUSED void bti_file_close(bti_file f) {
+#if defined(_WIN32)
+    if (f != INVALID_HANDLE_VALUE) CloseHandle(f);
+#else
+    if (f >= 0) close(f);
+#endif
+}
+/* Asks the OS to drop the file's cached pages (cold-cache runs). Linux: posix_fadvise
+   DONTNEED. Windows and macOS have no such call: -1 with errno ENOSYS, so the caller can say
+   "page-cache eviction is not supported on this platform". */
+static BTI_UNUSED int bti_file_drop_cache(bti_file f, long long off, long long len) {
+#if defined(__linux__)
+    int rc = posix_fadvise(f, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+#else
+    (void)f; (void)off; (void)len;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+/* 1 when path is a regular file (not a folder or a device) */
+static BTI_UNUSED int bti_is_regular_file(const char *path) {
+#if defined(_WIN32)
+    DWORD a = GetFileAttributesA(path);
+    return a != INVALID_FILE_ATTRIBUTES && !(a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE));
+#else
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+#endif
+}
+/* 1 when both paths name the same file (links and other spellings included); 0 otherwise or
+   when either is missing. Windows: volume serial number + file index (its stat() has no inode) */
+static BTI_UNUSED int bti_same_file(const char *a, const char *b) {
+#if defined(_WIN32)
+    BY_HANDLE_FILE_INFORMATION ia, ib;
+    HANDLE ha, hb;
+    int same = 0;
+    ha = CreateFileA(a, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    hb = CreateFileA(b, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (ha != INVALID_HANDLE_VALUE && hb != INVALID_HANDLE_VALUE && GetFileInformationByHandle(ha, &ia) &&
+        GetFileInformationByHandle(hb, &ib))
+        same = ia.dwVolumeSerialNumber == ib.dwVolumeSerialNumber && ia.nFileIndexHigh == ib.nFileIndexHigh &&
+               ia.nFileIndexLow == ib.nFileIndexLow;
+    if (ha != INVALID_HANDLE_VALUE) CloseHandle(ha);
+    if (hb != INVALID_HANDLE_VALUE) CloseHandle(hb);
+    return same;
+#else
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+#endif
+}
+/* The names in a folder, without "." and "..", in the order the OS gives them (sort them).
+   Calls fn(name, user) for each until it returns non-zero. Returns 0, or -1 with errno set
+   when the folder cannot be read. */
+static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, void *user), void *user) {
+#if defined(_WIN32)
+    WIN32_FIND_DATAA fd;
+    HANDLE h;
+    char pat[4096];
+    size_t n = strlen(dir);
+    bti_fmt(pat, sizeof pat, "%s%s*", dir, n && (dir[n - 1] == '/' || dir[n - 1] == '\\') ? "" : "\\");
+    h = FindFirstFileA(pat, &fd);
+    if (h == INVALID_HANDLE_VALUE) {
+        if (GetLastError() == ERROR_FILE_NOT_FOUND) return 0;   /* empty (not even "." on some file systems) */
+        bti_win_errno();
+        return -1;
+    }
+    do {
+        if (strcmp(fd.cFileName, ".") == 0 || strcmp(fd.cFileName, "..") == 0) continue;
+        if (fn(fd.cFileName, user)) break;
+    } while (FindNextFileA(h, &fd));
+    FindClose(h);
+    return 0;
+#else
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (!d) return -1;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+        if (fn(de->d_name, user)) break;
+    }
+    closedir(d);
+    return 0;
+#endif
+}
+/* Pins the calling thread to the k-th (modulo their number) CPU this process may run on.
+   0 on success; -1 with errno ENOSYS where threads cannot be pinned (macOS). */
+static BTI_UNUSED int bti_thread_pin_self(int k) {
+#if defined(_WIN32)
+    DWORD_PTR proc, sys, bit;
+    int n = 0, i;
+    if (!GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys) || !proc) { bti_win_errno(); return -1; }
+    for (bit = proc; bit; bit &= bit - 1) n++;
+    k = ((k % n) + n) % n;
+    for (bit = proc, i = 0; i < k; i++) bit &= bit - 1;    /* drop the k lowest allowed CPUs */
+    if (!SetThreadAffinityMask(GetCurrentThread(), bit & (~bit + 1))) { bti_win_errno(); return -1; }
+    return 0;
+#elif defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t all, one;
+    int n, cpu, rc;
+    if (sched_getaffinity(0, sizeof all, &all) != 0) return -1;
+    n = CPU_COUNT(&all);
+    if (n <= 0) { errno = EINVAL; return -1; }
+    k = ((k % n) + n) % n;
+    for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+        if (CPU_ISSET(cpu, &all) && k-- == 0) break;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    rc = pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+    if (rc != 0) { errno = rc; return -1; }
+    return 0;
+#else
+    (void)k;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Runs argv (argv[0] searched in PATH; no shell) with stdout and stderr captured into out and
+   errs (16 MiB each at most), until it exits or timeout_s passes: then it is killed with every
+   process it started (process group / job object) and *timed_out is 1. *exit_code is its exit
+   status, *sig the signal that ended it (POSIX; 0 when it exited). Returns 0; -1 when the
+   program could not be started, -2 when the OS refused pipes or memory (err says why). Windows: CreateProcess; the command line is quoted so the
+   program's C runtime splits it back into the same argv. */
+#define BTI_CAPTURE_MAX ((size_t)16 << 20)
+#if defined(_WIN32)
+typedef struct bti_pipe_reader { HANDLE h; bti_str *dst; } bti_pipe_reader;
+static void bti_pipe_read_main(void *arg) {
+    bti_pipe_reader *r = (bti_pipe_reader *)arg;
+    char buf[4096];
+    DWORD got;
+    while (ReadFile(r->h, buf, sizeof buf, &got, NULL) && got > 0)
+        if (r->dst->len < BTI_CAPTURE_MAX) bti_str_add(r->dst, buf, got);
+}
+static void bti_win_quote_arg(bti_str *cl, const char *a) {
+    size_t bs = 0;
+    if (*a && !strpbrk(a, " \t\n\v\"")) { bti_str_cat(cl, a); return; }
+    bti_str_add(cl, "\"", 1);
+    for (;; a++) {
+        if (*a == '\\') { bs++; continue; }
+        /* backslashes are literal unless they precede a quote: then each one is doubled */
+        for (; bs; bs--) bti_str_add(cl, *a == '"' || !*a ? "\\\\" : "\\", *a == '"' || !*a ? 2 : 1);
+        if (!*a) break;
+        if (*a == '"') bti_str_add(cl, "\\", 1);
+        bti_str_add(cl, a, 1);
+    }
+    bti_str_add(cl, "\"", 1);
+}
+static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, bti_str *errs,
+                             int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
+    SECURITY_ATTRIBUTES sa;
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    HANDLE rd[2] = {NULL, NULL}, wr[2] = {NULL, NULL}, job;
+    bti_pipe_reader rdr[2];
+    bti_thread th[2];
+    int started[2] = {0, 0}, i, ok;
+    DWORD code = 1, wait_ms;
+    bti_str cl;
+    *exit_code = 0; *sig = 0; *timed_out = 0;
+    memset(&cl, 0, sizeof cl);
+    for (i = 0; argv[i]; i++) { if (i) bti_str_add(&cl, " ", 1); bti_win_quote_arg(&cl, argv[i]); }
+    if (cl.oom) { bti_fmt(err, errlen, "out of memory"); bti_str_free(&cl); return -2; }
+    memset(&sa, 0, sizeof sa);
+    sa.nLength = sizeof sa; sa.bInheritHandle = TRUE;
+    for (i = 0; i < 2; i++) {
+        if (!CreatePipe(&rd[i], &wr[i], &sa, 0) || !SetHandleInformation(rd[i], HANDLE_FLAG_INHERIT, 0)) {
+            bti_fmt(err, errlen, "CreatePipe failed (error %lu)", (unsigned long)GetLastError());
+            for (i = 0; i < 2; i++) { if (rd[i]) CloseHandle(rd[i]); if (wr[i]) CloseHandle(wr[i]); }
+            bti_str_free(&cl);
+            return -2;
+        }
+    }
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    si.hStdOutput = wr[0];
+    si.hStdError = wr[1];
+    job = CreateJobObjectA(NULL, NULL);   /* so a timeout kills its children too */
+    ok = CreateProcessA(NULL, cl.p, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi);
+    if (!ok) bti_fmt(err, errlen, "cannot start '%s' (CreateProcess error %lu)", argv[0], (unsigned long)GetLastError());
+    bti_str_free(&cl);
+    CloseHandle(wr[0]); CloseHandle(wr[1]);
+    if (!ok) {
+        CloseHandle(rd[0]); CloseHandle(rd[1]);
+        if (job) CloseHandle(job);
+        return -1;
+    }
+    if (job && !AssignProcessToJobObject(job, pi.hProcess)) { CloseHandle(job); job = NULL; }
+    ResumeThread(pi.hThread);
+    CloseHandle(pi.hThread);
+    for (i = 0; i < 2; i++) {
+        rdr[i].h = rd[i]; rdr[i].dst = i ? errs : out;
+        started[i] = bti_thread_create(&th[i], bti_pipe_read_main, &rdr[i]) == 0;
+    }
+    wait_ms = (DWORD)((timeout_s > 0 ? timeout_s : 600) * 1000.0) + 1;
+    if (WaitForSingleObject(pi.hProcess, wait_ms) == WAIT_TIMEOUT) {
+        if (!job || !TerminateJobObject(job, 1)) TerminateProcess(pi.hProcess, 1);
+        WaitForSingleObject(pi.hProcess, INFINITE);
+        *timed_out = 1;
+    }
+    for (i = 0; i < 2; i++) {
+        if (started[i]) bti_thread_join(th[i]); else bti_pipe_read_main(&rdr[i]);
+        CloseHandle(rd[i]);
+    }
+    GetExitCodeProcess(pi.hProcess, &code);
+    *exit_code = (int)code;
+    CloseHandle(pi.hProcess);
+    if (job) CloseHandle(job);
+    return 0;
+}
+#else
+static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, bti_str *errs,
+                             int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc, status = 0, open_fds = 2, i;
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    uint64_t deadline;
+    *exit_code = 0; *sig = 0; *timed_out = 0;
+    if (pipe(outp) != 0 || pipe(errp) != 0) {
+        bti_fmt(err, errlen, "pipe: %s", strerror(errno));
+        if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
+        return -2;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    posix_spawn_file_actions_addclose(&fa, outp[0]);
+    posix_spawn_file_actions_addclose(&fa, errp[0]);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, BTI_ENVIRON);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(outp[1]); close(errp[1]);
+    if (rc != 0) {
+        bti_fmt(err, errlen, "cannot start '%s': %s", argv[0], strerror(rc));
+        close(outp[0]); close(errp[0]);
+        return -1;
+    }
+    deadline = bti_monotonic_ns() + (uint64_t)((timeout_s > 0 ? timeout_s : 600) * 1e9);
+    while (open_fds > 0) {
+        struct pollfd pf[2];
+        int np = 0, left_ms;
+        uint64_t now = bti_monotonic_ns();
+        if (now >= deadline) { kill(-pid, SIGKILL); *timed_out = 1; break; }
+        left_ms = (int)((deadline - now) / 1000000ULL) + 1;
+        if (outp[0] >= 0) { pf[np].fd = outp[0]; pf[np].events = POLLIN; np++; }
+        if (errp[0] >= 0) { pf[np].fd = errp[0]; pf[np].events = POLLIN; np++; }
+        if (poll(pf, (nfds_t)np, left_ms) < 0) { if (errno == EINTR) continue; break; }
+        for (i = 0; i < np; i++) {
+            char buf[4096];
+            ssize_t got;
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            got = read(pf[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                bti_str *dst = pf[i].fd == outp[0] ? out : errs;
+                if (dst->len < BTI_CAPTURE_MAX) bti_str_add(dst, buf, (size_t)got);
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                if (pf[i].fd == outp[0]) { close(outp[0]); outp[0] = -1; } else { close(errp[0]); errp[0] = -1; }
+                open_fds--;
+            }
+        }
+    }
+    if (outp[0] >= 0) close(outp[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (WIFSIGNALED(status)) *sig = WTERMSIG(status);
+    else if (WIFEXITED(status)) *exit_code = WEXITSTATUS(status);
+    return 0;
+}
+#endif
+
 /* ---------------------------------------------------------------- version, status -------- */
 BTI_DEF const char *bt_version_string(void) { return BATCHTUNE_VERSION_STRING; }
 
@@ -1742,18 +2425,12 @@ BTI_DEF int bt_cell_status_parse(const char *s, bt_cell_status *out) {
 }
 
 /* ---------------------------------------------------------------- clock ------------------ */
-BTI_DEF uint64_t bt_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+BTI_DEF uint64_t bt_now_ns(void) { return bti_monotonic_ns(); }
 BTI_DEF void bt_clock_measure(bt_clock_info *out) {
-    struct timespec res;
     uint64_t t0, t1, prev, cur, minstep = UINT64_MAX;
     int i, n = 20000;
     memset(out, 0, sizeof *out);
-    if (clock_getres(CLOCK_MONOTONIC, &res) == 0)
-        out->reported_res_ns = (double)res.tv_sec * 1e9 + (double)res.tv_nsec;
+    out->reported_res_ns = bti_monotonic_res_ns();
     t0 = bt_now_ns();
     for (i = 0; i < n; i++) (void)bt_now_ns();
     t1 = bt_now_ns();
@@ -2692,24 +3369,20 @@ BTI_DEF void bt_companion_path(const char *results_path, const char *suffix, cha
     if (len > 4 && strcmp(results_path + len - 4, ".csv") == 0) len -= 4;
     bti_fmt(buf, n, "%.*s%s", (int)len, results_path, suffix);
 }
-static int bti_fsync_file(FILE *f) {
-    if (fflush(f) != 0) return -1;
-    return fsync(fileno(f));
-}
 /* Writes text to path atomically (temporary file, fsync, rename). */
 static bt_status bti_write_atomic(const char *path, const char *text, size_t len, char *err, size_t errlen) {
     char tmp[4096];
     FILE *f;
-    bti_fmt(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
+    bti_fmt(tmp, sizeof tmp, "%s.tmp%ld", path, bti_getpid());
     f = fopen(tmp, "wb");
     if (!f) { bti_fmt(err, errlen, "cannot write %s: %s", tmp, strerror(errno)); return BT_E_IO; }
-    if (fwrite(text, 1, len, f) != len || bti_fsync_file(f) != 0) {
+    if (fwrite(text, 1, len, f) != len || bti_flush_to_disk(f) != 0) {
         bti_fmt(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         fclose(f); remove(tmp);
         return BT_E_IO;
     }
     fclose(f);
-    if (rename(tmp, path) != 0) {
+    if (bti_rename_replace(tmp, path) != 0) {
         bti_fmt(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
         remove(tmp);
         return BT_E_IO;
@@ -3025,31 +3698,13 @@ static void bti_json_num(bti_str *s, double v) {
 BTI_DEF void bt_run_meta_collect(bt_run_meta *m, const char *device, const char *settings) {
     time_t now = time(NULL);
     struct tm tmv;
-    FILE *f;
     memset(m, 0, sizeof *m);
-    if (gethostname(m->host, sizeof m->host - 1) != 0) bti_fmt(m->host, sizeof m->host, "unknown");
-    bti_fmt(m->cpu_model, sizeof m->cpu_model, "unknown");
-    f = fopen("/proc/cpuinfo", "r");
-    if (f) {
-        char line[512];
-        while (fgets(line, sizeof line, f)) {
-            if (strncmp(line, "model name", 10) == 0) {
-                char *c = strchr(line, ':');
-                if (c) { bti_fmt(m->cpu_model, sizeof m->cpu_model, "%s", bti_trim(c + 1)); break; }
-            }
-        }
-        fclose(f);
-    }
-    m->cpus_online = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    m->cpus_allowed = m->cpus_online;
-#if defined(__linux__) && defined(CPU_COUNT)
-    {
-        cpu_set_t set;
-        if (sched_getaffinity(0, sizeof set, &set) == 0) m->cpus_allowed = CPU_COUNT(&set);
-    }
-#endif
+    bti_hostname(m->host, sizeof m->host);
+    bti_cpu_model(m->cpu_model, sizeof m->cpu_model);
+    m->cpus_online = bti_cpu_count();
+    m->cpus_allowed = bti_cpu_count_allowed();
     bti_fmt(m->device, sizeof m->device, "%s", device ? device : "cpu");
-    gmtime_r(&now, &tmv);
+    bti_gmtime(now, &tmv);
     strftime(m->date_utc, sizeof m->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tmv);
     bti_fmt(m->version, sizeof m->version, "%s", BATCHTUNE_VERSION_STRING);
     bti_fmt(m->settings, sizeof m->settings, "%s", settings ? settings : "");
@@ -3197,16 +3852,10 @@ static void bti_sweep_settings(const bti_sweep *sw, bti_str *s) {
                    sw->stop.min_time_s, sw->stop.max_time_s, sw->stop.timeout_s);
     if (sw->d.settings && *sw->d.settings) bti_str_printf(s, "; %s", sw->d.settings);
 }
-static int bti_file_size(const char *path, long long *size) {
-    struct stat stt;
-    if (stat(path, &stt) != 0) return 0;
-    *size = (long long)stt.st_size;
-    return 1;
-}
 static bt_status bti_append_text(FILE *f, const bti_str *s, int sync) {
     if (s->oom) return BT_E_NOMEM;
     if (fwrite(s->p, 1, s->len, f) != s->len || fflush(f) != 0) return BT_E_IO;
-    if (sync && fsync(fileno(f)) != 0) return BT_E_IO;
+    if (sync && bti_flush_to_disk(f) != 0) return BT_E_IO;
     return BT_OK;
 }
 static int bti_is_pruned(bti_sweep *sw, int wl, const bt_cell *c, char *why, size_t whylen) {
@@ -3461,7 +4110,7 @@ static bt_status bti_sweep_open(bti_sweep *sw, const char *samples_path, const c
             }
             bt_results_free(old);
             if (warn[0]) fprintf(stderr, "batchtune: warning: %s\n", warn);
-            if ((long long)good < size && truncate(path, (off_t)good) != 0)
+            if ((long long)good < size && bti_truncate_file(path, (long long)good) != 0)
                 return bti_sweep_fail(sw, BT_E_IO, "cannot trim the torn line off %s: %s", path, strerror(errno));
             /* samples */
             if (samples_path) {
@@ -3479,7 +4128,7 @@ static bt_status bti_sweep_open(bti_sweep *sw, const char *samples_path, const c
                 if (st != BT_OK && st != BT_E_NOT_FOUND) return bti_sweep_fail(sw, st, "%s; refusing to resume", err);
                 if (!same) return bti_sweep_fail(sw, BT_E_MISMATCH, "%s: sample columns differ from this sweep's; refusing to resume", samples_path);
                 if (warn[0]) fprintf(stderr, "batchtune: warning: %s\n", warn);
-                if (st == BT_OK && bti_file_size(samples_path, &ssize) && (long long)sgood < ssize && truncate(samples_path, (off_t)sgood) != 0)
+                if (st == BT_OK && bti_file_size(samples_path, &ssize) && (long long)sgood < ssize && bti_truncate_file(samples_path, (long long)sgood) != 0)
                     return bti_sweep_fail(sw, BT_E_IO, "cannot trim %s: %s", samples_path, strerror(errno));
                 if (st == BT_E_NOT_FOUND) sgood = 0;
             }
@@ -4373,7 +5022,7 @@ BTI_DEF bt_status bt_print_heatmap(const bt_results *r, const char *workload, co
                 mi < 0 ? "metric" : "axis", mi < 0 ? (metric ? metric : "e2e_s_median") : xa < 0 ? xaxis : yaxis);
         return BT_E_NOT_FOUND;
     }
-    color = mode == BT_HEATMAP_COLOR || (mode == BT_HEATMAP_AUTO && isatty(fileno(f)) && !getenv("NO_COLOR"));
+    color = mode == BT_HEATMAP_COLOR || (mode == BT_HEATMAP_AUTO && !getenv("NO_COLOR") && bti_term_color(f));
     if (workload) return bti_heatmap_one(r, workload, xa, ya, mi, f, color);
     for (k = 0; k < r->nrows && st == BT_OK; k++) {
         size_t j;
@@ -4391,15 +5040,15 @@ BTI_DEF bt_status bt_print_heatmap(const bt_results *r, const char *workload, co
    a barrier inside it. Owned by the object that created it (here: one CPU-model cell). */
 typedef struct bti_pool {
     int n;
-    pthread_t *th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv_start, cv_done;
+    bti_thread *th;
+    bti_mutex mu;
+    bti_cond cv_start, cv_done;
     unsigned gen;
     int running, quit;
     void (*fn)(void *arg, int tid, int n);
     void *arg;
-    pthread_mutex_t bmu;
-    pthread_cond_t bcv;
+    bti_mutex bmu;
+    bti_cond bcv;
     int bcount;
     unsigned bgen;
 } bti_pool;
@@ -4407,46 +5056,45 @@ typedef struct bti_pool_start { bti_pool *p; int tid; } bti_pool_start;
 static void bti_pool_barrier(bti_pool *p) {
     unsigned g;
     if (p->n <= 1) return;
-    pthread_mutex_lock(&p->bmu);
+    bti_mutex_lock(&p->bmu);
     g = p->bgen;
     if (++p->bcount == p->n) {
         p->bcount = 0;
         p->bgen++;
-        pthread_cond_broadcast(&p->bcv);
+        bti_cond_broadcast(&p->bcv);
     } else {
-        while (g == p->bgen) pthread_cond_wait(&p->bcv, &p->bmu);
+        while (g == p->bgen) bti_cond_wait(&p->bcv, &p->bmu);
     }
-    pthread_mutex_unlock(&p->bmu);
+    bti_mutex_unlock(&p->bmu);
 }
-static void *bti_pool_main(void *arg) {
+static void bti_pool_main(void *arg) {
     bti_pool_start *s = (bti_pool_start *)arg;
     bti_pool *p = s->p;
     int tid = s->tid;
     unsigned seen = 0;
     bti_free(s);
     for (;;) {
-        pthread_mutex_lock(&p->mu);
-        while (p->gen == seen && !p->quit) pthread_cond_wait(&p->cv_start, &p->mu);
-        if (p->quit) { pthread_mutex_unlock(&p->mu); break; }
+        bti_mutex_lock(&p->mu);
+        while (p->gen == seen && !p->quit) bti_cond_wait(&p->cv_start, &p->mu);
+        if (p->quit) { bti_mutex_unlock(&p->mu); break; }
         seen = p->gen;
-        pthread_mutex_unlock(&p->mu);
+        bti_mutex_unlock(&p->mu);
         p->fn(p->arg, tid, p->n);
-        pthread_mutex_lock(&p->mu);
-        if (--p->running == 0) pthread_cond_signal(&p->cv_done);
-        pthread_mutex_unlock(&p->mu);
+        bti_mutex_lock(&p->mu);
+        if (--p->running == 0) bti_cond_signal(&p->cv_done);
+        bti_mutex_unlock(&p->mu);
     }
-    return NULL;
 }
 static void bti_pool_destroy(bti_pool *p) {
     int i;
     if (!p) return;
-    pthread_mutex_lock(&p->mu);
+    bti_mutex_lock(&p->mu);
     p->quit = 1;
-    pthread_cond_broadcast(&p->cv_start);
-    pthread_mutex_unlock(&p->mu);
-    for (i = 1; i < p->n; i++) if (p->th[i]) pthread_join(p->th[i], NULL);
-    pthread_mutex_destroy(&p->mu); pthread_cond_destroy(&p->cv_start); pthread_cond_destroy(&p->cv_done);
-    pthread_mutex_destroy(&p->bmu); pthread_cond_destroy(&p->bcv);
+    bti_cond_broadcast(&p->cv_start);
+    bti_mutex_unlock(&p->mu);
+    for (i = 1; i < p->n; i++) if (p->th[i]) bti_thread_join(p->th[i]);
+    bti_mutex_destroy(&p->mu); bti_cond_destroy(&p->cv_start); bti_cond_destroy(&p->cv_done);
+    bti_mutex_destroy(&p->bmu); bti_cond_destroy(&p->bcv);
     bti_free(p->th);
     bti_free(p);
 }
@@ -4455,30 +5103,30 @@ static bti_pool *bti_pool_create(int n) {
     int i;
     if (!p) return NULL;
     p->n = n < 1 ? 1 : n;
-    p->th = (pthread_t *)bti_calloc((size_t)p->n, sizeof(pthread_t));
+    p->th = (bti_thread *)bti_calloc((size_t)p->n, sizeof(bti_thread));
     if (!p->th) { bti_free(p); return NULL; }
-    pthread_mutex_init(&p->mu, NULL); pthread_cond_init(&p->cv_start, NULL); pthread_cond_init(&p->cv_done, NULL);
-    pthread_mutex_init(&p->bmu, NULL); pthread_cond_init(&p->bcv, NULL);
+    bti_mutex_init(&p->mu); bti_cond_init(&p->cv_start); bti_cond_init(&p->cv_done);
+    bti_mutex_init(&p->bmu); bti_cond_init(&p->bcv);
     for (i = 1; i < p->n; i++) {
         bti_pool_start *s = (bti_pool_start *)bti_malloc(sizeof *s);
         if (!s) { p->n = i; bti_pool_destroy(p); return NULL; }
         s->p = p; s->tid = i;
-        if (pthread_create(&p->th[i], NULL, bti_pool_main, s) != 0) { bti_free(s); p->n = i; bti_pool_destroy(p); return NULL; }
+        if (bti_thread_create(&p->th[i], bti_pool_main, s) != 0) { bti_free(s); p->n = i; bti_pool_destroy(p); return NULL; }
     }
     return p;
 }
 static void bti_pool_run(bti_pool *p, void (*fn)(void *, int, int), void *arg) {
     if (p->n <= 1) { fn(arg, 0, 1); return; }
-    pthread_mutex_lock(&p->mu);
+    bti_mutex_lock(&p->mu);
     p->fn = fn; p->arg = arg;
     p->running = p->n - 1;
     p->gen++;
-    pthread_cond_broadcast(&p->cv_start);
-    pthread_mutex_unlock(&p->mu);
+    bti_cond_broadcast(&p->cv_start);
+    bti_mutex_unlock(&p->mu);
     fn(arg, 0, p->n);
-    pthread_mutex_lock(&p->mu);
-    while (p->running > 0) pthread_cond_wait(&p->cv_done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    bti_mutex_lock(&p->mu);
+    while (p->running > 0) bti_cond_wait(&p->cv_done, &p->mu);
+    bti_mutex_unlock(&p->mu);
 }
 
 /* ---------------------------------------------------------------- CPU model -------------- */
@@ -4610,11 +5258,6 @@ BTI_DEF bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char 
 
 
 /* ---------------------------------------------------------------- command workload ------- */
-#include <spawn.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-extern char **environ;
 
 static char **bti_split_args(const char *t, int *argc_out, char *err, size_t errlen) {
     char **v = NULL, *cur = NULL;
@@ -4783,67 +5426,16 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
     static const char *const def_oom[] = {"out of memory", "OutOfMemoryError", "std::bad_alloc", "CUDA_ERROR_OUT_OF_MEMORY"};
     bt_cmd_workload *c = (bt_cmd_workload *)user;
     char **argv = bt_cmd_expand(c, cell);
-    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc, status = 0, open_fds = 2, killed = 0, i;
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
+    int code = 0, sig = 0, killed = 0, i, rc;
     bti_str out, errs;
-    uint64_t deadline;
     bt_status st = BT_OK;
     if (!argv) { bti_fmt(s->error, sizeof s->error, "cannot expand the command (out of memory)"); return BT_E_NOMEM; }
-    if (pipe(outp) != 0 || pipe(errp) != 0) {
-        bti_fmt(s->error, sizeof s->error, "pipe: %s", strerror(errno));
-        if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
-        bt_cmd_argv_free(argv);
-        return BT_E_IO;
-    }
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
-    posix_spawn_file_actions_addclose(&fa, outp[0]);
-    posix_spawn_file_actions_addclose(&fa, errp[0]);
-    posix_spawnattr_init(&at);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&at, 0);
-    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    close(outp[1]); close(errp[1]);
-    if (rc != 0) {
-        bti_fmt(s->error, sizeof s->error, "cannot start '%s': %s", argv[0], strerror(rc));
-        close(outp[0]); close(errp[0]);
-        bt_cmd_argv_free(argv);
-        return BT_E_WORKLOAD;
-    }
     memset(&out, 0, sizeof out);
     memset(&errs, 0, sizeof errs);
-    deadline = bt_now_ns() + (uint64_t)((c->timeout_s > 0 ? c->timeout_s : 600) * 1e9);
-    while (open_fds > 0) {
-        struct pollfd pf[2];
-        int np = 0, left_ms;
-        uint64_t now = bt_now_ns();
-        if (now >= deadline) { kill(-pid, SIGKILL); killed = 1; break; }
-        left_ms = (int)((deadline - now) / 1000000ULL) + 1;
-        if (outp[0] >= 0) { pf[np].fd = outp[0]; pf[np].events = POLLIN; np++; }
-        if (errp[0] >= 0) { pf[np].fd = errp[0]; pf[np].events = POLLIN; np++; }
-        if (poll(pf, (nfds_t)np, left_ms) < 0) { if (errno == EINTR) continue; break; }
-        for (i = 0; i < np; i++) {
-            char buf[4096];
-            ssize_t got;
-            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            got = read(pf[i].fd, buf, sizeof buf);
-            if (got > 0) {
-                bti_str *dst = pf[i].fd == outp[0] ? &out : &errs;
-                if (dst->len < (16u << 20)) bti_str_add(dst, buf, (size_t)got); /* keep at most 16 MiB */
-            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
-                if (pf[i].fd == outp[0]) { close(outp[0]); outp[0] = -1; } else { close(errp[0]); errp[0] = -1; }
-                open_fds--;
-            }
-        }
+    if ((rc = bti_spawn_capture(argv, c->timeout_s, &out, &errs, &code, &sig, &killed, s->error, sizeof s->error)) != 0) {
+        bt_cmd_argv_free(argv);
+        return rc == -1 ? BT_E_WORKLOAD : BT_E_IO;
     }
-    if (outp[0] >= 0) close(outp[0]);
-    if (errp[0] >= 0) close(errp[0]);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (killed) {
         bti_fmt(s->error, sizeof s->error, "'%s' ran past the %.3g s timeout and was killed", argv[0], c->timeout_s > 0 ? c->timeout_s : 600);
         st = BT_E_TIMEOUT;
@@ -4852,21 +5444,22 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
         int npats = c->num_oom_patterns > 0 ? c->num_oom_patterns : (int)BTI_ARRAY_LEN(def_oom), oom = 0;
         const char *e = bti_str_c(&errs);
         for (i = 0; i < npats && !oom; i++) oom = bti_icontains(e, pats[i]);
-        if (WIFEXITED(status) && c->oom_exit_code && WEXITSTATUS(status) == c->oom_exit_code) oom = 1;
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || oom) {
+        if (!sig && c->oom_exit_code && code == c->oom_exit_code) oom = 1;
+        if (sig || code != 0 || oom) {
             /* the last non-empty stderr line is the message */
             char last[200] = "";
             const char *p = e, *ls = NULL, *le = NULL;
             while (*p) {
                 const char *nl = strchr(p, '\n');
                 const char *end = nl ? nl : p + strlen(p);
+                if (end > p && end[-1] == '\r') end--;               /* CRLF (Windows programs) */
                 if (end > p) { ls = p; le = end; }
                 if (!nl) break;
                 p = nl + 1;
             }
             if (ls) bti_fmt(last, sizeof last, "%.*s", (int)(le - ls > 190 ? 190 : le - ls), ls);
-            if (WIFSIGNALED(status)) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", WTERMSIG(status), last[0] ? ": " : "", last);
-            else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", WEXITSTATUS(status), last[0] ? ": " : "", last);
+            if (sig) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", sig, last[0] ? ": " : "", last);
+            else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", code, last[0] ? ": " : "", last);
             st = oom ? BT_E_OOM_DEVICE : BT_E_WORKLOAD;
         }
     }
@@ -4874,7 +5467,7 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
         char *p = out.p;
         while (p && *p) {
             char *nl = strchr(p, '\n');
-            if (nl) *nl = 0;
+            if (nl) { *nl = 0; if (nl > p && nl[-1] == '\r') nl[-1] = 0; }
             bt_cmd_parse_line(c, p, s);
             p = nl ? nl + 1 : NULL;
         }
@@ -5269,6 +5862,12 @@ BTI_DEF bt_status bt_restart_self(char *const *argv, int max_restarts, char *err
         bti_fmt(err, err_len, "already restarted %d times (BATCHTUNE_RESTARTS), the limit is %d", n, max_restarts);
         return BT_E_INVALID;
     }
+#if defined(_WIN32)
+    (void)num;
+    bti_fmt(err, err_len, "restarting the process after a sticky device error is not supported on Windows (no exec); "
+            "the failed cell is recorded");
+    return BT_E_UNSUPPORTED;
+#else
     bti_fmt(num, sizeof num, "%d", n + 1);
     if (setenv("BATCHTUNE_RESTARTS", num, 1) != 0) { bti_fmt(err, err_len, "setenv BATCHTUNE_RESTARTS: %s", strerror(errno)); return BT_E_IO; }
     fflush(NULL);
@@ -5278,6 +5877,7 @@ BTI_DEF bt_status bt_restart_self(char *const *argv, int max_restarts, char *err
     execvp(argv[0], argv);
     bti_fmt(err, err_len, "cannot re-execute %s: %s", argv[0], strerror(errno));
     return BT_E_IO;
+#endif
 }
 static int bti_restart_default(bt_restart_guard *g) {
     char err[512];

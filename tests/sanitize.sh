@@ -19,6 +19,13 @@ for t in tests/test_*.c; do
         echo "  FAIL $name under ASan+UBSan"; tail -30 "$B/$name.out"; F=$((F+1))
     fi
 done
+# ThreadSanitizer on the platform layer's threads, locks and condition variables
+if $CC -std=c99 -O1 -g -fsanitize=thread -I. tests/test_platform.c -o "$B/test_platform_tsan" -lm -pthread 2>"$B/tsan_platform.log" &&
+    TSAN_OPTIONS=halt_on_error=1 "$B/test_platform_tsan" >"$B/tsan_platform.out" 2>&1; then
+    echo "  ok   test_platform under TSan"; P=$((P+1))
+else
+    echo "  FAIL test_platform under TSan"; tail -30 "$B/tsan_platform.out" "$B/tsan_platform.log" 2>/dev/null; F=$((F+1))
+fi
 # ThreadSanitizer on the threaded CPU model (a short sweep through the tool)
 if $CC -O1 -g -fsanitize=thread -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune_tsan" -lm -pthread 2>"$B/tsan.log"; then
     d=$(mktemp -d)

@@ -55,6 +55,9 @@ static void test_run_statuses(void) {
     const char *v[1];
     bt_metric_def m[1] = {{"score", "", 1}};
     int64_t modes[] = {0, 1, 2, 3, 4};
+#ifdef _WIN32
+    SKIP("/bin/sh is a Unix program (test_run_self covers Windows)");
+#endif
     if (access("/bin/sh", X_OK) != 0) SKIP("/bin/sh not found");
     bt_grid_axis_list_i64(g, "mode", modes, 5);
     memset(&c, 0, sizeof c);
@@ -88,9 +91,85 @@ static void test_run_statuses(void) {
     bt_cmd_workload_free(&c);
     bt_grid_destroy(g);
 }
-int main(void) {
+/* The same statuses with this test program as the command ("child MODE ARGS..."), so it runs
+   on Windows too (CreateProcess, pipes, job object) and checks that arguments with spaces,
+   quotes and backslashes reach the program unchanged. */
+static const char *const ODD_ARGS[] = {"two words", "say \"hi\"", "C:\\dir\\", "a\\\\\"b", "", "tab\there"};
+static int child_main(int argc, char **argv) {
+    int mode = atoi(argv[2]), i;
+    if (mode == 0) { printf("batchtune: items=10 score=7\n"); return 0; }
+    if (mode == 1) { fprintf(stderr, "bad thing\n"); return 3; }
+    if (mode == 2) { fprintf(stderr, "RuntimeError: CUDA out of memory. Tried to allocate\n"); return 1; }
+    if (mode == 3) { bti_sleep_ms(5000); return 0; }
+    if (mode == 4) return 42;
+    if (argc != 3 + (int)BTI_ARRAY_LEN(ODD_ARGS)) { fprintf(stderr, "got %d arguments\n", argc); return 6; }
+    for (i = 0; i < (int)BTI_ARRAY_LEN(ODD_ARGS); i++)
+        if (strcmp(argv[3 + i], ODD_ARGS[i]) != 0) { fprintf(stderr, "argument %d is [%s]\n", i, argv[3 + i]); return 7; }
+    printf("batchtune: items=5\n");
+    return 0;
+}
+static const char *SELF;
+static void test_run_self(void) {
+    bt_grid *g = bt_grid_create();
+    bt_cmd_workload c;
+    bt_workload w;
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    char err[256], cmd[2048];
+    const bt_row *row;
+    const char *v[1];
+    bt_metric_def m[1] = {{"score", "", 1}};
+    int64_t modes[] = {0, 1, 2, 3, 4, 5};
+    uint64_t t0;
+    bt_grid_axis_list_i64(g, "mode", modes, 6);
+    /* the template's quoting: '...' keeps spaces and double quotes; "..." keeps single quotes */
+    snprintf(cmd, sizeof cmd, "'%s' child {mode} 'two words' 'say \"hi\"' 'C:\\dir\\' 'a\\\\\"b' '' 'tab\there'", SELF);
+    memset(&c, 0, sizeof c);
+    c.name = "self";
+    c.cmd = cmd;
+    c.timeout_s = 0.5;
+    c.oom_exit_code = 42;
+    c.metrics = m; c.num_metrics = 1;
+    CHECK(bt_cmd_workload_init(&c, g, &w, err, sizeof err) == BT_OK);
+    memset(&d, 0, sizeof d);
+    d.stop.min_samples = 2; d.stop.min_time_s = 1e-3; d.stop.max_time_s = 0.2; d.stop.warmup = -1; d.stop.max_rel_noise = 1;
+    t0 = bt_now_ns();
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK((double)(bt_now_ns() - t0) * 1e-9 < 4.5);   /* the 5 s sleeper was killed at 0.5 s */
+    v[0] = "0"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_OK && row->m[bt_results_metric_index(r, "items")] == 10 && row->m[bt_results_metric_index(r, "score")] == 7);
+    v[0] = "1"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_ERROR && strstr(row->reason, "exit 3: bad thing") && !strchr(row->reason, '\r'));
+    v[0] = "2"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_OOM && strstr(row->reason, "CUDA out of memory"));
+    v[0] = "3"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_TIMEOUT && strstr(row->reason, "timeout"));
+    v[0] = "4"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_OOM);
+    v[0] = "5"; row = bt_results_find(r, "self", v);
+    CHECK(row && row->status == BT_CELL_OK && row->m[bt_results_metric_index(r, "items")] == 5);
+    if (row && row->status != BT_CELL_OK) fprintf(stderr, "  mode 5: %s\n", row->reason);
+    bt_results_free(r);
+    bt_cmd_workload_free(&c);
+    c.cmd = "/nonexistent/program {mode}";
+    CHECK(bt_cmd_workload_init(&c, g, &w, err, sizeof err) == BT_OK);
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(r && bt_results_row(r, 0)->status == BT_CELL_ERROR && strstr(bt_results_row(r, 0)->reason, "/nonexistent/program"));
+    bt_results_free(r);
+    bt_cmd_workload_free(&c);
+    bt_grid_destroy(g);
+}
+int main(int argc, char **argv) {
+#ifdef _WIN32
+    static char self[1024];
+    SELF = GetModuleFileNameA(NULL, self, sizeof self) ? self : argv[0];
+#else
+    SELF = getenv("BT_TEST_BIN") ? getenv("BT_TEST_BIN") : argv[0];
+#endif
+    if (argc >= 3 && strcmp(argv[1], "child") == 0) return child_main(argc, argv);
     RUN(test_expand_no_injection);
     RUN(test_parse_lines);
     RUN(test_run_statuses);
+    RUN(test_run_self);
     return TT_SUMMARY();
 }

@@ -1,12 +1,78 @@
 /* Sweep: statuses (ok, oom, pruned, error, timeout, infeasible, not_run), noisy cells, custom
-   metrics, results round trip, resume rules, and crash safety (SIGKILL + torn lines). */
+   metrics, results round trip, resume rules, and crash safety (SIGKILL + torn lines; on
+   Windows TerminateProcess, which is as abrupt). */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
 #include "test.h"
+#ifdef _WIN32
+#include <direct.h>
+/* the child runs this program again ("child PATH"); killed with TerminateProcess */
+typedef HANDLE child_t;
+static child_t child_start(const char *self, const char *path, int quiet) {
+    char cmd[1400];
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    HANDLE nul = INVALID_HANDLE_VALUE;
+    SECURITY_ATTRIBUTES sa = {sizeof(SECURITY_ATTRIBUTES), NULL, TRUE};
+    memset(&si, 0, sizeof si);
+    si.cb = sizeof si;
+    if (quiet) {
+        nul = CreateFileA("NUL", GENERIC_WRITE, FILE_SHARE_WRITE, &sa, OPEN_EXISTING, 0, NULL);
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+        si.hStdOutput = GetStdHandle(STD_OUTPUT_HANDLE);
+        si.hStdError = nul;
+    }
+    snprintf(cmd, sizeof cmd, "\"%s\" child \"%s\"", self, path);
+    if (!CreateProcessA(NULL, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) pi.hProcess = NULL;
+    else CloseHandle(pi.hThread);
+    if (nul != INVALID_HANDLE_VALUE) CloseHandle(nul);
+    return pi.hProcess;
+}
+static int child_kill(child_t c) { return c && TerminateProcess(c, 137) ? 0 : -1; }
+static int child_wait(child_t c) {      /* exit code */
+    DWORD code = 255;
+    if (!c) return 255;
+    WaitForSingleObject(c, INFINITE);
+    GetExitCodeProcess(c, &code);
+    CloseHandle(c);
+    return (int)code;
+}
+static void make_dir(const char *d) { _mkdir(d); }
+static void remove_dir(const char *d) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rmdir /s /q \"%s\"", d);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", d);
+}
+#else
 #include <signal.h>
 #include <sys/wait.h>
+typedef pid_t child_t;
+static child_t child_start(const char *self, const char *path, int quiet) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (quiet) { int devnull = open("/dev/null", O_WRONLY); dup2(devnull, 2); }
+        execl(self, self, "child", path, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+static int child_kill(child_t c) { return kill(c, SIGKILL); }
+static int child_wait(child_t c) {      /* exit code; 128 + signal when killed */
+    int status = 0;
+    if (c < 0 || waitpid(c, &status, 0) != c) return 255;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+static void make_dir(const char *d) { mkdir(d, 0700); }
+static void remove_dir(const char *d) {
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", d);
+}
+#endif
 
 static char TMP[256];
+static const char *SELF;
 static const char *tmp_path(const char *name) {
     static char buf[8][512];
     static int k;
@@ -306,7 +372,7 @@ static void tear_last_line(const char *path, uint64_t *rng) {
     while (last_start > 0 && b[last_start - 1] != '\n') last_start--;
     if (last_start == 0) { free(b); return; }                   /* keep the header */
     cut = last_start + 1 + (size_t)(bti_rand_next(rng) % (n - last_start - 1)); /* inside the last line */
-    if (truncate(path, (off_t)cut) != 0) perror("truncate");
+    if (bti_truncate_file(path, (long long)cut) != 0) perror("truncate");
     free(b);
 }
 /* "a,8,2" of the last complete line: workload and axis fields */
@@ -348,34 +414,26 @@ static void test_crash_safety(void) {
     const char *self = getenv("BT_TEST_BIN");
     char sp[600];
     uint64_t rng = 12345;
-    int round, kills = 0, status;
-    pid_t pid;
+    int round, kills = 0;
+    child_t pid;
     size_t n, i;
     char *b, *line;
     int seen[2][7][4], dup = 0, torn = 0, missing = 0;
-    if (!self) self = "/proc/self/exe";
+    if (!self) self = SELF;
     rm3(p);
     bt_companion_path(p, ".samples.csv", sp, sizeof sp);
     for (round = 0; round < 12; round++) {
-        pid = fork();
-        if (pid == 0) {
-            int devnull = open("/dev/null", O_WRONLY);
-            dup2(devnull, 2);
-            execl(self, self, "child", p, (char *)NULL);
-            _exit(127);
-        }
-        usleep((useconds_t)(20000 + bti_rand_next(&rng) % 150000));
-        if (kill(pid, SIGKILL) == 0) kills++;
-        waitpid(pid, &status, 0);
+        pid = child_start(self, p, 1);
+        bti_sleep_ms((long)(20 + bti_rand_next(&rng) % 150));
+        if (child_kill(pid) == 0) kills++;
+        child_wait(pid);
         if (round % 2 == 0) tear_last_line(p, &rng);           /* as a power cut would */
         /* the samples of a finished cell are fsynced before its row; only the block of a cell
            without a row yet (in progress) can be torn */
         if (round % 3 == 0 && !last_sample_block_has_row(p, sp)) tear_last_line(sp, &rng);
     }
-    pid = fork();
-    if (pid == 0) { execl(self, self, "child", p, (char *)NULL); _exit(127); }
-    waitpid(pid, &status, 0);
-    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pid = child_start(self, p, 0);
+    CHECK(child_wait(pid) == 0);
     CHECK(kills >= 6);
     memset(seen, 0, sizeof seen);
     b = slurp(p, &n);
@@ -410,18 +468,23 @@ static void test_crash_safety(void) {
 
 int main(int argc, char **argv) {
     const char *t = getenv("TMPDIR");
+    if (!t) t = getenv("TEMP");
     if (argc == 3 && strcmp(argv[1], "child") == 0) return child_sweep(argv[2]);
-    snprintf(TMP, sizeof TMP, "%s/bt_test_sweep_%ld", t ? t : "/tmp", (long)getpid());
-    mkdir(TMP, 0700);
+#ifdef _WIN32
+    {
+        static char self[1024];
+        SELF = GetModuleFileNameA(NULL, self, sizeof self) ? self : argv[0];
+    }
+#else
+    SELF = "/proc/self/exe";
+#endif
+    snprintf(TMP, sizeof TMP, "%s/bt_test_sweep_%ld", t ? t : "/tmp", bti_getpid());
+    make_dir(TMP);
     RUN(test_statuses);
     RUN(test_noisy_and_timeout);
     RUN(test_round_trip);
     RUN(test_resume_rules);
     RUN(test_crash_safety);
-    {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", TMP);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", TMP);
-    }
+    remove_dir(TMP);
     return TT_SUMMARY();
 }

@@ -2,6 +2,7 @@
    possible from the library API.
    Build (CPU):  cc -O3 -I. -I/usr/include/stb tools/batchtune.c -o batchtune -lm -pthread
    Build (GPU):  nvcc -O3 -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o batchtune
+   Build (Windows, MinGW-w64):  x86_64-w64-mingw32-gcc -O2 -I. tools/batchtune.c -o batchtune.exe
    Exit status: 0 success, 1 runtime failure, 2 usage error (one line naming the bad flag). */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
@@ -9,7 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#include <io.h>
+#else
 #include <unistd.h>
+#endif
 
 #define TOOL_EXIT_OK 0
 #define TOOL_EXIT_FAIL 1
@@ -75,6 +81,18 @@ static int is_help(const char *s) { return strcmp(s, "--help") == 0 || strcmp(s,
 
 /* ---------------------------------------------------------------- progress -------------- */
 typedef struct tool_progress { int tty; int quiet; } tool_progress;
+/* stderr is a terminal that understands "\r\x1b[K" (on Windows: a console switched to
+   virtual-terminal mode; older consoles get the line-per-cell output) */
+static int stderr_is_terminal(void) {
+#ifdef _WIN32
+    HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+    DWORD mode;
+    if (!_isatty(_fileno(stderr)) || !GetConsoleMode(h, &mode)) return 0;
+    return (mode & 0x0004) || SetConsoleMode(h, mode | 0x0004); /* ENABLE_VIRTUAL_TERMINAL_PROCESSING */
+#else
+    return isatty(2);
+#endif
+}
 static void fmt_hms(char *b, size_t n, double s) {
     long t = (long)(s + 0.5);
     if (t >= 3600) snprintf(b, n, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
@@ -245,8 +263,11 @@ static int cmd_sweep(int argc, char **argv) {
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     if (!naxes) {
-        long ncpu = sysconf(_SC_NPROCESSORS_ONLN), t;
+        bt_run_meta meta;
+        long ncpu, t;
         size_t len;
+        bt_run_meta_collect(&meta, NULL, NULL);
+        ncpu = meta.cpus_online;
         axes[naxes++] = "batch=1..256:x4";
         snprintf(threads_spec, sizeof threads_spec, "threads=1");
         for (t = 2; t <= ncpu && t <= 64; t *= 2) {
@@ -326,7 +347,7 @@ static int cmd_sweep(int argc, char **argv) {
         return i;
     }
     d.settings = settings;
-    tp.tty = isatty(2);
+    tp.tty = stderr_is_terminal();
     d.progress = on_progress;
     d.progress_user = &tp;
     fprintf(stderr, "batchtune: sweeping %zu cells x %d workload%s (%s) -> %s\n", bt_grid_num_cells(g), nwl, nwl == 1 ? "" : "s", settings, d.results_path);
@@ -424,9 +445,13 @@ static int cmd_rank(int argc, char **argv) {
     if (fmt && strcmp(fmt, "text") && strcmp(fmt, "md") && strcmp(fmt, "csv") && strcmp(fmt, "json"))
         return usage_error("rank", "--format '%s' is not one of text, md, csv, json", fmt);
     if (axes_arg) {
-        char *p, *save = NULL;
+        char *p = axbuf, *comma;
         snprintf(axbuf, sizeof axbuf, "%s", axes_arg);
-        for (p = strtok_r(axbuf, ",", &save); p && naxes < BT_MAX_AXES; p = strtok_r(NULL, ",", &save)) axv[naxes++] = p;
+        for (; p && naxes < BT_MAX_AXES; p = comma ? comma + 1 : NULL) {     /* split at commas, skip empty */
+            comma = strchr(p, ',');
+            if (comma) *comma = 0;
+            if (*p) axv[naxes++] = p;
+        }
         ro.axes = (const char *const *)axv;
         ro.naxes = naxes;
     }
@@ -517,8 +542,17 @@ static int cmd_info(int argc, char **argv) {
         printf("{\"version\":\"%s\",\"clock_resolution_ns\":%.1f,\"clock_overhead_ns\":%.1f,\"host\":\"%s\",\"cpu_model\":\"%s\",\"cpus_online\":%d,\"cpus_allowed\":%d,\"gpu\":\"%s\"}\n",
                bt_version_string(), ci.resolution_ns, ci.overhead_ns, m.host, m.cpu_model, m.cpus_online, m.cpus_allowed, gpu);
     } else {
+        const char *clock_name =
+#if defined(_WIN32)
+            "QueryPerformanceCounter";
+#elif defined(__APPLE__)
+            "mach_absolute_time";
+#else
+            "CLOCK_MONOTONIC";
+#endif
         printf("batchtune %s\n", bt_version_string());
-        printf("clock:  CLOCK_MONOTONIC, resolution %.0f ns measured (%.0f ns reported), %.1f ns per read\n", ci.resolution_ns, ci.reported_res_ns, ci.overhead_ns);
+        printf("clock:  %s, resolution %.0f ns measured (%.0f ns reported), %.1f ns per read\n", clock_name,
+               ci.resolution_ns, ci.reported_res_ns, ci.overhead_ns);
         printf("host:   %s\ncpu:    %s, %d online, %d allowed\n", m.host, m.cpu_model, m.cpus_online, m.cpus_allowed);
         printf("gpu:    %s\n", gpu);
     }
