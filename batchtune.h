@@ -8647,14 +8647,12 @@ BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_
     if (!f) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
     /* 1. read every file and its metadata */
     for (i = 0; i < npaths && st == BT_OK; i++) {
-        struct stat si;
         int j;
         f[i].path = paths[i];
         if (!paths[i]) { bti_fmt(err, errlen, "merge: file %d is NULL", i + 1); st = BT_E_INVALID; break; }
-        if (stat(paths[i], &si) == 0) {
+        {
             for (j = 0; j < i; j++) {
-                struct stat sj;
-                if (!f[j].skip && stat(paths[j], &sj) == 0 && sj.st_dev == si.st_dev && sj.st_ino == si.st_ino) {
+                if (!f[j].skip && bti_same_file(paths[j], paths[i])) {
                     bti_report_line(&text, "%s is the same file as %s (given twice): read once", paths[i], paths[j]);
                     f[i].skip = 1;
                     break;
@@ -8860,7 +8858,7 @@ BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_
         meta->cpus_online = f[ref].meta.cpus_online;
         meta->cpus_allowed = f[ref].meta.cpus_allowed;
         bti_fmt(meta->device, sizeof meta->device, "%s", f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "unknown");
-        gmtime_r(&now, &tmv);
+        bti_gmtime(now, &tmv);
         strftime(meta->date_utc, sizeof meta->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tmv);
         bti_fmt(meta->version, sizeof meta->version, "%s", BATCHTUNE_VERSION_STRING);
         bti_fmt(meta->settings, sizeof meta->settings, "%s", f[ref].meta.settings);

@@ -19,9 +19,7 @@ static const char *const MERGE_HELP =
     "2 usage error. Then: batchtune rank OUT.csv\n";
 
 static int same_file(const char *x, const char *y) {
-    struct stat a, b;
-    if (strcmp(x, y) == 0) return 1;
-    return stat(x, &a) == 0 && stat(y, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    return strcmp(x, y) == 0 || bti_same_file(x, y);
 }
 
 /* 1 when path is the samples file or JSON beside a results file that is also given (a glob
@@ -52,7 +50,7 @@ static int cmd_merge(int argc, char **argv) {
     bt_run_meta meta;
     bt_status st;
     char err[2048], jp[4096], sp[4096];
-    struct stat sb;
+    long long out_size = 0;
     memset(&a, 0, sizeof a);
     memset(&md, 0, sizeof md);
     a.argc = argc; a.argv = argv; a.cmd = "merge";
@@ -82,7 +80,7 @@ static int cmd_merge(int argc, char **argv) {
             free(in);
             return usage_error("merge", "the output '%s' is also an input: the first argument is the merged file to write", out);
         }
-    if (!force && stat(out, &sb) == 0) {
+    if (!force && bti_file_size(out, &out_size)) {
         fprintf(stderr, "batchtune merge: %s already exists (the first argument is the merged file to write): choose another name or add --force to replace it\n", out);
         free(in);
         return TOOL_EXIT_FAIL;

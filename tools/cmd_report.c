@@ -65,9 +65,14 @@ static int cmd_report(int argc, char **argv) {
     if (!path) return usage_error("report", "%s", "no results file given");
     if (!out || !*out) return usage_error("report", "%s", "--out needs a file name");
     if (axes_arg) {
-        char *p, *save = NULL;
+        char *p = axbuf, *c;
         snprintf(axbuf, sizeof axbuf, "%s", axes_arg);
-        for (p = strtok_r(axbuf, ",", &save); p && naxes < BT_MAX_AXES; p = strtok_r(NULL, ",", &save)) axv[naxes++] = p;
+        while (p && *p && naxes < BT_MAX_AXES) {
+            c = strchr(p, ',');
+            if (c) *c = 0;
+            if (*p) axv[naxes++] = p;
+            p = c ? c + 1 : NULL;
+        }
         ro.axes = (const char *const *)axv;
         ro.naxes = naxes;
     }
@@ -95,7 +100,8 @@ static int cmd_report(int argc, char **argv) {
         have_meta = 1;
     } else {
         bt_companion_path(path, ".json", jp, sizeof jp);
-        if (access(jp, R_OK) == 0) {
+        long long jsize = 0;
+        if (bti_file_size(jp, &jsize)) {
             if (bt_run_meta_read_json(jp, &meta, err, sizeof err) == BT_OK) have_meta = 1;
             else fprintf(stderr, "batchtune report: warning: no metadata from %s: %s\n", jp, err);
         }
