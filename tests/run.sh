@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The test command (README.md): builds and runs every test on this machine, CPU only when
 # there is no GPU, and ends with one line: "N passed, N failed, N skipped".
-#   bash tests/run.sh            all tests
-#   bash tests/run.sh sweep      only tests/test_*sweep*.c (a substring of the file name)
+#   bash tests/run.sh             all tests but the extended ones (a few minutes on 2 cores)
+#   bash tests/run.sh sweep       only tests/test_*sweep* (a substring of the file name)
+#   bash tests/run.sh --extended  only the extended tests, which install Debian packages and
+#                                 take minutes each: a real browser (chromium), a one-node
+#                                 Slurm cluster, Windows builds under Wine. .ci/run runs them.
 # Needs: a C compiler, a C++ compiler, and stb's headers (Debian libstb-dev; installed here
 # when missing and we are root). nvcc is used when present (GPU tests skip without a GPU).
 set -u
@@ -11,6 +14,9 @@ ROOT=$(pwd)
 B="$ROOT/build/tests"
 mkdir -p "$B"
 FILTER="${1:-}"
+EXTENDED_TESTS=" test_report_browser test_slurm test_windows "
+EXT=0
+if [ "$FILTER" = --extended ]; then EXT=1; FILTER=""; fi
 CC="${CC:-cc}"
 CXX="${CXX:-c++}"
 PASS=0; FAIL=0; SKIP=0
@@ -38,7 +44,7 @@ WARN="-Wall -Wextra -Wpedantic -Werror"
 INC="-I$ROOT -I/usr/include/stb"
 
 # 1. the header builds warning-free in every language mode users compile it in
-if [ -z "$FILTER" ] || [ "$FILTER" = build ]; then
+if [ "$EXT" = 0 ] && { [ -z "$FILTER" ] || [ "$FILTER" = build ]; }; then
     note "== build checks"
     printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint main(void){return bt_version_string()[0] == 0;}\n' > "$B/one.c"
     cp "$B/one.c" "$B/one.cpp"
@@ -76,9 +82,10 @@ if [ -z "$FILTER" ] || [ "$FILTER" = build ]; then
 fi
 
 # 2. the test programs
-note "== unit and integration tests"
+[ "$EXT" = 0 ] && note "== unit and integration tests"
 for t in tests/test_*.c; do
     [ -e "$t" ] || continue
+    [ "$EXT" = 1 ] && continue
     name=$(basename "$t" .c)
     if [ -n "$FILTER" ] && [ "$FILTER" != build ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
     [ -n "$FILTER" ] && [ "$FILTER" = build ] && continue
@@ -100,6 +107,7 @@ done
 # GPU tests (.cu): built with nvcc when it exists; without a GPU their device tests skip (counted)
 for t in tests/test_*.cu; do
     [ -e "$t" ] || continue
+    [ "$EXT" = 1 ] && continue
     name=$(basename "$t" .cu)
     if [ -n "$FILTER" ] && [ "$FILTER" != build ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
     [ -n "$FILTER" ] && [ "$FILTER" = build ] && continue
@@ -123,6 +131,10 @@ for t in tests/test_*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
+    case "$EXTENDED_TESTS" in
+        *" $name "*) if [ "$EXT" = 0 ] && [ -z "$FILTER" ]; then note "-- $name: extended (bash tests/run.sh --extended)"; continue; fi ;;
+        *) [ "$EXT" = 1 ] && continue ;;
+    esac
     note "-- $name"
     out=$(BT_BUILD="$B" timeout 480 bash "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -v '^results:'
