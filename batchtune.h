@@ -615,7 +615,7 @@ typedef struct bt_loader_desc {
     size_t record_bytes;           /* records: size of a raw record (headerless files) */
     size_t synthetic_items;        /* synthetic: number of items (default 1024) */
     int synthetic_width, synthetic_height; /* synthetic: image size (default 320 x 240) */
-    double synthetic_item_s;       /* synthetic: extra busy time per item (default 0) */
+    double synthetic_item_s;       /* synthetic: extra latency per item, slept (default 0) */
 
     int batch;                     /* items per batch (default 64) */
     int workers;                   /* threads (default 2) */
@@ -3981,7 +3981,8 @@ typedef struct bti_ld_worker {
     float *tmp; size_t tcap;            /* one vertically filtered row */
     unsigned char *syn; size_t scap;    /* synthetic image or a record */
     bti_taps vt, ht;
-    bt_loader_worker_stats st;          /* published under the lock */
+    bt_loader_worker_stats loc;         /* this worker's own running figures */
+    bt_loader_worker_stats st;          /* a copy published under the lock */
 } bti_ld_worker;
 
 typedef struct bti_ld_slot {
@@ -4233,7 +4234,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
         }
         if (L->d.cold) bti_ld_cold(L->rfd, off, (off_t)L->rbytes);
         t1 = bt_now_ns();
-        W->st.read_s += (double)(t1 - t0) * 1e-9;
+        W->loc.read_s += (double)(t1 - t0) * 1e-9;
         if (to != dst) {
             const size_t plane = (size_t)L->rh * (size_t)L->rw, i0 = 0;
             float *p = (float *)(void *)dst;
@@ -4244,7 +4245,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
                 float *pc = p + (size_t)c * plane;
                 for (i = i0; i < plane; i++) pc[i] = (float)to[i * 3 + (size_t)c] * sc + bi;
             }
-            W->st.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
+            W->loc.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
         }
         return BT_OK;
     }
@@ -4256,13 +4257,15 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
         if (!bti_grow((void **)&W->syn, &W->scap, n)) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
         for (i = 0; i < n; i += 3) { W->syn[i] = v[0]; W->syn[i + 1] = v[1]; W->syn[i + 2] = v[2]; }
         if (L->d.synthetic_item_s > 0) {
-            uint64_t until = t0 + (uint64_t)(L->d.synthetic_item_s * 1e9);
-            while (bt_now_ns() < until) { }
+            struct timespec ts;
+            ts.tv_sec = (time_t)L->d.synthetic_item_s;
+            ts.tv_nsec = (long)((L->d.synthetic_item_s - (double)ts.tv_sec) * 1e9);
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
         }
         t1 = bt_now_ns();
-        W->st.decode_s += (double)(t1 - t0) * 1e-9;
+        W->loc.decode_s += (double)(t1 - t0) * 1e-9;
         st = bti_ld_transform(W, W->syn, sw, sh, dst, err, err_len);
-        W->st.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
+        W->loc.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
         return st;
     }
     {
@@ -4292,12 +4295,12 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
         if (L->d.cold) bti_ld_cold(fd, 0, 0);
         close(fd);
         t1 = bt_now_ns();
-        W->st.read_s += (double)(t1 - t0) * 1e-9;
+        W->loc.read_s += (double)(t1 - t0) * 1e-9;
         if (got == 0) { bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
         if (L->d.decoder.info) {
             if (L->d.decoder.info(L->d.decoder.user, W->fbuf, got, &w, &h) != BT_OK) {
                 bti_fmt(err, err_len, "not an image the decoder knows (or a corrupt header)");
-                W->st.decode_s += (double)(bt_now_ns() - t1) * 1e-9;
+                W->loc.decode_s += (double)(bt_now_ns() - t1) * 1e-9;
                 return BT_E_DECODE;
             }
             if (w <= 0 || h <= 0 || w > L->d.max_side || h > L->d.max_side || (int64_t)w * h > L->d.max_pixels) {
@@ -4307,7 +4310,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
         }
         st = L->d.decoder.decode(L->d.decoder.user, W->fbuf, got, &w, &h, &rgb, err, err_len);
         t2 = bt_now_ns();
-        W->st.decode_s += (double)(t2 - t1) * 1e-9;
+        W->loc.decode_s += (double)(t2 - t1) * 1e-9;
         if (st != BT_OK || !rgb) { if (rgb && L->d.decoder.release) L->d.decoder.release(L->d.decoder.user, rgb); return st != BT_OK ? st : BT_E_DECODE; }
         if (w <= 0 || h <= 0 || w > L->d.max_side || h > L->d.max_side || (int64_t)w * h > L->d.max_pixels) {
             bti_fmt(err, err_len, "image %dx%d exceeds the limits (side %d, %lld pixels)", w, h, L->d.max_side, (long long)L->d.max_pixels);
@@ -4316,7 +4319,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
             st = bti_ld_transform(W, rgb, w, h, dst, err, err_len);
         }
         if (L->d.decoder.release) L->d.decoder.release(L->d.decoder.user, rgb);
-        W->st.transform_s += (double)(bt_now_ns() - t2) * 1e-9;
+        W->loc.transform_s += (double)(bt_now_ns() - t2) * 1e-9;
         return st;
     }
 }
@@ -4363,7 +4366,8 @@ static void *bti_ld_main(void *arg) {
         if (L->cur_batch >= L->released + L->d.depth) {
             ti = bt_now_ns();
             pthread_cond_wait(&L->cv_space, &L->mu);
-            W->st.idle_s += (double)(bt_now_ns() - ti) * 1e-9;
+            W->loc.idle_s += (double)(bt_now_ns() - ti) * 1e-9;
+            W->st = W->loc;
             continue;
         }
         b = L->cur_batch;
@@ -4383,9 +4387,10 @@ static void *bti_ld_main(void *arg) {
         s->ok[pos] = (unsigned char)(st == BT_OK);
 
         pthread_mutex_lock(&L->mu);
-        W->st.items++;
+        W->loc.items++;
+        if (st != BT_OK) W->loc.bad_items++;
+        W->st = W->loc;
         if (st != BT_OK) {
-            W->st.bad_items++;
             s->nbad++;
             bti_ld_add_bad(L, idx, err);
             if (L->d.bad_policy == BT_BAD_FAIL && (!L->failed || b < L->fail_batch)) {
