@@ -3979,6 +3979,7 @@ typedef struct bti_ld_worker {
     int started;
     unsigned char *fbuf; size_t fcap;   /* file bytes */
     float *tmp; size_t tcap;            /* one vertically filtered row */
+    void *w4raw; size_t w4cap;          /* horizontal weights in 4 lanes (SSE2) */
     unsigned char *syn; size_t scap;    /* synthetic image or a record */
     bti_taps vt, ht;
     bt_loader_worker_stats loc;         /* this worker's own running figures */
@@ -4156,6 +4157,10 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
     int nw, nh, top, left, cx0 = INT_MAX, cx1 = 0, x, y, k;
     size_t rowb = (size_t)w * 3, span;
     const size_t plane = (size_t)C * (size_t)C;
+#ifdef BTI_SSE2
+    float *w4 = NULL;
+    int nx4;
+#endif
     bti_resize_dims(w, h, L->d.resize, &nw, &nh);
     top = bti_crop_offset(nh, C);
     left = bti_crop_offset(nw, C);
@@ -4170,24 +4175,66 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
     span = (size_t)(cx1 - cx0) * 3;
     if (!bti_grow((void **)&W->tmp, &W->tcap, (span + 4) * sizeof(float))) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
     W->tmp[span] = W->tmp[span + 1] = W->tmp[span + 2] = W->tmp[span + 3] = 0;
+#ifdef BTI_SSE2
+    /* horizontal weights, each repeated in 4 lanes, when every column has the same count */
+    nx4 = W->ht.nmax;
+    for (x = 0; x < C; x++) if (W->ht.n[x] != nx4) nx4 = 0;
+    if (nx4 > 0 && bti_grow((void **)&W->w4raw, &W->w4cap, ((size_t)C * (size_t)nx4 * 4 + 4) * sizeof(float))) {
+        w4 = (float *)(void *)((unsigned char *)W->w4raw + (16 - ((uintptr_t)W->w4raw & 15)) % 16);
+        for (x = 0; x < C; x++)
+            for (k = 0; k < nx4; k++) {
+                const float wk = W->ht.w[(size_t)x * (size_t)W->ht.maxn + (size_t)k];
+                float *q = w4 + ((size_t)x * (size_t)nx4 + (size_t)k) * 4;
+                q[0] = q[1] = q[2] = q[3] = wk;
+            }
+    }
+#endif
     for (y = 0; y < C; y++) {
         float *tmp = W->tmp;
         const int ny = W->vt.n[y];
         if (ny == 0) memset(tmp, 0, span * sizeof(float));
         else bti_ld_vpass(rgb + (size_t)W->vt.start[y] * rowb + (size_t)cx0 * 3, rowb,
                           W->vt.w + (size_t)y * (size_t)W->vt.maxn, ny, tmp, span);
+#ifdef BTI_SSE2
+        if (w4) {                       /* every column has nx4 taps */
+            const __m128 *wv = (const __m128 *)(const void *)w4;
+            if (L->d.layout == BT_LAYOUT_NCHW_F32) {
+                float *pr = (float *)(void *)dst + (size_t)y * (size_t)C, *pg = pr + plane, *pb = pg + plane;
+                const __m128 sc = _mm_setr_ps(L->scale[0], L->scale[1], L->scale[2], 0);
+                const __m128 bi = _mm_setr_ps(L->bias[0], L->bias[1], L->bias[2], 0);
+                for (x = 0; x < C; x++, wv += nx4) {
+                    const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3;
+                    __m128 acc = _mm_mul_ps(_mm_loadu_ps(p), wv[0]);
+                    for (k = 1; k < nx4; k++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(p + 3 * k), wv[k]));
+                    acc = _mm_add_ps(_mm_mul_ps(acc, sc), bi);
+                    _mm_store_ss(pr + x, acc);
+                    _mm_store_ss(pg + x, _mm_shuffle_ps(acc, acc, _MM_SHUFFLE(1, 1, 1, 1)));
+                    _mm_store_ss(pb + x, _mm_shuffle_ps(acc, acc, _MM_SHUFFLE(2, 2, 2, 2)));
+                }
+            } else {
+                unsigned char *o = dst + (size_t)y * (size_t)C * 3;
+                const __m128 lo = _mm_setzero_ps(), hi = _mm_set1_ps(255.0f), half = _mm_set1_ps(0.5f);
+                for (x = 0; x < C; x++, wv += nx4, o += 3) {
+                    const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3;
+                    __m128 acc = _mm_mul_ps(_mm_loadu_ps(p), wv[0]);
+                    __m128i q;
+                    int v;
+                    for (k = 1; k < nx4; k++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(p + 3 * k), wv[k]));
+                    q = _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(_mm_add_ps(acc, half), lo), hi));
+                    v = _mm_cvtsi128_si32(q); o[0] = (unsigned char)v;
+                    v = _mm_cvtsi128_si32(_mm_srli_si128(q, 4)); o[1] = (unsigned char)v;
+                    v = _mm_cvtsi128_si32(_mm_srli_si128(q, 8)); o[2] = (unsigned char)v;
+                }
+            }
+            continue;
+        }
+#endif
         for (x = 0; x < C; x++) {
             const int nx = W->ht.n[x];
             const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3, *wx = W->ht.w + (size_t)x * (size_t)W->ht.maxn;
             float v[4];
-#ifdef BTI_SSE2
-            __m128 acc = _mm_setzero_ps();
-            for (k = 0; k < nx; k++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_set1_ps(wx[k]), _mm_loadu_ps(p + 3 * k)));
-            _mm_storeu_ps(v, acc);
-#else
             v[0] = v[1] = v[2] = 0;
             for (k = 0; k < nx; k++) { v[0] += wx[k] * p[3 * k]; v[1] += wx[k] * p[3 * k + 1]; v[2] += wx[k] * p[3 * k + 2]; }
-#endif
             if (L->d.layout == BT_LAYOUT_NHWC_U8) {
                 unsigned char *o = dst + ((size_t)y * (size_t)C + (size_t)x) * 3;
                 for (k = 0; k < 3; k++) {
@@ -4464,7 +4511,7 @@ static void bti_ld_free(bt_loader *L) {
     }
     if (L->w) {
         for (k = 0; k < L->nworkers; k++) {
-            bti_free(L->w[k].fbuf); bti_free(L->w[k].tmp); bti_free(L->w[k].syn);
+            bti_free(L->w[k].fbuf); bti_free(L->w[k].tmp); bti_free(L->w[k].syn); bti_free(L->w[k].w4raw);
             bti_taps_free(&L->w[k].vt); bti_taps_free(&L->w[k].ht);
         }
         bti_free(L->w);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static const char cmd_loadbench_usage[] =
     "usage: batchtune loadbench (--images DIR | --records FILE | --synthetic N) [options]\n"
@@ -166,6 +167,12 @@ static void *cmd_do_main(void *arg) {
     }
     return NULL;
 }
+/* CPU seconds of the whole process (all threads): robust to other jobs on the machine */
+static double cmd_lb_cpu_s(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 static int cmd_lb_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 static int cmd_decode_only(const cmd_lb_opts *o) {
     DIR *dp = opendir(o->images);
@@ -207,15 +214,16 @@ static int cmd_decode_only(const cmd_lb_opts *o) {
     }
     for (rep = 0; rep < o->reps && c.f; rep++) {
         uint64_t t0, t1;
+        double cpu0 = cmd_lb_cpu_s();
         c.next = 0; c.bad = 0;
         t0 = bt_now_ns();
         for (t = 0; t < o->workers; t++) pthread_create(&th[t], NULL, cmd_do_main, &c);
         for (t = 0; t < o->workers; t++) pthread_join(th[t], NULL);
         t1 = bt_now_ns();
         printf("{\"mode\":\"decode_only\",\"images\":%zu,\"threads\":%d,\"images_per_s\":%.2f,\"total_s\":%.6f,"
-               "\"per_item_s\":%.6f,\"bad_items\":%zu}\n",
+               "\"per_item_s\":%.6f,\"bad_items\":%zu,\"cpu_s\":%.6f}\n",
                n - c.bad, o->workers, (double)(n - c.bad) / ((double)(t1 - t0) * 1e-9), (double)(t1 - t0) * 1e-9,
-               (double)(t1 - t0) * 1e-9 * o->workers / (double)n, c.bad);
+               (double)(t1 - t0) * 1e-9 * o->workers / (double)n, c.bad, cmd_lb_cpu_s() - cpu0);
         fflush(stdout);
     }
     for (i = 0; i < n; i++) { if (c.f) free(c.f[i].p); free(names[i]); }
@@ -237,12 +245,14 @@ static int cmd_loadbench(int argc, char **argv) {
         char err[1024];
         bt_batch b;
         bt_loader_stats s;
+        double cpu0 = cmd_lb_cpu_s(), cpu1;
         uint64_t t0 = bt_now_ns(), t1;
         double busy = 0;
         bt_loader *L = bt_loader_create(&d, &st, err, sizeof err);
         if (!L) { fprintf(stderr, "batchtune: loadbench: %s\n", err); return 1; }
         while ((st = bt_loader_next(L, &b)) == BT_OK && b.items > 0) { }
         t1 = bt_now_ns();
+        cpu1 = cmd_lb_cpu_s();
         if (st != BT_OK) {
             fprintf(stderr, "batchtune: loadbench: %s (%s)\n", bt_loader_error(L), bt_status_str(st));
             bt_loader_destroy(L);
@@ -253,13 +263,14 @@ static int cmd_loadbench(int argc, char **argv) {
         printf("{\"mode\":\"loader\",\"source\":\"%s\",\"images\":%lld,\"batch\":%d,\"workers\":%d,\"format\":\"%s\",\"cold\":%d,"
                "\"images_per_s\":%.2f,\"first_batch_s\":%.6f,\"total_s\":%.6f,\"bad_items\":%lld,\"batches\":%lld,"
                "\"wait_s_total\":%.6f,\"wait_s_median\":%.6f,\"wait_s_max\":%.6f,\"per_item_s\":%.6f,"
-               "\"first_batch_model_s\":%.6f",
+               "\"first_batch_model_s\":%.6f,\"cpu_s\":%.6f",
                o.images ? "images" : o.records ? "records" : "synthetic", (long long)s.items, o.batch, o.workers,
                o.layout == BT_LAYOUT_NHWC_U8 ? "nhwc-u8" : "nchw-f32", o.cold,
                (double)s.items / ((double)(t1 - t0) * 1e-9), s.first_batch_s, (double)(t1 - t0) * 1e-9,
                (long long)s.bad_items, (long long)s.batches, s.wait_s_total, s.wait_s_median, s.wait_s_max,
                s.items + s.bad_items > 0 ? busy / (double)(s.items + s.bad_items) : 0.0,
-               s.items + s.bad_items > 0 ? busy / (double)(s.items + s.bad_items) * (o.batch < (long long)(s.items + s.bad_items) ? o.batch : (double)(s.items + s.bad_items)) / o.workers : 0.0);
+               s.items + s.bad_items > 0 ? busy / (double)(s.items + s.bad_items) * (o.batch < (long long)(s.items + s.bad_items) ? o.batch : (double)(s.items + s.bad_items)) / o.workers : 0.0,
+               cpu1 - cpu0);
         {
             static const char *const names[3] = {"read_s", "decode_s", "transform_s"};
             int m;
