@@ -53,12 +53,13 @@
    SECTIONS (in the order data flows)
       1 platform and configuration   2 status   3 clock and statistics   4 grid
       5 sweep   6 results files   7 ranking   8 reports   9 CPU reference workload
-      10 GPU backend declarations (defined in batchtune_cuda.cu)
+      10 loader   11 recompute model   12 GPU backend (defined in batchtune_cuda.cu)
 
    THREAD SAFETY
       No global state. Objects (bt_grid, bt_results, bt_ranking) may be used from one thread at
       a time; different objects from different threads freely. The only threads batchtune
-      starts belong to objects you create and are documented there (the CPU model's pool).
+      starts belong to objects you create and are documented there (the CPU model's pool, the
+      NVML sampler of batchtune_cuda.cu).
 */
 #ifndef BATCHTUNE_H
 #define BATCHTUNE_H
@@ -151,9 +152,12 @@ typedef struct bt_stats {
     size_t n;
     double min, max, mean, median, stddev;
     double p10, p90, p99;      /* linear interpolation between order statistics */
-    double rel_noise;          /* robust relative spread: 1.4826 * MAD / median (0 if n < 2) */
     double ci_lo, ci_hi;       /* 95 % distribution-free confidence interval of the median
                                   (order statistics, binomial); [min, max] when n < 6 */
+    double rel_noise;          /* how well the median is known: (ci_hi - ci_lo) / (2 median).
+                                  It shrinks as samples accumulate, and a bimodal cell (which a
+                                  MAD would call quiet) stays noisy until its median is pinned */
+    double rel_mad;            /* spread of the samples themselves: 1.4826 MAD / median */
 } bt_stats;
 
 /* Statistics of x[0..n). Copies and sorts internally; x is not changed. n = 0 gives
@@ -167,7 +171,7 @@ typedef struct bt_stop_rule {
     int warmup;            /* unmeasured runs before sampling (default 1; -1 = none) */
     int min_samples;       /* default 5 */
     int max_samples;       /* default 1000 */
-    double max_rel_noise;  /* stop once rel_noise <= this (default 0.03) */
+    double max_rel_noise;  /* stop once rel_noise <= this (default 0.02: median known to 2 %) */
     double min_time_s;     /* sample at least this long (default 0.1) */
     double max_time_s;     /* then stop anyway: the cell is ok but flagged noisy (default 3) */
     double timeout_s;      /* a single sample longer than this makes the cell "timeout"
@@ -420,6 +424,10 @@ BATCHTUNE_API bt_status bt_results_add(bt_results *r, const char *workload, cons
 BATCHTUNE_API bt_status bt_results_write_csv(const bt_results *r, const char *path);
 BATCHTUNE_API bt_status bt_results_read_csv(const char *path, const bt_read_opts *o,
                                             bt_results **out, char *err, size_t err_len);
+/* The same parser on text in memory (name is used in messages). No samples file. */
+BATCHTUNE_API bt_status bt_results_parse_csv(const char *data, size_t len, const char *name,
+                                             const bt_read_opts *o, bt_results **out,
+                                             char *err, size_t err_len);
 /* "<stem>.samples.csv" / "<stem>.json" next to a results path. */
 BATCHTUNE_API void bt_companion_path(const char *results_path, const char *suffix, char *buf, size_t n);
 
@@ -515,6 +523,8 @@ BATCHTUNE_API void bt_run_meta_collect(bt_run_meta *m, const char *device, const
    Written atomically. */
 BATCHTUNE_API bt_status bt_write_json(const bt_results *r, const bt_run_meta *m,
                                       const bt_ranking *rk, const char *path);
+/* The metadata of the sweep that made r (NULL for results read from a file). */
+BATCHTUNE_API const bt_run_meta *bt_results_meta(const bt_results *r);
 
 /* ============================================================================================
    9. CPU reference workload: a small batched model (stack of matrix multiplies + bias +
@@ -522,9 +532,10 @@ BATCHTUNE_API bt_status bt_write_json(const bt_results *r, const bt_run_meta *m,
    threads (the thread pool is created in setup and joined in teardown of each cell).
    ========================================================================================== */
 typedef struct bt_cpu_model {
-    int layers;                    /* default 4 */
-    int width;                     /* default 512 (weights: layers*width*width floats) */
-    int items;                     /* items per sample (default 2048) */
+    int layers;                    /* default 8 */
+    int width;                     /* default 1024 (weights: layers*width*width floats = 32 MiB,
+                                      more than most L2/L3 slices: batch 1 streams them per item) */
+    int items;                     /* items per sample (default 256) */
     bt_axis batch_axis;            /* required */
     bt_axis threads_axis;          /* < 0: one thread */
     uint64_t seed;
@@ -536,6 +547,48 @@ typedef struct bt_cpu_model {
 /* Fills a workload that runs the model. m must outlive the sweep. */
 BATCHTUNE_API bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char *name);
 BATCHTUNE_API void bt_cpu_model_free(bt_cpu_model *m);
+
+/* --------------------------------------------------------------------------------------------
+   9b. Any program as a workload: runs a command once per sample, the cell's values put into
+   its arguments, timed as a whole process.
+   The template is split into arguments first (whitespace; '…' and "…" quote), then each
+   {axis} inside an argument is replaced by the cell's value: values never pass through a
+   shell, so they cannot inject commands. Output lines "batchtune: items=9216 first_batch_s=0.41"
+   or a JSON object line {"items": 9216, ...} report metrics (items, first_batch_s, load_wait_s,
+   h2d_s, compute_s, d2h_s, peak_mem_bytes, and declared custom metrics). A non-zero exit is
+   "error" with the last stderr line; a match of an OOM pattern in stderr (or the OOM exit code)
+   is "oom"; a run past timeout_s is killed (its whole process group) and is "timeout".
+   Processes are spawned (posix_spawnp), never forked from this process' threads or CUDA.
+   -------------------------------------------------------------------------------------------- */
+typedef struct bt_cmd_workload {
+    const char *name;              /* workload name (default "cmd") */
+    const char *cmd;               /* template, e.g. "python infer.py --bs {batch} --workers {workers}" */
+    double timeout_s;              /* per run (default 600) */
+    const char *const *oom_patterns; /* case-insensitive substrings of stderr (default: "out of
+                                      memory", "OutOfMemoryError", "std::bad_alloc",
+                                      "CUDA_ERROR_OUT_OF_MEMORY") */
+    int num_oom_patterns;
+    int oom_exit_code;             /* exit code that means OOM (0 = none) */
+    const bt_metric_def *metrics;  /* custom metrics the program prints */
+    int num_metrics;
+    /* private: */
+    char **argv_tmpl;
+    int argc;
+    const bt_grid *grid;
+    int slot[BT_MAX_AXES];
+} bt_cmd_workload;
+
+/* Checks the template against the grid (an unknown {name} is an error naming it) and fills
+   w. c must outlive the sweep. Thread safety: one sweep at a time per bt_cmd_workload. */
+BATCHTUNE_API bt_status bt_cmd_workload_init(bt_cmd_workload *c, const bt_grid *g, bt_workload *w,
+                                             char *err, size_t err_len);
+BATCHTUNE_API void bt_cmd_workload_free(bt_cmd_workload *c);
+/* Splits a template into arguments and substitutes a cell's values (exposed for tests).
+   Returns a NULL-terminated argv to free with bt_cmd_argv_free. */
+BATCHTUNE_API char **bt_cmd_expand(const bt_cmd_workload *c, const bt_cell *cell);
+BATCHTUNE_API void bt_cmd_argv_free(char **argv);
+/* Parses one output line for metrics: returns how many key/value pairs it set. */
+BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, bt_sample *s);
 
 /* ============================================================================================
    11. Loader (declarations)
@@ -723,9 +776,25 @@ BATCHTUNE_API bt_status bt_pack(const bt_loader_desc *d, const char *out_path,
    ========================================================================================== */
 
 /* ============================================================================================
+   13. HTML report (declarations)
+   ========================================================================================== */
+
+/* ============================================================================================
+   14. Merge and compare (declarations)
+   ========================================================================================== */
+
+/* ============================================================================================
+   15. Search strategies: adaptive, find-max, replay (declarations)
+   ========================================================================================== */
+
+/* ============================================================================================
    10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
    the core calls these; a program that wants the GPU calls them itself.
    ========================================================================================== */
+/* Functions defined in batchtune_cuda.cu are extern even under BATCHTUNE_STATIC (they are never
+   in this header's implementation). In static mode, #include "batchtune_cuda.cu" in the same .cu
+   file after the implementation, since it calls the (then static) functions of the header. */
+#define BATCHTUNE_CUDA_API extern
 typedef struct bt_device_info {
     int index;
     char name[256];
@@ -740,11 +809,308 @@ typedef struct bt_device_info {
 
 /* Number of CUDA devices; 0 with BT_E_NO_DEVICE (and the CUDA message in err) when there is
    none or the driver is too old. Never crashes. */
-BATCHTUNE_API bt_status bt_cuda_device_count(int *count, char *err, size_t err_len);
+BATCHTUNE_CUDA_API bt_status bt_cuda_device_count(int *count, char *err, size_t err_len);
 /* Properties of device `index`. */
-BATCHTUNE_API bt_status bt_cuda_probe(int index, bt_device_info *out, char *err, size_t err_len);
+BATCHTUNE_CUDA_API bt_status bt_cuda_probe(int index, bt_device_info *out, char *err, size_t err_len);
 /* "NVIDIA H100 80GB HBM3 (cc 9.0, 132 SMs, 79.2 GiB)" */
 BATCHTUNE_API size_t bt_device_describe(const bt_device_info *d, char *buf, size_t n);
+
+/* ---- Device errors. Every device call reports a status and, when it fails, this. */
+typedef struct bt_dev_err {
+    bt_status status;      /* BT_E_OOM_DEVICE, BT_E_CUDA, BT_E_NO_DEVICE, BT_E_INVALID */
+    int sticky;            /* 1: the process's device context is broken (illegal address, failed
+                              launch, device assert...): CUDA fails every later call the same
+                              way, so the process must be restarted (see bt_restart_self) */
+    int code;              /* backend code (the cudaError_t value); 0 when none */
+    char msg[256];         /* "cudaMalloc(2147483648 bytes): out of memory" */
+} bt_dev_err;
+
+enum { BT_MEM_DEVICE = 0, BT_MEM_PINNED = 1 };  /* what an allocation is: device or pinned host */
+
+/* The calls batchtune makes on a device. batchtune_cuda.cu provides CUDA's (bt_cuda_device_open);
+   the fault device below fakes them on the host, so the OOM, pruning and sticky-error paths are
+   tested without a GPU. Each returns a bt_status and on failure fills *e. Contract: an out of
+   memory leaves the backend's error state cleared; a sticky error sets e->sticky. */
+typedef struct bt_dev_ops {
+    const char *name;                                        /* "cuda", "fault" */
+    bt_status (*alloc)(void *ctx, int kind, size_t n, void **p, bt_dev_err *e);
+    bt_status (*release)(void *ctx, int kind, void *p, bt_dev_err *e);
+    bt_status (*mem_info)(void *ctx, size_t *free_bytes, size_t *total_bytes, bt_dev_err *e);
+    bt_status (*sync)(void *ctx, bt_dev_err *e);             /* wait for all work, report its errors */
+    bt_status (*check)(void *ctx, bt_dev_err *e);            /* poll for an error (after launches) */
+    void (*destroy)(void *ctx);                              /* may be NULL */
+} bt_dev_ops;
+
+/* A device: ops + their context + the last error. Once a sticky error is seen, every call
+   returns BT_E_CUDA with that message without touching the backend. One thread at a time. */
+typedef struct bt_device bt_device;
+/* ops must outlive the device (a static const table); ctx is passed to every op and given to
+   ops->destroy by bt_device_destroy. label names the device in messages ("cuda:0"). */
+BATCHTUNE_API bt_device *bt_device_create(const bt_dev_ops *ops, void *ctx, const char *label);
+BATCHTUNE_API void bt_device_destroy(bt_device *d);
+BATCHTUNE_API const char *bt_device_label(const bt_device *d);
+BATCHTUNE_API void *bt_device_ctx(const bt_device *d);
+BATCHTUNE_API const bt_dev_ops *bt_device_ops(const bt_device *d);   /* NULL for NULL */
+/* Message of the last error ("" when none). Never NULL. */
+BATCHTUNE_API const char *bt_device_error(const bt_device *d);
+/* 1 after a sticky error: this process can do no more device work. A sweep should stop and
+   the program re-execute itself with resume (bt_restart_guard_progress does it for you). */
+BATCHTUNE_API int bt_device_restart_required(const bt_device *d);
+BATCHTUNE_API bt_status bt_device_sync(bt_device *d);
+BATCHTUNE_API bt_status bt_device_check(bt_device *d);
+BATCHTUNE_API bt_status bt_device_mem_info(bt_device *d, size_t *free_bytes, size_t *total_bytes);
+/* Records an error found outside the ops (a kernel launch, a library call); returns e->status.
+   A sticky e makes the device require a restart. */
+BATCHTUNE_API bt_status bt_device_record(bt_device *d, const bt_dev_err *e);
+/* For a workload's run/setup: copies the device's last error into s->error and returns st
+   (so `return bt_device_fail_sample(dev, st, s);` makes the row carry the CUDA message). */
+BATCHTUNE_API bt_status bt_device_fail_sample(const bt_device *d, bt_status st, bt_sample *s);
+
+/* ---- Per-cell allocator: everything a cell takes on the device goes through one arena, which
+   records bytes held and peak bytes, maps out-of-memory to BT_E_OOM_DEVICE (backend error
+   cleared), and frees whatever is left in bt_dev_arena_release (call it in teardown). */
+typedef struct bt_dev_arena bt_dev_arena;
+BATCHTUNE_API bt_dev_arena *bt_dev_arena_create(bt_device *d);   /* NULL: host out of memory */
+/* Device memory (BT_MEM_DEVICE) or pinned host memory (BT_MEM_PINNED). On failure *p = NULL,
+   the status is BT_E_OOM_DEVICE / BT_E_CUDA / BT_E_NOMEM and bt_device_error says how much was
+   asked and held. */
+BATCHTUNE_API bt_status bt_dev_alloc(bt_dev_arena *a, int kind, size_t n, void **p);
+BATCHTUNE_API bt_status bt_dev_free(bt_dev_arena *a, void *p);   /* BT_E_INVALID: not ours */
+/* Frees everything the arena holds (in reverse order); keeps going past errors and returns the
+   first. The peak is kept until bt_dev_arena_reset_peak. */
+BATCHTUNE_API bt_status bt_dev_arena_release(bt_dev_arena *a);
+BATCHTUNE_API void bt_dev_arena_destroy(bt_dev_arena *a);        /* releases, then frees */
+BATCHTUNE_API size_t bt_dev_arena_bytes(const bt_dev_arena *a, int kind);  /* held now */
+BATCHTUNE_API size_t bt_dev_arena_peak(const bt_dev_arena *a, int kind);
+BATCHTUNE_API void bt_dev_arena_reset_peak(bt_dev_arena *a);
+BATCHTUNE_API bt_device *bt_dev_arena_device(const bt_dev_arena *a);
+
+/* ---- Fault-injection device (host only, no GPU): memory capped at capacity_bytes, and errors
+   injected at chosen call numbers. Calls are counted from 1 over alloc, release, mem_info,
+   sync and check; bt_fault_device_calls says how many were made. */
+enum {
+    BT_FAULT_OOM = 1,      /* the call fails with out of memory (error cleared, like CUDA) */
+    BT_FAULT_ERROR = 2,    /* a recoverable CUDA-like error (like cudaErrorInvalidValue) */
+    BT_FAULT_STICKY = 3    /* an illegal address: this and every later call fail the same way */
+};
+typedef struct bt_fault {
+    long call;             /* 1-based call number; 0 = the next call after injection */
+    int kind;              /* BT_FAULT_... */
+    const char *msg;       /* message (copied); NULL: a default naming the kind and call */
+} bt_fault;
+typedef struct bt_fault_desc {
+    size_t capacity_bytes; /* device memory size (default 1 GiB) */
+    size_t context_bytes;  /* taken at creation, like a CUDA context (default 0) */
+    int host_backed;       /* 1: allocations are real zeroed host memory a workload may touch;
+                              0: distinct fake addresses that must never be dereferenced */
+    const bt_fault *faults;/* copied */
+    int nfaults;
+} bt_fault_desc;
+BATCHTUNE_API bt_device *bt_fault_device_create(const bt_fault_desc *d);  /* NULL: bad desc/NOMEM */
+/* Adds a fault (call 0: the next call). BT_E_INVALID when d is not a fault device. */
+BATCHTUNE_API bt_status bt_fault_device_inject(bt_device *d, const bt_fault *f);
+BATCHTUNE_API long bt_fault_device_calls(const bt_device *d);
+BATCHTUNE_API size_t bt_fault_device_used(const bt_device *d);   /* device bytes in use */
+
+/* ---- Restarting after a sticky error. CUDA cannot recover a process after an illegal address
+   or a failed launch, and batchtune never pretends to (no in-process device reset). The row of
+   the failing cell is already on disk when the sweep's progress callback runs, so a program:
+     1. runs its sweep with resume = 1 (and a results path),
+     2. sets d.progress = bt_restart_guard_progress with a bt_restart_guard naming its device
+        and argv (chain its own progress callback through guard.next),
+     3. on a sticky error the guard re-executes the program with the same arguments
+        (/proc/self/exe), and the new process resumes after the failed cell, which stays
+        "error" with the CUDA message. BATCHTUNE_RESTARTS in the environment counts restarts;
+        past max_restarts, or when exec fails, the guard exits with status 75 (EX_TEMPFAIL) so
+        a supervisor (shell loop, Slurm requeue) can rerun the same command. */
+typedef struct bt_restart_guard {
+    bt_device *device;                 /* checked after every cell */
+    char *const *argv;                 /* argv of main (argv[0] used when /proc/self/exe fails) */
+    int max_restarts;                  /* default 16 */
+    void (*next)(const bt_progress *p, void *user);   /* your progress callback, or NULL */
+    void *next_user;
+    int (*restart)(struct bt_restart_guard *g);  /* NULL: bt_restart_self; tests replace it */
+    void *user;
+} bt_restart_guard;
+/* A progress callback; `user` is a bt_restart_guard*. Returns normally unless a restart is due. */
+BATCHTUNE_API void bt_restart_guard_progress(const bt_progress *p, void *user);
+/* Number of restarts so far (BATCHTUNE_RESTARTS), 0 in the first process. */
+BATCHTUNE_API int bt_restart_count(void);
+/* execv's this program again with argv and BATCHTUNE_RESTARTS+1. Returns only on failure
+   (BT_E_IO with the reason in err, or BT_E_INVALID past max_restarts). */
+BATCHTUNE_API bt_status bt_restart_self(char *const *argv, int max_restarts, char *err, size_t err_len);
+
+/* ---- CUDA (defined in batchtune_cuda.cu; link it with nvcc). Streams are cudaStream_t passed
+   as void* (NULL = the legacy default stream) so this header needs no CUDA include. */
+
+/* Opens device `index` (creates its context): a bt_device with CUDA ops. cudaMalloc's
+   out-of-memory -> BT_E_OOM_DEVICE (cleared); illegal address, launch failure, assert,
+   ... -> BT_E_CUDA with sticky set. No device / old driver -> BT_E_NO_DEVICE with CUDA's text. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_device_open(int index, bt_device **out, char *err, size_t err_len);
+/* Index of a device opened by bt_cuda_device_open; -1 for other devices. */
+BATCHTUNE_CUDA_API int bt_cuda_device_index(const bt_device *d);
+/* Maps the last CUDA error (cudaGetLastError, which clears the recoverable ones) into the device:
+   what = the call to name in the message. BT_OK when there was none. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_check_launch(bt_device *d, const char *what);
+/* Maps a cudaError_t (passed as int) into *out without a device: cudaErrorMemoryAllocation ->
+   BT_E_OOM_DEVICE (error cleared), no device / driver too old -> BT_E_NO_DEVICE, illegal
+   address, launch failure, assert, misaligned address, ... -> BT_E_CUDA with sticky = 1, any
+   other -> BT_E_CUDA (cleared). msg = "what: CUDA's text (cudaErrorName)". */
+BATCHTUNE_CUDA_API bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out);
+/* bt_cuda_map_error + bt_device_record: `return bt_cuda_record(d, cudaMemcpy(...), "upload");` */
+BATCHTUNE_CUDA_API bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what);
+BATCHTUNE_CUDA_API bt_status bt_cuda_stream_create(bt_device *d, void **stream);
+BATCHTUNE_CUDA_API void bt_cuda_stream_destroy(void *stream);
+
+/* Per-phase GPU timing with CUDA events. One timer per cell (created in setup from the cell's
+   arena: the optional L2-flush buffer is the cell's memory). Per sample:
+     bt_cuda_timer_begin(t, stream)                     optional L2 flush, then a start event
+     bt_cuda_timer_phase(t, BT_PHASE_H2D, 1, stream)    event before the copies ...
+     bt_cuda_timer_phase(t, BT_PHASE_H2D, 0, stream)    ... and after them (any stream)
+     bt_cuda_timer_end(t, s, &busy)                     waits; s->phase_s[] = sums of intervals
+   busy = union of the BT_PHASE_COMPUTE intervals / host wall time from begin to end: the
+   fraction of the sample in which the cell's kernels run (intervals from events: gaps between
+   kernels inside one bracketed phase count as busy; CUPTI's exact kernel records are not used). */
+typedef struct bt_cuda_timer bt_cuda_timer;
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_create(bt_dev_arena *a, int max_intervals, int l2_flush,
+                                             bt_cuda_timer **out);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_begin(bt_cuda_timer *t, void *stream);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_phase(bt_cuda_timer *t, bt_phase ph, int begin, void *stream);
+BATCHTUNE_CUDA_API bt_status bt_cuda_timer_end(bt_cuda_timer *t, bt_sample *s, double *busy_fraction);
+BATCHTUNE_CUDA_API void bt_cuda_timer_destroy(bt_cuda_timer *t);
+
+/* Pinned host buffers for a loader's allocator hook (cudaHostAlloc / cudaFreeHost, portable).
+   user is ignored; NULL on failure. Prefer bt_dev_alloc(a, BT_MEM_PINNED, ...) inside a cell. */
+BATCHTUNE_CUDA_API void *bt_cuda_pinned_alloc(size_t n, void *user);
+BATCHTUNE_CUDA_API void bt_cuda_pinned_free(void *p, void *user);
+
+/* Overlapped upload: `slots` pinned host buffers and device buffers (double buffering by
+   default); batch i is copied on a copy stream into slot i % slots while the compute stream
+   works on the previous one; events order them (copy waits for the compute that last read the
+   slot; compute waits for its copy; the host waits before refilling a pinned buffer). */
+typedef struct bt_cuda_pipeline_desc {
+    size_t slot_bytes;     /* bytes of one batch (required) */
+    int slots;             /* default 2 */
+} bt_cuda_pipeline_desc;
+typedef struct bt_cuda_pipeline_stats {
+    int batches;
+    double h2d_s;          /* sum of copy intervals (events) */
+    double compute_s;      /* sum of compute intervals (events) */
+    double span_s;         /* first copy start to last compute end (events) */
+    double host_wait_s;    /* host time blocked waiting for a free pinned buffer */
+} bt_cuda_pipeline_stats;
+/* compute: launch the work for one batch on `stream` (do not synchronize). */
+typedef bt_status (*bt_cuda_compute_fn)(void *dev_in, size_t bytes, int slot, void *stream, void *user);
+typedef struct bt_cuda_pipeline bt_cuda_pipeline;
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *d,
+                                                bt_cuda_pipeline **out);
+/* The next pinned host buffer to fill (waits until its previous upload is done). */
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf);
+/* Uploads `bytes` of the acquired buffer and queues compute after it. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes,
+                                                bt_cuda_compute_fn compute, void *user);
+/* Waits for everything submitted; stats since the last drain. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_drain(bt_cuda_pipeline *p, bt_cuda_pipeline_stats *st);
+BATCHTUNE_CUDA_API void *bt_cuda_pipeline_compute_stream(const bt_cuda_pipeline *p);
+BATCHTUNE_CUDA_API void bt_cuda_pipeline_destroy(bt_cuda_pipeline *p);   /* frees its buffers */
+
+/* NHWC uint8 -> NCHW float32: out = (in / 255 - mean[c]) / std[c], c <= 4 channels. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void *in, float *out, int n,
+                                                  int h, int w, int c, const float *mean,
+                                                  const float *std, void *stream);
+/* C[m x n] = act(A[m x k] B[k x n] + bias[n]) (row major; bias may be NULL; relu 0/1). A tiled
+   shared-memory kernel of our own (no cuBLAS); bt_gpu_model uses cuBLAS instead when built
+   with -DBATCHTUNE_CUBLAS and linked with -lcublas. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_gemm(bt_device *d, int m, int n, int k, const float *A,
+                                     const float *B, float *C, const float *bias, int relu,
+                                     void *stream);
+/* Direct 3x3 convolution, NCHW, zero padding 1, stride 1, + bias + ReLU:
+   in [n][cin][h][w], weights [cout][cin][3][3] -> out [n][cout][h][w]. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const float *wt,
+                                        const float *bias, float *out, int n, int cin, int cout,
+                                        int h, int w, void *stream);
+/* One decoder attention step per sequence b < n over its key/value cache of length s:
+   out[b] = softmax(K[b] q[b] / sqrt(dim)) V[b]; q, out [n][dim]; K, V [n][s][dim];
+   scores is a workspace of n x s floats. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_attention_step(bt_device *d, const float *q, const float *K,
+                                               const float *V, float *scores, float *out, int n,
+                                               int s, int dim, void *stream);
+/* Row sums of x [rows][cols] into out [rows]. BT_REDUCE_REFERENCE: one fixed order (left to
+   right), bit-identical for any batch. BT_REDUCE_FAST: each row split into `split` parts summed
+   in parallel and combined with atomics, so the bits depend on split and on timing. */
+enum { BT_REDUCE_REFERENCE = 0, BT_REDUCE_FAST = 1 };
+BATCHTUNE_CUDA_API bt_status bt_cuda_reduce_rows(bt_device *d, const float *x, int rows, int cols,
+                                            float *out, int path, int split, void *stream);
+
+/* NVML through dlopen("libnvidia-ml.so.1"): no link dependency; absent NVML is not an error.
+   A bt_nvml_sampler owns one thread (started by bt_nvml_sampler_start, joined by
+   bt_nvml_sampler_stop) that reads utilization.gpu, memory used, SM clock, power and clock
+   throttle reasons every period_s into a ring; windows average what fell inside them. NVML
+   averages utilization over up to a second, so a window shorter than min_window_s reports
+   util_pct = NAN (not available) rather than a wrong number. Energy comes from NVML's total
+   energy counter (Volta and later), read at the window's ends. */
+typedef struct bt_nvml_sampler bt_nvml_sampler;
+typedef struct bt_nvml_mark { uint64_t t_ns; double energy_mj; } bt_nvml_mark;
+typedef struct bt_nvml_window {
+    double seconds;
+    double util_pct, mem_util_pct;   /* means of NVML's figures; NAN: window too short / none */
+    double mem_used_bytes;           /* max */
+    double sm_clock_mhz, power_w;    /* means */
+    double energy_j;                 /* energy counter delta; NAN when unsupported */
+    int throttled;                   /* a sample had power-cap, thermal or HW-slowdown reasons */
+    unsigned long long throttle_reasons; /* OR of NVML's reason bits over the window */
+    int nsamples;
+} bt_nvml_window;
+/* *out is set whenever BT_OK is returned; without NVML (or without a matching device) the
+   sampler is "unavailable": no thread, windows all NAN, and err says why. period_s default 0.1,
+   min_window_s default 1.0. */
+BATCHTUNE_CUDA_API bt_status bt_nvml_sampler_start(int cuda_index, double period_s, double min_window_s,
+                                              bt_nvml_sampler **out, char *err, size_t err_len);
+BATCHTUNE_CUDA_API int bt_nvml_sampler_available(const bt_nvml_sampler *s);
+BATCHTUNE_CUDA_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m);
+BATCHTUNE_CUDA_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
+BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
+
+/* Reference GPU workloads for examples, self-tests and the studies. Each sample processes
+   `items` items in batches of the cell's batch (last one partial) and reports phases (h2d,
+   compute, d2h from events), peak_mem_bytes (the arena's device peak) and the metrics
+   busy_pct, nvml_util_pct, nvml_mem_used_bytes, sm_clock_mhz, power_w, energy_per_item_j,
+   throttled (NVML ones empty without a sampler), plus mismatch_frac for BT_GPU_REDUCE. The
+   NVML figures of a sample cover the cell from its first measured sample to the end of this
+   one, so they are empty until the cell has run min_window_s (give cells min_time_s >= 2);
+   throttled is per sample (1 when a sampler reading inside the sample had a power, thermal or
+   hardware-slowdown reason; empty when no reading fell inside it).
+   Device memory is taken in setup through a per-cell arena, so an oversized cell is "oom". */
+enum { BT_GPU_MLP = 1, BT_GPU_CONV = 2, BT_GPU_DECODER = 3, BT_GPU_REDUCE = 4 };
+enum { BT_VARIANT_ORIGINAL = 0, BT_VARIANT_NARROWER = 1, BT_VARIANT_SHALLOWER = 2 };
+typedef struct bt_gpu_model {
+    int kind;              /* BT_GPU_... (required) */
+    int variant;           /* narrower: width / variant_factor; shallower: layers / factor */
+    int variant_factor;    /* default 2 */
+    int layers;            /* MLP default 8, conv default 4 */
+    int width;             /* MLP hidden width (1024), conv channels (64), decoder dim (512),
+                              reduce row length (4096) */
+    int image;             /* conv image side (default 32) */
+    int items;             /* items per sample (default 4096; decoder: sequences) */
+    int steps;             /* decoder steps per sample (default 4) */
+    int seq;               /* decoder cache length S when seq_axis < 0 (default 1024) */
+    bt_axis batch_axis;    /* required */
+    bt_axis seq_axis;      /* decoder: S from this axis (declare it monotone); < 0: seq.
+                              0 is axis 0: set -1 when S is fixed */
+    int device;            /* CUDA device index */
+    int l2_flush;          /* 1: flush L2 before every sample */
+    int use_cublas;        /* 1: MLP GEMMs with cuBLAS (needs -DBATCHTUNE_CUBLAS -lcublas) */
+    bt_nvml_sampler *nvml; /* optional, caller-owned */
+    uint64_t seed;
+    void *priv;            /* private */
+} bt_gpu_model;
+/* Opens the device and fills the workload. BT_E_NO_DEVICE (with CUDA's text in err) when there
+   is no GPU. m must outlive the sweep. */
+BATCHTUNE_CUDA_API bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name,
+                                          char *err, size_t err_len);
+/* The device the model runs on (for bt_restart_guard). */
+BATCHTUNE_CUDA_API bt_device *bt_gpu_model_device(const bt_gpu_model *m);
+BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
 
 #ifdef __cplusplus
 }
@@ -1021,7 +1387,7 @@ BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
     st->p99 = bt_quantile_sorted(s, n, 0.99);
     if (n > 1 && st->median != 0) {
         for (i = 0; i < n; i++) dev[i] = fabs(s[i] - st->median);
-        st->rel_noise = 1.4826 * bti_median_inplace(dev, n) / fabs(st->median);
+        st->rel_mad = 1.4826 * bti_median_inplace(dev, n) / fabs(st->median);
     }
     if (n < 6) {
         st->ci_lo = s[0];
@@ -1036,6 +1402,7 @@ BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
         st->ci_lo = s[j - 1];
         st->ci_hi = s[k - 1];
     }
+    if (n > 1 && st->median != 0) st->rel_noise = (st->ci_hi - st->ci_lo) / (2.0 * fabs(st->median));
     bti_free(s);
     return BT_OK;
 }
@@ -1048,7 +1415,7 @@ BTI_DEF bt_stop_rule bt_stop_rule_defaults(const bt_stop_rule *in) {
     if (r.min_samples <= 0) r.min_samples = 5;
     if (r.max_samples <= 0) r.max_samples = 1000;
     if (r.max_samples < r.min_samples) r.max_samples = r.min_samples;
-    if (r.max_rel_noise <= 0) r.max_rel_noise = 0.03;
+    if (r.max_rel_noise <= 0) r.max_rel_noise = 0.02;
     if (r.min_time_s <= 0) r.min_time_s = 0.1;
     if (r.max_time_s <= 0) r.max_time_s = 3.0;
     if (r.max_time_s < r.min_time_s) r.max_time_s = r.min_time_s;
@@ -1141,7 +1508,7 @@ static bti_axis *bti_axis_new(bt_grid *g, const char *name, bt_axis_type t, size
         bti_fmt(g->err, sizeof g->err, "axis '%s': too many axes (at most %d)", name, BT_MAX_AXES);
         *h = BT_E_INVALID; return NULL;
     }
-    if (n == 0 || n > 100000000u) {
+    if (n == 0 || n > 1000000u) {
         bti_fmt(g->err, sizeof g->err, "axis '%s' has %s values", name, n ? "too many" : "no");
         *h = BT_E_INVALID; return NULL;
     }
@@ -1222,7 +1589,7 @@ BTI_DEF bt_axis bt_grid_axis_range_f64(bt_grid *g, const char *name, double lo, 
     size_t i, n;
     char buf[64];
     if (!g) return BT_E_INVALID;
-    if (!(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi) || (hi - lo) / step > 1e8) {
+    if (!(step > 0) || !(hi >= lo) || !isfinite(lo) || !isfinite(hi) || (hi - lo) / step > 1e6) {
         bti_fmt(g->err, sizeof g->err, "axis '%s': range %g..%g step %g is empty, backwards or too long", name ? name : "", lo, hi, step);
         return BT_E_INVALID;
     }
@@ -1651,6 +2018,8 @@ struct bt_results {
     size_t *hash, hcap;            /* row index + 1; 0 = empty slot */
     char err[512];
     char warn[512];
+    bt_run_meta meta;
+    int has_meta;
 };
 
 static char **bti_strv_dup(int n, const char *const *v) {
@@ -1703,6 +2072,7 @@ static bt_status bti_results_set_scols(bt_results *r, int n, const char *const *
 }
 BTI_DEF const char *bt_results_error(const bt_results *r) { return r ? r->err : "no results"; }
 BTI_DEF const char *bt_results_warning(const bt_results *r) { return r ? r->warn : ""; }
+BTI_DEF const bt_run_meta *bt_results_meta(const bt_results *r) { return r && r->has_meta ? &r->meta : NULL; }
 BTI_DEF int bt_results_num_axes(const bt_results *r) { return r ? r->naxes : 0; }
 BTI_DEF const char *bt_results_axis(const bt_results *r, int i) { return r && i >= 0 && i < r->naxes ? r->axes[i] : NULL; }
 BTI_DEF int bt_results_num_metrics(const bt_results *r) { return r ? r->nmetrics : 0; }
@@ -1984,10 +2354,42 @@ static int bti_looks_like_metric(const char *name) {
 #define BTI_MAX_COLS 512
 /* Loads a results CSV. *good_len = bytes of the file up to the end of the last complete line
    (what resume keeps). A torn last line is dropped with a warning. */
+static bt_status bti_results_parse(char *buf, size_t len, const char *path, const bt_read_opts *o, bt_results **out,
+                                   size_t *good_len, char *err, size_t errlen, char *warn, size_t warnlen);
 static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_results **out, size_t *good_len,
                                   char *err, size_t errlen, char *warn, size_t warnlen) {
-    size_t len = 0, lineno = 0;
-    char *buf, *p, *end, *f[BTI_MAX_COLS];
+    size_t len = 0;
+    char *buf;
+    bt_status st;
+    *out = NULL;
+    if (good_len) *good_len = 0;
+    buf = bti_read_file(path, &len, err, errlen);
+    if (!buf) return BT_E_IO;
+    st = bti_results_parse(buf, len, path, o, out, good_len, err, errlen, warn, warnlen);
+    bti_free(buf);
+    return st;
+}
+BTI_DEF bt_status bt_results_parse_csv(const char *data, size_t len, const char *name, const bt_read_opts *o,
+                                       bt_results **out, char *err, size_t errlen) {
+    char *buf, warn[512] = "";
+    bt_status st;
+    if (!out || (!data && len)) return BT_E_INVALID;
+    *out = NULL;
+    buf = (char *)bti_malloc(len + 1);
+    if (!buf) return BT_E_NOMEM;
+    if (len) memcpy(buf, data, len);
+    buf[len] = 0;
+    st = bti_results_parse(buf, len, name ? name : "(memory)", o, out, NULL, err, errlen, warn, sizeof warn);
+    bti_free(buf);
+    if (st == BT_E_NOT_FOUND) { bti_fmt(err, errlen, "%s: empty or no complete header line", name ? name : "(memory)"); return BT_E_PARSE; }
+    if (st == BT_OK) bti_fmt((*out)->warn, sizeof (*out)->warn, "%s", warn);
+    return st;
+}
+/* parses buf[0..len) (NUL at buf[len]); modifies buf */
+static bt_status bti_results_parse(char *buf, size_t len, const char *path, const bt_read_opts *o, bt_results **out,
+                                   size_t *good_len, char *err, size_t errlen, char *warn, size_t warnlen) {
+    size_t lineno = 0;
+    char *p, *end, *f[BTI_MAX_COLS];
     int nf, i, ours, col_wl = -1, col_dev = -1, col_status = -1, axcol[BT_MAX_AXES], mcol[BTI_MAX_COLS];
     int naxes = 0, nmetrics = 0;
     const char *axn[BT_MAX_AXES], *mn[BTI_MAX_COLS];
@@ -1997,11 +2399,9 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
     *out = NULL;
     if (good_len) *good_len = 0;
     if (warn && warnlen) warn[0] = 0;
-    buf = bti_read_file(path, &len, err, errlen);
-    if (!buf) return BT_E_IO;
     if (bti_has_nul(buf, len)) {
         bti_fmt(err, errlen, "%s is not a text CSV file (holds NUL bytes)", path);
-        bti_free(buf); return BT_E_PARSE;
+        return BT_E_PARSE;
     }
     p = buf;
     end = buf + len;
@@ -2010,14 +2410,13 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
         if (!nl) {
             if (len) bti_fmt(warn, warnlen, "%s: torn header line dropped", path);
-            bti_free(buf);
             return BT_E_NOT_FOUND; /* no complete header: treated as empty by resume */
         }
         *nl = 0;
         if (nl > p && nl[-1] == '\r') nl[-1] = 0;
         lineno = 1;
         nf = bti_csv_split(p, f, BTI_MAX_COLS);
-        if (nf < 1) { bti_fmt(err, errlen, "%s:1: bad header", path); bti_free(buf); return BT_E_PARSE; }
+        if (nf < 1) { bti_fmt(err, errlen, "%s:1: bad header", path); return BT_E_PARSE; }
         p = nl + 1;
     }
     for (i = 0; i < nf; i++) {
@@ -2030,10 +2429,10 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         if (col_wl != 0 || col_dev != 1 || col_status < 2 || nf < col_status + 4 ||
             strcmp(f[col_status + 1], "reason") || strcmp(f[col_status + 2], "samples") || strcmp(f[col_status + 3], "noisy")) {
             bti_fmt(err, errlen, "%s:1: not a batchtune results header (expected workload,device,<axes>,status,reason,samples,noisy,<metrics>)", path);
-            bti_free(buf); return BT_E_PARSE;
+            return BT_E_PARSE;
         }
         for (i = 2; i < col_status; i++) {
-            if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axes", path); bti_free(buf); return BT_E_PARSE; }
+            if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axes", path); return BT_E_PARSE; }
             axcol[naxes] = i; axn[naxes++] = f[i];
         }
         for (i = col_status + 4; i < nf; i++) { mcol[nmetrics] = i; mn[nmetrics++] = f[i]; }
@@ -2049,14 +2448,14 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
                 is_axis = !(o && o->objective && strcmp(o->objective, f[i]) == 0) && !bti_looks_like_metric(f[i]);
             }
             if (is_axis) {
-                if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axis columns", path); bti_free(buf); return BT_E_PARSE; }
+                if (naxes >= BT_MAX_AXES) { bti_fmt(err, errlen, "%s:1: too many axis columns", path); return BT_E_PARSE; }
                 axcol[naxes] = i; axn[naxes++] = f[i];
             } else { mcol[nmetrics] = i; mn[nmetrics++] = f[i]; }
         }
-        if (!naxes) { bti_fmt(err, errlen, "%s:1: no axis columns found (name them with --axes)", path); bti_free(buf); return BT_E_PARSE; }
+        if (!naxes) { bti_fmt(err, errlen, "%s:1: no axis columns found (name them with --axes)", path); return BT_E_PARSE; }
     }
     r = bt_results_create(naxes, axn, nmetrics, mn);
-    if (!r) { bti_free(buf); bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
+    if (!r) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
     if (good_len) *good_len = (size_t)(p - buf);
     while (p < end) {
         char *nl = (char *)memchr(p, '\n', (size_t)(end - p));
@@ -2100,7 +2499,6 @@ static bt_status bti_results_load(const char *path, const bt_read_opts *o, bt_re
         p = nl + 1;
         if (good_len) *good_len = (size_t)(p - buf);
     }
-    bti_free(buf);
     if (st != BT_OK) { bt_results_free(r); return st; }
     *out = r;
     return BT_OK;
@@ -2558,7 +2956,7 @@ static bt_status bti_sweep_emit(bti_sweep *sw, int wl, const char *const *axv, b
         bti_str s;
         memset(&s, 0, sizeof s);
         bti_samples_rows(sw->r, &sw->r->rows[idx], &s);
-        st = bti_append_text(sw->fsamp, &s, 0);
+        st = bti_append_text(sw->fsamp, &s, !sw->d.no_fsync); /* samples reach the disk before their row */
         bti_str_free(&s);
         if (st != BT_OK) return bti_sweep_fail(sw, st, "cannot append to the samples file: %s", strerror(errno));
     }
@@ -2830,8 +3228,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
             }
         }
     }
+    bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    sw.r->meta = meta;
+    sw.r->has_meta = 1;
     if (st == BT_OK && json_path[0]) {
-        bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path);
     }
 done:
@@ -3285,6 +3685,14 @@ out:
 }
 
 /* ---------------------------------------------------------------- reports ---------------- */
+static void bti_fmt_short(char *buf, size_t n, double v) {
+    double a = fabs(v);
+    if (isnan(v)) bti_fmt(buf, n, "-");
+    else if (a != 0 && (a < 1e-3 || a >= 1e6)) bti_fmt(buf, n, "%.3g", v);
+    else if (a < 10) bti_fmt(buf, n, "%.4f", v);
+    else if (a < 1000) bti_fmt(buf, n, "%.1f", v);
+    else bti_fmt(buf, n, "%.0f", v);
+}
 BTI_DEF void bt_print_ranking(const bt_ranking *rk, FILE *f) {
     int e, shown = 0, excluded = 0, w, *ord;
     size_t lw = 4;
@@ -3296,7 +3704,7 @@ BTI_DEF void bt_print_ranking(const bt_ranking *rk, FILE *f) {
     fprintf(f, "best per workload:\n");
     for (w = 0; w < rk->nworkloads; w++) {
         char vb[64];
-        bti_fmt_double(vb, sizeof vb, rk->best[w]);
+        bti_fmt_short(vb, sizeof vb, rk->best[w]);
         fprintf(f, "  %-20s %-*s %s\n", rk->workloads[w], (int)lw, rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "(none ok)", vb);
     }
     fprintf(f, "\ntop-%d counts (how often a cell is among a workload's %d fastest):\n", rk->top_n, rk->top_n);
@@ -3394,14 +3802,6 @@ BTI_DEF void bt_write_ranking_json(const bt_ranking *rk, FILE *f) {
     bti_json_ranking(&s, rk);
     if (s.p) fprintf(f, "%s\n", s.p);
     bti_str_free(&s);
-}
-static void bti_fmt_short(char *buf, size_t n, double v) {
-    double a = fabs(v);
-    if (isnan(v)) bti_fmt(buf, n, "-");
-    else if (a != 0 && (a < 1e-3 || a >= 1e6)) bti_fmt(buf, n, "%.3g", v);
-    else if (a < 10) bti_fmt(buf, n, "%.4f", v);
-    else if (a < 1000) bti_fmt(buf, n, "%.1f", v);
-    else bti_fmt(buf, n, "%.0f", v);
 }
 BTI_DEF void bt_write_markdown(const bt_results *r, const char *metric, FILE *f) {
     size_t k;
@@ -3750,9 +4150,9 @@ BTI_DEF bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char 
     uint32_t seed;
     float scale;
     if (!m || !w || m->batch_axis < 0) return BT_E_INVALID;
-    if (m->layers <= 0) m->layers = 4;
-    if (m->width <= 0) m->width = 512;
-    if (m->items <= 0) m->items = 2048;
+    if (m->layers <= 0) m->layers = 8;
+    if (m->width <= 0) m->width = 1024;
+    if (m->items <= 0) m->items = 256;
     if (m->layers > 1024 || m->width > 16384) return BT_E_INVALID;
     seed = (uint32_t)(m->seed ? m->seed : 7);
     nw = (size_t)m->layers * (size_t)m->width * (size_t)m->width;
@@ -3771,6 +4171,699 @@ BTI_DEF bt_status bt_cpu_model_init(bt_cpu_model *m, bt_workload *w, const char 
     return BT_OK;
 }
 
+
+/* ---------------------------------------------------------------- command workload ------- */
+#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+extern char **environ;
+
+static char **bti_split_args(const char *t, int *argc_out, char *err, size_t errlen) {
+    char **v = NULL, *cur = NULL;
+    size_t len = 0, cap = 0;
+    int argc = 0, in_arg = 0;
+    char quote = 0;
+    const char *p;
+    for (p = t;; p++) {
+        char ch = *p;
+        int end_arg = 0;
+        if (!ch) {
+            if (quote) { bti_fmt(err, errlen, "command template: unbalanced %c quote", quote); goto fail; }
+            end_arg = in_arg;
+        } else if (quote) {
+            if (ch == quote) { quote = 0; continue; }
+        } else if (ch == '\'' || ch == '"') { quote = ch; in_arg = 1; continue; }
+        else if (isspace((unsigned char)ch)) { end_arg = in_arg; if (!end_arg) continue; }
+        if (end_arg) {
+            char **nv = (char **)bti_realloc(v, (size_t)(argc + 2) * sizeof(char *));
+            if (!nv) goto oom;
+            v = nv;
+            v[argc++] = cur ? cur : bti_strdup("");
+            v[argc] = NULL;
+            cur = NULL; len = cap = 0; in_arg = 0;
+            if (!ch) break;
+            continue;
+        }
+        if (!ch) break;
+        if (len + 2 > cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            char *nb = (char *)bti_realloc(cur, nc);
+            if (!nb) goto oom;
+            cur = nb; cap = nc;
+        }
+        cur[len++] = ch; cur[len] = 0; in_arg = 1;
+    }
+    if (!argc) { bti_fmt(err, errlen, "command template is empty"); goto fail; }
+    *argc_out = argc;
+    return v;
+oom:
+    bti_fmt(err, errlen, "out of memory");
+fail:
+    bti_free(cur);
+    if (v) { int i; for (i = 0; i < argc; i++) bti_free(v[i]); bti_free(v); }
+    return NULL;
+}
+BTI_DEF void bt_cmd_argv_free(char **argv) {
+    int i;
+    if (!argv) return;
+    for (i = 0; argv[i]; i++) bti_free(argv[i]);
+    bti_free(argv);
+}
+BTI_DEF void bt_cmd_workload_free(bt_cmd_workload *c) {
+    int i;
+    if (!c || !c->argv_tmpl) return;
+    for (i = 0; i < c->argc; i++) bti_free(c->argv_tmpl[i]);
+    bti_free(c->argv_tmpl);
+    c->argv_tmpl = NULL;
+}
+/* substitutes {axis} in one argument; unknown names are reported when cell is NULL */
+static char *bti_subst(const bt_cmd_workload *c, const char *arg, const bt_cell *cell, char *err, size_t errlen) {
+    bti_str s;
+    const char *p = arg;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "");
+    while (*p) {
+        const char *o = strchr(p, '{'), *e;
+        char name[128], val[128];
+        bt_axis a;
+        if (!o || !(e = strchr(o, '}')) || (size_t)(e - o - 1) >= sizeof name || e == o + 1) { bti_str_cat(&s, p); break; }
+        bti_str_add(&s, p, (size_t)(o - p));
+        memcpy(name, o + 1, (size_t)(e - o - 1));
+        name[e - o - 1] = 0;
+        if (!bti_valid_name(name)) { bti_str_add(&s, o, (size_t)(e - o + 1)); p = e + 1; continue; }
+        a = bt_grid_find(c->grid, name);
+        if (a < 0) {
+            bti_fmt(err, errlen, "command template: {%s} is not an axis of the grid", name);
+            bti_str_free(&s);
+            return NULL;
+        }
+        if (cell) { bt_grid_axis_value_text(c->grid, a, cell->vi[a], val, sizeof val); bti_str_cat(&s, val); }
+        p = e + 1;
+    }
+    if (s.oom) { bti_str_free(&s); bti_fmt(err, errlen, "out of memory"); return NULL; }
+    return s.p;
+}
+BTI_DEF char **bt_cmd_expand(const bt_cmd_workload *c, const bt_cell *cell) {
+    char **v;
+    int i;
+    char err[64];
+    if (!c || !c->argv_tmpl) return NULL;
+    v = (char **)bti_calloc((size_t)c->argc + 1, sizeof(char *));
+    if (!v) return NULL;
+    for (i = 0; i < c->argc; i++) {
+        v[i] = bti_subst(c, c->argv_tmpl[i], cell, err, sizeof err);
+        if (!v[i]) { bt_cmd_argv_free(v); return NULL; }
+    }
+    return v;
+}
+static int bti_cmd_set(const bt_cmd_workload *c, const char *key, double v, bt_sample *s) {
+    static const char *const ph[BT_PHASE_COUNT] = {"first_batch_s", "load_wait_s", "h2d_s", "compute_s", "d2h_s"};
+    int i;
+    if (strcmp(key, "items") == 0) { s->items = v; return 1; }
+    if (strcmp(key, "peak_mem_bytes") == 0) { s->peak_mem_bytes = v; return 1; }
+    for (i = 0; i < BT_PHASE_COUNT; i++) if (strcmp(key, ph[i]) == 0) { s->phase_s[i] = v; return 1; }
+    for (i = 0; i < c->num_metrics && i < BT_MAX_METRICS; i++) if (strcmp(key, c->metrics[i].name) == 0) { s->metric[i] = v; return 1; }
+    return 0;
+}
+BTI_DEF int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, bt_sample *s) {
+    int n = 0;
+    const char *p = line;
+    char key[64];
+    while (isspace((unsigned char)*p)) p++;
+    if (strncmp(p, "batchtune:", 10) == 0) {
+        p += 10;
+        for (;;) {
+            const char *eq;
+            size_t kl;
+            char *end;
+            double v;
+            while (isspace((unsigned char)*p)) p++;
+            if (!*p) break;
+            eq = strchr(p, '=');
+            if (!eq) break;
+            kl = (size_t)(eq - p);
+            if (kl == 0 || kl >= sizeof key) break;
+            memcpy(key, p, kl); key[kl] = 0;
+            v = strtod(eq + 1, &end);
+            if (end == eq + 1) break;
+            n += bti_cmd_set(c, key, v, s);
+            p = end;
+        }
+    } else if (*p == '{') {
+        /* flat JSON object: "key": number pairs; other values are skipped */
+        while ((p = strchr(p, '"')) != NULL) {
+            const char *q = strchr(p + 1, '"');
+            char *end;
+            double v;
+            size_t kl;
+            if (!q) break;
+            kl = (size_t)(q - p - 1);
+            p = q + 1;
+            while (isspace((unsigned char)*p)) p++;
+            if (*p != ':') continue;
+            p++;
+            while (isspace((unsigned char)*p)) p++;
+            v = strtod(p, &end);
+            if (end == p || kl >= sizeof key) continue;
+            memcpy(key, q - kl, kl); key[kl] = 0;
+            n += bti_cmd_set(c, key, v, s);
+            p = end;
+        }
+    }
+    return n;
+}
+static int bti_icontains(const char *hay, const char *needle) {
+    size_t n = strlen(needle), i;
+    if (!n) return 0;
+    for (; *hay; hay++) {
+        for (i = 0; i < n && hay[i] && tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]); i++) {}
+        if (i == n) return 1;
+    }
+    return 0;
+}
+static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
+    static const char *const def_oom[] = {"out of memory", "OutOfMemoryError", "std::bad_alloc", "CUDA_ERROR_OUT_OF_MEMORY"};
+    bt_cmd_workload *c = (bt_cmd_workload *)user;
+    char **argv = bt_cmd_expand(c, cell);
+    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc, status = 0, open_fds = 2, killed = 0, i;
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    bti_str out, errs;
+    uint64_t deadline;
+    bt_status st = BT_OK;
+    if (!argv) { bti_fmt(s->error, sizeof s->error, "cannot expand the command (out of memory)"); return BT_E_NOMEM; }
+    if (pipe(outp) != 0 || pipe(errp) != 0) {
+        bti_fmt(s->error, sizeof s->error, "pipe: %s", strerror(errno));
+        if (outp[0] >= 0) { close(outp[0]); close(outp[1]); }
+        bt_cmd_argv_free(argv);
+        return BT_E_IO;
+    }
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, errp[1], 2);
+    posix_spawn_file_actions_addclose(&fa, outp[0]);
+    posix_spawn_file_actions_addclose(&fa, errp[0]);
+    posix_spawnattr_init(&at);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&at, 0);
+    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(outp[1]); close(errp[1]);
+    if (rc != 0) {
+        bti_fmt(s->error, sizeof s->error, "cannot start '%s': %s", argv[0], strerror(rc));
+        close(outp[0]); close(errp[0]);
+        bt_cmd_argv_free(argv);
+        return BT_E_WORKLOAD;
+    }
+    memset(&out, 0, sizeof out);
+    memset(&errs, 0, sizeof errs);
+    deadline = bt_now_ns() + (uint64_t)((c->timeout_s > 0 ? c->timeout_s : 600) * 1e9);
+    while (open_fds > 0) {
+        struct pollfd pf[2];
+        int np = 0, left_ms;
+        uint64_t now = bt_now_ns();
+        if (now >= deadline) { kill(-pid, SIGKILL); killed = 1; break; }
+        left_ms = (int)((deadline - now) / 1000000ULL) + 1;
+        if (outp[0] >= 0) { pf[np].fd = outp[0]; pf[np].events = POLLIN; np++; }
+        if (errp[0] >= 0) { pf[np].fd = errp[0]; pf[np].events = POLLIN; np++; }
+        if (poll(pf, (nfds_t)np, left_ms) < 0) { if (errno == EINTR) continue; break; }
+        for (i = 0; i < np; i++) {
+            char buf[4096];
+            ssize_t got;
+            if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            got = read(pf[i].fd, buf, sizeof buf);
+            if (got > 0) {
+                bti_str *dst = pf[i].fd == outp[0] ? &out : &errs;
+                if (dst->len < (16u << 20)) bti_str_add(dst, buf, (size_t)got); /* keep at most 16 MiB */
+            } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+                if (pf[i].fd == outp[0]) { close(outp[0]); outp[0] = -1; } else { close(errp[0]); errp[0] = -1; }
+                open_fds--;
+            }
+        }
+    }
+    if (outp[0] >= 0) close(outp[0]);
+    if (errp[0] >= 0) close(errp[0]);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    if (killed) {
+        bti_fmt(s->error, sizeof s->error, "'%s' ran past the %.3g s timeout and was killed", argv[0], c->timeout_s > 0 ? c->timeout_s : 600);
+        st = BT_E_TIMEOUT;
+    } else {
+        const char *const *pats = c->num_oom_patterns > 0 ? c->oom_patterns : def_oom;
+        int npats = c->num_oom_patterns > 0 ? c->num_oom_patterns : (int)BTI_ARRAY_LEN(def_oom), oom = 0;
+        const char *e = bti_str_c(&errs);
+        for (i = 0; i < npats && !oom; i++) oom = bti_icontains(e, pats[i]);
+        if (WIFEXITED(status) && c->oom_exit_code && WEXITSTATUS(status) == c->oom_exit_code) oom = 1;
+        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0) || oom) {
+            /* the last non-empty stderr line is the message */
+            char last[200] = "";
+            const char *p = e, *ls = NULL, *le = NULL;
+            while (*p) {
+                const char *nl = strchr(p, '\n');
+                const char *end = nl ? nl : p + strlen(p);
+                if (end > p) { ls = p; le = end; }
+                if (!nl) break;
+                p = nl + 1;
+            }
+            if (ls) bti_fmt(last, sizeof last, "%.*s", (int)(le - ls > 190 ? 190 : le - ls), ls);
+            if (WIFSIGNALED(status)) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", WTERMSIG(status), last[0] ? ": " : "", last);
+            else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", WEXITSTATUS(status), last[0] ? ": " : "", last);
+            st = oom ? BT_E_OOM_DEVICE : BT_E_WORKLOAD;
+        }
+    }
+    if (st == BT_OK && out.p) {
+        char *p = out.p;
+        while (p && *p) {
+            char *nl = strchr(p, '\n');
+            if (nl) *nl = 0;
+            bt_cmd_parse_line(c, p, s);
+            p = nl ? nl + 1 : NULL;
+        }
+    }
+    bti_str_free(&out);
+    bti_str_free(&errs);
+    bt_cmd_argv_free(argv);
+    return st;
+}
+BTI_DEF bt_status bt_cmd_workload_init(bt_cmd_workload *c, const bt_grid *g, bt_workload *w, char *err, size_t errlen) {
+    int i;
+    if (!c || !g || !w || !c->cmd) { bti_fmt(err, errlen, "command workload: missing command or grid"); return BT_E_INVALID; }
+    c->grid = g;
+    c->argv_tmpl = bti_split_args(c->cmd, &c->argc, err, errlen);
+    if (!c->argv_tmpl) return BT_E_PARSE;
+    for (i = 0; i < c->argc; i++) {
+        char *t = bti_subst(c, c->argv_tmpl[i], NULL, err, errlen);
+        if (!t) { bt_cmd_workload_free(c); return BT_E_PARSE; }
+        bti_free(t);
+    }
+    if (c->num_metrics < 0 || c->num_metrics > BT_MAX_METRICS) { bti_fmt(err, errlen, "command workload: at most %d metrics", BT_MAX_METRICS); bt_cmd_workload_free(c); return BT_E_INVALID; }
+    memset(w, 0, sizeof *w);
+    w->name = c->name ? c->name : "cmd";
+    w->user = c;
+    w->run = bti_cmd_run;
+    w->metrics = c->metrics;
+    w->num_metrics = c->num_metrics;
+    return BT_OK;
+}
+
+/* ---------------------------------------------------------------- GPU backend: device ---- */
+/* The device object, the per-cell arena, the fault-injection device and the restart guard are
+   host code so that CPU-only tests exercise them; CUDA itself lives in batchtune_cuda.cu. */
+struct bt_device {
+    const bt_dev_ops *ops;
+    void *ctx;
+    char label[64];
+    bt_dev_err last;            /* last error (status BT_OK: none) */
+    int dead;                   /* a sticky error was seen */
+};
+BTI_DEF bt_device *bt_device_create(const bt_dev_ops *ops, void *ctx, const char *label) {
+    bt_device *d;
+    if (!ops || !ops->alloc || !ops->release || !ops->mem_info || !ops->sync || !ops->check) return NULL;
+    d = (bt_device *)bti_calloc(1, sizeof *d);
+    if (!d) return NULL;
+    d->ops = ops;
+    d->ctx = ctx;
+    bti_fmt(d->label, sizeof d->label, "%s", label && *label ? label : (ops->name ? ops->name : "device"));
+    return d;
+}
+BTI_DEF void bt_device_destroy(bt_device *d) {
+    if (!d) return;
+    if (d->ops->destroy) d->ops->destroy(d->ctx);
+    bti_free(d);
+}
+BTI_DEF const char *bt_device_label(const bt_device *d) { return d ? d->label : ""; }
+BTI_DEF void *bt_device_ctx(const bt_device *d) { return d ? d->ctx : NULL; }
+BTI_DEF const bt_dev_ops *bt_device_ops(const bt_device *d) { return d ? d->ops : NULL; }
+BTI_DEF const char *bt_device_error(const bt_device *d) { return d ? d->last.msg : ""; }
+BTI_DEF int bt_device_restart_required(const bt_device *d) { return d ? d->dead : 0; }
+BTI_DEF bt_status bt_device_record(bt_device *d, const bt_dev_err *e) {
+    if (!d || !e) return BT_E_INVALID;
+    if (e->status == BT_OK) return BT_OK;
+    if (d->dead) return d->last.status;            /* keep the first sticky message */
+    d->last = *e;
+    if (!d->last.msg[0]) bti_fmt(d->last.msg, sizeof d->last.msg, "%s", bt_status_str(e->status));
+    if (e->sticky) {
+        size_t len = strlen(d->last.msg);
+        d->dead = 1;
+        bti_fmt(d->last.msg + len, sizeof d->last.msg - len, " [sticky: the process must restart]");
+    }
+    return e->status;
+}
+/* runs one op's result through the device's error state */
+static bt_status bti_dev_done(bt_device *d, bt_status st, bt_dev_err *e) {
+    if (st == BT_OK) return BT_OK;
+    if (e->status == BT_OK) e->status = st;
+    return bt_device_record(d, e);
+}
+static int bti_dev_dead(bt_device *d) { return d->dead; }
+BTI_DEF bt_status bt_device_sync(bt_device *d) {
+    bt_dev_err e;
+    if (!d) return BT_E_INVALID;
+    if (bti_dev_dead(d)) return d->last.status;
+    memset(&e, 0, sizeof e);
+    return bti_dev_done(d, d->ops->sync(d->ctx, &e), &e);
+}
+BTI_DEF bt_status bt_device_check(bt_device *d) {
+    bt_dev_err e;
+    if (!d) return BT_E_INVALID;
+    if (bti_dev_dead(d)) return d->last.status;
+    memset(&e, 0, sizeof e);
+    return bti_dev_done(d, d->ops->check(d->ctx, &e), &e);
+}
+BTI_DEF bt_status bt_device_mem_info(bt_device *d, size_t *free_bytes, size_t *total_bytes) {
+    bt_dev_err e;
+    size_t fb = 0, tb = 0;
+    bt_status st;
+    if (!d) return BT_E_INVALID;
+    if (bti_dev_dead(d)) return d->last.status;
+    memset(&e, 0, sizeof e);
+    st = bti_dev_done(d, d->ops->mem_info(d->ctx, &fb, &tb, &e), &e);
+    if (free_bytes) *free_bytes = fb;
+    if (total_bytes) *total_bytes = tb;
+    return st;
+}
+BTI_DEF bt_status bt_device_fail_sample(const bt_device *d, bt_status st, bt_sample *s) {
+    if (s && d && d->last.msg[0]) bti_fmt(s->error, sizeof s->error, "%s", d->last.msg);
+    return st;
+}
+
+/* ---------------------------------------------------------------- GPU backend: arena ----- */
+typedef struct bti_dev_block { void *p; size_t n; int kind; } bti_dev_block;
+struct bt_dev_arena {
+    bt_device *dev;
+    bti_dev_block *b;
+    size_t nb, cap;
+    size_t held[2], peak[2];
+};
+BTI_DEF bt_dev_arena *bt_dev_arena_create(bt_device *d) {
+    bt_dev_arena *a;
+    if (!d) return NULL;
+    a = (bt_dev_arena *)bti_calloc(1, sizeof *a);
+    if (a) a->dev = d;
+    return a;
+}
+BTI_DEF bt_device *bt_dev_arena_device(const bt_dev_arena *a) { return a ? a->dev : NULL; }
+BTI_DEF bt_status bt_dev_alloc(bt_dev_arena *a, int kind, size_t n, void **p) {
+    bt_dev_err e;
+    bt_status st;
+    void *q = NULL;
+    if (p) *p = NULL;
+    if (!a || !p || (kind != BT_MEM_DEVICE && kind != BT_MEM_PINNED)) {
+        if (a) {
+            memset(&e, 0, sizeof e);
+            e.status = BT_E_INVALID;
+            bti_fmt(e.msg, sizeof e.msg, "bt_dev_alloc: %s", !p ? "p is NULL" : "kind must be BT_MEM_DEVICE or BT_MEM_PINNED");
+            bt_device_record(a->dev, &e);
+        }
+        return BT_E_INVALID;
+    }
+    if (bti_dev_dead(a->dev)) return a->dev->last.status;
+    if (a->nb == a->cap) {
+        size_t nc = a->cap ? a->cap * 2 : 16;
+        bti_dev_block *nbk = (bti_dev_block *)bti_realloc(a->b, nc * sizeof *nbk);
+        if (!nbk) return BT_E_NOMEM;
+        a->b = nbk;
+        a->cap = nc;
+    }
+    memset(&e, 0, sizeof e);
+    st = a->dev->ops->alloc(a->dev->ctx, kind, n, &q, &e);
+    if (st != BT_OK) {
+        size_t len;
+        if (e.status == BT_OK) e.status = st;
+        len = strlen(e.msg);
+        bti_fmt(e.msg + len, sizeof e.msg - len, "%sasked %zu bytes of %s memory; the cell held %zu (peak %zu)",
+                len ? "; " : "", n, kind == BT_MEM_DEVICE ? "device" : "pinned host", a->held[kind], a->peak[kind]);
+        return bt_device_record(a->dev, &e);
+    }
+    a->b[a->nb].p = q;
+    a->b[a->nb].n = n;
+    a->b[a->nb].kind = kind;
+    a->nb++;
+    a->held[kind] += n;
+    if (a->held[kind] > a->peak[kind]) a->peak[kind] = a->held[kind];
+    *p = q;
+    return BT_OK;
+}
+static bt_status bti_arena_drop(bt_dev_arena *a, size_t i) {
+    bt_dev_err e;
+    bt_status st = BT_OK;
+    bti_dev_block b = a->b[i];
+    memset(&e, 0, sizeof e);
+    /* after a sticky error the memory goes with the process: forget it, do not call the backend */
+    if (!bti_dev_dead(a->dev)) st = bti_dev_done(a->dev, a->dev->ops->release(a->dev->ctx, b.kind, b.p, &e), &e);
+    else st = a->dev->last.status;
+    a->held[b.kind] -= b.n;
+    a->b[i] = a->b[--a->nb];
+    return st;
+}
+BTI_DEF bt_status bt_dev_free(bt_dev_arena *a, void *p) {
+    size_t i;
+    if (!a) return BT_E_INVALID;
+    if (!p) return BT_OK;
+    for (i = a->nb; i-- > 0;)
+        if (a->b[i].p == p) return bti_arena_drop(a, i);
+    {
+        bt_dev_err e;
+        memset(&e, 0, sizeof e);
+        e.status = BT_E_INVALID;
+        bti_fmt(e.msg, sizeof e.msg, "bt_dev_free: %p was not allocated by this arena", p);
+        return bt_device_record(a->dev, &e);
+    }
+}
+BTI_DEF bt_status bt_dev_arena_release(bt_dev_arena *a) {
+    bt_status first = BT_OK;
+    if (!a) return BT_E_INVALID;
+    while (a->nb > 0) {
+        bt_status st = bti_arena_drop(a, a->nb - 1);
+        if (first == BT_OK) first = st;
+    }
+    a->held[0] = a->held[1] = 0;
+    return first;
+}
+BTI_DEF void bt_dev_arena_destroy(bt_dev_arena *a) {
+    if (!a) return;
+    bt_dev_arena_release(a);
+    bti_free(a->b);
+    bti_free(a);
+}
+BTI_DEF size_t bt_dev_arena_bytes(const bt_dev_arena *a, int kind) {
+    return a && (kind == BT_MEM_DEVICE || kind == BT_MEM_PINNED) ? a->held[kind] : 0;
+}
+BTI_DEF size_t bt_dev_arena_peak(const bt_dev_arena *a, int kind) {
+    return a && (kind == BT_MEM_DEVICE || kind == BT_MEM_PINNED) ? a->peak[kind] : 0;
+}
+BTI_DEF void bt_dev_arena_reset_peak(bt_dev_arena *a) {
+    if (!a) return;
+    a->peak[0] = a->held[0];
+    a->peak[1] = a->held[1];
+}
+
+/* ---------------------------------------------------------------- GPU backend: faults ---- */
+typedef struct bti_fault_dev {
+    size_t cap, used;
+    int host_backed;
+    long calls;
+    bt_fault *f;               /* pending faults (messages owned) */
+    int nf, fcap;
+    bti_dev_block *b;          /* live allocations */
+    size_t nb, bcap;
+    uintptr_t next_fake;
+    bt_dev_err sticky;         /* status BT_OK until a sticky fault fired */
+} bti_fault_dev;
+static bt_status bti_fault_tick(bti_fault_dev *f, const char *call, bt_dev_err *e) {
+    int i;
+    f->calls++;
+    if (f->sticky.status != BT_OK) { *e = f->sticky; return e->status; }
+    for (i = 0; i < f->nf; i++) {
+        bt_fault ft = f->f[i];
+        if (ft.call != f->calls) continue;
+        f->f[i] = f->f[--f->nf];
+        memset(e, 0, sizeof *e);
+        if (ft.kind == BT_FAULT_OOM) {
+            e->status = BT_E_OOM_DEVICE; e->code = 2;
+            bti_fmt(e->msg, sizeof e->msg, "%s: %s (injected at call %ld)", call, ft.msg ? ft.msg : "out of memory", f->calls);
+        } else if (ft.kind == BT_FAULT_STICKY) {
+            e->status = BT_E_CUDA; e->code = 700; e->sticky = 1;
+            bti_fmt(e->msg, sizeof e->msg, "%s: %s (injected at call %ld)", call,
+                    ft.msg ? ft.msg : "an illegal memory access was encountered", f->calls);
+            f->sticky = *e;
+        } else {
+            e->status = BT_E_CUDA; e->code = 1;
+            bti_fmt(e->msg, sizeof e->msg, "%s: %s (injected at call %ld)", call, ft.msg ? ft.msg : "invalid argument", f->calls);
+        }
+        bti_free((void *)ft.msg);
+        return e->status;
+    }
+    return BT_OK;
+}
+static bt_status bti_fault_alloc(void *ctx, int kind, size_t n, void **p, bt_dev_err *e) {
+    bti_fault_dev *f = (bti_fault_dev *)ctx;
+    bt_status st = bti_fault_tick(f, kind == BT_MEM_DEVICE ? "cudaMalloc" : "cudaHostAlloc", e);
+    void *q;
+    if (st != BT_OK) return st;
+    if (kind == BT_MEM_DEVICE && (n > f->cap || f->used > f->cap - n)) {
+        e->status = BT_E_OOM_DEVICE; e->code = 2;
+        bti_fmt(e->msg, sizeof e->msg, "cudaMalloc(%zu bytes): out of memory (fault device: %zu of %zu bytes in use)", n, f->used, f->cap);
+        return BT_E_OOM_DEVICE;
+    }
+    if (f->nb == f->bcap) {
+        size_t nc = f->bcap ? f->bcap * 2 : 16;
+        bti_dev_block *nbk = (bti_dev_block *)bti_realloc(f->b, nc * sizeof *nbk);
+        if (!nbk) { e->status = BT_E_NOMEM; bti_fmt(e->msg, sizeof e->msg, "fault device: host out of memory"); return BT_E_NOMEM; }
+        f->b = nbk; f->bcap = nc;
+    }
+    if (f->host_backed || kind == BT_MEM_PINNED) {
+        q = bti_calloc(1, n ? n : 1);
+        if (!q) {
+            e->status = kind == BT_MEM_DEVICE ? BT_E_OOM_DEVICE : BT_E_NOMEM;
+            bti_fmt(e->msg, sizeof e->msg, "fault device: host memory for %zu bytes not available", n);
+            return e->status;
+        }
+    } else {
+        q = (void *)f->next_fake;
+        f->next_fake += (uintptr_t)((n + 511) / 256 * 256);
+    }
+    f->b[f->nb].p = q; f->b[f->nb].n = n; f->b[f->nb].kind = kind;
+    f->nb++;
+    if (kind == BT_MEM_DEVICE) f->used += n;
+    *p = q;
+    return BT_OK;
+}
+static bt_status bti_fault_release(void *ctx, int kind, void *p, bt_dev_err *e) {
+    bti_fault_dev *f = (bti_fault_dev *)ctx;
+    bt_status st = bti_fault_tick(f, kind == BT_MEM_DEVICE ? "cudaFree" : "cudaFreeHost", e);
+    size_t i;
+    if (st != BT_OK) return st;
+    for (i = 0; i < f->nb; i++) if (f->b[i].p == p && f->b[i].kind == kind) break;
+    if (i == f->nb) {
+        e->status = BT_E_CUDA; e->code = 1;
+        bti_fmt(e->msg, sizeof e->msg, "%s(%p): invalid argument (not allocated here, or freed twice)", kind == BT_MEM_DEVICE ? "cudaFree" : "cudaFreeHost", p);
+        return BT_E_CUDA;
+    }
+    if (f->host_backed || kind == BT_MEM_PINNED) bti_free(p);
+    if (kind == BT_MEM_DEVICE) f->used -= f->b[i].n;
+    f->b[i] = f->b[--f->nb];
+    return BT_OK;
+}
+static bt_status bti_fault_mem_info(void *ctx, size_t *fb, size_t *tb, bt_dev_err *e) {
+    bti_fault_dev *f = (bti_fault_dev *)ctx;
+    bt_status st = bti_fault_tick(f, "cudaMemGetInfo", e);
+    if (st != BT_OK) return st;
+    *fb = f->cap - f->used;
+    *tb = f->cap;
+    return BT_OK;
+}
+static bt_status bti_fault_sync(void *ctx, bt_dev_err *e) { return bti_fault_tick((bti_fault_dev *)ctx, "cudaDeviceSynchronize", e); }
+static bt_status bti_fault_check(void *ctx, bt_dev_err *e) { return bti_fault_tick((bti_fault_dev *)ctx, "kernel launch", e); }
+static void bti_fault_destroy(void *ctx) {
+    bti_fault_dev *f = (bti_fault_dev *)ctx;
+    size_t i;
+    int k;
+    if (!f) return;
+    for (i = 0; i < f->nb; i++) if (f->host_backed || f->b[i].kind == BT_MEM_PINNED) bti_free(f->b[i].p);
+    for (k = 0; k < f->nf; k++) bti_free((void *)f->f[k].msg);
+    bti_free(f->f);
+    bti_free(f->b);
+    bti_free(f);
+}
+static const bt_dev_ops bti_fault_ops = {
+    "fault", bti_fault_alloc, bti_fault_release, bti_fault_mem_info, bti_fault_sync, bti_fault_check, bti_fault_destroy};
+static bti_fault_dev *bti_fault_of(const bt_device *d) {
+    return d && d->ops == &bti_fault_ops ? (bti_fault_dev *)d->ctx : NULL;
+}
+BTI_DEF bt_status bt_fault_device_inject(bt_device *d, const bt_fault *ft) {
+    bti_fault_dev *f = bti_fault_of(d);
+    bt_fault c;
+    if (!f || !ft || ft->call < 0 || ft->kind < BT_FAULT_OOM || ft->kind > BT_FAULT_STICKY) return BT_E_INVALID;
+    if (f->nf == f->fcap) {
+        int nc = f->fcap ? f->fcap * 2 : 8;
+        bt_fault *nf = (bt_fault *)bti_realloc(f->f, (size_t)nc * sizeof *nf);
+        if (!nf) return BT_E_NOMEM;
+        f->f = nf; f->fcap = nc;
+    }
+    c = *ft;
+    if (c.call == 0) c.call = f->calls + 1;
+    c.msg = ft->msg ? bti_strdup(ft->msg) : NULL;
+    if (ft->msg && !c.msg) return BT_E_NOMEM;
+    f->f[f->nf++] = c;
+    return BT_OK;
+}
+BTI_DEF bt_device *bt_fault_device_create(const bt_fault_desc *desc) {
+    bti_fault_dev *f;
+    bt_device *d;
+    int i;
+    f = (bti_fault_dev *)bti_calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->cap = desc && desc->capacity_bytes ? desc->capacity_bytes : (size_t)1 << 30;
+    f->host_backed = desc ? desc->host_backed : 0;
+    f->next_fake = (uintptr_t)1 << 20;
+    if (desc && desc->context_bytes > f->cap) { bti_free(f); return NULL; }
+    f->used = desc ? desc->context_bytes : 0;
+    d = bt_device_create(&bti_fault_ops, f, "fault");
+    if (!d) { bti_free(f); return NULL; }
+    for (i = 0; desc && i < desc->nfaults; i++)
+        if (!desc->faults || bt_fault_device_inject(d, &desc->faults[i]) != BT_OK) { bt_device_destroy(d); return NULL; }
+    return d;
+}
+BTI_DEF long bt_fault_device_calls(const bt_device *d) {
+    const bti_fault_dev *f = bti_fault_of(d);
+    return f ? f->calls : -1;
+}
+BTI_DEF size_t bt_fault_device_used(const bt_device *d) {
+    const bti_fault_dev *f = bti_fault_of(d);
+    return f ? f->used : 0;
+}
+
+/* ---------------------------------------------------------------- GPU backend: restart --- */
+BTI_DEF int bt_restart_count(void) {
+    const char *v = getenv("BATCHTUNE_RESTARTS");
+    int64_t n = 0;
+    if (!v || !bti_parse_i64(v, &n) || n < 0 || n > INT_MAX) return 0;
+    return (int)n;
+}
+BTI_DEF bt_status bt_restart_self(char *const *argv, int max_restarts, char *err, size_t err_len) {
+    int n = bt_restart_count();
+    char num[32];
+    if (!argv || !argv[0]) { bti_fmt(err, err_len, "bt_restart_self: argv is empty"); return BT_E_INVALID; }
+    if (max_restarts <= 0) max_restarts = 16;
+    if (n >= max_restarts) {
+        bti_fmt(err, err_len, "already restarted %d times (BATCHTUNE_RESTARTS), the limit is %d", n, max_restarts);
+        return BT_E_INVALID;
+    }
+    bti_fmt(num, sizeof num, "%d", n + 1);
+    if (setenv("BATCHTUNE_RESTARTS", num, 1) != 0) { bti_fmt(err, err_len, "setenv BATCHTUNE_RESTARTS: %s", strerror(errno)); return BT_E_IO; }
+    fflush(NULL);
+#if defined(__linux__)
+    execv("/proc/self/exe", argv);
+#endif
+    execvp(argv[0], argv);
+    bti_fmt(err, err_len, "cannot re-execute %s: %s", argv[0], strerror(errno));
+    return BT_E_IO;
+}
+static int bti_restart_default(bt_restart_guard *g) {
+    char err[512];
+    bt_status st = bt_restart_self(g->argv, g->max_restarts, err, sizeof err);
+    fprintf(stderr, "batchtune: %s; rerun the same command with resume to go on\n", err);
+    return st == BT_OK ? 0 : 75;
+}
+BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
+    bt_restart_guard *g = (bt_restart_guard *)user;
+    if (!g) return;
+    if (g->next) g->next(p, g->next_user);
+    if (!g->device || !bt_device_restart_required(g->device)) return;
+    {
+        char cell[512] = "";
+        int code;
+        if (p && p->cell) bt_cell_format(p->cell, cell, sizeof cell);
+        fprintf(stderr, "batchtune: sticky device error on %s (%s %s): %s; restarting the process to resume\n",
+                bt_device_label(g->device), p && p->workload ? p->workload : "?", cell, bt_device_error(g->device));
+        fflush(NULL);
+        code = g->restart ? g->restart(g) : bti_restart_default(g);
+        _exit(code ? code : 75);
+    }
+}
 
 /* ---------------------------------------------------------------- loader ----------------- */
 #include <dirent.h>
@@ -4841,6 +5934,13 @@ BTI_DEF bt_status bt_pack(const bt_loader_desc *d, const char *out_path, int64_t
 }
 
 /* ---------------------------------------------------------------- recompute model -------- */
+
+/* ---------------------------------------------------------------- HTML report ------------ */
+
+/* ---------------------------------------------------------------- merge and compare ------ */
+
+/* ---------------------------------------------------------------- search strategies ------ */
+
 
 #endif /* BATCHTUNE_IMPLEMENTATION */
 

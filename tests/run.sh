@@ -67,6 +67,8 @@ if [ -z "$FILTER" ] || [ "$FILTER" = build ]; then
             if nvcc -Werror all-warnings $INC -c batchtune_cuda.cu -o "$B/batchtune_cuda.o" 2>"$B/nvcc_cu.log"; then pass "build batchtune_cuda.cu (nvcc)"; else fail "build batchtune_cuda.cu (nvcc)"; head -20 "$B/nvcc_cu.log"; fi
             # linking the .cu next to the implementation gives no duplicate symbols
             if nvcc $INC "$B/one.cu" batchtune_cuda.cu -o "$B/with_cuda" 2>"$B/nvcc_link.log"; then pass "link implementation + batchtune_cuda.cu"; else fail "link implementation + batchtune_cuda.cu"; head -20 "$B/nvcc_link.log"; fi
+            # the tool with the GPU side (README's nvcc line); without a GPU it reports "no device"
+            if nvcc -O1 -x cu -DBATCHTUNE_WITH_CUDA $INC tools/batchtune.c batchtune_cuda.cu -o "$B/batchtune_gpu" 2>"$B/nvcc_tool.log" && "$B/batchtune_gpu" info >"$B/gpu_info.txt" 2>&1 && grep -q '^gpu: ' "$B/gpu_info.txt"; then pass "tool builds with nvcc and runs ($(grep '^gpu:' "$B/gpu_info.txt" | cut -c1-60))"; else fail "tool builds with nvcc"; head -20 "$B/nvcc_tool.log"; fi
         fi
     else
         skip "nvcc builds" "nvcc not found (install the CUDA Toolkit)"
@@ -82,6 +84,28 @@ for t in tests/test_*.c; do
     [ -n "$FILTER" ] && [ "$FILTER" = build ] && continue
     note "-- $name"
     if ! $CC -std=c99 -O1 -g $WARN $INC "$t" -o "$B/$name" -lm -pthread 2>"$B/$name.log"; then
+        fail "$name (does not build)"; head -30 "$B/$name.log"; continue
+    fi
+    out=$(cd "$ROOT" && BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout 480 "$B/$name" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v '^results:'
+    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
+    if [ -z "$line" ]; then fail "$name (crashed or timed out, exit $rc)"; continue; fi
+    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
+    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
+    [ "$f" -gt 0 ] && FAILED+=("$name")
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { fail "$name (exit $rc)"; }
+done
+# GPU tests (.cu): built with nvcc when it exists; without a GPU their device tests skip (counted)
+for t in tests/test_*.cu; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .cu)
+    if [ -n "$FILTER" ] && [ "$FILTER" != build ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
+    [ -n "$FILTER" ] && [ "$FILTER" = build ] && continue
+    note "-- $name"
+    if ! command -v nvcc >/dev/null 2>&1; then skip "$name" "nvcc not found (install the CUDA Toolkit)"; continue; fi
+    if ! nvcc -Werror all-warnings $INC "$t" batchtune_cuda.cu -o "$B/$name" 2>"$B/$name.log"; then
         fail "$name (does not build)"; head -30 "$B/$name.log"; continue
     fi
     out=$(cd "$ROOT" && BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout 480 "$B/$name" 2>&1); rc=$?

@@ -1,0 +1,1342 @@
+/* batchtune_cuda.cu — the GPU side of batchtune: device probe and choice, OOM-safe device memory
+   (through the per-cell bt_dev_arena of batchtune.h), sticky-error detection, per-phase event
+   timing with an optional L2 flush, busy fraction, NVML sampling through dlopen, pinned
+   double-buffered upload overlapped with compute, the NHWC uint8 -> NCHW float32 normalize
+   kernel, and the reference workloads (MLP stack, 3x3 convolution stack, decoder step with a
+   KV cache, fast and reference reductions).
+
+   Build:  nvcc -O2 my_tuner.cu batchtune_cuda.cu            (my_tuner.cu defines
+           BATCHTUNE_IMPLEMENTATION and includes batchtune.h; this file includes only the
+           declarations). Optional: -DBATCHTUNE_CUBLAS ... -lcublas makes bt_gpu_model's MLP use
+           cuBLAS when m->use_cublas is set; by default the GEMMs are our own tiled kernel, so
+           the build line needs no library beyond the CUDA runtime. NVML is loaded with dlopen
+           at run time: no -lnvidia-ml. Older glibc (< 2.34) needs -ldl.
+   All functions are C-callable and declared in section 10 of batchtune.h. No globals: the only
+   file-level object is the const table of CUDA device operations. Each thread started here
+   belongs to a bt_nvml_sampler. Every CUDA error is mapped to a bt_status with CUDA's text;
+   nothing here aborts or exits. */
+#ifndef BATCHTUNE_IMPLEMENTATION_INCLUDED   /* static mode: included after the implementation */
+#include "batchtune.h"
+#endif
+
+#include <cuda_runtime.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef BATCHTUNE_CUBLAS
+#include <cublas_v2.h>
+#endif
+
+/* ---------------------------------------------------------------- helpers ---------------- */
+static uint64_t btc_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+static void btc_fmt(char *buf, size_t n, const char *fmt, ...) {
+    va_list ap;
+    if (!buf || !n) return;
+    va_start(ap, fmt);
+    vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+}
+/* errors after which CUDA refuses all further work in this process */
+static int btc_is_sticky(cudaError_t e) {
+    switch (e) {
+    case cudaErrorIllegalAddress: case cudaErrorLaunchTimeout: case cudaErrorAssert:
+    case cudaErrorHardwareStackError: case cudaErrorIllegalInstruction: case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace: case cudaErrorInvalidPc: case cudaErrorLaunchFailure:
+    case cudaErrorECCUncorrectable: case cudaErrorContextIsDestroyed: case cudaErrorTensorMemoryLeak:
+        return 1;
+    default:
+        return 0;
+    }
+}
+/* Maps a CUDA error into *out: out of memory -> BT_E_OOM_DEVICE (error cleared), no device or
+   old driver -> BT_E_NO_DEVICE, sticky ones -> BT_E_CUDA + sticky, the rest -> BT_E_CUDA
+   (cleared). `what` names the failing call. */
+static bt_status btc_map(cudaError_t e, const char *what, bt_dev_err *out) {
+    memset(out, 0, sizeof *out);
+    if (e == cudaSuccess) return BT_OK;
+    out->code = (int)e;
+    btc_fmt(out->msg, sizeof out->msg, "%s: %s (%s)", what, cudaGetErrorString(e), cudaGetErrorName(e));
+    if (e == cudaErrorMemoryAllocation) {
+        (void)cudaGetLastError();
+        out->status = BT_E_OOM_DEVICE;
+    } else if (e == cudaErrorNoDevice || e == cudaErrorInsufficientDriver || e == cudaErrorCompatNotSupportedOnDevice) {
+        out->status = BT_E_NO_DEVICE;
+    } else if (btc_is_sticky(e)) {
+        out->status = BT_E_CUDA;
+        out->sticky = 1;
+    } else {
+        (void)cudaGetLastError();
+        out->status = BT_E_CUDA;
+    }
+    return out->status;
+}
+/* records a CUDA error on the device (if any); returns the status */
+static bt_status btc_rec(bt_device *d, cudaError_t e, const char *what) {
+    bt_dev_err er;
+    bt_status st = btc_map(e, what, &er);
+    if (st == BT_OK) return BT_OK;
+    if (d) return bt_device_record(d, &er);
+    return st;
+}
+static bt_status btc_invalid(bt_device *d, const char *fmt, ...) {
+    bt_dev_err er;
+    va_list ap;
+    memset(&er, 0, sizeof er);
+    er.status = BT_E_INVALID;
+    va_start(ap, fmt);
+    vsnprintf(er.msg, sizeof er.msg, fmt, ap);
+    va_end(ap);
+    if (d) bt_device_record(d, &er);
+    return BT_E_INVALID;
+}
+
+/* ---------------------------------------------------------------- probe ------------------ */
+bt_status bt_cuda_device_count(int *count, char *err, size_t err_len) {
+    int n = 0;
+    cudaError_t e;
+    bt_dev_err er;
+    if (count) *count = 0;
+    if (!count) { btc_fmt(err, err_len, "bt_cuda_device_count: count is NULL"); return BT_E_INVALID; }
+    e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess) {
+        btc_map(e, "cudaGetDeviceCount", &er);
+        (void)cudaGetLastError();
+        btc_fmt(err, err_len, "no usable CUDA device: %s", er.msg);
+        return BT_E_NO_DEVICE;
+    }
+    if (n <= 0) { btc_fmt(err, err_len, "no CUDA device found"); return BT_E_NO_DEVICE; }
+    *count = n;
+    if (err && err_len) err[0] = 0;
+    return BT_OK;
+}
+
+bt_status bt_cuda_probe(int index, bt_device_info *out, char *err, size_t err_len) {
+    int n = 0, prev = -1, v = 0;
+    bt_status st;
+    cudaDeviceProp prop;
+    cudaError_t e;
+    bt_dev_err er;
+    size_t fb = 0, tb = 0;
+    if (!out) { btc_fmt(err, err_len, "bt_cuda_probe: out is NULL"); return BT_E_INVALID; }
+    memset(out, 0, sizeof *out);
+    st = bt_cuda_device_count(&n, err, err_len);
+    if (st != BT_OK) return st;
+    if (index < 0 || index >= n) {
+        btc_fmt(err, err_len, "device index %d out of range: %d CUDA device%s (0..%d)", index, n, n == 1 ? "" : "s", n - 1);
+        return BT_E_INVALID;
+    }
+    out->index = index;
+    e = cudaGetDeviceProperties(&prop, index);
+    if (e != cudaSuccess) { btc_map(e, "cudaGetDeviceProperties", &er); btc_fmt(err, err_len, "%s", er.msg); return er.status; }
+    btc_fmt(out->name, sizeof out->name, "%s", prop.name);
+#define BTC_ATTR(field, attr)                                                                  \
+    do {                                                                                       \
+        v = 0;                                                                                 \
+        e = cudaDeviceGetAttribute(&v, attr, index);                                           \
+        if (e != cudaSuccess) { (void)cudaGetLastError(); v = 0; }                             \
+        out->field = v;                                                                        \
+    } while (0)
+    BTC_ATTR(cc_major, cudaDevAttrComputeCapabilityMajor);
+    BTC_ATTR(cc_minor, cudaDevAttrComputeCapabilityMinor);
+    BTC_ATTR(sm_count, cudaDevAttrMultiProcessorCount);
+    BTC_ATTR(l2_bytes, cudaDevAttrL2CacheSize);
+    BTC_ATTR(sm_clock_khz, cudaDevAttrClockRate);
+    BTC_ATTR(mem_clock_khz, cudaDevAttrMemoryClockRate);
+    BTC_ATTR(mem_bus_bits, cudaDevAttrGlobalMemoryBusWidth);
+#undef BTC_ATTR
+    cudaDriverGetVersion(&out->driver_version);
+    cudaRuntimeGetVersion(&out->runtime_version);
+    out->total_mem_bytes = prop.totalGlobalMem;
+    /* free memory needs a context on that device; put the caller's current device back after */
+    if (cudaGetDevice(&prev) != cudaSuccess) { (void)cudaGetLastError(); prev = -1; }
+    e = cudaSetDevice(index);
+    if (e == cudaSuccess) e = cudaMemGetInfo(&fb, &tb);
+    if (e != cudaSuccess) {
+        btc_map(e, "cudaMemGetInfo", &er);
+        btc_fmt(err, err_len, "%s", er.msg);
+        if (prev >= 0) cudaSetDevice(prev);
+        return er.status;
+    }
+    out->free_mem_bytes = fb;
+    if (tb) out->total_mem_bytes = tb;
+    if (prev >= 0 && prev != index) cudaSetDevice(prev);
+    if (err && err_len) err[0] = 0;
+    return BT_OK;
+}
+
+/* ---------------------------------------------------------------- CUDA device ops -------- */
+typedef struct btc_dev { int index; } btc_dev;
+
+static bt_status btc_alloc(void *ctx, int kind, size_t n, void **p, bt_dev_err *e) {
+    btc_dev *c = (btc_dev *)ctx;
+    cudaError_t ce = cudaSetDevice(c->index);
+    char what[96];
+    *p = NULL;
+    if (ce == cudaSuccess) {
+        if (kind == BT_MEM_DEVICE) ce = cudaMalloc(p, n ? n : 1);
+        else ce = cudaHostAlloc(p, n ? n : 1, cudaHostAllocPortable);
+    }
+    if (ce != cudaSuccess) *p = NULL;
+    btc_fmt(what, sizeof what, "%s(%zu bytes)", kind == BT_MEM_DEVICE ? "cudaMalloc" : "cudaHostAlloc", n);
+    return btc_map(ce, what, e);
+}
+static bt_status btc_release(void *ctx, int kind, void *p, bt_dev_err *e) {
+    btc_dev *c = (btc_dev *)ctx;
+    cudaError_t ce = cudaSetDevice(c->index);
+    if (ce == cudaSuccess) ce = kind == BT_MEM_DEVICE ? cudaFree(p) : cudaFreeHost(p);
+    return btc_map(ce, kind == BT_MEM_DEVICE ? "cudaFree" : "cudaFreeHost", e);
+}
+static bt_status btc_mem_info(void *ctx, size_t *fb, size_t *tb, bt_dev_err *e) {
+    btc_dev *c = (btc_dev *)ctx;
+    cudaError_t ce = cudaSetDevice(c->index);
+    if (ce == cudaSuccess) ce = cudaMemGetInfo(fb, tb);
+    return btc_map(ce, "cudaMemGetInfo", e);
+}
+static bt_status btc_sync(void *ctx, bt_dev_err *e) {
+    btc_dev *c = (btc_dev *)ctx;
+    cudaError_t ce = cudaSetDevice(c->index);
+    if (ce == cudaSuccess) ce = cudaDeviceSynchronize();
+    return btc_map(ce, "cudaDeviceSynchronize", e);
+}
+static bt_status btc_check(void *ctx, bt_dev_err *e) {
+    (void)ctx;
+    return btc_map(cudaGetLastError(), "kernel launch", e);
+}
+static void btc_destroy(void *ctx) { free(ctx); }
+static const bt_dev_ops btc_cuda_ops = {"cuda", btc_alloc, btc_release, btc_mem_info, btc_sync, btc_check, btc_destroy};
+
+bt_status bt_cuda_device_open(int index, bt_device **out, char *err, size_t err_len) {
+    int n = 0;
+    bt_status st;
+    btc_dev *c;
+    cudaError_t e;
+    bt_dev_err er;
+    char label[32];
+    if (!out) { btc_fmt(err, err_len, "bt_cuda_device_open: out is NULL"); return BT_E_INVALID; }
+    *out = NULL;
+    st = bt_cuda_device_count(&n, err, err_len);
+    if (st != BT_OK) return st;
+    if (index < 0 || index >= n) {
+        btc_fmt(err, err_len, "device index %d out of range: %d CUDA device%s (0..%d)", index, n, n == 1 ? "" : "s", n - 1);
+        return BT_E_INVALID;
+    }
+    e = cudaSetDevice(index);
+    if (e == cudaSuccess) e = cudaFree(0); /* creates the context now, not inside the first cell */
+    if (e != cudaSuccess) { btc_map(e, "creating the CUDA context", &er); btc_fmt(err, err_len, "%s", er.msg); return er.status; }
+    c = (btc_dev *)calloc(1, sizeof *c);
+    if (!c) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    c->index = index;
+    btc_fmt(label, sizeof label, "cuda:%d", index);
+    *out = bt_device_create(&btc_cuda_ops, c, label);
+    if (!*out) { free(c); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    return BT_OK;
+}
+int bt_cuda_device_index(const bt_device *d) {
+    if (!d || bt_device_ops(d) != &btc_cuda_ops) return -1;   /* only our devices carry a btc_dev */
+    return ((const btc_dev *)bt_device_ctx(d))->index;
+}
+bt_status bt_cuda_map_error(int cuda_error, const char *what, bt_dev_err *out) {
+    bt_dev_err tmp;
+    return btc_map((cudaError_t)cuda_error, what ? what : "CUDA call", out ? out : &tmp);
+}
+bt_status bt_cuda_record(bt_device *d, int cuda_error, const char *what) {
+    if (d && bt_device_restart_required(d)) return BT_E_CUDA;
+    return btc_rec(d, (cudaError_t)cuda_error, what ? what : "CUDA call");
+}
+bt_status bt_cuda_check_launch(bt_device *d, const char *what) {
+    if (d && bt_device_restart_required(d)) return BT_E_CUDA;
+    return btc_rec(d, cudaGetLastError(), what ? what : "kernel launch");
+}
+bt_status bt_cuda_stream_create(bt_device *d, void **stream) {
+    cudaStream_t s = NULL;
+    int idx = bt_cuda_device_index(d);
+    if (!stream) return btc_invalid(d, "bt_cuda_stream_create: stream is NULL");
+    *stream = NULL;
+    if (idx >= 0) { bt_status st = btc_rec(d, cudaSetDevice(idx), "cudaSetDevice"); if (st != BT_OK) return st; }
+    {
+        bt_status st = btc_rec(d, cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), "cudaStreamCreate");
+        if (st != BT_OK) return st;
+    }
+    *stream = (void *)s;
+    return BT_OK;
+}
+void bt_cuda_stream_destroy(void *stream) {
+    if (stream) cudaStreamDestroy((cudaStream_t)stream);
+}
+
+/* ---------------------------------------------------------------- event pool ------------- */
+typedef struct btc_events { cudaEvent_t *ev; int n, cap; } btc_events;
+/* the i-th event, creating events as needed */
+static bt_status btc_event_at(bt_device *d, btc_events *p, int i, cudaEvent_t *out) {
+    while (i >= p->n) {
+        if (p->n == p->cap) {
+            int nc = p->cap ? p->cap * 2 : 64;
+            cudaEvent_t *ne = (cudaEvent_t *)realloc(p->ev, (size_t)nc * sizeof *ne);
+            if (!ne) return btc_invalid(d, "host out of memory for CUDA events");
+            p->ev = ne; p->cap = nc;
+        }
+        if (btc_rec(d, cudaEventCreate(&p->ev[p->n]), "cudaEventCreate") != BT_OK) return BT_E_CUDA;
+        p->n++;
+    }
+    *out = p->ev[i];
+    return BT_OK;
+}
+static void btc_events_free(btc_events *p) {
+    int i;
+    for (i = 0; i < p->n; i++) cudaEventDestroy(p->ev[i]);
+    free(p->ev);
+    memset(p, 0, sizeof *p);
+}
+static bt_status btc_elapsed_s(bt_device *d, cudaEvent_t a, cudaEvent_t b, double *s) {
+    float ms = 0;
+    bt_status st = btc_rec(d, cudaEventElapsedTime(&ms, a, b), "cudaEventElapsedTime");
+    *s = (double)ms * 1e-3;
+    return st;
+}
+
+/* ---------------------------------------------------------------- timer ------------------ */
+typedef struct btc_interval { int phase; int b, e; } btc_interval;
+struct bt_cuda_timer {
+    bt_dev_arena *a;
+    bt_device *d;
+    btc_events ev;          /* ev[0] = sample start */
+    int nev;
+    btc_interval *iv;
+    int niv, ivcap;
+    int open[BT_PHASE_COUNT];  /* event index of an open phase, -1 when closed */
+    void *l2buf;
+    size_t l2bytes;
+    uint64_t t0;
+    int started;
+};
+bt_status bt_cuda_timer_create(bt_dev_arena *a, int max_intervals, int l2_flush, bt_cuda_timer **out) {
+    bt_cuda_timer *t;
+    bt_device *d = bt_dev_arena_device(a);
+    bt_status st;
+    cudaEvent_t ev;
+    int i;
+    if (!out || !a) return btc_invalid(d, "bt_cuda_timer_create: %s is NULL", !a ? "arena" : "out");
+    *out = NULL;
+    t = (bt_cuda_timer *)calloc(1, sizeof *t);
+    if (!t) return BT_E_NOMEM;
+    t->a = a; t->d = d;
+    t->ivcap = max_intervals > 0 ? max_intervals : 64;
+    t->iv = (btc_interval *)malloc((size_t)t->ivcap * sizeof *t->iv);
+    if (!t->iv) { free(t); return BT_E_NOMEM; }
+    for (i = 0; i < BT_PHASE_COUNT; i++) t->open[i] = -1;
+    st = btc_event_at(d, &t->ev, 2 * t->ivcap, &ev);  /* create them now, outside the samples */
+    if (st == BT_OK && l2_flush) {
+        int l2 = 0, dev = 0;
+        if (cudaGetDevice(&dev) != cudaSuccess || cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev) != cudaSuccess) {
+            (void)cudaGetLastError();
+            l2 = 64 << 20;
+        }
+        t->l2bytes = (size_t)(l2 > 0 ? l2 : 1 << 20) * 2;   /* twice L2 evicts everything */
+        st = bt_dev_alloc(a, BT_MEM_DEVICE, t->l2bytes, &t->l2buf);
+    }
+    if (st != BT_OK) { bt_cuda_timer_destroy(t); return st; }
+    *out = t;
+    return BT_OK;
+}
+bt_status bt_cuda_timer_begin(bt_cuda_timer *t, void *stream) {
+    cudaEvent_t ev;
+    bt_status st;
+    int i;
+    if (!t) return BT_E_INVALID;
+    t->nev = 0; t->niv = 0;
+    for (i = 0; i < BT_PHASE_COUNT; i++) t->open[i] = -1;
+    if (t->l2buf) {
+        st = btc_rec(t->d, cudaMemsetAsync(t->l2buf, 0, t->l2bytes, (cudaStream_t)stream), "L2 flush (cudaMemsetAsync)");
+        if (st != BT_OK) return st;
+    }
+    st = btc_event_at(t->d, &t->ev, t->nev, &ev);
+    if (st != BT_OK) return st;
+    t->nev++;
+    t->t0 = btc_now_ns();
+    t->started = 1;
+    return btc_rec(t->d, cudaEventRecord(ev, (cudaStream_t)stream), "cudaEventRecord");
+}
+bt_status bt_cuda_timer_phase(bt_cuda_timer *t, bt_phase ph, int begin, void *stream) {
+    cudaEvent_t ev;
+    bt_status st;
+    int k;
+    if (!t || !t->started || (int)ph < 0 || ph >= BT_PHASE_COUNT)
+        return btc_invalid(t ? t->d : NULL, "bt_cuda_timer_phase: %s", !t ? "timer is NULL" : !t->started ? "call bt_cuda_timer_begin first" : "bad phase");
+    if (!begin && t->open[ph] < 0) return btc_invalid(t->d, "bt_cuda_timer_phase: phase %d ended but not begun", (int)ph);
+    if (begin && t->open[ph] >= 0) return btc_invalid(t->d, "bt_cuda_timer_phase: phase %d begun twice", (int)ph);
+    k = t->nev;
+    st = btc_event_at(t->d, &t->ev, k, &ev);
+    if (st != BT_OK) return st;
+    st = btc_rec(t->d, cudaEventRecord(ev, (cudaStream_t)stream), "cudaEventRecord");
+    if (st != BT_OK) return st;
+    t->nev++;
+    if (begin) { t->open[ph] = k; return BT_OK; }
+    if (t->niv == t->ivcap) {
+        int nc = t->ivcap * 2;
+        btc_interval *ni = (btc_interval *)realloc(t->iv, (size_t)nc * sizeof *ni);
+        if (!ni) return BT_E_NOMEM;
+        t->iv = ni; t->ivcap = nc;
+    }
+    t->iv[t->niv].phase = (int)ph;
+    t->iv[t->niv].b = t->open[ph];
+    t->iv[t->niv].e = k;
+    t->niv++;
+    t->open[ph] = -1;
+    return BT_OK;
+}
+static int btc_cmp_pair(const void *a, const void *b) {
+    const double *x = (const double *)a, *y = (const double *)b;
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+bt_status bt_cuda_timer_end(bt_cuda_timer *t, bt_sample *s, double *busy_fraction) {
+    double sum[BT_PHASE_COUNT], *busy = NULL, wall, u = 0, cur_b = 0, cur_e = -1;
+    int have[BT_PHASE_COUNT], i, nb = 0;
+    bt_status st = BT_OK;
+    if (busy_fraction) *busy_fraction = NAN;
+    if (!t || !t->started) return btc_invalid(t ? t->d : NULL, "bt_cuda_timer_end: call bt_cuda_timer_begin first");
+    for (i = 0; i < BT_PHASE_COUNT; i++) { sum[i] = 0; have[i] = 0; }
+    if (t->nev > 0) st = btc_rec(t->d, cudaEventSynchronize(t->ev.ev[t->nev - 1]), "cudaEventSynchronize");
+    for (i = 0; st == BT_OK && i < t->niv; i++) st = btc_rec(t->d, cudaEventSynchronize(t->ev.ev[t->iv[i].e]), "cudaEventSynchronize");
+    wall = (double)(btc_now_ns() - t->t0) * 1e-9;
+    t->started = 0;
+    if (st != BT_OK) return st;
+    busy = (double *)malloc((size_t)(t->niv ? t->niv : 1) * 2 * sizeof(double));
+    if (!busy) return BT_E_NOMEM;
+    for (i = 0; i < t->niv && st == BT_OK; i++) {
+        double b = 0, e = 0;
+        st = btc_elapsed_s(t->d, t->ev.ev[0], t->ev.ev[t->iv[i].b], &b);
+        if (st == BT_OK) st = btc_elapsed_s(t->d, t->ev.ev[0], t->ev.ev[t->iv[i].e], &e);
+        if (st != BT_OK) break;
+        sum[t->iv[i].phase] += e - b;
+        have[t->iv[i].phase] = 1;
+        if (t->iv[i].phase == BT_PHASE_COMPUTE) { busy[2 * nb] = b; busy[2 * nb + 1] = e; nb++; }
+    }
+    if (st == BT_OK) {
+        qsort(busy, (size_t)nb, 2 * sizeof(double), btc_cmp_pair);
+        for (i = 0; i < nb; i++) {           /* union of the compute intervals */
+            if (busy[2 * i] > cur_e) { if (cur_e > cur_b) u += cur_e - cur_b; cur_b = busy[2 * i]; cur_e = busy[2 * i + 1]; }
+            else if (busy[2 * i + 1] > cur_e) cur_e = busy[2 * i + 1];
+        }
+        if (cur_e > cur_b) u += cur_e - cur_b;
+        if (s) for (i = 0; i < BT_PHASE_COUNT; i++) if (have[i]) s->phase_s[i] = sum[i];
+        if (busy_fraction && wall > 0) *busy_fraction = nb ? (u / wall > 1 ? 1 : u / wall) : 0;
+    }
+    free(busy);
+    return st;
+}
+void bt_cuda_timer_destroy(bt_cuda_timer *t) {
+    if (!t) return;
+    if (t->l2buf) bt_dev_free(t->a, t->l2buf);
+    btc_events_free(&t->ev);
+    free(t->iv);
+    free(t);
+}
+
+/* ---------------------------------------------------------------- pinned + pipeline ------ */
+void *bt_cuda_pinned_alloc(size_t n, void *user) {
+    void *p = NULL;
+    (void)user;
+    if (cudaHostAlloc(&p, n ? n : 1, cudaHostAllocPortable) != cudaSuccess) { (void)cudaGetLastError(); return NULL; }
+    return p;
+}
+void bt_cuda_pinned_free(void *p, void *user) {
+    (void)user;
+    if (p && cudaFreeHost(p) != cudaSuccess) (void)cudaGetLastError();
+}
+
+#define BTC_MAX_SLOTS 8
+struct bt_cuda_pipeline {
+    bt_dev_arena *a;
+    bt_device *d;
+    size_t slot_bytes;
+    int slots;
+    void *host[BTC_MAX_SLOTS], *dev[BTC_MAX_SLOTS];
+    int last_batch[BTC_MAX_SLOTS];   /* batch that last used the slot, -1 none */
+    cudaStream_t copy, compute;
+    btc_events ev;                   /* 4 per batch: copy begin/end, compute begin/end */
+    int batches, acquired;
+    double host_wait_s;
+};
+bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *desc, bt_cuda_pipeline **out) {
+    bt_cuda_pipeline *p;
+    bt_device *d = bt_dev_arena_device(a);
+    bt_status st = BT_OK;
+    int i;
+    if (!out || !a || !desc || !desc->slot_bytes)
+        return btc_invalid(d, "bt_cuda_pipeline_create: %s", !out ? "out is NULL" : !a ? "arena is NULL" : "desc.slot_bytes must be > 0");
+    *out = NULL;
+    if (desc->slots < 0 || desc->slots > BTC_MAX_SLOTS) return btc_invalid(d, "bt_cuda_pipeline_create: slots = %d, must be 1..%d", desc->slots, BTC_MAX_SLOTS);
+    p = (bt_cuda_pipeline *)calloc(1, sizeof *p);
+    if (!p) return BT_E_NOMEM;
+    p->a = a; p->d = d;
+    p->slot_bytes = desc->slot_bytes;
+    p->slots = desc->slots ? desc->slots : 2;
+    p->acquired = -1;
+    for (i = 0; i < p->slots; i++) p->last_batch[i] = -1;
+    for (i = 0; i < p->slots && st == BT_OK; i++) {
+        st = bt_dev_alloc(a, BT_MEM_PINNED, p->slot_bytes, &p->host[i]);
+        if (st == BT_OK) st = bt_dev_alloc(a, BT_MEM_DEVICE, p->slot_bytes, &p->dev[i]);
+    }
+    if (st == BT_OK) st = btc_rec(d, cudaStreamCreateWithFlags(&p->copy, cudaStreamNonBlocking), "cudaStreamCreate (copy)");
+    if (st == BT_OK) st = btc_rec(d, cudaStreamCreateWithFlags(&p->compute, cudaStreamNonBlocking), "cudaStreamCreate (compute)");
+    if (st != BT_OK) { bt_cuda_pipeline_destroy(p); return st; }
+    *out = p;
+    return BT_OK;
+}
+void *bt_cuda_pipeline_compute_stream(const bt_cuda_pipeline *p) { return p ? (void *)p->compute : NULL; }
+bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf) {
+    int slot;
+    if (!p || !host_buf) return btc_invalid(p ? p->d : NULL, "bt_cuda_pipeline_acquire: %s is NULL", !p ? "pipeline" : "host_buf");
+    *host_buf = NULL;
+    slot = p->batches % p->slots;
+    if (p->last_batch[slot] >= 0) {   /* its previous upload must be done before the host refills it */
+        uint64_t t0 = btc_now_ns();
+        bt_status st = btc_rec(p->d, cudaEventSynchronize(p->ev.ev[4 * p->last_batch[slot] + 1]), "cudaEventSynchronize (upload)");
+        p->host_wait_s += (double)(btc_now_ns() - t0) * 1e-9;
+        if (st != BT_OK) return st;
+    }
+    p->acquired = slot;
+    *host_buf = p->host[slot];
+    return BT_OK;
+}
+bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes, bt_cuda_compute_fn compute, void *user) {
+    cudaEvent_t e[4];
+    int slot, b, k;
+    bt_status st = BT_OK;
+    if (!p || !compute) return btc_invalid(p ? p->d : NULL, "bt_cuda_pipeline_submit: %s is NULL", !p ? "pipeline" : "compute");
+    slot = p->batches % p->slots;
+    if (p->acquired != slot) return btc_invalid(p->d, "bt_cuda_pipeline_submit: acquire a buffer first");
+    if (bytes > p->slot_bytes) return btc_invalid(p->d, "bt_cuda_pipeline_submit: %zu bytes > slot_bytes %zu", bytes, p->slot_bytes);
+    b = p->batches;
+    for (k = 0; k < 4 && st == BT_OK; k++) st = btc_event_at(p->d, &p->ev, 4 * b + k, &e[k]);
+    if (st != BT_OK) return st;
+    /* the copy into the device slot waits for the compute that last read it */
+    if (p->last_batch[slot] >= 0) st = btc_rec(p->d, cudaStreamWaitEvent(p->copy, p->ev.ev[4 * p->last_batch[slot] + 3], 0), "cudaStreamWaitEvent");
+    if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[0], p->copy), "cudaEventRecord");
+    if (st == BT_OK) st = btc_rec(p->d, cudaMemcpyAsync(p->dev[slot], p->host[slot], bytes, cudaMemcpyHostToDevice, p->copy), "cudaMemcpyAsync (upload)");
+    if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[1], p->copy), "cudaEventRecord");
+    if (st == BT_OK) st = btc_rec(p->d, cudaStreamWaitEvent(p->compute, e[1], 0), "cudaStreamWaitEvent");
+    if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[2], p->compute), "cudaEventRecord");
+    if (st == BT_OK) st = compute(p->dev[slot], bytes, slot, (void *)p->compute, user);
+    if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[3], p->compute), "cudaEventRecord");
+    if (st != BT_OK) return st;
+    p->last_batch[slot] = b;
+    p->batches++;
+    p->acquired = -1;
+    return BT_OK;
+}
+bt_status bt_cuda_pipeline_drain(bt_cuda_pipeline *p, bt_cuda_pipeline_stats *out) {
+    bt_cuda_pipeline_stats s;
+    bt_status st;
+    int b, i;
+    memset(&s, 0, sizeof s);
+    if (out) *out = s;
+    if (!p) return BT_E_INVALID;
+    st = btc_rec(p->d, cudaStreamSynchronize(p->copy), "cudaStreamSynchronize (copy)");
+    if (st == BT_OK) st = btc_rec(p->d, cudaStreamSynchronize(p->compute), "cudaStreamSynchronize (compute)");
+    for (b = 0; b < p->batches && st == BT_OK; b++) {
+        double x = 0, y = 0;
+        st = btc_elapsed_s(p->d, p->ev.ev[4 * b], p->ev.ev[4 * b + 1], &x);
+        if (st == BT_OK) st = btc_elapsed_s(p->d, p->ev.ev[4 * b + 2], p->ev.ev[4 * b + 3], &y);
+        s.h2d_s += x;
+        s.compute_s += y;
+    }
+    if (st == BT_OK && p->batches > 0) st = btc_elapsed_s(p->d, p->ev.ev[0], p->ev.ev[4 * (p->batches - 1) + 3], &s.span_s);
+    s.batches = p->batches;
+    s.host_wait_s = p->host_wait_s;
+    p->batches = 0;
+    p->host_wait_s = 0;
+    p->acquired = -1;
+    for (i = 0; i < p->slots; i++) p->last_batch[i] = -1;
+    if (out) *out = s;
+    return st;
+}
+void bt_cuda_pipeline_destroy(bt_cuda_pipeline *p) {
+    int i;
+    if (!p) return;
+    if (p->copy) cudaStreamDestroy(p->copy);
+    if (p->compute) cudaStreamDestroy(p->compute);
+    for (i = 0; i < p->slots; i++) {
+        if (p->host[i]) bt_dev_free(p->a, p->host[i]);
+        if (p->dev[i]) bt_dev_free(p->a, p->dev[i]);
+    }
+    btc_events_free(&p->ev);
+    free(p);
+}
+
+/* ---------------------------------------------------------------- kernels ---------------- */
+typedef struct btc_norm { float mean[4], inv_std[4]; } btc_norm;
+
+__global__ void btc_normalize_kernel(const unsigned char *in, float *out, long long pixels, int hw, int c, btc_norm nm) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    long long img, pix;
+    int ch;
+    if (i >= pixels) return;
+    img = i / hw;
+    pix = i - img * hw;
+    for (ch = 0; ch < c; ch++) {
+        float v = (float)in[i * c + ch] * (1.0f / 255.0f);
+        out[(img * c + ch) * hw + pix] = (v - nm.mean[ch]) * nm.inv_std[ch];
+    }
+}
+bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void *in, float *out, int n, int h, int w, int c,
+                                    const float *mean, const float *std, void *stream) {
+    btc_norm nm;
+    long long pixels;
+    int i;
+    if (!in || !out || !mean || !std) return btc_invalid(d, "bt_cuda_normalize_nhwc_u8: in, out, mean and std are required");
+    if (n < 0 || h <= 0 || w <= 0 || c < 1 || c > 4) return btc_invalid(d, "bt_cuda_normalize_nhwc_u8: bad shape n=%d h=%d w=%d c=%d (c must be 1..4)", n, h, w, c);
+    memset(&nm, 0, sizeof nm);
+    for (i = 0; i < c; i++) {
+        if (!(std[i] != 0)) return btc_invalid(d, "bt_cuda_normalize_nhwc_u8: std[%d] is 0", i);
+        nm.mean[i] = mean[i];
+        nm.inv_std[i] = 1.0f / std[i];
+    }
+    pixels = (long long)n * h * w;
+    if (pixels == 0) return BT_OK;
+    btc_normalize_kernel<<<(unsigned)((pixels + 255) / 256), 256, 0, (cudaStream_t)stream>>>((const unsigned char *)in, out, pixels, h * w, c, nm);
+    return bt_cuda_check_launch(d, "normalize kernel");
+}
+
+#define BTC_TILE 16
+__global__ void btc_gemm_kernel(int m, int n, int k, const float *A, const float *B, float *C, const float *bias, int relu) {
+    __shared__ float as[BTC_TILE][BTC_TILE];
+    __shared__ float bs[BTC_TILE][BTC_TILE];
+    int row = blockIdx.y * BTC_TILE + threadIdx.y, col = blockIdx.x * BTC_TILE + threadIdx.x, t, j;
+    float acc = 0.0f;
+    for (t = 0; t < k; t += BTC_TILE) {
+        as[threadIdx.y][threadIdx.x] = (row < m && t + (int)threadIdx.x < k) ? A[(size_t)row * k + t + threadIdx.x] : 0.0f;
+        bs[threadIdx.y][threadIdx.x] = (col < n && t + (int)threadIdx.y < k) ? B[(size_t)(t + threadIdx.y) * n + col] : 0.0f;
+        __syncthreads();
+        for (j = 0; j < BTC_TILE; j++) acc += as[threadIdx.y][j] * bs[j][threadIdx.x];
+        __syncthreads();
+    }
+    if (row < m && col < n) {
+        if (bias) acc += bias[col];
+        if (relu && acc < 0.0f) acc = 0.0f;
+        C[(size_t)row * n + col] = acc;
+    }
+}
+bt_status bt_cuda_gemm(bt_device *d, int m, int n, int k, const float *A, const float *B, float *C, const float *bias,
+                       int relu, void *stream) {
+    dim3 blk(BTC_TILE, BTC_TILE), grd;
+    if (m < 0 || n < 0 || k < 0 || (m && n && (!A || !B || !C)))
+        return btc_invalid(d, "bt_cuda_gemm: bad arguments m=%d n=%d k=%d (A, B, C required)", m, n, k);
+    if (!m || !n) return BT_OK;
+    grd = dim3((unsigned)((n + BTC_TILE - 1) / BTC_TILE), (unsigned)((m + BTC_TILE - 1) / BTC_TILE));
+    btc_gemm_kernel<<<grd, blk, 0, (cudaStream_t)stream>>>(m, n, k, A, B, C, bias, relu);
+    return bt_cuda_check_launch(d, "gemm kernel");
+}
+
+__global__ void btc_conv3x3_kernel(const float *in, const float *wt, const float *bias, float *out, int n, int cin,
+                                   int cout, int h, int w) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x, total = (long long)n * cout * h * w;
+    int x, y, co, b, ci, dy, dx;
+    float acc;
+    if (i >= total) return;
+    x = (int)(i % w);
+    y = (int)((i / w) % h);
+    co = (int)((i / ((long long)w * h)) % cout);
+    b = (int)(i / ((long long)w * h * cout));
+    acc = bias ? bias[co] : 0.0f;
+    for (ci = 0; ci < cin; ci++) {
+        const float *ip = in + ((size_t)b * cin + ci) * h * w;
+        const float *wp = wt + ((size_t)co * cin + ci) * 9;
+        for (dy = -1; dy <= 1; dy++) {
+            int yy = y + dy;
+            if (yy < 0 || yy >= h) continue;
+            for (dx = -1; dx <= 1; dx++) {
+                int xx = x + dx;
+                if (xx < 0 || xx >= w) continue;
+                acc += ip[(size_t)yy * w + xx] * wp[(dy + 1) * 3 + dx + 1];
+            }
+        }
+    }
+    out[i] = acc > 0.0f ? acc : 0.0f;
+}
+bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const float *wt, const float *bias, float *out, int n, int cin,
+                          int cout, int h, int w, void *stream) {
+    long long total;
+    if (!in || !wt || !out || n < 0 || cin <= 0 || cout <= 0 || h <= 0 || w <= 0)
+        return btc_invalid(d, "bt_cuda_conv3x3: bad arguments n=%d cin=%d cout=%d h=%d w=%d", n, cin, cout, h, w);
+    total = (long long)n * cout * h * w;
+    if (!total) return BT_OK;
+    btc_conv3x3_kernel<<<(unsigned)((total + 255) / 256), 256, 0, (cudaStream_t)stream>>>(in, wt, bias, out, n, cin, cout, h, w);
+    return bt_cuda_check_launch(d, "conv3x3 kernel");
+}
+
+/* attention: scores (one warp per key), softmax (one block per row), weighted sum of V */
+__global__ void btc_scores_kernel(const float *q, const float *K, float *scores, int n, int s, int dim, float scale) {
+    long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) / 32;
+    int lane = threadIdx.x & 31, j, b, off;
+    float acc = 0.0f;
+    if (warp >= (long long)n * s) return;
+    b = (int)(warp / s);
+    j = (int)(warp % s);
+    for (off = lane; off < dim; off += 32) acc += K[((size_t)b * s + j) * dim + off] * q[(size_t)b * dim + off];
+    for (off = 16; off > 0; off >>= 1) acc += __shfl_down_sync(0xffffffffu, acc, off);
+    if (lane == 0) scores[(size_t)b * s + j] = acc * scale;
+}
+__global__ void btc_softmax_kernel(float *scores, int s) {
+    __shared__ float red[256];
+    float *row = scores + (size_t)blockIdx.x * s, mx = -INFINITY, sum = 0.0f;
+    int j, k;
+    for (j = threadIdx.x; j < s; j += blockDim.x) mx = fmaxf(mx, row[j]);
+    red[threadIdx.x] = mx;
+    __syncthreads();
+    for (k = blockDim.x / 2; k > 0; k >>= 1) { if ((int)threadIdx.x < k) red[threadIdx.x] = fmaxf(red[threadIdx.x], red[threadIdx.x + k]); __syncthreads(); }
+    mx = red[0];
+    __syncthreads();
+    for (j = threadIdx.x; j < s; j += blockDim.x) { float e = __expf(row[j] - mx); row[j] = e; sum += e; }
+    red[threadIdx.x] = sum;
+    __syncthreads();
+    for (k = blockDim.x / 2; k > 0; k >>= 1) { if ((int)threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k]; __syncthreads(); }
+    sum = red[0];
+    for (j = threadIdx.x; j < s; j += blockDim.x) row[j] /= sum;
+}
+__global__ void btc_weighted_v_kernel(const float *p, const float *V, float *out, int n, int s, int dim) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    int b, dd, j;
+    float acc = 0.0f;
+    if (i >= (long long)n * dim) return;
+    b = (int)(i / dim);
+    dd = (int)(i % dim);
+    for (j = 0; j < s; j++) acc += p[(size_t)b * s + j] * V[((size_t)b * s + j) * dim + dd];
+    out[i] = acc;
+}
+bt_status bt_cuda_attention_step(bt_device *d, const float *q, const float *K, const float *V, float *scores, float *out,
+                                 int n, int s, int dim, void *stream) {
+    cudaStream_t st = (cudaStream_t)stream;
+    long long warps;
+    bt_status r;
+    if (!q || !K || !V || !scores || !out || n < 0 || s <= 0 || dim <= 0)
+        return btc_invalid(d, "bt_cuda_attention_step: bad arguments n=%d s=%d dim=%d (all buffers required)", n, s, dim);
+    if (!n) return BT_OK;
+    warps = (long long)n * s;
+    btc_scores_kernel<<<(unsigned)((warps * 32 + 255) / 256), 256, 0, st>>>(q, K, scores, n, s, dim, 1.0f / sqrtf((float)dim));
+    r = bt_cuda_check_launch(d, "attention scores kernel");
+    if (r != BT_OK) return r;
+    btc_softmax_kernel<<<(unsigned)n, 256, 0, st>>>(scores, s);
+    r = bt_cuda_check_launch(d, "softmax kernel");
+    if (r != BT_OK) return r;
+    btc_weighted_v_kernel<<<(unsigned)(((long long)n * dim + 255) / 256), 256, 0, st>>>(scores, V, out, n, s, dim);
+    return bt_cuda_check_launch(d, "attention value kernel");
+}
+
+__global__ void btc_reduce_ref_kernel(const float *x, int rows, int cols, float *out) {
+    int r = blockIdx.x * blockDim.x + threadIdx.x, j;
+    float acc = 0.0f;
+    if (r >= rows) return;
+    for (j = 0; j < cols; j++) acc += x[(size_t)r * cols + j];   /* one fixed order */
+    out[r] = acc;
+}
+__global__ void btc_reduce_fast_kernel(const float *x, int cols, int split, float *out) {
+    __shared__ float red[256];
+    int r = blockIdx.x, part = blockIdx.y, chunk = (cols + split - 1) / split, lo = part * chunk, hi = lo + chunk, j, k;
+    float acc = 0.0f;
+    if (hi > cols) hi = cols;
+    for (j = lo + threadIdx.x; j < hi; j += blockDim.x) acc += x[(size_t)r * cols + j];
+    red[threadIdx.x] = acc;
+    __syncthreads();
+    for (k = blockDim.x / 2; k > 0; k >>= 1) { if ((int)threadIdx.x < k) red[threadIdx.x] += red[threadIdx.x + k]; __syncthreads(); }
+    if (threadIdx.x == 0) atomicAdd(&out[r], red[0]);             /* order of arrival varies */
+}
+bt_status bt_cuda_reduce_rows(bt_device *d, const float *x, int rows, int cols, float *out, int path, int split, void *stream) {
+    cudaStream_t st = (cudaStream_t)stream;
+    bt_status r;
+    if (!x || !out || rows < 0 || cols <= 0 || (path != BT_REDUCE_REFERENCE && path != BT_REDUCE_FAST) || (path == BT_REDUCE_FAST && (split < 1 || split > 65535)))
+        return btc_invalid(d, "bt_cuda_reduce_rows: bad arguments rows=%d cols=%d path=%d split=%d", rows, cols, path, split);
+    if (!rows) return BT_OK;
+    if (path == BT_REDUCE_REFERENCE) {
+        btc_reduce_ref_kernel<<<(unsigned)((rows + 127) / 128), 128, 0, st>>>(x, rows, cols, out);
+        return bt_cuda_check_launch(d, "reference reduction kernel");
+    }
+    r = btc_rec(d, cudaMemsetAsync(out, 0, (size_t)rows * sizeof(float), st), "cudaMemsetAsync");
+    if (r != BT_OK) return r;
+    btc_reduce_fast_kernel<<<dim3((unsigned)rows, (unsigned)split), 256, 0, st>>>(x, cols, split, out);
+    return bt_cuda_check_launch(d, "fast reduction kernel");
+}
+
+__global__ void btc_fill_kernel(float *p, long long n, unsigned seed, float scale) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    unsigned h;
+    if (i >= n) return;
+    h = (unsigned)i * 2654435761u ^ seed;
+    h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+    p[i] = ((float)(h & 0xffffff) / 16777216.0f - 0.5f) * 2.0f * scale;
+}
+static bt_status btc_fill(bt_device *d, float *p, size_t n, unsigned seed, float scale, cudaStream_t s) {
+    if (!n) return BT_OK;
+    btc_fill_kernel<<<(unsigned)((n + 255) / 256), 256, 0, s>>>(p, (long long)n, seed, scale);
+    return bt_cuda_check_launch(d, "fill kernel");
+}
+__global__ void btc_bias_relu_kernel(float *c, const float *bias, long long m, int n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    float v;
+    if (i >= m * n) return;
+    v = c[i] + bias[i % n];
+    c[i] = v > 0.0f ? v : 0.0f;
+}
+__global__ void btc_pool_kernel(const float *in, float *out, int nc, int hw) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x, j;
+    float acc = 0.0f;
+    if (i >= nc) return;
+    for (j = 0; j < hw; j++) acc += in[(size_t)i * hw + j];
+    out[i] = acc / (float)hw;
+}
+
+/* ---------------------------------------------------------------- NVML ------------------- */
+typedef int btc_nvml_ret;                     /* nvmlReturn_t: 0 = success */
+typedef void *btc_nvml_dev;                   /* nvmlDevice_t */
+typedef struct btc_nvml_util { unsigned gpu, memory; } btc_nvml_util;
+typedef struct btc_nvml_mem { unsigned long long total, free, used; } btc_nvml_mem;
+typedef struct btc_nvml_rec {
+    uint64_t t_ns;
+    double util, mem_util, mem_used, sm_mhz, power_w;
+    unsigned long long reasons;
+} btc_nvml_rec;
+#define BTC_NVML_RING 4096
+#define BTC_NVML_THROTTLE 0xECull   /* SW power cap, HW slowdown, SW thermal, HW thermal, power brake */
+struct bt_nvml_sampler {
+    void *lib;
+    btc_nvml_dev dev;
+    btc_nvml_ret (*init)(void);
+    btc_nvml_ret (*shutdown)(void);
+    btc_nvml_ret (*util)(btc_nvml_dev, btc_nvml_util *);
+    btc_nvml_ret (*mem)(btc_nvml_dev, btc_nvml_mem *);
+    btc_nvml_ret (*clock)(btc_nvml_dev, int, unsigned *);
+    btc_nvml_ret (*power)(btc_nvml_dev, unsigned *);
+    btc_nvml_ret (*energy)(btc_nvml_dev, unsigned long long *);
+    btc_nvml_ret (*reasons)(btc_nvml_dev, unsigned long long *);
+    const char *(*errstr)(btc_nvml_ret);
+    double period_s, min_window_s;
+    int available, running, stop;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    btc_nvml_rec *ring;
+    long long nrec;                /* records written so far (ring index = nrec % size) */
+};
+static void btc_nvml_read(bt_nvml_sampler *s, btc_nvml_rec *r) {
+    btc_nvml_util u;
+    btc_nvml_mem m;
+    unsigned v = 0;
+    unsigned long long rs = 0;
+    r->t_ns = btc_now_ns();
+    r->util = r->mem_util = r->mem_used = r->sm_mhz = r->power_w = NAN;
+    r->reasons = 0;
+    if (s->util && s->util(s->dev, &u) == 0) { r->util = u.gpu; r->mem_util = u.memory; }
+    if (s->mem && s->mem(s->dev, &m) == 0) r->mem_used = (double)m.used;
+    if (s->clock && s->clock(s->dev, 1 /* NVML_CLOCK_SM */, &v) == 0) r->sm_mhz = v;
+    if (s->power && s->power(s->dev, &v) == 0) r->power_w = v * 1e-3;
+    if (s->reasons && s->reasons(s->dev, &rs) == 0) r->reasons = rs;
+}
+static void *btc_nvml_main(void *arg) {
+    bt_nvml_sampler *s = (bt_nvml_sampler *)arg;
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop) {
+        btc_nvml_rec r;
+        struct timespec ts;
+        uint64_t due;
+        pthread_mutex_unlock(&s->mu);
+        btc_nvml_read(s, &r);
+        pthread_mutex_lock(&s->mu);
+        s->ring[s->nrec % BTC_NVML_RING] = r;
+        s->nrec++;
+        due = btc_now_ns() + (uint64_t)(s->period_s * 1e9);
+        ts.tv_sec = (time_t)(due / 1000000000ull);
+        ts.tv_nsec = (long)(due % 1000000000ull);
+        while (!s->stop && btc_now_ns() < due) pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+static void *btc_sym(void *lib, const char *a, const char *b) {
+    void *p = dlsym(lib, a);
+    if (!p && b) p = dlsym(lib, b);
+    return p;
+}
+bt_status bt_nvml_sampler_start(int cuda_index, double period_s, double min_window_s, bt_nvml_sampler **out, char *err,
+                                size_t err_len) {
+    bt_nvml_sampler *s;
+    btc_nvml_ret (*by_pci)(const char *, btc_nvml_dev *);
+    btc_nvml_ret (*by_index)(unsigned, btc_nvml_dev *);
+    btc_nvml_ret rc = -1;
+    char pci[64];
+    pthread_condattr_t ca;
+    if (!out) { btc_fmt(err, err_len, "bt_nvml_sampler_start: out is NULL"); return BT_E_INVALID; }
+    *out = NULL;
+    if (period_s < 0 || min_window_s < 0) { btc_fmt(err, err_len, "bt_nvml_sampler_start: period_s and min_window_s must be >= 0"); return BT_E_INVALID; }
+    s = (bt_nvml_sampler *)calloc(1, sizeof *s);
+    if (!s) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    s->period_s = period_s > 0 ? period_s : 0.1;
+    s->min_window_s = min_window_s > 0 ? min_window_s : 1.0;
+    *out = s;
+    if (err && err_len) err[0] = 0;
+    s->lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!s->lib) { btc_fmt(err, err_len, "NVML not available (dlopen libnvidia-ml.so.1: %s); NVML figures will be empty", dlerror()); return BT_OK; }
+    s->init = (btc_nvml_ret(*)(void))btc_sym(s->lib, "nvmlInit_v2", "nvmlInit");
+    s->shutdown = (btc_nvml_ret(*)(void))btc_sym(s->lib, "nvmlShutdown", NULL);
+    s->errstr = (const char *(*)(btc_nvml_ret))btc_sym(s->lib, "nvmlErrorString", NULL);
+    by_pci = (btc_nvml_ret(*)(const char *, btc_nvml_dev *))btc_sym(s->lib, "nvmlDeviceGetHandleByPciBusId_v2", "nvmlDeviceGetHandleByPciBusId");
+    by_index = (btc_nvml_ret(*)(unsigned, btc_nvml_dev *))btc_sym(s->lib, "nvmlDeviceGetHandleByIndex_v2", "nvmlDeviceGetHandleByIndex");
+    s->util = (btc_nvml_ret(*)(btc_nvml_dev, btc_nvml_util *))btc_sym(s->lib, "nvmlDeviceGetUtilizationRates", NULL);
+    s->mem = (btc_nvml_ret(*)(btc_nvml_dev, btc_nvml_mem *))btc_sym(s->lib, "nvmlDeviceGetMemoryInfo", NULL);
+    s->clock = (btc_nvml_ret(*)(btc_nvml_dev, int, unsigned *))btc_sym(s->lib, "nvmlDeviceGetClockInfo", NULL);
+    s->power = (btc_nvml_ret(*)(btc_nvml_dev, unsigned *))btc_sym(s->lib, "nvmlDeviceGetPowerUsage", NULL);
+    s->energy = (btc_nvml_ret(*)(btc_nvml_dev, unsigned long long *))btc_sym(s->lib, "nvmlDeviceGetTotalEnergyConsumption", NULL);
+    s->reasons = (btc_nvml_ret(*)(btc_nvml_dev, unsigned long long *))btc_sym(s->lib, "nvmlDeviceGetCurrentClocksEventReasons", "nvmlDeviceGetCurrentClocksThrottleReasons");
+    if (!s->init || (!by_pci && !by_index) || (rc = s->init()) != 0) {
+        btc_fmt(err, err_len, "NVML not usable (%s); NVML figures will be empty",
+                !s->init ? "no nvmlInit" : s->errstr ? s->errstr(rc) : "nvmlInit failed");
+        dlclose(s->lib); s->lib = NULL;
+        return BT_OK;
+    }
+    /* CUDA and NVML number devices differently: match by PCI bus id */
+    rc = -1;
+    if (by_pci && cudaDeviceGetPCIBusId(pci, (int)sizeof pci, cuda_index) == cudaSuccess) rc = by_pci(pci, &s->dev);
+    else (void)cudaGetLastError();
+    if (rc != 0 && by_index && cuda_index >= 0) rc = by_index((unsigned)cuda_index, &s->dev);
+    if (rc != 0) {
+        btc_fmt(err, err_len, "NVML has no device for CUDA device %d (%s); NVML figures will be empty", cuda_index, s->errstr ? s->errstr(rc) : "?");
+        if (s->shutdown) s->shutdown();
+        dlclose(s->lib); s->lib = NULL;
+        return BT_OK;
+    }
+    s->ring = (btc_nvml_rec *)calloc(BTC_NVML_RING, sizeof *s->ring);
+    if (!s->ring) { bt_nvml_sampler_stop(s); *out = NULL; btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    s->available = 1;
+    if (pthread_create(&s->th, NULL, btc_nvml_main, s) != 0) {
+        btc_fmt(err, err_len, "cannot start the NVML sampler thread: %s; NVML figures will be empty", strerror(errno));
+        s->available = 0;
+        return BT_OK;
+    }
+    s->running = 1;
+    return BT_OK;
+}
+int bt_nvml_sampler_available(const bt_nvml_sampler *s) { return s && s->available; }
+void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m) {
+    unsigned long long mj = 0;
+    if (!m) return;
+    m->t_ns = btc_now_ns();
+    m->energy_mj = NAN;
+    if (s && s->available && s->energy && s->energy(s->dev, &mj) == 0) m->energy_mj = (double)mj;
+}
+void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *w) {
+    uint64_t t1 = btc_now_ns();
+    unsigned long long mj = 0;
+    double su = 0, smu = 0, sclk = 0, spw = 0;
+    int nu = 0, nclk = 0, npw = 0;
+    long long k, lo;
+    if (!w) return;
+    memset(w, 0, sizeof *w);
+    w->util_pct = w->mem_util_pct = w->mem_used_bytes = w->sm_clock_mhz = w->power_w = w->energy_j = NAN;
+    if (!m) return;
+    w->seconds = (double)(t1 - m->t_ns) * 1e-9;
+    if (!s || !s->available) return;
+    if (s->energy && !isnan(m->energy_mj) && s->energy(s->dev, &mj) == 0 && w->seconds >= s->min_window_s)
+        w->energy_j = ((double)mj - m->energy_mj) * 1e-3;
+    pthread_mutex_lock(&s->mu);
+    lo = s->nrec > BTC_NVML_RING ? s->nrec - BTC_NVML_RING : 0;
+    for (k = s->nrec - 1; k >= lo; k--) {
+        const btc_nvml_rec *r = &s->ring[k % BTC_NVML_RING];
+        if (r->t_ns < m->t_ns) break;
+        if (r->t_ns > t1) continue;
+        w->nsamples++;
+        if (!isnan(r->util)) { su += r->util; smu += r->mem_util; nu++; }
+        if (!isnan(r->mem_used) && (isnan(w->mem_used_bytes) || r->mem_used > w->mem_used_bytes)) w->mem_used_bytes = r->mem_used;
+        if (!isnan(r->sm_mhz)) { sclk += r->sm_mhz; nclk++; }
+        if (!isnan(r->power_w)) { spw += r->power_w; npw++; }
+        w->throttle_reasons |= r->reasons;
+    }
+    pthread_mutex_unlock(&s->mu);
+    w->throttled = (w->throttle_reasons & BTC_NVML_THROTTLE) != 0;
+    if (nu && w->seconds >= s->min_window_s) { w->util_pct = su / nu; w->mem_util_pct = smu / nu; }
+    if (nclk) w->sm_clock_mhz = sclk / nclk;
+    if (npw) w->power_w = spw / npw;
+}
+void bt_nvml_sampler_stop(bt_nvml_sampler *s) {
+    if (!s) return;
+    if (s->running) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = 1;
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->th, NULL);
+    }
+    if (s->ring) { pthread_cond_destroy(&s->cv); pthread_mutex_destroy(&s->mu); }
+    if (s->lib) {
+        if (s->shutdown) s->shutdown();
+        dlclose(s->lib);
+    }
+    free(s->ring);
+    free(s);
+}
+
+/* ---------------------------------------------------------------- reference workloads ---- */
+static const bt_metric_def btc_metrics[] = {
+    {"busy_pct", "%", 1},           {"nvml_util_pct", "%", 1}, {"nvml_mem_used_bytes", "B", 0},
+    {"sm_clock_mhz", "MHz", 1},     {"power_w", "W", 0},       {"energy_per_item_j", "J", 0},
+    {"throttled", "flag", 0},       {"mismatch_frac", "fraction", 0}};
+enum { BTC_M_BUSY, BTC_M_UTIL, BTC_M_MEM, BTC_M_CLK, BTC_M_PWR, BTC_M_EPI, BTC_M_THR, BTC_M_MISMATCH, BTC_M_COUNT };
+
+typedef struct btc_model {
+    bt_device *dev;
+} btc_model;
+typedef struct btc_cell {
+    bt_dev_arena *a;
+    bt_cuda_timer *timer;
+    cudaStream_t st;
+    int batch, seq, layers, width, cin;
+    float *w, *bias;               /* weights [layers] */
+    float *x0, *x1, *scratch;      /* activations */
+    float *kc, *vc, *scores;       /* decoder cache */
+    float *ref, *fast;             /* reduce outputs */
+    unsigned char *in8;            /* conv: uint8 input on the device */
+    void *hin, *hout;              /* pinned host buffers */
+    float *hfast, *href;
+    size_t in_bytes, out_bytes;
+    bt_nvml_mark mark;             /* NVML window from the first measured sample of the cell */
+    double items_cum;
+#ifdef BATCHTUNE_CUBLAS
+    cublasHandle_t blas;
+#endif
+} btc_cell;
+
+static int btc_cut(int v, int f) { v /= f; return v > 0 ? v : 1; }
+static void btc_dims(const bt_gpu_model *m, int *layers, int *width) {
+    int f = m->variant_factor > 1 ? m->variant_factor : 2;
+    *layers = m->layers;
+    *width = m->width;
+    if (m->variant == BT_VARIANT_NARROWER) *width = btc_cut(*width, f);
+    if (m->variant == BT_VARIANT_SHALLOWER) *layers = btc_cut(*layers, f);
+}
+static bt_status btc_cell_alloc(btc_cell *c, size_t n, void **p) { return bt_dev_alloc(c->a, BT_MEM_DEVICE, n, p); }
+
+#ifdef BATCHTUNE_CUBLAS
+static bt_status btc_blas(bt_device *d, cublasStatus_t s, const char *what) {
+    bt_dev_err e;
+    if (s == CUBLAS_STATUS_SUCCESS) return BT_OK;
+    if (s == CUBLAS_STATUS_ALLOC_FAILED) {
+        memset(&e, 0, sizeof e);
+        e.status = BT_E_OOM_DEVICE;
+        btc_fmt(e.msg, sizeof e.msg, "%s: CUBLAS_STATUS_ALLOC_FAILED (device out of memory)", what);
+        (void)cudaGetLastError();
+        return bt_device_record(d, &e);
+    }
+    /* an execution failure may hide a sticky CUDA error: let CUDA say which */
+    {
+        cudaError_t ce = cudaGetLastError();
+        if (ce != cudaSuccess) return btc_rec(d, ce, what);
+    }
+    memset(&e, 0, sizeof e);
+    e.status = BT_E_CUDA;
+    e.code = (int)s;
+    btc_fmt(e.msg, sizeof e.msg, "%s: cuBLAS status %d", what, (int)s);
+    return bt_device_record(d, &e);
+}
+#endif
+
+static bt_status btc_setup(const bt_cell *cell, void *user, bt_sample *s) {
+    bt_gpu_model *m = (bt_gpu_model *)user;
+    btc_model *pm = (btc_model *)m->priv;
+    bt_device *d = pm->dev;
+    btc_cell *c;
+    bt_status st = BT_OK;
+    size_t wn = 0, an = 0, hw;
+    int max_iv;
+    c = (btc_cell *)calloc(1, sizeof *c);
+    s->state = c;
+    if (!c) return BT_E_NOMEM;
+    c->a = bt_dev_arena_create(d);
+    if (!c->a) return BT_E_NOMEM;
+    c->batch = (int)bt_cell_i64(cell, m->batch_axis);
+    c->seq = m->kind == BT_GPU_DECODER && m->seq_axis >= 0 ? (int)bt_cell_i64(cell, m->seq_axis) : m->seq;
+    if (c->batch <= 0 || c->seq <= 0) {
+        btc_fmt(s->error, sizeof s->error, "batch (%d) and sequence length (%d) must be > 0", c->batch, c->seq);
+        return BT_E_INVALID;
+    }
+    btc_dims(m, &c->layers, &c->width);
+    st = bt_cuda_stream_create(d, (void **)&c->st);
+    max_iv = 3 * ((m->items + c->batch - 1) / c->batch) + 8;
+    if (st == BT_OK) st = bt_cuda_timer_create(c->a, max_iv, m->l2_flush, &c->timer);
+    hw = (size_t)m->image * (size_t)m->image;
+    switch (m->kind) {
+    case BT_GPU_MLP:
+        wn = (size_t)c->layers * c->width * c->width;
+        an = (size_t)c->batch * c->width;
+        c->in_bytes = c->out_bytes = an * sizeof(float);
+        break;
+    case BT_GPU_CONV:
+        c->cin = 3;
+        wn = (size_t)c->width * 3 * 9 + (size_t)(c->layers > 1 ? c->layers - 1 : 0) * c->width * c->width * 9;
+        an = (size_t)c->batch * c->width * hw;
+        c->in_bytes = (size_t)c->batch * hw * 3;                      /* NHWC uint8: 4x smaller */
+        c->out_bytes = (size_t)c->batch * c->width * sizeof(float);   /* pooled features */
+        break;
+    case BT_GPU_DECODER:
+        wn = (size_t)c->layers * 2 * c->width * c->width;             /* Wq, Wo per layer */
+        an = (size_t)c->batch * c->width;
+        c->in_bytes = c->out_bytes = an * sizeof(float);
+        break;
+    default: /* BT_GPU_REDUCE */
+        an = (size_t)c->batch * c->width;
+        c->in_bytes = an * sizeof(float);
+        c->out_bytes = (size_t)c->batch * sizeof(float);
+        break;
+    }
+    if (st == BT_OK && wn) st = btc_cell_alloc(c, wn * sizeof(float), (void **)&c->w);
+    if (st == BT_OK && wn) st = btc_cell_alloc(c, (size_t)c->layers * 2 * c->width * sizeof(float), (void **)&c->bias);
+    if (st == BT_OK) st = btc_cell_alloc(c, an * sizeof(float), (void **)&c->x0);
+    if (st == BT_OK && m->kind != BT_GPU_REDUCE) st = btc_cell_alloc(c, an * sizeof(float), (void **)&c->x1);
+    if (st == BT_OK && m->kind == BT_GPU_CONV) {
+        st = btc_cell_alloc(c, c->in_bytes, (void **)&c->in8);
+        /* normalized input, later the pooled features */
+        if (st == BT_OK) st = btc_cell_alloc(c, (size_t)c->batch * (3 * hw > (size_t)c->width ? 3 * hw : (size_t)c->width) * sizeof(float), (void **)&c->scratch);
+    }
+    if (st == BT_OK && m->kind == BT_GPU_DECODER) {
+        size_t kv = (size_t)c->layers * c->batch * c->seq * c->width;   /* grows with batch x S */
+        st = btc_cell_alloc(c, kv * sizeof(float), (void **)&c->kc);
+        if (st == BT_OK) st = btc_cell_alloc(c, kv * sizeof(float), (void **)&c->vc);
+        if (st == BT_OK) st = btc_cell_alloc(c, (size_t)c->batch * c->seq * sizeof(float), (void **)&c->scores);
+        if (st == BT_OK) st = btc_cell_alloc(c, an * sizeof(float), (void **)&c->scratch);
+        if (st == BT_OK) st = btc_fill(d, c->kc, kv, 11u, 1.0f, c->st);
+        if (st == BT_OK) st = btc_fill(d, c->vc, kv, 13u, 1.0f, c->st);
+    }
+    if (st == BT_OK && m->kind == BT_GPU_REDUCE) {
+        st = btc_cell_alloc(c, c->out_bytes, (void **)&c->ref);
+        if (st == BT_OK) st = btc_cell_alloc(c, c->out_bytes, (void **)&c->fast);
+        if (st == BT_OK) st = bt_dev_alloc(c->a, BT_MEM_PINNED, c->out_bytes, (void **)&c->hfast);
+        if (st == BT_OK) st = bt_dev_alloc(c->a, BT_MEM_PINNED, c->out_bytes, (void **)&c->href);
+    }
+    if (st == BT_OK) st = bt_dev_alloc(c->a, BT_MEM_PINNED, c->in_bytes, &c->hin);
+    if (st == BT_OK) st = bt_dev_alloc(c->a, BT_MEM_PINNED, c->out_bytes, &c->hout);
+    if (st == BT_OK && wn) st = btc_fill(d, c->w, wn, (unsigned)m->seed + 1u, 1.0f / sqrtf((float)(c->width * (m->kind == BT_GPU_CONV ? 9 : 1))), c->st);
+    if (st == BT_OK && wn) st = btc_fill(d, c->bias, (size_t)c->layers * 2 * c->width, (unsigned)m->seed + 2u, 0.01f, c->st);
+    if (st == BT_OK) {   /* host input: deterministic pseudo-random */
+        uint64_t r = m->seed * 6364136223846793005ull + 1442695040888963407ull;
+        size_t i;
+        if (m->kind == BT_GPU_CONV) {
+            unsigned char *h = (unsigned char *)c->hin;
+            for (i = 0; i < c->in_bytes; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; h[i] = (unsigned char)(r >> 56); }
+        } else {
+            float *h = (float *)c->hin;
+            for (i = 0; i < c->in_bytes / sizeof(float); i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; h[i] = (float)((double)(r >> 40) / 16777216.0 - 0.5); }
+        }
+    }
+#ifdef BATCHTUNE_CUBLAS
+    if (st == BT_OK && m->kind == BT_GPU_MLP && m->use_cublas) {
+        st = btc_blas(d, cublasCreate(&c->blas), "cublasCreate");
+        if (st == BT_OK) st = btc_blas(d, cublasSetStream(c->blas, c->st), "cublasSetStream");
+    }
+#endif
+    if (st == BT_OK) st = btc_rec(d, cudaStreamSynchronize(c->st), "cudaStreamSynchronize (setup)");
+    bt_dev_arena_reset_peak(c->a);
+    if (st != BT_OK) return bt_device_fail_sample(d, st, s);
+    return BT_OK;
+}
+
+/* compute for `rows` items already in c->x0 (MLP, decoder, reduce) or c->in8 (conv) */
+static bt_status btc_compute(const bt_gpu_model *m, bt_device *d, btc_cell *c, int rows, int *mismatch) {
+    bt_status st = BT_OK;
+    int l, k;
+    float *x = c->x0, *y = c->x1;
+    size_t hw = (size_t)m->image * m->image;
+    switch (m->kind) {
+    case BT_GPU_MLP:
+        for (l = 0; l < c->layers && st == BT_OK; l++) {
+            const float *W = c->w + (size_t)l * c->width * c->width, *b = c->bias + (size_t)l * c->width;
+#ifdef BATCHTUNE_CUBLAS
+            if (m->use_cublas) {
+                const float one = 1.0f, zero = 0.0f;
+                /* row-major C = A B is column-major C^T = B^T A^T */
+                st = btc_blas(d, cublasSgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, c->width, rows, c->width, &one, W, c->width, x, c->width, &zero, y, c->width), "cublasSgemm");
+                if (st == BT_OK) {
+                    long long tot = (long long)rows * c->width;
+                    btc_bias_relu_kernel<<<(unsigned)((tot + 255) / 256), 256, 0, c->st>>>(y, b, rows, c->width);
+                    st = bt_cuda_check_launch(d, "bias+relu kernel");
+                }
+            } else
+#endif
+                st = bt_cuda_gemm(d, rows, c->width, c->width, x, W, y, b, 1, (void *)c->st);
+            { float *t = x; x = y; y = t; }
+        }
+        if (x != c->x0 && st == BT_OK) st = btc_rec(d, cudaMemcpyAsync(c->x0, x, (size_t)rows * c->width * sizeof(float), cudaMemcpyDeviceToDevice, c->st), "cudaMemcpyAsync");
+        break;
+    case BT_GPU_CONV: {
+        static const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+        const float *W = c->w;
+        st = bt_cuda_normalize_nhwc_u8(d, c->in8, c->scratch, rows, m->image, m->image, 3, mean, sd, (void *)c->st);
+        if (st == BT_OK) st = bt_cuda_conv3x3(d, c->scratch, W, c->bias, x, rows, 3, c->width, m->image, m->image, (void *)c->st);
+        W += (size_t)c->width * 3 * 9;
+        for (l = 1; l < c->layers && st == BT_OK; l++) {
+            st = bt_cuda_conv3x3(d, x, W, c->bias + (size_t)l * c->width, y, rows, c->width, c->width, m->image, m->image, (void *)c->st);
+            W += (size_t)c->width * c->width * 9;
+            { float *t = x; x = y; y = t; }
+        }
+        if (st == BT_OK) {
+            int nc = rows * c->width;
+            btc_pool_kernel<<<(unsigned)((nc + 255) / 256), 256, 0, c->st>>>(x, c->scratch, nc, (int)hw);
+            st = bt_cuda_check_launch(d, "pool kernel");
+        }
+        break;
+    }
+    case BT_GPU_DECODER:
+        for (k = 0; k < (m->steps > 0 ? m->steps : 4) && st == BT_OK; k++)
+            for (l = 0; l < c->layers && st == BT_OK; l++) {
+                const float *Wq = c->w + (size_t)l * 2 * c->width * c->width, *Wo = Wq + (size_t)c->width * c->width;
+                const size_t kv = (size_t)l * c->batch * c->seq * c->width;
+                st = bt_cuda_gemm(d, rows, c->width, c->width, c->x0, Wq, c->x1, NULL, 0, (void *)c->st);
+                if (st == BT_OK) st = bt_cuda_attention_step(d, c->x1, c->kc + kv, c->vc + kv, c->scores, c->scratch, rows, c->seq, c->width, (void *)c->st);
+                if (st == BT_OK) st = bt_cuda_gemm(d, rows, c->width, c->width, c->scratch, Wo, c->x0, c->bias + (size_t)l * c->width, 0, (void *)c->st);
+            }
+        break;
+    default: { /* BT_GPU_REDUCE: reference and fast path over the same rows */
+        int split = 4096 / (rows > 0 ? rows : 1);
+        if (split < 1) split = 1;
+        if (split > 64) split = 64;
+        st = bt_cuda_reduce_rows(d, c->x0, rows, c->width, c->ref, BT_REDUCE_REFERENCE, 1, (void *)c->st);
+        if (st == BT_OK) st = bt_cuda_reduce_rows(d, c->x0, rows, c->width, c->fast, BT_REDUCE_FAST, split, (void *)c->st);
+        if (st == BT_OK) st = btc_rec(d, cudaMemcpyAsync(c->href, c->ref, (size_t)rows * sizeof(float), cudaMemcpyDeviceToHost, c->st), "cudaMemcpyAsync");
+        if (st == BT_OK) st = btc_rec(d, cudaMemcpyAsync(c->hfast, c->fast, (size_t)rows * sizeof(float), cudaMemcpyDeviceToHost, c->st), "cudaMemcpyAsync");
+        if (st == BT_OK) st = btc_rec(d, cudaStreamSynchronize(c->st), "cudaStreamSynchronize");
+        for (k = 0; st == BT_OK && k < rows; k++) if (memcmp(&c->href[k], &c->hfast[k], sizeof(float)) != 0) (*mismatch)++;
+        break;
+    }
+    }
+    return st;
+}
+
+static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
+    bt_gpu_model *m = (bt_gpu_model *)user;
+    bt_device *d = ((btc_model *)m->priv)->dev;
+    btc_cell *c = (btc_cell *)s->state;
+    bt_status st;
+    bt_nvml_window win, swin;
+    bt_nvml_mark smark;
+    double busy = NAN;
+    int done = 0, mismatch = 0;
+    (void)cell;
+    if (m->nvml && s->index == 0) { bt_nvml_window_begin(m->nvml, &c->mark); c->items_cum = 0; }
+    if (m->nvml) bt_nvml_window_begin(m->nvml, &smark);
+    st = bt_cuda_timer_begin(c->timer, (void *)c->st);
+    while (st == BT_OK && done < m->items) {
+        int rows = m->items - done < c->batch ? m->items - done : c->batch;
+        size_t in_b = c->in_bytes / (size_t)c->batch * (size_t)rows, out_b = c->out_bytes / (size_t)c->batch * (size_t)rows;
+        void *dst = m->kind == BT_GPU_CONV ? (void *)c->in8 : (void *)c->x0;
+        const void *src = m->kind == BT_GPU_CONV ? (const void *)c->scratch : (const void *)c->x0;
+        st = bt_cuda_timer_phase(c->timer, BT_PHASE_H2D, 1, (void *)c->st);
+        if (st == BT_OK) st = btc_rec(d, cudaMemcpyAsync(dst, c->hin, in_b, cudaMemcpyHostToDevice, c->st), "cudaMemcpyAsync (h2d)");
+        if (st == BT_OK) st = bt_cuda_timer_phase(c->timer, BT_PHASE_H2D, 0, (void *)c->st);
+        if (st == BT_OK) st = bt_cuda_timer_phase(c->timer, BT_PHASE_COMPUTE, 1, (void *)c->st);
+        if (st == BT_OK) st = btc_compute(m, d, c, rows, &mismatch);
+        if (st == BT_OK) st = bt_cuda_timer_phase(c->timer, BT_PHASE_COMPUTE, 0, (void *)c->st);
+        if (st == BT_OK && m->kind != BT_GPU_REDUCE) {
+            st = bt_cuda_timer_phase(c->timer, BT_PHASE_D2H, 1, (void *)c->st);
+            if (st == BT_OK) st = btc_rec(d, cudaMemcpyAsync(c->hout, src, out_b, cudaMemcpyDeviceToHost, c->st), "cudaMemcpyAsync (d2h)");
+            if (st == BT_OK) st = bt_cuda_timer_phase(c->timer, BT_PHASE_D2H, 0, (void *)c->st);
+        }
+        done += rows;
+    }
+    if (st == BT_OK) st = bt_cuda_timer_end(c->timer, s, &busy);
+    if (st == BT_OK) st = bt_device_check(d);
+    if (st != BT_OK) return bt_device_fail_sample(d, st, s);
+    s->items = done;
+    s->peak_mem_bytes = (double)bt_dev_arena_peak(c->a, BT_MEM_DEVICE);
+    s->metric[BTC_M_BUSY] = busy * 100.0;
+    if (m->nvml && s->index >= 0) {
+        /* NVML figures cover the cell from its first measured sample up to now, so they become
+           numbers once the cell has run for the sampler's min_window_s */
+        c->items_cum += done;
+        bt_nvml_window_end(m->nvml, &c->mark, &win);
+        s->metric[BTC_M_UTIL] = win.util_pct;
+        s->metric[BTC_M_MEM] = win.mem_used_bytes;
+        s->metric[BTC_M_CLK] = win.sm_clock_mhz;
+        s->metric[BTC_M_PWR] = win.power_w;
+        s->metric[BTC_M_EPI] = c->items_cum > 0 ? win.energy_j / c->items_cum : NAN;
+        /* throttling is judged per sample: the sampler's readings inside this sample (none: unknown) */
+        bt_nvml_window_end(m->nvml, &smark, &swin);
+        s->metric[BTC_M_THR] = swin.nsamples > 0 ? (double)swin.throttled : NAN;
+    }
+    if (m->kind == BT_GPU_REDUCE) s->metric[BTC_M_MISMATCH] = done > 0 ? (double)mismatch / done : NAN;
+    return BT_OK;
+}
+static void btc_teardown(const bt_cell *cell, void *user, bt_sample *s) {
+    btc_cell *c = (btc_cell *)s->state;
+    (void)cell; (void)user;
+    if (!c) return;
+#ifdef BATCHTUNE_CUBLAS
+    if (c->blas) cublasDestroy(c->blas);
+#endif
+    bt_cuda_timer_destroy(c->timer);
+    if (c->st) {
+        if (c->a && !bt_device_restart_required(bt_dev_arena_device(c->a))) cudaStreamSynchronize(c->st);
+        cudaStreamDestroy(c->st);
+    }
+    bt_dev_arena_destroy(c->a);   /* everything the cell took, also after a failure */
+    free(c);
+    s->state = NULL;
+}
+
+bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name, char *err, size_t err_len) {
+    btc_model *pm;
+    bt_status st;
+    if (!m || !w) { btc_fmt(err, err_len, "bt_gpu_model_init: %s is NULL", !m ? "m" : "w"); return BT_E_INVALID; }
+    if (m->kind < BT_GPU_MLP || m->kind > BT_GPU_REDUCE) { btc_fmt(err, err_len, "bt_gpu_model_init: kind %d is not BT_GPU_MLP..BT_GPU_REDUCE", m->kind); return BT_E_INVALID; }
+    if (m->batch_axis < 0) { btc_fmt(err, err_len, "bt_gpu_model_init: batch_axis is required"); return BT_E_INVALID; }
+    if (m->variant < BT_VARIANT_ORIGINAL || m->variant > BT_VARIANT_SHALLOWER) { btc_fmt(err, err_len, "bt_gpu_model_init: variant %d unknown", m->variant); return BT_E_INVALID; }
+    if (m->layers < 0 || m->width < 0 || m->image < 0 || m->items < 0 || m->steps < 0 || m->seq < 0) {
+        btc_fmt(err, err_len, "bt_gpu_model_init: layers, width, image, items, steps and seq must be >= 0 (0 = default)");
+        return BT_E_INVALID;
+    }
+#ifndef BATCHTUNE_CUBLAS
+    if (m->use_cublas) { btc_fmt(err, err_len, "bt_gpu_model_init: use_cublas needs batchtune_cuda.cu built with -DBATCHTUNE_CUBLAS (and -lcublas)"); return BT_E_UNSUPPORTED; }
+#endif
+    if (!m->layers) m->layers = m->kind == BT_GPU_MLP ? 8 : m->kind == BT_GPU_CONV ? 4 : m->kind == BT_GPU_DECODER ? 2 : 1;
+    if (!m->width) m->width = m->kind == BT_GPU_MLP ? 1024 : m->kind == BT_GPU_CONV ? 64 : m->kind == BT_GPU_DECODER ? 512 : 4096;
+    if (!m->image) m->image = 32;
+    if (!m->items) m->items = 4096;
+    if (!m->steps) m->steps = 4;
+    if (!m->seq) m->seq = 1024;
+    if (!m->variant_factor) m->variant_factor = 2;
+    pm = (btc_model *)calloc(1, sizeof *pm);
+    if (!pm) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    st = bt_cuda_device_open(m->device, &pm->dev, err, err_len);
+    if (st != BT_OK) { free(pm); return st; }
+    m->priv = pm;
+    memset(w, 0, sizeof *w);
+    w->name = name;
+    w->user = m;
+    w->setup = btc_setup;
+    w->run = btc_run;
+    w->teardown = btc_teardown;
+    w->metrics = btc_metrics;
+    w->num_metrics = m->kind == BT_GPU_REDUCE ? BTC_M_COUNT : BTC_M_MISMATCH;
+    return BT_OK;
+}
+bt_device *bt_gpu_model_device(const bt_gpu_model *m) {
+    return m && m->priv ? ((const btc_model *)m->priv)->dev : NULL;
+}
+void bt_gpu_model_free(bt_gpu_model *m) {
+    btc_model *pm;
+    if (!m || !m->priv) return;
+    pm = (btc_model *)m->priv;
+    bt_device_destroy(pm->dev);
+    free(pm);
+    m->priv = NULL;
+}

@@ -1,0 +1,561 @@
+/* tests/test_cuda.cu — batchtune_cuda.cu on a real GPU, and its no-GPU behaviour everywhere.
+   Build: nvcc -Werror all-warnings -I. -I/usr/include/stb tests/test_cuda.cu batchtune_cuda.cu
+   Tests that need a device SKIP with the reason when bt_cuda_device_count finds none (counted as
+   skipped); the no-device, bad-argument and absent-NVML paths run on every machine.
+   Tolerances: normalize exact to 1e-6; GEMM, convolution and attention within 1e-4 relative
+   (float sums in another order); reference reduction bit-identical to a left-to-right CPU sum. */
+#define BATCHTUNE_IMPLEMENTATION
+#include "batchtune.h"
+#include "test.h"
+#include <cuda_runtime.h>
+#include <sys/wait.h>
+
+static int g_ndev = -1;
+static char g_nodev[512];
+static const char *g_self = "/proc/self/exe";
+
+static int have_gpu(void) {
+    if (g_ndev < 0) {
+        int n = 0;
+        g_ndev = bt_cuda_device_count(&n, g_nodev, sizeof g_nodev) == BT_OK ? n : 0;
+    }
+    return g_ndev > 0;
+}
+#define NEED_GPU()                                                                             \
+    do {                                                                                       \
+        if (!have_gpu()) {                                                                     \
+            char why_[600];                                                                    \
+            snprintf(why_, sizeof why_, "no CUDA device (%s)", g_nodev);                      \
+            SKIP(why_);                                                                        \
+        }                                                                                      \
+    } while (0)
+
+static float frand(uint64_t *s) {
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((double)(*s >> 40) / 16777216.0 - 0.5);
+}
+static double rel_err(double got, double want) { return fabs(got - want) / (fabs(want) > 1.0 ? fabs(want) : 1.0); }
+
+/* ---- every machine ------------------------------------------------------------------------ */
+static void test_device_count_never_crashes(void) {
+    int n = -1;
+    char err[512] = "unset";
+    bt_status st = bt_cuda_device_count(&n, err, sizeof err);
+    if (st == BT_OK) { CHECK(n > 0); CHECK(err[0] == 0); }
+    else {
+        CHECK(st == BT_E_NO_DEVICE);
+        CHECK(n == 0);
+        CHECK(strlen(err) > 10);                       /* CUDA's own words are in it */
+        printf("  (no device here: %s)\n", err);
+    }
+    CHECK(bt_cuda_device_count(NULL, err, sizeof err) == BT_E_INVALID);
+}
+static void test_probe_and_open_without_device(void) {
+    bt_device_info info;
+    bt_device *d = NULL;
+    char err[512];
+    if (have_gpu()) {
+        CHECK(bt_cuda_probe(g_ndev, &info, err, sizeof err) == BT_E_INVALID);   /* out of range */
+        CHECK(strstr(err, "out of range") != NULL);
+        CHECK(bt_cuda_device_open(-1, &d, err, sizeof err) == BT_E_INVALID && d == NULL);
+        return;
+    }
+    CHECK(bt_cuda_probe(0, &info, err, sizeof err) == BT_E_NO_DEVICE);
+    CHECK(strlen(err) > 10);
+    CHECK(bt_cuda_device_open(0, &d, err, sizeof err) == BT_E_NO_DEVICE && d == NULL);
+    CHECK(bt_cuda_probe(0, NULL, err, sizeof err) == BT_E_INVALID);
+}
+static void test_model_init_checks_and_no_device(void) {
+    bt_gpu_model m;
+    bt_workload w;
+    char err[512];
+    memset(&m, 0, sizeof m);
+    m.batch_axis = 0; m.seq_axis = -1;
+    CHECK(bt_gpu_model_init(&m, &w, "x", err, sizeof err) == BT_E_INVALID);   /* kind missing */
+    CHECK(strstr(err, "kind") != NULL);
+    m.kind = BT_GPU_MLP; m.batch_axis = -1;
+    CHECK(bt_gpu_model_init(&m, &w, "x", err, sizeof err) == BT_E_INVALID);
+    CHECK(strstr(err, "batch_axis") != NULL);
+    m.batch_axis = 0; m.variant = 9;
+    CHECK(bt_gpu_model_init(&m, &w, "x", err, sizeof err) == BT_E_INVALID);
+    m.variant = BT_VARIANT_NARROWER;
+    if (!have_gpu()) {
+        CHECK(bt_gpu_model_init(&m, &w, "x", err, sizeof err) == BT_E_NO_DEVICE);
+        CHECK(bt_gpu_model_device(&m) == NULL);
+        bt_gpu_model_free(&m);                       /* harmless */
+    }
+}
+static void test_bad_arguments_are_named(void) {
+    bt_fault_desc fd;
+    bt_device *d;
+    bt_dev_arena *a;
+    bt_cuda_timer *t = NULL;
+    bt_cuda_pipeline *p = NULL;
+    bt_cuda_pipeline_desc pd;
+    float mean[3] = {0, 0, 0}, sd[3] = {1, 1, 0};
+    memset(&fd, 0, sizeof fd);
+    d = bt_fault_device_create(&fd);
+    a = bt_dev_arena_create(d);
+    CHECK(bt_cuda_gemm(d, 2, 2, 2, NULL, NULL, NULL, NULL, 0, NULL) == BT_E_INVALID);
+    CHECK(strstr(bt_device_error(d), "bt_cuda_gemm") != NULL);
+    CHECK(bt_cuda_normalize_nhwc_u8(d, (void *)8, (float *)8, 1, 2, 2, 5, mean, sd, NULL) == BT_E_INVALID);
+    CHECK(strstr(bt_device_error(d), "c=5") != NULL);
+    CHECK(bt_cuda_normalize_nhwc_u8(d, (void *)8, (float *)8, 1, 2, 2, 3, mean, sd, NULL) == BT_E_INVALID);
+    CHECK(strstr(bt_device_error(d), "std[2]") != NULL);
+    CHECK(bt_cuda_conv3x3(d, NULL, NULL, NULL, NULL, 1, 0, 1, 1, 1, NULL) == BT_E_INVALID);
+    CHECK(bt_cuda_attention_step(d, NULL, NULL, NULL, NULL, NULL, 1, 0, 1, NULL) == BT_E_INVALID);
+    CHECK(bt_cuda_reduce_rows(d, (const float *)8, 1, 1, (float *)8, BT_REDUCE_FAST, 0, NULL) == BT_E_INVALID);
+    CHECK(strstr(bt_device_error(d), "split=0") != NULL);
+    CHECK(bt_cuda_timer_create(NULL, 4, 0, &t) == BT_E_INVALID && t == NULL);
+    CHECK(bt_cuda_timer_end(NULL, NULL, NULL) == BT_E_INVALID);
+    memset(&pd, 0, sizeof pd);
+    CHECK(bt_cuda_pipeline_create(a, &pd, &p) == BT_E_INVALID && p == NULL);
+    CHECK(strstr(bt_device_error(d), "slot_bytes") != NULL);
+    pd.slot_bytes = 16; pd.slots = 99;
+    CHECK(bt_cuda_pipeline_create(a, &pd, &p) == BT_E_INVALID && p == NULL);
+    CHECK(bt_cuda_device_index(d) == -1);           /* not a CUDA device */
+    CHECK(!bt_device_restart_required(d));
+    bt_dev_arena_destroy(a);
+    bt_device_destroy(d);
+}
+static void test_error_mapping(void) {
+    bt_dev_err e;
+    bt_fault_desc fd;
+    bt_device *d;
+    CHECK(bt_cuda_map_error(cudaSuccess, "x", &e) == BT_OK && e.status == BT_OK);
+    CHECK(bt_cuda_map_error(cudaErrorMemoryAllocation, "cudaMalloc(8 GiB)", &e) == BT_E_OOM_DEVICE);
+    CHECK(!e.sticky && e.code == (int)cudaErrorMemoryAllocation);
+    CHECK(strstr(e.msg, "cudaMalloc(8 GiB)") && strstr(e.msg, "cudaErrorMemoryAllocation"));
+    CHECK(bt_cuda_map_error(cudaErrorInsufficientDriver, "probe", &e) == BT_E_NO_DEVICE && !e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorNoDevice, "probe", &e) == BT_E_NO_DEVICE);
+    CHECK(bt_cuda_map_error(cudaErrorInvalidValue, "cudaMemcpy", &e) == BT_E_CUDA && !e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorIllegalAddress, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(strstr(e.msg, "illegal memory access") != NULL);
+    CHECK(bt_cuda_map_error(cudaErrorLaunchFailure, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorAssert, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorMisalignedAddress, "kernel", &e) == BT_E_CUDA && e.sticky);
+    CHECK(bt_cuda_map_error(cudaErrorInvalidConfiguration, "launch", NULL) == BT_E_CUDA);
+    /* recorded on a device: OOM is not sticky, an illegal address is and stays */
+    memset(&fd, 0, sizeof fd);
+    d = bt_fault_device_create(&fd);
+    CHECK(bt_cuda_record(d, cudaErrorMemoryAllocation, "cudaMalloc") == BT_E_OOM_DEVICE);
+    CHECK(!bt_device_restart_required(d));
+    CHECK(bt_cuda_record(d, cudaSuccess, "ok") == BT_OK);
+    CHECK(bt_cuda_record(d, cudaErrorIllegalAddress, "my kernel") == BT_E_CUDA);
+    CHECK(bt_device_restart_required(d));
+    CHECK(strstr(bt_device_error(d), "my kernel") && strstr(bt_device_error(d), "sticky"));
+    CHECK(bt_cuda_record(d, cudaSuccess, "later") == BT_E_CUDA);   /* the process stays broken */
+    bt_device_destroy(d);
+}
+static void test_nvml_absent_is_not_an_error(void) {
+    bt_nvml_sampler *s = NULL;
+    bt_nvml_mark mk;
+    bt_nvml_window w;
+    char err[512] = "";
+    CHECK(bt_nvml_sampler_start(0, 0.05, 0, &s, err, sizeof err) == BT_OK);
+    CHECK(s != NULL);
+    if (!s) return;
+    bt_nvml_window_begin(s, &mk);
+    bt_nvml_window_end(s, &mk, &w);
+    CHECK(isnan(w.util_pct));                        /* a tiny window: never a number */
+    if (!bt_nvml_sampler_available(s)) {
+        CHECK(strstr(err, "NVML") != NULL);
+        CHECK(isnan(w.energy_j) && isnan(w.power_w) && w.nsamples == 0);
+        printf("  (%s)\n", err);
+    }
+    bt_nvml_sampler_stop(s);
+    CHECK(bt_nvml_sampler_start(0, -1, 0, &s, err, sizeof err) == BT_E_INVALID);
+}
+
+/* ---- GPU ----------------------------------------------------------------------------------- */
+static void test_probe(void) {
+    bt_device_info info;
+    char err[512], desc[512];
+    NEED_GPU();
+    CHECK(bt_cuda_probe(0, &info, err, sizeof err) == BT_OK);
+    CHECK(info.name[0] != 0);
+    CHECK(info.sm_count > 0 && info.cc_major >= 3 && info.l2_bytes > 0);
+    CHECK(info.total_mem_bytes > 0 && info.free_mem_bytes > 0 && info.free_mem_bytes <= info.total_mem_bytes);
+    CHECK(info.driver_version > 0 && info.runtime_version > 0);
+    bt_device_describe(&info, desc, sizeof desc);
+    printf("  device: %s, L2 %d KiB, SM clock %d MHz, driver %d, runtime %d\n", desc, info.l2_bytes / 1024,
+           info.sm_clock_khz / 1000, info.driver_version, info.runtime_version);
+}
+
+typedef struct gpu_env { bt_device *d; bt_dev_arena *a; void *st; } gpu_env;
+static int env_open(gpu_env *e) {
+    char err[512];
+    memset(e, 0, sizeof *e);
+    if (bt_cuda_device_open(0, &e->d, err, sizeof err) != BT_OK) { printf("  open: %s\n", err); return 0; }
+    e->a = bt_dev_arena_create(e->d);
+    return e->a && bt_cuda_stream_create(e->d, &e->st) == BT_OK;
+}
+static void env_close(gpu_env *e) {
+    bt_cuda_stream_destroy(e->st);
+    bt_dev_arena_destroy(e->a);
+    bt_device_destroy(e->d);
+}
+static void *dev_copy(gpu_env *e, const void *h, size_t n) {
+    void *p = NULL;
+    if (bt_dev_alloc(e->a, BT_MEM_DEVICE, n, &p) != BT_OK) return NULL;
+    if (h) cudaMemcpy(p, h, n, cudaMemcpyHostToDevice);
+    return p;
+}
+
+static void test_normalize_matches_cpu(void) {
+    gpu_env e;
+    const int n = 3, h = 17, w = 23, c = 3;
+    const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+    unsigned char *in;
+    float *out, *dout;
+    void *din;
+    size_t np = (size_t)n * h * w, i;
+    int b, y, x, ch, bad = 0;
+    NEED_GPU();
+    CHECK(env_open(&e));
+    in = (unsigned char *)malloc(np * c);
+    out = (float *)malloc(np * c * sizeof(float));
+    for (i = 0; i < np * c; i++) in[i] = (unsigned char)(i * 37 + 11);
+    din = dev_copy(&e, in, np * c);
+    dout = (float *)dev_copy(&e, NULL, np * c * sizeof(float));
+    CHECK(bt_cuda_normalize_nhwc_u8(e.d, din, dout, n, h, w, c, mean, sd, e.st) == BT_OK);
+    CHECK(bt_device_sync(e.d) == BT_OK);
+    cudaMemcpy(out, dout, np * c * sizeof(float), cudaMemcpyDeviceToHost);
+    for (b = 0; b < n; b++) for (y = 0; y < h; y++) for (x = 0; x < w; x++) for (ch = 0; ch < c; ch++) {
+        float want = ((float)in[(((size_t)b * h + y) * w + x) * c + ch] / 255.0f - mean[ch]) / sd[ch];
+        float got = out[(((size_t)b * c + ch) * h + y) * w + x];
+        if (fabsf(got - want) > 1e-6f * (fabsf(want) > 1 ? fabsf(want) : 1)) bad++;
+    }
+    CHECK(bad == 0);
+    free(in); free(out);
+    env_close(&e);
+}
+
+static void test_gemm_conv_attention_match_cpu(void) {
+    gpu_env e;
+    uint64_t seed = 7;
+    const int m = 37, n = 45, k = 29;
+    float *A, *B, *bias, *C, *dA, *dB, *dbias, *dC;
+    int i, j, l, bad = 0;
+    NEED_GPU();
+    CHECK(env_open(&e));
+    A = (float *)malloc(sizeof(float) * m * k); B = (float *)malloc(sizeof(float) * k * n);
+    bias = (float *)malloc(sizeof(float) * n); C = (float *)malloc(sizeof(float) * m * n);
+    for (i = 0; i < m * k; i++) A[i] = frand(&seed);
+    for (i = 0; i < k * n; i++) B[i] = frand(&seed);
+    for (i = 0; i < n; i++) bias[i] = frand(&seed);
+    dA = (float *)dev_copy(&e, A, sizeof(float) * m * k); dB = (float *)dev_copy(&e, B, sizeof(float) * k * n);
+    dbias = (float *)dev_copy(&e, bias, sizeof(float) * n); dC = (float *)dev_copy(&e, NULL, sizeof(float) * m * n);
+    CHECK(bt_cuda_gemm(e.d, m, n, k, dA, dB, dC, dbias, 1, e.st) == BT_OK);
+    CHECK(bt_device_sync(e.d) == BT_OK);
+    cudaMemcpy(C, dC, sizeof(float) * m * n, cudaMemcpyDeviceToHost);
+    for (i = 0; i < m; i++) for (j = 0; j < n; j++) {
+        double acc = bias[j];
+        for (l = 0; l < k; l++) acc += (double)A[i * k + l] * B[l * n + j];
+        if (acc < 0) acc = 0;
+        if (rel_err(C[i * n + j], acc) > 1e-4) bad++;
+    }
+    CHECK(bad == 0);
+    free(A); free(B); free(bias); free(C);
+    { /* conv 3x3 */
+        const int nb = 2, ci = 3, co = 4, h = 9, w = 7;
+        size_t ni = (size_t)nb * ci * h * w, nw = (size_t)co * ci * 9, no = (size_t)nb * co * h * w;
+        float *in = (float *)malloc(ni * 4), *wt = (float *)malloc(nw * 4), *bs = (float *)malloc(co * 4), *out = (float *)malloc(no * 4);
+        float *din, *dwt, *dbs, *dout;
+        int b, o, y, x, c, dy, dx;
+        for (size_t q = 0; q < ni; q++) in[q] = frand(&seed);
+        for (size_t q = 0; q < nw; q++) wt[q] = frand(&seed);
+        for (o = 0; o < co; o++) bs[o] = frand(&seed);
+        din = (float *)dev_copy(&e, in, ni * 4); dwt = (float *)dev_copy(&e, wt, nw * 4);
+        dbs = (float *)dev_copy(&e, bs, co * 4); dout = (float *)dev_copy(&e, NULL, no * 4);
+        CHECK(bt_cuda_conv3x3(e.d, din, dwt, dbs, dout, nb, ci, co, h, w, e.st) == BT_OK);
+        CHECK(bt_device_sync(e.d) == BT_OK);
+        cudaMemcpy(out, dout, no * 4, cudaMemcpyDeviceToHost);
+        bad = 0;
+        for (b = 0; b < nb; b++) for (o = 0; o < co; o++) for (y = 0; y < h; y++) for (x = 0; x < w; x++) {
+            double acc = bs[o];
+            for (c = 0; c < ci; c++) for (dy = -1; dy <= 1; dy++) for (dx = -1; dx <= 1; dx++) {
+                int yy = y + dy, xx = x + dx;
+                if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+                acc += (double)in[(((size_t)b * ci + c) * h + yy) * w + xx] * wt[((o * ci + c) * 3 + dy + 1) * 3 + dx + 1];
+            }
+            if (acc < 0) acc = 0;
+            if (rel_err(out[(((size_t)b * co + o) * h + y) * w + x], acc) > 1e-4) bad++;
+        }
+        CHECK(bad == 0);
+        free(in); free(wt); free(bs); free(out);
+    }
+    { /* attention step */
+        const int nb = 3, s = 50, dim = 40;
+        size_t nq = (size_t)nb * dim, nkv = (size_t)nb * s * dim;
+        float *q = (float *)malloc(nq * 4), *K = (float *)malloc(nkv * 4), *V = (float *)malloc(nkv * 4), *out = (float *)malloc(nq * 4);
+        float *dq, *dK, *dV, *dsc, *dout;
+        int b, j2, dd;
+        for (size_t z = 0; z < nq; z++) q[z] = frand(&seed);
+        for (size_t z = 0; z < nkv; z++) { K[z] = frand(&seed); V[z] = frand(&seed); }
+        dq = (float *)dev_copy(&e, q, nq * 4); dK = (float *)dev_copy(&e, K, nkv * 4); dV = (float *)dev_copy(&e, V, nkv * 4);
+        dsc = (float *)dev_copy(&e, NULL, (size_t)nb * s * 4); dout = (float *)dev_copy(&e, NULL, nq * 4);
+        CHECK(bt_cuda_attention_step(e.d, dq, dK, dV, dsc, dout, nb, s, dim, e.st) == BT_OK);
+        CHECK(bt_device_sync(e.d) == BT_OK);
+        cudaMemcpy(out, dout, nq * 4, cudaMemcpyDeviceToHost);
+        bad = 0;
+        for (b = 0; b < nb; b++) {
+            double sc[50], mx = -1e300, sum = 0;
+            for (j2 = 0; j2 < s; j2++) {
+                double a = 0;
+                for (dd = 0; dd < dim; dd++) a += (double)K[((size_t)b * s + j2) * dim + dd] * q[(size_t)b * dim + dd];
+                sc[j2] = a / sqrt((double)dim);
+                if (sc[j2] > mx) mx = sc[j2];
+            }
+            for (j2 = 0; j2 < s; j2++) { sc[j2] = exp(sc[j2] - mx); sum += sc[j2]; }
+            for (dd = 0; dd < dim; dd++) {
+                double a = 0;
+                for (j2 = 0; j2 < s; j2++) a += sc[j2] / sum * V[((size_t)b * s + j2) * dim + dd];
+                if (rel_err(out[(size_t)b * dim + dd], a) > 1e-4) bad++;
+            }
+        }
+        CHECK(bad == 0);
+        free(q); free(K); free(V); free(out);
+    }
+    env_close(&e);
+}
+
+static void test_reductions(void) {
+    gpu_env e;
+    uint64_t seed = 3;
+    const int rows = 64, cols = 5000;
+    float *x, ref[64], fast[64], *dx, *dref, *dfast;
+    int r, j, bad = 0, far = 0;
+    NEED_GPU();
+    x = (float *)malloc(sizeof(float) * rows * cols);
+    CHECK(env_open(&e));
+    for (r = 0; r < rows * cols; r++) x[r] = frand(&seed);
+    dx = (float *)dev_copy(&e, x, sizeof(float) * rows * cols);
+    dref = (float *)dev_copy(&e, NULL, sizeof ref); dfast = (float *)dev_copy(&e, NULL, sizeof fast);
+    CHECK(bt_cuda_reduce_rows(e.d, dx, rows, cols, dref, BT_REDUCE_REFERENCE, 1, e.st) == BT_OK);
+    CHECK(bt_cuda_reduce_rows(e.d, dx, rows, cols, dfast, BT_REDUCE_FAST, 17, e.st) == BT_OK);
+    CHECK(bt_device_sync(e.d) == BT_OK);
+    cudaMemcpy(ref, dref, sizeof ref, cudaMemcpyDeviceToHost);
+    cudaMemcpy(fast, dfast, sizeof fast, cudaMemcpyDeviceToHost);
+    for (r = 0; r < rows; r++) {
+        float acc = 0.0f;
+        for (j = 0; j < cols; j++) acc += x[(size_t)r * cols + j];    /* the same fixed order */
+        if (memcmp(&acc, &ref[r], sizeof acc) != 0) bad++;
+        if (fabsf(fast[r] - acc) > 1e-3f * (1 + fabsf(acc))) far++;
+    }
+    CHECK(bad == 0);
+    CHECK(far == 0);
+    free(x);
+    env_close(&e);
+}
+
+typedef struct spin { bt_device *d; const float *w; float *out; } spin;
+static bt_status spin_compute(void *dev_in, size_t bytes, int slot, void *stream, void *user) {
+    spin *sp = (spin *)user;
+    /* a fixed amount of work per batch: the batch (rows of 1024 floats) times a 1024 x 1024 matrix */
+    int rows = (int)(bytes / sizeof(float) / 1024);
+    (void)slot;
+    return bt_cuda_gemm(sp->d, rows, 1024, 1024, (const float *)dev_in, sp->w, sp->out, NULL, 0, stream);
+}
+static void test_timer_and_overlap(void) {
+    gpu_env e;
+    bt_cuda_timer *t = NULL;
+    bt_sample s;
+    double busy = -1;
+    bt_cuda_pipeline *p = NULL;
+    bt_cuda_pipeline_desc pd;
+    bt_cuda_pipeline_stats ps;
+    void *dbuf = NULL, *hbuf = NULL, *wbuf = NULL, *obuf = NULL;
+    spin sp;
+    int i;
+    const size_t bytes = (size_t)1024 * 1024 * sizeof(float);   /* 1024 rows of 1024 floats */
+    NEED_GPU();
+    CHECK(env_open(&e));
+    CHECK(bt_cuda_timer_create(e.a, 8, 1, &t) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &dbuf) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_PINNED, bytes, &hbuf) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &wbuf) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &obuf) == BT_OK);
+    sp.d = e.d; sp.w = (const float *)wbuf; sp.out = (float *)obuf;
+    memset(&s, 0, sizeof s);
+    for (i = 0; i < BT_PHASE_COUNT; i++) s.phase_s[i] = -1;
+    CHECK(bt_cuda_timer_begin(t, e.st) == BT_OK);
+    CHECK(bt_cuda_timer_phase(t, BT_PHASE_H2D, 1, e.st) == BT_OK);
+    cudaMemcpyAsync(dbuf, hbuf, bytes, cudaMemcpyHostToDevice, (cudaStream_t)e.st);
+    CHECK(bt_cuda_timer_phase(t, BT_PHASE_H2D, 0, e.st) == BT_OK);
+    CHECK(bt_cuda_timer_phase(t, BT_PHASE_COMPUTE, 1, e.st) == BT_OK);
+    CHECK(spin_compute(dbuf, bytes, 0, e.st, &sp) == BT_OK);
+    CHECK(bt_cuda_timer_phase(t, BT_PHASE_COMPUTE, 0, e.st) == BT_OK);
+    CHECK(bt_cuda_timer_phase(t, BT_PHASE_D2H, 0, e.st) == BT_E_INVALID);   /* never begun */
+    CHECK(bt_cuda_timer_end(t, &s, &busy) == BT_OK);
+    CHECK(s.phase_s[BT_PHASE_H2D] > 0 && s.phase_s[BT_PHASE_COMPUTE] > 0 && s.phase_s[BT_PHASE_D2H] < 0);
+    CHECK(busy > 0 && busy <= 1);
+    printf("  h2d %.3g ms, compute %.3g ms, busy %.0f %%\n", s.phase_s[BT_PHASE_H2D] * 1e3, s.phase_s[BT_PHASE_COMPUTE] * 1e3, busy * 100);
+    bt_cuda_timer_destroy(t);
+    /* overlapped pipeline: span <= 1.10 x max(total copy, total compute) + one batch's fill/drain */
+    memset(&pd, 0, sizeof pd);
+    pd.slot_bytes = bytes;
+    CHECK(bt_cuda_pipeline_create(e.a, &pd, &p) == BT_OK);
+    if (p) {
+        for (int round = 0; round < 2; round++) {        /* round 0 warms up */
+            for (i = 0; i < 16; i++) {
+                void *h = NULL;
+                CHECK(bt_cuda_pipeline_acquire(p, &h) == BT_OK && h);
+                CHECK(bt_cuda_pipeline_submit(p, bytes, spin_compute, &sp) == BT_OK);
+            }
+            CHECK(bt_cuda_pipeline_drain(p, &ps) == BT_OK);
+        }
+        {
+            double one = (ps.h2d_s + ps.compute_s) / ps.batches;
+            double bound = 1.10 * (ps.h2d_s > ps.compute_s ? ps.h2d_s : ps.compute_s) + one;
+            printf("  pipeline: %d batches, copy %.3g ms, compute %.3g ms, span %.3g ms, bound %.3g ms\n", ps.batches,
+                   ps.h2d_s * 1e3, ps.compute_s * 1e3, ps.span_s * 1e3, bound * 1e3);
+            CHECK(ps.batches == 16);
+            CHECK(ps.span_s <= bound);
+        }
+        bt_cuda_pipeline_destroy(p);
+    }
+    env_close(&e);
+}
+
+/* OOM as a result: a decoder whose KV cache grows with batch x S passes device memory */
+typedef struct level_watch { bt_device *d; size_t level; int set, bad, n; } level_watch;
+static void watch_progress(const bt_progress *p, void *user) {
+    level_watch *lw = (level_watch *)user;
+    size_t fb = 0, tb = 0;
+    if (p->skipped || bt_device_mem_info(lw->d, &fb, &tb) != BT_OK) return;
+    lw->n++;
+    if (!lw->set) { lw->level = fb; lw->set = 1; }
+    else if ((fb > lw->level ? fb - lw->level : lw->level - fb) > ((size_t)4 << 20)) lw->bad++;
+}
+static void test_oom_sweep_on_device(void) {
+    bt_gpu_model m;
+    bt_workload w;
+    bt_grid *g;
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    level_watch lw;
+    char err[512];
+    size_t k;
+    int n_ok = 0, n_oom = 0, n_pruned = 0;
+    NEED_GPU();
+    g = bt_grid_create();
+    memset(&m, 0, sizeof m);
+    m.kind = BT_GPU_DECODER;
+    m.layers = 1; m.width = 512; m.items = 64; m.steps = 1;
+    CHECK(bt_grid_parse_axis(g, "seq=16384,65536", &m.seq_axis) == BT_OK);
+    m.batch_axis = bt_grid_axis_pow2(g, "batch", 1, 4096);   /* 4096 x 65536 x 512 x 8 B = 1 TiB */
+    bt_grid_set_monotone(g, m.seq_axis, 1);
+    bt_grid_set_monotone(g, m.batch_axis, 1);
+    CHECK(bt_gpu_model_init(&m, &w, "decoder", err, sizeof err) == BT_OK);
+    memset(&d, 0, sizeof d);
+    d.device = "cuda0";
+    d.stop.warmup = -1; d.stop.min_samples = 1; d.stop.max_samples = 2; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.5;
+    memset(&lw, 0, sizeof lw);
+    lw.d = bt_gpu_model_device(&m);
+    d.progress = watch_progress; d.progress_user = &lw;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    for (k = 0; r && k < bt_results_num_rows(r); k++) {
+        const bt_row *row = bt_results_row(r, k);
+        n_ok += row->status == BT_CELL_OK;
+        n_oom += row->status == BT_CELL_OOM;
+        n_pruned += row->status == BT_CELL_PRUNED;
+        if (row->status == BT_CELL_ERROR) printf("  unexpected error: %s\n", row->reason);
+    }
+    if (r) bt_print_heatmap(r, NULL, "batch", "seq", "e2e_s_median", stdout, BT_HEATMAP_PLAIN);
+    CHECK(n_ok > 0 && n_oom >= 1 && n_pruned >= 1);
+    CHECK(n_ok + n_oom + n_pruned == 26);
+    CHECK(lw.bad == 0);                               /* memory back at its level after every cell */
+    CHECK(!bt_device_restart_required(lw.d));
+    bt_results_free(r);
+    bt_gpu_model_free(&m);
+    bt_grid_destroy(g);
+}
+
+static void test_model_variants_run(void) {
+    static const int kinds[4] = {BT_GPU_MLP, BT_GPU_CONV, BT_GPU_DECODER, BT_GPU_REDUCE};
+    int k, v;
+    NEED_GPU();
+    for (k = 0; k < 4; k++) for (v = 0; v < 3; v++) {
+        bt_gpu_model m;
+        bt_workload w;
+        bt_grid *g = bt_grid_create();
+        bt_sweep_desc d;
+        bt_results *r = NULL;
+        char err[512];
+        size_t i;
+        memset(&m, 0, sizeof m);
+        m.kind = kinds[k]; m.variant = v; m.items = 256; m.seq_axis = -1; m.seq = 256;
+        m.batch_axis = bt_grid_axis_pow2(g, "batch", 32, 64);
+        CHECK(bt_gpu_model_init(&m, &w, "model", err, sizeof err) == BT_OK);
+        memset(&d, 0, sizeof d);
+        d.stop.warmup = 1; d.stop.min_samples = 2; d.stop.max_samples = 3; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.5;
+        CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+        for (i = 0; r && i < bt_results_num_rows(r); i++) {
+            const bt_row *row = bt_results_row(r, i);
+            int ips = bt_results_metric_index(r, "items_per_s"), busy = bt_results_metric_index(r, "busy_pct");
+            CHECK(row->status == BT_CELL_OK);
+            if (row->status != BT_CELL_OK) printf("  kind %d variant %d: %s\n", kinds[k], v, row->reason);
+            else { CHECK(row->m[ips] > 0); CHECK(row->m[busy] > 0 && row->m[busy] <= 100); }
+            if (kinds[k] == BT_GPU_REDUCE) CHECK(bt_results_metric_index(r, "mismatch_frac") >= 0);
+        }
+        bt_results_free(r);
+        bt_gpu_model_free(&m);
+        bt_grid_destroy(g);
+    }
+}
+
+/* A sticky error: runs in a child process (CUDA cannot recover the one that hits it). */
+__global__ void bad_write_kernel(int *p) { p[threadIdx.x] = 1; }
+static int sticky_child(void) {
+    bt_device *d = NULL;
+    bt_dev_arena *a;
+    void *p = NULL;
+    char err[512];
+    if (bt_cuda_device_open(0, &d, err, sizeof err) != BT_OK) return 10;
+    bad_write_kernel<<<1, 32>>>((int *)(uintptr_t)0x10);   /* an illegal address */
+    if (bt_device_sync(d) != BT_E_CUDA) return 11;
+    if (!bt_device_restart_required(d)) return 12;
+    if (!strstr(bt_device_error(d), "illegal")) return 13;
+    a = bt_dev_arena_create(d);
+    if (bt_dev_alloc(a, BT_MEM_DEVICE, 64, &p) != BT_E_CUDA || p) return 14;   /* stays broken */
+    bt_dev_arena_destroy(a);
+    bt_device_destroy(d);
+    return 0;
+}
+static void test_sticky_error_on_device(void) {
+    pid_t pid;
+    int status = 0;
+    NEED_GPU();
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        char *argv[3];
+        argv[0] = (char *)g_self; argv[1] = (char *)"--sticky-child"; argv[2] = NULL;
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status)) printf("  sticky child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+int main(int argc, char **argv) {
+    if (getenv("BT_TEST_BIN")) g_self = getenv("BT_TEST_BIN");
+    if (argc == 2 && strcmp(argv[1], "--sticky-child") == 0) return sticky_child();
+    RUN(test_device_count_never_crashes);
+    RUN(test_probe_and_open_without_device);
+    RUN(test_model_init_checks_and_no_device);
+    RUN(test_bad_arguments_are_named);
+    RUN(test_error_mapping);
+    RUN(test_nvml_absent_is_not_an_error);
+    RUN(test_probe);
+    RUN(test_normalize_matches_cpu);
+    RUN(test_gemm_conv_attention_match_cpu);
+    RUN(test_reductions);
+    RUN(test_timer_and_overlap);
+    RUN(test_oom_sweep_on_device);
+    RUN(test_model_variants_run);
+    RUN(test_sticky_error_on_device);
+    return TT_SUMMARY();
+}

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every example builds with the one-line build command in its first comment, and the CPU ones
+# run with small settings; where an example prints a recommendation, 'batchtune rank' on its
+# CSV picks the same cell.
+set -u
+cd "$(dirname "$0")/.."
+B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+P=0; F=0; S=0
+ok() { P=$((P+1)); echo "  ok   $1"; }
+no() { F=$((F+1)); echo "  FAIL $1"; }
+cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
+for ex in examples/*.c examples/*.cu; do
+    [ -e "$ex" ] || continue
+    name=$(basename "$ex"); name=${name%.*}
+    line=$(grep -m1 -E '^ *Build: ' "$ex" | sed -E 's/^ *Build: *//')
+    if [ -z "$line" ]; then no "$name: no 'Build:' line in its first comment"; continue; fi
+    case "$line" in nvcc*) command -v nvcc >/dev/null || { S=$((S+1)); echo "  skip $name: nvcc not found"; continue; } ;; esac
+    # the documented line, with the output put in the build folder
+    cmd=$(echo "$line" | sed -E "s# -o ([^ ]+)# -o $B/\1#")
+    if bash -c "$cmd" >"$T/$name.build" 2>&1; then ok "$name builds with its own line"; else no "$name builds with its own line: $cmd"; head -20 "$T/$name.build"; continue; fi
+done
+run_and_compare() { # name args... ; compares the printed recommendation with batchtune rank
+    local name="$1" csv="$2"; shift 2
+    if ! (cd "$T" && timeout 300 "$OLDPWD/$B/$name" "$@" >"$T/$name.out" 2>"$T/$name.err"); then no "$name runs"; tail -5 "$T/$name.err"; return; fi
+    ok "$name runs"
+    local p1 p2
+    p1=$(grep '^recommendation:' "$T/$name.out" | sed -E 's/recommendation: ([^:]*):.*/\1/')
+    p2=$("$B/batchtune" rank "$T/$csv" $RANKARGS 2>/dev/null | grep '^recommendation:' | sed -E 's/recommendation: ([^:]*):.*/\1/')
+    if [ -n "$p1" ] && [ "$p1" = "$p2" ]; then ok "$name: pick equals batchtune rank ($p1)"; else no "$name: pick '$p1' vs batchtune rank '$p2'"; fi
+}
+[ -x "$B/cpu_quickstart" ] && { RANKARGS=""; run_and_compare cpu_quickstart q.csv q.csv; }
+[ -x "$B/frame_budget" ] && { RANKARGS="--limit e2e_s_p99<=0.0166"; run_and_compare frame_budget fb.csv 20000 fb.csv; }
+if [ -x "$B/per_item_time" ]; then
+    if (cd "$T" && timeout 300 "$OLDPWD/$B/per_item_time" 64 pit.csv >"$T/pit.out" 2>&1) && grep -q 'knee' "$T/pit.out" && grep -q '^conv_like' "$T/pit.out"; then ok "per_item_time runs and reports knees"; else no "per_item_time"; tail -5 "$T/pit.out"; fi
+fi
+echo "results: $P passed, $F failed, $S skipped"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The command-line tool: --help everywhere, exit codes (0 ok, 1 runtime failure, 2 usage
+# error with a one-line message naming the bad flag), sweep -> rank on its own results,
+# resume, refusal to overwrite.
+set -u
+cd "$(dirname "$0")/.."
+B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+P=0; F=0
+ok() { P=$((P+1)); echo "  ok   $1"; }
+no() { F=$((F+1)); echo "  FAIL $1"; }
+check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
+BT="$B/batchtune"
+code() { "$@" >"$T/out" 2>"$T/err"; echo $?; }
+for c in "" sweep rank info; do
+    check "--help ${c:-main}" test "$(code $BT $c --help)" = 0
+    grep -q "usage: batchtune" "$T/out" || no "--help ${c:-main} prints usage"
+done
+check "no command -> 2" test "$(code $BT)" = 2
+check "unknown command -> 2" test "$(code $BT frobnicate)" = 2
+check "unknown flag -> 2, named" bash -c "test \"\$($BT sweep --bogus >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--bogus' $T/e && test \$(wc -l < $T/e) = 1"
+check "bad value -> 2, named" bash -c "test \"\$($BT sweep --min-samples abc >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--min-samples' $T/e"
+check "bad axis spec -> 2, named" bash -c "test \"\$($BT sweep --axis batch=5..1 >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q 'batch=5..1' $T/e"
+check "bad shard -> 2" bash -c "test \"\$($BT sweep --shard 3/2 >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--shard' $T/e"
+check "rank missing file -> 1" bash -c "test \"\$($BT rank $T/none.csv >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q 'none.csv' $T/e"
+check "rank bad format -> 2" bash -c "test \"\$($BT rank x.csv --format xml >/dev/null 2>$T/e; echo \$?)\" = 2"
+SW="--items 32 --layers 2 --width 64 --axis batch=1,4,16 --axis threads=1,2 --max-time 0.05 --min-time 0.005 --quiet"
+check "sweep runs" bash -c "$BT sweep $SW --out $T/r.csv > $T/sweep.txt 2>$T/e"
+check "sweep prints the recommendation and a heatmap" bash -c "grep -q '^recommendation:' $T/sweep.txt && grep -q 'rows: threads, columns: batch' $T/sweep.txt"
+check "sweep wrote CSV, samples, JSON with ranking" bash -c "test \$(wc -l < $T/r.csv) = 7 && test -s $T/r.samples.csv && grep -q '\"ranking\"' $T/r.json"
+pick_sweep=$(grep '^recommendation:' $T/sweep.txt | sed -E 's/recommendation: ([^:]*):.*/\1/')
+$BT rank $T/r.csv > $T/rank.txt 2>$T/e
+pick_rank=$(grep '^recommendation:' $T/rank.txt | sed -E 's/recommendation: ([^:]*):.*/\1/')
+check "rank on the CSV picks what the sweep picked" test -n "$pick_rank" -a "$pick_rank" = "$pick_sweep"
+check "sweep refuses to overwrite -> 1" bash -c "test \"\$($BT sweep $SW --out $T/r.csv >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q 'already exists' $T/e"
+check "resume of a finished sweep re-runs nothing" bash -c "$BT sweep $SW --out $T/r.csv --resume >/dev/null 2>$T/e && test \$(wc -l < $T/r.csv) = 7"
+check "resume with other axes -> 1, named" bash -c "test \"\$($BT sweep --items 32 --axis batch=1,4 --axis threads=1 --out $T/r.csv --resume --quiet >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q 'refusing to resume' $T/e"
+check "rank --format json/csv/md" bash -c "$BT rank $T/r.csv --format json | grep -q '\"pick\"' && $BT rank $T/r.csv --format csv | head -1 | grep -q '^rank,batch,threads' && $BT rank $T/r.csv --format md | grep -q 'Recommendation'"
+check "rank --limit excludes" bash -c "$BT rank $T/r.csv --limit 'e2e_s_median<=0' | grep -q 'no recommendation'"
+check "rank unknown objective -> 2" bash -c "test \"\$($BT rank $T/r.csv --objective nope >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q nope $T/e"
+check "info --json" bash -c "$BT info --json | grep -q '\"clock_resolution_ns\"'"
+echo "results: $P passed, $F failed, 0 skipped"
