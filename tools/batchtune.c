@@ -4,6 +4,7 @@
    Build (GPU):  nvcc -O3 -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o batchtune
    Exit status: 0 success, 1 runtime failure, 2 usage error (one line naming the bad flag). */
 #define BATCHTUNE_IMPLEMENTATION
+#define BATCHTUNE_STB_IMPLEMENTATION   /* image decoding for loadbench / pack (stb_image, private) */
 #include "batchtune.h"
 
 #include <stdio.h>
@@ -493,6 +494,7 @@ static int cmd_info(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- subcommand files ------ */
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+#include "cmd_loadbench.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
@@ -500,6 +502,8 @@ static const tool_cmd COMMANDS[] = {
     {"sweep", cmd_sweep, "run a grid of settings over a workload; rank; print the recommendation"},
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
+    {"loadbench", cmd_loadbench, "run the data loader over images or records; JSON line with images/s, first batch"},
+    {"pack", cmd_pack, "decode, resize and crop an image folder into a record file"},
     /* more subcommands: */
 };
 
