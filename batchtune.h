@@ -606,7 +606,10 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
    factor), computed only for the pixels the crop keeps. Output sizes follow torchvision:
    the shorter side becomes S, the longer int(S * long / short); the crop offset is
    round((size - C) / 2) with ties to even. Measured against torchvision: mean absolute
-   difference < 0.5/255 (tests/test_loader.c checks <= 2/255 on real photos).
+   difference < 0.2/255, max 2/255 (tests/test_loader.c checks <= 2/255 on real photos; part
+   of it is stb_image vs libjpeg decoding). The resize runs with AVX2+FMA when the CPU has it
+   (GCC/clang, x86-64, chosen at run time), else SSE2, else portable C; define
+   BATCHTUNE_NO_AVX2 or BATCHTUNE_NO_SIMD to turn those off.
    ========================================================================================== */
 
 /* Decoder hook. decode() turns the file bytes into 8-bit RGB (w*h*3 bytes, rows top to

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The loader test under ThreadSanitizer and under AddressSanitizer + UndefinedBehaviorSanitizer.
-# Prints "results: N passed, N failed, N skipped" (one test per sanitizer build).
+# Also the portable (no SIMD) and SSE2-only resize paths.
+# Prints "results: N passed, N failed, N skipped" (one test per build).
 # Uses clang when present (faster sanitizer builds), else cc. Takes about a minute on 2 cores.
 set -u
 cd "$(dirname "$0")/.."
@@ -29,5 +30,8 @@ run_one() { # name flags env
 }
 run_one tsan "-fsanitize=thread" "TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1"
 run_one asan_ubsan "-fsanitize=address,undefined -fno-sanitize-recover=undefined" "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1"
+# the portable resize path (no SSE2/AVX2) and the SSE2 path without AVX2, under ASan+UBSan
+run_one scalar_asan "-DBATCHTUNE_NO_SIMD -fsanitize=address,undefined -fno-sanitize-recover=undefined" "ASAN_OPTIONS=detect_leaks=1"
+run_one sse2_only "-DBATCHTUNE_NO_AVX2" ""
 echo "results: $PASS passed, $FAIL failed, $SKIP skipped"
 [ $FAIL -eq 0 ]
