@@ -5451,6 +5451,11 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
 
 static void bti_ld_cold(int fd, off_t off, off_t len) {
 #if defined(POSIX_FADV_DONTNEED)
+    if (len > 0) {                      /* whole pages only are dropped: widen to them */
+        const off_t pg = 4096, end = off + len;
+        off -= off % pg;
+        len = end - off + (pg - end % pg) % pg;
+    }
     (void)posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
 #else
     (void)fd; (void)off; (void)len;
@@ -5676,6 +5681,10 @@ static bt_status bti_ld_list_dir(bt_loader *L, const char *dir) {
         p = (char *)bti_malloc(n);
         if (!p) { closedir(dp); return BT_E_NOMEM; }
         bti_fmt(p, n, "%s/%s", dir, de->d_name);
+#if defined(_DIRENT_HAVE_D_TYPE) && defined(DT_REG)
+        if (de->d_type == DT_DIR || (de->d_type != DT_REG && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)) { bti_free(p); continue; }
+        if (de->d_type != DT_REG)          /* links and unknown: ask stat (no stat per file otherwise) */
+#endif
         if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) { bti_free(p); continue; }
         if (L->npaths == cap) {
             size_t nc = cap ? cap * 2 : 256;
