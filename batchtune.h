@@ -353,6 +353,10 @@ typedef struct bt_sweep_desc {
                                       unless resume is set, so nothing is lost) */
     void (*progress)(const bt_progress *p, void *user);
     void *progress_user;
+    int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0, every cell) or BT_STRATEGY_ADAPTIVE
+                                      (section 15: OOM frontier, racing, successive halving) */
+    int search_screen_samples;     /* adaptive: samples of a cell's first, cheap visit (default 3) */
+    double search_margin;          /* adaptive: racing margin, a fraction (default 0.01) */
 } bt_sweep_desc;
 
 BATCHTUNE_API bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *d);
@@ -517,6 +521,9 @@ typedef struct bt_run_meta {
     char version[16];
     char settings[1024];
     char fingerprint[24];          /* hex FNV-1a of axes, workloads, settings, device */
+    int shard_k, shard_n;          /* the shard this run covered (n = 0: the whole grid) */
+    long long pairs_planned;       /* (workload, cell) pairs it was to record; a results file
+                                      with fewer rows was cut short (-1: not known) */
 } bt_run_meta;
 BATCHTUNE_API void bt_run_meta_collect(bt_run_meta *m, const char *device, const char *settings);
 /* JSON: {"meta":{...},"status_counts":{...},"rows":[...],"ranking":{...}} (ranking may be NULL).
@@ -776,19 +783,612 @@ BATCHTUNE_API bt_status bt_pack(const bt_loader_desc *d, const char *out_path,
 
 /* ============================================================================================
    12. Recompute model for windowed verification (declarations)
+
+   Decode–verify–rollback. A fast path produces tokens; every W tokens the window is re-run on a
+   reference path, B requests verified together in one pass. At the first position where the
+   two disagree the reference token is kept, every fast token after it in the window is thrown
+   away, and the next window starts right after the corrected token.
+       recompute % = 100 * tokens thrown away / tokens kept     (kept includes corrected ones)
+
+   THE MODEL. Each fast token, given that its window agreed so far, is the first divergence with
+   probability p, independently of the others (q = 1 - p). K, the position of the first
+   divergence, has P(K > j) = q^j. A window of m fast tokens keeps min(K, m) and throws away
+   m - min(K, m), so
+       E[kept] = sum_{j=0}^{m-1} q^j = (1 - q^m) / p,      E[thrown] = m - (1 - q^m) / p.
+   Unbounded requests: every window is full and windows are independent renewals, so
+       R(W) = E[thrown] / E[kept] = p W / (1 - q^W) - 1.
+   Small pW: 1 - q^W = pW (1 - (W-1)p/2 + O(p^2 W^2)) gives R ~ (W-1) p / 2 ~ pW/2 (doubles with
+   W); large pW: R ~ pW - 1.  Example: p = 0.01, W = 16: R = 0.16 / (1 - 0.99^16) - 1 = 0.077135.
+   Finite requests (a request's last window is cut at its end): let D(n) be the expected number
+   of tokens thrown away while n tokens remain to be kept. D(0) = 0 and, with m = min(W, n),
+       D(n) = m - (1 - q^m)/p + sum_{k=1}^{m} p q^(k-1) D(n-k) + q^m D(n-m),
+   computed for every n <= Lmax in O(Lmax) time with a running sum. A request of length L keeps
+   exactly L tokens, so for lengths with distribution P(L) the ratio of totals (what a
+   measurement over many requests sees) is
+       R = sum_L P(L) D(L) / sum_L P(L) L.
+   Once W passes most lengths a single window covers a request and R levels off at
+   E[L - min(K, L)] / E[L]. Geometric lengths (P(L = l) = r s^(l-1), s = 1 - r, mean 1/r) are
+   memoryless, which gives the closed form
+       R = [(1 - s^W)/(1 - s)] / [(1 - (qs)^W)/(1 - qs)] - 1.
+   Verify passes: the expected number of windows N(n) follows the same recursion with 1 in
+   place of the first term; windows per kept token = E[N(L)] / E[L] (= p / (1 - q^W) when
+   unbounded). With B requests per pass (continuous batching: a finished request's slot is
+   refilled at the next window), passes per kept token = windows per kept token / B.
+   Log-normal lengths are rounded to the nearest integer (>= 1); the tail beyond Lmax (chosen
+   past the 0.9987 quantile, >= 32 W, at most max(64 W, 4096)) is added with D's linear
+   asymptote.
+
+   TIME PER KEPT TOKEN. With a fast-path time per generated token t_f(W,B) and a verify-pass
+   time t_v(W,B): T = t_f (1 + R) + t_v * windows_per_kept / B. The choice is the (W, B) with
+   B * W <= cap that minimizes T.
    ========================================================================================== */
+
+/* Request lengths (in kept tokens). Zero = unbounded. */
+typedef enum bt_rc_len_kind {
+    BT_RC_UNBOUNDED = 0,
+    BT_RC_FIXED,                   /* every request has length `param` (non-integers: mix of
+                                      the two neighbours, so the model is continuous) */
+    BT_RC_GEOMETRIC,               /* geometric on 1, 2, ... with mean `param` (>= 1) */
+    BT_RC_LOGNORMAL,               /* exp(N(log(param), sigma^2)) rounded, >= 1: param is the
+                                      median, sigma defaults to 1 */
+    BT_RC_HISTOGRAM                /* hist[L] = weight of length L, L = 1 .. hist_len-1 */
+} bt_rc_len_kind;
+
+typedef struct bt_rc_lengths {
+    bt_rc_len_kind kind;
+    double param;
+    double sigma;
+    const double *hist;            /* not copied: must outlive the users of this struct */
+    size_t hist_len;
+} bt_rc_lengths;
+
+/* Parses "unbounded", "fixed:200", "geometric:150", "lognormal:128:0.8". The parameter may
+   be left out ("geometric", "lognormal::0.8"): then *has_param is 0 (param is a start value)
+   and a fit estimates it. Errors name the spec. */
+BATCHTUNE_API bt_status bt_rc_lengths_parse(const char *spec, bt_rc_lengths *out, int *has_param,
+                                            char *err, size_t err_len);
+/* "lognormal(median=128, sigma=1)" */
+BATCHTUNE_API size_t bt_rc_lengths_format(const bt_rc_lengths *l, char *buf, size_t n);
+
+/* The model's expectations for one window size. */
+typedef struct bt_rc_expect {
+    double ratio;                  /* thrown away / kept (R) */
+    double pct;                    /* 100 * ratio */
+    double windows_per_kept;       /* verify windows per kept token */
+    double mean_length;            /* E[L] (INFINITY when unbounded) */
+} bt_rc_expect;
+
+/* R for unbounded requests: p W / (1 - (1-p)^W) - 1. NAN for p outside [0, 1) or W < 1. */
+BATCHTUNE_API double bt_rc_ratio_unbounded(double p, int window);
+/* Exact expectations for lengths `len` (NULL or zero = unbounded). BT_E_INVALID names the bad
+   input in err (may be NULL); BT_E_NOMEM for a histogram too long to hold. Thread safe. */
+BATCHTUNE_API bt_status bt_rc_expected(double p, int window, const bt_rc_lengths *len,
+                                       bt_rc_expect *out, char *err, size_t err_len);
+/* Shorthand: 100 * R, NAN on bad input. */
+BATCHTUNE_API double bt_rc_pct(double p, int window, const bt_rc_lengths *len);
+
+/* Seeded Monte Carlo decode–verify–rollback: `batch` slots (continuous batching), each window
+   runs min(W, remaining) fast tokens, the first divergence is drawn with probability p per
+   token. Requests (finite lengths) or windows (unbounded) are the units of the confidence
+   interval (delta method for a ratio of totals). */
+typedef struct bt_rc_sim_desc {
+    double p;
+    int window;
+    int batch;                     /* default 1 */
+    bt_rc_lengths lengths;         /* zero = unbounded */
+    long units;                    /* requests (finite) or windows (unbounded); default 20000 */
+    uint64_t seed;                 /* default 1 */
+} bt_rc_sim_desc;
+
+typedef struct bt_rc_sim_result {
+    double kept, discarded, divergences, windows, passes;
+    long units;
+    double ratio, ratio_lo, ratio_hi;  /* estimate and its 95 % confidence interval */
+    double pct, pct_lo, pct_hi;        /* the same in percent */
+} bt_rc_sim_result;
+
+BATCHTUNE_API bt_status bt_rc_simulate(const bt_rc_sim_desc *d, bt_rc_sim_result *out);
+
+/* One measured (or simulated) cell. */
+typedef struct bt_rc_cell {
+    int batch, window;
+    double pct;                    /* recompute % */
+} bt_rc_cell;
+
+/* Reads batch,window,recompute_pct from a CSV with a header (any column order, extra columns
+   ignored; rows whose recompute_pct is empty, or whose status column is not "ok", are
+   skipped). *cells is allocated (free with free() / BATCHTUNE_FREE). Errors name the file and
+   line: "cells.csv:7: window 'abc' is not a positive integer". */
+BATCHTUNE_API bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n,
+                                       char *err, size_t err_len);
+
+/* Least squares in percentage points over the cells. */
+typedef struct bt_rc_fit_desc {
+    bt_rc_lengths lengths;         /* length model; zero = unbounded */
+    int fit_length;                /* 1: also estimate lengths.param (FIXED length, GEOMETRIC
+                                      mean, LOGNORMAL median) */
+    int no_loo;                    /* 1: skip leave-one-out */
+} bt_rc_fit_desc;
+
+typedef struct bt_rc_fit {
+    double p;                      /* common first-divergence probability */
+    bt_rc_lengths lengths;         /* with the fitted param when fit_length */
+    int fitted_length;
+    size_t n;
+    bt_rc_cell *cells;             /* copy of the input */
+    double *pred, *resid;          /* per cell, pp (resid = measured - predicted) */
+    double *loo_pred;              /* per cell: prediction of a fit without it (NAN: skipped) */
+    double rmse_pp, loo_rmse_pp, max_abs_resid_pp;
+    /* Does p depend on B? p refit per batch value (length parameter held), F test of the
+       per-batch model against the common one, both fitted to relative residuals
+       (measured/model - 1). */
+    int nbatch;
+    int *batch_values;
+    double *p_by_batch;            /* least squares in pp within each batch */
+    int *cells_by_batch;
+    double rss_common, rss_by_batch, f_stat, f_pvalue;  /* on relative residuals (a cell's
+                                      noise grows with its value); NAN when not testable */
+    int batch_dependent;           /* 1 when f_pvalue < 0.05 */
+    double rmse_by_batch_pp;       /* RMSE (pp) of the model with each batch's own p */
+    double loo_by_batch_pp;        /* its leave-one-out RMSE over the cells whose batch has
+                                      >= 2 cells (NAN when skipped) */
+    int loo_by_batch_cells;
+    char verdict[320];             /* the answer about B as one sentence */
+} bt_rc_fit;
+
+/* Fits p (and the length parameter when asked) to n >= 1 cells (n >= 2 with fit_length).
+   err names bad cells. out must be released with bt_rc_fit_free. */
+BATCHTUNE_API bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc_fit_desc *d,
+                                        bt_rc_fit *out, char *err, size_t err_len);
+BATCHTUNE_API void bt_rc_fit_free(bt_rc_fit *f);
+/* Predicted recompute % at (batch, window): the common p, or the batch's own p when the data
+   says p depends on B and that batch was measured. */
+BATCHTUNE_API double bt_rc_fit_predict(const bt_rc_fit *f, int batch, int window);
+/* Parameters, RMSE ("RMSE <x> pp"), leave-one-out error, per-cell residuals, the verdict on B. */
+BATCHTUNE_API void bt_rc_fit_print(const bt_rc_fit *f, FILE *out);
+/* The grid windows x batches as CSV: batch,window,recompute_pct,feasible,kind,measured_pct
+   (kind "predicted" everywhere: measured cells also show measured_pct). feasible = B*W <= cap
+   (cap <= 0: no budget). */
+BATCHTUNE_API void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, int nw,
+                                        const int *batches, int nb, double cap, FILE *out);
+
+/* Terminal heatmap of recompute % over batch (rows) x window (columns): measured cells show
+   their value, cells over the budget B*W > cap print "n/a", cells in budget but not measured
+   stay blank. mode: BT_HEATMAP_AUTO / COLOR / PLAIN. */
+BATCHTUNE_API bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows,
+                                            int nw, const int *batches, int nb, double cap,
+                                            FILE *out, int mode);
+/* The same grid as an HTML report (bt_write_html_report): a heatmap of the measured recompute %
+   (over-budget cells "infeasible"), and with fit != NULL a second one of the model's
+   recompute % at the measured cells. Errors go to err. */
+BATCHTUNE_API bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw,
+                                         const int *batches, int nb, double cap,
+                                         const bt_rc_fit *fit, const char *title,
+                                         const char *path, char *err, size_t err_len);
+
+/* Timings of one (W, B): fast-path seconds per generated token (the step time of a batch
+   divided by its rows) and seconds per verification pass of B windows of W tokens. */
+typedef struct bt_rc_timing {
+    int batch, window;
+    double fast_s_per_token;
+    double verify_s_per_pass;
+} bt_rc_timing;
+
+/* The same, and when the file has fast_s_per_token and verify_s_per_pass columns (as written
+   by `batchtune recompute measure`), *timings gets one entry per cell (NAN where empty);
+   otherwise *timings is NULL. */
+BATCHTUNE_API bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings,
+                                             size_t *n, char *err, size_t err_len);
+
+typedef struct bt_rc_option {
+    int batch, window, feasible;
+    double pct;                    /* model's recompute % (from the fit) */
+    double windows_per_kept;
+    double fast_s_per_kept;        /* t_f * (1 + R) */
+    double verify_s_per_kept;      /* t_v * windows_per_kept / B */
+    double s_per_kept;             /* their sum */
+} bt_rc_option;
+
+typedef struct bt_rc_choice {
+    int n;
+    bt_rc_option *opt;             /* feasible first, each part by s_per_kept */
+    int pick;                      /* index of the best feasible option, -1 if none */
+    double cap;
+    char message[256];
+} bt_rc_choice;
+
+/* Time per kept token (recompute included) for every timed (W, B), using the fit's model of R
+   and windows per kept token; picks the fastest with B * W <= cap (cap <= 0: no budget). */
+BATCHTUNE_API bt_status bt_rc_choose(const bt_rc_fit *fit, const bt_rc_timing *t, int n, double cap,
+                                     bt_rc_choice *out);
+BATCHTUNE_API void bt_rc_choice_free(bt_rc_choice *c);
+/* The trade-off: for each window the best batch in budget (recompute %, fast and verify parts,
+   total), the pick marked. */
+BATCHTUNE_API void bt_rc_print_tradeoff(const bt_rc_choice *c, FILE *out);
+
+/* A real nondeterministic workload: a small autoregressive generator whose next token is the
+   argmax of its logits, given the previous `context` tokens (embeddings) and a per-position
+   input drawn from the request's seed. Inputs and weights are rounded to bf16; each hidden
+   layer is a split-K matrix product whose chunk sums (fp32) are accumulated into a bf16 output
+   one chunk at a time (as split-K kernels with atomics do), then tanh, rounded to bf16; the
+   logits are the same kind of product, accumulated in fp32 (or bf16 with logits_bf16).
+     fast path       one decode step for the rows still active in the window: S = split_k_max
+                     / rows chunks (>= 2; fewer rows, more chunks, as GEMM heuristics do), each
+                     chunk in two interleaved accumulators, the chunks added starting at chunk
+                     (row + rows) mod S: the order depends on the batch composition;
+     reference path  every position of the B windows in one batched pass, in one fixed order
+                     (4 chunks, one accumulator each, added 0, 1, 2, 3).
+   Divergences are real floating-point non-associativity at near ties of the argmax (0.4 to
+   0.7 % of tokens at the defaults, more with fewer rows: bench/results/recompute_cpu.md). Single-threaded (no threads started). Requests are the same
+   for every cell (lengths and inputs from seed + request number). inject_p > 0 replaces the
+   comparison by a coin flip per token and skips the model (tests only, not evidence). */
+typedef struct bt_rc_gen_desc {
+    int vocab;                     /* default 512 */
+    int dim;                       /* width of the layers, default 128 */
+    int layers;                    /* hidden layers, default 1 */
+    int context;                   /* default 4 */
+    int split_k_max;               /* default 16 */
+    int logits_bf16;               /* 1: logits accumulated in bf16 too (more divergences) */
+    bt_rc_lengths lengths;         /* default lognormal median 128, sigma 1 */
+    int max_len;                   /* lengths clipped here (default 4096) */
+    int min_divergences;           /* per cell (default 100) */
+    int min_requests;              /* per cell (at least 4 * batch) */
+    double max_kept;               /* per cell, stop even if short of divergences (default 1e6) */
+    uint64_t seed;                 /* default 1 */
+    double inject_p;               /* > 0: test mode (coin flips, no model) */
+} bt_rc_gen_desc;
+
+typedef struct bt_rc_measure {
+    int batch, window;
+    long requests;
+    double kept, discarded, divergences, windows, passes, fast_tokens;
+    double pct, pct_lo, pct_hi;    /* recompute % and its 95 % confidence interval */
+    double fast_s, verify_s;       /* total seconds in each path */
+    double fast_s_per_token, verify_s_per_pass;
+    int enough;                    /* divergences >= min_divergences */
+} bt_rc_measure;
+
+typedef struct bt_rc_gen bt_rc_gen;
+/* NULL on failure with the reason in err. The desc is copied (defaults filled in). */
+BATCHTUNE_API bt_rc_gen *bt_rc_gen_create(const bt_rc_gen_desc *d, char *err, size_t err_len);
+BATCHTUNE_API void bt_rc_gen_destroy(bt_rc_gen *g);
+BATCHTUNE_API bt_rc_gen_desc bt_rc_gen_desc_defaults(const bt_rc_gen_desc *d);
+/* Runs requests through decode–verify–rollback at (batch, window) until the cell has
+   min_divergences divergences and min_requests requests (or max_kept kept tokens), finishing
+   the requests in flight. */
+BATCHTUNE_API bt_status bt_rc_gen_measure(bt_rc_gen *g, int batch, int window, bt_rc_measure *out);
+/* Times one full window at (batch, window): W fast decode steps of `batch` rows and one
+   reference pass over batch * window positions. Short enough to be repeated and interleaved
+   across cells (take medians): the timings of bt_rc_gen_measure mix in the cut windows and
+   whatever else the machine did meanwhile. */
+BATCHTUNE_API bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token,
+                                       double *verify_s_per_pass);
+/* The length distribution the generator draws from (after clipping), as a histogram for
+   BT_RC_HISTOGRAM; valid while g lives. */
+BATCHTUNE_API bt_rc_lengths bt_rc_gen_lengths(const bt_rc_gen *g);
 
 /* ============================================================================================
    13. HTML report (declarations)
+   One self-contained HTML file (inline CSS and SVG; no JavaScript, no network, no other
+   files): a heatmap of each chosen metric over two axes per workload, with value labels and
+   a color scale; the mean-regret heatmap; time per item vs the batch axis, one line per
+   workload; the per-workload best; the regret ranking; the recommendation with its evidence
+   (values, regret, samples, noise, P(best), ties, why cells were excluded); status counts;
+   the run metadata.
+
+   COLOR SCALE (deterministic, so a test or a reader can predict every cell):
+     each heatmap is normalized on its own: lo, hi = min, max of the ok values it shows;
+     goodness g = (hi - v) / (hi - lo) when lower is better, (v - lo) / (hi - lo) when higher
+     is better, g = 1 when hi == lo. When lo > 0 and hi / lo >= 4 the map is on a log scale:
+     v, lo and hi are replaced by their logarithms in that formula (the legend says which).
+     The mean-regret map is lower-is-better and uses 1 + mean regret as v (the same rule).
+     The fill is piecewise linear in sRGB through five stops at g = 0, 0.25, 0.5, 0.75, 1:
+        #440154 #3b528b #21918c #5ec962 #fde725
+     (dark purple = worst shown, yellow = best shown); each channel is rounded to the nearest
+     integer (bt_html_color). With more than two axes a heatmap cell shows the best value over
+     the other axes. The best cell (per-workload maps) and the pick (regret map) are outlined.
+   CELLS THAT HAVE NO VALUE are grey-ish with a label, never a scale color:
+     oom        #f4cccc hatched #c62828, "OOM"       error   #d9d9d9 hatched #616161, "error"
+     timeout    #ffe0b2 hatched #e65100, "timeout"   infeasible (over budget / constraint)
+                                                     #f0f0f0, "infeasible"
+     pruned     #e6e6e6, "pruned"                    not_run #ffffff, "not run"
+     no row     #ffffff, "-"                          excluded (regret map: a limit or a
+                                                     missing workload) #e0e0e0, "excluded"
+   MARKUP CONTRACT (for tests and scrapers): every heatmap is <svg id="hm-w<W>-m<M>"> (workload
+   W, metric M, both 0-based in first-appearance / option order) or <svg id="hm-regret">; the
+   cell at column X, row Y (0-based, axis values sorted numerically) is
+   <rect id="<svg id>-<X>-<Y>" fill="#rrggbb" data-status="ok|oom|..."> drawn on integer
+   pixels: x = 90 + 76*X + 1, y = 44 + 32*Y + 1 inside its svg, 74 x 30 px.
    ========================================================================================== */
+typedef struct bt_html_opts {
+    const char *title;             /* default "batchtune report" */
+    const char *const *metrics;    /* metrics to draw heatmaps of; default: the ranking's
+                                      objective, else e2e_s_median, else the first metric */
+    int num_metrics;
+    const char *x_axis;            /* across; default "batch" when present, else the first axis */
+    const char *y_axis;            /* down; default "workers" when present, else the first other
+                                      axis; none (one row) when there is one axis */
+    const char *line_axis;         /* x of the time-per-item chart; default "batch" when
+                                      present, else x_axis */
+    int max_rank_rows;             /* eligible cells listed in the ranking table (default 30) */
+} bt_html_opts;
+
+/* The options with defaults filled in for these results (pointers into r / rk / o, valid
+   while they live), so a program can print what it drew. */
+BATCHTUNE_API bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk,
+                                                 const bt_html_opts *o);
+/* Writes the report to path atomically (temporary file, then rename). rk and meta may be NULL
+   (then no regret map / no metadata, and the page says so); o may be NULL (defaults).
+   Returns BT_OK, BT_E_INVALID (no results or path, x == y), BT_E_NOT_FOUND (a metric or axis
+   that is not in the results), BT_E_IO, BT_E_NOMEM; the detail is in bt_results_error(r).
+   All text from the results (workload names, reasons, axis values) is HTML-escaped. */
+BATCHTUNE_API bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk,
+                                             const bt_run_meta *meta, const char *path,
+                                             const bt_html_opts *o);
+/* The scale's color for goodness g (clamped to 0..1; NAN gives the worst) as "#rrggbb". */
+BATCHTUNE_API void bt_html_color(double g, char hex[8]);
+/* Reads the "meta" object of a JSON file written by bt_write_json (the sweep's
+   <stem>.json), so a report made later from the CSV can show how the run was made.
+   BT_E_NOT_FOUND when the file has no (or a null) meta; BT_E_PARSE on malformed text. */
+BATCHTUNE_API bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err,
+                                              size_t err_len);
 
 /* ============================================================================================
    14. Merge and compare (declarations)
    ========================================================================================== */
+/* A sweep split k/n (bt_sweep_desc.shard_k/shard_n) runs as one process per GPU under the
+   scheduler a cluster already has (a Slurm job array, Kubernetes indexed jobs); each shard
+   writes its own results file; bt_merge joins them; bt_compare shows what changed between
+   two runs of one grid. */
+
+/* Resolves a shard spec into k and n:
+     "K/N"    given outright (0 <= K < N);
+     "slurm"  K = SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (divided by SLURM_ARRAY_TASK_STEP
+              when that is above 1), N = SLURM_ARRAY_TASK_COUNT: array ids need not start at 0.
+              With n_given > 0 the array ids are the shard numbers themselves: K =
+              SLURM_ARRAY_TASK_ID < N = n_given, so `--array=2,3` re-runs shards 2 and 3;
+     "k8s"    K = JOB_COMPLETION_INDEX (an indexed Job), N = n_given.
+   For "K/N", n_given > 0 must equal N. Reads the environment (getenv). Returns BT_OK, or
+   BT_E_INVALID with err naming the bad spec or variable. */
+BATCHTUNE_API bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n,
+                                         char *err, size_t err_len);
+/* The results path of shard k of n: "{shard}" in pattern becomes K and "{shards}" N; a
+   pattern without "{shard}" gets ".shard-K-of-N" before its ".csv" (or at its end), so no two
+   shards ever write one file. n <= 0: the pattern unchanged. */
+BATCHTUNE_API void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len);
+
+typedef struct bt_merge_desc {
+    int expect_shards;             /* N: shards expected (0: the count the files record) */
+    int partial;                   /* 1: merge what is there although shards are missing or
+                                      cut short (still reported; conflicts still refused) */
+    int allow_no_meta;             /* 1: accept files without the JSON beside them (their
+                                      settings and fingerprint cannot be checked) */
+} bt_merge_desc;
+
+typedef struct bt_merge_report {
+    int nfiles;                    /* files read (a file given twice counts once) */
+    int shards;                    /* N the files belong to (0: not shards) */
+    int nmissing;  int *missing;   /* shard numbers with no file, ascending */
+    int nincomplete; int *incomplete; /* shard numbers whose file has fewer rows than planned */
+    size_t rows;                   /* rows of the merged results */
+    size_t duplicates;             /* identical rows in more than one file (kept once) */
+    size_t conflicts;              /* cells whose rows differ between files (refused) */
+    char *text;                    /* what was found, one line each; "" when all is well */
+} bt_merge_report;
+
+/* Joins shard results files (and the samples files beside them) into *out, rows in the
+   grid's order. Refuses (BT_E_MISMATCH; err names the file and what differs) files whose
+   columns, device, settings or fingerprint (from the JSON beside each) differ from the first
+   file's. Reports in *rep (may be NULL) missing shards by number, shards cut short,
+   duplicate rows (kept once) and conflicting rows; conflicts are refused (BT_E_MISMATCH), and
+   missing or cut-short shards too (BT_E_NOT_FOUND) unless d->partial. *meta (may be NULL)
+   gets the merged run's metadata (the shards' settings and fingerprint, shard 0 of 0, their
+   hosts) for bt_write_json. On error *out is NULL. Reads files only; thread safe. */
+BATCHTUNE_API bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *d,
+                                 bt_results **out, bt_run_meta *meta, bt_merge_report *rep,
+                                 char *err, size_t err_len);
+BATCHTUNE_API void bt_merge_report_free(bt_merge_report *rep);
+
+/* Compare two runs of the same grid (the same axes; device, code or settings may differ). */
+typedef struct bt_compare_desc {
+    const char *objective;         /* results column; default "e2e_s_median" */
+    int direction;                 /* BT_LOWER/HIGHER_IS_BETTER; 0 = guess from the name */
+    int bootstrap;                 /* resamples for the ratio's CI (default 2000; -1 = use the
+                                      CI columns only) */
+    uint64_t seed;                 /* default 1 */
+} bt_compare_desc;
+
+typedef enum bt_change {
+    BT_CHANGE_SAME,                /* the ratio's 95 % CI holds 1 */
+    BT_CHANGE_BETTER,              /* B better than A beyond the CI */
+    BT_CHANGE_WORSE,               /* B worse than A beyond the CI */
+    BT_CHANGE_UNKNOWN,             /* ok in both, but no CI can be had (one sample, no CI columns) */
+    BT_CHANGE_STATUS,              /* the status differs (ok -> oom, ...) */
+    BT_CHANGE_NOT_OK,              /* the same status in both, not ok (nothing to compare) */
+    BT_CHANGE_ONLY_A,              /* the cell is in A only */
+    BT_CHANGE_ONLY_B               /* the cell is in B only */
+} bt_change;
+enum { BT_CI_NONE, BT_CI_BOOTSTRAP, BT_CI_COLUMNS };
+
+typedef struct bt_compare_row {
+    char *workload;
+    char *label;                   /* "batch=64 threads=2" */
+    char **axis;                   /* values, one per axis */
+    bt_cell_status status_a, status_b; /* BT_CELL_STATUS_COUNT when the run lacks the cell */
+    double a, b;                   /* objective values (NAN unless ok) */
+    double ratio, lo, hi;          /* b / a and its 95 % confidence interval (NAN: unknown) */
+    int ci_method;                 /* BT_CI_BOOTSTRAP (over both samples files), BT_CI_COLUMNS
+                                      (from the median's CI columns, log-normal), BT_CI_NONE */
+    bt_change change;
+} bt_compare_row;
+
+typedef struct bt_comparison {
+    char *objective;
+    int direction;
+    int naxes; char **axes;
+    int nrows; bt_compare_row *rows; /* A's rows in A's order, then B's rows not in A */
+    int count[BT_CHANGE_ONLY_B + 1]; /* rows per bt_change */
+    double geomean_ratio;          /* over the cells ok in both (NAN when none) */
+    char pick_a[256], pick_b[256]; /* each run's recommendation ("" when it has none) */
+    double pick_a_regret_in_b;     /* mean regret of A's pick in B (NAN: not ok there) */
+    double pick_b_regret_in_a;     /* and of B's pick in A */
+    char message[1024];            /* the verdict in a few sentences, or why none */
+} bt_comparison;
+
+/* Compares B against A cell by cell (matched by workload and axis values): the objective's
+   ratio B/A with a 95 % CI (bootstrap over the samples when both rows have them, else from
+   the CI columns), status changes, and each run's pick with its regret in the other run.
+   BT_E_MISMATCH when the axes differ, BT_E_NOT_FOUND when the objective is missing; the
+   reason is in out->message. Thread safe for distinct outputs. */
+BATCHTUNE_API bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *d,
+                                   bt_comparison *out);
+BATCHTUNE_API void bt_comparison_free(bt_comparison *c);
+BATCHTUNE_API const char *bt_change_str(bt_change c); /* "same", "better", "worse", ... */
+/* The table (one line per cell, changed cells marked), the summary and the picks. name_a /
+   name_b label the runs (file names; NULL: "A", "B"). */
+BATCHTUNE_API void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f);
+/* workload,<axes>,status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change */
+BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
 
 /* ============================================================================================
    15. Search strategies: adaptive, find-max, replay (declarations)
    ========================================================================================== */
+/* Strategies of bt_sweep_run (bt_sweep_desc.strategy).
+   EXHAUSTIVE  every cell of the grid (of the shard), each measured once to the stop rule.
+   ADAPTIVE    the exhaustive answer at a fraction of its cost, for one or several workloads:
+     1. OOM frontier: cells above an `oom` along monotone axes are `pruned` (as exhaustive);
+     2. exploration: starts at the grid's centre cell and screens (a cheap visit: warm-up plus
+        up to search_screen_samples samples, cut short once the cell's lower bound is already
+        out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
+        estimate is within the leader's upper bound plus the margin — and of failed cells next
+        to them (the search walks around a wall of OOM cells), until none is left. Then, when a
+        cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
+        leader), a coarse lattice of the cells left (every other value of each axis, and the
+        ends) is screened too and explored around, so a far-away optimum is not missed;
+     3. racing: a cell whose lower confidence bound is worse than the leader's upper bound by
+        more than the margin is dropped (status `pruned`, reason "racing: ..."), never on a
+        single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
+        interval, widened by a noise floor (2.5 standard errors of the median from the pooled
+        spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
+        three samples) so a cell with few samples is not trusted too early;
+     4. successive halving: survivors get their samples doubled per round (a revisit: setup,
+        warm-up, more samples, teardown; the new row supersedes the old one and carries all the
+        cell's samples) until the stop rule is met; when more than two survive a round and each
+        has max(min_samples, 2 screens) samples, the worse half by estimate is dropped
+        (`pruned`, "halving: ..."); the race ends when one survivor is left (the intervals have
+        decided: its row may hold fewer samples than the stop rule asks) or all met the rule;
+     5. several workloads: the score of a cell is its mean regret over the workloads (each
+        against the best cell measured so far on that workload, dropped cells included), bounds
+        are taken on that mean, and each workload's own best cell is explored around too (its
+        T*(w) sets every cell's regret).
+     Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
+     `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
+     bt_rank measures regrets against the surviving cells only, which can rank two near-tied
+     survivors the other way (bt_replay reports the search's own pick). The adaptive search
+     assumes a lower-is-better objective: the sample time e2e_s. Resume seeds it with the ok
+     rows (and their samples) and failures already on file. */
+enum { BT_STRATEGY_EXHAUSTIVE = 0, BT_STRATEGY_ADAPTIVE = 1 };
+/* "exhaustive" / "adaptive"; parse gives 1 when known. */
+BATCHTUNE_API const char *bt_strategy_str(int strategy);
+BATCHTUNE_API int bt_strategy_parse(const char *s, int *out);
+
+/* Largest value of an axis that fits in memory: doubling from lo until a try runs out of memory
+   (BT_E_OOM_DEVICE / BT_E_NOMEM), then bisection between the last fit and the first OOM. Each
+   try is one setup + one run + teardown at the base cell with the axis set to the value (values
+   outside the grid's list are allowed: the workload sees a one-cell grid with the same axis
+   handles). Memory measured per try (bt_sample.peak_mem_bytes, from setup or run) feeds a
+   linear model mem = a + b*value; with mem_limit_bytes known, tries the model says cannot fit
+   (predicted above the limit by more than 2 %) are skipped, and the first probe after two
+   measured fits jumps to the predicted limit. The answer is exact (the largest value, on the
+   step, that ran) unless tries were skipped next to it. */
+typedef struct bt_find_max_desc {
+    const char *axis;              /* required: an integer axis of the grid */
+    int64_t lo, hi;                /* range (default: the axis' first and last grid values) */
+    int64_t step;                  /* granularity (default 1) */
+    double margin;                 /* safety margin (default 0.1): `safe` keeps this fraction of
+                                      the memory at the limit free */
+    double mem_limit_bytes;        /* memory available when known (e.g. device total); 0 = unknown */
+    const bt_cell *base;           /* values of the other axes (default: the grid's first cell) */
+    int workload;                  /* index into the workload array (default 0) */
+    const bt_results *known;       /* optional: a sweep's results; its ok / oom rows on the base
+                                      cell's line (this workload, the other axes equal) count as
+                                      tries without being run, their peak_mem_bytes feed the model */
+} bt_find_max_desc;
+
+#define BT_FIND_MAX_TRIES 64
+typedef struct bt_find_max_try {
+    int64_t value;
+    bt_cell_status status;         /* ok or oom (or error/timeout: the search stops there) */
+    double peak_mem_bytes;         /* NAN when not reported */
+    int predicted;                 /* 1: not run, the memory model said it cannot fit;
+                                      2: not run, known from d->known */
+} bt_find_max_try;
+
+typedef struct bt_find_max_result {
+    int64_t max_fit;               /* largest value that ran; lo - step when even lo failed */
+    int64_t first_oom;             /* smallest value that ran out of memory (or was predicted
+                                      to); -1 when everything up to hi fits */
+    int64_t safe;                  /* largest value on the step whose predicted memory is at most
+                                      (1 - margin) x the limit (mem_limit_bytes, else the memory
+                                      measured at max_fit); without memory data, max_fit x (1 - margin) */
+    int ntries, nskipped, nknown;  /* tries in all / skipped by the model / known from results
+                                      (runs made: ntries - nskipped - nknown) */
+    bt_find_max_try tries[BT_FIND_MAX_TRIES];
+    char message[256];             /* one sentence */
+} bt_find_max_result;
+
+/* Runs the search with workload d->workload of w (nw workloads). BT_E_INVALID for a bad axis
+   or range (out->message names it). Thread safety: as bt_sweep_run. */
+BATCHTUNE_API bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int nw,
+                                    const bt_find_max_desc *d, bt_find_max_result *out);
+
+/* Replay: evaluates a strategy without the hardware by answering each measurement from a
+   recorded results file (bt_results_read_csv; its samples file when loaded, else the row's
+   median with e2e_s_stddev as Gaussian noise, else the median exactly). Cost is counted in the
+   recorded run's seconds: a visit costs its drawn samples plus the cell's setup and warm-up
+   (cell_s minus its recorded samples; without cell_s, `warmup` samples at the median); a cell
+   recorded `oom`/`error` costs its cell_s. The k-th sample of a cell is its k-th recorded one
+   (past the recorded count: random draws from them, seeded by seed, cell, workload and k), the
+   same for every strategy: the exhaustive strategy under the recorded stop rule replays the
+   recorded run exactly, and a strategy's first samples of a cell are the ones a real run would
+   have seen first (recorded runs drift with the machine's load). The axes are rebuilt from the
+   file (numbers sorted ascending); cells missing from the file are treated as infeasible. */
+typedef struct bt_replay_desc {
+    int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0) or BT_STRATEGY_ADAPTIVE */
+    int screen_samples;            /* adaptive options, as in bt_sweep_desc (0 = defaults) */
+    double margin;
+    bt_stop_rule stop;             /* the stop rule to replay under (defaults as a sweep's) */
+    const char *const *monotone;   /* axes along which memory grows (OOM frontier) */
+    int num_monotone;
+    const char *objective;         /* default e2e_s_median (lower is better) */
+    double noise;                  /* > 0: extra relative Gaussian noise on every sample */
+    uint64_t seed;                 /* default 1 */
+    const char *find_max_axis;     /* optional: also replay --find-max along this axis */
+    double find_max_margin;        /* default 0.1 */
+} bt_replay_desc;
+
+typedef struct bt_replay_result {
+    char pick[512];                /* "batch=128 workers=12", "" when nothing was eligible */
+    char best[512];                /* the file's best cell (by its mean regret) */
+    double regret;                 /* the pick's mean regret in the file (0: the file's best) */
+    double cost_s;                 /* recorded seconds the strategy spent */
+    double exhaustive_cost_s;      /* ... and the exhaustive strategy, same stop rule and noise */
+    double cost_fraction;          /* cost_s / exhaustive_cost_s */
+    size_t cells, measured;        /* feasible cells in the file / cells the strategy measured */
+    size_t visits, samples;
+    int has_find_max;
+    bt_find_max_result find_max;   /* along find_max_axis, at the pick's other values */
+    bt_results *results;           /* the rows the strategy produced (freed by _free) */
+    char error[512];
+} bt_replay_result;
+
+BATCHTUNE_API bt_status bt_replay(const bt_results *recorded, const bt_replay_desc *d,
+                                  bt_replay_result *out);
+BATCHTUNE_API void bt_replay_result_free(bt_replay_result *r);
+/* One JSON line: {"strategy":..,"pick":{axis:value..},"pick_label":..,"regret":..,
+   "best":..,"cost_s":..,"exhaustive_cost_s":..,"cost_fraction":..,"cells":..,"measured":..,
+   "visits":..,"samples":..[,"find_max":{..}]} */
+BATCHTUNE_API void bt_replay_write_json(const bt_replay_result *r, const bt_replay_desc *d, FILE *f);
 
 /* ============================================================================================
    10. GPU backend — declared here, defined in batchtune_cuda.cu (nvcc). Opt-in: nothing in
@@ -2635,6 +3235,7 @@ BTI_DEF void bt_run_meta_collect(bt_run_meta *m, const char *device, const char 
     bti_fmt(m->settings, sizeof m->settings, "%s", settings ? settings : "");
     bti_fmt(m->fingerprint, sizeof m->fingerprint, "%016llx",
             (unsigned long long)bti_fnv1a(bti_fnv1a(0, m->settings), m->device));
+    m->pairs_planned = -1;
 }
 static void bti_json_ranking(bti_str *s, const bt_ranking *rk);
 static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
@@ -2646,6 +3247,7 @@ static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
     bti_str_cat(s, ",\"batchtune_version\":"); bti_json_str(s, m->version);
     bti_str_cat(s, ",\"settings\":"); bti_json_str(s, m->settings);
     bti_str_cat(s, ",\"fingerprint\":"); bti_json_str(s, m->fingerprint);
+    bti_str_printf(s, ",\"shard_k\":%d,\"shard_n\":%d,\"pairs_planned\":%lld", m->shard_k, m->shard_n, m->pairs_planned);
     bti_str_cat(s, "}");
 }
 BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const bt_ranking *rk, const char *path) {
@@ -3090,6 +3692,7 @@ static bt_status bti_sweep_open(bti_sweep *sw, const char *samples_path, const c
     }
     return BT_OK;
 }
+static bt_status bti_sweep_adaptive(bti_sweep *sw, size_t total); /* search strategies, below */
 BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, const bt_sweep_desc *desc, bt_results **out) {
     bti_sweep sw;
     const char *axn[BT_MAX_AXES], *cols[BTI_MAX_COLS], *scols[BTI_MAX_COLS];
@@ -3109,6 +3712,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     sw.g = g; sw.w = w; sw.nw = nw;
     sw.d = bt_sweep_desc_defaults(desc);
     sw.stop = sw.d.stop;
+    if (sw.d.strategy != BT_STRATEGY_EXHAUSTIVE && sw.d.strategy != BT_STRATEGY_ADAPTIVE) {
+        fprintf(stderr, "batchtune: bt_sweep_run: strategy %d is not exhaustive (0) or adaptive (1)\n", sw.d.strategy);
+        return BT_E_INVALID;
+    }
     if (sw.d.shard_n > 0 && (sw.d.shard_k < 0 || sw.d.shard_k >= sw.d.shard_n)) {
         fprintf(stderr, "batchtune: shard %d/%d: k must be in 0..%d\n", sw.d.shard_k, sw.d.shard_n, sw.d.shard_n - 1);
         return BT_E_INVALID;
@@ -3158,7 +3765,17 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     if (!sw.r || bti_results_set_scols(sw.r, nscols, scols) != BT_OK) { bti_free(sw.cmap); bt_results_free(sw.r); return BT_E_NOMEM; }
     *out = sw.r;
     bti_sweep_settings(&sw, &settings);
+    ncells = bt_grid_num_cells(g);
+    for (ci = 0; ci < ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(g, ci, &c);
+        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
+        total += (size_t)nw;
+    }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     bti_fmt(fpbuf, sizeof fpbuf, "%s", meta.fingerprint);
     samples_path[0] = json_path[0] = 0;
     if (sw.d.results_path) {
@@ -3170,13 +3787,6 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (st != BT_OK) goto done;
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) { st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path); goto done; }
     }
-    ncells = bt_grid_num_cells(g);
-    for (ci = 0; ci < ncells; ci++) {
-        bt_cell c;
-        bt_grid_cell(g, ci, &c);
-        if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
-        total += (size_t)nw;
-    }
     /* OOM cells already on file feed pruning */
     for (ci = 0; ci < sw.r->nrows; ci++) {
         bt_cell c;
@@ -3185,7 +3795,8 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         for (k = 0; k < nw; k++) if (strcmp(w[k].name, sw.r->rows[ci].workload) == 0) bti_note_oom(&sw, k, &c);
     }
     sw.t0 = bt_now_ns();
-    for (ci = 0; ci < ncells && st == BT_OK; ci++) {
+    if (sw.d.strategy == BT_STRATEGY_ADAPTIVE) st = bti_sweep_adaptive(&sw, total); /* section 15 */
+    else for (ci = 0; ci < ncells && st == BT_OK; ci++) {
         bt_cell c;
         char txt[BT_MAX_AXES][128], why[512];
         const char *axv[BT_MAX_AXES];
@@ -3232,6 +3843,9 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         }
     }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
+    meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
+    meta.shard_n = sw.d.shard_n;
+    meta.pairs_planned = (long long)total;
     sw.r->meta = meta;
     sw.r->has_meta = 1;
     if (st == BT_OK && json_path[0]) {
@@ -6050,12 +6664,4460 @@ BTI_DEF bt_status bt_pack(const bt_loader_desc *d, const char *out_path, int64_t
 }
 
 /* ---------------------------------------------------------------- recompute model -------- */
+/* The model is documented at section 12 of the declarations. Internals:
+   bti_rc_dist   a length distribution made discrete: pr[1..lmax] plus the tail beyond lmax
+   bti_rc_dp     D(n) and N(n) for n <= lmax with a ring of W+1 values, summed against pr */
+static double bti_rc_u01(uint64_t *s) { return ((double)(bti_rand_next(s) >> 11) + 1.0) * (1.0 / 9007199254740992.0); } /* (0, 1] */
+static double bti_rc_normal(uint64_t *s) {
+    double u1 = bti_rc_u01(s), u2 = bti_rc_u01(s);
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+/* first-divergence position K >= 1, P(K > j) = (1-p)^j; a huge number when p == 0 */
+static double bti_rc_draw_k(uint64_t *s, double p) {
+    if (p <= 0) return 1e300;
+    if (p >= 1) return 1;
+    return 1.0 + floor(log(bti_rc_u01(s)) / log1p(-p));
+}
+static const char *bti_rc_kind_name(bt_rc_len_kind k) {
+    switch (k) {
+    case BT_RC_UNBOUNDED: return "unbounded";
+    case BT_RC_FIXED: return "fixed";
+    case BT_RC_GEOMETRIC: return "geometric";
+    case BT_RC_LOGNORMAL: return "lognormal";
+    case BT_RC_HISTOGRAM: return "histogram";
+    default: return "unknown";
+    }
+}
+BTI_DEF size_t bt_rc_lengths_format(const bt_rc_lengths *l, char *buf, size_t n) {
+    int w = 0;
+    if (!buf || !n) return 0;
+    if (!l || l->kind == BT_RC_UNBOUNDED) w = snprintf(buf, n, "unbounded");
+    else if (l->kind == BT_RC_FIXED) w = snprintf(buf, n, "fixed(length=%.4g)", l->param);
+    else if (l->kind == BT_RC_GEOMETRIC) w = snprintf(buf, n, "geometric(mean=%.4g)", l->param);
+    else if (l->kind == BT_RC_LOGNORMAL) w = snprintf(buf, n, "lognormal(median=%.4g, sigma=%.3g)", l->param, l->sigma > 0 ? l->sigma : 1.0);
+    else if (l->kind == BT_RC_HISTOGRAM) w = snprintf(buf, n, "histogram(%zu lengths)", l->hist_len);
+    else w = snprintf(buf, n, "unknown");
+    return w < 0 ? 0 : (size_t)w;
+}
+BTI_DEF bt_status bt_rc_lengths_parse(const char *spec, bt_rc_lengths *out, int *has_param, char *err, size_t err_len) {
+    char name[32];
+    const char *c;
+    size_t k;
+    double a = NAN, b = NAN;
+    if (has_param) *has_param = 0;
+    if (!spec || !out) { bti_fmt(err, err_len, "lengths: no spec given"); return BT_E_INVALID; }
+    memset(out, 0, sizeof *out);
+    c = strchr(spec, ':');
+    k = c ? (size_t)(c - spec) : strlen(spec);
+    if (k >= sizeof name) { bti_fmt(err, err_len, "lengths '%s': unknown kind (unbounded, fixed, geometric, lognormal)", spec); return BT_E_INVALID; }
+    memcpy(name, spec, k);
+    name[k] = 0;
+    if (c) {
+        const char *c2 = strchr(c + 1, ':');
+        char t[64];
+        size_t k1 = c2 ? (size_t)(c2 - c - 1) : strlen(c + 1);
+        if (k1 >= sizeof t) k1 = sizeof t - 1;
+        memcpy(t, c + 1, k1);
+        t[k1] = 0;
+        if (t[0] && !bti_parse_double(t, &a)) { bti_fmt(err, err_len, "lengths '%s': '%s' is not a number", spec, t); return BT_E_INVALID; }
+        if (c2 && !bti_parse_double(c2 + 1, &b)) { bti_fmt(err, err_len, "lengths '%s': sigma '%s' is not a number", spec, c2 + 1); return BT_E_INVALID; }
+        if (c2 && strcmp(name, "lognormal") != 0) { bti_fmt(err, err_len, "lengths '%s': only lognormal takes a second value (sigma)", spec); return BT_E_INVALID; }
+    }
+    if (strcmp(name, "unbounded") == 0 || strcmp(name, "inf") == 0) {
+        if (!isnan(a)) { bti_fmt(err, err_len, "lengths '%s': unbounded takes no value", spec); return BT_E_INVALID; }
+        out->kind = BT_RC_UNBOUNDED;
+        if (has_param) *has_param = 1;
+        return BT_OK;
+    }
+    if (strcmp(name, "fixed") == 0) { out->kind = BT_RC_FIXED; out->param = 256; }
+    else if (strcmp(name, "geometric") == 0 || strcmp(name, "geom") == 0) { out->kind = BT_RC_GEOMETRIC; out->param = 256; }
+    else if (strcmp(name, "lognormal") == 0) { out->kind = BT_RC_LOGNORMAL; out->param = 128; out->sigma = 1; }
+    else { bti_fmt(err, err_len, "lengths '%s': unknown kind '%s' (unbounded, fixed, geometric, lognormal)", spec, name); return BT_E_INVALID; }
+    if (!isnan(a)) {
+        if (!(a >= 1) || !isfinite(a)) { bti_fmt(err, err_len, "lengths '%s': length %g must be >= 1", spec, a); return BT_E_INVALID; }
+        out->param = a;
+        if (has_param) *has_param = 1;
+    }
+    if (!isnan(b)) {
+        if (!(b > 0 && b <= 5)) { bti_fmt(err, err_len, "lengths '%s': sigma %g must be in (0, 5]", spec, b); return BT_E_INVALID; }
+        out->sigma = b;
+    }
+    return BT_OK;
+}
+
+/* a discrete length distribution: pr[l], l = 1..lmax (normalized with the tail), and the tail
+   beyond lmax: tail_p = P(L > lmax), tail_l = E[L; L > lmax] */
+typedef struct bti_rc_dist {
+    double *pr;
+    size_t lmax;
+    double tail_p, tail_l, mean;
+} bti_rc_dist;
+static void bti_rc_dist_free(bti_rc_dist *d) { bti_free(d->pr); memset(d, 0, sizeof *d); }
+#define BTI_RC_LMAX_CAP ((size_t)1 << 19)
+/* clip > 0: lengths above clip count as clip (no tail); else lmax is chosen past the bulk and
+   >= 32 * wmax, with the tail kept for the asymptote */
+static bt_status bti_rc_dist_build(const bt_rc_lengths *len, int wmax, size_t clip, bti_rc_dist *d, char *err, size_t err_len) {
+    size_t l;
+    double tot = 0;
+    memset(d, 0, sizeof *d);
+    switch (len->kind) {
+    case BT_RC_FIXED: {
+        double L = len->param, fl = floor(L);
+        if (!(L >= 1) || L > 1e9) { bti_fmt(err, err_len, "fixed length %g must be in [1, 1e9]", L); return BT_E_INVALID; }
+        if (clip && L > (double)clip) { L = (double)clip; fl = L; }
+        d->lmax = (size_t)ceil(L);
+        if (d->lmax > BTI_RC_LMAX_CAP * 8) { bti_fmt(err, err_len, "fixed length %g is too long to model exactly", L); return BT_E_INVALID; }
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        if (L == fl) d->pr[(size_t)fl] = 1;
+        else { d->pr[(size_t)fl] = fl + 1 - L; d->pr[(size_t)fl + 1] = L - fl; }
+        break;
+    }
+    case BT_RC_GEOMETRIC: case BT_RC_LOGNORMAL: {
+        double mu = 0, sg = 1, r = 0, prev;
+        int geo = len->kind == BT_RC_GEOMETRIC;
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "%s length parameter %g must be >= 1", bti_rc_kind_name(len->kind), len->param); return BT_E_INVALID; }
+        if (geo) {
+            r = 1.0 / len->param;
+            d->lmax = clip ? clip : (size_t)ceil(len->param * 12.0);
+        } else {
+            sg = len->sigma > 0 ? len->sigma : 1.0;
+            if (sg > 5) { bti_fmt(err, err_len, "lognormal sigma %g must be <= 5", sg); return BT_E_INVALID; }
+            mu = log(len->param);
+            d->lmax = clip ? clip : (size_t)ceil(exp(mu + 3.0 * sg));
+        }
+        if (!clip && d->lmax < (size_t)wmax * 32) d->lmax = (size_t)wmax * 32;
+        /* past 64 W (and 4096) D(n) is on its linear asymptote: the rest goes to the tail */
+        if (!clip && d->lmax > (size_t)wmax * 64 && d->lmax > 4096) d->lmax = (size_t)wmax * 64 > 4096 ? (size_t)wmax * 64 : 4096;
+        if (d->lmax > BTI_RC_LMAX_CAP) d->lmax = BTI_RC_LMAX_CAP;
+        if (d->lmax < 1) d->lmax = 1;
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        prev = 1.0; /* P(L >= l) for the current l, as an upper tail for precision */
+        for (l = 1; l <= d->lmax; l++) {
+            double up; /* P(L > l) */
+            if (geo) up = exp((double)l * log1p(-r));
+            else up = 0.5 * erfc((log((double)l + 0.5) - mu) / (sg * 1.4142135623730951));
+            d->pr[l] = prev - up;
+            prev = up;
+        }
+        if (clip) d->pr[d->lmax] += prev;
+        else {
+            d->tail_p = prev;
+            if (geo) d->tail_l = prev * ((double)d->lmax + len->param); /* memoryless */
+            else {
+                double z = (log((double)d->lmax + 0.5) - mu) / sg;
+                d->tail_l = exp(mu + 0.5 * sg * sg) * 0.5 * erfc((z - sg) / 1.4142135623730951);
+            }
+        }
+        break;
+    }
+    case BT_RC_HISTOGRAM: {
+        size_t n = len->hist_len;
+        if (!len->hist || n < 2) { bti_fmt(err, err_len, "histogram of lengths is empty"); return BT_E_INVALID; }
+        for (l = 1; l < n; l++) if (!(len->hist[l] >= 0) || !isfinite(len->hist[l])) { bti_fmt(err, err_len, "histogram weight of length %zu is %g", l, len->hist[l]); return BT_E_INVALID; }
+        d->lmax = clip && clip < n - 1 ? clip : n - 1;
+        d->pr = (double *)bti_calloc(d->lmax + 1, sizeof(double));
+        if (!d->pr) return BT_E_NOMEM;
+        for (l = 1; l < n; l++) d->pr[l <= d->lmax ? l : d->lmax] += len->hist[l];
+        break;
+    }
+    default:
+        bti_fmt(err, err_len, "lengths: kind %d has no distribution", (int)len->kind);
+        return BT_E_INVALID;
+    }
+    for (l = 1; l <= d->lmax; l++) tot += d->pr[l];
+    tot += d->tail_p;
+    if (!(tot > 0)) { bti_fmt(err, err_len, "length distribution has no weight"); bti_rc_dist_free(d); return BT_E_INVALID; }
+    d->mean = 0;
+    for (l = 1; l <= d->lmax; l++) { d->pr[l] /= tot; d->mean += (double)l * d->pr[l]; }
+    d->tail_p /= tot; d->tail_l /= tot;
+    d->mean += d->tail_l;
+    return BT_OK;
+}
+/* ring: 2 * (W + 1) doubles of scratch */
+static void bti_rc_dp(double p, int W, const bti_rc_dist *ds, double *ring, bt_rc_expect *out) {
+    const size_t R = (size_t)W + 1;
+    double *D = ring, *N = ring + R;
+    double q = 1.0 - p, l1p = p > 0 ? log1p(-p) : 0, qW = exp((double)W * l1p);
+    double SD = 0, SN = 0, qm = 1, ED = 0, EN = 0, kW = p > 0 ? -expm1((double)W * l1p) / p : (double)W;
+    size_t n;
+    D[0] = N[0] = 0;
+    for (n = 1; n <= ds->lmax; n++) {
+        size_t m = n <= (size_t)W ? n : (size_t)W;
+        double thrown, dn, nn;
+        if (n - 1 >= (size_t)W) {
+            size_t old = (n - 1 - (size_t)W) % R;
+            SD = p * D[(n - 1) % R] + q * SD - p * qW * D[old];
+            SN = p * N[(n - 1) % R] + q * SN - p * qW * N[old];
+        } else {
+            SD = p * D[(n - 1) % R] + q * SD;
+            SN = p * N[(n - 1) % R] + q * SN;
+        }
+        if (n <= (size_t)W) qm *= q; else qm = qW;
+        thrown = p > 0 ? (double)m + expm1((double)m * l1p) / p : 0;
+        if (thrown < 0) thrown = 0;
+        dn = thrown + SD + qm * D[(n - m) % R];
+        nn = 1.0 + SN + qm * N[(n - m) % R];
+        D[n % R] = dn;
+        N[n % R] = nn;
+        ED += ds->pr[n] * dn;
+        EN += ds->pr[n] * nn;
+    }
+    if (ds->tail_p > 0) {
+        /* beyond lmax (>= 32 W): D(n) ~ a n + b and N(n) ~ c n + e, the unbounded slopes, with
+           the offsets averaged over the last window of n (they wobble with n mod W) */
+        double a = p > 0 ? (double)W / kW - 1.0 : 0, c = 1.0 / kW, b = 0, e = 0;
+        size_t i, cnt = 0;
+        for (i = 0; i < (size_t)W && i < ds->lmax; i++) {
+            size_t nn = ds->lmax - i;
+            b += D[nn % R] - a * (double)nn;
+            e += N[nn % R] - c * (double)nn;
+            cnt++;
+        }
+        if (cnt) { b /= (double)cnt; e /= (double)cnt; }
+        ED += a * ds->tail_l + b * ds->tail_p;
+        EN += c * ds->tail_l + e * ds->tail_p;
+    }
+    out->ratio = ED / ds->mean;
+    out->pct = 100.0 * out->ratio;
+    out->windows_per_kept = EN / ds->mean;
+    out->mean_length = ds->mean;
+}
+BTI_DEF double bt_rc_ratio_unbounded(double p, int window) {
+    double l1p;
+    if (!(p >= 0 && p < 1) || window < 1) return NAN;
+    if (p == 0) return 0;
+    l1p = log1p(-p);
+    return p * (double)window / -expm1((double)window * l1p) - 1.0;
+}
+static int bti_rc_check_pw(double p, int W, char *err, size_t err_len) {
+    if (!(p >= 0 && p < 1)) { bti_fmt(err, err_len, "divergence probability p = %g must be in [0, 1)", p); return 0; }
+    if (W < 1 || W > 65536) { bti_fmt(err, err_len, "window %d must be in 1..65536", W); return 0; }
+    return 1;
+}
+/* expectations for several windows, building the distribution once */
+static bt_status bti_rc_expect_many(double p, const bt_rc_lengths *len, const int *W, int nw, bt_rc_expect *out, char *err, size_t err_len) {
+    int i, wmax = 1;
+    bti_rc_dist ds;
+    double *ring;
+    bt_status st;
+    for (i = 0; i < nw; i++) {
+        if (!bti_rc_check_pw(p, W[i], err, err_len)) return BT_E_INVALID;
+        if (W[i] > wmax) wmax = W[i];
+    }
+    if (!len || len->kind == BT_RC_UNBOUNDED) {
+        for (i = 0; i < nw; i++) {
+            double kW = p > 0 ? -expm1((double)W[i] * log1p(-p)) / p : (double)W[i];
+            out[i].ratio = bt_rc_ratio_unbounded(p, W[i]);
+            out[i].pct = 100.0 * out[i].ratio;
+            out[i].windows_per_kept = 1.0 / kW;
+            out[i].mean_length = INFINITY;
+        }
+        return BT_OK;
+    }
+    if (len->kind == BT_RC_GEOMETRIC) {
+        double r, ls, lqs;
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "geometric mean length %g must be >= 1", len->param); return BT_E_INVALID; }
+        r = 1.0 / len->param;
+        ls = log1p(-r);                 /* log s; -inf when the mean is 1 */
+        lqs = ls + (p > 0 ? log1p(-p) : 0);
+        for (i = 0; i < nw; i++) {
+            double Wd = (double)W[i];
+            double em = r < 1 ? -expm1(Wd * ls) / r : 1.0;               /* E[min(W, L)] */
+            double ek = (r < 1) ? -expm1(Wd * lqs) / -expm1(lqs) : 1.0;  /* E[min(K, W, L)] */
+            out[i].ratio = em / ek - 1.0;
+            if (out[i].ratio < 0) out[i].ratio = 0;
+            out[i].pct = 100.0 * out[i].ratio;
+            out[i].windows_per_kept = 1.0 / ek;
+            out[i].mean_length = len->param;
+        }
+        return BT_OK;
+    }
+    st = bti_rc_dist_build(len, wmax, 0, &ds, err, err_len);
+    if (st != BT_OK) return st;
+    ring = (double *)bti_malloc(2 * ((size_t)wmax + 1) * sizeof(double));
+    if (!ring) { bti_rc_dist_free(&ds); return BT_E_NOMEM; }
+    for (i = 0; i < nw; i++) bti_rc_dp(p, W[i], &ds, ring, &out[i]);
+    bti_free(ring);
+    bti_rc_dist_free(&ds);
+    return BT_OK;
+}
+BTI_DEF bt_status bt_rc_expected(double p, int window, const bt_rc_lengths *len, bt_rc_expect *out, char *err, size_t err_len) {
+    if (!out) return BT_E_INVALID;
+    return bti_rc_expect_many(p, len, &window, 1, out, err, err_len);
+}
+BTI_DEF double bt_rc_pct(double p, int window, const bt_rc_lengths *len) {
+    bt_rc_expect e;
+    if (bt_rc_expected(p, window, len, &e, NULL, 0) != BT_OK) return NAN;
+    return e.pct;
+}
+/* a sampler of request lengths: inverse CDF over a clipped distribution, or exact for
+   unbounded-free parametric kinds */
+typedef struct bti_rc_sampler {
+    const bt_rc_lengths *len;
+    double *cum;                   /* histogram: cumulative weights */
+    size_t n;
+} bti_rc_sampler;
+static bt_status bti_rc_sampler_init(bti_rc_sampler *s, const bt_rc_lengths *len, char *err, size_t err_len) {
+    memset(s, 0, sizeof *s);
+    s->len = len;
+    if (len->kind == BT_RC_HISTOGRAM) {
+        bti_rc_dist ds;
+        size_t l;
+        bt_status st = bti_rc_dist_build(len, 1, 0, &ds, err, err_len);
+        if (st != BT_OK) return st;
+        s->n = ds.lmax + 1;
+        s->cum = ds.pr;            /* take the array over */
+        for (l = 1; l < s->n; l++) s->cum[l] += s->cum[l - 1];
+        return BT_OK;
+    }
+    if (len->kind == BT_RC_FIXED || len->kind == BT_RC_GEOMETRIC || len->kind == BT_RC_LOGNORMAL) {
+        if (!(len->param >= 1) || !isfinite(len->param)) { bti_fmt(err, err_len, "%s length parameter %g must be >= 1", bti_rc_kind_name(len->kind), len->param); return BT_E_INVALID; }
+        return BT_OK;
+    }
+    bti_fmt(err, err_len, "lengths: no sampler for %s", bti_rc_kind_name(len->kind));
+    return BT_E_INVALID;
+}
+static double bti_rc_sample_len(const bti_rc_sampler *s, uint64_t *rng) {
+    const bt_rc_lengths *len = s->len;
+    double u = bti_rc_u01(rng), v;
+    switch (len->kind) {
+    case BT_RC_FIXED: {
+        double fl = floor(len->param);
+        return (u <= fl + 1 - len->param) ? fl : fl + 1;
+    }
+    case BT_RC_GEOMETRIC:
+        if (len->param <= 1) return 1;
+        return 1.0 + floor(log(u) / log1p(-1.0 / len->param));
+    case BT_RC_LOGNORMAL:
+        v = floor(exp(log(len->param) + (len->sigma > 0 ? len->sigma : 1.0) * bti_rc_normal(rng)) + 0.5);
+        return v < 1 ? 1 : v > 1e12 ? 1e12 : v;
+    case BT_RC_HISTOGRAM: {
+        size_t lo = 1, hi = s->n - 1;
+        u *= s->cum[s->n - 1];
+        while (lo < hi) { size_t mid = (lo + hi) / 2; if (s->cum[mid] >= u) hi = mid; else lo = mid + 1; }
+        return (double)lo;
+    }
+    default: return 1;
+    }
+}
+/* totals of a ratio estimator over units, for a delta-method confidence interval */
+typedef struct bti_rc_ratio_acc { double n, sd, sl, sdd, sll, sdl; } bti_rc_ratio_acc;
+static void bti_rc_acc_add(bti_rc_ratio_acc *a, double d, double l) {
+    a->n += 1; a->sd += d; a->sl += l; a->sdd += d * d; a->sll += l * l; a->sdl += d * l;
+}
+static void bti_rc_acc_ci(const bti_rc_ratio_acc *a, double *r, double *lo, double *hi) {
+    double R, ss, se;
+    if (a->sl <= 0) { *r = *lo = *hi = NAN; return; }
+    R = a->sd / a->sl;
+    ss = a->sdd - 2 * R * a->sdl + R * R * a->sll;      /* sum (d_i - R l_i)^2 */
+    if (ss < 0) ss = 0;
+    se = a->n > 1 ? sqrt(ss / (a->n * (a->n - 1))) / (a->sl / a->n) : INFINITY;
+    *r = R; *lo = R - 1.959963984540054 * se; *hi = R + 1.959963984540054 * se;
+    if (*lo < 0) *lo = 0;
+}
+BTI_DEF bt_status bt_rc_simulate(const bt_rc_sim_desc *d, bt_rc_sim_result *out) {
+    uint64_t rng;
+    long units;
+    int W, B;
+    bti_rc_ratio_acc acc;
+    if (!d || !out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    memset(&acc, 0, sizeof acc);
+    W = d->window; B = d->batch > 0 ? d->batch : 1;
+    units = d->units > 0 ? d->units : 20000;
+    rng = d->seed ? d->seed : 1;
+    if (!(d->p >= 0 && d->p < 1) || W < 1 || W > 65536) return BT_E_INVALID;
+    if (d->lengths.kind == BT_RC_UNBOUNDED) {
+        long i;
+        for (i = 0; i < units; i++) {
+            double k = bti_rc_draw_k(&rng, d->p), kept, disc;
+            if (k <= W) { kept = k; disc = W - k; out->divergences += 1; } else { kept = W; disc = 0; }
+            out->kept += kept; out->discarded += disc;
+            bti_rc_acc_add(&acc, disc, kept);
+        }
+        out->windows = (double)units;
+        out->passes = ceil((double)units / B);
+    } else {
+        bti_rc_sampler smp;
+        double *rem, *dsum, *lreq;
+        long started = 0, done = 0;
+        int s, active;
+        if (bti_rc_sampler_init(&smp, &d->lengths, NULL, 0) != BT_OK) return BT_E_INVALID;
+        rem = (double *)bti_calloc((size_t)B * 3, sizeof(double));
+        if (!rem) { bti_free(smp.cum); return BT_E_NOMEM; }
+        dsum = rem + B; lreq = rem + 2 * B;
+        for (;;) {
+            active = 0;
+            for (s = 0; s < B; s++) {
+                if (rem[s] <= 0 && started < units) { lreq[s] = rem[s] = bti_rc_sample_len(&smp, &rng); dsum[s] = 0; started++; }
+                if (rem[s] > 0) active++;
+            }
+            if (!active) break;
+            out->passes += 1;
+            for (s = 0; s < B; s++) {
+                double m, k, kept;
+                if (rem[s] <= 0) continue;
+                m = rem[s] < W ? rem[s] : W;
+                k = bti_rc_draw_k(&rng, d->p);
+                out->windows += 1;
+                if (k <= m) { kept = k; dsum[s] += m - k; out->discarded += m - k; out->divergences += 1; }
+                else kept = m;
+                out->kept += kept;
+                rem[s] -= kept;
+                if (rem[s] <= 0) { bti_rc_acc_add(&acc, dsum[s], lreq[s]); done++; }
+            }
+        }
+        (void)done;
+        bti_free(rem);
+        bti_free(smp.cum);
+    }
+    out->units = units;
+    bti_rc_acc_ci(&acc, &out->ratio, &out->ratio_lo, &out->ratio_hi);
+    out->pct = 100 * out->ratio; out->pct_lo = 100 * out->ratio_lo; out->pct_hi = 100 * out->ratio_hi;
+    return BT_OK;
+}
+
+/* ---- CSV of cells ---- */
+/* splits one line in place at commas (double quotes group, "" is a quote); returns fields */
+static int bti_rc_split(char *line, char **f, int maxf) {
+    int n = 0;
+    char *p = line;
+    for (;;) {
+        char *w;
+        if (n == maxf) return n + 1;           /* too many: caller only needs a count > maxf */
+        while (*p == ' ' || *p == '\t') p++;
+        w = p;
+        f[n++] = w;
+        if (*p == '"') {
+            p++;
+            for (;;) {
+                if (!*p) break;
+                if (*p == '"' && p[1] == '"') { *w++ = '"'; p += 2; continue; }
+                if (*p == '"') { p++; break; }
+                *w++ = *p++;
+            }
+            while (*p && *p != ',') p++;
+            if (*p == ',') { *w = 0; p++; continue; }
+            *w = 0;
+            return n;
+        }
+        while (*p && *p != ',') p++;
+        {
+            char *e = p;
+            int more = *p == ',';
+            while (e > w && (e[-1] == ' ' || e[-1] == '\t')) e--;
+            *e = 0;
+            if (!more) return n;
+            p++;
+        }
+    }
+}
+static int bti_rc_parse_posint(const char *s, int *out) {
+    int64_t v;
+    double d;
+    if (bti_parse_i64(s, &v)) { if (v < 1 || v > INT_MAX) return 0; *out = (int)v; return 1; }
+    if (bti_parse_double(s, &d) && d >= 1 && d <= INT_MAX && d == floor(d)) { *out = (int)d; return 1; }
+    return 0;
+}
+BTI_DEF bt_status bt_rc_read_csv_timed(const char *path, bt_rc_cell **cells, bt_rc_timing **timings, size_t *n, char *err, size_t err_len) {
+    FILE *fp;
+    char *buf = NULL, *line, *next;
+    long size;
+    size_t cap = 0, cnt = 0, lineno = 0;
+    int ncol = -1, cb = -1, cw = -1, cp = -1, cs = -1, cf = -1, cv = -1, i;
+    char *f[256];
+    bt_rc_cell *out = NULL;
+    bt_rc_timing *tim = NULL;
+    if (timings) *timings = NULL;
+    if (cells) *cells = NULL;
+    if (n) *n = 0;
+    if (!path || !cells || !n) { bti_fmt(err, err_len, "recompute csv: no file given"); return BT_E_INVALID; }
+    fp = fopen(path, "rb");
+    if (!fp) { bti_fmt(err, err_len, "%s: cannot open: %s", path, strerror(errno)); return BT_E_IO; }
+    if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
+        bti_fmt(err, err_len, "%s: cannot read (not a regular file?)", path); fclose(fp); return BT_E_IO;
+    }
+    buf = (char *)bti_malloc((size_t)size + 1);
+    if (!buf) { fclose(fp); return BT_E_NOMEM; }
+    if (fread(buf, 1, (size_t)size, fp) != (size_t)size) { bti_fmt(err, err_len, "%s: read error", path); bti_free(buf); fclose(fp); return BT_E_IO; }
+    fclose(fp);
+    buf[size] = 0;
+    if (memchr(buf, 0, (size_t)size)) { bti_fmt(err, err_len, "%s: binary data (a NUL byte), not a CSV file", path); bti_free(buf); return BT_E_PARSE; }
+    for (line = buf; line && *line; line = next) {
+        int nf;
+        size_t L;
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        lineno++;
+        L = strlen(line);
+        if (L && line[L - 1] == '\r') line[--L] = 0;
+        if (lineno == 1 && (unsigned char)line[0] == 0xEF && (unsigned char)line[1] == 0xBB && (unsigned char)line[2] == 0xBF) line += 3;
+        { const char *q = line; while (*q == ' ' || *q == '\t') q++; if (!*q) continue; if (*q == '#') continue; }
+        nf = bti_rc_split(line, f, 255);
+        if (nf > 255) { bti_fmt(err, err_len, "%s:%zu: more than 255 columns", path, lineno); goto fail_parse; }
+        if (ncol < 0) {
+            ncol = nf;
+            for (i = 0; i < nf; i++) {
+                const char *h = f[i];
+                if (strcmp(h, "batch") == 0) cb = i;
+                else if (strcmp(h, "window") == 0) cw = i;
+                else if (strcmp(h, "recompute_pct") == 0) cp = i;
+                else if (strcmp(h, "status") == 0) cs = i;
+                else if (strcmp(h, "fast_s_per_token") == 0) cf = i;
+                else if (strcmp(h, "verify_s_per_pass") == 0) cv = i;
+            }
+            if (!timings) cf = cv = -1;
+            if (cb < 0 || cw < 0 || cp < 0) {
+                bti_fmt(err, err_len, "%s:%zu: the header has no '%s' column (needs batch,window,recompute_pct)", path, lineno,
+                        cb < 0 ? "batch" : cw < 0 ? "window" : "recompute_pct");
+                goto fail_parse;
+            }
+            continue;
+        }
+        if (nf != ncol) { bti_fmt(err, err_len, "%s:%zu: %d fields, the header has %d", path, lineno, nf, ncol); goto fail_parse; }
+        if (cs >= 0 && f[cs][0] && strcmp(f[cs], "ok") != 0) continue;  /* infeasible, oom, ...: not measured */
+        if (!f[cp][0]) continue;                                        /* no measurement */
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            bt_rc_cell *nb = (bt_rc_cell *)bti_realloc(out, nc * sizeof *out);
+            if (!nb) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+            out = nb;
+            if (cf >= 0 && cv >= 0) {
+                bt_rc_timing *nt = (bt_rc_timing *)bti_realloc(tim, nc * sizeof *tim);
+                if (!nt) { bti_free(out); bti_free(tim); bti_free(buf); return BT_E_NOMEM; }
+                tim = nt;
+            }
+            cap = nc;
+        }
+        if (!bti_rc_parse_posint(f[cb], &out[cnt].batch)) { bti_fmt(err, err_len, "%s:%zu: batch '%s' is not a positive integer", path, lineno, f[cb]); goto fail_parse; }
+        if (!bti_rc_parse_posint(f[cw], &out[cnt].window) || out[cnt].window > 65536) { bti_fmt(err, err_len, "%s:%zu: window '%s' is not an integer in 1..65536", path, lineno, f[cw]); goto fail_parse; }
+        if (!bti_parse_double(f[cp], &out[cnt].pct) || !isfinite(out[cnt].pct) || out[cnt].pct < 0) {
+            bti_fmt(err, err_len, "%s:%zu: recompute_pct '%s' is not a number >= 0", path, lineno, f[cp]); goto fail_parse;
+        }
+        if (tim) {
+            bt_rc_timing *t = &tim[cnt];
+            t->batch = out[cnt].batch; t->window = out[cnt].window;
+            t->fast_s_per_token = t->verify_s_per_pass = NAN;
+            if (f[cf][0] && (!bti_parse_double(f[cf], &t->fast_s_per_token) || !(t->fast_s_per_token >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: fast_s_per_token '%s' is not a number >= 0", path, lineno, f[cf]); goto fail_parse;
+            }
+            if (f[cv][0] && (!bti_parse_double(f[cv], &t->verify_s_per_pass) || !(t->verify_s_per_pass >= 0))) {
+                bti_fmt(err, err_len, "%s:%zu: verify_s_per_pass '%s' is not a number >= 0", path, lineno, f[cv]); goto fail_parse;
+            }
+        }
+        cnt++;
+    }
+    bti_free(buf);
+    if (ncol < 0) { bti_fmt(err, err_len, "%s: empty file (no header line)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
+    if (!cnt) { bti_fmt(err, err_len, "%s: no measured rows (recompute_pct empty or status not ok everywhere)", path); bti_free(out); bti_free(tim); return BT_E_PARSE; }
+    *cells = out;
+    if (timings) *timings = tim; else bti_free(tim);
+    *n = cnt;
+    return BT_OK;
+fail_parse:
+    bti_free(out);
+    bti_free(tim);
+    bti_free(buf);
+    return BT_E_PARSE;
+}
+BTI_DEF bt_status bt_rc_read_csv(const char *path, bt_rc_cell **cells, size_t *n, char *err, size_t err_len) {
+    return bt_rc_read_csv_timed(path, cells, NULL, n, err, err_len);
+}
+/* ---- fit ---- */
+typedef struct bti_rc_obj {
+    const bt_rc_cell *cells;
+    size_t n;
+    size_t skip;                   /* cell left out (leave-one-out), or (size_t)-1 */
+    int only_batch;                /* > 0: only cells of this batch */
+    bt_rc_lengths len;
+    int fit_length;
+    double lo[2], hi[2];           /* bounds of the log parameters */
+    int *wins; int nw;             /* distinct windows */
+    int *widx;                     /* per cell: index into wins */
+    bt_rc_expect *ex;
+    int evals;
+    int relative;                  /* 1: residuals relative to the model (for the B test) */
+} bti_rc_obj;
+/* sum of squared residuals (pp^2) at log parameters x */
+static double bti_rc_sse(bti_rc_obj *o, const double *x) {
+    double p = exp(x[0]), s = 0;
+    bt_rc_lengths len = o->len;
+    size_t i;
+    o->evals++;
+    if (o->fit_length) len.param = exp(x[1]);
+    if (bti_rc_expect_many(p, &len, o->wins, o->nw, o->ex, NULL, 0) != BT_OK) return INFINITY;
+    for (i = 0; i < o->n; i++) {
+        double r;
+        if (i == o->skip) continue;
+        if (o->only_batch > 0 && o->cells[i].batch != o->only_batch) continue;
+        r = o->cells[i].pct - o->ex[o->widx[i]].pct;
+        if (o->relative) r /= o->ex[o->widx[i]].pct > 1e-9 ? o->ex[o->widx[i]].pct : 1e-9;
+        s += r * r;
+    }
+    return isnan(s) ? INFINITY : s;
+}
+static void bti_rc_clamp(const bti_rc_obj *o, double *x, int dim) {
+    int k;
+    for (k = 0; k < dim; k++) x[k] = x[k] < o->lo[k] ? o->lo[k] : x[k] > o->hi[k] ? o->hi[k] : x[k];
+}
+/* Nelder–Mead in 1 or 2 dimensions (log space, clamped to the bounds), from x with step h */
+static double bti_rc_nm(bti_rc_obj *o, double *x, int dim, double h) {
+    double P[3][2], F[3], c[2], xr[2], xe[2], xc[2], fr, fe, fc;
+    int i, k, it, np = dim + 1;
+    for (i = 0; i < np; i++) {
+        for (k = 0; k < dim; k++) P[i][k] = x[k] + (i == k + 1 ? h : 0);
+        bti_rc_clamp(o, P[i], dim);
+        if (i > 0 && P[i][i - 1] == x[i - 1]) P[i][i - 1] = x[i - 1] - h;  /* stuck at a bound */
+        bti_rc_clamp(o, P[i], dim);
+        F[i] = bti_rc_sse(o, P[i]);
+    }
+    for (it = 0; it < 400; it++) {
+        int b = 0, w = 0, sw = -1;
+        double spread = 0;
+        for (i = 1; i < np; i++) { if (F[i] < F[b]) b = i; if (F[i] > F[w]) w = i; }
+        for (i = 0; i < np; i++) if (i != w && (sw < 0 || F[i] > F[sw])) sw = i;
+        for (i = 0; i < np; i++) for (k = 0; k < dim; k++) { double d = fabs(P[i][k] - P[b][k]); if (d > spread) spread = d; }
+        if (spread < 1e-5 || (fabs(F[w] - F[b]) <= 1e-12 * (1 + fabs(F[b])) && spread < 1e-3)) break;
+        for (k = 0; k < dim; k++) { c[k] = 0; for (i = 0; i < np; i++) if (i != w) c[k] += P[i][k]; c[k] /= dim; }
+        for (k = 0; k < dim; k++) xr[k] = c[k] + (c[k] - P[w][k]);
+        bti_rc_clamp(o, xr, dim);
+        fr = bti_rc_sse(o, xr);
+        if (fr < F[b]) {
+            for (k = 0; k < dim; k++) xe[k] = c[k] + 2 * (c[k] - P[w][k]);
+            bti_rc_clamp(o, xe, dim);
+            fe = bti_rc_sse(o, xe);
+            if (fe < fr) { memcpy(P[w], xe, sizeof xe); F[w] = fe; } else { memcpy(P[w], xr, sizeof xr); F[w] = fr; }
+            continue;
+        }
+        if (fr < F[sw]) { memcpy(P[w], xr, sizeof xr); F[w] = fr; continue; }
+        for (k = 0; k < dim; k++) xc[k] = fr < F[w] ? c[k] + 0.5 * (xr[k] - c[k]) : c[k] + 0.5 * (P[w][k] - c[k]);
+        fc = bti_rc_sse(o, xc);
+        if (fc < (fr < F[w] ? fr : F[w])) { memcpy(P[w], xc, sizeof xc); F[w] = fc; continue; }
+        for (i = 0; i < np; i++) {
+            if (i == b) continue;
+            for (k = 0; k < dim; k++) P[i][k] = P[b][k] + 0.5 * (P[i][k] - P[b][k]);
+            F[i] = bti_rc_sse(o, P[i]);
+        }
+    }
+    {
+        int b = 0;
+        for (i = 1; i < np; i++) if (F[i] < F[b]) b = i;
+        for (k = 0; k < dim; k++) x[k] = P[b][k];
+        return F[b];
+    }
+}
+/* coarse scan over the box, then Nelder–Mead from the best point */
+static double bti_rc_minimize(bti_rc_obj *o, double *x) {
+    int dim = o->fit_length ? 2 : 1, i, j, n0 = dim == 2 ? 16 : 24, n1 = dim == 2 ? 10 : 1;
+    double best = INFINITY, bx[2] = {0, 0}, y[2], f;
+    for (i = 0; i < n0; i++) for (j = 0; j < n1; j++) {
+        y[0] = o->lo[0] + (o->hi[0] - o->lo[0]) * (i + 0.5) / n0;
+        if (dim == 2) y[1] = o->lo[1] + (o->hi[1] - o->lo[1]) * (j + 0.5) / n1;
+        f = bti_rc_sse(o, y);
+        if (f < best) { best = f; bx[0] = y[0]; bx[1] = y[1]; }
+    }
+    x[0] = bx[0]; x[1] = bx[1];
+    bti_rc_nm(o, x, dim, 0.4);
+    /* a restart from the result guards against a collapsed simplex */
+    return bti_rc_nm(o, x, dim, 0.1);
+}
+/* regularized incomplete beta I_x(a, b), continued fraction evaluated with Lentz's method */
+static double bti_rc_betacf(double a, double b, double x) {
+    const double tiny = 1e-300;
+    double f = 1, C = 1, Dd = 0, dj;
+    int j;
+    for (j = 1; j < 400; j++) {
+        int m = j / 2;
+        double delta;
+        if (j % 2) dj = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+        else dj = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+        Dd = 1 + dj * Dd; if (fabs(Dd) < tiny) Dd = tiny; Dd = 1 / Dd;
+        C = 1 + dj / C; if (fabs(C) < tiny) C = tiny;
+        delta = C * Dd;
+        f *= delta;
+        if (fabs(delta - 1) < 1e-14) break;
+    }
+    return f;
+}
+static double bti_rc_ibeta(double a, double b, double x) {
+    double front;
+    if (x <= 0) return 0;
+    if (x >= 1) return 1;
+    front = exp(a * log(x) + b * log1p(-x) + lgamma(a + b) - lgamma(a) - lgamma(b));
+    if (x < (a + 1) / (a + b + 2)) return front / (a * bti_rc_betacf(a, b, x));
+    return 1 - front / (b * bti_rc_betacf(b, a, 1 - x));
+}
+/* P(F > f) for an F(d1, d2) variable */
+static double bti_rc_f_sf(double f, double d1, double d2) {
+    if (!(f > 0)) return 1;
+    return bti_rc_ibeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+}
+BTI_DEF void bt_rc_fit_free(bt_rc_fit *f) {
+    if (!f) return;
+    bti_free(f->cells); bti_free(f->pred); bti_free(f->resid); bti_free(f->loo_pred);
+    bti_free(f->batch_values); bti_free(f->p_by_batch); bti_free(f->cells_by_batch);
+    memset(f, 0, sizeof *f);
+}
+static double bti_rc_fit_p(const bt_rc_fit *f, int batch) {
+    int i;
+    if (f->batch_dependent)
+        for (i = 0; i < f->nbatch; i++) if (f->batch_values[i] == batch && !isnan(f->p_by_batch[i])) return f->p_by_batch[i];
+    return f->p;
+}
+BTI_DEF double bt_rc_fit_predict(const bt_rc_fit *f, int batch, int window) {
+    if (!f || !(f->p >= 0)) return NAN;
+    return bt_rc_pct(bti_rc_fit_p(f, batch), window, &f->lengths);
+}
+BTI_DEF bt_status bt_rc_fit_cells(const bt_rc_cell *cells, size_t n, const bt_rc_fit_desc *d, bt_rc_fit *out, char *err, size_t err_len) {
+    bti_rc_obj o;
+    size_t i, j;
+    int k, dim;
+    double x[2], sse, sq = 0;
+    bt_status st = BT_OK;
+    char e2[256];
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!cells || !n || !d) { bti_fmt(err, err_len, "recompute fit: no cells"); return BT_E_INVALID; }
+    for (i = 0; i < n; i++) {
+        if (cells[i].batch < 1 || cells[i].window < 1 || cells[i].window > 65536 || !(cells[i].pct >= 0) || !isfinite(cells[i].pct)) {
+            bti_fmt(err, err_len, "recompute fit: cell %zu (batch %d, window %d, recompute %g %%) is not valid", i + 1, cells[i].batch, cells[i].window, cells[i].pct);
+            return BT_E_INVALID;
+        }
+    }
+    if (d->fit_length && (d->lengths.kind == BT_RC_UNBOUNDED || d->lengths.kind == BT_RC_HISTOGRAM)) {
+        bti_fmt(err, err_len, "recompute fit: a %s length model has no parameter to fit", bti_rc_kind_name(d->lengths.kind));
+        return BT_E_INVALID;
+    }
+    if (d->fit_length && n < 2) { bti_fmt(err, err_len, "recompute fit: fitting p and the length parameter needs >= 2 cells (have %zu)", n); return BT_E_INVALID; }
+    memset(&o, 0, sizeof o);
+    o.cells = cells; o.n = n; o.skip = (size_t)-1;
+    o.len = d->lengths;
+    if (o.len.kind == BT_RC_LOGNORMAL && !(o.len.sigma > 0)) o.len.sigma = 1;
+    if (!d->fit_length && o.len.kind != BT_RC_UNBOUNDED) {  /* check the given lengths once */
+        bt_rc_expect e;
+        st = bt_rc_expected(0.01, 1, &o.len, &e, e2, sizeof e2);
+        if (st != BT_OK) { bti_fmt(err, err_len, "recompute fit: %s", e2); return st; }
+    }
+    o.fit_length = d->fit_length ? 1 : 0;
+    o.lo[0] = log(1e-7); o.hi[0] = log(0.5);
+    o.lo[1] = 0; o.hi[1] = log(o.len.kind == BT_RC_LOGNORMAL ? 2e4 : o.len.kind == BT_RC_FIXED ? 1e5 : 1e6);
+    o.wins = (int *)bti_malloc(n * sizeof(int));
+    o.widx = (int *)bti_malloc(n * sizeof(int));
+    o.ex = (bt_rc_expect *)bti_malloc(n * sizeof(bt_rc_expect));
+    out->cells = (bt_rc_cell *)bti_malloc(n * sizeof(bt_rc_cell));
+    out->pred = (double *)bti_malloc(n * sizeof(double));
+    out->resid = (double *)bti_malloc(n * sizeof(double));
+    out->loo_pred = (double *)bti_malloc(n * sizeof(double));
+    out->batch_values = (int *)bti_malloc(n * sizeof(int));
+    out->p_by_batch = (double *)bti_malloc(n * sizeof(double));
+    out->cells_by_batch = (int *)bti_calloc(n, sizeof(int));
+    if (!o.wins || !o.widx || !o.ex || !out->cells || !out->pred || !out->resid || !out->loo_pred || !out->batch_values || !out->p_by_batch || !out->cells_by_batch) {
+        st = BT_E_NOMEM; goto done;
+    }
+    memcpy(out->cells, cells, n * sizeof *cells);
+    out->n = n;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < o.nw; k++) if (o.wins[k] == cells[i].window) break;
+        if (k == o.nw) o.wins[o.nw++] = cells[i].window;
+        o.widx[i] = k;
+    }
+    dim = o.fit_length ? 2 : 1;
+    sse = bti_rc_minimize(&o, x);
+    out->p = exp(x[0]);
+    out->lengths = o.len;
+    out->fitted_length = o.fit_length;
+    if (o.fit_length) out->lengths.param = exp(x[1]);
+    bti_rc_sse(&o, x);                                      /* o.ex at the optimum */
+    out->max_abs_resid_pp = 0;
+    for (i = 0; i < n; i++) {
+        out->pred[i] = o.ex[o.widx[i]].pct;
+        out->resid[i] = cells[i].pct - out->pred[i];
+        if (fabs(out->resid[i]) > out->max_abs_resid_pp) out->max_abs_resid_pp = fabs(out->resid[i]);
+    }
+    out->rmse_pp = sqrt(sse / (double)n);
+    /* leave-one-out: refit without each cell, from the full fit */
+    out->loo_rmse_pp = NAN;
+    for (i = 0; i < n; i++) out->loo_pred[i] = NAN;
+    if (!d->no_loo && n > (size_t)dim) {
+        for (i = 0; i < n; i++) {
+            double y[2];
+            y[0] = x[0]; y[1] = x[1];
+            o.skip = i;
+            bti_rc_nm(&o, y, dim, 0.2);
+            o.skip = (size_t)-1;
+            {
+                bt_rc_lengths l2 = o.len;
+                if (o.fit_length) l2.param = exp(y[1]);
+                out->loo_pred[i] = bt_rc_pct(exp(y[0]), cells[i].window, &l2);
+            }
+            sq += (cells[i].pct - out->loo_pred[i]) * (cells[i].pct - out->loo_pred[i]);
+        }
+        out->loo_rmse_pp = sqrt(sq / (double)n);
+    }
+    /* does p depend on B? */
+    out->nbatch = 0;
+    for (i = 0; i < n; i++) {
+        for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) break;
+        if (k == out->nbatch) { out->batch_values[out->nbatch] = cells[i].batch; out->cells_by_batch[out->nbatch] = 0; out->nbatch++; }
+        out->cells_by_batch[k]++;
+    }
+    for (k = 1; k < out->nbatch; k++) for (j = (size_t)k; j > 0 && out->batch_values[j] < out->batch_values[j - 1]; j--) {
+        int t = out->batch_values[j]; out->batch_values[j] = out->batch_values[j - 1]; out->batch_values[j - 1] = t;
+        t = out->cells_by_batch[j]; out->cells_by_batch[j] = out->cells_by_batch[j - 1]; out->cells_by_batch[j - 1] = t;
+    }
+    out->rss_by_batch = 0;
+    {
+        bti_rc_obj ob = o;
+        double pmin = INFINITY, pmax = 0;
+        int bmin = 0, bmax = 0;
+        double y0[2];
+        ob.fit_length = 0;
+        ob.len = out->lengths;
+        /* relative residuals: a cell's noise grows with its value (its CI is a roughly fixed
+           fraction of it at a fixed number of divergences), so compare on that scale */
+        ob.relative = 1;
+        y0[0] = x[0]; y0[1] = 0;
+        out->rss_common = bti_rc_nm(&ob, y0, 1, 0.3);
+        for (k = 0; k < out->nbatch; k++) {
+            double y[2];
+            y[0] = x[0]; y[1] = 0;
+            ob.only_batch = out->batch_values[k];
+            ob.relative = 1;                                  /* for the test */
+            out->rss_by_batch += bti_rc_nm(&ob, y, 1, 0.3);
+            ob.relative = 0;                                  /* for predictions, in pp */
+            bti_rc_nm(&ob, y, 1, 0.2);
+            out->p_by_batch[k] = exp(y[0]);
+            if (out->p_by_batch[k] < pmin) { pmin = out->p_by_batch[k]; bmin = out->batch_values[k]; }
+            if (out->p_by_batch[k] > pmax) { pmax = out->p_by_batch[k]; bmax = out->batch_values[k]; }
+        }
+        out->f_stat = out->f_pvalue = NAN;
+        {
+            double d1 = out->nbatch - 1, d2 = (double)n - out->nbatch - o.fit_length;
+            if (d1 >= 1 && d2 >= 1 && out->rss_by_batch > 0) {
+                out->f_stat = ((out->rss_common - out->rss_by_batch) / d1) / (out->rss_by_batch / d2);
+                if (out->f_stat < 0) out->f_stat = 0;
+                out->f_pvalue = bti_rc_f_sf(out->f_stat, d1, d2);
+            } else if (d1 >= 1 && d2 >= 1) {
+                out->f_stat = INFINITY; out->f_pvalue = 0;
+            }
+        }
+        out->batch_dependent = !isnan(out->f_pvalue) && out->f_pvalue < 0.05;
+        {
+            double ss = 0;
+            for (i = 0; i < n; i++) {
+                double pb = out->p;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) pb = out->p_by_batch[k];
+                pb = cells[i].pct - bt_rc_pct(pb, cells[i].window, &out->lengths);
+                ss += pb * pb;
+            }
+            out->rmse_by_batch_pp = sqrt(ss / (double)n);
+        }
+        out->loo_by_batch_pp = NAN;
+        out->loo_by_batch_cells = 0;
+        if (!d->no_loo) {
+            double ss = 0;
+            int cnt = 0;
+            for (i = 0; i < n; i++) {
+                double y[2], r;
+                int kb = 0;
+                for (k = 0; k < out->nbatch; k++) if (out->batch_values[k] == cells[i].batch) kb = k;
+                if (out->cells_by_batch[kb] < 2) continue;
+                y[0] = log(out->p_by_batch[kb]); y[1] = 0;
+                ob.only_batch = cells[i].batch;
+                ob.skip = i;
+                bti_rc_nm(&ob, y, 1, 0.2);
+                ob.skip = (size_t)-1;
+                r = cells[i].pct - bt_rc_pct(exp(y[0]), cells[i].window, &out->lengths);
+                ss += r * r;
+                cnt++;
+            }
+            if (cnt) { out->loo_by_batch_pp = sqrt(ss / cnt); out->loo_by_batch_cells = cnt; }
+        }
+        if (out->nbatch < 2)
+            bti_fmt(out->verdict, sizeof out->verdict, "only one batch size (%d) was measured: a dependence of p on B cannot be tested", out->batch_values[0]);
+        else if (isnan(out->f_pvalue))
+            bti_fmt(out->verdict, sizeof out->verdict, "too few cells per batch to test whether p depends on B (per-batch p from %.4g at B=%d to %.4g at B=%d)", pmin, bmin, pmax, bmax);
+        else
+            bti_fmt(out->verdict, sizeof out->verdict, "%s (F = %.3g, p-value %.3g, %d batch sizes); per-batch p from %.4g at B=%d to %.4g at B=%d",
+                    out->batch_dependent ? "the data supports p depending on B" : "no evidence that p depends on B",
+                    out->f_stat, out->f_pvalue, out->nbatch, pmin, bmin, pmax, bmax);
+    }
+done:
+    bti_free(o.wins); bti_free(o.widx); bti_free(o.ex);
+    if (st != BT_OK) { bt_rc_fit_free(out); bti_fmt(err, err_len, "recompute fit: %s", bt_status_str(st)); }
+    return st;
+}
+BTI_DEF void bt_rc_fit_print(const bt_rc_fit *f, FILE *o) {
+    char lb[128];
+    size_t i;
+    int k;
+    if (!f || !o) return;
+    bt_rc_lengths_format(&f->lengths, lb, sizeof lb);
+    fprintf(o, "recompute model fit over %zu cells\n", f->n);
+    fprintf(o, "  p        %.6g  (per-token first-divergence probability)\n", f->p);
+    fprintf(o, "  lengths  %s%s\n", lb, f->fitted_length ? "  [parameter fitted]" : "  [given]");
+    fprintf(o, "RMSE %.3f pp\n", f->rmse_pp);
+    if (!isnan(f->loo_rmse_pp)) fprintf(o, "leave-one-out RMSE %.3f pp\n", f->loo_rmse_pp);
+    fprintf(o, "max |residual| %.3f pp\n", f->max_abs_resid_pp);
+    fprintf(o, "  %6s %7s %10s %10s %9s %10s %9s\n", "batch", "window", "measured", "model", "resid", "loo_pred", "loo_err");
+    for (i = 0; i < f->n; i++)
+        fprintf(o, "  %6d %7d %9.3f%% %9.3f%% %+9.3f %9.3f%% %+9.3f\n", f->cells[i].batch, f->cells[i].window, f->cells[i].pct,
+                f->pred[i], f->resid[i], f->loo_pred[i], f->cells[i].pct - f->loo_pred[i]);
+    fprintf(o, "B dependence: %s\n", f->verdict);
+    if (f->nbatch > 1) {
+        fprintf(o, "  with each batch's own p: RMSE %.3f pp%s\n", f->rmse_by_batch_pp, f->batch_dependent ? " (predictions use it)" : "");
+        if (!isnan(f->loo_by_batch_pp))
+            fprintf(o, "  with each batch's own p: leave-one-out RMSE %.3f pp over the %d cells whose batch has >= 2 cells\n", f->loo_by_batch_pp, f->loo_by_batch_cells);
+        fprintf(o, "  %6s %6s %10s\n", "batch", "cells", "p");
+        for (k = 0; k < f->nbatch; k++) fprintf(o, "  %6d %6d %10.4g\n", f->batch_values[k], f->cells_by_batch[k], f->p_by_batch[k]);
+    }
+}
+static const bt_rc_cell *bti_rc_find_cell(const bt_rc_cell *c, size_t n, int b, int w) {
+    size_t i;
+    const bt_rc_cell *hit = NULL;
+    for (i = 0; i < n; i++) if (c[i].batch == b && c[i].window == w) hit = &c[i];  /* the last one wins */
+    return hit;
+}
+BTI_DEF void bt_rc_write_grid_csv(const bt_rc_fit *f, const int *windows, int nw, const int *batches, int nb, double cap, FILE *o) {
+    int a, b;
+    if (!f || !o) return;
+    fprintf(o, "batch,window,recompute_pct,feasible,kind,measured_pct\n");
+    for (b = 0; b < nb; b++) for (a = 0; a < nw; a++) {
+        const bt_rc_cell *m = bti_rc_find_cell(f->cells, f->n, batches[b], windows[a]);
+        char v[64];
+        int feas = cap <= 0 || (double)batches[b] * (double)windows[a] <= cap;
+        bti_fmt_double(v, sizeof v, bt_rc_fit_predict(f, batches[b], windows[a]));
+        fprintf(o, "%d,%d,%s,%d,%s,", batches[b], windows[a], v, feas, m ? "fitted" : "prediction");
+        if (m) { bti_fmt_double(v, sizeof v, m->pct); fprintf(o, "%s", v); }
+        fprintf(o, "\n");
+    }
+}
+/* the grid as results: axes batch, window; metric recompute_pct (and model_pct with a fit) */
+static bt_status bti_rc_results(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                double cap, const bt_rc_fit *fit, bt_results **out) {
+    static const char *const axes[2] = {"batch", "window"};
+    static const char *const metric[2] = {"recompute_pct", "model_pct"};
+    bt_results *r;
+    int a, b;
+    bt_status st = BT_OK;
+    *out = NULL;
+    if (!windows || !batches || nw < 1 || nb < 1) return BT_E_INVALID;
+    r = bt_results_create(2, axes, fit ? 2 : 1, metric);
+    if (!r) return BT_E_NOMEM;
+    for (b = 0; b < nb && st == BT_OK; b++) for (a = 0; a < nw && st == BT_OK; a++) {
+        char bs[32], ws[32], why[96];
+        const char *av[2];
+        const bt_rc_cell *m = cells ? bti_rc_find_cell(cells, n, batches[b], windows[a]) : NULL;
+        double v[2];
+        bti_fmt(bs, sizeof bs, "%d", batches[b]);
+        bti_fmt(ws, sizeof ws, "%d", windows[a]);
+        av[0] = bs; av[1] = ws;
+        v[0] = v[1] = NAN;
+        if (cap > 0 && (double)batches[b] * (double)windows[a] > cap) {
+            bti_fmt(why, sizeof why, "batch*window=%.0f > %g", (double)batches[b] * (double)windows[a], cap);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_INFEASIBLE, why, 0, 0, v);
+        } else if (m) {
+            v[0] = m->pct;
+            if (fit) v[1] = bt_rc_fit_predict(fit, batches[b], windows[a]);
+            st = bt_results_add(r, "recompute %", "", av, BT_CELL_OK, "", 1, 0, v);
+        }
+    }
+    if (st == BT_OK && bt_results_num_rows(r) == 0) st = BT_E_NOT_FOUND;
+    if (st != BT_OK) { bt_results_free(r); return st; }
+    *out = r;
+    return BT_OK;
+}
+BTI_DEF bt_status bt_rc_print_heatmap(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                      double cap, FILE *o, int mode) {
+    bt_results *r;
+    bt_status st;
+    if (!o) return BT_E_INVALID;
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, NULL, &r);
+    if (st != BT_OK) return st;
+    st = bt_print_heatmap(r, "recompute %", "window", "batch", "recompute_pct", o, mode);
+    bt_results_free(r);
+    return st;
+}
+BTI_DEF bt_status bt_rc_write_html(const bt_rc_cell *cells, size_t n, const int *windows, int nw, const int *batches, int nb,
+                                   double cap, const bt_rc_fit *fit, const char *title, const char *path, char *err, size_t err_len) {
+    bt_results *r;
+    bt_status st;
+    bt_html_opts ho;
+    static const char *const metrics[2] = {"recompute_pct", "model_pct"};
+    if (!path) { bti_fmt(err, err_len, "recompute html: no path"); return BT_E_INVALID; }
+    st = bti_rc_results(cells, n, windows, nw, batches, nb, cap, fit, &r);
+    if (st != BT_OK) { bti_fmt(err, err_len, "recompute html: %s", bt_status_str(st)); return st; }
+    memset(&ho, 0, sizeof ho);
+    ho.title = title ? title : "recompute % of windowed verification";
+    ho.metrics = metrics;
+    ho.num_metrics = fit ? 2 : 1;
+    ho.x_axis = "window";
+    ho.y_axis = "batch";
+    ho.line_axis = "window";
+    st = bt_write_html_report(r, NULL, NULL, path, &ho);
+    if (st != BT_OK) bti_fmt(err, err_len, "%s", bt_results_error(r));
+    bt_results_free(r);
+    return st;
+}
+
+/* ---- choice of (W, B) ---- */
+BTI_DEF void bt_rc_choice_free(bt_rc_choice *c) {
+    if (!c) return;
+    bti_free(c->opt);
+    memset(c, 0, sizeof *c);
+}
+BTI_DEF bt_status bt_rc_choose(const bt_rc_fit *fit, const bt_rc_timing *t, int n, double cap, bt_rc_choice *out) {
+    int i, j;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->pick = -1;
+    out->cap = cap;
+    if (!fit || !t || n < 1) { bti_fmt(out->message, sizeof out->message, "no timings given"); return BT_E_INVALID; }
+    out->opt = (bt_rc_option *)bti_calloc((size_t)n, sizeof(bt_rc_option));
+    if (!out->opt) return BT_E_NOMEM;
+    out->n = n;
+    for (i = 0; i < n; i++) {
+        bt_rc_option *op = &out->opt[i];
+        bt_rc_expect e;
+        op->batch = t[i].batch; op->window = t[i].window;
+        if (t[i].batch < 1 || t[i].window < 1 || !(t[i].fast_s_per_token >= 0) || !(t[i].verify_s_per_pass >= 0)) {
+            bti_fmt(out->message, sizeof out->message, "timing %d (batch %d, window %d) is not valid", i + 1, t[i].batch, t[i].window);
+            bt_rc_choice_free(out);
+            out->pick = -1;
+            return BT_E_INVALID;
+        }
+        op->feasible = cap <= 0 || (double)op->batch * (double)op->window <= cap;
+        if (bt_rc_expected(bti_rc_fit_p(fit, op->batch), op->window, &fit->lengths, &e, NULL, 0) != BT_OK) {
+            op->pct = op->s_per_kept = NAN;
+            op->feasible = 0;
+            continue;
+        }
+        op->pct = e.pct;
+        op->windows_per_kept = e.windows_per_kept;
+        op->fast_s_per_kept = t[i].fast_s_per_token * (1.0 + e.ratio);
+        op->verify_s_per_kept = t[i].verify_s_per_pass * e.windows_per_kept / (double)op->batch;
+        op->s_per_kept = op->fast_s_per_kept + op->verify_s_per_kept;
+    }
+    for (i = 1; i < n; i++) for (j = i; j > 0; j--) {
+        bt_rc_option *a = &out->opt[j - 1], *b = &out->opt[j], tmp;
+        int swap = (b->feasible && !a->feasible) || (b->feasible == a->feasible && (isnan(a->s_per_kept) ? !isnan(b->s_per_kept) : b->s_per_kept < a->s_per_kept));
+        if (!swap) break;
+        tmp = *a; *a = *b; *b = tmp;
+    }
+    if (out->opt[0].feasible && !isnan(out->opt[0].s_per_kept)) {
+        const bt_rc_option *p = &out->opt[0];
+        out->pick = 0;
+        bti_fmt(out->message, sizeof out->message, "pick window %d, batch %d: %.4g us per kept token (recompute %.2f %%, %.0f%% of the time in verification)",
+                p->window, p->batch, p->s_per_kept * 1e6, p->pct, 100 * p->verify_s_per_kept / p->s_per_kept);
+    } else bti_fmt(out->message, sizeof out->message, "no timed (window, batch) is within the budget %g", cap);
+    return BT_OK;
+}
+BTI_DEF void bt_rc_print_tradeoff(const bt_rc_choice *c, FILE *o) {
+    int i;
+    if (!c || !o) return;
+    fprintf(o, "trade-off: time per kept token, best batch per window%s\n", c->cap > 0 ? " within the budget" : "");
+    if (c->cap > 0) fprintf(o, "budget batch*window <= %g\n", c->cap);
+    fprintf(o, "  %7s %6s %11s %13s %15s %13s %8s\n", "window", "batch", "recompute%", "fast us/tok", "verify us/tok", "total us/tok", "vs pick");
+    /* print in window order */
+    {
+        int wprev = 0;
+        for (;;) {
+            int wnext = INT_MAX, best = -1;
+            for (i = 0; i < c->n; i++) if (c->opt[i].feasible && !isnan(c->opt[i].s_per_kept) && c->opt[i].window > wprev && c->opt[i].window < wnext) wnext = c->opt[i].window;
+            if (wnext == INT_MAX) break;
+            for (i = 0; i < c->n; i++) if (c->opt[i].feasible && c->opt[i].window == wnext && !isnan(c->opt[i].s_per_kept)) { best = i; break; }
+            if (best >= 0) {
+                const bt_rc_option *p = &c->opt[best];
+                fprintf(o, "  %7d %6d %10.2f%% %13.3f %15.3f %13.3f %7.1f%%%s\n", p->window, p->batch, p->pct, p->fast_s_per_kept * 1e6,
+                        p->verify_s_per_kept * 1e6, p->s_per_kept * 1e6,
+                        c->pick >= 0 ? 100 * (p->s_per_kept / c->opt[c->pick].s_per_kept - 1) : 0.0, best == c->pick ? "  <- pick" : "");
+            }
+            wprev = wnext;
+        }
+    }
+    fprintf(o, "%s\n", c->message);
+}
+/* ---- the real workload: a small autoregressive generator, fast vs reference path ---- */
+struct bt_rc_gen {
+    bt_rc_gen_desc d;
+    float *emb;                    /* vocab x dim */
+    float *w;                      /* layers x dim x dim, k-major (w[l][k][j]) */
+    float *u;                      /* dim x vocab, k-major */
+    double *hist;                  /* clipped length distribution, hist[L] */
+    size_t hist_len;
+    bt_rc_lengths hlen;
+    bti_rc_sampler smp;
+    float *xa, *xb, *part;         /* scratch, grown on demand */
+    size_t cap_xa, cap_xb, cap_part;
+};
+static float bti_bf16(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7f800000u) == 0x7f800000u) return x;          /* inf, nan */
+    u += 0x7fffu + ((u >> 16) & 1u);                           /* round to nearest even */
+    u &= 0xffff0000u;
+    memcpy(&x, &u, sizeof u);
+    return x;
+}
+BTI_DEF bt_rc_gen_desc bt_rc_gen_desc_defaults(const bt_rc_gen_desc *d) {
+    bt_rc_gen_desc o;
+    if (d) o = *d; else memset(&o, 0, sizeof o);
+    if (o.vocab <= 0) o.vocab = 512;
+    if (o.dim <= 0) o.dim = 128;
+    if (o.layers <= 0) o.layers = 1;
+    if (o.context <= 0) o.context = 4;
+    if (o.split_k_max <= 0) o.split_k_max = 16;
+    if (o.lengths.kind == BT_RC_UNBOUNDED) { o.lengths.kind = BT_RC_LOGNORMAL; o.lengths.param = 128; o.lengths.sigma = 1; }
+    if (o.lengths.kind == BT_RC_LOGNORMAL && !(o.lengths.sigma > 0)) o.lengths.sigma = 1;
+    if (o.max_len <= 0) o.max_len = 4096;
+    if (o.min_divergences <= 0) o.min_divergences = 100;
+    if (!(o.max_kept > 0)) o.max_kept = 1e6;
+    if (!o.seed) o.seed = 1;
+    return o;
+}
+BTI_DEF void bt_rc_gen_destroy(bt_rc_gen *g) {
+    if (!g) return;
+    bti_free(g->emb); bti_free(g->w); bti_free(g->u); bti_free(g->hist);
+    bti_free(g->smp.cum); bti_free(g->xa); bti_free(g->xb); bti_free(g->part);
+    bti_free(g);
+}
+BTI_DEF bt_rc_gen *bt_rc_gen_create(const bt_rc_gen_desc *din, char *err, size_t err_len) {
+    bt_rc_gen *g;
+    bt_rc_gen_desc d = bt_rc_gen_desc_defaults(din);
+    bti_rc_dist ds;
+    size_t i, nw;
+    uint64_t rng;
+    float a;
+    if (d.vocab < 2 || d.vocab > 65536) { bti_fmt(err, err_len, "recompute workload: vocab %d must be in 2..65536", d.vocab); return NULL; }
+    if (d.dim < 2 || d.dim > 4096) { bti_fmt(err, err_len, "recompute workload: dim %d must be in 2..4096", d.dim); return NULL; }
+    if (d.layers > 64 || d.context > 64 || d.split_k_max > 1024) { bti_fmt(err, err_len, "recompute workload: layers %d / context %d / split_k_max %d too large", d.layers, d.context, d.split_k_max); return NULL; }
+    if (d.max_len > (1 << 20)) { bti_fmt(err, err_len, "recompute workload: max_len %d above 1048576", d.max_len); return NULL; }
+    if (!(d.inject_p >= 0 && d.inject_p < 1)) { bti_fmt(err, err_len, "recompute workload: inject_p %g must be in [0, 1)", d.inject_p); return NULL; }
+    g = (bt_rc_gen *)bti_calloc(1, sizeof *g);
+    if (!g) { bti_fmt(err, err_len, "recompute workload: out of memory"); return NULL; }
+    g->d = d;
+    if (bti_rc_dist_build(&d.lengths, 1, (size_t)d.max_len, &ds, err, err_len) != BT_OK) { bt_rc_gen_destroy(g); return NULL; }
+    g->hist = ds.pr;
+    g->hist_len = ds.lmax + 1;
+    g->hlen.kind = BT_RC_HISTOGRAM;
+    g->hlen.hist = g->hist;
+    g->hlen.hist_len = g->hist_len;
+    if (bti_rc_sampler_init(&g->smp, &g->hlen, err, err_len) != BT_OK) { bt_rc_gen_destroy(g); return NULL; }
+    nw = (size_t)d.layers * (size_t)d.dim * (size_t)d.dim;
+    g->emb = (float *)bti_malloc((size_t)d.vocab * (size_t)d.dim * sizeof(float));
+    g->w = (float *)bti_malloc(nw * sizeof(float));
+    g->u = (float *)bti_malloc((size_t)d.dim * (size_t)d.vocab * sizeof(float));
+    if (!g->emb || !g->w || !g->u) { bti_fmt(err, err_len, "recompute workload: out of memory for weights"); bt_rc_gen_destroy(g); return NULL; }
+    rng = d.seed * 0x2545F4914F6CDD1DULL + 17;
+    for (i = 0; i < (size_t)d.vocab * (size_t)d.dim; i++) g->emb[i] = bti_bf16((float)(2 * bti_rc_u01(&rng) - 1));
+    a = sqrtf(3.0f / (float)d.dim);
+    for (i = 0; i < nw; i++) g->w[i] = bti_bf16(a * (float)(2 * bti_rc_u01(&rng) - 1));
+    for (i = 0; i < (size_t)d.dim * (size_t)d.vocab; i++) g->u[i] = bti_bf16(a * (float)(2 * bti_rc_u01(&rng) - 1));
+    return g;
+}
+BTI_DEF bt_rc_lengths bt_rc_gen_lengths(const bt_rc_gen *g) {
+    bt_rc_lengths l;
+    if (g) return g->hlen;
+    memset(&l, 0, sizeof l);
+    return l;
+}
+static int bti_rc_grow(float **p, size_t *cap, size_t need) {
+    float *n;
+    if (need <= *cap) return 1;
+    n = (float *)bti_realloc(*p, need * sizeof(float));
+    if (!n) return 0;
+    *p = n; *cap = need;
+    return 1;
+}
+#if defined(__GNUC__) || defined(__clang__) || defined(_MSC_VER)
+#define BTI_RC_RESTRICT __restrict
+#else
+#define BTI_RC_RESTRICT
+#endif
+/* y += a * w, unrolled by 8 so compilers vectorize it at -O2 */
+static void bti_rc_axpy(float *BTI_RC_RESTRICT y, const float *BTI_RC_RESTRICT w, float a, int n) {
+    int j = 0;
+    for (; j + 8 <= n; j += 8) {
+        y[j] += a * w[j]; y[j + 1] += a * w[j + 1]; y[j + 2] += a * w[j + 2]; y[j + 3] += a * w[j + 3];
+        y[j + 4] += a * w[j + 4]; y[j + 5] += a * w[j + 5]; y[j + 6] += a * w[j + 6]; y[j + 7] += a * w[j + 7];
+    }
+    for (; j < n; j++) y[j] += a * w[j];
+}
+/* Y[R x N] = X[R x K] * Wt[K x N] as split-K: K cut into S contiguous chunks, each summed in
+   fp32 (in `acc` interleaved accumulators, 1 or 2); then the chunk sums are added into the
+   output in the order rot(r), rot(r)+1, ... (mod S), each addition rounded to bf16 when
+   bf16_out (a bf16 output accumulated chunk by chunk, like split-K with atomics), else in
+   fp32. rot(r) = (r + rot0) % S. Rows go in blocks of 16 so a weight row is reused from cache.
+   part holds 16 * S * acc * N floats. */
+static void bti_rc_mm(const float *X, int R, int K, const float *Wt, int N, float *Y, int S, int acc, int rot0, int bf16_out, float *part) {
+    int r0, r, s, k, j, i;
+    const size_t row = (size_t)S * (size_t)acc * (size_t)N;
+    for (r0 = 0; r0 < R; r0 += 16) {
+        int r1 = r0 + 16 < R ? r0 + 16 : R;
+        memset(part, 0, (size_t)(r1 - r0) * row * sizeof(float));
+        for (s = 0; s < S; s++) {
+            int k0 = (int)((long)K * s / S), k1 = (int)((long)K * (s + 1) / S);
+            for (k = k0; k < k1; k++) {
+                const float *w = Wt + (size_t)k * (size_t)N;
+                const size_t off = (size_t)(s * acc + (acc > 1 ? (k - k0) & 1 : 0)) * (size_t)N;
+                for (r = r0; r < r1; r++) bti_rc_axpy(part + (size_t)(r - r0) * row + off, w, X[(size_t)r * (size_t)K + (size_t)k], N);
+            }
+        }
+        for (r = r0; r < r1; r++) {
+            float *P = part + (size_t)(r - r0) * row, *y = Y + (size_t)r * (size_t)N;
+            if (acc > 1)
+                for (s = 0; s < S; s++) { float *e = P + (size_t)(2 * s) * (size_t)N, *o = e + N; for (j = 0; j < N; j++) e[j] += o[j]; }
+            for (j = 0; j < N; j++) y[j] = 0;
+            for (i = 0; i < S; i++) {
+                const float *c = P + (size_t)(((i + r + rot0) % S) * acc) * (size_t)N;
+                if (bf16_out) for (j = 0; j < N; j++) y[j] = bti_bf16(y[j] + c[j]);
+                else for (j = 0; j < N; j++) y[j] += c[j];
+            }
+        }
+    }
+}
+/* the input of one position: the previous `context` tokens' embeddings (weighted 1/c) plus a
+   per-request, per-position pseudo-random vector; rounded to bf16 */
+static void bti_rc_input(const bt_rc_gen *g, const int *tok, long t, uint64_t nz, float *x) {
+    const int C = g->d.context, D = g->d.dim;
+    int c, k;
+    for (k = 0; k < D; k++) {
+        uint64_t z = nz ^ ((uint64_t)t * 0x9E3779B97F4A7C15ULL) ^ ((uint64_t)k << 40);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        x[k] = 0.75f * (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+    }
+    for (c = 1; c <= C; c++) {
+        const float *e = g->emb + (size_t)tok[(size_t)(C + t - c)] * (size_t)D;
+        const float wgt = 1.0f / (float)c;
+        for (k = 0; k < D; k++) x[k] += wgt * e[k];
+    }
+    for (k = 0; k < D; k++) x[k] = bti_bf16(x[k]);
+}
+/* R rows of inputs in g->xa -> next tokens. fast = 0: the reference order (4 chunks, one
+   accumulator, added in order); fast = 1: split-K with S chunks, two accumulators, added
+   starting at a chunk that depends on the row and the batch size */
+static void bti_rc_forward(bt_rc_gen *g, int R, int fast, int *next) {
+    const int D = g->d.dim, V = g->d.vocab;
+    int l, r, S = 4, acc = 1, rot0 = 0;
+    size_t i;
+    float *x = g->xa, *y = g->xb;
+    if (fast) {
+        S = g->d.split_k_max / R;
+        if (S < 2) S = 2;
+        acc = 2;
+        rot0 = R;
+    }
+    for (l = 0; l < g->d.layers; l++) {
+        const float *W = g->w + (size_t)l * (size_t)D * (size_t)D;
+        bti_rc_mm(x, R, D, W, D, y, S, acc, rot0, 1, g->part);
+        for (i = 0; i < (size_t)R * (size_t)D; i++) y[i] = bti_bf16(tanhf(y[i]));
+        { float *t = x; x = y; y = t; }
+    }
+    bti_rc_mm(x, R, D, g->u, V, y, S, acc, rot0, g->d.logits_bf16, g->part);
+    for (r = 0; r < R; r++) {
+        const float *z = y + (size_t)r * (size_t)V;
+        int j, best = 0;
+        for (j = 1; j < V; j++) if (z[j] > z[best]) best = j;
+        next[r] = best;
+    }
+}
+typedef struct bti_rc_slot {
+    long req;                      /* -1: empty */
+    long len, done, m;
+    double disc;
+    uint64_t nz;
+    int *tok;                      /* context prompt, then every token position */
+    int *ref;                      /* reference tokens of the window */
+} bti_rc_slot;
+BTI_DEF bt_status bt_rc_gen_measure(bt_rc_gen *g, int batch, int window, bt_rc_measure *out) {
+    const bt_rc_gen_desc *d;
+    bti_rc_slot *sl;
+    int *rowslot, *next, *tokmem;
+    long next_req = 0, j, mmax;
+    int s, admit = 1, C, min_req;
+    size_t per;
+    uint64_t rng;
+    bti_rc_ratio_acc acc;
+    bt_status st = BT_OK;
+    if (!g || !out || batch < 1 || batch > 4096 || window < 1 || window > 65536) return BT_E_INVALID;
+    d = &g->d;
+    C = d->context;
+    memset(out, 0, sizeof *out);
+    memset(&acc, 0, sizeof acc);
+    out->batch = batch; out->window = window;
+    min_req = d->min_requests > 4 * batch ? d->min_requests : 4 * batch;
+    per = (size_t)C + (size_t)d->max_len + (size_t)window + 1;
+    sl = (bti_rc_slot *)bti_calloc((size_t)batch, sizeof *sl);
+    rowslot = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    tokmem = (int *)bti_malloc((size_t)batch * (per + (size_t)window) * sizeof(int));
+    {
+        size_t wide = (size_t)(d->dim > d->vocab ? d->dim : d->vocab);
+        size_t act = (size_t)batch * (size_t)window * wide;
+        size_t part = 16 * 2 * wide * (size_t)(d->split_k_max > 4 ? d->split_k_max : 4);
+        if (!sl || !rowslot || !next || !tokmem || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) ||
+            !bti_rc_grow(&g->part, &g->cap_part, part)) { st = BT_E_NOMEM; goto done; }
+    }
+    for (s = 0; s < batch; s++) {
+        sl[s].req = -1;
+        sl[s].tok = tokmem + (size_t)s * (per + (size_t)window);
+        sl[s].ref = sl[s].tok + per;
+    }
+    rng = d->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)batch * 1000003u + (uint64_t)window;
+    for (;;) {
+        int active = 0, R;
+        long rows;
+        uint64_t t0;
+        if (admit && ((out->divergences >= d->min_divergences && next_req >= min_req) || out->kept >= d->max_kept)) admit = 0;
+        for (s = 0; s < batch; s++) {
+            if (sl[s].req < 0 && admit) {
+                uint64_t rr = d->seed * 0xD1B54A32D192ED03ULL + (uint64_t)next_req * 0x8CB92BA72F3D8DD7ULL + 1;
+                int c;
+                bti_rand_next(&rr);
+                sl[s].req = next_req++;
+                sl[s].len = (long)bti_rc_sample_len(&g->smp, &rr);
+                sl[s].done = 0; sl[s].disc = 0;
+                sl[s].nz = bti_rand_next(&rr);
+                for (c = 0; c < C; c++) sl[s].tok[c] = (int)(bti_rand_next(&rr) % (uint64_t)d->vocab);
+            }
+            if (sl[s].req >= 0) active++;
+        }
+        if (!active) break;
+        mmax = 0;
+        for (s = 0; s < batch; s++) if (sl[s].req >= 0) {
+            sl[s].m = sl[s].len - sl[s].done < window ? sl[s].len - sl[s].done : window;
+            if (sl[s].m > mmax) mmax = sl[s].m;
+            out->fast_tokens += (double)sl[s].m;
+        }
+        /* fast path: decode the window step by step, the batch shrinking as short requests end */
+        t0 = bt_now_ns();
+        if (d->inject_p <= 0) {
+            for (j = 0; j < mmax; j++) {
+                R = 0;
+                for (s = 0; s < batch; s++) if (sl[s].req >= 0 && sl[s].m > j) {
+                    bti_rc_input(g, sl[s].tok, sl[s].done + j, sl[s].nz, g->xa + (size_t)R * (size_t)d->dim);
+                    rowslot[R++] = s;
+                }
+                bti_rc_forward(g, R, 1, next);
+                for (s = 0; s < R; s++) { bti_rc_slot *q = &sl[rowslot[s]]; q->tok[C + q->done + j] = next[s]; }
+            }
+        }
+        out->fast_s += (double)(bt_now_ns() - t0) * 1e-9;
+        /* verification: every position of every window in one reference pass */
+        t0 = bt_now_ns();
+        rows = 0;
+        if (d->inject_p <= 0) {
+            for (s = 0; s < batch; s++) if (sl[s].req >= 0)
+                for (j = 0; j < sl[s].m; j++) {
+                    bti_rc_input(g, sl[s].tok, sl[s].done + j, sl[s].nz, g->xa + (size_t)rows * (size_t)d->dim);
+                    rowslot[rows++] = s;
+                }
+            bti_rc_forward(g, (int)rows, 0, next);
+        }
+        out->verify_s += (double)(bt_now_ns() - t0) * 1e-9;
+        out->passes += 1;
+        rows = 0;
+        for (s = 0; s < batch; s++) {
+            bti_rc_slot *q = &sl[s];
+            long first = -1, kept;
+            if (q->req < 0) continue;
+            out->windows += 1;
+            if (d->inject_p > 0) {
+                double k = bti_rc_draw_k(&rng, d->inject_p);
+                if (k <= (double)q->m) first = (long)k - 1;
+            } else {
+                for (j = 0; j < q->m; j++) if (first < 0 && next[rows + j] != q->tok[C + q->done + j]) first = j;
+                if (first >= 0) q->tok[C + q->done + first] = next[rows + first];   /* the reference token is kept */
+            }
+            rows += q->m;
+            if (first >= 0) {
+                kept = first + 1;
+                q->disc += (double)(q->m - kept);
+                out->discarded += (double)(q->m - kept);
+                out->divergences += 1;
+            } else kept = q->m;
+            q->done += kept;
+            out->kept += (double)kept;
+            if (q->done >= q->len) {
+                bti_rc_acc_add(&acc, q->disc, (double)q->len);
+                out->requests++;
+                q->req = -1;
+            }
+        }
+    }
+    {
+        double r, lo, hi;
+        bti_rc_acc_ci(&acc, &r, &lo, &hi);
+        out->pct = 100 * r; out->pct_lo = 100 * lo; out->pct_hi = 100 * hi;
+    }
+    out->fast_s_per_token = out->fast_tokens > 0 ? out->fast_s / out->fast_tokens : NAN;
+    out->verify_s_per_pass = out->passes > 0 ? out->verify_s / out->passes : NAN;
+    out->enough = out->divergences >= d->min_divergences;
+done:
+    bti_free(sl); bti_free(rowslot); bti_free(next); bti_free(tokmem);
+    return st;
+}
+BTI_DEF bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fast_s_per_token, double *verify_s_per_pass) {
+    int *tok, *next, C, b, j;
+    size_t per, wide, act, part;
+    uint64_t *nz, t0, t1, t2;
+    if (!g || batch < 1 || batch > 4096 || window < 1 || window > 65536 || !fast_s_per_token || !verify_s_per_pass) return BT_E_INVALID;
+    C = g->d.context;
+    per = (size_t)C + (size_t)window + 1;
+    wide = (size_t)(g->d.dim > g->d.vocab ? g->d.dim : g->d.vocab);
+    act = (size_t)batch * (size_t)window * wide;
+    part = 16 * 2 * wide * (size_t)(g->d.split_k_max > 4 ? g->d.split_k_max : 4);
+    tok = (int *)bti_malloc((size_t)batch * per * sizeof(int));
+    next = (int *)bti_malloc(((size_t)batch * (size_t)window + 1) * sizeof(int));
+    nz = (uint64_t *)bti_malloc((size_t)batch * sizeof(uint64_t));
+    if (!tok || !next || !nz || !bti_rc_grow(&g->xa, &g->cap_xa, act) || !bti_rc_grow(&g->xb, &g->cap_xb, act) || !bti_rc_grow(&g->part, &g->cap_part, part)) {
+        bti_free(tok); bti_free(next); bti_free(nz);
+        return BT_E_NOMEM;
+    }
+    for (b = 0; b < batch; b++) {
+        uint64_t rr = g->d.seed * 0xD1B54A32D192ED03ULL + (uint64_t)b * 0x8CB92BA72F3D8DD7ULL + 1;
+        int c;
+        bti_rand_next(&rr);
+        nz[b] = bti_rand_next(&rr);
+        for (c = 0; c < C; c++) tok[(size_t)b * per + (size_t)c] = (int)(bti_rand_next(&rr) % (uint64_t)g->d.vocab);
+    }
+    t0 = bt_now_ns();
+    for (j = 0; j < window; j++) {
+        for (b = 0; b < batch; b++) bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + (size_t)b * (size_t)g->d.dim);
+        bti_rc_forward(g, batch, 1, next);
+        for (b = 0; b < batch; b++) tok[(size_t)b * per + (size_t)C + (size_t)j] = next[b];
+    }
+    t1 = bt_now_ns();
+    for (b = 0; b < batch; b++)
+        for (j = 0; j < window; j++)
+            bti_rc_input(g, tok + (size_t)b * per, j, nz[b], g->xa + ((size_t)b * (size_t)window + (size_t)j) * (size_t)g->d.dim);
+    bti_rc_forward(g, batch * window, 0, next);
+    t2 = bt_now_ns();
+    *fast_s_per_token = (double)(t1 - t0) * 1e-9 / ((double)batch * (double)window);
+    *verify_s_per_pass = (double)(t2 - t1) * 1e-9;
+    bti_free(tok); bti_free(next); bti_free(nz);
+    return BT_OK;
+}
 
 /* ---------------------------------------------------------------- HTML report ------------ */
+/* Layout of a heatmap (see the markup contract in section 13). */
+enum { BTI_HM_LM = 90, BTI_HM_TM = 44, BTI_HM_CW = 76, BTI_HM_CH = 32 };
+/* cell states beyond bt_cell_status */
+enum { BTI_HM_NONE = -1, BTI_HM_EXCLUDED = BT_CELL_STATUS_COUNT };
+
+static void bti_html_esc(bti_str *s, const char *t) {
+    const unsigned char *p;
+    for (p = (const unsigned char *)(t ? t : ""); *p; p++) {
+        switch (*p) {
+        case '&': bti_str_cat(s, "&amp;"); break;
+        case '<': bti_str_cat(s, "&lt;"); break;
+        case '>': bti_str_cat(s, "&gt;"); break;
+        case '"': bti_str_cat(s, "&quot;"); break;
+        case '\'': bti_str_cat(s, "&#39;"); break;
+        default:
+            if (*p < 0x20 && *p != '\t' && *p != '\n') bti_str_add(s, "?", 1);
+            else bti_str_add(s, (const char *)p, 1);
+        }
+    }
+}
+BTI_DEF void bt_html_color(double g, char hex[8]) {
+    static const unsigned char stop[5][3] = {
+        {0x44, 0x01, 0x54}, {0x3b, 0x52, 0x8b}, {0x21, 0x91, 0x8c}, {0x5e, 0xc9, 0x62}, {0xfd, 0xe7, 0x25}};
+    int i, c, rgb[3];
+    double f;
+    if (isnan(g) || g < 0) g = 0;
+    if (g > 1) g = 1;
+    i = (int)floor(g * 4);
+    if (i > 3) i = 3;
+    f = g * 4 - i;
+    for (c = 0; c < 3; c++) rgb[c] = (int)floor(stop[i][c] + (stop[i + 1][c] - stop[i][c]) * f + 0.5);
+    snprintf(hex, 8, "#%02x%02x%02x", rgb[0] & 255, rgb[1] & 255, rgb[2] & 255);
+}
+/* black or white text on a fill */
+static const char *bti_html_ink(const char *hex) {
+    unsigned v = (unsigned)strtoul(hex + 1, NULL, 16);
+    double lum = 0.299 * ((v >> 16) & 255) + 0.587 * ((v >> 8) & 255) + 0.114 * (v & 255);
+    return lum > 140 ? "#000000" : "#ffffff";
+}
+/* 3 significant digits, plain notation between 1e-3 and 1e5 */
+static void bti_html_num(char *buf, size_t n, double v) {
+    double a = fabs(v);
+    int dec;
+    if (isnan(v)) { bti_fmt(buf, n, "-"); return; }
+    if (a == 0) { bti_fmt(buf, n, "0"); return; }
+    if (a < 1e-3 || a >= 1e5) { bti_fmt(buf, n, "%.3g", v); return; }
+    dec = 2 - (int)floor(log10(a));
+    if (dec < 0) dec = 0;
+    bti_fmt(buf, n, "%.*f", dec, v);
+}
+typedef struct bti_html_mark { const char *fill, *hatch, *label, *what; } bti_html_mark;
+static bti_html_mark bti_html_mark_of(int st) {
+    bti_html_mark m;
+    m.hatch = NULL;
+    switch (st) {
+    case BT_CELL_OOM: m.fill = "#f4cccc"; m.hatch = "#c62828"; m.label = "OOM"; m.what = "out of memory"; break;
+    case BT_CELL_ERROR: m.fill = "#d9d9d9"; m.hatch = "#616161"; m.label = "error"; m.what = "error"; break;
+    case BT_CELL_TIMEOUT: m.fill = "#ffe0b2"; m.hatch = "#e65100"; m.label = "timeout"; m.what = "timeout"; break;
+    case BT_CELL_INFEASIBLE: m.fill = "#f0f0f0"; m.label = "infeasible"; m.what = "infeasible (over budget / outside the constraint)"; break;
+    case BT_CELL_PRUNED: m.fill = "#e6e6e6"; m.label = "pruned"; m.what = "pruned (skipped by the strategy)"; break;
+    case BT_CELL_NOT_RUN: m.fill = "#ffffff"; m.label = "not run"; m.what = "not run (time budget spent)"; break;
+    case BTI_HM_EXCLUDED: m.fill = "#e0e0e0"; m.label = "excluded"; m.what = "excluded (a limit, or not measured on every workload)"; break;
+    default: m.fill = "#ffffff"; m.label = "-"; m.what = "no value (no row, or the metric is empty)"; break;
+    }
+    return m;
+}
+/* order of preference when several rows land in one heatmap cell and none is ok */
+static int bti_html_worse(int a, int b) { return a < 0 ? b : b < 0 ? a : (a < b ? a : b); }
+
+typedef struct bti_hgrid {
+    bti_vals xs, ys;
+    double *v;                     /* xs.n * ys.n values (NAN: no value) */
+    int *st;                       /* state per cell: BT_CELL_*, BTI_HM_NONE, BTI_HM_EXCLUDED */
+    const char **tip;              /* borrowed text for the cell's tooltip (reason / why) */
+    const bt_row **row;            /* the row whose value is shown (per-workload maps) */
+    double lo, hi;
+    double shift;                  /* the scale works on v + shift (1 for regret: the ratio) */
+    int mark;                      /* cell index to outline, or -1 */
+} bti_hgrid;
+static void bti_hgrid_free(bti_hgrid *g) {
+    bti_free(g->xs.v); bti_free(g->ys.v); bti_free(g->v); bti_free(g->st); bti_free(g->tip); bti_free(g->row);
+    memset(g, 0, sizeof *g);
+}
+static bt_status bti_hgrid_init(bti_hgrid *g, const bt_results *r, int xa, int ya) {
+    size_t k, n;
+    memset(g, 0, sizeof *g);
+    g->lo = g->hi = NAN;
+    g->mark = -1;
+    if (bti_axis_values(r, xa, &g->xs) != BT_OK) return BT_E_NOMEM;
+    if (ya >= 0) {
+        if (bti_axis_values(r, ya, &g->ys) != BT_OK) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    } else {
+        static char empty[] = "";
+        g->ys.v = (char **)bti_calloc(1, sizeof(char *));
+        if (!g->ys.v) { bti_hgrid_free(g); return BT_E_NOMEM; }
+        g->ys.v[0] = empty;
+        g->ys.n = 1;
+    }
+    n = (size_t)g->xs.n * (size_t)g->ys.n;
+    g->v = (double *)bti_malloc(n * sizeof(double));
+    g->st = (int *)bti_malloc(n * sizeof(int));
+    g->tip = (const char **)bti_calloc(n, sizeof(char *));
+    g->row = (const bt_row **)bti_calloc(n, sizeof(bt_row *));
+    if (!g->v || !g->st || !g->tip || !g->row) { bti_hgrid_free(g); return BT_E_NOMEM; }
+    for (k = 0; k < n; k++) { g->v[k] = NAN; g->st[k] = BTI_HM_NONE; }
+    return BT_OK;
+}
+static long bti_hgrid_at(const bti_hgrid *g, const char *xv, const char *yv) {
+    int x = bti_vals_index(&g->xs, xv), y = yv ? bti_vals_index(&g->ys, yv) : 0;
+    if (x < 0 || y < 0) return -1;
+    return (long)y * g->xs.n + x;
+}
+static void bti_hgrid_put(bti_hgrid *g, long at, double v, int higher, const bt_row *row) {
+    if (at < 0) return;
+    if (isnan(g->v[at]) || (higher ? v > g->v[at] : v < g->v[at])) { g->v[at] = v; g->row[at] = row; }
+    g->st[at] = BT_CELL_OK;
+    if (isnan(g->lo) || v < g->lo) g->lo = v;
+    if (isnan(g->hi) || v > g->hi) g->hi = v;
+}
+static void bti_hgrid_fail(bti_hgrid *g, long at, int st, const char *tip) {
+    if (at < 0 || g->st[at] == BT_CELL_OK) return;
+    if (g->st[at] < 0 || st < g->st[at]) g->tip[at] = tip;
+    g->st[at] = bti_html_worse(g->st[at], st);
+}
+/* 1 when a map's values (shifted) are all positive and span at least a factor of 4 */
+static int bti_html_logscale(double lo, double hi, double shift) {
+    return lo + shift > 0 && (hi + shift) / (lo + shift) >= 4;
+}
+static double bti_html_goodness(double v, double lo, double hi, int higher, double shift, int logscale) {
+    if (!(hi > lo)) return 1;
+    if (logscale) { v = log(v + shift); lo = log(lo + shift); hi = log(hi + shift); }
+    return higher ? (v - lo) / (hi - lo) : (hi - v) / (hi - lo);
+}
+static void bti_html_patterns(bti_str *s, const char *id) {
+    static const int sts[] = {BT_CELL_OOM, BT_CELL_ERROR, BT_CELL_TIMEOUT};
+    size_t i;
+    bti_str_cat(s, "<defs>");
+    for (i = 0; i < BTI_ARRAY_LEN(sts); i++) {
+        bti_html_mark m = bti_html_mark_of(sts[i]);
+        bti_str_printf(s, "<pattern id=\"%s-p%d\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+                          "<rect x=\"0\" y=\"0\" width=\"2\" height=\"8\" fill=\"%s\"/></pattern>", id, sts[i], m.hatch);
+    }
+    bti_str_printf(s, "<linearGradient id=\"%s-grad\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"0\">", id);
+    for (i = 0; i <= 4; i++) {
+        char c[8];
+        bt_html_color((double)i / 4, c);
+        bti_str_printf(s, "<stop offset=\"%d%%\" stop-color=\"%s\"/>", (int)i * 25, c);
+    }
+    bti_str_cat(s, "</linearGradient></defs>\n");
+}
+/* one heatmap as an inline SVG. pct: values are fractions shown as percent. */
+static void bti_html_heatmap(bti_str *s, const bti_hgrid *g, const char *id, const char *xname, const char *yname,
+                             const char *what, int higher, int pct, const char *mark_what) {
+    int x, y, nx = g->xs.n, ny = g->ys.n, i, used[BT_CELL_STATUS_COUNT + 2];
+    int gw = nx * BTI_HM_CW, gh = ny * BTI_HM_CH, W, H, ly, logscale = !isnan(g->lo) && bti_html_logscale(g->lo, g->hi, g->shift);
+    char b[64], c[8], legend[256];
+    memset(used, 0, sizeof used);
+    /* legend slots: the statuses, then BTI_HM_EXCLUDED, then "no value" (BTI_HM_NONE) last */
+    for (i = 0; i < nx * ny; i++) if (g->st[i] != BT_CELL_OK) used[g->st[i] < 0 ? BT_CELL_STATUS_COUNT + 1 : g->st[i]] = 1;
+    bti_fmt(legend, sizeof legend, "%s is better; %s; outlined: %s", higher ? "higher" : "lower",
+            !logscale ? "linear scale" : g->shift > 0 ? "log scale of 1 + value" : "log scale", mark_what);
+    W = BTI_HM_LM + gw + 24;
+    if (W < BTI_HM_LM + 262 + 8 * (int)strlen(legend)) W = BTI_HM_LM + 262 + 8 * (int)strlen(legend);
+    {   /* lines the status legend needs (same wrapping as below) */
+        int lx = BTI_HM_LM, lines = 1;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) if (used[i] && i != BT_CELL_OK) {
+            int tw = 30 + 8 * (int)strlen(bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i).what);
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; lines++; }
+            lx += tw;
+        }
+        H = BTI_HM_TM + gh + 78 + 18 * lines;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"%s\" class=\"heatmap\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", id, W, H, W, H);
+    bti_html_esc(s, what);
+    bti_str_cat(s, "\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n");
+    bti_html_patterns(s, id);
+    /* axis titles and tick labels */
+    bti_str_printf(s, "<text x=\"%d\" y=\"14\" text-anchor=\"middle\" font-weight=\"bold\">", BTI_HM_LM + gw / 2);
+    bti_html_esc(s, xname);
+    bti_str_cat(s, " &#8594;</text>\n");
+    if (yname) {
+        bti_str_printf(s, "<text x=\"4\" y=\"%d\" font-weight=\"bold\">", BTI_HM_TM - 8);
+        bti_html_esc(s, yname);
+        bti_str_cat(s, " &#8595;</text>\n");
+    }
+    for (x = 0; x < nx; x++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", BTI_HM_LM + x * BTI_HM_CW + BTI_HM_CW / 2, BTI_HM_TM - 8);
+        bti_html_esc(s, g->xs.v[x]);
+        bti_str_cat(s, "</text>");
+    }
+    for (y = 0; y < ny; y++) {
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", BTI_HM_LM - 8, BTI_HM_TM + y * BTI_HM_CH + BTI_HM_CH / 2 + 4);
+        bti_html_esc(s, g->ys.v[y]);
+        bti_str_cat(s, "</text>");
+    }
+    bti_str_cat(s, "\n<g shape-rendering=\"crispEdges\">\n");
+    for (y = 0; y < ny; y++) for (x = 0; x < nx; x++) {
+        int at = y * nx + x, st = g->st[at];
+        int cx = BTI_HM_LM + x * BTI_HM_CW + 1, cy = BTI_HM_TM + y * BTI_HM_CH + 1;
+        const char *fill, *ink, *label;
+        bti_html_mark m = bti_html_mark_of(st);
+        if (st == BT_CELL_OK) {
+            bt_html_color(bti_html_goodness(g->v[at], g->lo, g->hi, higher, g->shift, logscale), c);
+            fill = c; ink = bti_html_ink(c);
+            if (pct) bti_fmt(b, sizeof b, "%.2f%%", 100 * g->v[at]); else bti_html_num(b, sizeof b, g->v[at]);
+            label = b;
+        } else { fill = m.fill; ink = "#000000"; label = m.label; }
+        bti_str_printf(s, "<rect id=\"%s-%d-%d\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" data-status=\"%s\"",
+                       id, x, y, cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, fill,
+                       st == BT_CELL_OK ? "ok" : st == BTI_HM_EXCLUDED ? "excluded" : st < 0 ? "none" : bt_cell_status_str((bt_cell_status)st));
+        if (st == BT_CELL_OK) { char vb[64]; bti_fmt_double(vb, sizeof vb, g->v[at]); bti_str_printf(s, " data-value=\"%s\"", vb); }
+        bti_str_cat(s, "><title>");
+        bti_html_esc(s, xname); bti_str_cat(s, "="); bti_html_esc(s, g->xs.v[x]);
+        if (yname) { bti_str_cat(s, " "); bti_html_esc(s, yname); bti_str_cat(s, "="); bti_html_esc(s, g->ys.v[y]); }
+        bti_str_cat(s, ": ");
+        if (st == BT_CELL_OK) {
+            bti_html_esc(s, label);
+            if (g->row[at]) bti_str_printf(s, " (%d samples%s)", g->row[at]->samples, g->row[at]->noisy ? ", noisy" : "");
+        } else {
+            bti_html_esc(s, m.what);
+            if (g->tip[at] && g->tip[at][0]) { bti_str_cat(s, ": "); bti_html_esc(s, g->tip[at]); }
+        }
+        bti_str_cat(s, "</title></rect>");
+        if (m.hatch && st != BT_CELL_OK)
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>",
+                           cx, cy, BTI_HM_CW - 2, BTI_HM_CH - 2, id, st);
+        if (st == BTI_HM_NONE || st == BT_CELL_NOT_RUN || st == BT_CELL_INFEASIBLE)
+            bti_str_printf(s, "<rect x=\"%d.5\" y=\"%d.5\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#bdbdbd\" stroke-dasharray=\"3 2\"/>",
+                           cx, cy, BTI_HM_CW - 3, BTI_HM_CH - 3);
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\"%s>", cx + BTI_HM_CW / 2 - 1, cy + BTI_HM_CH / 2 + 3, ink,
+                       st == BT_CELL_OK ? "" : " font-weight=\"bold\"");
+        bti_html_esc(s, label);
+        bti_str_cat(s, "</text>\n");
+    }
+    if (g->mark >= 0)
+        bti_str_printf(s, "<rect class=\"best\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#000000\" stroke-width=\"2\"/>\n",
+                       BTI_HM_LM + (g->mark % nx) * BTI_HM_CW + 2, BTI_HM_TM + (g->mark / nx) * BTI_HM_CH + 2, BTI_HM_CW - 4, BTI_HM_CH - 4);
+    bti_str_cat(s, "</g>\n");
+    /* legend: the scale, then the marks used */
+    ly = BTI_HM_TM + gh + 18;
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"240\" height=\"12\" fill=\"url(#%s-grad)\"/>", BTI_HM_LM, ly, id);
+    if (!isnan(g->lo)) {
+        char lo[64], hi[64];
+        if (pct) { bti_fmt(lo, sizeof lo, "%.2f%%", 100 * g->lo); bti_fmt(hi, sizeof hi, "%.2f%%", 100 * g->hi); }
+        else { bti_html_num(lo, sizeof lo, g->lo); bti_html_num(hi, sizeof hi, g->hi); }
+        bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s (worst)</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s (best)</text>",
+                       BTI_HM_LM, ly + 26, higher ? lo : hi, BTI_HM_LM + 240, ly + 26, higher ? hi : lo);
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>\n", BTI_HM_LM + 252, ly + 10, legend);
+    {
+        int lx = BTI_HM_LM;
+        for (i = 0; i <= BT_CELL_STATUS_COUNT + 1; i++) {
+            bti_html_mark m;
+            int tw;
+            if (!used[i] || i == BT_CELL_OK) continue;
+            m = bti_html_mark_of(i > BT_CELL_STATUS_COUNT ? BTI_HM_NONE : i);
+            tw = 30 + 8 * (int)strlen(m.what);  /* generous: 12 px DejaVu Sans is about 7 px a character */
+            if (lx > BTI_HM_LM && lx + tw > W) { lx = BTI_HM_LM; ly += 18; }
+            bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"%s\" stroke=\"#999999\"/>", lx, ly + 38, m.fill);
+            if (m.hatch) bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"12\" fill=\"url(#%s-p%d)\" opacity=\"0.55\"/>", lx, ly + 38, id, i);
+            bti_str_printf(s, "<text x=\"%d\" y=\"%d\">%s</text>", lx + 22, ly + 48, m.what);
+            lx += tw;
+        }
+    }
+    bti_str_cat(s, "\n</svg></div>\n");
+}
+
+/* distinct workloads in first-appearance order (borrowed names) */
+static int bti_html_workloads(const bt_results *r, const char ***out) {
+    size_t k, j;
+    int n = 0;
+    const char **w = (const char **)bti_calloc(r->nrows + 1, sizeof(char *));
+    *out = w;
+    if (!w) return -1;
+    for (k = 0; k < r->nrows; k++) {
+        int seen = 0;
+        for (j = 0; j < (size_t)n && !seen; j++) seen = strcmp(w[j], r->rows[k].workload) == 0;
+        if (!seen) w[n++] = r->rows[k].workload;
+    }
+    return n;
+}
+static int bti_axis_index(const bt_results *r, const char *name) {
+    int i;
+    for (i = 0; name && i < r->naxes; i++) if (strcmp(r->axes[i], name) == 0) return i;
+    return -1;
+}
+
+BTI_DEF bt_html_opts bt_html_opts_defaults(const bt_results *r, const bt_ranking *rk, const bt_html_opts *o) {
+    bt_html_opts d;
+    if (o) d = *o; else memset(&d, 0, sizeof d);
+    if (!d.title || !*d.title) d.title = "batchtune report";
+    if (d.max_rank_rows <= 0) d.max_rank_rows = 30;
+    if (!r) return d;
+    if (!d.metrics || d.num_metrics <= 0) {
+        d.metrics = NULL; d.num_metrics = 0;
+        if (rk && rk->objective && bt_results_metric_index(r, rk->objective) >= 0) { d.metrics = (const char *const *)&rk->objective; d.num_metrics = 1; }
+        else if (bt_results_metric_index(r, "e2e_s_median") >= 0) { d.metrics = (const char *const *)&r->metrics[bt_results_metric_index(r, "e2e_s_median")]; d.num_metrics = 1; }
+        else if (r->nmetrics > 0) { d.metrics = (const char *const *)r->metrics; d.num_metrics = 1; }
+    }
+    if (!d.x_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.x_axis = r->axes[i >= 0 ? i : 0];
+    }
+    if (!d.y_axis && r->naxes > 1) {
+        int i = bti_axis_index(r, "workers");
+        if (i < 0 || strcmp(r->axes[i], d.x_axis) == 0)
+            for (i = 0; i < r->naxes && strcmp(r->axes[i], d.x_axis) == 0; i++) {}
+        if (i < r->naxes) d.y_axis = r->axes[i];
+    }
+    if (!d.line_axis && r->naxes > 0) {
+        int i = bti_axis_index(r, "batch");
+        d.line_axis = i >= 0 ? r->axes[i] : d.x_axis;
+    }
+    return d;
+}
+
+/* time per item vs one axis, one line per workload (best over the other axes) */
+static void bti_html_lines(bti_str *s, const bt_results *r, int la, const char **wl, int nw) {
+    static const char *const pal[] = {"#0072b2", "#e69f00", "#009e73", "#d55e00", "#cc79a7", "#56b4e9", "#000000", "#f0e442"};
+    const int W = 860, H = 420, ML = 80, MR = 230, MT = 20, MB = 60;
+    int spi = bt_results_metric_index(r, "s_per_item"), e2e = bt_results_metric_index(r, "e2e_s_median");
+    int items = bt_results_metric_index(r, "items"), i, w, numeric = 1, log2x = 1, logy, n;
+    bti_vals xs;
+    double *val = NULL, *xv = NULL, lo = NAN, hi = NAN, xmin = 0, xmax = 0, scale, ylo, yhi, ystep = 1;
+    int *fst = NULL;
+    const char *unit;
+    size_t k;
+    char b[64];
+    if (spi < 0 && (e2e < 0 || items < 0)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: the results have neither <code>s_per_item</code> nor <code>e2e_s_median</code> and <code>items</code>.</p>\n");
+        return;
+    }
+    if (bti_axis_values(r, la, &xs) != BT_OK) return;
+    n = xs.n;
+    val = (double *)bti_malloc((size_t)n * (size_t)nw * sizeof(double));
+    fst = (int *)bti_malloc((size_t)n * (size_t)nw * sizeof(int));
+    xv = (double *)bti_malloc((size_t)n * sizeof(double));
+    if (!val || !fst || !xv) goto done;
+    for (i = 0; i < n * nw; i++) { val[i] = NAN; fst[i] = -1; }
+    for (i = 0; i < n; i++) {
+        double d;
+        if (!bti_parse_double(xs.v[i], &d)) { numeric = 0; log2x = 0; xv[i] = i; continue; }
+        xv[i] = d;
+        if (!(d >= 1 && d == floor(d) && d < 9.007199254740992e15 && ((uint64_t)d & ((uint64_t)d - 1)) == 0)) log2x = 0;
+    }
+    if (n < 2) log2x = 0;
+    for (k = 0; k < r->nrows; k++) {
+        const bt_row *row = &r->rows[k];
+        double v;
+        int at;
+        for (w = 0; w < nw && strcmp(wl[w], row->workload) != 0; w++) {}
+        i = bti_vals_index(&xs, row->axis[la]);
+        if (w >= nw || i < 0) continue;
+        at = w * n + i;
+        v = spi >= 0 ? row->m[spi] : row->m[e2e] / row->m[items];
+        if (row->status != BT_CELL_OK || !isfinite(v) || v <= 0) {
+            if (row->status != BT_CELL_OK && isnan(val[at])) fst[at] = bti_html_worse(fst[at], (int)row->status);
+            continue;
+        }
+        if (isnan(val[at]) || v < val[at]) val[at] = v;
+    }
+    for (i = 0; i < n * nw; i++) if (!isnan(val[i])) {
+        if (isnan(lo) || val[i] < lo) lo = val[i];
+        if (isnan(hi) || val[i] > hi) hi = val[i];
+    }
+    if (isnan(lo)) {
+        bti_str_cat(s, "<p class=\"note\">No time-per-item chart: no cell is ok.</p>\n");
+        goto done;
+    }
+    unit = hi < 1e-6 ? "ns" : hi < 1e-3 ? "&#181;s" : hi < 1 ? "ms" : "s";
+    scale = hi < 1e-6 ? 1e9 : hi < 1e-3 ? 1e6 : hi < 1 ? 1e3 : 1;
+    logy = hi / lo > 30;
+    if (numeric) {
+        xmin = xmax = log2x ? log2(xv[0]) : xv[0];
+        for (i = 0; i < n; i++) {
+            double p = log2x ? log2(xv[i]) : xv[i];
+            if (p < xmin) xmin = p;
+            if (p > xmax) xmax = p;
+        }
+    }
+    if (logy) { ylo = floor(log10(lo)); yhi = ceil(log10(hi)); if (yhi <= ylo) yhi = ylo + 1; }
+    else {
+        double raw = hi * scale / 5, mag = pow(10, floor(log10(raw))), step = mag;
+        if (raw > 5 * mag) step = 10 * mag; else if (raw > 2 * mag) step = 5 * mag; else if (raw > mag) step = 2 * mag;
+        ylo = 0; yhi = ceil(hi * scale / step) * step;
+        if (yhi <= 0) yhi = step;
+        ystep = step;
+    }
+    bti_str_printf(s, "<div class=\"scroll\"><svg id=\"per-item\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"time per item\" "
+                      "font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\" font-size=\"12\">\n", W, H, W, H);
+    bti_str_printf(s, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffffff\" stroke=\"#888888\"/>\n", ML, MT, W - ML - MR, H - MT - MB);
+#define BTI_PX(i) (ML + (numeric ? (xmax > xmin ? ((log2x ? log2(xv[i]) : xv[i]) - xmin) / (xmax - xmin) : 0.5) : (n > 1 ? (double)(i) / (n - 1) : 0.5)) * (W - ML - MR - 40) + 20)
+#define BTI_PY(v) (MT + (H - MT - MB) * (1 - (logy ? (log10(v) - ylo) / (yhi - ylo) : ((v) * scale - ylo) / (yhi - ylo))))
+    /* y grid and ticks */
+    if (logy) {
+        double dcd;
+        for (dcd = ylo; dcd <= yhi + 1e-9; dcd += 1) {
+            double v = pow(10, dcd), py = BTI_PY(v);
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    } else {
+        double t;
+        for (t = 0; t <= yhi + ystep * 1e-6; t += ystep) {
+            double py = MT + (H - MT - MB) * (1 - t / yhi);
+            bti_fmt(b, sizeof b, "%g", t);
+            bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#e0e0e0\"/><text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                           ML, W - MR, py, py, ML - 6, py + 4, b);
+        }
+    }
+    for (i = 0; i < n; i++) {
+        double px = BTI_PX(i);
+        bti_str_printf(s, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#f0f0f0\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", px, px, MT, H - MB, px, H - MB + 16);
+        bti_html_esc(s, xs.v[i]);
+        bti_str_cat(s, "</text>\n");
+    }
+    bti_str_printf(s, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" font-weight=\"bold\">", ML + (W - ML - MR) / 2, H - 16);
+    bti_html_esc(s, r->axes[la]);
+    bti_str_printf(s, "%s</text>\n", log2x ? " (log2 scale)" : "");
+    bti_str_printf(s, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\" font-weight=\"bold\">time per item (%s)%s</text>\n",
+                   MT + (H - MT - MB) / 2, unit, logy ? ", log scale" : "");
+    for (w = 0; w < nw; w++) {
+        const char *col = pal[w % (int)BTI_ARRAY_LEN(pal)];
+        int pen = 0, best = -1;
+        bti_str_printf(s, "<path class=\"line\" data-workload=\"");
+        bti_html_esc(s, wl[w]);
+        bti_str_printf(s, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"", col);
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) { pen = 0; continue; }
+            bti_str_printf(s, "%s%.1f %.1f ", pen ? "L" : "M", BTI_PX(i), BTI_PY(v));
+            pen = 1;
+            if (best < 0 || v < val[w * n + best]) best = i;
+        }
+        bti_str_cat(s, "\"/>\n");
+        for (i = 0; i < n; i++) {
+            double v = val[w * n + i];
+            if (isnan(v)) {
+                if (fst[w * n + i] >= 0) {
+                    bti_html_mark m = bti_html_mark_of(fst[w * n + i]);
+                    bti_str_printf(s, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\" font-weight=\"bold\">&#215;<title>", BTI_PX(i), H - MB - 6 - 12 * (w % 3), col);
+                    bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+                    bti_str_printf(s, ": %s</title></text>\n", m.what);
+                }
+                continue;
+            }
+            bti_html_num(b, sizeof b, v * scale);
+            bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\"><title>", BTI_PX(i), BTI_PY(v), i == best ? 4 : 3, col);
+            bti_html_esc(s, wl[w]); bti_str_cat(s, " at "); bti_html_esc(s, r->axes[la]); bti_str_cat(s, "="); bti_html_esc(s, xs.v[i]);
+            bti_str_printf(s, ": %s %s per item%s</title></circle>", b, unit, i == best ? " (lowest)" : "");
+            if (i == best) bti_str_printf(s, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"8\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>", BTI_PX(i), BTI_PY(v), col);
+            bti_str_cat(s, "\n");
+        }
+        bti_str_printf(s, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/><text x=\"%d\" y=\"%d\">",
+                       W - MR + 14, W - MR + 38, MT + 10 + 18 * w, MT + 10 + 18 * w, col, W - MR + 44, MT + 14 + 18 * w);
+        bti_html_esc(s, wl[w]);
+        bti_str_cat(s, "</text>\n");
+    }
+#undef BTI_PX
+#undef BTI_PY
+    bti_str_cat(s, "</svg></div>\n");
+done:
+    bti_free(xs.v); bti_free(val); bti_free(fst); bti_free(xv);
+}
+
+static const char bti_html_css[] =
+    "body{font-family:'DejaVu Sans','Liberation Sans',Arial,sans-serif;font-size:14px;color:#222;margin:20px 28px;background:#fff}\n"
+    "h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;border-bottom:1px solid #ddd;padding-bottom:3px;margin-top:28px}\n"
+    "h3{font-size:15px;margin:14px 0 4px}.sub{color:#555;margin:0 0 10px}.note{color:#555;font-size:13px}\n"
+    "table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top}\n"
+    "th{background:#f4f4f4}td.l,th.l{text-align:left}tr.pick td{background:#fff5c2;font-weight:bold}tr.tied td{background:#fbfbe8}\n"
+    ".rec{font-size:17px;background:#fff5c2;border:1px solid #e0c200;padding:8px 12px;display:inline-block}\n"
+    ".none{background:#fde0dc;border-color:#c62828}.scroll{overflow-x:auto}figure{margin:10px 0 18px}\n"
+    "figcaption{font-weight:bold;margin-bottom:2px}code{background:#f4f4f4;padding:0 3px}\n";
+
+static void bti_html_td(bti_str *s, const char *cls, const char *text) {
+    bti_str_cat(s, cls ? "<td class=\"l\">" : "<td>");
+    bti_html_esc(s, text);
+    bti_str_cat(s, "</td>");
+}
+static void bti_html_td_num(bti_str *s, double v, int pct) {
+    char b[64];
+    if (isnan(v)) bti_fmt(b, sizeof b, "-");
+    else if (pct) bti_fmt(b, sizeof b, "%.2f %%", 100 * v);
+    else bti_html_num(b, sizeof b, v);
+    bti_html_td(s, NULL, b);
+}
+static int bti_html_entry_status(const bt_results *r, const bt_ranking *rk, const bt_rank_entry *en, const char **tip) {
+    int w, st = -1;
+    *tip = en->why;
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)en->axis);
+        if (row && row->status != BT_CELL_OK) st = bti_html_worse(st, (int)row->status);
+    }
+    return st < 0 ? BTI_HM_EXCLUDED : st;
+}
+
+static void bti_html_ranking(bti_str *s, const bt_ranking *rk, int max_rows) {
+    int e, i, w, shown = 0, excluded = 0;
+    char b[128];
+    bti_str_cat(s, "<h3>Best cell per workload</h3>\n<table id=\"per-workload-best\"><tr><th class=\"l\">workload</th><th class=\"l\">best cell</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "(no ok cell)");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_printf(s, "</table>\n<h3>Mean-regret ranking</h3>\n<p class=\"note\">regret(c, w) = (T(c,w) &#8722; T*(w)) / T*(w), "
+                      "T*(w) the best %s of workload w; cells ranked by the mean over workloads. Top-%d count: how often a cell is among a workload's %d best.</p>\n",
+                   rk->direction == BT_HIGHER_IS_BETTER ? "(highest)" : "(lowest)", rk->top_n, rk->top_n);
+    bti_str_cat(s, "<table id=\"ranking\"><tr><th>rank</th>");
+    for (i = 0; i < rk->naxes; i++) { bti_str_cat(s, "<th>"); bti_html_esc(s, rk->axes[i]); bti_str_cat(s, "</th>"); }
+    bti_str_printf(s, "<th>mean regret</th><th>max regret</th><th>top-%d count</th><th>P(best)</th><th class=\"l\">note</th></tr>\n", rk->top_n);
+    for (e = 0; e < rk->nentries; e++) {
+        const bt_rank_entry *en = &rk->entries[e];
+        if (!en->eligible) { excluded++; continue; }
+        if (shown >= max_rows && e != rk->pick) continue;
+        shown++;
+        bti_str_printf(s, "<tr%s><td>%d</td>", e == rk->pick ? " class=\"pick\"" : en->tied ? " class=\"tied\"" : "", e + 1);
+        for (i = 0; i < rk->naxes; i++) bti_html_td(s, NULL, en->axis[i]);
+        bti_html_td_num(s, en->mean_regret, 1);
+        bti_html_td_num(s, en->max_regret, 1);
+        bti_str_printf(s, "<td>%d</td>", en->topn_count);
+        if (isnan(en->p_best)) bti_fmt(b, sizeof b, "-"); else bti_fmt(b, sizeof b, "%.3f", en->p_best);
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", e == rk->pick ? "recommended" : en->tied ? "statistically tied with the pick" : "");
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n");
+    {
+        int elig = 0;
+        for (e = 0; e < rk->nentries; e++) elig += rk->entries[e].eligible;
+        if (elig > shown) bti_str_printf(s, "<p class=\"note\">%d more eligible cells not listed (see <code>batchtune rank</code>).</p>\n", elig - shown);
+    }
+    if (excluded) {
+        int n = 0;
+        bti_str_printf(s, "<h3>Excluded cells (%d): why they cannot be recommended</h3>\n<table id=\"excluded\"><tr><th class=\"l\">cell</th><th class=\"l\">why</th></tr>\n", excluded);
+        for (e = 0; e < rk->nentries; e++) {
+            const bt_rank_entry *en = &rk->entries[e];
+            if (en->eligible) continue;
+            if (n++ >= 200) { bti_str_printf(s, "<tr><td class=\"l\" colspan=\"2\">... and %d more</td></tr>\n", excluded - 200); break; }
+            bti_str_cat(s, "<tr>");
+            bti_html_td(s, "l", en->label);
+            bti_html_td(s, "l", en->why ? en->why : "");
+            bti_str_cat(s, "</tr>\n");
+        }
+        bti_str_cat(s, "</table>\n");
+    }
+}
+
+static void bti_html_evidence(bti_str *s, const bt_results *r, const bt_ranking *rk) {
+    const bt_rank_entry *p = &rk->entries[rk->pick];
+    int w, e, noise = bt_results_metric_index(r, "rel_noise"), nt = 0, excluded = 0;
+    bti_str_cat(s, "<table id=\"evidence\"><tr><th class=\"l\">workload</th><th>");
+    bti_html_esc(s, rk->objective);
+    bti_str_cat(s, "</th><th>regret</th><th>samples</th><th>noise (CI half-width / median)</th><th class=\"l\">best cell there</th><th>its value</th></tr>\n");
+    for (w = 0; w < rk->nworkloads; w++) {
+        const bt_row *row = bt_results_find(r, rk->workloads[w], (const char *const *)p->axis);
+        char b[64];
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", rk->workloads[w]);
+        bti_html_td_num(s, bt_ranking_value(rk, rk->pick, w), 0);
+        bti_html_td_num(s, bt_ranking_regret(rk, rk->pick, w), 1);
+        bti_fmt(b, sizeof b, "%d", row ? row->samples : 0);
+        bti_html_td(s, NULL, b);
+        if (row && noise >= 0 && !isnan(row->m[noise])) bti_fmt(b, sizeof b, "%.2f %%%s", 100 * row->m[noise], row->noisy ? " (noisy)" : "");
+        else bti_fmt(b, sizeof b, "%s", row && row->noisy ? "noisy" : "-");
+        bti_html_td(s, NULL, b);
+        bti_html_td(s, "l", rk->best_entry[w] >= 0 ? rk->entries[rk->best_entry[w]].label : "-");
+        bti_html_td_num(s, rk->best[w], 0);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<ul>\n");
+    if (rk->bootstrap_used) {
+        bti_str_printf(s, "<li>Probability of being the best cell: <b>%.3f</b> (%d bootstrap resamples of the samples of every cell).</li>\n", p->p_best, rk->bootstrap_used);
+        for (e = 0; e < rk->nentries; e++) nt += rk->entries[e].tied;
+        if (nt) {
+            int n = 0;
+            bti_str_printf(s, "<li>Statistically tied with the pick (%d): ", nt);
+            for (e = 0; e < rk->nentries; e++) if (rk->entries[e].tied) {
+                if (n++) bti_str_cat(s, ", ");
+                if (n > 20) { bti_str_cat(s, "..."); break; }
+                bti_html_esc(s, rk->entries[e].label);
+            }
+            bti_str_cat(s, ".</li>\n");
+        } else bti_str_cat(s, "<li>No other cell is statistically tied with the pick.</li>\n");
+    } else bti_str_cat(s, "<li>P(best) and ties not available: no per-sample times for the objective (samples file missing or bootstrap off).</li>\n");
+    for (e = 0; e < rk->nentries; e++) excluded += !rk->entries[e].eligible;
+    bti_str_printf(s, "<li>Mean regret %.2f %%, max regret %.2f %% over %d workload%s; %d of %d cells excluded (ok on every workload and within the limits is required; see <a href=\"#excluded\">why</a>).</li>\n</ul>\n",
+                   100 * p->mean_regret, 100 * p->max_regret, rk->nworkloads, rk->nworkloads == 1 ? "" : "s", excluded, rk->nentries);
+}
+
+static void bti_html_meta(bti_str *s, const bt_results *r, const bt_run_meta *m, const char **wl, int nw) {
+    int i, j, w, counts[BT_CELL_STATUS_COUNT];
+    size_t k;
+    if (m) {
+        char b[64];
+        bti_str_cat(s, "<table id=\"run-meta\">");
+#define BTI_META_ROW(name, val) do { bti_str_cat(s, "<tr><th class=\"l\">" name "</th>"); bti_html_td(s, "l", val); bti_str_cat(s, "</tr>\n"); } while (0)
+        BTI_META_ROW("date (UTC)", m->date_utc);
+        BTI_META_ROW("host", m->host);
+        BTI_META_ROW("CPU", m->cpu_model);
+        bti_fmt(b, sizeof b, "%d online, %d allowed", m->cpus_online, m->cpus_allowed);
+        BTI_META_ROW("CPUs", b);
+        BTI_META_ROW("device", m->device);
+        BTI_META_ROW("batchtune version", m->version);
+        BTI_META_ROW("settings", m->settings);
+        BTI_META_ROW("fingerprint", m->fingerprint);
+#undef BTI_META_ROW
+        bti_str_cat(s, "</table>\n");
+    } else bti_str_cat(s, "<p class=\"note\">No run metadata was given (for results read from a CSV, it is in the JSON file beside it).</p>\n");
+    bti_str_cat(s, "<h3>Cells per status</h3>\n<table id=\"status-counts\"><tr><th class=\"l\">workload</th>");
+    for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<th>%s</th>", bt_cell_status_str((bt_cell_status)j));
+    bti_str_cat(s, "</tr>\n");
+    for (w = 0; w < nw; w++) {
+        memset(counts, 0, sizeof counts);
+        for (k = 0; k < r->nrows; k++) if (strcmp(r->rows[k].workload, wl[w]) == 0) counts[r->rows[k].status]++;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", wl[w]);
+        for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(s, "<td>%d</td>", counts[j]);
+        bti_str_cat(s, "</tr>\n");
+    }
+    bti_str_cat(s, "</table>\n<h3>Grid</h3>\n<table id=\"grid\"><tr><th class=\"l\">axis</th><th class=\"l\">values</th></tr>\n");
+    for (i = 0; i < r->naxes; i++) {
+        bti_vals v;
+        if (bti_axis_values(r, i, &v) != BT_OK) continue;
+        bti_str_cat(s, "<tr>");
+        bti_html_td(s, "l", r->axes[i]);
+        bti_str_cat(s, "<td class=\"l\">");
+        for (j = 0; j < v.n; j++) { if (j) bti_str_cat(s, ", "); bti_html_esc(s, v.v[j]); }
+        bti_str_cat(s, "</td></tr>\n");
+        bti_free(v.v);
+    }
+    bti_str_printf(s, "</table>\n<p class=\"note\">%zu rows; metrics: ", r->nrows);
+    for (i = 0; i < r->nmetrics; i++) { if (i) bti_str_cat(s, ", "); bti_html_esc(s, r->metrics[i]); }
+    bti_str_cat(s, ".</p>\n");
+}
+
+BTI_DEF bt_status bt_write_html_report(const bt_results *r, const bt_ranking *rk, const bt_run_meta *meta, const char *path,
+                                       const bt_html_opts *oin) {
+    bt_html_opts o;
+    bti_str s;
+    bt_results *rw = (bt_results *)r;  /* for the error detail only */
+    const char **wl = NULL;
+    int nw, xa = -1, ya = -1, la = -1, i, w, mi;
+    bt_status st = BT_OK;
+    char err[512];
+    if (!r) return BT_E_INVALID;
+    if (!path) { bti_fmt(rw->err, sizeof r->err, "html report: no output path"); return BT_E_INVALID; }
+    o = bt_html_opts_defaults(r, rk, oin);
+    for (i = 0; i < o.num_metrics; i++)
+        if (!o.metrics[i] || bt_results_metric_index(r, o.metrics[i]) < 0) {
+            bti_fmt(rw->err, sizeof r->err, "html report: metric '%s' is not a column of the results", o.metrics[i] ? o.metrics[i] : "(null)");
+            return BT_E_NOT_FOUND;
+        }
+    if (o.x_axis && (xa = bti_axis_index(r, o.x_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.x_axis); return BT_E_NOT_FOUND; }
+    if (o.y_axis && (ya = bti_axis_index(r, o.y_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.y_axis); return BT_E_NOT_FOUND; }
+    if (o.line_axis && (la = bti_axis_index(r, o.line_axis)) < 0) { bti_fmt(rw->err, sizeof r->err, "html report: axis '%s' is not in the results", o.line_axis); return BT_E_NOT_FOUND; }
+    if (xa >= 0 && xa == ya) { bti_fmt(rw->err, sizeof r->err, "html report: x and y are the same axis '%s'", o.x_axis); return BT_E_INVALID; }
+    if (ya >= 0 && xa < 0) { bti_fmt(rw->err, sizeof r->err, "html report: a y axis needs an x axis"); return BT_E_INVALID; }
+    nw = bti_html_workloads(r, &wl);
+    if (nw < 0) return BT_E_NOMEM;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>", bti_html_css);
+    bti_html_esc(&s, o.title);
+    bti_str_printf(&s, "</h1>\n<p class=\"sub\">%d workload%s, %zu rows", nw, nw == 1 ? "" : "s", r->nrows);
+    if (rk && rk->objective) {
+        bti_str_cat(&s, "; objective <code>");
+        bti_html_esc(&s, rk->objective);
+        bti_str_printf(&s, "</code> (%s is better)", rk->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    }
+    if (meta) {
+        bti_str_cat(&s, "; ");
+        bti_html_esc(&s, meta->device);
+        bti_str_cat(&s, ", ");
+        bti_html_esc(&s, meta->date_utc);
+    }
+    bti_str_cat(&s, "</p>\n</header>\n");
+
+    /* recommendation and its evidence */
+    bti_str_cat(&s, "<section id=\"recommendation\">\n<h2>Recommendation</h2>\n");
+    if (!rk) bti_str_cat(&s, "<p class=\"note\">No ranking was given, so there is no recommendation.</p>\n");
+    else if (rk->pick >= 0) {
+        bti_str_cat(&s, "<p class=\"rec\" id=\"pick\"><b>");
+        bti_html_esc(&s, rk->entries[rk->pick].label);
+        bti_str_cat(&s, "</b></p>\n<p>");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+        bti_html_evidence(&s, r, rk);
+    } else {
+        bti_str_cat(&s, "<p class=\"rec none\" id=\"pick\">");
+        bti_html_esc(&s, rk->message);
+        bti_str_cat(&s, "</p>\n");
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* heatmaps per workload and metric */
+    bti_str_cat(&s, "<section id=\"heatmaps\">\n<h2>Heatmaps</h2>\n");
+    if (xa < 0 || !o.num_metrics) bti_str_cat(&s, "<p class=\"note\">No heatmap: the results have no axis or no metric.</p>\n");
+    else {
+        int other = 0;
+        for (i = 0; i < r->naxes; i++) if (i != xa && i != ya) other = 1;
+        bti_str_cat(&s, "<p class=\"note\">Colors: each map on its own scale from its worst (dark purple) to its best (yellow) ok value; "
+                         "cells without a value are marked (OOM, error, timeout, infeasible, pruned, not run). Hover a cell for its reason.");
+        if (other) bti_str_cat(&s, " The results have more axes: a cell shows the best value over the others.");
+        bti_str_cat(&s, "</p>\n");
+        for (mi = 0; mi < o.num_metrics && st == BT_OK; mi++) {
+            int col = bt_results_metric_index(r, o.metrics[mi]);
+            int higher = rk && rk->objective && strcmp(rk->objective, o.metrics[mi]) == 0 ? rk->direction == BT_HIGHER_IS_BETTER : bti_guess_higher(o.metrics[mi]);
+            for (w = 0; w < nw; w++) {
+                bti_hgrid g;
+                size_t k;
+                char id[64];
+                if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) { st = BT_E_NOMEM; break; }
+                for (k = 0; k < r->nrows; k++) {
+                    const bt_row *row = &r->rows[k];
+                    long at;
+                    if (strcmp(row->workload, wl[w]) != 0) continue;
+                    at = bti_hgrid_at(&g, row->axis[xa], ya >= 0 ? row->axis[ya] : NULL);
+                    if (row->status == BT_CELL_OK && !isnan(row->m[col])) bti_hgrid_put(&g, at, row->m[col], higher, row);
+                    else if (row->status != BT_CELL_OK) bti_hgrid_fail(&g, at, (int)row->status, row->reason);
+                    else if (at >= 0 && g.st[at] < 0) g.tip[at] = "no value for this metric";
+                }
+                for (k = 0; k < (size_t)g.xs.n * (size_t)g.ys.n && !isnan(g.lo); k++)
+                    if (g.st[k] == BT_CELL_OK && g.v[k] == (higher ? g.hi : g.lo)) { g.mark = (int)k; break; }
+                bti_fmt(id, sizeof id, "hm-w%d-m%d", w, mi);
+                bti_str_cat(&s, "<figure>\n<figcaption>");
+                bti_html_esc(&s, wl[w]);
+                bti_str_cat(&s, " &#8212; ");
+                bti_html_esc(&s, o.metrics[mi]);
+                bti_str_cat(&s, "</figcaption>\n");
+                bti_html_heatmap(&s, &g, id, r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, o.metrics[mi], higher, 0, "the best cell");
+                bti_str_cat(&s, "</figure>\n");
+                bti_hgrid_free(&g);
+            }
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* mean-regret heatmap */
+    bti_str_cat(&s, "<section id=\"regret\">\n<h2>Mean regret over the workloads</h2>\n");
+    if (!rk || !rk->nentries) bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    else if (xa < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        bti_hgrid g;
+        int rxa = -1, rya = -1, e;
+        for (i = 0; i < rk->naxes; i++) {
+            if (strcmp(rk->axes[i], r->axes[xa]) == 0) rxa = i;
+            if (ya >= 0 && strcmp(rk->axes[i], r->axes[ya]) == 0) rya = i;
+        }
+        if (rxa < 0 || (ya >= 0 && rya < 0)) bti_str_cat(&s, "<p class=\"note\">The ranking was made from other axes.</p>\n");
+        else if (bti_hgrid_init(&g, r, xa, ya) != BT_OK) st = BT_E_NOMEM;
+        else {
+            for (e = 0; e < rk->nentries; e++) {
+                const bt_rank_entry *en = &rk->entries[e];
+                long at = bti_hgrid_at(&g, en->axis[rxa], rya >= 0 ? en->axis[rya] : NULL);
+                if (at < 0) continue;
+                if (en->eligible && !isnan(en->mean_regret)) {
+                    g.shift = 1;
+                    bti_hgrid_put(&g, at, en->mean_regret, 0, NULL);
+                    if (e == rk->pick) g.mark = (int)at;
+                } else {
+                    const char *tip;
+                    int est = bti_html_entry_status(r, rk, en, &tip);
+                    bti_hgrid_fail(&g, at, est, tip);
+                }
+            }
+            bti_str_cat(&s, "<p class=\"note\">Mean over the workloads of each cell's regret on ");
+            bti_html_esc(&s, rk->objective);
+            bti_str_cat(&s, " (0 % = the best cell of every workload). Only cells that are ok on every workload get a value; the others are marked by their worst status.</p>\n<figure>\n<figcaption>mean regret</figcaption>\n");
+            bti_html_heatmap(&s, &g, "hm-regret", r->axes[xa], ya >= 0 ? r->axes[ya] : NULL, "mean regret", 0, 1, "the recommendation");
+            bti_str_cat(&s, "</figure>\n");
+            bti_hgrid_free(&g);
+        }
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* time per item */
+    bti_str_cat(&s, "<section id=\"per-item-time\">\n<h2>Time per item</h2>\n");
+    if (la < 0) bti_str_cat(&s, "<p class=\"note\">No axis to draw it over.</p>\n");
+    else {
+        int other = r->naxes > 1;
+        bti_str_cat(&s, "<p class=\"note\">One line per workload");
+        if (other) bti_str_cat(&s, " (each point: the best over the other axes)");
+        bti_str_cat(&s, "; the lowest point of each line is ringed; &#215; marks a value where the workload has no ok cell.</p>\n");
+        bti_html_lines(&s, r, la, wl, nw);
+    }
+    bti_str_cat(&s, "</section>\n");
+
+    /* ranking table */
+    bti_str_cat(&s, "<section id=\"ranking-section\">\n<h2>Ranking</h2>\n");
+    if (rk && rk->nentries) bti_html_ranking(&s, rk, o.max_rank_rows);
+    else bti_str_cat(&s, "<p class=\"note\">No ranking was given.</p>\n");
+    bti_str_cat(&s, "</section>\n");
+
+    /* run metadata */
+    bti_str_cat(&s, "<section id=\"metadata\">\n<h2>Run</h2>\n");
+    bti_html_meta(&s, r, meta, wl, nw);
+    bti_str_cat(&s, "</section>\n");
+    bti_str_printf(&s, "<footer><p class=\"note\">Made by batchtune %s. Heatmap colors: piecewise linear through #440154, #3b528b, #21918c, #5ec962, #fde725 "
+                       "from the worst to the best value of each map, on a log scale when the map spans 4x or more (see batchtune.h, section 13).</p></footer>\n</body>\n</html>\n", BATCHTUNE_VERSION_STRING);
+    bti_free((void *)wl);
+    if (st == BT_OK && s.oom) st = BT_E_NOMEM;
+    if (st == BT_OK) {
+        st = bti_write_atomic(path, s.p, s.len, err, sizeof err);
+        if (st != BT_OK) bti_fmt(rw->err, sizeof r->err, "html report: %s", err);
+    }
+    bti_str_free(&s);
+    return st;
+}
+
+/* ---- reading the "meta" object of bt_write_json's file ---- */
+static const char *bti_json_ws(const char *p) { while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++; return p; }
+/* parses a JSON string at p (at the opening quote) into out; returns the end or NULL */
+static const char *bti_json_parse_str(const char *p, char *out, size_t n) {
+    size_t len = 0;
+    if (*p != '"') return NULL;
+    for (p++; *p && *p != '"'; p++) {
+        unsigned c = (unsigned char)*p;
+        int escaped_u = 0;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'b': c = '\b'; break;
+            case 'f': c = '\f'; break;
+            case '"': case '\\': case '/': c = (unsigned char)*p; break;
+            case 'u': {
+                char hx[5];
+                int j;
+                for (j = 0; j < 4; j++) { if (!isxdigit((unsigned char)p[1 + j])) return NULL; hx[j] = p[1 + j]; }
+                hx[4] = 0;
+                c = (unsigned)strtoul(hx, NULL, 16);
+                p += 4;
+                escaped_u = 1;
+                if (c >= 0xd800 && c < 0xe000) c = '?';
+                break;
+            }
+            default: return NULL;
+            }
+        }
+        /* UTF-8 encode code points above ASCII that came from \u escapes */
+        if (c >= 0x80 && escaped_u) {
+            unsigned char u[3];
+            int nb = 0, j;
+            if (c < 0x800) { u[0] = (unsigned char)(0xc0 | (c >> 6)); u[1] = (unsigned char)(0x80 | (c & 0x3f)); nb = 2; }
+            else { u[0] = (unsigned char)(0xe0 | (c >> 12)); u[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3f)); u[2] = (unsigned char)(0x80 | (c & 0x3f)); nb = 3; }
+            for (j = 0; j < nb; j++) if (len + 1 < n) out[len++] = (char)u[j];
+        } else if (len + 1 < n) out[len++] = (char)c;
+    }
+    if (*p != '"') return NULL;
+    if (n) out[len < n ? len : n - 1] = 0;
+    return p + 1;
+}
+BTI_DEF bt_status bt_run_meta_read_json(const char *path, bt_run_meta *m, char *err, size_t errlen) {
+    size_t len;
+    char *text, key[64], val[1024];
+    const char *p;
+    bt_status st = BT_OK;
+    if (!path || !m) return BT_E_INVALID;
+    memset(m, 0, sizeof *m);
+    text = bti_read_file(path, &len, err, errlen);
+    if (!text) return BT_E_IO;
+    p = strstr(text, "\"meta\"");
+    if (!p) { bti_fmt(err, errlen, "%s: no \"meta\" object", path); bti_free(text); return BT_E_NOT_FOUND; }
+    p = bti_json_ws(p + 6);
+    if (*p != ':') goto bad;
+    p = bti_json_ws(p + 1);
+    if (strncmp(p, "null", 4) == 0) { bti_fmt(err, errlen, "%s: meta is null", path); bti_free(text); return BT_E_NOT_FOUND; }
+    if (*p != '{') goto bad;
+    p = bti_json_ws(p + 1);
+    while (*p != '}') {
+        if (!(p = bti_json_parse_str(p, key, sizeof key))) goto bad;
+        p = bti_json_ws(p);
+        if (*p != ':') goto bad;
+        p = bti_json_ws(p + 1);
+        if (*p == '"') { if (!(p = bti_json_parse_str(p, val, sizeof val))) goto bad; }
+        else {
+            size_t n = 0;
+            while (*p && *p != ',' && *p != '}' && !isspace((unsigned char)*p) && n + 1 < sizeof val) val[n++] = *p++;
+            val[n] = 0;
+            if (!n || *p == '{' || *p == '[') goto bad;
+        }
+#define BTI_META_STR(name, field) if (strcmp(key, name) == 0) bti_fmt(m->field, sizeof m->field, "%s", val)
+        BTI_META_STR("host", host);
+        else BTI_META_STR("cpu_model", cpu_model);
+        else BTI_META_STR("device", device);
+        else BTI_META_STR("date_utc", date_utc);
+        else BTI_META_STR("batchtune_version", version);
+        else BTI_META_STR("settings", settings);
+        else BTI_META_STR("fingerprint", fingerprint);
+        else if (strcmp(key, "cpus_online") == 0) m->cpus_online = atoi(val);
+        else if (strcmp(key, "cpus_allowed") == 0) m->cpus_allowed = atoi(val);
+#undef BTI_META_STR
+        p = bti_json_ws(p);
+        if (*p == ',') p = bti_json_ws(p + 1);
+        else if (*p != '}') goto bad;
+    }
+    bti_free(text);
+    return st;
+bad:
+    bti_fmt(err, errlen, "%s: malformed \"meta\" object at byte %ld", path, (long)(p ? p - text : -1));
+    bti_free(text);
+    return BT_E_PARSE;
+}
 
 /* ---------------------------------------------------------------- merge and compare ------ */
+/* --- shards: spec from the scheduler's environment, per-shard file names --- */
+static int bti_env_int(const char *name, long *out, char *err, size_t errlen, const char *why) {
+    const char *v = getenv(name);
+    int64_t x;
+    if (!v || !*v) { bti_fmt(err, errlen, "%s is not set (%s)", name, why); return 0; }
+    if (!bti_parse_i64(v, &x) || x < 0 || x > INT_MAX) { bti_fmt(err, errlen, "%s='%s' is not a whole number >= 0", name, v); return 0; }
+    *out = (long)x;
+    return 1;
+}
+BTI_DEF bt_status bt_shard_resolve(const char *spec, int n_given, int *k, int *n, char *err, size_t errlen) {
+    long id, mn, cnt, step = 1;
+    if (err && errlen) err[0] = 0;
+    if (!spec || !k || !n) { bti_fmt(err, errlen, "no shard spec"); return BT_E_INVALID; }
+    if (strcmp(spec, "slurm") == 0) {
+        const char *why = "--shard slurm runs inside a Slurm job array: sbatch --array=0-N-1";
+        if (n_given > 0) { /* the array ids are the shard numbers */
+            if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why)) return BT_E_INVALID;
+            if (id >= n_given) {
+                bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not a shard number below %d: with the shard count given, the array ids are the shard numbers (--array=0-%d, or some of them to re-run)",
+                        id, n_given, n_given - 1);
+                return BT_E_INVALID;
+            }
+            *k = (int)id;
+            *n = n_given;
+            return BT_OK;
+        }
+        if (!bti_env_int("SLURM_ARRAY_TASK_ID", &id, err, errlen, why) || !bti_env_int("SLURM_ARRAY_TASK_MIN", &mn, err, errlen, why) ||
+            !bti_env_int("SLURM_ARRAY_TASK_COUNT", &cnt, err, errlen, why)) return BT_E_INVALID;
+        if (getenv("SLURM_ARRAY_TASK_STEP") && *getenv("SLURM_ARRAY_TASK_STEP") &&
+            (!bti_env_int("SLURM_ARRAY_TASK_STEP", &step, err, errlen, why) || step < 1)) {
+            if (!err || !err[0]) bti_fmt(err, errlen, "SLURM_ARRAY_TASK_STEP is not a whole number >= 1");
+            return BT_E_INVALID;
+        }
+        if (id < mn || (id - mn) % step != 0 || (id - mn) / step >= cnt || cnt < 1) {
+            bti_fmt(err, errlen, "SLURM_ARRAY_TASK_ID=%ld is not one of %ld tasks from %ld in steps of %ld: give the array as one range (--array=%ld-%ld)",
+                    id, cnt, mn, step, mn, mn + cnt - 1);
+            return BT_E_INVALID;
+        }
+        *k = (int)((id - mn) / step);
+        *n = (int)cnt;
+    } else if (strcmp(spec, "k8s") == 0) {
+        if (!bti_env_int("JOB_COMPLETION_INDEX", &id, err, errlen, "--shard k8s runs in a Kubernetes Job with completionMode: Indexed"))
+            return BT_E_INVALID;
+        if (n_given <= 0) { bti_fmt(err, errlen, "--shard k8s needs the shard count (the Job's completions), e.g. --shards 4"); return BT_E_INVALID; }
+        if (id >= n_given) { bti_fmt(err, errlen, "JOB_COMPLETION_INDEX=%ld is not below the shard count %d", id, n_given); return BT_E_INVALID; }
+        *k = (int)id;
+        *n = n_given;
+        return BT_OK;
+    } else {
+        int kk, nn;
+        char tail;
+        if (sscanf(spec, "%d/%d%c", &kk, &nn, &tail) != 2 || nn < 1 || kk < 0 || kk >= nn) {
+            bti_fmt(err, errlen, "shard '%s' must be K/N with 0 <= K < N, 'slurm' or 'k8s'", spec);
+            return BT_E_INVALID;
+        }
+        *k = kk; *n = nn;
+    }
+    if (n_given > 0 && n_given != *n) {
+        bti_fmt(err, errlen, "shard count %d given, but '%s' says %d", n_given, spec, *n);
+        return BT_E_INVALID;
+    }
+    return BT_OK;
+}
+BTI_DEF void bt_shard_path(const char *pattern, int k, int n, char *buf, size_t len) {
+    bti_str s;
+    const char *p;
+    if (!buf || !len) return;
+    if (!pattern) pattern = "results.csv";
+    if (n <= 0) { bti_fmt(buf, len, "%s", pattern); return; }
+    memset(&s, 0, sizeof s);
+    if (strstr(pattern, "{shard}")) {
+        for (p = pattern; *p;) {
+            if (strncmp(p, "{shards}", 8) == 0) { bti_str_printf(&s, "%d", n); p += 8; }
+            else if (strncmp(p, "{shard}", 7) == 0) { bti_str_printf(&s, "%d", k); p += 7; }
+            else bti_str_add(&s, p++, 1);
+        }
+    } else {
+        size_t l = strlen(pattern);
+        if (l > 4 && strcmp(pattern + l - 4, ".csv") == 0) l -= 4;
+        bti_str_add(&s, pattern, l);
+        bti_str_printf(&s, ".shard-%d-of-%d%s", k, n, pattern + l);
+    }
+    bti_fmt(buf, len, "%s", s.oom ? pattern : bti_str_c(&s));
+    bti_str_free(&s);
+}
+
+/* --- the JSON metadata beside a results file (our own output: one line of "meta" first) --- */
+typedef struct bti_meta_file {
+    int present;
+    char device[256], settings[1024], fingerprint[64], host[128], cpu[128], date[32];
+    int shard_k, shard_n, cpus_online, cpus_allowed;
+    long long planned;
+} bti_meta_file;
+static const char *bti_json_find_key(const char *line, const char *key) {
+    size_t kl = strlen(key);
+    const char *p = line;
+    while ((p = strchr(p, '"')) != NULL) {
+        if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == '"' && p[2 + kl] == ':') return p + 3 + kl;
+        p++;
+        /* skip the rest of this string (keys and string values alike) */
+        while (*p && *p != '"') { if (*p == '\\' && p[1]) p++; p++; }
+        if (*p) p++;
+    }
+    return NULL;
+}
+static int bti_json_get_str(const char *line, const char *key, char *out, size_t n) {
+    const char *p = bti_json_find_key(line, key);
+    size_t o = 0;
+    if (!p || *p != '"' || !n) return 0;
+    for (p++; *p && *p != '"'; p++) {
+        char c = *p;
+        if (c == '\\') {
+            p++;
+            switch (*p) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case 'u': {
+                unsigned v = 0;
+                int i;
+                for (i = 1; i <= 4 && isxdigit((unsigned char)p[i]); i++)
+                    v = v * 16 + (unsigned)(isdigit((unsigned char)p[i]) ? p[i] - '0' : (tolower((unsigned char)p[i]) - 'a' + 10));
+                p += i - 1;
+                c = v < 0x80 ? (char)v : '?';
+                break;
+            }
+            case 0: p--; c = 0; break;
+            default: c = *p;
+            }
+            if (!c) break;
+        }
+        if (o + 1 < n) out[o++] = c;
+    }
+    out[o] = 0;
+    return *p == '"';
+}
+static int bti_json_get_ll(const char *line, const char *key, long long *out) {
+    const char *p = bti_json_find_key(line, key);
+    char *end;
+    long long v;
+    if (!p) return 0;
+    v = strtoll(p, &end, 10);
+    if (end == p) return 0;
+    *out = v;
+    return 1;
+}
+static bt_status bti_meta_file_read(const char *results_path, bti_meta_file *m, char *err, size_t errlen) {
+    char jp[4096], e[256], *buf, *nl;
+    size_t len;
+    long long v;
+    memset(m, 0, sizeof *m);
+    m->planned = -1;
+    bt_companion_path(results_path, ".json", jp, sizeof jp);
+    buf = bti_read_file(jp, &len, e, sizeof e);
+    if (!buf) { bti_fmt(err, errlen, "%s: its metadata %s cannot be read (%s)", results_path, jp, e); return BT_E_NOT_FOUND; }
+    nl = strchr(buf, '\n');
+    if (nl) *nl = 0; /* the "meta" object is on the first line */
+    if (strncmp(buf, "{\"meta\":{", 9) != 0 || !bti_json_get_str(buf, "fingerprint", m->fingerprint, sizeof m->fingerprint) ||
+        !bti_json_get_str(buf, "settings", m->settings, sizeof m->settings) || !bti_json_get_str(buf, "device", m->device, sizeof m->device)) {
+        bti_fmt(err, errlen, "%s: %s is not batchtune run metadata (no meta with device, settings, fingerprint)", results_path, jp);
+        bti_free(buf);
+        return BT_E_PARSE;
+    }
+    bti_json_get_str(buf, "host", m->host, sizeof m->host);
+    bti_json_get_str(buf, "cpu_model", m->cpu, sizeof m->cpu);
+    bti_json_get_str(buf, "date_utc", m->date, sizeof m->date);
+    if (bti_json_get_ll(buf, "shard_n", &v) && v > 0 && v <= INT_MAX) {
+        m->shard_n = (int)v;
+        if (bti_json_get_ll(buf, "shard_k", &v) && v >= 0 && v < m->shard_n) m->shard_k = (int)v;
+        else m->shard_n = 0;
+    }
+    if (bti_json_get_ll(buf, "pairs_planned", &v)) m->planned = v;
+    if (bti_json_get_ll(buf, "cpus_online", &v) && v > 0 && v <= INT_MAX) m->cpus_online = (int)v;
+    if (bti_json_get_ll(buf, "cpus_allowed", &v) && v > 0 && v <= INT_MAX) m->cpus_allowed = (int)v;
+    m->present = 1;
+    bti_free(buf);
+    return BT_OK;
+}
+/* "shard-K-of-N" in a file name (for files without metadata) */
+static int bti_shard_from_name(const char *path, int *k, int *n) {
+    const char *p = strrchr(path, '/'), *q;
+    p = p ? p + 1 : path;
+    for (q = strstr(p, "shard-"); q; q = strstr(q + 1, "shard-")) {
+        int kk, nn, used = 0;
+        if (sscanf(q, "shard-%d-of-%d%n", &kk, &nn, &used) == 2 && used > 0 && nn > 0 && kk >= 0 && kk < nn) { *k = kk; *n = nn; return 1; }
+    }
+    return 0;
+}
+
+/* --- merge --- */
+typedef struct bti_mfile {
+    const char *path;
+    bt_results *r;
+    bti_meta_file meta;
+    int shard_k, shard_n;          /* n = 0: not a shard */
+    int skip;                      /* the same file as an earlier one */
+} bti_mfile;
+
+static void bti_report_line(bti_str *s, const char *fmt, ...) {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    bti_str_cat(s, line);
+    bti_str_add(s, "\n", 1);
+}
+static int bti_same_double(double x, double y) { return (isnan(x) && isnan(y)) || x == y; }
+/* "" when the rows hold the same measurement, else what differs */
+static void bti_row_diff(const bt_results *r, const bt_row *x, const bt_row *y, char *buf, size_t n) {
+    int i;
+    buf[0] = 0;
+    if (x->status != y->status) { bti_fmt(buf, n, "status %s vs %s", bt_cell_status_str(x->status), bt_cell_status_str(y->status)); return; }
+    if (strcmp(x->reason, y->reason)) { bti_fmt(buf, n, "reason '%s' vs '%s'", x->reason, y->reason); return; }
+    if (x->samples != y->samples || x->noisy != y->noisy) { bti_fmt(buf, n, "samples %d vs %d", x->samples, y->samples); return; }
+    for (i = 0; i < r->nmetrics; i++)
+        if (!bti_same_double(x->m[i], y->m[i])) { bti_fmt(buf, n, "%s %.6g vs %.6g", r->metrics[i], x->m[i], y->m[i]); return; }
+}
+static void bti_row_label(const bt_results *r, const bt_row *row, char *buf, size_t n) {
+    bti_str s;
+    int i;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, row->workload);
+    for (i = 0; i < r->naxes; i++) bti_str_printf(&s, " %s=%s", r->axes[i], row->axis[i]);
+    bti_fmt(buf, n, "%s", bti_str_c(&s));
+    bti_str_free(&s);
+}
+static int bti_strv_equal(int n, char *const *a, int m, char *const *b) {
+    int i;
+    if (n != m) return 0;
+    for (i = 0; i < n; i++) if (strcmp(a[i], b[i])) return 0;
+    return 1;
+}
+static void bti_strv_join(bti_str *s, int n, char *const *v) {
+    int i;
+    for (i = 0; i < n; i++) { if (i) bti_str_add(s, ",", 1); bti_str_cat(s, v[i]); }
+}
+/* The order of an axis' (or the workloads') values as the sweep's settings list them:
+   "axes: batch=4,8,16(monotone) mode=a,b; ...; workloads: w1,w2; ...". Returns the
+   position of value v in the list of `name`, or -1. */
+static long bti_settings_pos(const char *settings, const char *section, const char *name, const char *v) {
+    const char *p = strstr(settings, section), *end, *q;
+    size_t nl = strlen(name), vl = strlen(v);
+    long pos = 0;
+    if (!p) return -1;
+    p += strlen(section);
+    end = strchr(p, ';');
+    if (!end) end = p + strlen(p);
+    if (name[0]) { /* find "name=" at the start or after a space */
+        for (q = p; q && q < end; q = strstr(q + 1, name)) {
+            if ((q == p || q[-1] == ' ') && q[nl] == '=') break;
+        }
+        if (!q || q >= end) return -1;
+        p = q + nl + 1;
+        q = strchr(p, ' ');
+        if (q && q < end) end = q;
+    }
+    for (;;) { /* values end at ',', '(' or the end */
+        const char *e = p;
+        while (e < end && *e != ',' && *e != '(') e++;
+        if ((size_t)(e - p) == vl && strncmp(p, v, vl) == 0) return pos;
+        if (e >= end || *e != ',') return -1;
+        p = e + 1;
+        pos++;
+    }
+}
+typedef struct bti_vrank { const char *v; long pos; int num; double x; } bti_vrank;
+static int bti_cmp_vrank(const void *a, const void *b) {
+    const bti_vrank *x = (const bti_vrank *)a, *y = (const bti_vrank *)b;
+    if ((x->pos >= 0) != (y->pos >= 0)) return x->pos >= 0 ? -1 : 1;
+    if (x->pos >= 0 && x->pos != y->pos) return x->pos < y->pos ? -1 : 1;
+    if (x->num && y->num && x->x != y->x) return x->x < y->x ? -1 : 1;
+    if (x->num != y->num) return x->num ? -1 : 1;
+    return strcmp(x->v, y->v);
+}
+typedef struct bti_rowkey { const long *key; int nk; size_t idx; } bti_rowkey;
+static int bti_cmp_rowkey(const void *a, const void *b) {
+    const bti_rowkey *x = (const bti_rowkey *)a, *y = (const bti_rowkey *)b;
+    int i;
+    for (i = 0; i < x->nk; i++) if (x->key[i] != y->key[i]) return x->key[i] < y->key[i] ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+/* rank of each row's value in column `col` (an axis; -1 = the workload) */
+static bt_status bti_column_ranks(const bt_results *r, int col, const char *settings, long *key, int stride, int slot) {
+    bti_keymap km;
+    bti_vrank *vr;
+    size_t i, nv = 0;
+    memset(&km, 0, sizeof km);
+    vr = (bti_vrank *)bti_calloc(r->nrows ? r->nrows : 1, sizeof *vr);
+    if (!vr) return BT_E_NOMEM;
+    for (i = 0; i < r->nrows; i++) {
+        const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+        long got = bti_keymap_get(&km, v, 1, (int)nv);
+        if (got == -2) { bti_free(vr); bti_keymap_free(&km); return BT_E_NOMEM; }
+        if (got == (long)nv) {
+            vr[nv].v = v;
+            vr[nv].pos = settings ? (col < 0 ? bti_settings_pos(settings, "workloads: ", "", v) : bti_settings_pos(settings, "axes: ", r->axes[col], v)) : -1;
+            vr[nv].num = bti_parse_double(v, &vr[nv].x);
+            nv++;
+        }
+    }
+    qsort(vr, nv, sizeof *vr, bti_cmp_vrank);
+    {   /* value -> rank: rebuild the map with the sorted positions */
+        bti_keymap sorted;
+        memset(&sorted, 0, sizeof sorted);
+        for (i = 0; i < nv; i++) if (bti_keymap_get(&sorted, vr[i].v, 1, (int)i) == -2) { bti_keymap_free(&sorted); bti_keymap_free(&km); bti_free(vr); return BT_E_NOMEM; }
+        for (i = 0; i < r->nrows; i++) {
+            const char *v = col < 0 ? r->rows[i].workload : r->rows[i].axis[col];
+            key[i * (size_t)stride + (size_t)slot] = bti_keymap_get(&sorted, v, 0, 0);
+        }
+        bti_keymap_free(&sorted);
+    }
+    bti_keymap_free(&km);
+    bti_free(vr);
+    return BT_OK;
+}
+/* copies r's rows into a new results in the sweep's order: cells as the grid orders them
+   (first axis slowest), workloads inner */
+static bt_status bti_results_sorted(const bt_results *r, const char *settings, bt_results **out) {
+    int nk = r->naxes + 1, a;
+    long *key = (long *)bti_calloc(r->nrows * (size_t)nk + 1, sizeof(long));
+    bti_rowkey *rk = (bti_rowkey *)bti_calloc(r->nrows + 1, sizeof *rk);
+    bt_results *o = NULL;
+    bt_status st = BT_OK;
+    size_t i;
+    *out = NULL;
+    if (!key || !rk) { st = BT_E_NOMEM; goto done; }
+    for (a = 0; a < r->naxes && st == BT_OK; a++) st = bti_column_ranks(r, a, settings, key, nk, a);
+    if (st == BT_OK) st = bti_column_ranks(r, -1, settings, key, nk, r->naxes);
+    if (st != BT_OK) goto done;
+    for (i = 0; i < r->nrows; i++) { rk[i].key = key + i * (size_t)nk; rk[i].nk = nk; rk[i].idx = i; }
+    qsort(rk, r->nrows, sizeof *rk, bti_cmp_rowkey);
+    o = bt_results_create(r->naxes, (const char *const *)r->axes, r->nmetrics, (const char *const *)r->metrics);
+    if (!o || bti_results_set_scols(o, r->nscols, (const char *const *)r->scols) != BT_OK) { st = BT_E_NOMEM; goto done; }
+    for (i = 0; i < r->nrows && st == BT_OK; i++) {
+        const bt_row *row = &r->rows[rk[i].idx];
+        long idx = bti_results_put(o, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+        int k;
+        if (idx < 0) { st = BT_E_NOMEM; break; }
+        for (k = 0; k < row->nsample && st == BT_OK; k++) st = bti_row_add_sample(o, &o->rows[idx], k, row->samp + (size_t)k * (size_t)r->nscols);
+    }
+done:
+    bti_free(key); bti_free(rk);
+    if (st != BT_OK) { bt_results_free(o); return st; }
+    *out = o;
+    return BT_OK;
+}
+static int bti_is_our_results(const char *path) {
+    FILE *f = fopen(path, "rb");
+    char line[8192];
+    int ok = 0;
+    if (!f) return 1; /* the reader names the problem */
+    if (fgets(line, sizeof line, f)) ok = strncmp(line, "workload,device,", 16) == 0 && strstr(line, ",status,reason,samples,noisy") != NULL;
+    fclose(f);
+    return ok;
+}
+static int bti_int_cmp(const void *a, const void *b) { int x = *(const int *)a, y = *(const int *)b; return (x > y) - (x < y); }
+
+BTI_DEF void bt_merge_report_free(bt_merge_report *rep) {
+    if (!rep) return;
+    bti_free(rep->missing); bti_free(rep->incomplete); bti_free(rep->text);
+    memset(rep, 0, sizeof *rep);
+}
+BTI_DEF bt_status bt_merge(const char *const *paths, int npaths, const bt_merge_desc *desc, bt_results **out,
+                           bt_run_meta *meta, bt_merge_report *rep_out, char *err, size_t errlen) {
+    bti_mfile *f = NULL;
+    bt_merge_desc d;
+    bt_merge_report rep;
+    bti_str text, hosts;
+    bt_results *m = NULL, *sorted = NULL;
+    int i, ref = -1, nshards = 0, *seen = NULL, nread = 0;
+    size_t *origin = NULL, k;
+    long long planned_sum = 0;
+    bt_status st = BT_OK;
+    char buf[1024];
+    memset(&rep, 0, sizeof rep);
+    memset(&text, 0, sizeof text);
+    memset(&hosts, 0, sizeof hosts);
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    if (out) *out = NULL;
+    if (err && errlen) err[0] = 0;
+    if (rep_out) memset(rep_out, 0, sizeof *rep_out);
+    if (!paths || npaths < 1 || !out) { bti_fmt(err, errlen, "merge: no results files given"); return BT_E_INVALID; }
+    f = (bti_mfile *)bti_calloc((size_t)npaths, sizeof *f);
+    if (!f) { bti_fmt(err, errlen, "out of memory"); return BT_E_NOMEM; }
+    /* 1. read every file and its metadata */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        struct stat si;
+        int j;
+        f[i].path = paths[i];
+        if (!paths[i]) { bti_fmt(err, errlen, "merge: file %d is NULL", i + 1); st = BT_E_INVALID; break; }
+        if (stat(paths[i], &si) == 0) {
+            for (j = 0; j < i; j++) {
+                struct stat sj;
+                if (!f[j].skip && stat(paths[j], &sj) == 0 && sj.st_dev == si.st_dev && sj.st_ino == si.st_ino) {
+                    bti_report_line(&text, "%s is the same file as %s (given twice): read once", paths[i], paths[j]);
+                    f[i].skip = 1;
+                    break;
+                }
+            }
+            if (f[i].skip) continue;
+        }
+        if (!bti_is_our_results(paths[i])) {
+            bti_fmt(err, errlen, "%s: not a batchtune results file (its header is not workload,device,<axes>,status,reason,samples,noisy,<metrics>)", paths[i]);
+            st = BT_E_PARSE; break;
+        }
+        st = bt_results_read_csv(paths[i], NULL, &f[i].r, err, errlen);
+        if (st != BT_OK) break;
+        if (bt_results_warning(f[i].r)[0]) bti_report_line(&text, "warning: %s", bt_results_warning(f[i].r));
+        st = bti_meta_file_read(paths[i], &f[i].meta, buf, sizeof buf);
+        if (st != BT_OK) {
+            if (!d.allow_no_meta) { bti_fmt(err, errlen, "%s; cannot check that it belongs to the same sweep (allow_no_meta / --no-meta to merge it unchecked)", buf); break; }
+            bti_report_line(&text, "%s has no metadata beside it: its settings and fingerprint were not checked", paths[i]);
+            memset(&f[i].meta, 0, sizeof f[i].meta);
+            f[i].meta.planned = -1;
+            st = BT_OK;
+        }
+        if (f[i].meta.present && f[i].meta.shard_n > 0) { f[i].shard_k = f[i].meta.shard_k; f[i].shard_n = f[i].meta.shard_n; }
+        else if (!f[i].meta.present) bti_shard_from_name(paths[i], &f[i].shard_k, &f[i].shard_n);
+        if (ref < 0) ref = i;
+        nread++;
+    }
+    if (st != BT_OK) goto done;
+    /* 2. everything must match the first file */
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        const bt_results *a = f[ref].r, *b = f[i].r;
+        const char *dev_ref, *dev;
+        if (f[i].skip || i == ref) continue;
+        if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes) || !bti_strv_equal(a->nmetrics, a->metrics, b->nmetrics, b->metrics)) {
+            bti_str s;
+            int axes = !bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes);
+            memset(&s, 0, sizeof s);
+            if (axes) bti_strv_join(&s, b->naxes, b->axes); else bti_strv_join(&s, b->nmetrics, b->metrics);
+            bti_str_cat(&s, ") but ");
+            bti_str_cat(&s, f[ref].path);
+            bti_str_cat(&s, " has (");
+            if (axes) bti_strv_join(&s, a->naxes, a->axes); else bti_strv_join(&s, a->nmetrics, a->metrics);
+            bti_fmt(err, errlen, "%s: header differs: its %s columns are (%s): refusing to merge", paths[i], axes ? "axis" : "metric", bti_str_c(&s));
+            bti_str_free(&s);
+            st = BT_E_MISMATCH; break;
+        }
+        if (a->nscols && b->nscols && !bti_strv_equal(a->nscols, a->scols, b->nscols, b->scols)) {
+            bti_fmt(err, errlen, "%s: its samples file has other columns than %s's: refusing to merge", paths[i], f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : a->nrows ? a->rows[0].device : NULL;
+        dev = f[i].meta.present ? f[i].meta.device : b->nrows ? b->rows[0].device : NULL;
+        if (dev_ref && dev && strcmp(dev_ref, dev)) {
+            bti_fmt(err, errlen, "%s: device '%s' differs from '%s' in %s: refusing to merge runs of different devices", paths[i], dev, dev_ref, f[ref].path);
+            st = BT_E_MISMATCH; break;
+        }
+        if (f[ref].meta.present && f[i].meta.present) {
+            if (strcmp(f[ref].meta.settings, f[i].meta.settings)) {
+                const char *x = f[ref].meta.settings, *y = f[i].meta.settings;
+                size_t p = 0;
+                while (x[p] && x[p] == y[p]) p++;
+                while (p > 0 && !(x[p - 1] == ' ' && p > 1 && x[p - 2] == ';')) p--; /* from the clause that differs */
+                bti_fmt(err, errlen, "%s: settings differ from %s's: '%.80s' vs '%.80s': refusing to merge", paths[i], f[ref].path, y + p, x + p);
+                st = BT_E_MISMATCH; break;
+            }
+            if (strcmp(f[ref].meta.fingerprint, f[i].meta.fingerprint)) {
+                bti_fmt(err, errlen, "%s: run fingerprint %s differs from %s in %s: not the same sweep: refusing to merge", paths[i], f[i].meta.fingerprint, f[ref].meta.fingerprint, f[ref].path);
+                st = BT_E_MISMATCH; break;
+            }
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths; i++) { /* rows of another device inside a file */
+        size_t r;
+        const char *dev_ref;
+        if (f[i].skip) continue;
+        dev_ref = f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "";
+        for (r = 0; r < f[i].r->nrows; r++) if (strcmp(f[i].r->rows[r].device, dev_ref)) {
+            bti_fmt(err, errlen, "%s:%zu: device '%s' differs from '%s': refusing to merge runs of different devices", paths[i], r + 2, f[i].r->rows[r].device, dev_ref);
+            st = BT_E_MISMATCH; break;
+        }
+        if (st != BT_OK) goto done;
+    }
+    /* 3. shards: which are there, which are missing, which were cut short */
+    nshards = d.expect_shards;
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip || !f[i].shard_n) continue;
+        if (nshards && f[i].shard_n != nshards) {
+            if (d.expect_shards) bti_fmt(err, errlen, "%s is shard %d of %d, but %d shards were expected", paths[i], f[i].shard_k, f[i].shard_n, d.expect_shards);
+            else bti_fmt(err, errlen, "%s is shard %d of %d, but another file is a shard of %d: refusing to merge", paths[i], f[i].shard_k, f[i].shard_n, nshards);
+            st = BT_E_MISMATCH; goto done;
+        }
+        nshards = f[i].shard_n;
+    }
+    if (nshards) {
+        seen = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.missing = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        rep.incomplete = (int *)bti_calloc((size_t)nshards, sizeof(int));
+        if (!seen || !rep.missing || !rep.incomplete) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip) continue;
+            if (!f[i].shard_n) { bti_report_line(&text, "%s is not a shard (no shard number in its metadata or name): its rows are merged as they are", paths[i]); continue; }
+            if (seen[f[i].shard_k]) bti_report_line(&text, "shard %d is given twice: %s and %s", f[i].shard_k, paths[seen[f[i].shard_k] - 1], paths[i]);
+            else seen[f[i].shard_k] = i + 1;
+        }
+        for (i = 0; i < nshards; i++) if (!seen[i]) rep.missing[rep.nmissing++] = i;
+        if (rep.nmissing) {
+            bti_str s;
+            memset(&s, 0, sizeof s);
+            for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+            if (rep.nmissing > 64) bti_str_printf(&s, ", ... (%d in all)", rep.nmissing);
+            bti_report_line(&text, "missing shard%s %s of 0..%d: no file for %s", rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards - 1, rep.nmissing > 1 ? "them" : "it");
+            bti_str_free(&s);
+        }
+    }
+    for (i = 0; i < npaths; i++) {
+        if (f[i].skip) continue;
+        if (f[i].meta.planned < 0) { planned_sum = -1; continue; }
+        if (planned_sum >= 0) planned_sum += f[i].meta.planned;
+        if ((long long)f[i].r->nrows < f[i].meta.planned) {
+            if (f[i].shard_n) rep.incomplete[rep.nincomplete++] = f[i].shard_k;
+            bti_report_line(&text, "%s is cut short: %zu of %lld rows (the run stopped early; finish it with --resume)",
+                            paths[i], f[i].r->nrows, f[i].meta.planned);
+        }
+    }
+    /* 4. the rows */
+    m = bt_results_create(f[ref].r->naxes, (const char *const *)f[ref].r->axes, f[ref].r->nmetrics, (const char *const *)f[ref].r->metrics);
+    if (!m) { st = BT_E_NOMEM; bti_fmt(err, errlen, "out of memory"); goto done; }
+    for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].r->nscols) { st = bti_results_set_scols(m, f[i].r->nscols, (const char *const *)f[i].r->scols); break; }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < npaths && st == BT_OK; i++) {
+        if (f[i].skip) continue;
+        for (k = 0; k < f[i].r->nrows; k++) {
+            const bt_row *row = &f[i].r->rows[k];
+            long at = bti_results_lookup(m, row->workload, (const char *const *)row->axis, NULL);
+            if (at >= 0) {
+                char diff[512], lab[512];
+                bti_row_diff(m, &m->rows[at], row, diff, sizeof diff);
+                bti_row_label(m, row, lab, sizeof lab);
+                if (!diff[0]) {
+                    if (rep.duplicates < 5) bti_report_line(&text, "duplicate: %s is in %s and %s (the same row: kept once)", lab, paths[origin[at]], paths[i]);
+                    rep.duplicates++;
+                } else {
+                    if (rep.conflicts < 10) bti_report_line(&text, "conflict: %s differs between %s and %s (%s)", lab, paths[origin[at]], paths[i], diff);
+                    rep.conflicts++;
+                }
+                continue;
+            }
+            at = bti_results_put(m, row->workload, row->device, (const char *const *)row->axis, row->status, row->reason, row->samples, row->noisy, row->m);
+            if (at < 0) { st = BT_E_NOMEM; break; }
+            {
+                size_t *no = (size_t *)bti_realloc(origin, m->nrows * sizeof *no);
+                int s;
+                if (!no) { st = BT_E_NOMEM; break; }
+                origin = no;
+                origin[at] = (size_t)i;
+                if (f[i].r->nscols == m->nscols)
+                    for (s = 0; s < row->nsample && st == BT_OK; s++) st = bti_row_add_sample(m, &m->rows[at], s, row->samp + (size_t)s * (size_t)m->nscols);
+            }
+        }
+    }
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    if (rep.duplicates > 5) bti_report_line(&text, "... %zu duplicate rows in all", rep.duplicates);
+    if (rep.conflicts > 10) bti_report_line(&text, "... %zu conflicting rows in all", rep.conflicts);
+    st = bti_results_sorted(m, f[ref].meta.present ? f[ref].meta.settings : NULL, &sorted);
+    if (st != BT_OK) { bti_fmt(err, errlen, "out of memory"); goto done; }
+    rep.rows = sorted->nrows;
+    /* 5. the verdict */
+    {
+        size_t cut = 0;
+        for (i = 0; i < npaths; i++) if (!f[i].skip && f[i].meta.planned >= 0 && (long long)f[i].r->nrows < f[i].meta.planned) cut++;
+        if (rep.conflicts) {
+            bti_fmt(err, errlen, "%zu cell%s differ between files (see the conflicts listed): refusing to guess which to keep; merge without the file that is wrong",
+                    rep.conflicts, rep.conflicts > 1 ? "s" : "");
+            st = BT_E_MISMATCH;
+        } else if ((rep.nmissing || cut) && !d.partial) {
+            if (rep.nmissing) {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (i = 0; i < rep.nmissing && i < 64; i++) bti_str_printf(&s, "%s%d", i ? ", " : "", rep.missing[i]);
+                bti_fmt(err, errlen, "missing shard%s %s of %d (no file for %s); run %s, or merge what is there with --partial",
+                        rep.nmissing > 1 ? "s" : "", bti_str_c(&s), nshards, rep.nmissing > 1 ? "them" : "it", rep.nmissing > 1 ? "them" : "it");
+                bti_str_free(&s);
+            } else {
+                bti_fmt(err, errlen, "%zu file%s cut short (fewer rows than planned, listed above); finish %s with --resume, or merge what is there with --partial",
+                        cut, cut > 1 ? "s are" : " is", cut > 1 ? "them" : "it");
+            }
+            st = BT_E_NOT_FOUND;
+        }
+    }
+    if (st != BT_OK) goto done;
+    if (meta) {
+        struct tm tmv;
+        time_t now = time(NULL);
+        memset(meta, 0, sizeof *meta);
+        for (i = 0; i < npaths; i++) {
+            if (f[i].skip || !f[i].meta.present || !f[i].meta.host[0]) continue;
+            if (!strstr(bti_str_c(&hosts), f[i].meta.host)) { if (hosts.len) bti_str_add(&hosts, ",", 1); bti_str_cat(&hosts, f[i].meta.host); }
+        }
+        bti_fmt(meta->host, sizeof meta->host, "%s", hosts.len ? bti_str_c(&hosts) : "unknown");
+        if (hosts.len >= sizeof meta->host) bti_fmt(meta->host + sizeof meta->host - 5, 5, ",...");
+        bti_fmt(meta->cpu_model, sizeof meta->cpu_model, "%s", f[ref].meta.cpu[0] ? f[ref].meta.cpu : "unknown");
+        meta->cpus_online = f[ref].meta.cpus_online;
+        meta->cpus_allowed = f[ref].meta.cpus_allowed;
+        bti_fmt(meta->device, sizeof meta->device, "%s", f[ref].meta.present ? f[ref].meta.device : f[ref].r->nrows ? f[ref].r->rows[0].device : "unknown");
+        gmtime_r(&now, &tmv);
+        strftime(meta->date_utc, sizeof meta->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+        bti_fmt(meta->version, sizeof meta->version, "%s", BATCHTUNE_VERSION_STRING);
+        bti_fmt(meta->settings, sizeof meta->settings, "%s", f[ref].meta.settings);
+        bti_fmt(meta->fingerprint, sizeof meta->fingerprint, "%s", f[ref].meta.fingerprint);
+        meta->pairs_planned = planned_sum;
+    }
+    *out = sorted;
+    sorted = NULL;
+done:
+    rep.nfiles = nread;
+    rep.shards = nshards;
+    if (rep.missing) qsort(rep.missing, (size_t)rep.nmissing, sizeof(int), bti_int_cmp);
+    if (rep.incomplete) qsort(rep.incomplete, (size_t)rep.nincomplete, sizeof(int), bti_int_cmp);
+    rep.text = text.oom ? NULL : text.p;
+    if (!rep.text) { bti_str_free(&text); rep.text = bti_strdup(""); }
+    if (rep_out) *rep_out = rep; else bt_merge_report_free(&rep);
+    for (i = 0; i < npaths; i++) bt_results_free(f[i].r);
+    bti_free(f); bti_free(seen); bti_free(origin);
+    bt_results_free(m); bt_results_free(sorted);
+    bti_str_free(&hosts);
+    if (st == BT_E_NOMEM && err && errlen && !err[0]) bti_fmt(err, errlen, "out of memory");
+    return st;
+}
+
+/* --- compare --- */
+static const char *const bti_change_names[] = {"same", "better", "worse", "unknown", "status", "not_ok", "only_a", "only_b"};
+BTI_DEF const char *bt_change_str(bt_change c) {
+    return (c >= 0 && c <= BT_CHANGE_ONLY_B) ? bti_change_names[c] : "unknown";
+}
+BTI_DEF void bt_comparison_free(bt_comparison *c) {
+    int i;
+    if (!c) return;
+    for (i = 0; i < c->nrows; i++) {
+        bti_free(c->rows[i].workload); bti_free(c->rows[i].label);
+        bti_strv_free(c->naxes, c->rows[i].axis);
+    }
+    bti_free(c->rows);
+    bti_free(c->objective);
+    bti_strv_free(c->naxes, c->axes);
+    memset(c, 0, sizeof *c);
+}
+/* the non-NaN values of sample column col of a row */
+static size_t bti_sample_column(const bt_results *r, const bt_row *row, int col, double *out) {
+    int k;
+    size_t n = 0;
+    for (k = 0; k < row->nsample; k++) {
+        double v = row->samp[(size_t)k * (size_t)r->nscols + (size_t)col];
+        if (!isnan(v)) out[n++] = v;
+    }
+    return n;
+}
+/* 95 % percentile bootstrap CI of stat(B)/stat(A) */
+static int bti_ratio_bootstrap(const double *xa, size_t na, const double *xb, size_t nb, int stat, int reps, uint64_t *seed,
+                               double *lo, double *hi) {
+    double *ra = (double *)bti_malloc((na + nb) * sizeof(double)), *rb, *ratios = (double *)bti_malloc((size_t)reps * sizeof(double));
+    int k, nr = 0;
+    size_t j;
+    if (!ra || !ratios) { bti_free(ra); bti_free(ratios); return 0; }
+    rb = ra + na;
+    for (k = 0; k < reps; k++) {
+        double sa, sb;
+        for (j = 0; j < na; j++) ra[j] = xa[bti_rand_below(seed, na)];
+        for (j = 0; j < nb; j++) rb[j] = xb[bti_rand_below(seed, nb)];
+        sa = bti_stat_of(ra, na, stat);
+        sb = bti_stat_of(rb, nb, stat);
+        if (sa != 0 && isfinite(sa) && isfinite(sb)) ratios[nr++] = sb / sa;
+    }
+    if (nr < reps / 2) { bti_free(ra); bti_free(ratios); return 0; }
+    qsort(ratios, (size_t)nr, sizeof(double), bti_cmp_double);
+    *lo = bt_quantile_sorted(ratios, (size_t)nr, 0.025);
+    *hi = bt_quantile_sorted(ratios, (size_t)nr, 0.975);
+    bti_free(ra); bti_free(ratios);
+    return 1;
+}
+/* the CI columns of a "<base>_median" objective (e2e_s_median -> e2e_s_ci_lo, e2e_s_ci_hi) */
+static int bti_ci_columns(const bt_results *r, const char *obj, int *lo, int *hi) {
+    char name[300];
+    size_t n = strlen(obj);
+    if (n <= 7 || n > 250 || strcmp(obj + n - 7, "_median") != 0) return 0;
+    bti_fmt(name, sizeof name, "%.*s_ci_lo", (int)(n - 7), obj);
+    *lo = bt_results_metric_index(r, name);
+    bti_fmt(name, sizeof name, "%.*s_ci_hi", (int)(n - 7), obj);
+    *hi = bt_results_metric_index(r, name);
+    return *lo >= 0 && *hi >= 0;
+}
+/* mean regret, in ranking rk, of the cell with these axis values (NAN when not ok there) */
+static double bti_pick_regret_in(const bt_ranking *rk, char *const *axis, int naxes) {
+    int e;
+    for (e = 0; e < rk->nentries; e++) {
+        if (bti_strv_equal(naxes, rk->entries[e].axis, rk->naxes, axis)) return rk->entries[e].n_ok == rk->nworkloads ? rk->entries[e].mean_regret : NAN;
+    }
+    return NAN;
+}
+BTI_DEF bt_status bt_compare(const bt_results *a, const bt_results *b, const bt_compare_desc *desc, bt_comparison *out) {
+    bt_compare_desc d;
+    const char *obj;
+    int ca, cb, sca = -1, scb = -1, stat_a = 0, stat_b = 0, cia_lo = -1, cia_hi = -1, cib_lo = -1, cib_hi = -1, higher, pass, cols_ok;
+    size_t i, cap, maxs = 1;
+    uint64_t seed;
+    double *xa = NULL, *xb = NULL, logsum = 0;
+    int nlog = 0;
+    bt_status st = BT_OK;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->geomean_ratio = out->pick_a_regret_in_b = out->pick_b_regret_in_a = NAN;
+    if (!a || !b) { bti_fmt(out->message, sizeof out->message, "compare: two results are needed"); return BT_E_INVALID; }
+    if (desc) d = *desc; else memset(&d, 0, sizeof d);
+    obj = d.objective && *d.objective ? d.objective : "e2e_s_median";
+    if (!d.bootstrap) d.bootstrap = 2000;
+    seed = d.seed ? d.seed : 1;
+    higher = d.direction ? d.direction == BT_HIGHER_IS_BETTER : bti_guess_higher(obj);
+    if (!bti_strv_equal(a->naxes, a->axes, b->naxes, b->axes)) {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_cat(&s, "the runs are not of one grid: A has axes (");
+        bti_strv_join(&s, a->naxes, a->axes);
+        bti_str_cat(&s, "), B has (");
+        bti_strv_join(&s, b->naxes, b->axes);
+        bti_str_cat(&s, ")");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+        return BT_E_MISMATCH;
+    }
+    ca = bt_results_metric_index(a, obj);
+    cb = bt_results_metric_index(b, obj);
+    if (ca < 0 || cb < 0) {
+        bti_fmt(out->message, sizeof out->message, "objective '%s' is not a column of %s", obj, ca < 0 && cb < 0 ? "either run" : ca < 0 ? "run A" : "run B");
+        return BT_E_NOT_FOUND;
+    }
+    if (d.bootstrap > 0) {
+        sca = bti_sample_source(a, obj, &stat_a);
+        scb = bti_sample_source(b, obj, &stat_b);
+        if (sca >= 0 && scb >= 0 && (stat_a != stat_b || strcmp(a->scols[sca], b->scols[scb]))) sca = scb = -1;
+    }
+    cols_ok = bti_ci_columns(a, obj, &cia_lo, &cia_hi) && bti_ci_columns(b, obj, &cib_lo, &cib_hi);
+    out->objective = bti_strdup(obj);
+    out->direction = higher ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER;
+    out->naxes = a->naxes;
+    out->axes = bti_strv_dup(a->naxes, (const char *const *)a->axes);
+    cap = a->nrows + b->nrows;
+    out->rows = (bt_compare_row *)bti_calloc(cap ? cap : 1, sizeof *out->rows);
+    for (i = 0; i < a->nrows; i++) if (a->rows[i].nsample > (int)maxs) maxs = (size_t)a->rows[i].nsample;
+    for (i = 0; i < b->nrows; i++) if (b->rows[i].nsample > (int)maxs) maxs = (size_t)b->rows[i].nsample;
+    xa = (double *)bti_malloc(maxs * sizeof(double));
+    xb = (double *)bti_malloc(maxs * sizeof(double));
+    if (!out->objective || !out->axes || !out->rows || !xa || !xb) { st = BT_E_NOMEM; goto done; }
+    /* pass 0: A's rows (matched in B); pass 1: B's rows missing in A */
+    for (pass = 0; pass < 2 && st == BT_OK; pass++) {
+        const bt_results *p = pass ? b : a, *q = pass ? a : b;
+        for (i = 0; i < p->nrows; i++) {
+            const bt_row *rp = &p->rows[i], *rq = bt_results_find(q, rp->workload, (const char *const *)rp->axis);
+            const bt_row *ra = pass ? rq : rp, *rb = pass ? rp : rq;
+            bt_compare_row *c;
+            char lab[512];
+            int k;
+            if (pass && rq) continue;
+            c = &out->rows[out->nrows++];
+            c->workload = bti_strdup(rp->workload);
+            c->axis = bti_strv_dup(p->naxes, (const char *const *)rp->axis);
+            {
+                bti_str s;
+                memset(&s, 0, sizeof s);
+                for (k = 0; k < p->naxes; k++) bti_str_printf(&s, "%s%s=%s", k ? " " : "", p->axes[k], rp->axis[k]);
+                bti_fmt(lab, sizeof lab, "%s", bti_str_c(&s));
+                bti_str_free(&s);
+            }
+            c->label = bti_strdup(lab);
+            if (!c->workload || !c->axis || !c->label) { st = BT_E_NOMEM; break; }
+            c->status_a = ra ? ra->status : BT_CELL_STATUS_COUNT;
+            c->status_b = rb ? rb->status : BT_CELL_STATUS_COUNT;
+            c->a = ra && ra->status == BT_CELL_OK ? ra->m[ca] : NAN;
+            c->b = rb && rb->status == BT_CELL_OK ? rb->m[cb] : NAN;
+            c->ratio = c->lo = c->hi = NAN;
+            c->ci_method = BT_CI_NONE;
+            if (!ra) { c->change = BT_CHANGE_ONLY_B; continue; }
+            if (!rb) { c->change = BT_CHANGE_ONLY_A; continue; }
+            if (ra->status != rb->status) { c->change = BT_CHANGE_STATUS; continue; }
+            if (ra->status != BT_CELL_OK) { c->change = BT_CHANGE_NOT_OK; continue; }
+            if (isnan(c->a) || isnan(c->b) || c->a == 0) { c->change = BT_CHANGE_UNKNOWN; continue; }
+            c->ratio = c->b / c->a;
+            if (c->ratio > 0 && isfinite(c->ratio)) { logsum += log(c->ratio); nlog++; }
+            if (sca >= 0 && scb >= 0 && ra->nsample >= 2 && rb->nsample >= 2) {
+                size_t na = bti_sample_column(a, ra, sca, xa), nb = bti_sample_column(b, rb, scb, xb);
+                if (na >= 2 && nb >= 2 && bti_ratio_bootstrap(xa, na, xb, nb, stat_a, d.bootstrap, &seed, &c->lo, &c->hi))
+                    c->ci_method = BT_CI_BOOTSTRAP;
+            }
+            if (c->ci_method == BT_CI_NONE && cols_ok) {
+                double la = ra->m[cia_lo], ha = ra->m[cia_hi], lb = rb->m[cib_lo], hb = rb->m[cib_hi];
+                if (la > 0 && ha > 0 && lb > 0 && hb > 0 && (ha > la || hb > lb)) {
+                    double sa = (log(ha) - log(la)) / (2 * 1.96), sb = (log(hb) - log(lb)) / (2 * 1.96);
+                    double half = 1.96 * sqrt(sa * sa + sb * sb);
+                    c->lo = c->ratio * exp(-half);
+                    c->hi = c->ratio * exp(half);
+                    c->ci_method = BT_CI_COLUMNS;
+                }
+            }
+            if (c->ci_method == BT_CI_NONE) c->change = BT_CHANGE_UNKNOWN;
+            else if (c->lo <= 1 && c->hi >= 1) c->change = BT_CHANGE_SAME;
+            else c->change = ((c->hi < 1) != !!higher) ? BT_CHANGE_BETTER : BT_CHANGE_WORSE;
+        }
+    }
+    if (st != BT_OK) goto done;
+    for (i = 0; i < (size_t)out->nrows; i++) out->count[out->rows[i].change]++;
+    if (nlog) out->geomean_ratio = exp(logsum / nlog);
+    /* each run's pick, and what it costs in the other run */
+    {
+        bt_rank_desc rd;
+        bt_ranking ka, kb;
+        bt_status sa, sb;
+        memset(&rd, 0, sizeof rd);
+        rd.objective = obj;
+        rd.direction = out->direction;
+        rd.bootstrap = -1;
+        sa = bt_rank(a, &rd, &ka);
+        sb = bt_rank(b, &rd, &kb);
+        if (sa == BT_OK && ka.pick >= 0) bti_fmt(out->pick_a, sizeof out->pick_a, "%s", ka.entries[ka.pick].label);
+        if (sb == BT_OK && kb.pick >= 0) bti_fmt(out->pick_b, sizeof out->pick_b, "%s", kb.entries[kb.pick].label);
+        if (sa == BT_OK && sb == BT_OK && ka.pick >= 0 && kb.pick >= 0) {
+            out->pick_a_regret_in_b = bti_pick_regret_in(&kb, ka.entries[ka.pick].axis, ka.naxes);
+            out->pick_b_regret_in_a = bti_pick_regret_in(&ka, kb.entries[kb.pick].axis, kb.naxes);
+        }
+        bt_ranking_free(&ka);
+        bt_ranking_free(&kb);
+    }
+    {
+        bti_str s;
+        memset(&s, 0, sizeof s);
+        bti_str_printf(&s, "B is %s in %d cell%s, %s in %d, within noise in %d", higher ? "higher" : "faster", out->count[BT_CHANGE_BETTER],
+                       out->count[BT_CHANGE_BETTER] == 1 ? "" : "s", higher ? "lower" : "slower", out->count[BT_CHANGE_WORSE], out->count[BT_CHANGE_SAME]);
+        if (out->count[BT_CHANGE_UNKNOWN]) bti_str_printf(&s, ", without a CI in %d", out->count[BT_CHANGE_UNKNOWN]);
+        if (!isnan(out->geomean_ratio)) bti_str_printf(&s, "; geometric mean B/A %.3f", out->geomean_ratio);
+        bti_str_cat(&s, ".");
+        if (out->count[BT_CHANGE_STATUS]) bti_str_printf(&s, " %d cell%s changed status.", out->count[BT_CHANGE_STATUS], out->count[BT_CHANGE_STATUS] == 1 ? "" : "s");
+        if (out->count[BT_CHANGE_ONLY_A] || out->count[BT_CHANGE_ONLY_B])
+            bti_str_printf(&s, " %d cell%s only in A, %d only in B.", out->count[BT_CHANGE_ONLY_A], out->count[BT_CHANGE_ONLY_A] == 1 ? "" : "s", out->count[BT_CHANGE_ONLY_B]);
+        if (out->pick_a[0] && out->pick_b[0]) {
+            if (strcmp(out->pick_a, out->pick_b) == 0) bti_str_printf(&s, " Both pick %s.", out->pick_a);
+            else {
+                bti_str_printf(&s, " The pick changed: A picks %s, B picks %s", out->pick_a, out->pick_b);
+                if (!isnan(out->pick_a_regret_in_b)) bti_str_printf(&s, "; keeping A's pick costs %.2f %% mean regret in B", 100 * out->pick_a_regret_in_b);
+                else bti_str_cat(&s, "; A's pick is not ok on every workload in B");
+                bti_str_cat(&s, ".");
+            }
+        } else bti_str_printf(&s, " Picks: A %s, B %s.", out->pick_a[0] ? out->pick_a : "none", out->pick_b[0] ? out->pick_b : "none");
+        bti_fmt(out->message, sizeof out->message, "%s", bti_str_c(&s));
+        bti_str_free(&s);
+    }
+done:
+    bti_free(xa); bti_free(xb);
+    if (st != BT_OK) {
+        bt_comparison_free(out);
+        bti_fmt(out->message, sizeof out->message, "out of memory");
+    }
+    return st;
+}
+static const char *bti_cmp_status(bt_cell_status s) { return s == BT_CELL_STATUS_COUNT ? "-" : bt_cell_status_str(s); }
+BTI_DEF void bt_print_comparison(const bt_comparison *c, const char *name_a, const char *name_b, FILE *f) {
+    int i, k, wl = 8, *aw;
+    char va[32], vb[32], ratio[32], ci[48];
+    if (!c || !f) return;
+    name_a = name_a ? name_a : "A";
+    name_b = name_b ? name_b : "B";
+    aw = (int *)bti_calloc((size_t)(c->naxes > 0 ? c->naxes : 1), sizeof(int));
+    if (!aw) return;
+    for (k = 0; k < c->naxes; k++) aw[k] = (int)strlen(c->axes[k]);
+    for (i = 0; i < c->nrows; i++) {
+        if ((int)strlen(c->rows[i].workload) > wl) wl = (int)strlen(c->rows[i].workload);
+        for (k = 0; k < c->naxes; k++) if ((int)strlen(c->rows[i].axis[k]) > aw[k]) aw[k] = (int)strlen(c->rows[i].axis[k]);
+    }
+    fprintf(f, "A: %s\nB: %s\n", name_a, name_b);
+    fprintf(f, "objective: %s (%s is better); B/A with its 95 %% CI (bootstrap over the samples; 'c' = from the CI columns)\n\n",
+            c->objective, c->direction == BT_HIGHER_IS_BETTER ? "higher" : "lower");
+    fprintf(f, "%-*s", wl, "workload");
+    for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], c->axes[k]);
+    fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", "status A", "status B", "A", "B", "B/A", "95 % CI", "change");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        const char *chg;
+        fprintf(f, "%-*s", wl, r->workload);
+        for (k = 0; k < c->naxes; k++) fprintf(f, "  %*s", aw[k], r->axis[k]);
+        bti_fmt_short(va, sizeof va, r->a);
+        bti_fmt_short(vb, sizeof vb, r->b);
+        if (isnan(r->a)) bti_fmt(va, sizeof va, "-");
+        if (isnan(r->b)) bti_fmt(vb, sizeof vb, "-");
+        if (isnan(r->ratio)) bti_fmt(ratio, sizeof ratio, "-"); else bti_fmt(ratio, sizeof ratio, "%.3f", r->ratio);
+        if (r->ci_method == BT_CI_NONE) bti_fmt(ci, sizeof ci, "-");
+        else bti_fmt(ci, sizeof ci, "[%.3f, %.3f]%s", r->lo, r->hi, r->ci_method == BT_CI_COLUMNS ? "c" : "");
+        switch (r->change) {
+        case BT_CHANGE_BETTER: chg = c->direction == BT_HIGHER_IS_BETTER ? "* higher in B" : "* faster in B"; break;
+        case BT_CHANGE_WORSE: chg = c->direction == BT_HIGHER_IS_BETTER ? "* lower in B" : "* slower in B"; break;
+        case BT_CHANGE_STATUS: chg = "* status changed"; break;
+        case BT_CHANGE_ONLY_A: chg = "only in A"; break;
+        case BT_CHANGE_ONLY_B: chg = "only in B"; break;
+        case BT_CHANGE_UNKNOWN: chg = "no CI"; break;
+        case BT_CHANGE_NOT_OK: chg = ""; break;
+        default: chg = "within noise";
+        }
+        fprintf(f, "  %-8s %-8s %11s %11s %7s  %-17s %s\n", bti_cmp_status(r->status_a), bti_cmp_status(r->status_b), va, vb, ratio, ci, chg);
+    }
+    fprintf(f, "\npick A: %s\npick B: %s\n", c->pick_a[0] ? c->pick_a : "none", c->pick_b[0] ? c->pick_b : "none");
+    if (!isnan(c->pick_a_regret_in_b)) fprintf(f, "A's pick in B: mean regret %.4f (%.2f %%)\n", c->pick_a_regret_in_b, 100 * c->pick_a_regret_in_b);
+    if (!isnan(c->pick_b_regret_in_a)) fprintf(f, "B's pick in A: mean regret %.4f (%.2f %%)\n", c->pick_b_regret_in_a, 100 * c->pick_b_regret_in_a);
+    fprintf(f, "\n%s\n", c->message);
+    bti_free(aw);
+}
+BTI_DEF void bt_write_comparison_csv(const bt_comparison *c, FILE *f) {
+    int i, k;
+    static const char *const ci_names[] = {"none", "bootstrap", "columns"};
+    bti_str s;
+    if (!c || !f) return;
+    memset(&s, 0, sizeof s);
+    bti_str_cat(&s, "workload");
+    for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, c->axes[k]); }
+    bti_str_cat(&s, ",status_a,status_b,a,b,ratio,ratio_lo,ratio_hi,ci,change\n");
+    for (i = 0; i < c->nrows; i++) {
+        const bt_compare_row *r = &c->rows[i];
+        bti_csv_field(&s, r->workload);
+        for (k = 0; k < c->naxes; k++) { bti_str_add(&s, ",", 1); bti_csv_field(&s, r->axis[k]); }
+        bti_str_printf(&s, ",%s,%s,", r->status_a == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_a),
+                       r->status_b == BT_CELL_STATUS_COUNT ? "" : bt_cell_status_str(r->status_b));
+        bti_csv_num(&s, r->a); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->b); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->ratio); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->lo); bti_str_add(&s, ",", 1);
+        bti_csv_num(&s, r->hi);
+        bti_str_printf(&s, ",%s,%s\n", ci_names[r->ci_method], bt_change_str(r->change));
+    }
+    if (!s.oom) fputs(s.p, f);
+    bti_str_free(&s);
+}
 
 /* ---------------------------------------------------------------- search strategies ------ */
+BTI_DEF const char *bt_strategy_str(int s) {
+    return s == BT_STRATEGY_ADAPTIVE ? "adaptive" : s == BT_STRATEGY_EXHAUSTIVE ? "exhaustive" : "unknown";
+}
+BTI_DEF int bt_strategy_parse(const char *s, int *out) {
+    if (s && strcmp(s, "adaptive") == 0) { *out = BT_STRATEGY_ADAPTIVE; return 1; }
+    if (s && strcmp(s, "exhaustive") == 0) { *out = BT_STRATEGY_EXHAUSTIVE; return 1; }
+    return 0;
+}
+
+/* What a search knows of one (cell, workload): its samples over all visits. */
+typedef struct bti_sc {
+    int status;                /* -1 not visited yet, else a bt_cell_status */
+    int n, cap;
+    double *e2e;               /* n sample times */
+    double *rows;              /* n x nscols sample rows (what the row's samples file block holds) */
+    double tsum;               /* sum of sample times: the stop rule's elapsed time */
+    double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
+    int visits, done, noisy, drawn;
+} bti_sc;
+
+typedef struct bti_srch bti_srch;
+/* takes samples of (cell, wl) until the stop rule holds on all its samples, or max_new new ones
+   (max_new <= 0: no limit); returns the status, with a reason when not ok */
+typedef bt_cell_status (*bti_visit_fn)(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen);
+struct bti_srch {
+    bti_sweep *sw;
+    size_t ncells;
+    int nw;
+    bti_sc *sc;                /* ncells x nw */
+    unsigned char *use;        /* per cell: 0 not in this run (shard), 1 to search, 2 infeasible */
+    unsigned char *out;        /* per cell: 0 in the race, 1 dropped by racing or halving */
+    bti_visit_fn visit;
+    void *ctx;
+    double cost;
+    size_t visits, samples, pairs_done, pairs_total;
+    int n0, keep, live;
+    double margin, z, prior, pool;
+    int leader;                /* cell of the best estimate at the last evaluation, -1 none */
+    double *med, *lo, *hi, *score; /* ncells x nw, ncells */
+    unsigned char *elig;
+};
+
+static bti_sc *bti_sc_at(bti_srch *s, size_t ci, int wl) { return &s->sc[ci * (size_t)s->nw + (size_t)wl]; }
+static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
+    int ns = s->sw->r->nscols;
+    if (sc->n == sc->cap) {
+        int nc = sc->cap ? sc->cap * 2 : 16;
+        double *a = (double *)bti_realloc(sc->e2e, (size_t)nc * sizeof(double));
+        double *b;
+        if (!a) return BT_E_NOMEM;
+        sc->e2e = a;
+        b = (double *)bti_realloc(sc->rows, (size_t)nc * (size_t)ns * sizeof(double));
+        if (!b) return BT_E_NOMEM;
+        sc->rows = b;
+        sc->cap = nc;
+    }
+    memcpy(sc->rows + (size_t)sc->n * (size_t)ns, row, (size_t)ns * sizeof(double));
+    sc->e2e[sc->n++] = row[BTI_S_E2E];
+    sc->tsum += row[BTI_S_E2E];
+    s->samples++;
+    return BT_OK;
+}
+/* after a sample: does the stop rule hold on all of the cell's samples? */
+static void bti_sc_check(bti_srch *s, bti_sc *sc) {
+    bt_stats st;
+    if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK) sc->done = bt_stop_check(&s->sw->stop, &st, sc->tsum, &sc->noisy);
+}
+/* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
+   the leader's upper bound (same workload) by more than the margin: more samples would not
+   bring it back into the race */
+static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
+    bt_stats st;
+    double spread = s->pool, lo;
+    size_t li;
+    if (s->leader < 0 || (size_t)s->leader == ci || sc->n < 2) return 0; /* one sample may be a hiccup */
+    li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
+    if (isnan(s->hi[li]) || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) return 0;
+    if (sc->n >= 3 && st.rel_mad > spread) spread = st.rel_mad;
+    lo = st.ci_lo;
+    if (st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n) < lo)
+        lo = st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n);
+    return lo > s->hi[li] * (1 + s->margin);
+}
+static void bti_srch_free(bti_srch *s) {
+    size_t i;
+    for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
+    bti_free(s->sc); bti_free(s->use); bti_free(s->out);
+    bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
+}
+static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
+    size_t n = bt_grid_num_cells(sw->g);
+    memset(s, 0, sizeof *s);
+    s->sw = sw; s->ncells = n; s->nw = sw->nw; s->visit = visit; s->ctx = ctx;
+    s->n0 = sw->d.search_screen_samples > 0 ? sw->d.search_screen_samples : 3;
+    s->margin = sw->d.search_margin > 0 ? sw->d.search_margin : 0.01;
+    s->z = 2.5; s->prior = 0.05; s->keep = 2;
+    s->sc = (bti_sc *)bti_calloc(n * (size_t)sw->nw, sizeof(bti_sc));
+    s->use = (unsigned char *)bti_calloc(n, 1);
+    s->out = (unsigned char *)bti_calloc(n, 1);
+    s->med = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->lo = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->hi = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
+    s->score = (double *)bti_calloc(n, sizeof(double));
+    s->elig = (unsigned char *)bti_calloc(n, 1);
+    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig) { bti_srch_free(s); return BT_E_NOMEM; }
+    for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
+    s->leader = -1;
+    return BT_OK;
+}
+static void bti_srch_progress(bti_srch *s, int wl, const bt_cell *c, bt_cell_status cst) {
+    bt_progress pg;
+    bti_sweep *sw = s->sw;
+    s->pairs_done++;
+    if (!sw->d.progress) return;
+    memset(&pg, 0, sizeof pg);
+    pg.done = s->pairs_done;
+    pg.total = s->pairs_total > s->pairs_done ? s->pairs_total : s->pairs_done;
+    pg.elapsed_s = (double)(bt_now_ns() - sw->t0) * 1e-9;
+    pg.workload = sw->w[wl].name; pg.cell = c; pg.last_status = cst;
+    sw->d.progress(&pg, sw->d.progress_user);
+}
+/* records (cell, wl) with its status: a new row that supersedes any earlier one */
+static bt_status bti_srch_emit(bti_srch *s, const bt_cell *c, int wl, bt_cell_status cst, const char *reason) {
+    char txt[BT_MAX_AXES][128];
+    const char *axv[BT_MAX_AXES];
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    bt_status st;
+    bti_cell_texts(s->sw->g, c, txt, axv);
+    st = bti_sweep_emit(s->sw, wl, axv, cst, reason, sc->rows, cst == BT_CELL_OK ? sc->n : 0, sc->noisy, sc->cost);
+    bti_srch_progress(s, wl, c, cst);
+    return st;
+}
+/* one visit, recorded; OOM feeds the frontier */
+static bt_status bti_srch_visit(bti_srch *s, size_t ci, int wl, int max_new) {
+    bt_cell c;
+    char why[512];
+    bt_cell_status cst;
+    bti_sc *sc = bti_sc_at(s, ci, wl);
+    double before = sc->cost;
+    why[0] = 0;
+    bt_grid_cell(s->sw->g, ci, &c);
+    cst = s->visit(s, &c, wl, max_new, why, sizeof why);
+    sc->visits++;
+    s->visits++;
+    s->cost += sc->cost - before;
+    sc->status = (int)cst;
+    if (cst == BT_CELL_OOM) bti_note_oom(s->sw, wl, &c);
+    return bti_srch_emit(s, &c, wl, cst, why);
+}
+static bt_status bti_srch_mark(bti_srch *s, size_t ci, int wl, bt_cell_status cst, const char *why) {
+    bt_cell c;
+    bt_grid_cell(s->sw->g, ci, &c);
+    bti_sc_at(s, ci, wl)->status = (int)cst;
+    return bti_srch_emit(s, &c, wl, cst, why);
+}
+static int bti_srch_budget_spent(const bti_srch *s) {
+    const bti_sweep *sw = s->sw;
+    return s->live && sw->d.time_budget_s > 0 && (double)(bt_now_ns() - sw->t0) * 1e-9 >= sw->d.time_budget_s;
+}
+
+/* The exhaustive strategy on a search backend (replay): the same order and pruning as the
+   sweep's own loop. */
+static bt_status bti_srch_exhaustive(bti_srch *s) {
+    size_t ci;
+    int k;
+    bt_status st = BT_OK;
+    for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+        bt_cell c;
+        char why[512];
+        if (!s->use[ci]) continue;
+        bt_grid_cell(s->sw->g, ci, &c);
+        for (k = 0; k < s->nw && st == BT_OK; k++) {
+            if (s->use[ci] == 2) {
+                if (bt_grid_feasible(s->sw->g, &c, why, sizeof why) || !why[0]) bti_fmt(why, sizeof why, "not in the recorded file");
+                st = bti_srch_mark(s, ci, k, BT_CELL_INFEASIBLE, why);
+            } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            else st = bti_srch_visit(s, ci, k, 0);
+        }
+    }
+    return st;
+}
+
+/* cheap first visit of every workload of a cell; a cell that is not ok on one workload cannot be
+   recommended, so its other workloads are not measured */
+static bt_status bti_srch_screen(bti_srch *s, size_t ci) {
+    bt_cell c;
+    char why[512];
+    int k, bad = -1;
+    bt_status st = BT_OK;
+    bt_grid_cell(s->sw->g, ci, &c);
+    for (k = 0; k < s->nw && st == BT_OK; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        if (sc->status >= 0) { if (sc->status != BT_CELL_OK && bad < 0) bad = k; continue; }
+        if (bad >= 0) {
+            bti_fmt(why, sizeof why, "not measured: %s on workload %s, so the cell cannot be recommended",
+                    bt_cell_status_str((bt_cell_status)bti_sc_at(s, ci, bad)->status), s->sw->w[bad].name);
+            st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+        } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) {
+            st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            bad = k;
+        } else {
+            st = bti_srch_visit(s, ci, k, s->n0);
+            if (sc->status != BT_CELL_OK) bad = k;
+        }
+    }
+    return st;
+}
+
+/* estimates: per (cell, wl) median and bounds; per cell eligibility and mean-regret score */
+static int bti_srch_eval(bti_srch *s, double *best) {
+    size_t ci, i, nrel = 0;
+    int k, leader = -1;
+    double pool, *rel = (double *)bti_malloc(s->ncells * (size_t)s->nw * sizeof(double));
+    for (k = 0; k < s->nw; k++) best[k] = NAN;
+    for (ci = 0; ci < s->ncells; ci++) {
+        s->elig[ci] = s->use[ci] == 1 && !s->out[ci];
+        for (k = 0; k < s->nw && s->elig[ci]; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            if (sc->status != BT_CELL_OK || sc->n < 1) s->elig[ci] = 0;
+        }
+    }
+    /* pooled spread of the samples (relative MAD) over cells with 3 or more samples */
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        i = ci * (size_t)s->nw + (size_t)k;
+        s->med[i] = s->lo[i] = s->hi[i] = NAN;
+        if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) continue;
+        s->med[i] = st.median; s->lo[i] = st.ci_lo; s->hi[i] = st.ci_hi;
+        if (sc->n >= 3 && rel) rel[nrel++] = st.rel_mad;
+    }
+    /* until three cells have three samples, the prior noise is a floor: a quiet first cell
+       must not make every later bound tight */
+    pool = nrel && rel ? bti_median_inplace(rel, nrel) : s->prior;
+    if (nrel < 3 && pool < s->prior) pool = s->prior;
+    s->pool = pool;
+    bti_free(rel);
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        double fl, spread = pool;
+        bt_stats st;
+        i = ci * (size_t)s->nw + (size_t)k;
+        if (isnan(s->med[i])) continue;
+        /* the median's standard error is about 1.2533 sigma / sqrt(n); sigma is the pooled
+           spread, or the cell's own when it is wider (bimodal or drifting cells) */
+        if (sc->n >= 3 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.rel_mad > spread) spread = st.rel_mad;
+        fl = s->z * 1.2533 * spread * s->med[i] / sqrt((double)sc->n);
+        if (s->lo[i] > s->med[i] - fl) s->lo[i] = s->med[i] - fl;
+        if (s->hi[i] < s->med[i] + fl) s->hi[i] = s->med[i] + fl;
+        /* T*(w): the best of every cell measured ok on w, dropped ones included, so the mean
+           regret of the survivors is measured against the whole search, as the exhaustive
+           strategy measures it against the whole grid */
+        if (s->use[ci] == 1 && (isnan(best[k]) || s->med[i] < best[k])) best[k] = s->med[i];
+    }
+    for (ci = 0; ci < s->ncells; ci++) {
+        double sum = 0;
+        if (!s->elig[ci]) { s->score[ci] = NAN; continue; }
+        for (k = 0; k < s->nw; k++) sum += s->med[ci * (size_t)s->nw + (size_t)k] / best[k] - 1.0;
+        s->score[ci] = sum / s->nw;
+        if (leader < 0 || s->score[ci] < s->score[leader]) leader = (int)ci;
+    }
+    s->leader = leader;
+    return leader;
+}
+/* lower bound of (mean regret of c) - (mean regret of the leader) */
+static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) {
+    double sum = 0;
+    int k;
+    for (k = 0; k < s->nw; k++) sum += (s->lo[c * (size_t)s->nw + (size_t)k] - s->hi[l * (size_t)s->nw + (size_t)k]) / best[k];
+    return sum / s->nw;
+}
+static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
+    bt_cell c;
+    size_t stride = 1;
+    int i;
+    bt_grid_cell(g, ci, &c);
+    if ((dir < 0 && c.vi[a] == 0) || (dir > 0 && (size_t)c.vi[a] + 1 >= g->ax[a].n)) return SIZE_MAX;
+    for (i = g->naxes - 1; i > a; i--) if (g->ax[i].tied_to < 0) stride *= g->ax[i].n;
+    return dir < 0 ? ci - stride : ci + stride;
+}
+static bt_status bti_srch_drop(bti_srch *s, size_t ci, const char *why) {
+    int k;
+    bt_status st = BT_OK;
+    bt_cell c;
+    s->out[ci] = 1; /* its samples stay known (they count in T*(w)); its row says why it left */
+    bt_grid_cell(s->sw->g, ci, &c);
+    for (k = 0; k < s->nw && st == BT_OK; k++) st = bti_srch_emit(s, &c, k, BT_CELL_PRUNED, why);
+    return st;
+}
+static int bti_srch_cmp_score(const void *a, const void *b) {
+    const double *x = (const double *)a, *y = (const double *)b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
+static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double cheap = 0, full = 0;
+    int k;
+    bti_srch_eval(s, best);
+    for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        double t, spread, ovh, n, nn;
+        if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
+        t = st.median;
+        spread = st.rel_mad > s->pool ? st.rel_mad : s->pool;
+        ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
+        nn = 1.96 * 1.2533 * spread / r->max_rel_noise;
+        n = nn * nn;
+        if (n < r->min_samples) n = r->min_samples;
+        if (n < r->min_time_s / t) n = r->min_time_s / t;
+        if (n > r->max_samples) n = r->max_samples;
+        if (n > r->max_time_s / t + 1) n = r->max_time_s / t + 1;
+        cheap += ovh + s->n0 * t;
+        full += ovh + n * t;
+    }
+    return full > 0 && cheap <= 0.15 * full;
+}
+
+static bt_status bti_srch_adaptive(bti_srch *s) {
+    const bt_grid *g = s->sw->g;
+    bt_status st = BT_OK;
+    size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0;
+    double *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
+    double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
+    unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
+    char why[512], lab[256];
+    if (!best || !order || !cand || !src) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); return BT_E_NOMEM; }
+    /* start at the centre of the grid (the usable cell nearest to it) */
+    for (ci = 0; ci < s->ncells; ci++) {
+        bt_cell c;
+        size_t d = 0;
+        if (s->use[ci] != 1) continue;
+        bt_grid_cell(g, ci, &c);
+        for (a = 0; a < g->naxes; a++) {
+            size_t mid = (g->ax[a].n - 1) / 2;
+            if (g->ax[a].tied_to >= 0) continue;
+            d += c.vi[a] > mid ? c.vi[a] - mid : mid - c.vi[a];
+        }
+        if (d < bestd) { bestd = d; start = ci; }
+    }
+    if (start != SIZE_MAX) st = bti_srch_screen(s, start);
+    for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed;
+        double lhi = 0;
+        size_t ncand = 0;
+        if (bti_srch_budget_spent(s)) break;
+        leader = bti_srch_eval(s, best);
+        /* racing: drop cells whose lower bound is worse than the leader's upper bound + margin */
+        for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
+            double gap;
+            if (!s->elig[ci] || (int)ci == leader) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < 2) break;
+            if (k < s->nw) continue; /* never on a single sample: it may be a hiccup */
+            gap = bti_srch_gap_lb(s, ci, (size_t)leader, best);
+            if (gap > s->margin) {
+                bt_cell lc;
+                bt_grid_cell(g, (size_t)leader, &lc);
+                bt_cell_format(&lc, lab, sizeof lab);
+                if (s->nw == 1)
+                    bti_fmt(why, sizeof why, "racing: lower bound %.4g s > leader's upper bound %.4g s + margin %g %% (leader %s)",
+                            s->lo[ci], s->hi[leader], 100 * s->margin, lab);
+                else
+                    bti_fmt(why, sizeof why, "racing: mean regret at least %.3g %% above the leader's (%s) upper bound, margin %g %%",
+                            100 * gap, lab, 100 * s->margin);
+                st = bti_srch_drop(s, ci, why);
+                s->elig[ci] = 0;
+            }
+        }
+        if (st != BT_OK) break;
+        /* exploration: screen the unvisited axis neighbours of every promising cell, and of the
+           failed cells (oom, error, pruned above an OOM) next to one: the search walks around a
+           wall of failures instead of stopping at it */
+        for (ci = 0; ci < s->ncells; ci++) if (s->elig[ci]) any_elig = 1;
+        memset(cand, 0, s->ncells);
+        memset(src, 0, s->ncells);
+        if (leader >= 0) for (lhi = 0, k = 0; k < s->nw; k++) lhi += (s->hi[(size_t)leader * (size_t)s->nw + (size_t)k] / best[k] - 1.0) / s->nw;
+        for (ci = 0; ci < s->ncells; ci++) {
+            /* promising: the leader, or a cell whose estimate is within the leader's upper bound
+               (an uncertain cell further off is refined, and explored only once it gets there) */
+            if (any_elig) src[ci] = s->elig[ci] && ((int)ci == leader || s->score[ci] <= lhi + s->margin);
+            else src[ci] = s->use[ci] == 1 && bti_sc_at(s, ci, 0)->status >= 0;
+        }
+        /* several workloads: each one's own best cell too, since T*(w) sets everyone's regret */
+        for (k = 0; s->nw > 1 && k < s->nw; k++) {
+            size_t bc = SIZE_MAX;
+            for (ci = 0; ci < s->ncells; ci++) {
+                size_t i = ci * (size_t)s->nw + (size_t)k;
+                if (s->use[ci] == 1 && !isnan(s->med[i]) && (bc == SIZE_MAX || s->med[i] < s->med[bc * (size_t)s->nw + (size_t)k])) bc = ci;
+            }
+            if (bc != SIZE_MAX) src[bc] = 1;
+        }
+        for (changed = 1; changed;) for (changed = 0, ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    int failed = 0, seen = 1;
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || src[nb]) continue;
+                    for (k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, nb, k)->status;
+                        if (stt < 0) seen = 0;
+                        else if (stt != BT_CELL_OK && !s->out[nb]) failed = 1;
+                    }
+                    if (seen && failed) { src[nb] = 2; changed = 1; }
+                }
+            }
+        }
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!src[ci]) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
+                    if (k == s->nw) continue; /* all its workloads visited or marked */
+                    cand[nb] = 1; ncand++;
+                }
+            }
+        }
+        if (ncand) {
+            for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
+            continue;
+        }
+        /* the local search has converged. When a cheap visit costs a small fraction of a full
+           one (noisy or short samples), screen a coarse lattice of the cells left (every other
+           value of each axis, and each axis' ends), so that a far-away optimum is found and
+           then explored around; with a strong leader known, bad cells stop after two samples */
+        if (!completed && leader >= 0) {
+            completed = 1;
+            if (bti_srch_global_affordable(s, (size_t)leader, best)) {
+                for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+                    bt_cell c;
+                    int coarse = 1;
+                    bt_grid_cell(g, ci, &c);
+                    for (a = 0; a < g->naxes; a++)
+                        if (g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n) coarse = 0;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
+                    if (coarse && s->use[ci] == 1 && k < s->nw) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
+                }
+                continue;
+            }
+        }
+        if (leader < 0) break; /* nothing fits or runs */
+        /* survivors */
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!s->elig[ci]) continue;
+            order[2 * nsurv] = s->score[ci]; order[2 * nsurv + 1] = (double)ci;
+            nsurv++;
+            for (k = 0; k < s->nw; k++) if (!bti_sc_at(s, ci, k)->done) alldone = 0;
+        }
+        /* the interval decides: one survivor left, or every survivor measured to the stop rule */
+        if (alldone || nsurv == 1) break;
+        /* successive halving: once every survivor has the stop rule's minimum of samples (and
+           four screens' worth), keep the better half by estimate while more than `keep` survive */
+        if (nsurv > s->keep) {
+            int ready = 1, r, keepn = (nsurv + 1) / 2;
+            if (keepn < s->keep) keepn = s->keep;
+            for (r = 0; r < nsurv && ready; r++)
+                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0)) ready = 0;
+            if (ready) {
+                qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
+                for (r = keepn; r < nsurv && st == BT_OK; r++) {
+                    size_t c2 = (size_t)order[2 * r + 1];
+                    bti_fmt(why, sizeof why, "halving: mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d)",
+                            100 * s->score[c2], r + 1, nsurv, keepn);
+                    st = bti_srch_drop(s, c2, why);
+                }
+                continue;
+            }
+        }
+        /* refine: double each survivor's samples (at least to the stop rule's minimum) */
+        for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+            if (!s->elig[ci]) continue;
+            for (k = 0; k < s->nw && st == BT_OK; k++) {
+                bti_sc *sc = bti_sc_at(s, ci, k);
+                int more = sc->n;
+                if (sc->done) continue;
+                if (sc->n + more < min_samples) more = min_samples - sc->n;
+                st = bti_srch_visit(s, ci, k, more > 0 ? more : 1);
+            }
+        }
+    }
+    /* what was never visited, with its reason */
+    for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+        bt_cell c;
+        if (!s->use[ci]) continue;
+        bt_grid_cell(g, ci, &c);
+        for (k = 0; k < s->nw && st == BT_OK; k++) {
+            if (bti_sc_at(s, ci, k)->status >= 0) continue;
+            if (s->use[ci] == 2) {
+                if (bt_grid_feasible(g, &c, why, sizeof why) || !why[0]) bti_fmt(why, sizeof why, "not in the recorded file");
+                st = bti_srch_mark(s, ci, k, BT_CELL_INFEASIBLE, why);
+            } else if (bti_is_pruned(s->sw, k, &c, why, sizeof why)) st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
+            else if (bti_srch_budget_spent(s)) {
+                bti_fmt(why, sizeof why, "time budget of %g s spent", s->sw->d.time_budget_s);
+                st = bti_srch_mark(s, ci, k, BT_CELL_NOT_RUN, why);
+            } else
+                st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, "adaptive: not explored: no neighbour within the racing margin of the leader");
+        }
+    }
+    if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src);
+    return st;
+}
+
+/* --- live backend: runs the workload's callbacks (bt_sweep_run with BT_STRATEGY_ADAPTIVE) --- */
+static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen) {
+    bti_sweep *sw = s->sw;
+    const bt_workload *w = &sw->w[wl];
+    const bt_stop_rule *rule = &sw->stop;
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    int ns = sw->r->nscols, i, taken = 0;
+    double *row = (double *)bti_malloc((size_t)ns * sizeof(double));
+    bt_sample smp;
+    bt_status st = BT_OK;
+    bt_cell_status cst = BT_CELL_OK;
+    uint64_t tv = bt_now_ns();
+    reason[0] = 0;
+    if (!row) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
+    memset(&smp, 0, sizeof smp);
+    bti_sample_reset(&smp, -1);
+    sc->done = 0;
+    if (w->setup) st = w->setup(c, w->user, &smp);
+    for (i = 0; st == BT_OK && i < rule->warmup; i++) {
+        bti_sample_reset(&smp, -1 - i);
+        st = w->run(c, w->user, &smp);
+        if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
+    }
+    while (st == BT_OK && !sc->done && (max_new <= 0 || taken < max_new)) {
+        uint64_t t0, t1;
+        double dt;
+        int k;
+        bti_sample_reset(&smp, sc->n);
+        t0 = bt_now_ns();
+        st = w->run(c, w->user, &smp);
+        if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
+        t1 = bt_now_ns();
+        if (st != BT_OK) break;
+        dt = (double)(t1 - t0) * 1e-9;
+        if (dt > rule->timeout_s) {
+            cst = BT_CELL_TIMEOUT;
+            bti_fmt(reason, rlen, "sample %d took %.3g s, over the %.3g s limit", sc->n, dt, rule->timeout_s);
+            break;
+        }
+        for (k = 0; k < ns; k++) row[k] = NAN;
+        row[BTI_S_E2E] = dt;
+        if (smp.items > 0) { row[BTI_S_ITEMS] = smp.items; row[BTI_S_IPS] = smp.items / dt; row[BTI_S_SPI] = dt / smp.items; }
+        for (k = 0; k < BT_PHASE_COUNT; k++) if (smp.phase_s[k] >= 0) row[BTI_S_PHASE0 + k] = smp.phase_s[k];
+        if (smp.peak_mem_bytes >= 0) row[BTI_S_PEAK] = smp.peak_mem_bytes;
+        for (k = 0; k < w->num_metrics && k < BT_MAX_METRICS; k++) row[sw->cmap[wl * BT_MAX_METRICS + k]] = smp.metric[k];
+        if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
+        taken++;
+        bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+    }
+    if (st != BT_OK) {
+        cst = bti_status_to_cell(st);
+        bti_fmt(reason, rlen, "%s", smp.error[0] ? smp.error : bt_status_str(st));
+    }
+    if (w->teardown) { smp.index = -1; w->teardown(c, w->user, &smp); }
+    bti_free(row);
+    sc->cost += (double)(bt_now_ns() - tv) * 1e-9;
+    return cst;
+}
+static bt_status bti_sweep_adaptive(bti_sweep *sw, size_t total) {
+    bti_srch s;
+    bt_status st;
+    size_t ci;
+    int k;
+    if (bti_srch_init(&s, sw, bti_visit_live, NULL) != BT_OK) return BT_E_NOMEM;
+    s.live = 1;
+    s.pairs_total = total;
+    for (ci = 0; ci < s.ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(sw->g, ci, &c);
+        if (sw->d.shard_n > 1 && bt_grid_shard_of(sw->g, &c, sw->d.shard_n) != sw->d.shard_k) continue;
+        s.use[ci] = bt_grid_feasible(sw->g, &c, NULL, 0) ? 1 : 2;
+        /* resume: rows on file seed what is known (ok rows with their samples, failures) */
+        for (k = 0; k < sw->nw; k++) {
+            char txt[BT_MAX_AXES][128];
+            const char *axv[BT_MAX_AXES];
+            const bt_row *row;
+            bti_sc *sc = bti_sc_at(&s, ci, k);
+            int j;
+            bti_cell_texts(sw->g, &c, txt, axv);
+            row = bt_results_find(sw->r, sw->w[k].name, axv);
+            if (!row) continue;
+            if (row->status == BT_CELL_OOM || row->status == BT_CELL_ERROR || row->status == BT_CELL_TIMEOUT || row->status == BT_CELL_INFEASIBLE) sc->status = (int)row->status;
+            else if (row->status == BT_CELL_OK && row->nsample > 0) {
+                for (j = 0; j < row->nsample; j++) if (bti_sc_push(&s, sc, row->samp + (size_t)j * (size_t)sw->r->nscols) != BT_OK) break;
+                sc->status = BT_CELL_OK;
+                sc->visits = 1;
+                bti_sc_check(&s, sc);
+            }
+        }
+    }
+    s.samples = 0;
+    st = bti_srch_adaptive(&s);
+    bti_srch_free(&s);
+    return st;
+}
+
+/* --- find-max: doubling, then bisection, on a list of candidate values --- */
+typedef bt_cell_status (*bti_fm_try_fn)(void *ctx, int64_t value, double *peak, char *why, size_t whylen);
+typedef struct bti_fm_space { const int64_t *list; size_t n; int64_t lo, step; } bti_fm_space;
+static int64_t bti_fm_val(const bti_fm_space *sp, size_t i) { return sp->list ? sp->list[i] : sp->lo + (int64_t)i * sp->step; }
+/* linear memory model mem = a + b*value from the fits with memory; 1 when usable */
+static int bti_fm_model(const bt_find_max_result *r, double *a, double *b) {
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, n = 0, den;
+    int i;
+    for (i = 0; i < r->ntries; i++) {
+        const bt_find_max_try *t = &r->tries[i];
+        double x = (double)t->value;
+        if (t->predicted == 1 || t->status != BT_CELL_OK || isnan(t->peak_mem_bytes)) continue;
+        sx += x; sy += t->peak_mem_bytes; sxx += x * x; sxy += x * t->peak_mem_bytes; n++;
+    }
+    if (n < 2) return 0;
+    den = n * sxx - sx * sx;
+    if (fabs(den) < 1e-12 * (sxx + 1)) return 0;
+    *b = (n * sxy - sx * sy) / den;
+    *a = (sy - *b * sx) / n;
+    return *b > 0;
+}
+/* largest index whose predicted memory is <= cap (SIZE_MAX when none) */
+static size_t bti_fm_fit_index(const bti_fm_space *sp, double a, double b, double cap) {
+    size_t lo = 0, hi = sp->n, mid;
+    if (a + b * (double)bti_fm_val(sp, 0) > cap) return SIZE_MAX;
+    while (hi - lo > 1) { /* invariant: lo fits, hi does not (or is the end) */
+        mid = lo + (hi - lo) / 2;
+        if (a + b * (double)bti_fm_val(sp, mid) <= cap) lo = mid; else hi = mid;
+    }
+    return lo;
+}
+static bt_cell_status bti_fm_try(const bti_fm_space *sp, size_t i, double limit, bti_fm_try_fn fn, void *ctx, bt_find_max_result *r, char *why, size_t whylen) {
+    bt_find_max_try *t;
+    double a, b, peak = NAN;
+    bt_cell_status cst;
+    int j;
+    for (j = 0; j < r->ntries; j++) if (r->tries[j].value == bti_fm_val(sp, i)) return r->tries[j].status;
+    if (r->ntries >= BT_FIND_MAX_TRIES) { bti_fmt(why, whylen, "more than %d tries", BT_FIND_MAX_TRIES); return BT_CELL_ERROR; }
+    t = &r->tries[r->ntries];
+    t->value = bti_fm_val(sp, i);
+    t->peak_mem_bytes = NAN;
+    if (limit > 0 && bti_fm_model(r, &a, &b) && a + b * (double)t->value > limit * 1.02) {
+        t->status = BT_CELL_OOM; t->predicted = 1; t->peak_mem_bytes = a + b * (double)t->value;
+        r->ntries++; r->nskipped++;
+        return BT_CELL_OOM;
+    }
+    cst = fn(ctx, t->value, &peak, why, whylen);
+    t->status = cst; t->peak_mem_bytes = peak; t->predicted = 0;
+    r->ntries++;
+    return cst;
+}
+static bt_status bti_find_max_core(const bti_fm_space *sp, double margin, double limit, bti_fm_try_fn fn, void *ctx, bt_find_max_result *r) {
+    size_t ok = SIZE_MAX, bad = sp->n, j;
+    double a = 0, b = 0, cap;
+    int model, i;
+    bt_cell_status cst;
+    char why[256] = "";
+    /* what is already known (a sweep's rows) bounds the search */
+    for (i = 0; i < r->ntries; i++) {
+        for (j = 0; j < sp->n && bti_fm_val(sp, j) != r->tries[i].value; j++) {}
+        if (j == sp->n) continue;
+        if (r->tries[i].status == BT_CELL_OK && (ok == SIZE_MAX || j > ok)) ok = j;
+        if (r->tries[i].status == BT_CELL_OOM && j < bad) bad = j;
+    }
+    if (ok != SIZE_MAX && bad <= ok) bad = sp->n; /* inconsistent (a flaky OOM): trust the fit */
+    cst = BT_CELL_OK;
+    if (ok == SIZE_MAX && bad > 0) {
+        cst = bti_fm_try(sp, 0, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OOM) bad = 0;
+        else if (cst != BT_CELL_OK) goto failed;
+        else ok = 0;
+    }
+    /* doubling (or a jump to the limit the memory model predicts) */
+    while (ok != SIZE_MAX && bad == sp->n && ok + 1 < sp->n) {
+        int64_t v = bti_fm_val(sp, ok);
+        j = ok + 1;
+        if (v > 0) while (j + 1 < sp->n && bti_fm_val(sp, j) < 2 * v) j++;
+        if (limit > 0 && bti_fm_model(r, &a, &b)) {
+            size_t p = bti_fm_fit_index(sp, a, b, limit);
+            if (p != SIZE_MAX && p > ok) j = p; else j = ok + 1;
+        }
+        cst = bti_fm_try(sp, j, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OK) ok = j;
+        else if (cst == BT_CELL_OOM) bad = j;
+        else goto failed;
+    }
+    /* bisection between the last fit and the first OOM */
+    while (ok != SIZE_MAX && bad < sp->n && bad - ok > 1) {
+        size_t m = ok + (bad - ok) / 2;
+        if (limit > 0 && bti_fm_model(r, &a, &b)) {
+            size_t p = bti_fm_fit_index(sp, a, b, limit);
+            if (p != SIZE_MAX) m = p <= ok ? ok + 1 : p >= bad ? bad - 1 : p;
+        }
+        cst = bti_fm_try(sp, m, limit, fn, ctx, r, why, sizeof why);
+        if (cst == BT_CELL_OK) ok = m;
+        else if (cst == BT_CELL_OOM) bad = m;
+        else goto failed;
+    }
+    r->max_fit = ok != SIZE_MAX ? bti_fm_val(sp, ok) : (sp->list ? -1 : sp->lo - sp->step);
+    r->first_oom = bad < sp->n ? bti_fm_val(sp, bad) : -1;
+    r->safe = r->max_fit;
+    model = bti_fm_model(r, &a, &b);
+    cap = limit;
+    if (cap <= 0 && ok != SIZE_MAX) for (i = 0; i < r->ntries; i++)
+        if (r->tries[i].value == r->max_fit && !isnan(r->tries[i].peak_mem_bytes)) cap = r->tries[i].peak_mem_bytes;
+    if (ok != SIZE_MAX) {
+        if (model && cap > 0) {
+            j = bti_fm_fit_index(sp, a, b, (1 - margin) * cap);
+            r->safe = j == SIZE_MAX ? bti_fm_val(sp, 0) : bti_fm_val(sp, j < ok ? j : ok);
+        } else {
+            double target = (double)r->max_fit * (1 - margin);
+            for (j = ok + 1; j-- > 0;) if ((double)bti_fm_val(sp, j) <= target || j == 0) { r->safe = bti_fm_val(sp, j); break; }
+        }
+    }
+    if (ok == SIZE_MAX) bti_fmt(r->message, sizeof r->message, "even %lld does not fit (out of memory)", (long long)bti_fm_val(sp, 0));
+    else if (r->first_oom < 0) bti_fmt(r->message, sizeof r->message, "everything up to %lld fits (no OOM in range); safe %lld", (long long)r->max_fit, (long long)r->safe);
+    else bti_fmt(r->message, sizeof r->message, "largest that fits: %lld (%lld is out of memory%s); safe with a %g %% margin: %lld; %d runs, %d skipped by the memory model",
+                 (long long)r->max_fit, (long long)r->first_oom, r->tries[r->ntries - 1].predicted == 1 && r->tries[r->ntries - 1].value == r->first_oom ? ", predicted" : "",
+                 100 * margin, (long long)r->safe, r->ntries - r->nskipped - r->nknown, r->nskipped);
+    return BT_OK;
+failed:
+    r->max_fit = ok != SIZE_MAX ? bti_fm_val(sp, ok) : -1;
+    r->first_oom = -1;
+    r->safe = r->max_fit;
+    bti_fmt(r->message, sizeof r->message, "stopped: a try failed with %s (%s)", bt_cell_status_str(cst), why);
+    return BT_E_WORKLOAD;
+}
+
+typedef struct bti_fm_live { const bt_grid *g; const bt_workload *w; int axis; bt_cell base; } bti_fm_live;
+static bt_cell_status bti_fm_try_live(void *ctx, int64_t value, double *peak, char *why, size_t whylen) {
+    bti_fm_live *L = (bti_fm_live *)ctx;
+    bt_grid *t = bt_grid_create();
+    bt_cell c;
+    bt_sample smp;
+    bt_status st = BT_OK;
+    int i;
+    *peak = NAN;
+    if (!t) { bti_fmt(why, whylen, "host out of memory"); return BT_CELL_ERROR; }
+    /* a one-cell grid with the same axes in the same order, so the workload's handles work */
+    for (i = 0; i < L->g->naxes; i++) {
+        const bti_axis *ax = &L->g->ax[i];
+        uint32_t vi = L->base.vi[i];
+        if (i == L->axis) bt_grid_axis_list_i64(t, ax->name, &value, 1);
+        else if (ax->type == BT_AXIS_INT) bt_grid_axis_list_i64(t, ax->name, &ax->iv[vi], 1);
+        else if (ax->type == BT_AXIS_FLOAT) bt_grid_axis_list_f64(t, ax->name, &ax->fv[vi], 1);
+        else bt_grid_axis_list_str(t, ax->name, (const char *const *)&ax->sv[vi], 1);
+    }
+    if (t->naxes != L->g->naxes || bt_grid_cell(t, 0, &c) != BT_OK) { bt_grid_destroy(t); bti_fmt(why, whylen, "cannot build the try's grid"); return BT_CELL_ERROR; }
+    memset(&smp, 0, sizeof smp);
+    bti_sample_reset(&smp, -1);
+    if (L->w->setup) st = L->w->setup(&c, L->w->user, &smp);
+    if (smp.peak_mem_bytes >= 0) *peak = smp.peak_mem_bytes;
+    if (st == BT_OK) {
+        bti_sample_reset(&smp, 0);
+        st = L->w->run(&c, L->w->user, &smp);
+        if (st == BT_OK && L->w->sync) st = L->w->sync(L->w->user, &smp);
+        if (smp.peak_mem_bytes >= 0 && (isnan(*peak) || smp.peak_mem_bytes > *peak)) *peak = smp.peak_mem_bytes;
+    }
+    if (st != BT_OK) bti_fmt(why, whylen, "%s", smp.error[0] ? smp.error : bt_status_str(st));
+    if (L->w->teardown) { smp.index = -1; L->w->teardown(&c, L->w->user, &smp); }
+    bt_grid_destroy(t);
+    return st == BT_OK ? BT_CELL_OK : bti_status_to_cell(st);
+}
+BTI_DEF bt_status bt_find_max(const bt_grid *g, const bt_workload *w, int nw, const bt_find_max_desc *d, bt_find_max_result *out) {
+    bti_fm_live L;
+    bti_fm_space sp;
+    const bti_axis *ax;
+    int64_t lo, hi, step;
+    size_t i;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->max_fit = out->first_oom = out->safe = -1;
+    if (!g || !w || !d || !d->axis || d->workload < 0 || d->workload >= nw || !w[d->workload].run) {
+        bti_fmt(out->message, sizeof out->message, "find-max: %s", !d || !d->axis ? "no axis given" : "no workload (or its run callback) at that index");
+        return BT_E_INVALID;
+    }
+    memset(&L, 0, sizeof L);
+    L.g = g; L.w = &w[d->workload];
+    L.axis = bt_grid_find(g, d->axis);
+    if (L.axis < 0) { bti_fmt(out->message, sizeof out->message, "find-max: no axis named '%s'", d->axis); return BT_E_INVALID; }
+    ax = &g->ax[L.axis];
+    if (ax->type != BT_AXIS_INT || ax->tied_to >= 0) {
+        bti_fmt(out->message, sizeof out->message, "find-max: axis '%s' must be an integer axis that is not tied", d->axis);
+        return BT_E_INVALID;
+    }
+    lo = d->lo; hi = d->hi;
+    if (!lo && !hi) { lo = hi = ax->iv[0]; for (i = 0; i < ax->n; i++) { if (ax->iv[i] < lo) lo = ax->iv[i]; if (ax->iv[i] > hi) hi = ax->iv[i]; } }
+    step = d->step > 0 ? d->step : 1;
+    if (lo < 1 || hi < lo) {
+        bti_fmt(out->message, sizeof out->message, "find-max: range %lld..%lld of '%s' must satisfy 1 <= lo <= hi", (long long)lo, (long long)hi, d->axis);
+        return BT_E_INVALID;
+    }
+    if (d->base) L.base = *d->base; else bt_grid_cell(g, 0, &L.base);
+    memset(&sp, 0, sizeof sp);
+    sp.lo = lo; sp.step = step; sp.n = (size_t)((hi - lo) / step) + 1;
+    if (d->known) { /* the sweep's rows on this line */
+        char txt[BT_MAX_AXES][128];
+        const char *axv[BT_MAX_AXES];
+        int mp = bt_results_metric_index(d->known, "peak_mem_bytes"), a;
+        bti_cell_texts(g, &L.base, txt, axv);
+        for (i = 0; i < d->known->nrows && out->ntries < BT_FIND_MAX_TRIES; i++) {
+            const bt_row *row = &d->known->rows[i];
+            int64_t v;
+            if (d->known->naxes != g->naxes || strcmp(row->workload, L.w->name ? L.w->name : "") != 0) continue;
+            if (row->status != BT_CELL_OK && row->status != BT_CELL_OOM) continue;
+            for (a = 0; a < g->naxes; a++) if (a != L.axis && strcmp(row->axis[a], axv[a]) != 0) break;
+            if (a < g->naxes || !bti_parse_i64(row->axis[L.axis], &v) || v < lo || v > hi || (v - lo) % step) continue;
+            out->tries[out->ntries].value = v;
+            out->tries[out->ntries].status = row->status;
+            out->tries[out->ntries].peak_mem_bytes = mp >= 0 && row->status == BT_CELL_OK ? row->m[mp] : NAN;
+            out->tries[out->ntries].predicted = 2;
+            out->ntries++; out->nknown++;
+        }
+    }
+    return bti_find_max_core(&sp, d->margin > 0 && d->margin < 1 ? d->margin : 0.1, d->mem_limit_bytes, bti_fm_try_live, &L, out);
+}
+
+/* --- replay backend: answers from a recorded results file --- */
+static int bti_cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+typedef struct bti_replay_ctx {
+    const bt_results *rec;
+    int obj, m_cell, m_sd, m_peak, s_e2e, s_peak, warmup, is_e2e;
+    double noise;
+    uint64_t seed;
+} bti_replay_ctx;
+static double bti_replay_u01(uint64_t *st) { return ((double)(bti_rand_next(st) >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+static double bti_replay_gauss(uint64_t *st) {
+    double u = bti_replay_u01(st), v = bti_replay_u01(st);
+    return sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+}
+static const bt_row *bti_replay_row(const bt_results *rec, const bt_grid *g, const bt_cell *c, const char *wl) {
+    char txt[BT_MAX_AXES][128];
+    const char *axv[BT_MAX_AXES];
+    bti_cell_texts(g, c, txt, axv);
+    return bt_results_find(rec, wl, axv);
+}
+static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, int max_new, char *reason, size_t rlen) {
+    bti_replay_ctx *R = (bti_replay_ctx *)s->ctx;
+    bti_sc *sc = bti_sc_at(s, c->index, wl);
+    const bt_row *row = bti_replay_row(R->rec, s->sw->g, c, s->sw->w[wl].name);
+    int ns = s->sw->r->nscols, taken = 0, k, nrec;
+    double cs, med, sd = 0, ovh, rsum = 0, *v;
+    reason[0] = 0;
+    if (!row) { bti_fmt(reason, rlen, "not in the recorded file"); return BT_CELL_ERROR; }
+    cs = R->m_cell >= 0 ? row->m[R->m_cell] : NAN;
+    if (row->status != BT_CELL_OK) {
+        if (!isnan(cs)) sc->cost += cs;
+        bti_fmt(reason, rlen, "%s", row->reason && row->reason[0] ? row->reason : "recorded");
+        return row->status;
+    }
+    med = row->m[R->obj];
+    if (!(med > 0)) { bti_fmt(reason, rlen, "recorded ok without a positive %s", R->rec->metrics[R->obj]); return BT_CELL_ERROR; }
+    nrec = R->is_e2e && R->s_e2e >= 0 ? row->nsample : 0;
+    if (R->is_e2e && R->m_sd >= 0 && !isnan(row->m[R->m_sd])) sd = row->m[R->m_sd];
+    for (k = 0; k < nrec; k++) rsum += row->samp[(size_t)k * (size_t)R->rec->nscols + (size_t)R->s_e2e];
+    ovh = nrec && !isnan(cs) ? (cs - rsum > 0 ? cs - rsum : 0) : (double)R->warmup * med;
+    sc->cost += ovh;
+    v = (double *)bti_malloc((size_t)ns * sizeof(double));
+    if (!v) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
+    sc->done = 0;
+    while (!sc->done && (max_new <= 0 || taken < max_new)) {
+        uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
+        double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
+        int j;
+        bti_rand_next(&rs);
+        if (nrec) {
+            j = sc->drawn < nrec ? sc->drawn : (int)bti_rand_below(&rs, (size_t)nrec);
+            x = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_e2e];
+            if (R->s_peak >= 0 && !isnan(row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak])) peak = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak];
+        } else x = med + sd * bti_replay_gauss(&rs);
+        if (R->noise > 0) x *= 1.0 + R->noise * bti_replay_gauss(&rs);
+        if (x < 0.05 * med) x = 0.05 * med;
+        sc->drawn++;
+        for (k = 0; k < ns; k++) v[k] = NAN;
+        v[BTI_S_E2E] = x;
+        v[BTI_S_PEAK] = peak;
+        if (bti_sc_push(s, sc, v) != BT_OK) break;
+        sc->cost += x;
+        taken++;
+        bti_sc_check(s, sc);
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+    }
+    bti_free(v);
+    return BT_CELL_OK;
+}
+typedef struct bti_fm_replay { const bt_results *rec; const bt_grid *g; const char *wl; int axis; bt_cell base; int m_peak; } bti_fm_replay;
+static bt_cell_status bti_fm_try_replay(void *ctx, int64_t value, double *peak, char *why, size_t whylen) {
+    bti_fm_replay *F = (bti_fm_replay *)ctx;
+    bt_cell c = F->base;
+    const bt_row *row;
+    size_t i;
+    *peak = NAN;
+    for (i = 0; i < F->g->ax[F->axis].n; i++) if (F->g->ax[F->axis].iv[i] == value) break;
+    c.vi[F->axis] = (uint32_t)i;
+    row = i < F->g->ax[F->axis].n ? bti_replay_row(F->rec, F->g, &c, F->wl) : NULL;
+    if (!row || (row->status != BT_CELL_OK && row->status != BT_CELL_OOM)) { bti_fmt(why, whylen, "%lld has no ok/oom row in the file", (long long)value); return BT_CELL_ERROR; }
+    if (row->status == BT_CELL_OK && F->m_peak >= 0) *peak = row->m[F->m_peak];
+    return row->status;
+}
+
+/* grid from the file's axis columns: integers or numbers sorted ascending, else text in order */
+static bt_grid *bti_replay_grid(const bt_results *rec, char *err, size_t errlen) {
+    bt_grid *g = bt_grid_create();
+    int a;
+    size_t i, j, nv;
+    if (!g) return NULL;
+    for (a = 0; a < rec->naxes; a++) {
+        char **v = (char **)bti_calloc(rec->nrows + 1, sizeof(char *));
+        double *f = (double *)bti_calloc(rec->nrows + 1, sizeof(double));
+        int64_t *iv = (int64_t *)bti_calloc(rec->nrows + 1, sizeof(int64_t));
+        int all_int = 1, all_num = 1;
+        bt_axis h;
+        if (!v || !f || !iv) { bti_free(v); bti_free(f); bti_free(iv); bt_grid_destroy(g); return NULL; }
+        for (i = nv = 0; i < rec->nrows; i++) {
+            const char *t = rec->rows[i].axis[a];
+            for (j = 0; j < nv; j++) if (strcmp(v[j], t) == 0) break;
+            if (j == nv) v[nv++] = (char *)t;
+        }
+        for (i = 0; i < nv; i++) {
+            char back[64];
+            if (!bti_parse_i64(v[i], &iv[i])) all_int = 0;
+            else { bti_fmt(back, sizeof back, "%lld", (long long)iv[i]); if (strcmp(back, v[i])) all_int = 0; }
+            if (!bti_parse_double(v[i], &f[i])) all_num = 0;
+            else { bti_fmt_double(back, sizeof back, f[i]); if (strcmp(back, v[i])) all_num = 0; }
+        }
+        if (all_int) {
+            qsort(iv, nv, sizeof *iv, bti_cmp_i64);
+            h = bt_grid_axis_list_i64(g, rec->axes[a], iv, nv);
+        } else if (all_num) {
+            qsort(f, nv, sizeof *f, bti_cmp_double);
+            h = bt_grid_axis_list_f64(g, rec->axes[a], f, nv);
+        } else h = bt_grid_axis_list_str(g, rec->axes[a], (const char *const *)v, nv);
+        bti_free(v); bti_free(f); bti_free(iv);
+        if (h < 0) { bti_fmt(err, errlen, "axis '%s' of the file: %s", rec->axes[a], bt_grid_error(g)); bt_grid_destroy(g); return NULL; }
+    }
+    return g;
+}
+
+/* runs one strategy over the recorded file; the rows it produced go to *rows */
+static bt_status bti_replay_one(const bt_results *rec, const bt_grid *g, const bt_workload *wls, int nw, const bt_replay_desc *d,
+                                bti_replay_ctx *R, int strategy, bti_srch *out_stats, bt_results **rows) {
+    bti_sweep sw;
+    bti_srch s;
+    bt_status st;
+    size_t ci;
+    int k;
+    memset(&sw, 0, sizeof sw);
+    sw.g = g; sw.w = wls; sw.nw = nw;
+    sw.d = bt_sweep_desc_defaults(NULL);
+    sw.d.device = rec->nrows ? rec->rows[0].device : "replay";
+    sw.d.search_screen_samples = d->screen_samples;
+    sw.d.search_margin = d->margin;
+    sw.stop = bt_stop_rule_defaults(&d->stop);
+    sw.r = bt_results_create(g->naxes, (const char *const *)rec->axes, BTI_M_FIXED, bti_fixed_metrics);
+    if (!sw.r || bti_results_set_scols(sw.r, BTI_S_FIXED, bti_fixed_scols) != BT_OK) { bt_results_free(sw.r); return BT_E_NOMEM; }
+    sw.t0 = bt_now_ns();
+    if (bti_srch_init(&s, &sw, bti_visit_replay, R) != BT_OK) { bt_results_free(sw.r); return BT_E_NOMEM; }
+    for (ci = 0; ci < s.ncells; ci++) {
+        bt_cell c;
+        bt_grid_cell(g, ci, &c);
+        s.use[ci] = 1;
+        for (k = 0; k < nw; k++) {
+            const bt_row *row = bti_replay_row(rec, g, &c, wls[k].name);
+            if (!row || (row->status != BT_CELL_OK && row->status != BT_CELL_OOM && row->status != BT_CELL_ERROR && row->status != BT_CELL_TIMEOUT)) s.use[ci] = 2;
+        }
+    }
+    st = strategy == BT_STRATEGY_ADAPTIVE ? bti_srch_adaptive(&s) : bti_srch_exhaustive(&s);
+    out_stats->cost = s.cost; out_stats->visits = s.visits; out_stats->samples = s.samples;
+    out_stats->leader = strategy == BT_STRATEGY_ADAPTIVE ? s.leader : -1;
+    out_stats->pairs_done = 0;
+    for (ci = 0; ci < s.ncells; ci++) {
+        for (k = 0; k < nw; k++) if (bti_sc_at(&s, ci, k)->visits) break;
+        if (k < nw) out_stats->pairs_done++;
+    }
+    bti_srch_free(&s);
+    bti_free(sw.oom); bti_free(sw.oom_wl);
+    *rows = sw.r;
+    return st;
+}
+static void bti_entry_label(const bt_ranking *rk, int e, char *buf, size_t n) {
+    bti_fmt(buf, n, "%s", e >= 0 && e < rk->nentries ? rk->entries[e].label : "");
+}
+BTI_DEF void bt_replay_result_free(bt_replay_result *r) {
+    if (!r) return;
+    bt_results_free(r->results);
+    r->results = NULL;
+}
+BTI_DEF bt_status bt_replay(const bt_results *rec, const bt_replay_desc *din, bt_replay_result *out) {
+    bt_replay_desc d;
+    bt_grid *g = NULL;
+    bt_workload *wls = NULL;
+    char **names = NULL;
+    int nw = 0, k, strategy;
+    size_t i;
+    bti_replay_ctx R;
+    bti_srch ex, ad;
+    bt_results *rex = NULL, *rad = NULL;
+    bt_ranking truth, got;
+    bt_rank_desc rd;
+    bt_status st = BT_OK;
+    if (!out) return BT_E_INVALID;
+    memset(out, 0, sizeof *out);
+    out->regret = NAN;
+    memset(&truth, 0, sizeof truth);
+    memset(&got, 0, sizeof got);
+    if (!rec || !rec->nrows || !rec->naxes) { bti_fmt(out->error, sizeof out->error, "replay: the recorded file has no rows or no axes"); return BT_E_INVALID; }
+    if (din) d = *din; else memset(&d, 0, sizeof d);
+    strategy = d.strategy;
+    if (strategy != BT_STRATEGY_EXHAUSTIVE && strategy != BT_STRATEGY_ADAPTIVE) { bti_fmt(out->error, sizeof out->error, "replay: unknown strategy %d", strategy); return BT_E_INVALID; }
+    if (!d.objective) d.objective = "e2e_s_median";
+    if (!d.seed) d.seed = 1;
+    memset(&R, 0, sizeof R);
+    R.rec = rec;
+    R.obj = bt_results_metric_index(rec, d.objective);
+    if (R.obj < 0) { bti_fmt(out->error, sizeof out->error, "replay: the file has no column '%s' (the objective)", d.objective); return BT_E_NOT_FOUND; }
+    R.is_e2e = strcmp(d.objective, "e2e_s_median") == 0;
+    R.m_cell = bt_results_metric_index(rec, "cell_s");
+    R.m_sd = bt_results_metric_index(rec, "e2e_s_stddev");
+    R.m_peak = bt_results_metric_index(rec, "peak_mem_bytes");
+    R.s_e2e = R.s_peak = -1;
+    for (k = 0; k < rec->nscols; k++) {
+        if (strcmp(rec->scols[k], "e2e_s") == 0) R.s_e2e = k;
+        if (strcmp(rec->scols[k], "peak_mem_bytes") == 0) R.s_peak = k;
+    }
+    R.warmup = bt_stop_rule_defaults(&d.stop).warmup;
+    R.noise = d.noise;
+    R.seed = d.seed;
+    g = bti_replay_grid(rec, out->error, sizeof out->error);
+    if (!g) return out->error[0] ? BT_E_PARSE : BT_E_NOMEM;
+    for (k = 0; k < d.num_monotone; k++) {
+        bt_axis a = bt_grid_find(g, d.monotone[k]);
+        if (a < 0) { bti_fmt(out->error, sizeof out->error, "replay: --monotone '%s' is not an axis of the file", d.monotone[k]); st = BT_E_INVALID; goto done; }
+        bt_grid_set_monotone(g, a, 1);
+    }
+    names = (char **)bti_calloc(rec->nrows, sizeof(char *));
+    wls = (bt_workload *)bti_calloc(rec->nrows, sizeof(bt_workload));
+    if (!names || !wls) { st = BT_E_NOMEM; goto done; }
+    for (i = 0; i < rec->nrows; i++) {
+        for (k = 0; k < nw; k++) if (strcmp(names[k], rec->rows[i].workload) == 0) break;
+        if (k == nw) { names[nw] = rec->rows[i].workload; wls[nw].name = names[nw]; nw++; }
+    }
+    st = bti_replay_one(rec, g, wls, nw, &d, &R, BT_STRATEGY_EXHAUSTIVE, &ex, &rex);
+    if (st != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay (exhaustive): %s", bt_status_str(st)); goto done; }
+    if (strategy == BT_STRATEGY_ADAPTIVE) {
+        st = bti_replay_one(rec, g, wls, nw, &d, &R, BT_STRATEGY_ADAPTIVE, &ad, &rad);
+        if (st != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay (adaptive): %s", bt_status_str(st)); goto done; }
+    } else { ad = ex; rad = rex; rex = NULL; }
+    out->cost_s = ad.cost;
+    out->exhaustive_cost_s = ex.cost;
+    out->cost_fraction = ex.cost > 0 ? ad.cost / ex.cost : NAN;
+    out->visits = ad.visits; out->samples = ad.samples; out->measured = ad.pairs_done;
+    for (i = 0; i < bt_grid_num_cells(g); i++) {
+        bt_cell c;
+        bt_grid_cell(g, i, &c);
+        for (k = 0; k < nw; k++) {
+            const bt_row *row = bti_replay_row(rec, g, &c, wls[k].name);
+            if (!row || row->status == BT_CELL_INFEASIBLE || row->status == BT_CELL_PRUNED || row->status == BT_CELL_NOT_RUN) break;
+        }
+        if (k == nw) out->cells++;
+    }
+    /* the truth: the file's own ranking; the pick: the ranking of what the strategy recorded */
+    memset(&rd, 0, sizeof rd);
+    rd.objective = d.objective; rd.direction = BT_LOWER_IS_BETTER; rd.bootstrap = -1;
+    if (bt_rank(rec, &rd, &truth) != BT_OK) { bti_fmt(out->error, sizeof out->error, "replay: ranking the file: %s", truth.message); st = BT_E_INVALID; goto done; }
+    rd.objective = "e2e_s_median";
+    /* the pick: the adaptive search's final leader (its mean regret counts the dropped cells
+       too), else the ranking of the exhaustive rows */
+    if (ad.leader >= 0 || (bt_rank(rad, &rd, &got) == BT_OK && got.pick >= 0)) {
+        int e, a;
+        char ptxt[BT_MAX_AXES][128];
+        const char *pv[BT_MAX_AXES];
+        if (ad.leader >= 0) {
+            bt_cell pc;
+            bt_grid_cell(g, (size_t)ad.leader, &pc);
+            bti_cell_texts(g, &pc, ptxt, pv);
+            bt_cell_format(&pc, out->pick, sizeof out->pick);
+        } else {
+            for (a = 0; a < g->naxes; a++) pv[a] = got.entries[got.pick].axis[a];
+            bti_entry_label(&got, got.pick, out->pick, sizeof out->pick);
+        }
+        for (e = 0; e < truth.nentries; e++) {
+            for (a = 0; a < truth.naxes; a++) if (strcmp(truth.entries[e].axis[a], pv[a])) break;
+            if (a == truth.naxes) { out->regret = truth.entries[e].eligible ? truth.entries[e].mean_regret : NAN; break; }
+        }
+        if (truth.pick >= 0 && !isnan(out->regret)) out->regret -= truth.entries[truth.pick].mean_regret;
+        if (d.find_max_axis) {
+            bti_fm_replay F;
+            bti_fm_space sp;
+            const char *axv[BT_MAX_AXES];
+            memset(&F, 0, sizeof F);
+            F.rec = rec; F.g = g; F.wl = wls[0].name; F.m_peak = R.m_peak;
+            F.axis = bt_grid_find(g, d.find_max_axis);
+            for (a = 0; a < g->naxes; a++) axv[a] = pv[a];
+            if (F.axis < 0 || g->ax[F.axis].type != BT_AXIS_INT || bt_grid_cell_from_text(g, axv, &F.base) != BT_OK) {
+                bti_fmt(out->error, sizeof out->error, "replay: --find-max '%s' is not an integer axis of the file", d.find_max_axis);
+                st = BT_E_INVALID; goto done;
+            }
+            memset(&sp, 0, sizeof sp);
+            sp.list = g->ax[F.axis].iv; sp.n = g->ax[F.axis].n;
+            out->find_max.max_fit = out->find_max.first_oom = out->find_max.safe = -1;
+            bti_find_max_core(&sp, d.find_max_margin > 0 && d.find_max_margin < 1 ? d.find_max_margin : 0.1, 0, bti_fm_try_replay, &F, &out->find_max);
+            out->has_find_max = 1;
+        }
+    }
+    bti_entry_label(&truth, truth.pick, out->best, sizeof out->best);
+    out->results = rad;
+    rad = NULL;
+done:
+    bt_ranking_free(&truth);
+    bt_ranking_free(&got);
+    bt_results_free(rex);
+    bt_results_free(rad);
+    bti_free(names); bti_free(wls);
+    bt_grid_destroy(g);
+    return st;
+}
+BTI_DEF void bt_replay_write_json(const bt_replay_result *r, const bt_replay_desc *d, FILE *f) {
+    bti_str s;
+    char buf[512], *p, *q;
+    memset(&s, 0, sizeof s);
+    bti_str_printf(&s, "{\"strategy\":\"%s\",\"pick\":{", bt_strategy_str(d ? d->strategy : 0));
+    /* "batch=128 workers=12" -> {"batch":"128","workers":"12"} */
+    bti_fmt(buf, sizeof buf, "%s", r->pick);
+    for (p = buf; p && *p;) {
+        char *eq = strchr(p, '='), *sp;
+        if (!eq) break;
+        *eq = 0;
+        sp = strchr(eq + 1, ' ');
+        if (sp) *sp = 0;
+        if (p != buf) bti_str_cat(&s, ",");
+        bti_json_str(&s, p); bti_str_cat(&s, ":"); bti_json_str(&s, eq + 1);
+        p = sp ? sp + 1 : NULL;
+    }
+    bti_str_cat(&s, "},\"pick_label\":"); bti_json_str(&s, r->pick);
+    bti_str_cat(&s, ",\"regret\":"); bti_json_num(&s, r->regret);
+    bti_str_cat(&s, ",\"best\":"); bti_json_str(&s, r->best);
+    bti_str_cat(&s, ",\"cost_s\":"); bti_json_num(&s, r->cost_s);
+    bti_str_cat(&s, ",\"exhaustive_cost_s\":"); bti_json_num(&s, r->exhaustive_cost_s);
+    bti_str_cat(&s, ",\"cost_fraction\":"); bti_json_num(&s, r->cost_fraction);
+    bti_str_printf(&s, ",\"cells\":%zu,\"measured\":%zu,\"visits\":%zu,\"samples\":%zu", r->cells, r->measured, r->visits, r->samples);
+    if (r->has_find_max) {
+        bti_str_printf(&s, ",\"find_max\":{\"axis\":");
+        bti_json_str(&s, d && d->find_max_axis ? d->find_max_axis : "");
+        bti_str_printf(&s, ",\"max_fit\":%lld,\"first_oom\":%lld,\"safe\":%lld,\"tries\":%d,\"skipped\":%d,\"message\":",
+                       (long long)r->find_max.max_fit, (long long)r->find_max.first_oom, (long long)r->find_max.safe,
+                       r->find_max.ntries, r->find_max.nskipped);
+        bti_json_str(&s, r->find_max.message);
+        bti_str_cat(&s, "}");
+    }
+    bti_str_cat(&s, "}\n");
+    q = s.p;
+    if (q) fputs(q, f);
+    bti_str_free(&s);
+}
 
 
 #endif /* BATCHTUNE_IMPLEMENTATION */

@@ -4,7 +4,7 @@
 # CSV picks the same cell.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
+B="${BT_BUILD:-build/tests}"; mkdir -p "$B"; B=$(cd "$B" && pwd)
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 P=0; F=0; S=0
 ok() { P=$((P+1)); echo "  ok   $1"; }
@@ -22,7 +22,7 @@ for ex in examples/*.c examples/*.cu; do
 done
 run_and_compare() { # name args... ; compares the printed recommendation with batchtune rank
     local name="$1" csv="$2"; shift 2
-    if ! (cd "$T" && timeout 300 "$OLDPWD/$B/$name" "$@" >"$T/$name.out" 2>"$T/$name.err"); then no "$name runs"; tail -5 "$T/$name.err"; return; fi
+    if ! (cd "$T" && timeout 300 "$B/$name" "$@" >"$T/$name.out" 2>"$T/$name.err"); then no "$name runs"; tail -5 "$T/$name.err"; return; fi
     ok "$name runs"
     local p1 p2
     p1=$(grep '^recommendation:' "$T/$name.out" | sed -E 's/recommendation: ([^:]*):.*/\1/')
@@ -32,6 +32,6 @@ run_and_compare() { # name args... ; compares the printed recommendation with ba
 [ -x "$B/cpu_quickstart" ] && { RANKARGS=""; run_and_compare cpu_quickstart q.csv q.csv; }
 [ -x "$B/frame_budget" ] && { RANKARGS="--limit e2e_s_p99<=0.0166"; run_and_compare frame_budget fb.csv 20000 fb.csv; }
 if [ -x "$B/per_item_time" ]; then
-    if (cd "$T" && timeout 300 "$OLDPWD/$B/per_item_time" 64 pit.csv >"$T/pit.out" 2>&1) && grep -q 'knee' "$T/pit.out" && grep -q '^conv_like' "$T/pit.out"; then ok "per_item_time runs and reports knees"; else no "per_item_time"; tail -5 "$T/pit.out"; fi
+    if (cd "$T" && timeout 300 "$B/per_item_time" 64 pit.csv >"$T/pit.out" 2>&1) && grep -q 'knee' "$T/pit.out" && grep -q '^conv_like' "$T/pit.out"; then ok "per_item_time runs and reports knees"; else no "per_item_time"; tail -5 "$T/pit.out"; fi
 fi
 echo "results: $P passed, $F failed, $S skipped"

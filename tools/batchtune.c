@@ -133,23 +133,31 @@ static const char *const SWEEP_HELP =
     "stopping (per cell):\n"
     "  --warmup N --min-samples N --max-samples N --max-noise F --min-time S --max-time S --timeout S\n"
     "sweep:\n"
-    "  --shard K/N          run only shard K of N (K in 0..N-1)\n"
+    "  --shard K/N          run only shard K of N (K in 0..N-1); cells that differ only in\n"
+    "                       --monotone axes stay on one shard, so OOM pruning still works\n"
+    "  --shard slurm        take K and N from the Slurm job array (SLURM_ARRAY_TASK_ID minus\n"
+    "                       SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_COUNT): sbatch --array=0-3;\n"
+    "                       with --shards N the array ids are the shard numbers, so\n"
+    "                       sbatch --array=2,3 ... --shards 4 re-runs shards 2 and 3\n"
+    "  --shard k8s --shards N   K from JOB_COMPLETION_INDEX (Kubernetes indexed Job), N given\n"
+    "                       A shard writes its own file: --out's '{shard}' becomes K ('{shards}'\n"
+    "                       N), else '.shard-K-of-N' goes before '.csv' (default\n"
+    "                       results.shard-K-of-N.csv). Join the shards with 'batchtune merge'.\n"
     "  --time-budget S      cells not started within S seconds are recorded 'not_run'\n"
     "ranking:\n"
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
 
-static int parse_shard(tool_args *a, int *k, int *n) {
-    int kk, nn;
-    char tail;
-    if (!a->val || sscanf(a->val, "%d/%d%c", &kk, &nn, &tail) != 2 || nn < 1 || kk < 0 || kk >= nn) {
-        fprintf(stderr, "batchtune %s: --shard '%s' must be K/N with 0 <= K < N (see 'batchtune %s --help')\n", a->cmd, a->val ? a->val : "", a->cmd);
-        a->bad = 1;
-        return 0;
-    }
-    *k = kk; *n = nn;
-    return 1;
-}
+/* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
+typedef struct search_opts search_opts;
+static search_opts *search_opts_new(void);
+static void search_opts_free(search_opts *o);
+static void search_help(FILE *f);
+static int search_flag(search_opts *o, tool_args *a);
+static int search_replaying(const search_opts *o);
+static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *const *mono, int nmono, const char *objective);
+static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d);
+static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_results *res, const bt_ranking *rk);
 
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
@@ -168,14 +176,19 @@ static int cmd_sweep(int argc, char **argv) {
     bt_results *res = NULL;
     bt_status st;
     tool_progress tp;
-    char settings[4096], threads_spec[128];
+    char settings[4096], threads_spec[128], shard_err[512], shard_out[4096];
+    const char *shard_spec = NULL, *out_arg = NULL;
+    long shards = 0;
+    search_opts *so = search_opts_new();
+    if (!so) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     memset(&a, 0, sizeof a);
     memset(&d, 0, sizeof d);
     memset(&tp, 0, sizeof tp);
     a.argc = argc; a.argv = argv; a.cmd = "sweep";
     d.results_path = "results.csv";
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); return TOOL_EXIT_OK; }
+        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
+        else if (search_flag(so, &a)) continue;
         else if (arg_value(&a, "--workload")) workload = a.val;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
@@ -187,7 +200,7 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--axis")) { if (a.val && naxes < BT_MAX_AXES) axes[naxes++] = a.val; }
         else if (arg_value(&a, "--constraint")) { if (a.val && ncons < 32) cons[ncons++] = a.val; }
         else if (arg_value(&a, "--monotone")) { if (a.val && nmono < BT_MAX_AXES) mono[nmono++] = a.val; }
-        else if (arg_value(&a, "--out")) d.results_path = a.val;
+        else if (arg_value(&a, "--out")) out_arg = a.val;
         else if (arg_flag(&a, "--resume")) d.resume = 1;
         else if (arg_flag(&a, "--force")) d.overwrite = 1;
         else if (arg_flag(&a, "--quiet")) tp.quiet = 1;
@@ -202,12 +215,14 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--max-time")) parse_double_arg(&a, "--max-time", 1e-9, &d.stop.max_time_s);
         else if (arg_value(&a, "--timeout")) parse_double_arg(&a, "--timeout", 1e-9, &d.stop.timeout_s);
         else if (arg_value(&a, "--time-budget")) parse_double_arg(&a, "--time-budget", 1e-9, &d.time_budget_s);
-        else if (arg_value(&a, "--shard")) parse_shard(&a, &d.shard_k, &d.shard_n);
+        else if (arg_value(&a, "--shards")) parse_int_arg(&a, "--shards", 1, 1000000, &shards);
+        else if (arg_value(&a, "--shard")) shard_spec = a.val;
         else if (arg_value(&a, "--objective")) objective = a.val;
         else if (arg_value(&a, "--top")) parse_int_arg(&a, "--top", 1, 1000, &top);
-        else return usage_error("sweep", "unknown flag '%s'", argv[a.i]);
+        else { search_opts_free(so); return usage_error("sweep", "unknown flag '%s'", argv[a.i]); }
     }
-    if (a.bad) return TOOL_EXIT_USAGE;
+    if (a.bad) { search_opts_free(so); return TOOL_EXIT_USAGE; }
+    if (search_replaying(so)) { i = search_replay(so, &d, mono, nmono, objective); search_opts_free(so); return i; }
     if (pending_name) return usage_error("sweep", "--name '%s' must come before the --cmd it names", pending_name);
     if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "gpu"))
         return usage_error("sweep", "--device '%s' is not one of auto, cpu, gpu", device);
@@ -219,6 +234,15 @@ static int cmd_sweep(int argc, char **argv) {
 #endif
     if (!ncmd && strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp; or give --cmd)", workload);
     if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
+    if (out_arg) d.results_path = out_arg;
+    if (shard_spec) {
+        if (bt_shard_resolve(shard_spec, (int)shards, &d.shard_k, &d.shard_n, shard_err, sizeof shard_err) != BT_OK) {
+            fprintf(stderr, "batchtune sweep: --shard %s: %s (see 'batchtune sweep --help')\n", shard_spec, shard_err);
+            return TOOL_EXIT_USAGE;
+        }
+        bt_shard_path(d.results_path, d.shard_k, d.shard_n, shard_out, sizeof shard_out);
+        d.results_path = shard_out;
+    } else if (shards) return usage_error("sweep", "%s needs --shard k8s, slurm or K/N", "--shards");
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
     if (!naxes) {
@@ -296,6 +320,12 @@ static int cmd_sweep(int argc, char **argv) {
         }
         snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     }
+    if ((i = search_apply(so, g, &d)) != 0) {
+        search_opts_free(so); bt_cpu_model_free(&model);
+        { int k; for (k = 0; k < ncmd; k++) bt_cmd_workload_free(&cw[k]); }
+        bt_grid_destroy(g);
+        return i;
+    }
     d.settings = settings;
     tp.tty = isatty(2);
     d.progress = on_progress;
@@ -307,6 +337,7 @@ static int cmd_sweep(int argc, char **argv) {
         bt_results_free(res); bt_cpu_model_free(&model);
         for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
         bt_grid_destroy(g);
+        search_opts_free(so);
         return TOOL_EXIT_FAIL;
     }
     {
@@ -325,10 +356,12 @@ static int cmd_sweep(int argc, char **argv) {
             printf("\n");
             if (bt_grid_num_axes(g) >= 2)
                 bt_print_heatmap(res, NULL, bt_grid_axis_name(g, 0), bt_grid_axis_name(g, 1), objective, stdout, BT_HEATMAP_AUTO);
+            search_after(so, g, wls, nwl, res, &rk);
             bt_companion_path(d.results_path, ".json", jp, sizeof jp);
             /* the sweep wrote the metadata; write it again with the ranking added */
             bt_write_json(res, bt_results_meta(res), &rk, jp);
             printf("\nresults: %s (samples: beside it; metadata and ranking: %s)\n", d.results_path, jp);
+            if (d.shard_n > 0) printf("this is shard %d of %d (the ranking above covers its cells only): join all shards with 'batchtune merge OUT.csv SHARD.csv...'\n", d.shard_k, d.shard_n);
         }
         bt_ranking_free(&rk);
     }
@@ -336,6 +369,7 @@ static int cmd_sweep(int argc, char **argv) {
     bt_cpu_model_free(&model);
     for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
     bt_grid_destroy(g);
+    search_opts_free(so);
     return TOOL_EXIT_OK;
 }
 
@@ -494,6 +528,10 @@ static int cmd_info(int argc, char **argv) {
 
 /* ---------------------------------------------------------------- subcommand files ------ */
 /* each tools/cmd_<name>.c defines static int cmd_<name>(int argc, char **argv) */
+#include "cmd_report.c"
+#include "cmd_merge.c"
+#include "cmd_search.c"
+#include "cmd_recompute.c"
 #include "cmd_loadbench.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
@@ -502,9 +540,13 @@ static const tool_cmd COMMANDS[] = {
     {"sweep", cmd_sweep, "run a grid of settings over a workload; rank; print the recommendation"},
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
+    {"recompute", cmd_recompute, "recompute cost of windowed verification: fit, predict, measure a real workload"},
     {"loadbench", cmd_loadbench, "run the data loader over images or records; JSON line with images/s, first batch"},
     {"pack", cmd_pack, "decode, resize and crop an image folder into a record file"},
     /* more subcommands: */
+    {"report", cmd_report, "one self-contained HTML report (heatmaps, per-item time, ranking, evidence)"},
+    {"merge", cmd_merge, "join shard result files (and samples) into one; report missing shards"},
+    {"compare", cmd_compare, "what changed between two runs of one grid: per-cell ratio with CI, picks"},
 };
 
 static void main_help(FILE *f) {

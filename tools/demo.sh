@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job (README.md): builds the tool and runs a sweep of the built-in CPU model over
 # batch size x threads on this machine, then prints the ranking, the recommendation and a
-# heatmap. Results go to demo-out/ (CSV, samples, JSON). Takes about a minute on 2 cores.
+# heatmap, and writes demo-out/report.html. Results go to demo-out/ (CSV, samples, JSON).
+# Takes about a minute on 2 cores.
 #   bash tools/demo.sh [extra flags for 'batchtune sweep']
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,6 @@ echo "demo: building build/batchtune" >&2
 $CC -O3 -I. -I/usr/include/stb tools/batchtune.c -o build/batchtune -lm -pthread
 build/batchtune info
 echo
-exec build/batchtune sweep --out demo-out/results.csv --force "$@"
+build/batchtune sweep --out demo-out/results.csv --force "$@"
+build/batchtune report demo-out/results.csv --out demo-out/report.html
+echo "demo: report written to demo-out/report.html (open it in a browser)"

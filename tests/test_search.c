@@ -1,0 +1,449 @@
+/* Search strategies: OOM pruning never removes the true best on monotone surfaces; racing keeps
+   the best with high probability on noisy surfaces (fixed seeds); replay is exact on noise-free
+   files and reproduces a recorded run; find-max finds a fault-injected memory cap exactly; the
+   adaptive strategy live (bt_sweep_run) records pruned cells with reasons and superseding rows. */
+#define BATCHTUNE_IMPLEMENTATION
+#include "batchtune.h"
+#include "test.h"
+
+static char TMP[256];
+static const char *tmp_path(const char *name) {
+    static char buf[4][512];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", TMP, name);
+    return buf[k];
+}
+static uint64_t rng_next(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+static double rng_u(uint64_t *s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
+
+static const char *const AXES[] = {"batch", "workers"};
+static const char *const METS[] = {"e2e_s_median", "cell_s", "peak_mem_bytes"};
+enum { NB = 8, NWK = 6 };
+static const int WK[NWK] = {1, 2, 4, 8, 12, 16};
+
+/* a random bowl over log2(batch) x workers, with an OOM frontier along batch (per workers) */
+static bt_results *random_surface(uint64_t seed, int with_oom, int nwl, double *truth_best_b, double *truth_best_w) {
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    uint64_t s = seed;
+    int v, bi, wi;
+    for (v = 0; v < nwl; v++) {
+        double cb = 1 + 5 * rng_u(&s), cw = 5 * rng_u(&s), ab = 0.02 + 0.2 * rng_u(&s), aw = 0.01 + 0.1 * rng_u(&s);
+        int oom_from = with_oom ? 4 + (int)(4 * rng_u(&s)) : 99;
+        for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+            char b[16], w[16];
+            const char *ax[2] = {b, w};
+            double m[3];
+            int oom = bi >= oom_from + (wi >= 3); /* the frontier moves with workers */
+            m[0] = 0.01 * (1 + ab * (bi - cb) * (bi - cb) + aw * (wi - cw) * (wi - cw));
+            m[1] = oom ? 0.001 : NAN;
+            m[2] = 1e6 * (1 << bi);
+            snprintf(b, sizeof b, "%d", 1 << bi);
+            snprintf(w, sizeof w, "%d", WK[wi]);
+            if (oom) m[0] = NAN;
+            bt_results_add(r, v ? "wl_b" : "wl_a", "synthetic", ax, oom ? BT_CELL_OOM : BT_CELL_OK, oom ? "cudaMalloc failed" : "", 5, 0, m);
+        }
+    }
+    (void)truth_best_b; (void)truth_best_w;
+    return r;
+}
+static bt_replay_desc replay_desc(int strategy, double noise, uint64_t seed) {
+    static const char *const mono[] = {"batch"};
+    bt_replay_desc d;
+    memset(&d, 0, sizeof d);
+    d.strategy = strategy;
+    d.noise = noise;
+    d.seed = seed;
+    d.monotone = mono;
+    d.num_monotone = 1;
+    return d;
+}
+
+/* noise-free monotone surfaces: the adaptive pick is the true best, and every cell pruned along
+   the OOM frontier really is out of memory */
+static void test_pruning_keeps_true_best(void) {
+    int trial, bad_pick = 0, bad_prune = 0, cheaper = 0;
+    for (trial = 0; trial < 60; trial++) {
+        bt_results *r = random_surface(1000 + (uint64_t)trial, 1, trial % 3 == 0 ? 2 : 1, NULL, NULL);
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
+        bt_replay_result rr;
+        size_t i;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        if (!(rr.regret == 0)) { bad_pick++; printf("    trial %d: pick %s, best %s, regret %g\n", trial, rr.pick, rr.best, rr.regret); }
+        if (rr.cost_fraction < 0.5) cheaper++;
+        for (i = 0; rr.results && i < bt_results_num_rows(rr.results); i++) {
+            const bt_row *row = bt_results_row(rr.results, i), *t;
+            if (row->status != BT_CELL_PRUNED || strncmp(row->reason, "above OOM", 9) != 0) continue;
+            t = bt_results_find(r, row->workload, (const char *const *)row->axis);
+            if (!t || t->status != BT_CELL_OOM) bad_prune++;
+        }
+        bt_replay_result_free(&rr);
+        bt_results_free(r);
+    }
+    CHECK(bad_pick == 0);
+    CHECK(bad_prune == 0);
+    CHECK(cheaper >= 50); /* and it is cheap doing so */
+}
+
+/* the exhaustive strategy's own OOM pruning (bti_is_pruned) on the same surfaces: the best is
+   never pruned either (the regression this issue must not introduce) */
+static void test_exhaustive_replay_prunes_only_oom(void) {
+    int trial, bad = 0;
+    for (trial = 0; trial < 30; trial++) {
+        bt_results *r = random_surface(2000 + (uint64_t)trial, 1, 1, NULL, NULL);
+        bt_replay_desc d = replay_desc(BT_STRATEGY_EXHAUSTIVE, 0, 1);
+        bt_replay_result rr;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        if (!(rr.regret == 0) || rr.cost_fraction != 1) bad++;
+        bt_replay_result_free(&rr);
+        bt_results_free(r);
+    }
+    CHECK(bad == 0);
+}
+
+/* racing on noisy surfaces: the best (5 % ahead of the runner-up) is kept in nearly every run */
+static void test_racing_keeps_best_noisy(void) {
+    int seed, kept = 0, runs = 0;
+    double cost = 0;
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    int bi, wi;
+    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m[3] = {0, NAN, NAN};
+        m[0] = 0.02 * (1.05 + 0.02 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
+        if (bi == 4 && wi == 2) m[0] = 0.02; /* 5 % ahead of every neighbour */
+        snprintf(b, sizeof b, "%d", 1 << bi);
+        snprintf(w, sizeof w, "%d", WK[wi]);
+        bt_results_add(r, "noisy", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    for (seed = 1; seed <= 40; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, seed <= 20 ? 0.03 : 0.05, (uint64_t)seed);
+        bt_replay_result rr;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        runs++;
+        kept += strcmp(rr.pick, "batch=16 workers=4") == 0;
+        cost += rr.cost_fraction / 40;
+        bt_replay_result_free(&rr);
+    }
+    printf("    best kept in %d of %d noisy runs; mean cost fraction %.3f\n", kept, runs, cost);
+    CHECK(kept >= 37);
+    CHECK(cost < 0.5);
+    bt_results_free(r);
+}
+
+/* replay of a noise-free file: every sample is the median, so picks, values and cost are exact */
+static void test_replay_exact_noise_free(void) {
+    bt_results *r = random_surface(77, 0, 1, NULL, NULL);
+    bt_replay_desc d = replay_desc(BT_STRATEGY_EXHAUSTIVE, 0, 1);
+    bt_replay_result rr;
+    size_t i;
+    double expect_cost = 0;
+    int exact = 1;
+    bt_stop_rule sr = bt_stop_rule_defaults(NULL);
+    CHECK(bt_replay(r, &d, &rr) == BT_OK);
+    CHECK(rr.regret == 0);
+    CHECK(strcmp(rr.pick, rr.best) == 0);
+    for (i = 0; i < bt_results_num_rows(rr.results); i++) {
+        const bt_row *row = bt_results_row(rr.results, i), *t = bt_results_find(r, row->workload, (const char *const *)row->axis);
+        int mi = bt_results_metric_index(rr.results, "e2e_s_median");
+        int n = sr.min_samples;
+        CHECK(t != NULL);
+        if (!t) continue;
+        if (row->m[mi] != t->m[0]) exact = 0;
+        /* a quiet cell stops at min_samples once min_time_s is reached */
+        while (n * t->m[0] < sr.min_time_s) n++;
+        expect_cost += (sr.warmup + n) * t->m[0];
+        if (row->samples != n) exact = 0;
+    }
+    CHECK(exact);
+    CHECK_NEAR(rr.exhaustive_cost_s, expect_cost, 1e-9 * expect_cost);
+    CHECK(rr.cost_fraction == 1);
+    bt_replay_result_free(&rr);
+    /* the same file again (other seed): identical answer */
+    d.seed = 99;
+    CHECK(bt_replay(r, &d, &rr) == BT_OK);
+    CHECK_NEAR(rr.exhaustive_cost_s, expect_cost, 1e-9 * expect_cost);
+    bt_replay_result_free(&rr);
+    bt_results_free(r);
+}
+
+/* --- live workloads --- */
+typedef struct synth { bt_axis batch, workers; double cap_bytes, base_bytes, per_item_bytes; int runs, setups; } synth;
+static bt_status synth_setup(const bt_cell *c, void *user, bt_sample *s) {
+    synth *w = (synth *)user;
+    double need = w->base_bytes + w->per_item_bytes * (double)bt_cell_i64(c, w->batch);
+    w->setups++;
+    s->peak_mem_bytes = need;
+    if (w->cap_bytes > 0 && need > w->cap_bytes) { snprintf(s->error, sizeof s->error, "cannot allocate %.0f bytes", need); return BT_E_OOM_DEVICE; }
+    return BT_OK;
+}
+static void spin_us(double us) {
+    uint64_t end = bt_now_ns() + (uint64_t)(us * 1000);
+    while (bt_now_ns() < end) {}
+}
+static bt_status synth_run(const bt_cell *c, void *user, bt_sample *s) {
+    synth *w = (synth *)user;
+    int64_t b = bt_cell_i64(c, w->batch), k = w->workers >= 0 ? bt_cell_i64(c, w->workers) : 1;
+    /* fastest at batch=16 workers=2, by a factor of two and more */
+    double lb = log2((double)b) - 4, t = 150 * (1 + 0.6 * lb * lb + 0.8 * (double)((k - 2) * (k - 2)));
+    w->runs++;
+    spin_us(t);
+    s->items = (double)b;
+    s->peak_mem_bytes = w->base_bytes + w->per_item_bytes * (double)b;
+    return BT_OK;
+}
+
+/* --find-max against a fault-injected memory cap: exact, with and without the memory model */
+static void test_find_max_exact(void) {
+    bt_grid *g = bt_grid_create();
+    synth w;
+    bt_workload wl;
+    bt_find_max_desc fd;
+    bt_find_max_result fr;
+    int trial;
+    memset(&w, 0, sizeof w);
+    w.batch = bt_grid_axis_pow2(g, "batch", 1, 65536);
+    w.workers = -1;
+    memset(&wl, 0, sizeof wl);
+    wl.name = "capped"; wl.user = &w; wl.setup = synth_setup; wl.run = synth_run;
+    for (trial = 0; trial < 6; trial++) {
+        int64_t expect;
+        w.base_bytes = 1e8 + 1e7 * trial;
+        w.per_item_bytes = 3.3e5 + 1e4 * trial;
+        w.cap_bytes = 8e9 + 7.77e8 * trial;
+        expect = (int64_t)floor((w.cap_bytes - w.base_bytes) / w.per_item_bytes);
+        memset(&fd, 0, sizeof fd);
+        fd.axis = "batch";
+        fd.mem_limit_bytes = trial % 2 ? w.cap_bytes : 0; /* known limit: the model skips hopeless tries */
+        CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_OK);
+        CHECK(fr.max_fit == expect);
+        CHECK(fr.first_oom == expect + 1);
+        CHECK(fr.safe < fr.max_fit && fr.safe >= (int64_t)(0.85 * (double)expect));
+        if (trial % 2) CHECK(fr.ntries - fr.nskipped <= 8); /* jumps to the predicted limit */
+        else CHECK(fr.ntries <= 40);
+        if (fr.max_fit != expect) printf("    trial %d: %s (expected %lld)\n", trial, fr.message, (long long)expect);
+    }
+    /* a sweep's rows on the line count as tries: with an ok row at 16384 and an oom row at
+       32768 on file, only the bisection between them runs */
+    {
+        static const char *const ax[] = {"batch"};
+        static const char *const mets[] = {"peak_mem_bytes"};
+        bt_results *known = bt_results_create(1, ax, 1, mets);
+        const char *v1[] = {"16384"}, *v2[] = {"32768"}, *v3[] = {"1"};
+        int64_t expect;
+        double m1, m2 = NAN;
+        w.base_bytes = 1e8; w.per_item_bytes = 3.3e5; w.cap_bytes = 8e9;
+        expect = (int64_t)floor((w.cap_bytes - w.base_bytes) / w.per_item_bytes);
+        m1 = w.base_bytes + w.per_item_bytes * 16384;
+        bt_results_add(known, "capped", "cpu", v1, BT_CELL_OK, "", 5, 0, &m1);
+        bt_results_add(known, "capped", "cpu", v2, BT_CELL_OOM, "oom", 0, 0, &m2);
+        bt_results_add(known, "other", "cpu", v3, BT_CELL_OOM, "oom", 0, 0, &m2); /* another workload: ignored */
+        memset(&fd, 0, sizeof fd);
+        fd.axis = "batch";
+        fd.known = known;
+        w.setups = 0;
+        CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_OK);
+        CHECK(fr.max_fit == expect && fr.first_oom == expect + 1);
+        CHECK(fr.nknown == 2);
+        CHECK(w.setups == fr.ntries - fr.nskipped - fr.nknown && w.setups <= 15); /* log2(16384) */
+        bt_results_free(known);
+    }
+    /* everything fits: the top of the range */
+    w.cap_bytes = 0;
+    memset(&fd, 0, sizeof fd);
+    fd.axis = "batch";
+    CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_OK);
+    CHECK(fr.max_fit == 65536 && fr.first_oom == -1);
+    /* even the smallest does not fit */
+    w.cap_bytes = 1;
+    CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_OK);
+    CHECK(fr.first_oom == 1 && fr.max_fit < 1);
+    /* bad input names the axis */
+    fd.axis = "nope";
+    CHECK(bt_find_max(g, &wl, 1, &fd, &fr) == BT_E_INVALID);
+    CHECK(strstr(fr.message, "nope") != NULL);
+    bt_grid_destroy(g);
+}
+
+static bt_sweep_desc quick_desc(const char *path) {
+    bt_sweep_desc d;
+    memset(&d, 0, sizeof d);
+    d.results_path = path;
+    d.stop.min_samples = 5;
+    d.stop.min_time_s = 1e-4;
+    d.stop.max_time_s = 0.05;
+    d.stop.max_rel_noise = 0.03;
+    d.no_fsync = 1;
+    d.overwrite = 1;
+    return d;
+}
+
+/* the adaptive strategy live: OOM frontier, pruned cells with reasons, superseding rows on
+   disk (read back = in memory), the right pick, fewer runs than exhaustive */
+static void test_adaptive_live(void) {
+    const char *p = tmp_path("adaptive.csv");
+    bt_grid *g = bt_grid_create();
+    synth w;
+    bt_workload wl;
+    bt_sweep_desc d = quick_desc(p);
+    bt_results *res = NULL, *back = NULL;
+    bt_rank_desc rd;
+    bt_ranking rk;
+    size_t i, npruned = 0, nreason = 0, nok = 0, noom = 0;
+    char err[512];
+    int runs_adaptive;
+    FILE *f;
+    long lines = 0;
+    int ch;
+    memset(&w, 0, sizeof w);
+    w.batch = bt_grid_axis_pow2(g, "batch", 1, 512);
+    bt_grid_set_monotone(g, w.batch, 1);
+    w.workers = bt_grid_axis_range_i64(g, "workers", 1, 6, 1);
+    w.base_bytes = 0; w.per_item_bytes = 1e6; w.cap_bytes = 300e6; /* batch 512 is out of memory */
+    memset(&wl, 0, sizeof wl);
+    wl.name = "live"; wl.user = &w; wl.setup = synth_setup; wl.run = synth_run;
+    d.strategy = BT_STRATEGY_ADAPTIVE;
+    CHECK(bt_sweep_run(g, &wl, 1, &d, &res) == BT_OK);
+    runs_adaptive = w.runs;
+    CHECK(bt_results_num_rows(res) == bt_grid_num_cells(g));
+    for (i = 0; i < bt_results_num_rows(res); i++) {
+        const bt_row *row = bt_results_row(res, i);
+        if (row->status == BT_CELL_PRUNED) { npruned++; nreason += row->reason && row->reason[0]; }
+        if (row->status == BT_CELL_OK) nok++;
+        if (row->status == BT_CELL_OOM) noom++;
+    }
+    CHECK(npruned > 0 && nreason == npruned);
+    CHECK(nok >= 1);
+    memset(&rd, 0, sizeof rd);
+    rd.bootstrap = -1;
+    CHECK(bt_rank(res, &rd, &rk) == BT_OK);
+    CHECK(rk.pick >= 0 && strcmp(rk.entries[rk.pick].label, "batch=16 workers=2") == 0);
+    if (rk.pick >= 0) printf("    adaptive pick %s after %d runs; %zu ok, %zu pruned, %zu oom\n", rk.entries[rk.pick].label, runs_adaptive, nok, npruned, noom);
+    bt_ranking_free(&rk);
+    /* the file holds superseding rows: more lines than cells, and reads back to the same rows */
+    f = fopen(p, "r");
+    CHECK(f != NULL);
+    while (f && (ch = fgetc(f)) != EOF) lines += ch == '\n';
+    if (f) fclose(f);
+    CHECK(lines - 1 > (long)bt_grid_num_cells(g));
+    CHECK(bt_results_read_csv(p, NULL, &back, err, sizeof err) == BT_OK);
+    CHECK(back && bt_results_num_rows(back) == bt_results_num_rows(res));
+    for (i = 0; back && i < bt_results_num_rows(res); i++) {
+        const bt_row *a = bt_results_row(res, i), *b = bt_results_find(back, a->workload, (const char *const *)a->axis);
+        CHECK(b && b->status == a->status && b->samples == a->samples);
+        if (b && a->status == BT_CELL_OK) CHECK(b->nsample == a->samples);
+    }
+    bt_results_free(back);
+    bt_results_free(res);
+    /* exhaustive on the same grid runs more */
+    w.runs = 0;
+    d.strategy = BT_STRATEGY_EXHAUSTIVE;
+    CHECK(bt_sweep_run(g, &wl, 1, &d, &res) == BT_OK);
+    printf("    exhaustive: %d runs\n", w.runs);
+    CHECK(runs_adaptive < w.runs);
+    bt_results_free(res);
+    /* a bad strategy is refused */
+    d.strategy = 7;
+    CHECK(bt_sweep_run(g, &wl, 1, &d, &res) == BT_E_INVALID);
+    bt_results_free(res);
+    bt_grid_destroy(g);
+}
+
+/* a recorded run (with its samples file) replays exactly under the exhaustive strategy: same
+   pick, cost = the recorded cells' seconds */
+static void test_replay_reproduces_recording(void) {
+    const char *p = tmp_path("recorded.csv");
+    bt_grid *g = bt_grid_create();
+    synth w;
+    bt_workload wl;
+    bt_sweep_desc d = quick_desc(p);
+    bt_results *res = NULL, *rec = NULL;
+    bt_replay_desc rd;
+    bt_replay_result rr;
+    char err[512];
+    double cells_s = 0;
+    size_t i, nsamp = 0;
+    int mc;
+    memset(&w, 0, sizeof w);
+    w.batch = bt_grid_axis_pow2(g, "batch", 4, 64);
+    w.workers = bt_grid_axis_range_i64(g, "workers", 1, 3, 1);
+    memset(&wl, 0, sizeof wl);
+    wl.name = "rec"; wl.user = &w; wl.setup = synth_setup; wl.run = synth_run;
+    d.stop.max_rel_noise = 10; d.stop.max_time_s = 100; /* stop at min_samples: replay decides the same */
+    CHECK(bt_sweep_run(g, &wl, 1, &d, &res) == BT_OK);
+    CHECK(bt_results_read_csv(p, NULL, &rec, err, sizeof err) == BT_OK);
+    mc = bt_results_metric_index(rec, "cell_s");
+    for (i = 0; rec && i < bt_results_num_rows(rec); i++) { cells_s += bt_results_row(rec, i)->m[mc]; nsamp += (size_t)bt_results_row(rec, i)->samples; }
+    memset(&rd, 0, sizeof rd);
+    rd.strategy = BT_STRATEGY_EXHAUSTIVE;
+    rd.stop = d.stop;
+    CHECK(rec && bt_replay(rec, &rd, &rr) == BT_OK);
+    CHECK(rr.regret == 0);
+    CHECK_NEAR(rr.exhaustive_cost_s, cells_s, 1e-9);
+    CHECK(rr.samples == nsamp); /* the same samples, the same stops */
+    bt_replay_result_free(&rr);
+    /* the tool's JSON line */
+    rd.strategy = BT_STRATEGY_ADAPTIVE;
+    rd.find_max_axis = "batch";
+    CHECK(bt_replay(rec, &rd, &rr) == BT_OK);
+    {
+        char buf[4096];
+        FILE *f = tmpfile();
+        size_t n;
+        bt_replay_write_json(&rr, &rd, f);
+        rewind(f);
+        n = fread(buf, 1, sizeof buf - 1, f);
+        buf[n] = 0;
+        fclose(f);
+        CHECK(strstr(buf, "\"regret\":") && strstr(buf, "\"cost_fraction\":") && strstr(buf, "\"pick\":{\"batch\":"));
+        CHECK(strstr(buf, "\"find_max\":{\"axis\":\"batch\",\"max_fit\":64") != NULL);
+    }
+    bt_replay_result_free(&rr);
+    /* bad input is named */
+    rd.objective = "nope";
+    CHECK(bt_replay(rec, &rd, &rr) == BT_E_NOT_FOUND && strstr(rr.error, "nope"));
+    bt_replay_result_free(&rr);
+    bt_results_free(rec);
+    bt_results_free(res);
+    bt_grid_destroy(g);
+}
+
+/* several workloads: the adaptive pick minimizes the mean regret, as exhaustive's does */
+static void test_multi_workload_mean_regret(void) {
+    int trial, same = 0;
+    for (trial = 0; trial < 30; trial++) {
+        bt_results *r = random_surface(5000 + (uint64_t)trial, trial % 2, 2, NULL, NULL);
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
+        bt_replay_result rr;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        same += rr.regret <= 1e-12;
+        bt_replay_result_free(&rr);
+        bt_results_free(r);
+    }
+    CHECK(same == 30);
+}
+
+int main(void) {
+    snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
+    mkdir(TMP, 0700);
+    RUN(test_pruning_keeps_true_best);
+    RUN(test_exhaustive_replay_prunes_only_oom);
+    RUN(test_racing_keeps_best_noisy);
+    RUN(test_replay_exact_noise_free);
+    RUN(test_find_max_exact);
+    RUN(test_adaptive_live);
+    RUN(test_replay_reproduces_recording);
+    RUN(test_multi_workload_mean_regret);
+    {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
+        if (system(cmd) != 0) printf("  (could not remove %s)\n", TMP);
+    }
+    return TT_SUMMARY();
+}
