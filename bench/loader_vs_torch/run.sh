@@ -110,7 +110,7 @@ md = ["# batchtune loader vs PyTorch DataLoader", "",
       "Decode-only: N threads doing nothing but stb_image decodes of the same files, preloaded into memory (`loadbench --decode-only`); "
       "PIL decode-only for reference (torch_loader.py --decode-only, threads)." % n_img, ""] + lines + ["",
       "Notes:", "",
-      "- This 2-core machine was shared with other jobs during the run (load average above, about 3 on 2 CPUs): "
+      "- This 2-core machine was shared with other jobs during the run (load average above: 2-3 on 2 CPUs; decode-only with 2 threads was no faster than with 1): "
       "each process got well under the 2 cores, so the 2-worker rows are far from 2x the 1-worker rows for every "
       "implementation, and wall-clock ratios against decode-only and against the batch x per-item / workers model "
       "move by 10-20 % between runs. The CPU-seconds ratio above does not depend on the load: it says how much of the "
