@@ -606,7 +606,187 @@ BATCHTUNE_API int bt_cmd_parse_line(const bt_cmd_workload *c, const char *line, 
 
 /* ============================================================================================
    11. Loader (declarations)
+   Worker threads turn a source into batches:  read -> decode -> resize shorter side to S ->
+   center crop C -> normalize -> layout, written straight into batch buffers that come from
+   a bounded ring (depth batches). The items of one batch are shared among the workers, so
+   the first batch arrives sooner with more workers. Batches come out in order.
+
+   Threads: bt_loader_create starts desc.workers threads; they belong to the loader and are
+   joined by bt_loader_destroy (which may be called mid-epoch: workers finish the item in
+   hand and stop). All bt_loader_* calls on one loader come from one thread (the consumer).
+
+   Transform: the same arithmetic as torchvision Resize(S) + CenterCrop(C) on PIL images
+   (PIL's antialiased bilinear: a triangle filter whose support grows with the downscale
+   factor), computed only for the pixels the crop keeps. Output sizes follow torchvision:
+   the shorter side becomes S, the longer int(S * long / short); the crop offset is
+   round((size - C) / 2) with ties to even. Measured against torchvision: mean absolute
+   difference < 0.2/255, max 2/255 (tests/test_loader.c checks <= 2/255 on real photos; part
+   of it is stb_image vs libjpeg decoding). The resize runs with AVX2+FMA when the CPU has it
+   (GCC/clang, x86-64, chosen at run time), else SSE2, else portable C; define
+   BATCHTUNE_NO_AVX2 or BATCHTUNE_NO_SIMD to turn those off.
    ========================================================================================== */
+
+/* Decoder hook. decode() turns the file bytes into 8-bit RGB (w*h*3 bytes, rows top to
+   bottom) that release() frees. info() (optional) reads the size without decoding, so size
+   limits are checked before any pixel memory is taken. Called from several workers at once:
+   must be thread safe. Return BT_OK, or BT_E_DECODE / BT_E_UNSUPPORTED with a message. */
+typedef struct bt_decoder {
+    bt_status (*info)(void *user, const unsigned char *data, size_t n, int *w, int *h);
+    bt_status (*decode)(void *user, const unsigned char *data, size_t n, int *w, int *h,
+                        unsigned char **rgb, char *err, size_t err_len);
+    void (*release)(void *user, unsigned char *rgb);
+    void *user;
+} bt_decoder;
+
+/* The default decoder: stb_image (JPEG, PNG, BMP, TGA, GIF, PSD, HDR, PIC, PNM) when the
+   implementation was compiled with BATCHTUNE_STB_IMPLEMENTATION or BATCHTUNE_USE_STB;
+   otherwise one whose decode() returns BT_E_UNSUPPORTED and says which macro to define. */
+BATCHTUNE_API bt_decoder bt_decoder_default(void);
+
+typedef enum bt_layout {
+    BT_LAYOUT_NCHW_F32 = 0,        /* float planes R, G, B per item, normalized */
+    BT_LAYOUT_NHWC_U8 = 1          /* bytes R G B per pixel (normalize on the device) */
+} bt_layout;
+
+typedef enum bt_bad_policy {
+    BT_BAD_SKIP = 0,               /* leave the item out, count it, remember its name */
+    BT_BAD_FAIL = 1                /* bt_loader_next returns the error, naming the file */
+} bt_bad_policy;
+
+typedef enum bt_source_kind {
+    BT_SOURCE_IMAGES = 0,          /* image files: a folder (dir) or a list (paths) */
+    BT_SOURCE_RECORDS = 1,         /* a file of fixed-size records (pread) */
+    BT_SOURCE_SYNTHETIC = 2        /* generated images (tests, overhead measurements) */
+} bt_source_kind;
+
+/* Record files written by bt_pack: a 64-byte header (magic "BTREC01\n", then little-endian
+   u32 header_bytes=64, u32 version=1, u64 count, u64 record_bytes, u32 height, u32 width,
+   u32 channels=3, u32 dtype=0 (u8), zero padding) followed by count records of
+   height*width*3 bytes (HWC, RGB), already resized and cropped. A file without this header
+   is read as raw records of desc.record_bytes each, copied into the batch unchanged. */
+#define BT_RECORD_MAGIC "BTREC01\n"
+#define BT_RECORD_HEADER_BYTES 64
+
+/* Allocator for batch buffers (e.g. pinned host memory from the GPU side). alloc returns
+   memory for `bytes` (aligned to at least 64 bytes is best) or NULL. */
+typedef struct bt_buffer_allocator {
+    void *(*alloc)(void *user, size_t bytes);
+    void (*release)(void *user, void *p, size_t bytes);
+    void *user;
+} bt_buffer_allocator;
+
+typedef struct bt_loader_desc {
+    bt_source_kind source;
+    const char *dir;               /* images: every regular file of this folder (not
+                                      recursive, names not starting with '.'), sorted */
+    const char *const *paths;      /* images: or this list of files (dir NULL) */
+    size_t num_paths;
+    const char *records_path;      /* records: the file */
+    size_t record_bytes;           /* records: size of a raw record (headerless files) */
+    size_t synthetic_items;        /* synthetic: number of items (default 1024) */
+    int synthetic_width, synthetic_height; /* synthetic: image size (default 320 x 240) */
+    double synthetic_item_s;       /* synthetic: extra latency per item, slept (default 0) */
+
+    int batch;                     /* items per batch (default 64) */
+    int workers;                   /* threads (default 2) */
+    int depth;                     /* batches in the ring (default 3; at least 2) */
+    int epochs;                    /* passes over the source (default 1) */
+    int drop_last;                 /* 1: drop each epoch's last partial batch */
+    int shuffle;                   /* 1: seeded shuffle, a different order each epoch */
+    uint64_t seed;                 /* shuffle seed (default 1) */
+
+    int resize;                    /* shorter side (default 256; -1: no resize) */
+    int crop;                      /* center crop, square (default 224) */
+    bt_layout layout;              /* default NCHW float32 */
+    float mean[3], std[3];         /* default ImageNet's (all zero = default) */
+    int no_normalize;              /* 1: NCHW values are just pixel/255 */
+
+    bt_bad_policy bad_policy;      /* default skip */
+    int max_side;                  /* larger width or height is bad (default 16384) */
+    int64_t max_pixels;            /* more pixels is bad (default 100 000 000) */
+    int64_t max_file_bytes;        /* larger files are bad (default 256 MiB) */
+
+    int cold;                      /* 1: evict each file from the page cache before it is
+                                      read (posix_fadvise DONTNEED at creation and after
+                                      every read), so each pass reads from the disk */
+    int pin_workers;               /* 1: pin worker i to the i-th allowed CPU (Linux) */
+    bt_decoder decoder;            /* decode NULL: bt_decoder_default() */
+    bt_buffer_allocator allocator; /* alloc NULL: 64-byte aligned host memory */
+} bt_loader_desc;
+
+/* The desc with every default filled in (what will run). */
+BATCHTUNE_API bt_loader_desc bt_loader_desc_defaults(const bt_loader_desc *d);
+
+/* One batch in hand. data holds `items` items of item_bytes each, back to back, all
+   complete (bad items are left out, never half written). Valid until the next
+   bt_loader_next or bt_loader_release. */
+typedef struct bt_batch {
+    void *data;
+    int items;                     /* items in this batch (0: the loader is finished) */
+    int skipped;                   /* bad items left out of this batch */
+    size_t item_bytes;
+    int64_t index;                 /* batch number from 0, over all epochs */
+    int epoch;
+    const int64_t *source_index;   /* per item: its index in the source (file order) */
+    int height, width, channels;   /* item shape (for raw records: 1 x record_bytes x 1) */
+    bt_layout layout;
+    double wait_s;                 /* how long bt_loader_next waited for this batch */
+} bt_batch;
+
+typedef struct bt_loader bt_loader;
+
+/* Creates the loader and starts its workers (the first-batch clock starts here). On error
+   returns NULL status in *st and a message in err (names the folder or file). */
+BATCHTUNE_API bt_loader *bt_loader_create(const bt_loader_desc *d, bt_status *st, char *err,
+                                          size_t err_len);
+/* Next batch in order (releasing the previous one). BT_OK with items == 0 at the end.
+   Under BT_BAD_FAIL a bad item makes this return its error (BT_E_IO, BT_E_DECODE, ...) for
+   the batch that holds it and every later call; bt_loader_error names the file. Batches
+   before it are delivered normally. */
+BATCHTUNE_API bt_status bt_loader_next(bt_loader *L, bt_batch *out);
+/* Gives the batch's buffer back to the ring early (optional). */
+BATCHTUNE_API void bt_loader_release(bt_loader *L, bt_batch *b);
+/* Stops the workers (mid-epoch is fine), joins them, frees everything. NULL is ok. */
+BATCHTUNE_API void bt_loader_destroy(bt_loader *L);
+BATCHTUNE_API const char *bt_loader_error(const bt_loader *L);
+/* Items in the source, and batches the loader will deliver (all epochs). */
+BATCHTUNE_API size_t bt_loader_num_items(const bt_loader *L);
+BATCHTUNE_API int64_t bt_loader_num_batches(const bt_loader *L);
+/* Name (path) of source item i ("synthetic:17", "records.bin#17"). */
+BATCHTUNE_API const char *bt_loader_item_name(const bt_loader *L, size_t i, char *buf, size_t n);
+
+typedef struct bt_loader_worker_stats {
+    double read_s, decode_s, transform_s; /* time in each step */
+    double idle_s;                 /* waiting for ring space */
+    int64_t items, bad_items;
+} bt_loader_worker_stats;
+
+#define BT_LOADER_MAX_WORKERS 256
+typedef struct bt_loader_stats {
+    double first_batch_s;          /* creation -> first batch in hand (NAN before) */
+    double elapsed_s;              /* creation -> last batch in hand so far */
+    double wait_s_total, wait_s_median, wait_s_max; /* per batch, in bt_loader_next */
+    int64_t batches, items, bad_items;
+    double items_per_s;            /* items / elapsed_s */
+    int workers;
+    bt_loader_worker_stats worker[BT_LOADER_MAX_WORKERS];
+} bt_loader_stats;
+
+/* Figures so far (callable at any time from the consumer thread). */
+BATCHTUNE_API void bt_loader_get_stats(const bt_loader *L, bt_loader_stats *out);
+/* Bad items seen so far: count, and the i-th name and reason. */
+BATCHTUNE_API size_t bt_loader_num_bad(const bt_loader *L);
+BATCHTUNE_API const char *bt_loader_bad_name(const bt_loader *L, size_t i);
+BATCHTUNE_API const char *bt_loader_bad_reason(const bt_loader *L, size_t i);
+/* Puts first_batch_s and load_wait_s into a sweep sample's phases. */
+BATCHTUNE_API void bt_loader_fill_sample(const bt_loader *L, bt_sample *s);
+
+/* Packs an image source (d: source, transform and policy; layout is forced to NHWC u8)
+   into a record file at out_path (written to a temporary name, then renamed). Bad images
+   are skipped and counted (bad_policy skip) or stop the pack (fail). *written and *bad
+   may be NULL. */
+BATCHTUNE_API bt_status bt_pack(const bt_loader_desc *d, const char *out_path,
+                                int64_t *written, int64_t *bad, char *err, size_t err_len);
 
 /* ============================================================================================
    12. Recompute model for windowed verification (declarations)
@@ -5903,6 +6083,1185 @@ BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
 }
 
 /* ---------------------------------------------------------------- loader ----------------- */
+#include <dirent.h>
+
+#if defined(BATCHTUNE_STB_IMPLEMENTATION)
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wtype-limits"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#endif
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb_image.h>
+/* stb_image 2.27 (Debian 12) declares this static function but defines it under another
+   name; a definition here keeps -Wunused-function quiet. With a fixed stb (2.28 and later)
+   define BATCHTUNE_STB_NO_UNPREMULTIPLY_FIX. */
+#ifndef BATCHTUNE_STB_NO_UNPREMULTIPLY_FIX
+STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpremultiply) { (void)flag_true_if_should_unpremultiply; }
+#endif
+#if defined(__GNUC__) && !defined(__CUDACC__)
+#pragma GCC diagnostic pop
+#endif
+#define BTI_HAVE_STB 1
+#elif defined(BATCHTUNE_USE_STB)
+#include <stb_image.h>
+#define BTI_HAVE_STB 1
+#endif
+
+#ifdef BTI_HAVE_STB
+static bt_status bti_stb_info(void *user, const unsigned char *data, size_t n, int *w, int *h) {
+    int c;
+    (void)user;
+    if (n == 0 || n > (size_t)INT_MAX) return BT_E_DECODE;
+    return stbi_info_from_memory(data, (int)n, w, h, &c) ? BT_OK : BT_E_DECODE;
+}
+static bt_status bti_stb_decode(void *user, const unsigned char *data, size_t n, int *w, int *h,
+                                unsigned char **rgb, char *err, size_t err_len) {
+    int c;
+    const char *why;
+    (void)user;
+    *rgb = NULL;
+    if (n == 0 || n > (size_t)INT_MAX) { bti_fmt(err, err_len, "file too large for stb_image"); return BT_E_DECODE; }
+    *rgb = stbi_load_from_memory(data, (int)n, w, h, &c, 3);
+    if (!*rgb) {
+        why = stbi_failure_reason();
+        bti_fmt(err, err_len, "stb_image: %s", why ? why : "cannot decode");
+        return BT_E_DECODE;
+    }
+    return BT_OK;
+}
+static void bti_stb_release(void *user, unsigned char *rgb) { (void)user; stbi_image_free(rgb); }
+#else
+static bt_status bti_nostb_decode(void *user, const unsigned char *data, size_t n, int *w, int *h,
+                                  unsigned char **rgb, char *err, size_t err_len) {
+    (void)user; (void)data; (void)n; (void)w; (void)h;
+    *rgb = NULL;
+    bti_fmt(err, err_len, "no image decoder: define BATCHTUNE_STB_IMPLEMENTATION (or BATCHTUNE_USE_STB and link -lstb) "
+            "before including batchtune.h with BATCHTUNE_IMPLEMENTATION, or set bt_loader_desc.decoder");
+    return BT_E_UNSUPPORTED;
+}
+static void bti_nostb_release(void *user, unsigned char *rgb) { (void)user; (void)rgb; }
+#endif
+
+BTI_DEF bt_decoder bt_decoder_default(void) {
+    bt_decoder d;
+    memset(&d, 0, sizeof d);
+#ifdef BTI_HAVE_STB
+    d.info = bti_stb_info;
+    d.decode = bti_stb_decode;
+    d.release = bti_stb_release;
+#else
+    d.decode = bti_nostb_decode;
+    d.release = bti_nostb_release;
+#endif
+    return d;
+}
+
+BTI_DEF bt_loader_desc bt_loader_desc_defaults(const bt_loader_desc *in) {
+    bt_loader_desc d;
+    static const float imagenet_mean[3] = {0.485f, 0.456f, 0.406f};
+    static const float imagenet_std[3] = {0.229f, 0.224f, 0.225f};
+    int c;
+    if (in) d = *in; else memset(&d, 0, sizeof d);
+    if (d.source == BT_SOURCE_SYNTHETIC) {
+        if (!d.synthetic_items) d.synthetic_items = 1024;
+        if (d.synthetic_width <= 0) d.synthetic_width = 320;
+        if (d.synthetic_height <= 0) d.synthetic_height = 240;
+    }
+    if (d.batch <= 0) d.batch = 64;
+    if (d.workers <= 0) d.workers = 2;
+    if (d.workers > BT_LOADER_MAX_WORKERS) d.workers = BT_LOADER_MAX_WORKERS;
+    if (d.depth <= 0) d.depth = 3;
+    if (d.depth < 2) d.depth = 2;
+    if (d.epochs <= 0) d.epochs = 1;
+    if (!d.seed) d.seed = 1;
+    if (d.resize == 0) d.resize = 256;
+    if (d.crop <= 0) d.crop = 224;
+    if (d.mean[0] == 0 && d.mean[1] == 0 && d.mean[2] == 0 && d.std[0] == 0 && d.std[1] == 0 && d.std[2] == 0)
+        for (c = 0; c < 3; c++) { d.mean[c] = imagenet_mean[c]; d.std[c] = imagenet_std[c]; }
+    for (c = 0; c < 3; c++) if (d.std[c] == 0) d.std[c] = 1;
+    if (d.max_side <= 0) d.max_side = 16384;
+    if (d.max_pixels <= 0) d.max_pixels = 100000000;
+    if (d.max_file_bytes <= 0) d.max_file_bytes = (int64_t)256 << 20;
+    if (!d.decoder.decode) d.decoder = bt_decoder_default();
+    return d;
+}
+
+/* filter taps of one resize axis, for a window [first, first+count) of the outputs */
+typedef struct bti_taps {
+    int *start, *n;
+    float *w;                      /* count x maxn */
+    int maxn, nmax, cap_count, cap_w;
+} bti_taps;
+static void bti_taps_free(bti_taps *t) { bti_free(t->start); bti_free(t->n); bti_free(t->w); memset(t, 0, sizeof *t); }
+/* PIL's antialiased bilinear: triangle filter, support scaled by the downscale factor,
+   weights normalized to sum 1; zero weights at the ends are dropped. */
+static int bti_taps_make(bti_taps *t, int in, int out, int first, int count) {
+    double scale = (double)in / (double)out, fscale = scale < 1.0 ? 1.0 : scale;
+    double support = fscale, ss = 1.0 / fscale;
+    int maxn = (int)ceil(support) * 2 + 1, i;
+    if (count > t->cap_count) {
+        bti_free(t->start); bti_free(t->n);
+        t->start = (int *)bti_malloc((size_t)count * sizeof(int));
+        t->n = (int *)bti_malloc((size_t)count * sizeof(int));
+        t->cap_count = count;
+        if (!t->start || !t->n) { t->cap_count = 0; return 0; }
+    }
+    if ((size_t)count * (size_t)maxn > (size_t)t->cap_w) {
+        bti_free(t->w);
+        t->w = (float *)bti_malloc((size_t)count * (size_t)maxn * sizeof(float));
+        t->cap_w = count * maxn;
+        if (!t->w) { t->cap_w = 0; return 0; }
+    }
+    t->maxn = maxn;
+    for (i = 0; i < count; i++) {
+        int o = first + i, xmin, xmax, x, a, b;
+        double center, ww = 0, k[1024], *kk = k;
+        float *dst = t->w + (size_t)i * (size_t)maxn;
+        t->start[i] = 0; t->n[i] = 0;
+        if (o < 0 || o >= out) continue;   /* outside the image: padding (zeros) */
+        center = (o + 0.5) * scale;
+        xmin = (int)(center - support + 0.5);
+        if (xmin < 0) xmin = 0;
+        xmax = (int)(center + support + 0.5);
+        if (xmax > in) xmax = in;
+        if (xmax - xmin > maxn) xmax = xmin + maxn;
+        if (xmax - xmin > 1024) { kk = (double *)bti_malloc((size_t)(xmax - xmin) * sizeof(double)); if (!kk) return 0; }
+        for (x = xmin; x < xmax; x++) {
+            double v = fabs((x - center + 0.5) * ss);
+            v = v < 1.0 ? 1.0 - v : 0.0;
+            kk[x - xmin] = v;
+            ww += v;
+        }
+        a = 0; b = xmax - xmin;
+        while (a < b && kk[a] == 0) a++;
+        while (b > a && kk[b - 1] == 0) b--;
+        for (x = a; x < b; x++) dst[x - a] = (float)(ww != 0 ? kk[x] / ww : kk[x]);
+        t->start[i] = xmin + a;
+        t->n[i] = b - a;
+        if (kk != k) bti_free(kk);
+    }
+    /* one tap count for the whole window (zero weights added, the window moved left where
+       it would pass the edge), so the inner loops have a fixed trip count */
+    t->nmax = 0;
+    for (i = 0; i < count; i++) if (t->n[i] > t->nmax) t->nmax = t->n[i];
+    for (i = 0; i < count; i++) {
+        int n = t->n[i], shift, x;
+        float *dst = t->w + (size_t)i * (size_t)maxn;
+        if (n == 0 || n == t->nmax) continue;
+        shift = t->start[i] + t->nmax - in;
+        if (shift < 0) shift = 0;
+        for (x = n - 1; x >= 0; x--) dst[x + shift] = dst[x];
+        for (x = 0; x < shift; x++) dst[x] = 0;
+        for (x = shift + n; x < t->nmax; x++) dst[x] = 0;
+        t->start[i] -= shift;
+        t->n[i] = t->nmax;
+    }
+    return 1;
+}
+
+/* output size of torchvision Resize(S) (shorter side to S) and CenterCrop(C) offsets */
+static void bti_resize_dims(int w, int h, int S, int *nw, int *nh) {
+    int shortside = w <= h ? w : h, longside = w <= h ? h : w, nl;
+    if (S <= 0) { *nw = w; *nh = h; return; }
+    nl = (int)((double)((int64_t)S * longside) / (double)shortside);
+    if (w <= h) { *nw = S; *nh = nl; } else { *nw = nl; *nh = S; }
+}
+static int bti_crop_offset(int size, int C) {
+    int d = size - C, q;
+    if (d < 0) return -((-d) / 2);            /* torchvision pads: (C - size) // 2 on top/left */
+    q = d / 2;                                 /* round(d / 2) with ties to even */
+    if ((d & 1) && (q & 1)) q++;
+    return q;
+}
+
+typedef struct bti_ld_worker {
+    struct bt_loader *L;
+    int id;
+    pthread_t th;
+    int started;
+    unsigned char *fbuf; size_t fcap;   /* file bytes */
+    float *tmp; size_t tcap;            /* one vertically filtered row */
+    void *w4raw; size_t w4cap;          /* horizontal weights in 4 lanes (SSE2) */
+    void *w8raw; size_t w8cap;          /* the same by pairs of pixels (AVX2) */
+    unsigned char *syn; size_t scap;    /* synthetic image or a record */
+    bti_taps vt, ht;
+    bt_loader_worker_stats loc;         /* this worker's own running figures */
+    bt_loader_worker_stats st;          /* a copy published under the lock */
+} bti_ld_worker;
+
+typedef struct bti_ld_slot {
+    unsigned char *buf, *raw;           /* aligned buffer, and what to free */
+    int64_t batch;
+    int count, done, nbad, ready;
+    unsigned char *ok;
+    int64_t *src;
+} bti_ld_slot;
+
+typedef struct bti_ld_bad { char *name; char *reason; } bti_ld_bad;
+
+struct bt_loader {
+    bt_loader_desc d;
+    char **paths; size_t npaths;        /* images */
+    int rfd; int64_t rcount; size_t rbytes; int rheader; int rh, rw; /* records */
+    size_t nitems, item_bytes;
+    int out_h, out_w, out_c;
+    int64_t per_epoch, total_batches;
+    float scale[3], bias[3];
+    int avx2;                           /* the CPU runs the AVX2 + FMA passes */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_space, cv_ready;
+    int stop, failed;
+    int64_t fail_batch;
+    bt_status fail_status;
+    int64_t cur_batch; int cur_pos;
+    int64_t released;                   /* batches handed back */
+    bti_ld_slot *slots;
+    bti_ld_worker *w;
+    int nworkers;
+    bti_ld_bad *bad; size_t nbad, capbad;
+
+    /* consumer side */
+    int64_t next_batch, held;
+    uint64_t t_create, t_last;
+    double first_batch_s;
+    double *waits; size_t nwaits, capwaits;
+    int64_t delivered_items, delivered_batches;
+    char err[768];
+};
+
+BTI_DEF const char *bt_loader_error(const bt_loader *L) { return L ? L->err : "no loader"; }
+BTI_DEF size_t bt_loader_num_items(const bt_loader *L) { return L ? L->nitems : 0; }
+BTI_DEF int64_t bt_loader_num_batches(const bt_loader *L) { return L ? L->total_batches : 0; }
+BTI_DEF const char *bt_loader_item_name(const bt_loader *L, size_t i, char *buf, size_t n) {
+    if (!L || i >= L->nitems) { bti_fmt(buf, n, "?"); return buf; }
+    if (L->d.source == BT_SOURCE_IMAGES) bti_fmt(buf, n, "%s", L->paths[i]);
+    else if (L->d.source == BT_SOURCE_RECORDS) bti_fmt(buf, n, "%s#%zu", L->d.records_path, i);
+    else bti_fmt(buf, n, "synthetic:%zu", i);
+    return buf;
+}
+
+/* seeded permutation of [0, n) without storage: a Feistel network on the next power of 4,
+   cycle-walking back into range */
+static uint64_t bti_perm(uint64_t j, uint64_t n, uint64_t seed) {
+    int bits = 0, half, r;
+    uint64_t mask, x = j;
+    if (n <= 1) return j;
+    while (((uint64_t)1 << bits) < n) bits++;
+    half = (bits + 1) / 2;
+    mask = ((uint64_t)1 << half) - 1;
+    do {
+        uint64_t lo = x & mask, hi = x >> half;
+        for (r = 0; r < 4; r++) {
+            uint64_t s = seed ^ ((uint64_t)r * 0x9E3779B97F4A7C15ULL) ^ (lo * 0xD6E8FEB86659FD93ULL);
+            uint64_t f = bti_rand_next(&s) & mask, t = lo;
+            lo = hi ^ f; hi = t;
+        }
+        x = (hi << half) | lo;
+    } while (x >= n);
+    return x;
+}
+static int64_t bti_ld_source_index(const bt_loader *L, int64_t batch, int pos) {
+    int64_t e = batch / L->per_epoch, k = batch % L->per_epoch, j = k * L->d.batch + pos;
+    if (!L->d.shuffle) return j;
+    {
+        uint64_t s = L->d.seed ^ ((uint64_t)(e + 1) * 0xA24BAED4963EE407ULL);
+        return (int64_t)bti_perm((uint64_t)j, (uint64_t)L->nitems, bti_rand_next(&s));
+    }
+}
+static int bti_ld_batch_count(const bt_loader *L, int64_t batch) {
+    int64_t k = batch % L->per_epoch, left = (int64_t)L->nitems - k * L->d.batch;
+    return (int)(left < L->d.batch ? left : L->d.batch);
+}
+
+static void bti_ld_add_bad(bt_loader *L, int64_t idx, const char *reason) { /* under lock */
+    char name[1024];
+    if (L->nbad == L->capbad) {
+        size_t nc = L->capbad ? L->capbad * 2 : 16;
+        bti_ld_bad *nb = (bti_ld_bad *)bti_realloc(L->bad, nc * sizeof *nb);
+        if (!nb) return;
+        L->bad = nb; L->capbad = nc;
+    }
+    bt_loader_item_name(L, (size_t)idx, name, sizeof name);
+    L->bad[L->nbad].name = bti_strdup(name);
+    L->bad[L->nbad].reason = bti_strdup(reason);
+    L->nbad++;
+}
+
+static int bti_grow(void **p, size_t *cap, size_t need) {
+    void *np;
+    if (need <= *cap) return 1;
+    np = bti_realloc(*p, need);
+    if (!np) return 0;
+    *p = np; *cap = need;
+    return 1;
+}
+
+/* resize + crop + normalize + layout of one RGB image into dst.
+   Vertical pass first (rows of the crop, only the input columns the crop needs), into one
+   float row; then the horizontal pass writes the output pixels directly (normalized NCHW
+   planes or rounded NHWC bytes). With SSE2 the vertical pass runs in 16-bit fixed point
+   (Q14 weights, pmaddwd) and the horizontal pass on 4-float vectors (RGB + one spare). */
+#if (defined(__SSE2__) || defined(_M_X64)) && !defined(__CUDA_ARCH__) && !defined(BATCHTUNE_NO_SIMD)
+#include <emmintrin.h>
+#define BTI_SSE2 1
+#endif
+/* AVX2 + FMA versions of the two passes, chosen at run time (GCC and clang on x86-64) */
+#if defined(BTI_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(BATCHTUNE_NO_AVX2)
+#include <immintrin.h>
+#define BTI_AVX2 1
+static int bti_cpu_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+/* vertical pass, 32 bytes per step; returns how far it got */
+__attribute__((target("avx2,fma")))
+static size_t bti_ld_vpass_avx2(const unsigned char *s0, size_t rowb, const short *wq, int ny, float *tmp, size_t span) {
+    size_t j = 0;
+    int k;
+    const __m256i zero = _mm256_setzero_si256();
+    const __m256 inv = _mm256_set1_ps(1.0f / 16384.0f);
+    for (; j + 32 <= span; j += 32) {
+        __m256i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        __m256 f0, f1, f2, f3;
+        const unsigned char *s = s0 + j;
+        for (k = 0; k < ny; k += 2, s += 2 * rowb) {
+            __m256i r0 = _mm256_loadu_si256((const __m256i *)(const void *)s);
+            __m256i r1 = k + 1 < ny ? _mm256_loadu_si256((const __m256i *)(const void *)(s + rowb)) : zero;
+            __m256i w = _mm256_set1_epi32((int)(((unsigned)(unsigned short)wq[k + 1] << 16) | (unsigned short)wq[k]));
+            __m256i l0 = _mm256_unpacklo_epi8(r0, zero), h0 = _mm256_unpackhi_epi8(r0, zero);
+            __m256i l1 = _mm256_unpacklo_epi8(r1, zero), h1 = _mm256_unpackhi_epi8(r1, zero);
+            a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi16(l0, l1), w));
+            a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi16(l0, l1), w));
+            a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi16(h0, h1), w));
+            a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi16(h0, h1), w));
+        }
+        /* lanes hold columns [0-3 | 16-19], [4-7 | 20-23], [8-11 | 24-27], [12-15 | 28-31] */
+        f0 = _mm256_mul_ps(_mm256_cvtepi32_ps(a0), inv);
+        f1 = _mm256_mul_ps(_mm256_cvtepi32_ps(a1), inv);
+        f2 = _mm256_mul_ps(_mm256_cvtepi32_ps(a2), inv);
+        f3 = _mm256_mul_ps(_mm256_cvtepi32_ps(a3), inv);
+        _mm256_storeu_ps(tmp + j, _mm256_permute2f128_ps(f0, f1, 0x20));
+        _mm256_storeu_ps(tmp + j + 8, _mm256_permute2f128_ps(f2, f3, 0x20));
+        _mm256_storeu_ps(tmp + j + 16, _mm256_permute2f128_ps(f0, f1, 0x31));
+        _mm256_storeu_ps(tmp + j + 24, _mm256_permute2f128_ps(f2, f3, 0x31));
+    }
+    return j;
+}
+/* horizontal pass into NCHW planes, 4 output pixels per step (two per 256-bit vector);
+   w8: per pair of pixels and tap, the two weights each in 4 lanes. Returns how far it got. */
+__attribute__((target("avx2,fma")))
+static int bti_ld_hpass_avx2(const float *tmp, const int *start, int cx0, const float *w8, int nx4, int C,
+                             const float *scale, const float *bias, float *pr, float *pg, float *pb) {
+    int x = 0, k;
+    const __m128 s0 = _mm_set1_ps(scale[0]), s1 = _mm_set1_ps(scale[1]), s2 = _mm_set1_ps(scale[2]);
+    const __m128 b0 = _mm_set1_ps(bias[0]), b1 = _mm_set1_ps(bias[1]), b2 = _mm_set1_ps(bias[2]);
+    for (; x + 4 <= C; x += 4) {
+        const float *p0 = tmp + (size_t)(start[x] - cx0) * 3, *p1 = tmp + (size_t)(start[x + 1] - cx0) * 3;
+        const float *p2 = tmp + (size_t)(start[x + 2] - cx0) * 3, *p3 = tmp + (size_t)(start[x + 3] - cx0) * 3;
+        const float *wa = w8 + (size_t)x * (size_t)nx4 * 4, *wb = wa + (size_t)nx4 * 8;
+        __m256 A = _mm256_setzero_ps(), B = _mm256_setzero_ps();
+        __m128 a0, a1, a2, a3;
+        for (k = 0; k < nx4; k++) {
+            __m256 pa = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p0 + 3 * k)), _mm_loadu_ps(p1 + 3 * k), 1);
+            __m256 pb2 = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(p2 + 3 * k)), _mm_loadu_ps(p3 + 3 * k), 1);
+            A = _mm256_fmadd_ps(pa, _mm256_loadu_ps(wa + 8 * k), A);
+            B = _mm256_fmadd_ps(pb2, _mm256_loadu_ps(wb + 8 * k), B);
+        }
+        a0 = _mm256_castps256_ps128(A); a1 = _mm256_extractf128_ps(A, 1);
+        a2 = _mm256_castps256_ps128(B); a3 = _mm256_extractf128_ps(B, 1);
+        _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+        _mm_storeu_ps(pr + x, _mm_add_ps(_mm_mul_ps(a0, s0), b0));
+        _mm_storeu_ps(pg + x, _mm_add_ps(_mm_mul_ps(a1, s1), b1));
+        _mm_storeu_ps(pb + x, _mm_add_ps(_mm_mul_ps(a2, s2), b2));
+    }
+    return x;
+}
+#endif
+static void bti_ld_vpass(int avx2, const unsigned char *s0, size_t rowb, const float *wy, int ny, float *tmp, size_t span) {
+    size_t j = 0;
+    int k;
+#ifdef BTI_SSE2
+    {
+        short wq[1024 + 2];
+        int sum = 0, big = 0, nq = ny < 1024 ? ny : 1024;
+        const __m128i zero = _mm_setzero_si128();
+        const __m128 inv = _mm_set1_ps(1.0f / 16384.0f);
+        wq[0] = 0;
+        for (k = 0; k < nq; k++) {
+            wq[k] = (short)lrintf(wy[k] * 16384.0f);
+            sum += wq[k];
+            if (wq[k] > wq[big]) big = k;
+        }
+        wq[big] = (short)(wq[big] + (16384 - sum));   /* exact sum: flat areas stay flat */
+        wq[nq] = 0;
+        (void)avx2;
+#ifdef BTI_AVX2
+        if (nq == ny && avx2) j = bti_ld_vpass_avx2(s0, rowb, wq, ny, tmp, span);
+#endif
+        if (nq == ny) {
+            for (; j + 16 <= span; j += 16) {
+                __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+                const unsigned char *s = s0 + j;
+                for (k = 0; k < ny; k += 2, s += 2 * rowb) {
+                    __m128i r0 = _mm_loadu_si128((const __m128i *)(const void *)s);
+                    __m128i r1 = k + 1 < ny ? _mm_loadu_si128((const __m128i *)(const void *)(s + rowb)) : zero;
+                    __m128i w = _mm_set1_epi32((int)(((unsigned)(unsigned short)wq[k + 1] << 16) | (unsigned short)wq[k]));
+                    __m128i l0 = _mm_unpacklo_epi8(r0, zero), h0 = _mm_unpackhi_epi8(r0, zero);
+                    __m128i l1 = _mm_unpacklo_epi8(r1, zero), h1 = _mm_unpackhi_epi8(r1, zero);
+                    a0 = _mm_add_epi32(a0, _mm_madd_epi16(_mm_unpacklo_epi16(l0, l1), w));
+                    a1 = _mm_add_epi32(a1, _mm_madd_epi16(_mm_unpackhi_epi16(l0, l1), w));
+                    a2 = _mm_add_epi32(a2, _mm_madd_epi16(_mm_unpacklo_epi16(h0, h1), w));
+                    a3 = _mm_add_epi32(a3, _mm_madd_epi16(_mm_unpackhi_epi16(h0, h1), w));
+                }
+                _mm_storeu_ps(tmp + j, _mm_mul_ps(_mm_cvtepi32_ps(a0), inv));
+                _mm_storeu_ps(tmp + j + 4, _mm_mul_ps(_mm_cvtepi32_ps(a1), inv));
+                _mm_storeu_ps(tmp + j + 8, _mm_mul_ps(_mm_cvtepi32_ps(a2), inv));
+                _mm_storeu_ps(tmp + j + 12, _mm_mul_ps(_mm_cvtepi32_ps(a3), inv));
+            }
+        }
+    }
+#else
+    (void)avx2;
+#endif
+    for (; j < span; j++) {
+        float a = 0;
+        const unsigned char *s = s0 + j;
+        for (k = 0; k < ny; k++, s += rowb) a += wy[k] * (float)s[0];
+        tmp[j] = a;
+    }
+}
+
+static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, int w, int h, unsigned char *dst,
+                                  char *err, size_t err_len) {
+    const bt_loader *L = W->L;
+    const int C = L->d.crop;
+    int nw, nh, top, left, cx0 = INT_MAX, cx1 = 0, x, y, k;
+    size_t rowb = (size_t)w * 3, span;
+    const size_t plane = (size_t)C * (size_t)C;
+#ifdef BTI_SSE2
+    float *w4 = NULL;
+    int nx4;
+#endif
+#ifdef BTI_AVX2
+    float *w8 = NULL;
+#endif
+    bti_resize_dims(w, h, L->d.resize, &nw, &nh);
+    top = bti_crop_offset(nh, C);
+    left = bti_crop_offset(nw, C);
+    if (!bti_taps_make(&W->vt, h, nh, top, C) || !bti_taps_make(&W->ht, w, nw, left, C)) {
+        bti_fmt(err, err_len, "out of memory for filter taps"); return BT_E_NOMEM;
+    }
+    for (x = 0; x < C; x++) if (W->ht.n[x]) {
+        if (W->ht.start[x] < cx0) cx0 = W->ht.start[x];
+        if (W->ht.start[x] + W->ht.n[x] > cx1) cx1 = W->ht.start[x] + W->ht.n[x];
+    }
+    if (cx1 <= cx0) { cx0 = 0; cx1 = 1; }
+    span = (size_t)(cx1 - cx0) * 3;
+    if (!bti_grow((void **)&W->tmp, &W->tcap, (span + 4) * sizeof(float))) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
+    W->tmp[span] = W->tmp[span + 1] = W->tmp[span + 2] = W->tmp[span + 3] = 0;
+#ifdef BTI_SSE2
+    /* horizontal weights, each repeated in 4 lanes, when every column has the same count */
+    nx4 = W->ht.nmax;
+    for (x = 0; x < C; x++) if (W->ht.n[x] != nx4) nx4 = 0;
+    if (nx4 > 0 && bti_grow((void **)&W->w4raw, &W->w4cap, ((size_t)C * (size_t)nx4 * 4 + 4) * sizeof(float))) {
+        w4 = (float *)(void *)((unsigned char *)W->w4raw + (16 - ((uintptr_t)W->w4raw & 15)) % 16);
+        for (x = 0; x < C; x++)
+            for (k = 0; k < nx4; k++) {
+                const float wk = W->ht.w[(size_t)x * (size_t)W->ht.maxn + (size_t)k];
+                float *q = w4 + ((size_t)x * (size_t)nx4 + (size_t)k) * 4;
+                q[0] = q[1] = q[2] = q[3] = wk;
+            }
+#ifdef BTI_AVX2
+        /* pairs of pixels for the AVX2 pass: [x][k] and [x+1][k] side by side */
+        if (L->avx2 && (C & 1) == 0 && bti_grow((void **)&W->w8raw, &W->w8cap, ((size_t)C * (size_t)nx4 * 4 + 8) * sizeof(float))) {
+            w8 = (float *)(void *)((unsigned char *)W->w8raw + (32 - ((uintptr_t)W->w8raw & 31)) % 32);
+            for (x = 0; x < C; x += 2)
+                for (k = 0; k < nx4; k++) {
+                    memcpy(w8 + ((size_t)x * (size_t)nx4 + (size_t)k * 2) * 4, w4 + ((size_t)x * (size_t)nx4 + (size_t)k) * 4, 4 * sizeof(float));
+                    memcpy(w8 + ((size_t)x * (size_t)nx4 + (size_t)k * 2) * 4 + 4, w4 + ((size_t)(x + 1) * (size_t)nx4 + (size_t)k) * 4, 4 * sizeof(float));
+                }
+        }
+#endif
+    }
+#endif
+    for (y = 0; y < C; y++) {
+        float *tmp = W->tmp;
+        const int ny = W->vt.n[y];
+        if (ny == 0) memset(tmp, 0, span * sizeof(float));
+        else bti_ld_vpass(L->avx2, rgb + (size_t)W->vt.start[y] * rowb + (size_t)cx0 * 3, rowb,
+                          W->vt.w + (size_t)y * (size_t)W->vt.maxn, ny, tmp, span);
+#ifdef BTI_SSE2
+        if (w4) {                       /* every column has nx4 taps */
+            const __m128 *wv = (const __m128 *)(const void *)w4;
+            if (L->d.layout == BT_LAYOUT_NCHW_F32) {
+                float *pr = (float *)(void *)dst + (size_t)y * (size_t)C, *pg = pr + plane, *pb = pg + plane;
+                const __m128 sc = _mm_setr_ps(L->scale[0], L->scale[1], L->scale[2], 0);
+                const __m128 bi = _mm_setr_ps(L->bias[0], L->bias[1], L->bias[2], 0);
+                x = 0;
+#ifdef BTI_AVX2
+                if (w8) {
+                    x = bti_ld_hpass_avx2(tmp, W->ht.start, cx0, w8, nx4, C, L->scale, L->bias, pr, pg, pb);
+                    wv += (size_t)x * (size_t)nx4;
+                }
+#endif
+                for (; x < C; x++, wv += nx4) {
+                    const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3;
+                    __m128 acc = _mm_mul_ps(_mm_loadu_ps(p), wv[0]);
+                    for (k = 1; k < nx4; k++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(p + 3 * k), wv[k]));
+                    acc = _mm_add_ps(_mm_mul_ps(acc, sc), bi);
+                    _mm_store_ss(pr + x, acc);
+                    _mm_store_ss(pg + x, _mm_shuffle_ps(acc, acc, _MM_SHUFFLE(1, 1, 1, 1)));
+                    _mm_store_ss(pb + x, _mm_shuffle_ps(acc, acc, _MM_SHUFFLE(2, 2, 2, 2)));
+                }
+            } else {
+                unsigned char *o = dst + (size_t)y * (size_t)C * 3;
+                const __m128 lo = _mm_setzero_ps(), hi = _mm_set1_ps(255.0f), half = _mm_set1_ps(0.5f);
+                for (x = 0; x < C; x++, wv += nx4, o += 3) {
+                    const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3;
+                    __m128 acc = _mm_mul_ps(_mm_loadu_ps(p), wv[0]);
+                    __m128i q;
+                    int v;
+                    for (k = 1; k < nx4; k++) acc = _mm_add_ps(acc, _mm_mul_ps(_mm_loadu_ps(p + 3 * k), wv[k]));
+                    q = _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(_mm_add_ps(acc, half), lo), hi));
+                    v = _mm_cvtsi128_si32(q); o[0] = (unsigned char)v;
+                    v = _mm_cvtsi128_si32(_mm_srli_si128(q, 4)); o[1] = (unsigned char)v;
+                    v = _mm_cvtsi128_si32(_mm_srli_si128(q, 8)); o[2] = (unsigned char)v;
+                }
+            }
+            continue;
+        }
+#endif
+        for (x = 0; x < C; x++) {
+            const int nx = W->ht.n[x];
+            const float *p = tmp + (size_t)(W->ht.start[x] - cx0) * 3, *wx = W->ht.w + (size_t)x * (size_t)W->ht.maxn;
+            float v[4];
+            v[0] = v[1] = v[2] = 0;
+            for (k = 0; k < nx; k++) { v[0] += wx[k] * p[3 * k]; v[1] += wx[k] * p[3 * k + 1]; v[2] += wx[k] * p[3 * k + 2]; }
+            if (L->d.layout == BT_LAYOUT_NHWC_U8) {
+                unsigned char *o = dst + ((size_t)y * (size_t)C + (size_t)x) * 3;
+                for (k = 0; k < 3; k++) {
+                    float r = v[k] + 0.5f;
+                    o[k] = (unsigned char)(r <= 0 ? 0 : r >= 255 ? 255 : (int)r);
+                }
+            } else {
+                float *pr = (float *)(void *)dst + (size_t)y * (size_t)C + (size_t)x;
+                pr[0] = v[0] * L->scale[0] + L->bias[0];
+                pr[plane] = v[1] * L->scale[1] + L->bias[1];
+                pr[2 * plane] = v[2] * L->scale[2] + L->bias[2];
+            }
+        }
+    }
+    return BT_OK;
+}
+
+static void bti_ld_cold(int fd, off_t off, off_t len) {
+#if defined(POSIX_FADV_DONTNEED)
+    if (len > 0) {                      /* whole pages only are dropped: widen to them */
+        const off_t pg = 4096, end = off + len;
+        off -= off % pg;
+        len = end - off + (pg - end % pg) % pg;
+    }
+    (void)posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
+#else
+    (void)fd; (void)off; (void)len;
+#endif
+}
+
+/* one item into dst; returns BT_OK or the reason it is bad in err */
+static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, char *err, size_t err_len) {
+    bt_loader *L = W->L;
+    uint64_t t0 = bt_now_ns(), t1, t2;
+    bt_status st;
+    if (L->d.source == BT_SOURCE_RECORDS) {
+        off_t off = (off_t)(L->rheader ? BT_RECORD_HEADER_BYTES : 0) + (off_t)idx * (off_t)L->rbytes;
+        unsigned char *to = dst;
+        size_t got = 0;
+        if (L->rheader && L->d.layout == BT_LAYOUT_NCHW_F32) {
+            if (!bti_grow((void **)&W->syn, &W->scap, L->rbytes)) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
+            to = W->syn;
+        }
+        while (got < L->rbytes) {
+            ssize_t r = pread(L->rfd, to + got, L->rbytes - got, off + (off_t)got);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) { bti_fmt(err, err_len, r < 0 ? "read failed: %s" : "truncated record (%s)", r < 0 ? strerror(errno) : "end of file"); return BT_E_IO; }
+            got += (size_t)r;
+        }
+        if (L->d.cold) bti_ld_cold(L->rfd, off, (off_t)L->rbytes);
+        t1 = bt_now_ns();
+        W->loc.read_s += (double)(t1 - t0) * 1e-9;
+        if (to != dst) {
+            const size_t plane = (size_t)L->rh * (size_t)L->rw, i0 = 0;
+            float *p = (float *)(void *)dst;
+            size_t i;
+            int c;
+            for (c = 0; c < 3; c++) {
+                const float sc = L->scale[c], bi = L->bias[c];
+                float *pc = p + (size_t)c * plane;
+                for (i = i0; i < plane; i++) pc[i] = (float)to[i * 3 + (size_t)c] * sc + bi;
+            }
+            W->loc.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
+        }
+        return BT_OK;
+    }
+    if (L->d.source == BT_SOURCE_SYNTHETIC) {
+        int sw = L->d.synthetic_width, sh = L->d.synthetic_height;
+        size_t n = (size_t)sw * (size_t)sh * 3, i;
+        unsigned char v[3];
+        v[0] = (unsigned char)((idx * 3) % 251); v[1] = (unsigned char)((idx * 7 + 1) % 251); v[2] = (unsigned char)((idx / 251) % 251);
+        if (!bti_grow((void **)&W->syn, &W->scap, n)) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
+        for (i = 0; i < n; i += 3) { W->syn[i] = v[0]; W->syn[i + 1] = v[1]; W->syn[i + 2] = v[2]; }
+        if (L->d.synthetic_item_s > 0) {
+            struct timespec ts;
+            ts.tv_sec = (time_t)L->d.synthetic_item_s;
+            ts.tv_nsec = (long)((L->d.synthetic_item_s - (double)ts.tv_sec) * 1e9);
+            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
+        }
+        t1 = bt_now_ns();
+        W->loc.decode_s += (double)(t1 - t0) * 1e-9;
+        st = bti_ld_transform(W, W->syn, sw, sh, dst, err, err_len);
+        W->loc.transform_s += (double)(bt_now_ns() - t1) * 1e-9;
+        return st;
+    }
+    {
+        const char *path = L->paths[idx];
+        struct stat sb;
+        size_t got = 0, size;
+        int fd, w = 0, h = 0;
+        unsigned char *rgb = NULL;
+        fd = open(path, O_RDONLY);
+        if (fd < 0) { bti_fmt(err, err_len, "cannot open: %s", strerror(errno)); return BT_E_IO; }
+        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); bti_fmt(err, err_len, "not a regular file"); return BT_E_IO; }
+        if (sb.st_size == 0) { close(fd); bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
+        if ((int64_t)sb.st_size > L->d.max_file_bytes) {
+            close(fd);
+            bti_fmt(err, err_len, "file of %lld bytes exceeds the limit of %lld", (long long)sb.st_size, (long long)L->d.max_file_bytes);
+            return BT_E_INVALID;
+        }
+        size = (size_t)sb.st_size;
+        if (!bti_grow((void **)&W->fbuf, &W->fcap, size)) { close(fd); bti_fmt(err, err_len, "out of memory for %zu bytes", size); return BT_E_NOMEM; }
+        while (got < size) {
+            ssize_t r = read(fd, W->fbuf + got, size - got);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) { bti_fmt(err, err_len, "read failed: %s", strerror(errno)); close(fd); return BT_E_IO; }
+            if (r == 0) break;                  /* shrank while reading: decode what is there */
+            got += (size_t)r;
+        }
+        if (L->d.cold) bti_ld_cold(fd, 0, 0);
+        close(fd);
+        t1 = bt_now_ns();
+        W->loc.read_s += (double)(t1 - t0) * 1e-9;
+        if (got == 0) { bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
+        if (L->d.decoder.info) {
+            if (L->d.decoder.info(L->d.decoder.user, W->fbuf, got, &w, &h) != BT_OK) {
+                bti_fmt(err, err_len, "not an image the decoder knows (or a corrupt header)");
+                W->loc.decode_s += (double)(bt_now_ns() - t1) * 1e-9;
+                return BT_E_DECODE;
+            }
+            if (w <= 0 || h <= 0 || w > L->d.max_side || h > L->d.max_side || (int64_t)w * h > L->d.max_pixels) {
+                bti_fmt(err, err_len, "image %dx%d exceeds the limits (side %d, %lld pixels)", w, h, L->d.max_side, (long long)L->d.max_pixels);
+                return BT_E_INVALID;
+            }
+        }
+        st = L->d.decoder.decode(L->d.decoder.user, W->fbuf, got, &w, &h, &rgb, err, err_len);
+        t2 = bt_now_ns();
+        W->loc.decode_s += (double)(t2 - t1) * 1e-9;
+        if (st != BT_OK || !rgb) { if (rgb && L->d.decoder.release) L->d.decoder.release(L->d.decoder.user, rgb); return st != BT_OK ? st : BT_E_DECODE; }
+        if (w <= 0 || h <= 0 || w > L->d.max_side || h > L->d.max_side || (int64_t)w * h > L->d.max_pixels) {
+            bti_fmt(err, err_len, "image %dx%d exceeds the limits (side %d, %lld pixels)", w, h, L->d.max_side, (long long)L->d.max_pixels);
+            st = BT_E_INVALID;
+        } else {
+            st = bti_ld_transform(W, rgb, w, h, dst, err, err_len);
+        }
+        if (L->d.decoder.release) L->d.decoder.release(L->d.decoder.user, rgb);
+        W->loc.transform_s += (double)(bt_now_ns() - t2) * 1e-9;
+        return st;
+    }
+}
+
+/* move the good items of a finished batch to the front (no holes, nothing half written) */
+static void bti_ld_compact(bt_loader *L, bti_ld_slot *s) {
+    int i, j = 0;
+    for (i = 0; i < s->count; i++) {
+        if (!s->ok[i]) continue;
+        if (i != j) {
+            memmove(s->buf + (size_t)j * L->item_bytes, s->buf + (size_t)i * L->item_bytes, L->item_bytes);
+            s->src[j] = s->src[i];
+        }
+        j++;
+    }
+}
+
+static void *bti_ld_main(void *arg) {
+    bti_ld_worker *W = (bti_ld_worker *)arg;
+    bt_loader *L = W->L;
+    char err[512];
+#if defined(__linux__) && (defined(_GNU_SOURCE) || defined(__USE_GNU))
+    if (L->d.pin_workers) {
+        cpu_set_t all, one;
+        int c, k = -1, want;
+        if (sched_getaffinity(0, sizeof all, &all) == 0 && CPU_COUNT(&all) > 0) {
+            want = W->id % CPU_COUNT(&all);
+            for (c = 0; c < CPU_SETSIZE; c++) if (CPU_ISSET(c, &all) && ++k == want) break;
+            if (c < CPU_SETSIZE) {
+                CPU_ZERO(&one); CPU_SET(c, &one);
+                (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);
+            }
+        }
+    }
+#endif
+    pthread_mutex_lock(&L->mu);
+    for (;;) {
+        int64_t b, idx;
+        int pos;
+        bti_ld_slot *s;
+        bt_status st;
+        uint64_t ti;
+        if (L->stop || L->failed || L->cur_batch >= L->total_batches) break;
+        if (L->cur_batch >= L->released + L->d.depth) {
+            ti = bt_now_ns();
+            pthread_cond_wait(&L->cv_space, &L->mu);
+            W->loc.idle_s += (double)(bt_now_ns() - ti) * 1e-9;
+            W->st = W->loc;
+            continue;
+        }
+        b = L->cur_batch;
+        s = &L->slots[b % L->d.depth];
+        if (s->batch != b) {
+            s->batch = b; s->count = bti_ld_batch_count(L, b);
+            s->done = 0; s->nbad = 0; s->ready = 0;
+        }
+        pos = L->cur_pos++;
+        if (L->cur_pos >= s->count) { L->cur_batch++; L->cur_pos = 0; }
+        pthread_mutex_unlock(&L->mu);
+
+        idx = bti_ld_source_index(L, b, pos);
+        s->src[pos] = idx;
+        err[0] = 0;
+        st = bti_ld_item(W, idx, s->buf + (size_t)pos * L->item_bytes, err, sizeof err);
+        s->ok[pos] = (unsigned char)(st == BT_OK);
+
+        pthread_mutex_lock(&L->mu);
+        W->loc.items++;
+        if (st != BT_OK) W->loc.bad_items++;
+        W->st = W->loc;
+        if (st != BT_OK) {
+            s->nbad++;
+            bti_ld_add_bad(L, idx, err);
+            if (L->d.bad_policy == BT_BAD_FAIL && (!L->failed || b < L->fail_batch)) {
+                char name[512];
+                L->failed = 1; L->fail_batch = b; L->fail_status = st;
+                bti_fmt(L->err, sizeof L->err, "%s: %s", bt_loader_item_name(L, (size_t)idx, name, sizeof name), err);
+                pthread_cond_broadcast(&L->cv_ready);
+                pthread_cond_broadcast(&L->cv_space);
+            }
+        }
+        if (++s->done == s->count) {
+            if (s->nbad) {                      /* the slot is ours alone until ready */
+                pthread_mutex_unlock(&L->mu);
+                bti_ld_compact(L, s);
+                pthread_mutex_lock(&L->mu);
+            }
+            s->ready = 1;
+            pthread_cond_broadcast(&L->cv_ready);
+        }
+    }
+    pthread_cond_broadcast(&L->cv_space);
+    pthread_mutex_unlock(&L->mu);
+    return NULL;
+}
+
+static int bti_cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+static bt_status bti_ld_list_dir(bt_loader *L, const char *dir) {
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+    size_t cap = 0;
+    if (!dp) { bti_fmt(L->err, sizeof L->err, "cannot open folder %s: %s", dir, strerror(errno)); return BT_E_IO; }
+    while ((de = readdir(dp)) != NULL) {
+        struct stat sb;
+        size_t n;
+        char *p;
+        if (de->d_name[0] == '.') continue;
+        n = strlen(dir) + strlen(de->d_name) + 2;
+        p = (char *)bti_malloc(n);
+        if (!p) { closedir(dp); return BT_E_NOMEM; }
+        bti_fmt(p, n, "%s/%s", dir, de->d_name);
+#if defined(_DIRENT_HAVE_D_TYPE) && defined(DT_REG)
+        if (de->d_type == DT_DIR || (de->d_type != DT_REG && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)) { bti_free(p); continue; }
+        if (de->d_type != DT_REG)          /* links and unknown: ask stat (no stat per file otherwise) */
+#endif
+        if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) { bti_free(p); continue; }
+        if (L->npaths == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            char **np = (char **)bti_realloc(L->paths, nc * sizeof *np);
+            if (!np) { bti_free(p); closedir(dp); return BT_E_NOMEM; }
+            L->paths = np; cap = nc;
+        }
+        L->paths[L->npaths++] = p;
+    }
+    closedir(dp);
+    if (L->npaths) qsort(L->paths, L->npaths, sizeof *L->paths, bti_cmp_str);
+    return BT_OK;
+}
+
+static void bti_ld_free(bt_loader *L) {
+    size_t i;
+    int k;
+    if (!L) return;
+    if (L->slots) {
+        for (k = 0; k < L->d.depth; k++) {
+            bti_ld_slot *s = &L->slots[k];
+            if (s->raw) {
+                if (L->d.allocator.alloc) {
+                    if (L->d.allocator.release) L->d.allocator.release(L->d.allocator.user, s->raw, L->item_bytes * (size_t)L->d.batch);
+                } else bti_free(s->raw);
+            }
+            bti_free(s->ok); bti_free(s->src);
+        }
+        bti_free(L->slots);
+    }
+    if (L->w) {
+        for (k = 0; k < L->nworkers; k++) {
+            bti_free(L->w[k].fbuf); bti_free(L->w[k].tmp); bti_free(L->w[k].syn); bti_free(L->w[k].w4raw); bti_free(L->w[k].w8raw);
+            bti_taps_free(&L->w[k].vt); bti_taps_free(&L->w[k].ht);
+        }
+        bti_free(L->w);
+    }
+    for (i = 0; i < L->npaths; i++) bti_free(L->paths[i]);
+    bti_free(L->paths);
+    for (i = 0; i < L->nbad; i++) { bti_free(L->bad[i].name); bti_free(L->bad[i].reason); }
+    bti_free(L->bad);
+    bti_free(L->waits);
+    if (L->rfd >= 0) close(L->rfd);
+    pthread_mutex_destroy(&L->mu);
+    pthread_cond_destroy(&L->cv_space);
+    pthread_cond_destroy(&L->cv_ready);
+    bti_free(L);
+}
+
+BTI_DEF void bt_loader_destroy(bt_loader *L) {
+    int k;
+    if (!L) return;
+    pthread_mutex_lock(&L->mu);
+    L->stop = 1;
+    pthread_cond_broadcast(&L->cv_space);
+    pthread_cond_broadcast(&L->cv_ready);
+    pthread_mutex_unlock(&L->mu);
+    for (k = 0; k < L->nworkers; k++) if (L->w[k].started) pthread_join(L->w[k].th, NULL);
+    bti_ld_free(L);
+}
+
+static bt_status bti_ld_open_records(bt_loader *L) {
+    struct stat sb;
+    unsigned char h[BT_RECORD_HEADER_BYTES];
+    ssize_t r;
+    const char *path = L->d.records_path;
+    L->rfd = open(path, O_RDONLY);
+    if (L->rfd < 0) { bti_fmt(L->err, sizeof L->err, "cannot open record file %s: %s", path, strerror(errno)); return BT_E_IO; }
+    if (fstat(L->rfd, &sb) != 0) { bti_fmt(L->err, sizeof L->err, "cannot stat %s", path); return BT_E_IO; }
+    r = pread(L->rfd, h, sizeof h, 0);
+    if (r == (ssize_t)sizeof h && memcmp(h, BT_RECORD_MAGIC, 8) == 0) {
+        uint32_t u[8]; uint64_t cnt, rb;
+        memcpy(&cnt, h + 16, 8); memcpy(&rb, h + 24, 8); memcpy(u, h + 32, 16);
+        if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || rb != (uint64_t)u[0] * u[1] * 3) {
+            bti_fmt(L->err, sizeof L->err, "%s: unsupported record header (%ux%ux%u dtype %u, %llu bytes)", path, u[1], u[0], u[2], u[3], (unsigned long long)rb);
+            return BT_E_PARSE;
+        }
+        if ((uint64_t)sb.st_size < BT_RECORD_HEADER_BYTES + cnt * rb) {
+            bti_fmt(L->err, sizeof L->err, "%s: header says %llu records of %llu bytes but the file has %lld bytes",
+                    path, (unsigned long long)cnt, (unsigned long long)rb, (long long)sb.st_size);
+            return BT_E_PARSE;
+        }
+        L->rheader = 1; L->rh = (int)u[0]; L->rw = (int)u[1];
+        L->rbytes = (size_t)rb; L->nitems = (size_t)cnt;
+        L->out_h = L->rh; L->out_w = L->rw; L->out_c = 3;
+        L->item_bytes = L->rbytes * (L->d.layout == BT_LAYOUT_NCHW_F32 ? sizeof(float) : 1);
+    } else {
+        if (!L->d.record_bytes) {
+            bti_fmt(L->err, sizeof L->err, "%s has no batchtune record header: set record_bytes to read it as raw records", path);
+            return BT_E_INVALID;
+        }
+        L->rbytes = L->d.record_bytes;
+        L->nitems = (size_t)sb.st_size / L->rbytes;
+        L->out_h = 1; L->out_w = (int)L->rbytes; L->out_c = 1;
+        L->item_bytes = L->rbytes;
+    }
+    if (L->d.cold) bti_ld_cold(L->rfd, 0, 0);
+    return BT_OK;
+}
+
+BTI_DEF bt_loader *bt_loader_create(const bt_loader_desc *desc, bt_status *stp, char *err, size_t err_len) {
+    bt_loader *L;
+    bt_status st = BT_OK;
+    int k, c;
+    uint64_t t0 = bt_now_ns();
+    L = (bt_loader *)bti_calloc(1, sizeof *L);
+    if (!L) { if (stp) *stp = BT_E_NOMEM; bti_fmt(err, err_len, "out of memory"); return NULL; }
+    L->t_create = t0;
+    L->d = bt_loader_desc_defaults(desc);
+#ifdef BTI_AVX2
+    L->avx2 = bti_cpu_avx2();
+#endif
+    L->rfd = -1;
+    L->held = -1;
+    L->first_batch_s = NAN;
+    pthread_mutex_init(&L->mu, NULL);
+    pthread_cond_init(&L->cv_space, NULL);
+    pthread_cond_init(&L->cv_ready, NULL);
+    for (c = 0; c < 3; c++) {
+        L->scale[c] = L->d.no_normalize ? 1.0f / 255.0f : 1.0f / (255.0f * L->d.std[c]);
+        L->bias[c] = L->d.no_normalize ? 0.0f : -L->d.mean[c] / L->d.std[c];
+    }
+    if (L->d.layout != BT_LAYOUT_NCHW_F32 && L->d.layout != BT_LAYOUT_NHWC_U8) { bti_fmt(L->err, sizeof L->err, "unknown layout %d", (int)L->d.layout); st = BT_E_INVALID; goto fail; }
+    if (L->d.crop > 65536 || L->d.resize > 65536 || L->d.batch > (1 << 24)) { bti_fmt(L->err, sizeof L->err, "crop %d, resize %d or batch %d too large", L->d.crop, L->d.resize, L->d.batch); st = BT_E_INVALID; goto fail; }
+    L->out_h = L->out_w = L->d.crop; L->out_c = 3;
+    L->item_bytes = (size_t)L->d.crop * (size_t)L->d.crop * 3 * (L->d.layout == BT_LAYOUT_NCHW_F32 ? sizeof(float) : 1);
+    if (L->d.source == BT_SOURCE_IMAGES) {
+        if (L->d.dir) {
+            st = bti_ld_list_dir(L, L->d.dir);
+            if (st != BT_OK) goto fail;
+        } else if (L->d.paths) {
+            size_t i;
+            L->paths = (char **)bti_calloc(L->d.num_paths, sizeof(char *));
+            if (!L->paths) { st = BT_E_NOMEM; goto fail; }
+            for (i = 0; i < L->d.num_paths; i++) {
+                L->paths[i] = bti_strdup(L->d.paths[i] ? L->d.paths[i] : "");
+                if (!L->paths[i]) { st = BT_E_NOMEM; goto fail; }
+                L->npaths++;
+            }
+        } else { bti_fmt(L->err, sizeof L->err, "image source needs dir or paths"); st = BT_E_INVALID; goto fail; }
+        L->nitems = L->npaths;
+        if (L->d.cold) {
+            size_t i;
+            for (i = 0; i < L->npaths; i++) {
+                int fd = open(L->paths[i], O_RDONLY);
+                if (fd >= 0) { bti_ld_cold(fd, 0, 0); close(fd); }
+            }
+        }
+    } else if (L->d.source == BT_SOURCE_RECORDS) {
+        if (!L->d.records_path) { bti_fmt(L->err, sizeof L->err, "record source needs records_path"); st = BT_E_INVALID; goto fail; }
+        st = bti_ld_open_records(L);
+        if (st != BT_OK) goto fail;
+    } else if (L->d.source == BT_SOURCE_SYNTHETIC) {
+        L->nitems = L->d.synthetic_items;
+    } else { bti_fmt(L->err, sizeof L->err, "unknown source kind %d", (int)L->d.source); st = BT_E_INVALID; goto fail; }
+    if (L->nitems == 0) {
+        bti_fmt(L->err, sizeof L->err, "the source has no items (%s)", L->d.dir ? L->d.dir : L->d.records_path ? L->d.records_path : "list");
+        st = BT_E_NOT_FOUND; goto fail;
+    }
+    L->per_epoch = L->d.drop_last ? (int64_t)(L->nitems / (size_t)L->d.batch) : (int64_t)((L->nitems + (size_t)L->d.batch - 1) / (size_t)L->d.batch);
+    L->total_batches = L->per_epoch * L->d.epochs;
+    if (L->per_epoch == 0) L->per_epoch = 1;     /* drop_last with fewer items than a batch: nothing */
+
+    L->slots = (bti_ld_slot *)bti_calloc((size_t)L->d.depth, sizeof *L->slots);
+    if (!L->slots) { st = BT_E_NOMEM; goto fail; }
+    for (k = 0; k < L->d.depth; k++) {
+        bti_ld_slot *s = &L->slots[k];
+        size_t bytes = L->item_bytes * (size_t)L->d.batch;
+        s->batch = -1;
+        if (L->d.allocator.alloc) {
+            s->raw = (unsigned char *)L->d.allocator.alloc(L->d.allocator.user, bytes);
+            s->buf = s->raw;
+        } else {
+            s->raw = (unsigned char *)bti_malloc(bytes + 64);
+            s->buf = s->raw ? s->raw + (64 - ((uintptr_t)s->raw & 63)) % 64 : NULL;
+        }
+        s->ok = (unsigned char *)bti_calloc((size_t)L->d.batch, 1);
+        s->src = (int64_t *)bti_calloc((size_t)L->d.batch, sizeof(int64_t));
+        if (!s->buf || !s->ok || !s->src) {
+            bti_fmt(L->err, sizeof L->err, "cannot allocate %d batch buffers of %zu bytes", L->d.depth, bytes);
+            st = BT_E_NOMEM; goto fail;
+        }
+    }
+    L->nworkers = L->d.workers;
+    L->w = (bti_ld_worker *)bti_calloc((size_t)L->nworkers, sizeof *L->w);
+    if (!L->w) { st = BT_E_NOMEM; goto fail; }
+    for (k = 0; k < L->nworkers; k++) {
+        L->w[k].L = L; L->w[k].id = k;
+        if (pthread_create(&L->w[k].th, NULL, bti_ld_main, &L->w[k]) != 0) {
+            bti_fmt(L->err, sizeof L->err, "cannot start worker thread %d", k);
+            st = BT_E_NOMEM; goto fail;
+        }
+        L->w[k].started = 1;
+    }
+    if (stp) *stp = BT_OK;
+    return L;
+fail:
+    if (stp) *stp = st;
+    bti_fmt(err, err_len, "%s", L->err[0] ? L->err : bt_status_str(st));
+    bt_loader_destroy(L);
+    return NULL;
+}
+
+BTI_DEF void bt_loader_release(bt_loader *L, bt_batch *b) {
+    if (!L || L->held < 0) return;
+    pthread_mutex_lock(&L->mu);
+    L->released = L->held + 1;
+    L->held = -1;
+    pthread_cond_broadcast(&L->cv_space);
+    pthread_mutex_unlock(&L->mu);
+    if (b) { b->data = NULL; b->items = 0; }
+}
+
+BTI_DEF bt_status bt_loader_next(bt_loader *L, bt_batch *out) {
+    uint64_t t0 = bt_now_ns();
+    if (!L || !out) return BT_E_INVALID;
+    bt_loader_release(L, NULL);
+    memset(out, 0, sizeof *out);
+    for (;;) {
+        int64_t b = L->next_batch;
+        bti_ld_slot *s;
+        if (b >= L->total_batches) {
+            out->index = b;
+            return L->failed ? L->fail_status : BT_OK;
+        }
+        s = &L->slots[b % L->d.depth];
+        pthread_mutex_lock(&L->mu);
+        while (!(s->batch == b && s->ready) && !(L->failed && b >= L->fail_batch) && !L->stop)
+            pthread_cond_wait(&L->cv_ready, &L->mu);
+        if (L->failed && b >= L->fail_batch) { pthread_mutex_unlock(&L->mu); return L->fail_status; }
+        pthread_mutex_unlock(&L->mu);
+        L->next_batch++;
+        L->held = b;
+        if (s->count - s->nbad == 0) { bt_loader_release(L, NULL); continue; }  /* all bad */
+        {
+            uint64_t t1 = bt_now_ns();
+            double w = (double)(t1 - t0) * 1e-9;
+            out->data = s->buf;
+            out->items = s->count - s->nbad;
+            out->skipped = s->nbad;
+            out->item_bytes = L->item_bytes;
+            out->index = b;
+            out->epoch = (int)(b / L->per_epoch);
+            out->source_index = s->src;
+            out->height = L->out_h; out->width = L->out_w; out->channels = L->out_c;
+            out->layout = L->d.layout;
+            out->wait_s = w;
+            if (L->nwaits == L->capwaits) {
+                size_t nc = L->capwaits ? L->capwaits * 2 : 64;
+                double *nw = (double *)bti_realloc(L->waits, nc * sizeof *nw);
+                if (nw) { L->waits = nw; L->capwaits = nc; }
+            }
+            if (L->nwaits < L->capwaits) L->waits[L->nwaits++] = w;
+            L->t_last = t1;
+            if (isnan(L->first_batch_s)) L->first_batch_s = (double)(t1 - L->t_create) * 1e-9;
+            L->delivered_items += out->items;
+            L->delivered_batches++;
+            return BT_OK;
+        }
+    }
+}
+
+BTI_DEF void bt_loader_get_stats(const bt_loader *L, bt_loader_stats *o) {
+    bt_loader *M = (bt_loader *)L;     /* the lock is not part of the observable state */
+    int k;
+    memset(o, 0, sizeof *o);
+    if (!L) return;
+    o->first_batch_s = L->first_batch_s;
+    o->elapsed_s = L->t_last ? (double)(L->t_last - L->t_create) * 1e-9 : 0;
+    o->batches = L->delivered_batches;
+    o->items = L->delivered_items;
+    o->items_per_s = o->elapsed_s > 0 ? (double)o->items / o->elapsed_s : 0;
+    if (L->nwaits) {
+        bt_stats ws;
+        size_t i;
+        for (i = 0; i < L->nwaits; i++) o->wait_s_total += L->waits[i];
+        if (bt_stats_compute(L->waits, L->nwaits, &ws) == BT_OK) { o->wait_s_median = ws.median; o->wait_s_max = ws.max; }
+    }
+    pthread_mutex_lock(&M->mu);
+    o->bad_items = (int64_t)L->nbad;
+    o->workers = L->nworkers;
+    for (k = 0; k < L->nworkers && k < BT_LOADER_MAX_WORKERS; k++) o->worker[k] = L->w[k].st;
+    pthread_mutex_unlock(&M->mu);
+}
+BTI_DEF size_t bt_loader_num_bad(const bt_loader *L) {
+    size_t n;
+    bt_loader *M = (bt_loader *)L;
+    if (!L) return 0;
+    pthread_mutex_lock(&M->mu); n = L->nbad; pthread_mutex_unlock(&M->mu);
+    return n;
+}
+BTI_DEF const char *bt_loader_bad_name(const bt_loader *L, size_t i) {
+    const char *s = NULL;
+    bt_loader *M = (bt_loader *)L;
+    if (!L) return NULL;
+    pthread_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].name; pthread_mutex_unlock(&M->mu);
+    return s;
+}
+BTI_DEF const char *bt_loader_bad_reason(const bt_loader *L, size_t i) {
+    const char *s = NULL;
+    bt_loader *M = (bt_loader *)L;
+    if (!L) return NULL;
+    pthread_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].reason; pthread_mutex_unlock(&M->mu);
+    return s;
+}
+BTI_DEF void bt_loader_fill_sample(const bt_loader *L, bt_sample *s) {
+    bt_loader_stats st;
+    if (!L || !s) return;
+    bt_loader_get_stats(L, &st);
+    if (!isnan(st.first_batch_s)) s->phase_s[BT_PHASE_FIRST_BATCH] = st.first_batch_s;
+    s->phase_s[BT_PHASE_LOAD_WAIT] = st.wait_s_total;
+}
+
+BTI_DEF bt_status bt_pack(const bt_loader_desc *d, const char *out_path, int64_t *written, int64_t *bad,
+                          char *err, size_t err_len) {
+    bt_loader_desc dd;
+    bt_loader *L;
+    bt_status st;
+    bt_batch b;
+    char tmp[4096];
+    unsigned char h[BT_RECORD_HEADER_BYTES];
+    FILE *f;
+    uint64_t count = 0, rb;
+    uint32_t u[4];
+    if (written) *written = 0;
+    if (bad) *bad = 0;
+    if (!d || !out_path || (d->source != BT_SOURCE_IMAGES && d->source != BT_SOURCE_SYNTHETIC)) {
+        bti_fmt(err, err_len, "pack needs an image source and an output path"); return BT_E_INVALID;
+    }
+    dd = *d;
+    dd.layout = BT_LAYOUT_NHWC_U8;
+    dd.epochs = 1; dd.shuffle = 0; dd.drop_last = 0;
+    L = bt_loader_create(&dd, &st, err, err_len);
+    if (!L) return st;
+    bti_fmt(tmp, sizeof tmp, "%s.tmp", out_path);
+    f = fopen(tmp, "wb");
+    if (!f) { bti_fmt(err, err_len, "cannot write %s: %s", tmp, strerror(errno)); bt_loader_destroy(L); return BT_E_IO; }
+    memset(h, 0, sizeof h);
+    rb = (uint64_t)L->item_bytes;
+    u[0] = (uint32_t)L->out_h; u[1] = (uint32_t)L->out_w; u[2] = 3; u[3] = 0;
+    memcpy(h, BT_RECORD_MAGIC, 8);
+    { uint32_t hb = BT_RECORD_HEADER_BYTES, ver = 1; memcpy(h + 8, &hb, 4); memcpy(h + 12, &ver, 4); }
+    memcpy(h + 24, &rb, 8); memcpy(h + 32, u, 16);
+    st = fwrite(h, 1, sizeof h, f) == sizeof h ? BT_OK : BT_E_IO;
+    while (st == BT_OK) {
+        st = bt_loader_next(L, &b);
+        if (st != BT_OK) { bti_fmt(err, err_len, "%s", bt_loader_error(L)); break; }
+        if (b.items == 0) break;
+        if (fwrite(b.data, b.item_bytes, (size_t)b.items, f) != (size_t)b.items) { bti_fmt(err, err_len, "write to %s failed", tmp); st = BT_E_IO; }
+        count += (uint64_t)b.items;
+    }
+    if (bad) *bad = (int64_t)bt_loader_num_bad(L);
+    bt_loader_destroy(L);
+    if (st == BT_OK) {
+        memcpy(h + 16, &count, 8);
+        if (fseek(f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof h, f) != sizeof h || fflush(f) != 0) { bti_fmt(err, err_len, "write to %s failed", tmp); st = BT_E_IO; }
+    }
+    if (fclose(f) != 0 && st == BT_OK) { bti_fmt(err, err_len, "write to %s failed", tmp); st = BT_E_IO; }
+    if (st == BT_OK && rename(tmp, out_path) != 0) { bti_fmt(err, err_len, "cannot rename %s to %s: %s", tmp, out_path, strerror(errno)); st = BT_E_IO; }
+    if (st != BT_OK) { remove(tmp); return st; }
+    if (written) *written = (int64_t)count;
+    return BT_OK;
+}
 
 /* ---------------------------------------------------------------- recompute model -------- */
 /* The model is documented at section 12 of the declarations. Internals:

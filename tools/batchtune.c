@@ -5,6 +5,7 @@
    Build (Windows, MinGW-w64):  x86_64-w64-mingw32-gcc -O2 -I. tools/batchtune.c -o batchtune.exe
    Exit status: 0 success, 1 runtime failure, 2 usage error (one line naming the bad flag). */
 #define BATCHTUNE_IMPLEMENTATION
+#define BATCHTUNE_STB_IMPLEMENTATION   /* image decoding for loadbench / pack (stb_image, private) */
 #include "batchtune.h"
 
 #include <stdio.h>
@@ -565,6 +566,7 @@ static int cmd_info(int argc, char **argv) {
 #include "cmd_merge.c"
 #include "cmd_search.c"
 #include "cmd_recompute.c"
+#include "cmd_loadbench.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
@@ -573,6 +575,8 @@ static const tool_cmd COMMANDS[] = {
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
     {"recompute", cmd_recompute, "recompute cost of windowed verification: fit, predict, measure a real workload"},
+    {"loadbench", cmd_loadbench, "run the data loader over images or records; JSON line with images/s, first batch"},
+    {"pack", cmd_pack, "decode, resize and crop an image folder into a record file"},
     /* more subcommands: */
     {"report", cmd_report, "one self-contained HTML report (heatmaps, per-item time, ranking, evidence)"},
     {"merge", cmd_merge, "join shard result files (and samples) into one; report missing shards"},

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# batchtune's loader vs PyTorch's DataLoader (+ torchvision) vs decode-only threads,
+# side by side in one run: the same ~1000 JPEG photos, Resize(256) + CenterCrop(224) +
+# Normalize into NCHW float32 batches of 64, workers 1 and 2, several interleaved
+# repetitions, medians. Prints the ratios and writes bench/results/loader_vs_torch.md.
+#   bash bench/loader_vs_torch/run.sh [IMAGES_DIR (default /tmp/bt_images)] [REPS (default 5)]
+#   REPS=0 only rewrites the report from the last run's build/bench_loader/runs.jsonl.
+# Needs: cc, stb headers (libstb-dev), /usr/bin/python3 with python3-torch,
+# python3-torchvision, python3-pil (Debian packages).
+set -eu
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+IMAGES="${1:-/tmp/bt_images}"
+REPS="${2:-5}"
+BATCH=64
+PY=/usr/bin/python3
+OUT="$ROOT/build/bench_loader"
+mkdir -p "$OUT" "$ROOT/bench/results"
+if [ ! -d "$IMAGES" ] || [ "$(ls "$IMAGES" | wc -l)" -lt 1000 ]; then
+    echo "making the image set in $IMAGES"
+    $PY bench/make_imageset.py "$IMAGES"
+fi
+CC="${CC:-cc}"
+$CC -O2 -std=c99 -Wall -Wextra -Werror -I. -I/usr/include/stb bench/loader_vs_torch/loadbench_main.c \
+    -o "$OUT/loadbench" -lm -pthread
+LOG="$OUT/runs.jsonl"
+if [ "$REPS" -gt 0 ]; then
+: > "$LOG"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
+for r in $(seq 1 "$REPS"); do
+    for w in 1 2; do
+        "$OUT/loadbench" loadbench --images "$IMAGES" --batch $BATCH --workers $w | sed "s/^{/{\"rep\":$r,\"impl\":\"batchtune\",/" >> "$LOG"
+        "$OUT/loadbench" loadbench --images "$IMAGES" --workers $w --decode-only | sed "s/^{/{\"rep\":$r,\"impl\":\"stb_decode\",/" >> "$LOG"
+        $PY bench/loader_vs_torch/torch_loader.py --images "$IMAGES" --batch $BATCH --workers $w | sed "s/^{/{\"rep\":$r,/" >> "$LOG"
+        $PY bench/loader_vs_torch/torch_loader.py --images "$IMAGES" --decode-only --threads $w | sed "s/^{/{\"rep\":$r,/" >> "$LOG"
+    done
+    echo "rep $r/$REPS done (load $(cut -d' ' -f1 /proc/loadavg))" | tee -a "$OUT/load.txt"
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
+cp "$LOG" "$ROOT/bench/results/loader_vs_torch_runs.jsonl"
+fi
+$PY - "$LOG" "$IMAGES" "$REPS" "$OUT/load.txt" "$ROOT/bench/results/loader_vs_torch.md" <<'PYEOF'
+import json, statistics, subprocess, sys, platform, os, datetime
+log, images, reps, loadf, mdpath = sys.argv[1:6]
+rows = [json.loads(l) for l in open(log) if l.strip()]
+reps = str(max(r["rep"] for r in rows))
+def med(impl, w, key):
+    v = [r[key] for r in rows if r["impl"] == impl and r.get("workers", r.get("threads")) == w and key in r]
+    return statistics.median(v) if v else float("nan"), len(v)
+def cpu():
+    out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    d = dict(l.split(":", 1) for l in out.splitlines() if ":" in l)
+    return d.get("Model name", "?").strip(), d.get("CPU(s)", "?").strip()
+model, ncpu = cpu()
+import torch, torchvision, PIL
+n_img = [r["images"] for r in rows if r["impl"] == "batchtune"][0]
+tab = []
+res = {}
+for w in (1, 2):
+    bt, n = med("batchtune", w, "images_per_s")
+    tt, _ = med("torch", w, "images_per_s")
+    sd, _ = med("stb_decode", w, "images_per_s")
+    pd, _ = med("pil_decode", w, "images_per_s")
+    bfb, _ = med("batchtune", w, "first_batch_s")
+    tfb, _ = med("torch", w, "first_batch_s")
+    res[w] = dict(bt=bt, tt=tt, sd=sd, pd=pd, bfb=bfb, tfb=tfb, n=n)
+per_item_1 = 1.0 / res[1]["bt"]           # whole pipeline, one worker
+lines = []
+def p(s=""):
+    print(s); lines.append(s)
+p("| workers | batchtune img/s | torch DataLoader img/s | stb decode-only img/s | PIL decode-only img/s | batchtune first batch s | torch first batch s |")
+p("|---|---|---|---|---|---|---|")
+for w in (1, 2):
+    r = res[w]
+    p("| %d | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f |" % (w, r["bt"], r["tt"], r["sd"], r["pd"], r["bfb"], r["tfb"]))
+p()
+p("Ratios (medians of %s interleaved repetitions, %d images, batch 64, NCHW float32):" % (reps, n_img))
+p()
+goals = []
+def ratio(name, val, goal, ok):
+    p("- %s: **%.2f** (goal %s) %s" % (name, val, goal, "met" if ok else "NOT met"))
+r2 = res[2]["bt"] / res[2]["tt"]; ratio("images/s vs torch, 2 workers", r2, ">= 1.7x", r2 >= 1.7)
+r1t = res[1]["bt"] / res[1]["tt"]; p("- images/s vs torch, 1 worker: **%.2f**" % r1t)
+for w in (1, 2):
+    v = res[w]["bt"] / res[w]["sd"]; ratio("images/s vs stb decode-only, %d worker%s" % (w, "s" if w > 1 else ""), v, ">= 0.85", v >= 0.85)
+f2 = res[2]["bfb"] / res[2]["tfb"]; ratio("first batch vs torch, 2 workers", f2, "<= 0.3x", f2 <= 0.3)
+for w in (1, 2):
+    model_s = 64 * per_item_1 / w
+    v = res[w]["bfb"] / model_s
+    ratio("first batch vs 64 x per-item / %d (%.3f s; per-item %.2f ms from the 1-worker rate)" % (w, model_s, per_item_1 * 1e3), v, "<= 1.2x", v <= 1.2)
+for w in (1, 2):
+    v = statistics.median([r["first_batch_s"] / r["first_batch_model_s"] for r in rows if r["impl"] == "batchtune" and r["workers"] == w])
+    p("- first batch vs 64 x per-item / %d, per-item = that run's own read+decode+transform time per item: **%.2f**" % (w, v))
+p()
+p("Load-independent check (CPU seconds of the process over the timed region, medians): decode-only CPU / loader CPU")
+p("= how much of the loader's CPU time is the stb_image decode floor:")
+p()
+for w in (1, 2):
+    lc, _ = med("batchtune", w, "cpu_s")
+    dc, _ = med("stb_decode", w, "cpu_s")
+    p("- %d worker%s: loader %.3f s, decode-only %.3f s -> **%.2f**" % (w, "s" if w > 1 else "", lc, dc, dc / lc))
+load = open(loadf).read().strip().replace("\n", "; ")
+md = ["# batchtune loader vs PyTorch DataLoader", "",
+      "Recorded by `bash bench/loader_vs_torch/run.sh %s %s` on %s UTC." % (images, reps, datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")), "",
+      "Machine: %s CPUs, `lscpu` model \"%s\", Linux %s; %s. The machine was shared with other jobs; load average %s." % (ncpu, model, platform.release(), "Python %s, torch %s, torchvision %s, Pillow %s" % (platform.python_version(), torch.__version__, torchvision.__version__, PIL.__version__), load), "",
+      "Data: %d JPEG photos (bench/make_imageset.py from Debian mate-backgrounds, shorter side 320-500 px), read from the page cache. "
+      "Pipeline on both sides: decode, Resize(256) (antialiased bilinear), CenterCrop(224), ToTensor + Normalize(ImageNet) into NCHW float32 batches of 64, "
+      "no shuffle; time from creating the loader to the last batch in hand. torch: DataLoader with worker processes, one intra-op thread per process "
+      "(torch_loader.py). batchtune: `loadbench --images DIR --batch 64 --workers N` (bench/loader_vs_torch/loadbench_main.c, cc -O2). "
+      "Decode-only: N threads doing nothing but stb_image decodes of the same files, preloaded into memory (`loadbench --decode-only`); "
+      "PIL decode-only for reference (torch_loader.py --decode-only, threads)." % n_img, ""] + lines + ["",
+      "Notes:", "",
+      "- This 2-core machine was shared with other jobs during the run (load average above: 2-3 on 2 CPUs; decode-only with 2 threads was no faster than with 1): "
+      "each process got well under the 2 cores, so the 2-worker rows are far from 2x the 1-worker rows for every "
+      "implementation, and wall-clock ratios against decode-only and against the batch x per-item / workers model "
+      "move by 10-20 % between runs. The CPU-seconds ratio above does not depend on the load: it says how much of the "
+      "loader's own CPU time is the stb_image decode floor (the rest: reading the file, the fused "
+      "resize/crop/normalize, writing the 600 KB float item, batching).",
+      "- The resize runs with AVX2+FMA here (chosen at run time; SSE2 or portable C elsewhere). Output matches "
+      "torchvision's golden outputs within a mean absolute difference of 0.15-0.18/255 (tests/test_loader.c).",
+      "- torch's first batch includes starting its worker processes; batchtune's includes listing the folder "
+      "and starting its threads. batchtune splits the items of each batch among the workers, so with more "
+      "workers the first batch arrives sooner; torch's workers each load a whole batch, so it arrives later.",
+      "",
+      "Raw runs: bench/results/loader_vs_torch_runs.jsonl (one JSON line per run)."]
+open(mdpath, "w").write("\n".join(md) + "\n")
+print("\nwrote", mdpath)
+PYEOF
