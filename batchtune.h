@@ -789,6 +789,34 @@ BATCHTUNE_API bt_status bt_pack(const bt_loader_desc *d, const char *out_path,
                                 int64_t *written, int64_t *bad, char *err, size_t err_len);
 
 /* ============================================================================================
+   11b. Inference pipeline workload: loader(batch, workers) -> model step on each batch, timed
+   end to end from the loader's creation (so worker start-up and the first batch count) to the
+   last batch's result — the image-model study's measurement. Phases per sample: first_batch_s,
+   load_wait_s (time the model waited for batches), compute_s. The model step is yours
+   (compute callback: upload + run + sync on a GPU) or a built-in CPU head: 8x8 average pooling,
+   then fully connected layers in->hidden->hidden->classes with ReLU (3x28x28 -> 256 -> 256 -> 10
+   for 224 crops: 2.4 MB of first-layer weights, so batch size changes its cost per item). It reads NCHW float32
+   batches, NHWC uint8 batches and record files (HWC uint8) alike. The loader's threads belong
+   to the loader, created and joined inside each sample.
+   ========================================================================================== */
+typedef struct bt_pipeline {
+    bt_loader_desc loader;         /* source, transform, policy; batch and workers: the cell's */
+    bt_axis batch_axis;            /* required */
+    bt_axis workers_axis;          /* < 0: loader.workers */
+    bt_status (*compute)(void *user, const bt_batch *b, bt_sample *s); /* NULL: CPU head */
+    void *compute_user;
+    int hidden;                    /* built-in head: hidden width (default 256) */
+    int classes;                   /* built-in head: outputs (default 10) */
+    /* private: */
+    float *w1, *w2, *w3, *act;
+    int in_features, act_rows;
+    double checksum;
+} bt_pipeline;
+/* Fills a workload that runs the pipeline. p must outlive the sweep. */
+BATCHTUNE_API bt_status bt_pipeline_init(bt_pipeline *p, bt_workload *w, const char *name);
+BATCHTUNE_API void bt_pipeline_free(bt_pipeline *p);
+
+/* ============================================================================================
    12. Recompute model for windowed verification (declarations)
 
    Decode–verify–rollback. A fast path produces tokens; every W tokens the window is re-run on a
@@ -8700,6 +8728,142 @@ BTI_DEF bt_status bt_rc_gen_time(bt_rc_gen *g, int batch, int window, double *fa
     *fast_s_per_token = (double)(t1 - t0) * 1e-9 / ((double)batch * (double)window);
     *verify_s_per_pass = (double)(t2 - t1) * 1e-9;
     bti_free(tok); bti_free(next); bti_free(nz);
+    return BT_OK;
+}
+
+/* ---------------------------------------------------------------- pipeline workload ------ */
+BTI_DEF void bt_pipeline_free(bt_pipeline *p) {
+    if (!p) return;
+    bti_free(p->w1); bti_free(p->w2); bti_free(p->w3); bti_free(p->act);
+    p->w1 = p->w2 = p->w3 = p->act = NULL;
+    p->in_features = p->act_rows = 0;
+}
+static void bti_fill_weights(float *w, size_t n, size_t fan_in, uint32_t seed) {
+    size_t i;
+    float scale = 2.0f / sqrtf((float)fan_in);
+    for (i = 0; i < n; i++) w[i] = ((float)(bti_xorshift(&seed) % 2001) / 1000.0f - 1.0f) * scale;
+}
+/* y[rows x n] = relu(x[rows x k] * W[k x n]); k blocked so a slab of W stays in cache */
+static void bti_fc_relu(const float *x, int rows, int k, const float *W, int n, float *y, int relu) {
+    int i, kb, kk, j;
+    const int KB = 128;
+    memset(y, 0, (size_t)rows * (size_t)n * sizeof(float));
+    for (kb = 0; kb < k; kb += KB) {
+        int ke = kb + KB < k ? kb + KB : k;
+        for (i = 0; i < rows; i++) {
+            const float *xi = x + (size_t)i * (size_t)k;
+            float *yi = y + (size_t)i * (size_t)n;
+            for (kk = kb; kk < ke; kk++) {
+                const float a = xi[kk], *w = W + (size_t)kk * (size_t)n;
+                if (a == 0.0f) continue;
+                for (j = 0; j < n; j++) yi[j] += a * w[j];
+            }
+        }
+    }
+    if (relu) for (i = 0; i < rows * n; i++) y[i] = y[i] > 0 ? y[i] : 0;
+}
+static bt_status bti_pipeline_head(bt_pipeline *p, const bt_batch *b, bt_sample *s) {
+    int H = b->height, W = b->width, C = b->channels > 0 ? b->channels : 3;
+    int ph = H / 8, pw = W / 8, in, i, c, y, x, dy, dx, rows = b->items;
+    float *pooled, *h1, *h2, *out;
+    if (ph < 1 || pw < 1 || C != 3) {
+        bti_fmt(s->error, sizeof s->error, "pipeline head: items of %dx%dx%d are not images (use a compute callback)", H, W, C);
+        return BT_E_INVALID;
+    }
+    in = C * ph * pw;
+    if (in != p->in_features) {
+        bt_pipeline_free(p);
+        p->w1 = (float *)bti_malloc((size_t)in * (size_t)p->hidden * sizeof(float));
+        p->w2 = (float *)bti_malloc((size_t)p->hidden * (size_t)p->hidden * sizeof(float));
+        p->w3 = (float *)bti_malloc((size_t)p->hidden * (size_t)p->classes * sizeof(float));
+        if (!p->w1 || !p->w2 || !p->w3) { bt_pipeline_free(p); bti_fmt(s->error, sizeof s->error, "pipeline head: no memory for weights"); return BT_E_NOMEM; }
+        bti_fill_weights(p->w1, (size_t)in * (size_t)p->hidden, (size_t)in, 11u);
+        bti_fill_weights(p->w2, (size_t)p->hidden * (size_t)p->hidden, (size_t)p->hidden, 12u);
+        bti_fill_weights(p->w3, (size_t)p->hidden * (size_t)p->classes, (size_t)p->hidden, 13u);
+        p->in_features = in;
+    }
+    if (rows > p->act_rows) {
+        float *na = (float *)bti_realloc(p->act, (size_t)rows * (size_t)(in + 2 * p->hidden + p->classes) * sizeof(float));
+        if (!na) { bti_fmt(s->error, sizeof s->error, "pipeline head: no memory for a batch of %d", rows); return BT_E_NOMEM; }
+        p->act = na;
+        p->act_rows = rows;
+    }
+    pooled = p->act;
+    h1 = pooled + (size_t)rows * (size_t)in;
+    h2 = h1 + (size_t)rows * (size_t)p->hidden;
+    out = h2 + (size_t)rows * (size_t)p->hidden;
+    for (i = 0; i < rows; i++) {
+        float *o = pooled + (size_t)i * (size_t)in;
+        if (b->layout == BT_LAYOUT_NCHW_F32) {
+            const float *img = (const float *)((const char *)b->data + (size_t)i * b->item_bytes);
+            for (c = 0; c < 3; c++) for (y = 0; y < ph; y++) for (x = 0; x < pw; x++) {
+                float sum = 0;
+                for (dy = 0; dy < 8; dy++) for (dx = 0; dx < 8; dx++) sum += img[((size_t)c * (size_t)H + (size_t)(8 * y + dy)) * (size_t)W + (size_t)(8 * x + dx)];
+                o[((size_t)c * (size_t)ph + (size_t)y) * (size_t)pw + (size_t)x] = sum * (1.0f / 64.0f);
+            }
+        } else {   /* HWC uint8: NHWC batches and record files; normalize on the fly */
+            const unsigned char *img = (const unsigned char *)b->data + (size_t)i * b->item_bytes;
+            for (y = 0; y < ph; y++) for (x = 0; x < pw; x++) for (c = 0; c < 3; c++) {
+                int sum = 0;
+                for (dy = 0; dy < 8; dy++) for (dx = 0; dx < 8; dx++) sum += img[(((size_t)(8 * y + dy)) * (size_t)W + (size_t)(8 * x + dx)) * 3 + (size_t)c];
+                o[((size_t)c * (size_t)ph + (size_t)y) * (size_t)pw + (size_t)x] = ((float)sum * (1.0f / (64.0f * 255.0f)) - 0.45f) * 4.4f;
+            }
+        }
+    }
+    bti_fc_relu(pooled, rows, in, p->w1, p->hidden, h1, 1);
+    bti_fc_relu(h1, rows, p->hidden, p->w2, p->hidden, h2, 1);
+    bti_fc_relu(h2, rows, p->hidden, p->w3, p->classes, out, 0);
+    p->checksum += (double)out[0];
+    return BT_OK;
+}
+static bt_status bti_pipeline_run(const bt_cell *cell, void *user, bt_sample *s) {
+    bt_pipeline *p = (bt_pipeline *)user;
+    bt_loader_desc d = p->loader;
+    bt_loader *L;
+    bt_status st;
+    bt_batch b;
+    bt_loader_stats ls;
+    double compute_s = 0, wait_s = 0;
+    int64_t items = 0;
+    char err[512];
+    d.batch = (int)bt_cell_i64(cell, p->batch_axis);
+    if (p->workers_axis >= 0) d.workers = (int)bt_cell_i64(cell, p->workers_axis);
+    if (d.batch < 1 || d.workers < 1) {
+        bti_fmt(s->error, sizeof s->error, "pipeline: batch %d and workers %d must be >= 1", d.batch, d.workers);
+        return BT_E_INVALID;
+    }
+    L = bt_loader_create(&d, &st, err, sizeof err);
+    if (!L) { bti_fmt(s->error, sizeof s->error, "%s", err); return st != BT_OK ? st : BT_E_IO; }
+    for (;;) {
+        uint64_t t0;
+        st = bt_loader_next(L, &b);
+        if (st != BT_OK) { bti_fmt(s->error, sizeof s->error, "%s", bt_loader_error(L)); break; }
+        if (b.items == 0) break;
+        wait_s += b.wait_s;
+        t0 = bt_now_ns();
+        st = p->compute ? p->compute(p->compute_user, &b, s) : bti_pipeline_head(p, &b, s);
+        compute_s += (double)(bt_now_ns() - t0) * 1e-9;
+        if (st != BT_OK) break;
+        items += b.items;
+    }
+    bt_loader_get_stats(L, &ls);
+    bt_loader_destroy(L);
+    if (st != BT_OK) return st;
+    s->items = (double)items;
+    s->phase_s[BT_PHASE_FIRST_BATCH] = ls.first_batch_s;
+    s->phase_s[BT_PHASE_LOAD_WAIT] = wait_s;
+    s->phase_s[BT_PHASE_COMPUTE] = compute_s;
+    return BT_OK;
+}
+BTI_DEF bt_status bt_pipeline_init(bt_pipeline *p, bt_workload *w, const char *name) {
+    if (!p || !w || p->batch_axis < 0) return BT_E_INVALID;
+    if (p->hidden <= 0) p->hidden = 256;
+    if (p->classes <= 0) p->classes = 10;
+    if (p->hidden > 65536 || p->classes > 65536) return BT_E_INVALID;
+    memset(w, 0, sizeof *w);
+    w->name = name ? name : "pipeline";
+    w->user = p;
+    w->run = bti_pipeline_run;
     return BT_OK;
 }
 

@@ -40,4 +40,12 @@ check "rank --format json/csv/md" bash -c "$BT rank $T/r.csv --format json | gre
 check "rank --limit excludes" bash -c "$BT rank $T/r.csv --limit 'e2e_s_median<=0' | grep -q 'no recommendation'"
 check "rank unknown objective -> 2" bash -c "test \"\$($BT rank $T/r.csv --objective nope >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q nope $T/e"
 check "info --json" bash -c "$BT info --json | grep -q '\"clock_resolution_ns\"'"
+# the inference pipeline (the main job's workload) on images it makes itself
+check "mkimages writes JPEGs" bash -c "$BT mkimages $T/img --count 12 --min-side 64 --max-side 96 | grep -q '\"written\":12' && test \$(ls $T/img | wc -l) = 12"
+check "mkimages keeps existing files" bash -c "$BT mkimages $T/img --count 12 --min-side 64 --max-side 96 | grep -q '\"kept\":12'"
+check "pack makes the record file" bash -c "$BT pack --images $T/img --out $T/rec.bin --resize 64 --crop 56 | grep -q '\"written\":12'"
+check "pipeline sweep over images and records" bash -c "$BT sweep --workload pipeline --images $T/img --records $T/rec.bin --resize 64 --crop 56 --axis batch=4,8 --axis workers=1,2 --min-samples 2 --max-time 0.2 --min-time 0.001 --quiet --out $T/p.csv > $T/p.txt 2>$T/e && grep -q '^images,' $T/p.csv && grep -q '^records,' $T/p.csv && test \$(grep -c ',ok,' $T/p.csv) = 8 && grep -q '^recommendation:' $T/p.txt"
+check "pipeline reports first_batch_s and load_wait_s" bash -c "head -1 $T/p.csv | tr ',' '\\n' | grep -n 'first_batch_s' >/dev/null && awk -F, 'NR==2{print}' $T/p.csv | grep -q '[0-9]'"
+check "pipeline without a source -> 2" bash -c "test \"\$($BT sweep --workload pipeline >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--images' $T/e"
+check "report writes HTML" bash -c "$BT report $T/p.csv --out $T/p.html >/dev/null && grep -q '<svg' $T/p.html"
 echo "results: $P passed, $F failed, 0 skipped"

@@ -130,6 +130,12 @@ static const char *const SWEEP_HELP =
     "  --workload NAME      cpu-mlp (default): a batched stack of matrix multiplies + bias + ReLU\n"
     "                       on the CPU; its axes are 'batch' and 'threads'\n"
     "  --layers L --width H --items N   model size and items per sample (default 8, 1024, 256)\n"
+    "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a CPU\n"
+    "                       model head on each batch, timed from the loader's creation to the last\n"
+    "                       result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
+    "                       workers=1,2,4); give --images DIR (decoded in the loader) and/or\n"
+    "                       --records FILE (preprocessed, from 'batchtune pack'): one workload each\n"
+    "  --resize S --crop C  the loader's transform (default 256, 224)   --cold  evict the page cache\n"
     "  --cmd 'TEMPLATE'     run a program once per sample, e.g. 'python infer.py --bs {batch}':\n"
     "                       {axis} is replaced inside its argument (no shell: values cannot inject);\n"
     "                       repeat --cmd for several workloads; --name NAME before a --cmd names it\n"
@@ -183,6 +189,10 @@ static int cmd_sweep(int argc, char **argv) {
     const char *cmds[16], *cmd_names[16], *pending_name = NULL, *oom_pats[16], *metric_names[BT_MAX_METRICS], *device = "auto";
     int naxes = 0, ncons = 0, nmono = 0, i, ncmd = 0, noom = 0, nmetric = 0, nwl = 1;
     long oom_exit = 0;
+    const char *images_dir = NULL, *records_path = NULL;
+    long resize = 256, crop = 224;
+    int cold = 0;
+    bt_pipeline pipes[2];
     double cmd_timeout = 600;
     bt_cmd_workload cw[16];
     bt_workload wls[16];
@@ -208,6 +218,11 @@ static int cmd_sweep(int argc, char **argv) {
         if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
         else if (search_flag(so, &a)) continue;
         else if (arg_value(&a, "--workload")) workload = a.val;
+        else if (arg_value(&a, "--images")) images_dir = a.val;
+        else if (arg_value(&a, "--records")) records_path = a.val;
+        else if (arg_value(&a, "--resize")) parse_int_arg(&a, "--resize", -1, 16384, &resize);
+        else if (arg_value(&a, "--crop")) parse_int_arg(&a, "--crop", 1, 16384, &crop);
+        else if (arg_flag(&a, "--cold")) cold = 1;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
         else if (arg_value(&a, "--metric")) { if (a.val) { if (nmetric >= BT_MAX_METRICS) return usage_error("sweep", "%s", "too many --metric"); metric_names[nmetric++] = a.val; } }
@@ -250,7 +265,8 @@ static int cmd_sweep(int argc, char **argv) {
         return TOOL_EXIT_FAIL;
     }
 #endif
-    if (!ncmd && strcmp(workload, "cpu-mlp") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp; or give --cmd)", workload);
+    if (!ncmd && strcmp(workload, "cpu-mlp") != 0 && strcmp(workload, "pipeline") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp, pipeline; or give --cmd)", workload);
+    if (!ncmd && strcmp(workload, "pipeline") == 0 && !images_dir && !records_path) return usage_error("sweep", "%s", "--workload pipeline needs --images DIR and/or --records FILE");
     if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
     if (out_arg) d.results_path = out_arg;
     if (shard_spec) {
@@ -263,6 +279,10 @@ static int cmd_sweep(int argc, char **argv) {
     } else if (shards) return usage_error("sweep", "%s needs --shard k8s, slurm or K/N", "--shards");
     g = bt_grid_create();
     if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
+    if (!naxes && !ncmd && strcmp(workload, "pipeline") == 0) {
+        axes[naxes++] = "batch=16,32,64,128";
+        axes[naxes++] = "workers=1,2,4";
+    }
     if (!naxes) {
         bt_run_meta meta;
         long ncpu, t;
@@ -296,7 +316,35 @@ static int cmd_sweep(int argc, char **argv) {
     }
     memset(&model, 0, sizeof model);
     memset(cw, 0, sizeof cw);
-    if (ncmd) {
+    memset(pipes, 0, sizeof pipes);
+    if (!ncmd && strcmp(workload, "pipeline") == 0) {
+        bt_axis ab = bt_grid_find(g, "batch"), aw = bt_grid_find(g, "workers");
+        const char *names[2] = {"images", "records"};
+        int k;
+        if (ab < 0 || aw < 0 || bt_grid_axis_type(g, ab) == BT_AXIS_STR || bt_grid_axis_type(g, aw) == BT_AXIS_STR) {
+            bt_grid_destroy(g);
+            search_opts_free(so);
+            return usage_error("sweep", "%s", "--workload pipeline needs numeric axes 'batch' and 'workers'");
+        }
+        nwl = 0;
+        for (k = 0; k < 2; k++) {
+            bt_pipeline *pp = &pipes[nwl];
+            if (k == 0 && !images_dir) continue;
+            if (k == 1 && !records_path) continue;
+            pp->loader.source = k == 0 ? BT_SOURCE_IMAGES : BT_SOURCE_RECORDS;
+            pp->loader.dir = images_dir;
+            pp->loader.records_path = records_path;
+            pp->loader.resize = (int)resize;
+            pp->loader.crop = (int)crop;
+            pp->loader.cold = cold;
+            pp->batch_axis = ab;
+            pp->workers_axis = aw;
+            bt_pipeline_init(pp, &wls[nwl], names[k]);
+            nwl++;
+        }
+        snprintf(settings, sizeof settings, "pipeline%s%s%s%s resize=%ld crop=%ld%s", images_dir ? " images=" : "", images_dir ? images_dir : "",
+                 records_path ? " records=" : "", records_path ? records_path : "", resize, crop, cold ? " cold" : "");
+    } else if (ncmd) {
         char err[512];
         size_t len = 0;
         for (i = 0; i < nmetric; i++) {
@@ -389,6 +437,7 @@ static int cmd_sweep(int argc, char **argv) {
     bt_results_free(res);
     bt_cpu_model_free(&model);
     for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
+    bt_pipeline_free(&pipes[0]); bt_pipeline_free(&pipes[1]);
     bt_grid_destroy(g);
     search_opts_free(so);
     return TOOL_EXIT_OK;
@@ -567,6 +616,7 @@ static int cmd_info(int argc, char **argv) {
 #include "cmd_search.c"
 #include "cmd_recompute.c"
 #include "cmd_loadbench.c"
+#include "cmd_pipeline.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
@@ -574,6 +624,7 @@ static const tool_cmd COMMANDS[] = {
     {"sweep", cmd_sweep, "run a grid of settings over a workload; rank; print the recommendation"},
     {"rank", cmd_rank, "rank the cells of a results file (top-N counts, mean regret, P(best))"},
     {"info", cmd_info, "version, clock resolution, CPU and GPU"},
+    {"mkimages", cmd_mkimages, "write a folder of photo-like JPEG images (for the demo and tests)"},
     {"recompute", cmd_recompute, "recompute cost of windowed verification: fit, predict, measure a real workload"},
     {"loadbench", cmd_loadbench, "run the data loader over images or records; JSON line with images/s, first batch"},
     {"pack", cmd_pack, "decode, resize and crop an image folder into a record file"},
