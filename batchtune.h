@@ -10,8 +10,8 @@
    a CPU-only program never references a CUDA symbol and links with a plain `cc`.
 
    BUILD LINES
-      cc  -O2 -std=c99 my_tuner.c -lm -pthread                     (CPU only)
-      nvcc -O2 my_tuner.cu batchtune_cuda.cu                          (with the GPU backend)
+      cc  -O3 -std=c99 my_tuner.c -lm -pthread                     (CPU only)
+      nvcc -O3 my_tuner.cu batchtune_cuda.cu                          (with the GPU backend)
       x86_64-w64-mingw32-gcc -O2 my_tuner.c    or    cl /O2 my_tuner.c   (Windows, CPU only)
    Linux, Windows (MSVC, MinGW-w64) and macOS: see docs/platforms.md for what differs and how
    each is tested; the GPU backend is Linux-only.
@@ -53,16 +53,23 @@
 
    See examples/ and tools/batchtune.c (the command-line tool, built on this header alone).
 
-   SECTIONS (in the order data flows)
-      1 platform and configuration   2 status   3 clock and statistics   4 grid
-      5 sweep   6 results files   7 ranking   8 reports   9 CPU reference workload
-      10 loader   11 recompute model   12 GPU backend (defined in batchtune_cuda.cu)
+   SECTIONS (declarations in this order; the implementation follows the same order)
+      1 version   2 status   3 clock and statistics   4 grid   5 sweep   6 results files
+      7 ranking   8 reports (text, markdown, JSON, terminal heatmap)
+      9 CPU reference workload   9b any program as a workload (--cmd)
+      11 loader (decode -> resize -> crop -> normalize, worker threads, record files)
+      11b inference pipeline workload (loader -> model, end to end)
+      12 recompute model for windowed verification   13 HTML report   14 merge and compare
+      15 search strategies (adaptive, find-max, replay)
+      10 GPU backend (declared last; defined in batchtune_cuda.cu, plus host-side device
+         arena, fault-injection device and restart guard here)
 
    THREAD SAFETY
       No global state. Objects (bt_grid, bt_results, bt_ranking) may be used from one thread at
       a time; different objects from different threads freely. The only threads batchtune
-      starts belong to objects you create and are documented there (the CPU model's pool, the
-      NVML sampler of batchtune_cuda.cu).
+      starts belong to objects you create and are documented there: the CPU model's pool (per
+      cell), the loader's workers (per loader), the command workload's pipe readers (Windows),
+      the NVML sampler of batchtune_cuda.cu.
 */
 #ifndef BATCHTUNE_H
 #define BATCHTUNE_H
