@@ -47,5 +47,7 @@ check "pack makes the record file" bash -c "$BT pack --images $T/img --out $T/re
 check "pipeline sweep over images and records" bash -c "$BT sweep --workload pipeline --images $T/img --records $T/rec.bin --resize 64 --crop 56 --axis batch=4,8 --axis workers=1,2 --min-samples 2 --max-time 0.2 --min-time 0.001 --quiet --out $T/p.csv > $T/p.txt 2>$T/e && grep -q '^images,' $T/p.csv && grep -q '^records,' $T/p.csv && test \$(grep -c ',ok,' $T/p.csv) = 8 && grep -q '^recommendation:' $T/p.txt"
 check "pipeline reports first_batch_s and load_wait_s" bash -c "head -1 $T/p.csv | tr ',' '\\n' | grep -n 'first_batch_s' >/dev/null && awk -F, 'NR==2{print}' $T/p.csv | grep -q '[0-9]'"
 check "pipeline without a source -> 2" bash -c "test \"\$($BT sweep --workload pipeline >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--images' $T/e"
+check "recompute workload: recompute_pct and time per kept token" bash -c "$BT sweep --workload recompute --axis batch=1,2 --axis window=8,16 --min-samples 1 --warmup 0 --max-time 0.01 --min-time 0.001 --objective s_per_item --quiet --out $T/rc.csv >/dev/null 2>$T/e && head -1 $T/rc.csv | grep -q recompute_pct && test \$(grep -c ',ok,' $T/rc.csv) = 4"
+check "GPU workload without CUDA -> 1, says so" bash -c "test \"\$($BT sweep --workload gpu-mlp --axis batch=1,2 >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q 'without CUDA' $T/e"
 check "report writes HTML" bash -c "$BT report $T/p.csv --out $T/p.html >/dev/null && grep -q '<svg' $T/p.html"
 echo "results: $P passed, $F failed, 0 skipped"

@@ -130,6 +130,11 @@ static const char *const SWEEP_HELP =
     "  --workload NAME      cpu-mlp (default): a batched stack of matrix multiplies + bias + ReLU\n"
     "                       on the CPU; its axes are 'batch' and 'threads'\n"
     "  --layers L --width H --items N   model size and items per sample (default 8, 1024, 256)\n"
+    "  --workload recompute the decode-verify-rollback generator (axes batch, window): recompute_pct,\n"
+    "                       and s_per_item = time per kept token including the recompute\n"
+    "  --workload gpu-mlp|gpu-conv|gpu-decoder|gpu-reduce   GPU reference models (tool built with\n"
+    "                       nvcc; mlp and conv run as three workloads: original, narrower, shallower;\n"
+    "                       gpu-decoder takes a 'seq' axis, declare it and batch --monotone)\n"
     "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a CPU\n"
     "                       model head on each batch, timed from the loader's creation to the last\n"
     "                       result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
@@ -143,8 +148,10 @@ static const char *const SWEEP_HELP =
     "  --oom-pattern TEXT   stderr text meaning out of memory (repeatable; default: 'out of memory',\n"
     "                       'OutOfMemoryError', 'std::bad_alloc', 'CUDA_ERROR_OUT_OF_MEMORY')\n"
     "  --oom-exit CODE      exit code meaning out of memory   --cmd-timeout S (default 600)\n"
-    "  --device auto|cpu|gpu  where built-in workloads run (default auto: the GPU if the tool was\n"
-    "                       built with CUDA and one is present, else the CPU)\n"
+    "  --device auto|cpu|gpu  gpu: fail early, with the reason, when this tool has no CUDA (the GPU\n"
+    "                       workloads themselves are chosen with --workload gpu-*)\n"
+    ;
+static const char *const SWEEP_HELP2 =
     "grid:\n"
     "  --axis SPEC          e.g. batch=1..1024:x4  threads=1,2  lr=0.1..0.5:+0.1 (repeatable)\n"
     "                       default: batch=1..256:x4 and threads=1,2,4,.. up to the CPUs\n"
@@ -172,6 +179,12 @@ static const char *const SWEEP_HELP =
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
 
+/* built-in workloads other than cpu-mlp and pipeline (tools/cmd_workloads.c) */
+typedef struct tool_builtins tool_builtins;
+static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b, bt_workload *wls, int *nwl, char *settings, size_t n);
+static void tool_builtin_free(tool_builtins *b);
+static tool_builtins *tool_builtins_new(void);
+
 /* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
 typedef struct search_opts search_opts;
 static search_opts *search_opts_new(void);
@@ -193,6 +206,8 @@ static int cmd_sweep(int argc, char **argv) {
     long resize = 256, crop = 224;
     int cold = 0;
     bt_pipeline pipes[2];
+    tool_builtins *tb = NULL;
+
     double cmd_timeout = 600;
     bt_cmd_workload cw[16];
     bt_workload wls[16];
@@ -215,7 +230,7 @@ static int cmd_sweep(int argc, char **argv) {
     a.argc = argc; a.argv = argv; a.cmd = "sweep";
     d.results_path = "results.csv";
     for (a.i = 1; a.i < argc && !a.bad; a.i++) {
-        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
+        if (is_help(argv[a.i])) { fputs(SWEEP_HELP, stdout); fputs(SWEEP_HELP2, stdout); search_help(stdout); search_opts_free(so); return TOOL_EXIT_OK; }
         else if (search_flag(so, &a)) continue;
         else if (arg_value(&a, "--workload")) workload = a.val;
         else if (arg_value(&a, "--images")) images_dir = a.val;
@@ -265,7 +280,6 @@ static int cmd_sweep(int argc, char **argv) {
         return TOOL_EXIT_FAIL;
     }
 #endif
-    if (!ncmd && strcmp(workload, "cpu-mlp") != 0 && strcmp(workload, "pipeline") != 0) return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp, pipeline; or give --cmd)", workload);
     if (!ncmd && strcmp(workload, "pipeline") == 0 && !images_dir && !records_path) return usage_error("sweep", "%s", "--workload pipeline needs --images DIR and/or --records FILE");
     if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
     if (out_arg) d.results_path = out_arg;
@@ -344,6 +358,13 @@ static int cmd_sweep(int argc, char **argv) {
         }
         snprintf(settings, sizeof settings, "pipeline%s%s%s%s resize=%ld crop=%ld%s", images_dir ? " images=" : "", images_dir ? images_dir : "",
                  records_path ? " records=" : "", records_path ? records_path : "", resize, crop, cold ? " cold" : "");
+    } else if (!ncmd && strcmp(workload, "cpu-mlp") != 0) {
+        int rc;
+        tb = tool_builtins_new();
+        if (!tb) { bt_grid_destroy(g); search_opts_free(so); return TOOL_EXIT_FAIL; }
+
+        rc = tool_builtin_init(workload, g, tb, wls, &nwl, settings, sizeof settings);
+        if (rc) { tool_builtin_free(tb); free(tb); bt_grid_destroy(g); search_opts_free(so); return rc; }
     } else if (ncmd) {
         char err[512];
         size_t len = 0;
@@ -438,6 +459,8 @@ static int cmd_sweep(int argc, char **argv) {
     bt_cpu_model_free(&model);
     for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
     bt_pipeline_free(&pipes[0]); bt_pipeline_free(&pipes[1]);
+    if (tb) { tool_builtin_free(tb); free(tb); }
+
     bt_grid_destroy(g);
     search_opts_free(so);
     return TOOL_EXIT_OK;
@@ -617,6 +640,7 @@ static int cmd_info(int argc, char **argv) {
 #include "cmd_recompute.c"
 #include "cmd_loadbench.c"
 #include "cmd_pipeline.c"
+#include "cmd_workloads.c"
 
 /* ---------------------------------------------------------------- dispatch -------------- */
 typedef struct tool_cmd { const char *name; int (*fn)(int, char **); const char *what; } tool_cmd;
