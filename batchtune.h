@@ -423,6 +423,10 @@ BATCHTUNE_API const char *bt_results_axis(const bt_results *r, int i);
 BATCHTUNE_API int bt_results_num_metrics(const bt_results *r);
 BATCHTUNE_API const char *bt_results_metric(const bt_results *r, int i);
 BATCHTUNE_API int bt_results_metric_index(const bt_results *r, const char *name); /* -1 */
+/* Direction of a metric column: BT_LOWER_IS_BETTER, BT_HIGHER_IS_BETTER, or 0 when unknown
+   (then bt_rank guesses from the name). A sweep sets them from the workloads' metric defs. */
+BATCHTUNE_API int bt_results_direction(const bt_results *r, int metric);
+BATCHTUNE_API bt_status bt_results_set_direction(bt_results *r, int metric, int direction);
 BATCHTUNE_API size_t bt_results_num_rows(const bt_results *r);
 BATCHTUNE_API const bt_row *bt_results_row(const bt_results *r, size_t i);
 BATCHTUNE_API int bt_results_num_sample_cols(const bt_results *r);
@@ -3335,6 +3339,7 @@ struct bt_results {
     char warn[512];
     bt_run_meta meta;
     int has_meta;
+    signed char *mdir;             /* per metric column: 0 unknown, 1 lower, 2 higher */
 };
 
 static char **bti_strv_dup(int n, const char *const *v) {
@@ -3377,6 +3382,7 @@ BTI_DEF void bt_results_free(bt_results *r) {
     bti_strv_free(r->naxes, r->axes);
     bti_strv_free(r->nmetrics, r->metrics);
     bti_strv_free(r->nscols, r->scols);
+    bti_free(r->mdir);
     bti_free(r);
 }
 static bt_status bti_results_set_scols(bt_results *r, int n, const char *const *cols) {
@@ -3392,6 +3398,19 @@ BTI_DEF int bt_results_num_axes(const bt_results *r) { return r ? r->naxes : 0; 
 BTI_DEF const char *bt_results_axis(const bt_results *r, int i) { return r && i >= 0 && i < r->naxes ? r->axes[i] : NULL; }
 BTI_DEF int bt_results_num_metrics(const bt_results *r) { return r ? r->nmetrics : 0; }
 BTI_DEF const char *bt_results_metric(const bt_results *r, int i) { return r && i >= 0 && i < r->nmetrics ? r->metrics[i] : NULL; }
+BTI_DEF int bt_results_direction(const bt_results *r, int metric) {
+    if (!r || !r->mdir || metric < 0 || metric >= r->nmetrics) return 0;
+    return r->mdir[metric];
+}
+BTI_DEF bt_status bt_results_set_direction(bt_results *r, int metric, int direction) {
+    if (!r || metric < 0 || metric >= r->nmetrics || direction < 0 || direction > 2) return BT_E_INVALID;
+    if (!r->mdir) {
+        r->mdir = (signed char *)bti_calloc((size_t)r->nmetrics, 1);
+        if (!r->mdir) return BT_E_NOMEM;
+    }
+    r->mdir[metric] = (signed char)direction;
+    return BT_OK;
+}
 BTI_DEF int bt_results_metric_index(const bt_results *r, const char *name) {
     int i;
     for (i = 0; r && name && i < r->nmetrics; i++) if (strcmp(r->metrics[i], name) == 0) return i;
@@ -3943,7 +3962,7 @@ static void bti_json_meta(bti_str *s, const bt_run_meta *m) {
 BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const bt_ranking *rk, const char *path) {
     bti_str s;
     size_t i;
-    int j, counts[BT_CELL_STATUS_COUNT];
+    int j, k, counts[BT_CELL_STATUS_COUNT];
     bt_status st;
     char err[512];
     if (!r || !path) return BT_E_INVALID;
@@ -3954,7 +3973,14 @@ BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const
     if (m) bti_json_meta(&s, m); else bti_str_cat(&s, "null");
     bti_str_cat(&s, ",\n\"axes\":[");
     for (j = 0; j < r->naxes; j++) { if (j) bti_str_cat(&s, ","); bti_json_str(&s, r->axes[j]); }
-    bti_str_cat(&s, "],\n\"status_counts\":{");
+    bti_str_cat(&s, "],\n\"directions\":{");
+    for (j = 0, k = 0; j < r->nmetrics; j++) {
+        if (!bt_results_direction(r, j)) continue;
+        bti_str_cat(&s, k++ ? "," : "");
+        bti_json_str(&s, r->metrics[j]);
+        bti_str_cat(&s, bt_results_direction(r, j) == BT_HIGHER_IS_BETTER ? ":\"higher\"" : ":\"lower\"");
+    }
+    bti_str_cat(&s, "},\n\"status_counts\":{");
     for (j = 0; j < BT_CELL_STATUS_COUNT; j++) bti_str_printf(&s, "%s\"%s\":%d", j ? "," : "", bti_cell_status_names[j], counts[j]);
     bti_str_cat(&s, "},\n\"rows\":[");
     for (i = 0; i < r->nrows; i++) {
@@ -3982,6 +4008,10 @@ BTI_DEF bt_status bt_write_json(const bt_results *r, const bt_run_meta *m, const
     return st;
 }
 
+static int bti_guess_higher(const char *name) {
+    return strstr(name, "per_s") || strstr(name, "util") || strstr(name, "busy") || strstr(name, "throughput") ||
+           strstr(name, "tflops") || strstr(name, "bandwidth");
+}
 /* ---------------------------------------------------------------- sweep ------------------ */
 static const char *const bti_fixed_metrics[] = {
     "e2e_s_median", "e2e_s_min", "e2e_s_mean", "e2e_s_stddev", "e2e_s_p10", "e2e_s_p90", "e2e_s_p99",
@@ -4448,6 +4478,13 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     sw.r = bt_results_create(g->naxes, axn, ncols, cols);
     if (!sw.r || bti_results_set_scols(sw.r, nscols, scols) != BT_OK) { bti_free(sw.cmap); bt_results_free(sw.r); return BT_E_NOMEM; }
     *out = sw.r;
+    for (i = 0; i < ncols; i++) bt_results_set_direction(sw.r, i, bti_guess_higher(cols[i]) ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER);
+    for (k = 0; k < nw; k++) {
+        int j;
+        for (j = 0; j < w[k].num_metrics; j++)
+            bt_results_set_direction(sw.r, bt_results_metric_index(sw.r, w[k].metrics[j].name),
+                                     w[k].metrics[j].higher_is_better ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER);
+    }
     bti_sweep_settings(&sw, &settings);
     ncells = bt_grid_num_cells(g);
     for (ci = 0; ci < ncells; ci++) {
@@ -4578,10 +4615,6 @@ static void bti_keymap_free(bti_keymap *m) {
     for (i = 0; i < m->cap; i++) bti_free(m->keys[i]);
     bti_free(m->keys); bti_free(m->val);
     memset(m, 0, sizeof *m);
-}
-static int bti_guess_higher(const char *name) {
-    return strstr(name, "per_s") || strstr(name, "util") || strstr(name, "busy") || strstr(name, "throughput") ||
-           strstr(name, "tflops") || strstr(name, "bandwidth");
 }
 typedef struct bti_limit { int col; int op; double v; char text[128]; } bti_limit;
 static int bti_limit_ok(const bti_limit *l, double v) {
@@ -4730,6 +4763,7 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
         bti_fmt(rk->message, sizeof rk->message, "objective '%s' is not a column of the results", d.objective);
         return BT_E_NOT_FOUND;
     }
+    if (d.direction == 0 && bt_results_direction(r, obj)) d.direction = bt_results_direction(r, obj);
     higher = d.direction == BT_HIGHER_IS_BETTER || (d.direction == 0 && bti_guess_higher(d.objective));
     for (i = 0; i < d.num_limits && d.limits; i++) {
         static const char *const ops[] = {"<=", ">=", "==", "<", ">"};
