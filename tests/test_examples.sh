@@ -31,6 +31,27 @@ run_and_compare() { # name args... ; compares the printed recommendation with ba
 }
 [ -x "$B/cpu_quickstart" ] && { RANKARGS=""; run_and_compare cpu_quickstart q.csv q.csv; }
 [ -x "$B/frame_budget" ] && { RANKARGS="--limit e2e_s_p99<=0.0166"; run_and_compare frame_budget fb.csv 20000 fb.csv; }
+# the image-model study: 6 workloads (3 variants x images/records), its pick against batchtune rank
+[ -x "$B/inference_batch_workers" ] && { RANKARGS=""; run_and_compare inference_batch_workers ibw.csv --count 16 --batch 8,16 --workers 1,2 --max-time 0.3 --out ibw.csv; }
+if [ -x "$B/inference_batch_workers" ]; then
+    if [ -s "$T/ibw.html" ] && [ -s "$T/ibw.records.bin" ] && [ "$(grep -c '^recommendation:' "$T/inference_batch_workers.out" 2>/dev/null)" = 1 ] \
+       && [ "$(cut -d, -f1 "$T/ibw.csv" | sort -u | grep -vc '^workload$')" = 6 ]; then ok "inference_batch_workers: 6 workloads, records, HTML report"
+    else no "inference_batch_workers: 6 workloads, records, HTML report"; fi
+fi
+# GPU: on a machine without one it says "no GPU: <CUDA's reason>" and exits 0
+if [ -x "$B/utilization_oom" ]; then
+    if (cd "$T" && timeout 600 "$B/utilization_oom" uo >"$T/uo.out" 2>&1); then
+        if grep -q '^no GPU: ' "$T/uo.out"; then
+            if grep -q 'no CPU' "$T/uo.out"; then ok "utilization_oom without a GPU: $(head -1 "$T/uo.out" | cut -c1-80)"; else no "utilization_oom: no-GPU message lacks the reason it stops"; fi
+        elif [ -s "$T/uo_util.csv" ] && grep -q '^recommendation:' "$T/uo.out"; then
+            ok "utilization_oom runs on the GPU"
+            RANKARGS=""
+            p1=$(grep '^recommendation:' "$T/uo.out" | sed -E 's/recommendation: ([^:]*):.*/\1/')
+            p2=$("$B/batchtune" rank "$T/uo_latency.csv" 2>/dev/null | grep '^recommendation:' | sed -E 's/recommendation: ([^:]*):.*/\1/')
+            if [ -n "$p1" ] && [ "$p1" = "$p2" ]; then ok "utilization_oom: pick equals batchtune rank ($p1)"; else no "utilization_oom: pick '$p1' vs batchtune rank '$p2'"; fi
+        else no "utilization_oom: neither a no-GPU message nor results"; tail -5 "$T/uo.out"; fi
+    else no "utilization_oom exits 0"; tail -5 "$T/uo.out"; fi
+fi
 if [ -x "$B/per_item_time" ]; then
     if (cd "$T" && timeout 300 "$B/per_item_time" 64 pit.csv >"$T/pit.out" 2>&1) && grep -q 'knee' "$T/pit.out" && grep -q '^conv_like' "$T/pit.out"; then ok "per_item_time runs and reports knees"; else no "per_item_time"; tail -5 "$T/pit.out"; fi
 fi
