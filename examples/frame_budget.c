@@ -145,7 +145,11 @@ int main(int argc, char **argv) {
     rd.limits = limits; rd.num_limits = 1;   /* the frame budget */
     printf("%d particles per frame; objective: median frame time with p99 <= 16.6 ms\n\n", n);
     if (bt_rank(r, &rd, &rk) == BT_OK) {
+        bt_html_opts ho;
         bt_print_ranking(&rk, stdout);
+        memset(&ho, 0, sizeof ho);
+        ho.title = "frame time by dispatch batch (p99 <= 16.6 ms)";
+        if (bt_write_html_report(r, &rk, bt_results_meta(r), "frame_budget.html", &ho) == BT_OK) printf("\nreport: frame_budget.html\n");
         bt_ranking_free(&rk);
     }
     printf("\n");

@@ -106,6 +106,12 @@ int main(int argc, char **argv) {
     }
     printf("\n");
     bt_print_heatmap(r, NULL, "batch", "threads", "s_per_item", stdout, BT_HEATMAP_AUTO);
+    {
+        bt_html_opts ho;
+        memset(&ho, 0, sizeof ho);
+        ho.title = "time per item vs batch size";
+        if (bt_write_html_report(r, NULL, bt_results_meta(r), "per_item_time.html", &ho) == BT_OK) printf("\nreport: per_item_time.html (time per item vs batch, one line per model)\n");
+    }
     printf("\nresults: %s\n", out);
     bt_results_free(r);
     bt_cpu_model_free(&mlp);

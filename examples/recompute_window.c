@@ -60,6 +60,16 @@ int main(void) {
     if (bt_rc_choose(&fit, t, nt, cap, &ch) != BT_OK) return 1;
     printf("\n");
     bt_rc_print_tradeoff(&ch, stdout);
+    /* the evidence: the measured grid and the model as an HTML report, the prediction as CSV */
+    if (bt_rc_write_html(cells, n, windows, nw, batches, nb, cap, &fit, "recompute % over verify batch x window",
+                         "recompute_window.html", err, sizeof err) == BT_OK)
+        printf("\nreport: recompute_window.html\n");
+    else
+        fprintf(stderr, "report: %s\n", err);
+    {
+        FILE *f = fopen("recompute_window.csv", "w");
+        if (f) { bt_rc_write_grid_csv(&fit, windows, nw, batches, nb, cap, f); fclose(f); printf("predicted grid: recompute_window.csv\n"); }
+    }
     bt_rc_choice_free(&ch);
     bt_rc_fit_free(&fit);
     return 0;
