@@ -1941,6 +1941,15 @@ static size_t bti_rand_below(uint64_t *s, size_t n) { return (size_t)(bti_rand_n
    Functions that return int give 0 on success and -1 on failure with errno set, as POSIX does,
    so callers can report strerror(errno) on every platform. */
 #if defined(_WIN32)
+#define BTI_PLATFORM_NAME "Windows"     /* for "... is not supported on this platform (Windows)" */
+#elif defined(__APPLE__)
+#define BTI_PLATFORM_NAME "macOS"
+#elif defined(__linux__)
+#define BTI_PLATFORM_NAME "Linux"
+#else
+#define BTI_PLATFORM_NAME "POSIX"
+#endif
+#if defined(_WIN32)
 typedef HANDLE bti_thread;
 typedef SRWLOCK bti_mutex;
 typedef CONDITION_VARIABLE bti_cond;
@@ -2087,6 +2096,20 @@ static double bti_monotonic_res_ns(void) {
     struct timespec res;
     if (clock_getres(CLOCK_MONOTONIC, &res) != 0) return 0;
     return (double)res.tv_sec * 1e9 + (double)res.tv_nsec;
+#endif
+}
+/* CPU seconds used by the whole process so far (all its threads, user + system); 0 when
+   the OS will not say. Windows: GetProcessTimes (100 ns units). */
+static BTI_UNUSED double bti_process_cpu_s(void) {
+#if defined(_WIN32)
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u)) return 0;
+    return ((double)(((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime) +
+            (double)(((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime)) * 1e-7;
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 #endif
 }
 static void bti_gmtime(time_t t, struct tm *out) {
@@ -2302,9 +2325,27 @@ static BTI_UNUSED void bti_file_close(bti_file f) {
     if (f >= 0) close(f);
 #endif
 }
+/* The size of an open file, and whether it is a regular file (not a folder, pipe or device):
+   0, or -1 with errno set. */
+static BTI_UNUSED int bti_file_info(bti_file f, long long *size, int *regular) {
+#if defined(_WIN32)
+    LARGE_INTEGER sz;
+    if (!GetFileSizeEx(f, &sz)) { bti_win_errno(); return -1; }
+    *size = (long long)sz.QuadPart;
+    *regular = GetFileType(f) == FILE_TYPE_DISK;
+    return 0;
+#else
+    struct stat st;
+    if (fstat(f, &st) != 0) return -1;
+    *size = (long long)st.st_size;
+    *regular = S_ISREG(st.st_mode) != 0;
+    return 0;
+#endif
+}
 /* Asks the OS to drop the file's cached pages (cold-cache runs). Linux: posix_fadvise
    DONTNEED. Windows and macOS have no such call: -1 with errno ENOSYS, so the caller can say
-   "page-cache eviction is not supported on this platform". */
+   "page-cache eviction is not supported on this platform". ENOSYS does not depend on f: a
+   call with BTI_FILE_NONE asks whether the platform can do it at all (Linux: EBADF). */
 static BTI_UNUSED int bti_file_drop_cache(bti_file f, long long off, long long len) {
 #if defined(__linux__)
     int rc = posix_fadvise(f, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
@@ -2348,9 +2389,12 @@ static BTI_UNUSED int bti_same_file(const char *a, const char *b) {
 #endif
 }
 /* The names in a folder, without "." and "..", in the order the OS gives them (sort them).
-   Calls fn(name, user) for each until it returns non-zero. Returns 0, or -1 with errno set
-   when the folder cannot be read. */
-static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, void *user), void *user) {
+   Calls fn(name, kind, user) for each until it returns non-zero; kind is what the listing
+   itself says, so most names need no stat: BTI_DIRENT_FILE (a regular file), BTI_DIRENT_OTHER
+   (a folder, device, ...), BTI_DIRENT_ASK (a link, or the file system will not say: ask
+   bti_is_regular_file). Returns 0, or -1 with errno set when the folder cannot be read. */
+enum { BTI_DIRENT_OTHER = 0, BTI_DIRENT_FILE = 1, BTI_DIRENT_ASK = 2 };
+static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, int kind, void *user), void *user) {
 #if defined(_WIN32)
     WIN32_FIND_DATAA fd;
     HANDLE h;
@@ -2364,8 +2408,10 @@ static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, 
         return -1;
     }
     do {
+        DWORD a = fd.dwFileAttributes;
         if (strcmp(fd.cFileName, ".") == 0 || strcmp(fd.cFileName, "..") == 0) continue;
-        if (fn(fd.cFileName, user)) break;
+        if (fn(fd.cFileName, (a & FILE_ATTRIBUTE_REPARSE_POINT) ? BTI_DIRENT_ASK
+                             : (a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) ? BTI_DIRENT_OTHER : BTI_DIRENT_FILE, user)) break;
     } while (FindNextFileA(h, &fd));
     FindClose(h);
     return 0;
@@ -2374,8 +2420,13 @@ static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, 
     struct dirent *de;
     if (!d) return -1;
     while ((de = readdir(d)) != NULL) {
+        int kind = BTI_DIRENT_ASK;
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (fn(de->d_name, user)) break;
+#if defined(_DIRENT_HAVE_D_TYPE) && defined(DT_REG)
+        kind = de->d_type == DT_REG ? BTI_DIRENT_FILE
+             : de->d_type == DT_LNK || de->d_type == DT_UNKNOWN ? BTI_DIRENT_ASK : BTI_DIRENT_OTHER;
+#endif
+        if (fn(de->d_name, kind, user)) break;
     }
     closedir(d);
     return 0;
