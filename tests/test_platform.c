@@ -277,7 +277,7 @@ static void test_machine(void) {
         uint64_t t0 = bti_monotonic_ns();
         while (bti_monotonic_ns() - t0 < 200000000u) x += 1.0;
         c1 = bti_process_cpu_s();
-        CHECK(c0 >= 0 && c1 > c0);
+        CHECK(c0 >= 0 && c1 > c0 && x > 0);
     }
     bt_run_meta_collect(&m, NULL, "x=1");
     CHECK(m.host[0] && m.cpu_model[0] && m.cpus_online >= 1 && m.cpus_allowed >= 1);
