@@ -6469,8 +6469,9 @@ static int bti_grow(void **p, size_t *cap, size_t need) {
 #include <emmintrin.h>
 #define BTI_SSE2 1
 #endif
-/* AVX2 + FMA versions of the two passes, chosen at run time (GCC and clang on x86-64) */
-#if defined(BTI_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(BATCHTUNE_NO_AVX2)
+/* AVX2 + FMA versions of the two passes, chosen at run time (GCC and clang on x86-64; not
+   clang-cl / MSVC, whose <immintrin.h> declares no AVX types without /arch:AVX2) */
+#if defined(BTI_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && !defined(__CUDACC__) && !defined(BATCHTUNE_NO_AVX2)
 #include <immintrin.h>
 #define BTI_AVX2 1
 static int bti_cpu_avx2(void) {
