@@ -719,8 +719,13 @@ typedef struct bt_loader_desc {
 
     int cold;                      /* 1: evict each file from the page cache before it is
                                       read (posix_fadvise DONTNEED at creation and after
-                                      every read), so each pass reads from the disk */
-    int pin_workers;               /* 1: pin worker i to the i-th allowed CPU (Linux) */
+                                      every read), so each pass reads from the disk. Linux
+                                      only: elsewhere (Windows, macOS) bt_loader_create
+                                      fails with BT_E_UNSUPPORTED ("page-cache eviction
+                                      (cold) is not supported on this platform") */
+    int pin_workers;               /* 1: pin worker i to the i-th allowed CPU (Linux,
+                                      Windows); where threads cannot be pinned (macOS) the
+                                      workers run unpinned, without an error */
     bt_decoder decoder;            /* decode NULL: bt_decoder_default() */
     bt_buffer_allocator allocator; /* alloc NULL: 64-byte aligned host memory */
 } bt_loader_desc;
@@ -1980,6 +1985,15 @@ static size_t bti_rand_below(uint64_t *s, size_t n) { return (size_t)(bti_rand_n
    Functions that return int give 0 on success and -1 on failure with errno set, as POSIX does,
    so callers can report strerror(errno) on every platform. */
 #if defined(_WIN32)
+#define BTI_PLATFORM_NAME "Windows"     /* for "... is not supported on this platform (Windows)" */
+#elif defined(__APPLE__)
+#define BTI_PLATFORM_NAME "macOS"
+#elif defined(__linux__)
+#define BTI_PLATFORM_NAME "Linux"
+#else
+#define BTI_PLATFORM_NAME "POSIX"
+#endif
+#if defined(_WIN32)
 typedef HANDLE bti_thread;
 typedef SRWLOCK bti_mutex;
 typedef CONDITION_VARIABLE bti_cond;
@@ -2126,6 +2140,20 @@ static double bti_monotonic_res_ns(void) {
     struct timespec res;
     if (clock_getres(CLOCK_MONOTONIC, &res) != 0) return 0;
     return (double)res.tv_sec * 1e9 + (double)res.tv_nsec;
+#endif
+}
+/* CPU seconds used by the whole process so far (all its threads, user + system); 0 when
+   the OS will not say. Windows: GetProcessTimes (100 ns units). */
+static BTI_UNUSED double bti_process_cpu_s(void) {
+#if defined(_WIN32)
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u)) return 0;
+    return ((double)(((uint64_t)k.dwHighDateTime << 32) | k.dwLowDateTime) +
+            (double)(((uint64_t)u.dwHighDateTime << 32) | u.dwLowDateTime)) * 1e-7;
+#else
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 #endif
 }
 static void bti_gmtime(time_t t, struct tm *out) {
@@ -2341,9 +2369,27 @@ static BTI_UNUSED void bti_file_close(bti_file f) {
     if (f >= 0) close(f);
 #endif
 }
+/* The size of an open file, and whether it is a regular file (not a folder, pipe or device):
+   0, or -1 with errno set. */
+static BTI_UNUSED int bti_file_info(bti_file f, long long *size, int *regular) {
+#if defined(_WIN32)
+    LARGE_INTEGER sz;
+    if (!GetFileSizeEx(f, &sz)) { bti_win_errno(); return -1; }
+    *size = (long long)sz.QuadPart;
+    *regular = GetFileType(f) == FILE_TYPE_DISK;
+    return 0;
+#else
+    struct stat st;
+    if (fstat(f, &st) != 0) return -1;
+    *size = (long long)st.st_size;
+    *regular = S_ISREG(st.st_mode) != 0;
+    return 0;
+#endif
+}
 /* Asks the OS to drop the file's cached pages (cold-cache runs). Linux: posix_fadvise
    DONTNEED. Windows and macOS have no such call: -1 with errno ENOSYS, so the caller can say
-   "page-cache eviction is not supported on this platform". */
+   "page-cache eviction is not supported on this platform". ENOSYS does not depend on f: a
+   call with BTI_FILE_NONE asks whether the platform can do it at all (Linux: EBADF). */
 static BTI_UNUSED int bti_file_drop_cache(bti_file f, long long off, long long len) {
 #if defined(__linux__)
     int rc = posix_fadvise(f, (off_t)off, (off_t)len, POSIX_FADV_DONTNEED);
@@ -2387,9 +2433,12 @@ static BTI_UNUSED int bti_same_file(const char *a, const char *b) {
 #endif
 }
 /* The names in a folder, without "." and "..", in the order the OS gives them (sort them).
-   Calls fn(name, user) for each until it returns non-zero. Returns 0, or -1 with errno set
-   when the folder cannot be read. */
-static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, void *user), void *user) {
+   Calls fn(name, kind, user) for each until it returns non-zero; kind is what the listing
+   itself says, so most names need no stat: BTI_DIRENT_FILE (a regular file), BTI_DIRENT_OTHER
+   (a folder, device, ...), BTI_DIRENT_ASK (a link, or the file system will not say: ask
+   bti_is_regular_file). Returns 0, or -1 with errno set when the folder cannot be read. */
+enum { BTI_DIRENT_OTHER = 0, BTI_DIRENT_FILE = 1, BTI_DIRENT_ASK = 2 };
+static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, int kind, void *user), void *user) {
 #if defined(_WIN32)
     WIN32_FIND_DATAA fd;
     HANDLE h;
@@ -2403,8 +2452,10 @@ static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, 
         return -1;
     }
     do {
+        DWORD a = fd.dwFileAttributes;
         if (strcmp(fd.cFileName, ".") == 0 || strcmp(fd.cFileName, "..") == 0) continue;
-        if (fn(fd.cFileName, user)) break;
+        if (fn(fd.cFileName, (a & FILE_ATTRIBUTE_REPARSE_POINT) ? BTI_DIRENT_ASK
+                             : (a & (FILE_ATTRIBUTE_DIRECTORY | FILE_ATTRIBUTE_DEVICE)) ? BTI_DIRENT_OTHER : BTI_DIRENT_FILE, user)) break;
     } while (FindNextFileA(h, &fd));
     FindClose(h);
     return 0;
@@ -2413,8 +2464,13 @@ static BTI_UNUSED int bti_dir_each(const char *dir, int (*fn)(const char *name, 
     struct dirent *de;
     if (!d) return -1;
     while ((de = readdir(d)) != NULL) {
+        int kind = BTI_DIRENT_ASK;
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
-        if (fn(de->d_name, user)) break;
+#if defined(_DIRENT_HAVE_D_TYPE) && defined(DT_REG)
+        kind = de->d_type == DT_REG ? BTI_DIRENT_FILE
+             : de->d_type == DT_LNK || de->d_type == DT_UNKNOWN ? BTI_DIRENT_ASK : BTI_DIRENT_OTHER;
+#endif
+        if (fn(de->d_name, kind, user)) break;
     }
     closedir(d);
     return 0;
@@ -6152,7 +6208,6 @@ BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
 }
 
 /* ---------------------------------------------------------------- loader ----------------- */
-#include <dirent.h>
 
 #if defined(BATCHTUNE_STB_IMPLEMENTATION)
 #if defined(__GNUC__) && !defined(__CUDACC__)
@@ -6354,7 +6409,7 @@ static int bti_crop_offset(int size, int C) {
 typedef struct bti_ld_worker {
     struct bt_loader *L;
     int id;
-    pthread_t th;
+    bti_thread th;
     int started;
     unsigned char *fbuf; size_t fcap;   /* file bytes */
     float *tmp; size_t tcap;            /* one vertically filtered row */
@@ -6379,15 +6434,15 @@ typedef struct bti_ld_bad { char *name; char *reason; } bti_ld_bad;
 struct bt_loader {
     bt_loader_desc d;
     char **paths; size_t npaths;        /* images */
-    int rfd; int64_t rcount; size_t rbytes; int rheader; int rh, rw; /* records */
+    bti_file rf; int64_t rcount; size_t rbytes; int rheader; int rh, rw; /* records */
     size_t nitems, item_bytes;
     int out_h, out_w, out_c;
     int64_t per_epoch, total_batches;
     float scale[3], bias[3];
     int avx2;                           /* the CPU runs the AVX2 + FMA passes */
 
-    pthread_mutex_t mu;
-    pthread_cond_t cv_space, cv_ready;
+    bti_mutex mu;
+    bti_cond cv_space, cv_ready;
     int stop, failed;
     int64_t fail_batch;
     bt_status fail_status;
@@ -6483,8 +6538,9 @@ static int bti_grow(void **p, size_t *cap, size_t need) {
 #include <emmintrin.h>
 #define BTI_SSE2 1
 #endif
-/* AVX2 + FMA versions of the two passes, chosen at run time (GCC and clang on x86-64) */
-#if defined(BTI_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(BATCHTUNE_NO_AVX2)
+/* AVX2 + FMA versions of the two passes, chosen at run time (GCC and clang on x86-64; not
+   clang-cl / MSVC, whose <immintrin.h> declares no AVX types without /arch:AVX2) */
+#if defined(BTI_SSE2) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(_MSC_VER) && !defined(__CUDACC__) && !defined(BATCHTUNE_NO_AVX2)
 #include <immintrin.h>
 #define BTI_AVX2 1
 static int bti_cpu_avx2(void) {
@@ -6732,17 +6788,15 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
     return BT_OK;
 }
 
-static void bti_ld_cold(int fd, off_t off, off_t len) {
-#if defined(POSIX_FADV_DONTNEED)
+/* drops the file's cached pages (len 0: to its end); where the platform cannot, creation
+   already refused `cold` */
+static void bti_ld_cold(bti_file f, long long off, long long len) {
     if (len > 0) {                      /* whole pages only are dropped: widen to them */
-        const off_t pg = 4096, end = off + len;
+        const long long pg = 4096, end = off + len;
         off -= off % pg;
         len = end - off + (pg - end % pg) % pg;
     }
-    (void)posix_fadvise(fd, off, len, POSIX_FADV_DONTNEED);
-#else
-    (void)fd; (void)off; (void)len;
-#endif
+    (void)bti_file_drop_cache(f, off, len);
 }
 
 /* one item into dst; returns BT_OK or the reason it is bad in err */
@@ -6751,7 +6805,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
     uint64_t t0 = bt_now_ns(), t1, t2;
     bt_status st;
     if (L->d.source == BT_SOURCE_RECORDS) {
-        off_t off = (off_t)(L->rheader ? BT_RECORD_HEADER_BYTES : 0) + (off_t)idx * (off_t)L->rbytes;
+        long long off = (long long)(L->rheader ? BT_RECORD_HEADER_BYTES : 0) + (long long)idx * (long long)L->rbytes;
         unsigned char *to = dst;
         size_t got = 0;
         if (L->rheader && L->d.layout == BT_LAYOUT_NCHW_F32) {
@@ -6759,12 +6813,11 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
             to = W->syn;
         }
         while (got < L->rbytes) {
-            ssize_t r = pread(L->rfd, to + got, L->rbytes - got, off + (off_t)got);
-            if (r < 0 && errno == EINTR) continue;
+            long long r = bti_file_pread(L->rf, to + got, L->rbytes - got, off + (long long)got);
             if (r <= 0) { bti_fmt(err, err_len, r < 0 ? "read failed: %s" : "truncated record (%s)", r < 0 ? strerror(errno) : "end of file"); return BT_E_IO; }
             got += (size_t)r;
         }
-        if (L->d.cold) bti_ld_cold(L->rfd, off, (off_t)L->rbytes);
+        if (L->d.cold) bti_ld_cold(L->rf, off, (long long)L->rbytes);
         t1 = bt_now_ns();
         W->loc.read_s += (double)(t1 - t0) * 1e-9;
         if (to != dst) {
@@ -6788,12 +6841,7 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
         v[0] = (unsigned char)((idx * 3) % 251); v[1] = (unsigned char)((idx * 7 + 1) % 251); v[2] = (unsigned char)((idx / 251) % 251);
         if (!bti_grow((void **)&W->syn, &W->scap, n)) { bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM; }
         for (i = 0; i < n; i += 3) { W->syn[i] = v[0]; W->syn[i + 1] = v[1]; W->syn[i + 2] = v[2]; }
-        if (L->d.synthetic_item_s > 0) {
-            struct timespec ts;
-            ts.tv_sec = (time_t)L->d.synthetic_item_s;
-            ts.tv_nsec = (long)((L->d.synthetic_item_s - (double)ts.tv_sec) * 1e9);
-            while (nanosleep(&ts, &ts) != 0 && errno == EINTR) { }
-        }
+        if (L->d.synthetic_item_s > 0) bti_sleep_ns((uint64_t)(L->d.synthetic_item_s * 1e9));
         t1 = bt_now_ns();
         W->loc.decode_s += (double)(t1 - t0) * 1e-9;
         st = bti_ld_transform(W, W->syn, sw, sh, dst, err, err_len);
@@ -6802,30 +6850,29 @@ static bt_status bti_ld_item(bti_ld_worker *W, int64_t idx, unsigned char *dst, 
     }
     {
         const char *path = L->paths[idx];
-        struct stat sb;
+        long long fsize = 0;
         size_t got = 0, size;
-        int fd, w = 0, h = 0;
+        int w = 0, h = 0, regular = 0;
         unsigned char *rgb = NULL;
-        fd = open(path, O_RDONLY);
-        if (fd < 0) { bti_fmt(err, err_len, "cannot open: %s", strerror(errno)); return BT_E_IO; }
-        if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { close(fd); bti_fmt(err, err_len, "not a regular file"); return BT_E_IO; }
-        if (sb.st_size == 0) { close(fd); bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
-        if ((int64_t)sb.st_size > L->d.max_file_bytes) {
-            close(fd);
-            bti_fmt(err, err_len, "file of %lld bytes exceeds the limit of %lld", (long long)sb.st_size, (long long)L->d.max_file_bytes);
+        bti_file fd = bti_file_open_read(path);
+        if (fd == BTI_FILE_NONE) { bti_fmt(err, err_len, "cannot open: %s", strerror(errno)); return BT_E_IO; }
+        if (bti_file_info(fd, &fsize, &regular) != 0 || !regular) { bti_file_close(fd); bti_fmt(err, err_len, "not a regular file"); return BT_E_IO; }
+        if (fsize == 0) { bti_file_close(fd); bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
+        if ((int64_t)fsize > L->d.max_file_bytes) {
+            bti_file_close(fd);
+            bti_fmt(err, err_len, "file of %lld bytes exceeds the limit of %lld", fsize, (long long)L->d.max_file_bytes);
             return BT_E_INVALID;
         }
-        size = (size_t)sb.st_size;
-        if (!bti_grow((void **)&W->fbuf, &W->fcap, size)) { close(fd); bti_fmt(err, err_len, "out of memory for %zu bytes", size); return BT_E_NOMEM; }
+        size = (size_t)fsize;
+        if (!bti_grow((void **)&W->fbuf, &W->fcap, size)) { bti_file_close(fd); bti_fmt(err, err_len, "out of memory for %zu bytes", size); return BT_E_NOMEM; }
         while (got < size) {
-            ssize_t r = read(fd, W->fbuf + got, size - got);
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) { bti_fmt(err, err_len, "read failed: %s", strerror(errno)); close(fd); return BT_E_IO; }
+            long long r = bti_file_pread(fd, W->fbuf + got, size - got, (long long)got);
+            if (r < 0) { bti_fmt(err, err_len, "read failed: %s", strerror(errno)); bti_file_close(fd); return BT_E_IO; }
             if (r == 0) break;                  /* shrank while reading: decode what is there */
             got += (size_t)r;
         }
         if (L->d.cold) bti_ld_cold(fd, 0, 0);
-        close(fd);
+        bti_file_close(fd);
         t1 = bt_now_ns();
         W->loc.read_s += (double)(t1 - t0) * 1e-9;
         if (got == 0) { bti_fmt(err, err_len, "empty file"); return BT_E_DECODE; }
@@ -6869,25 +6916,12 @@ static void bti_ld_compact(bt_loader *L, bti_ld_slot *s) {
     }
 }
 
-static void *bti_ld_main(void *arg) {
+static void bti_ld_main(void *arg) {
     bti_ld_worker *W = (bti_ld_worker *)arg;
     bt_loader *L = W->L;
     char err[512];
-#if defined(__linux__) && (defined(_GNU_SOURCE) || defined(__USE_GNU))
-    if (L->d.pin_workers) {
-        cpu_set_t all, one;
-        int c, k = -1, want;
-        if (sched_getaffinity(0, sizeof all, &all) == 0 && CPU_COUNT(&all) > 0) {
-            want = W->id % CPU_COUNT(&all);
-            for (c = 0; c < CPU_SETSIZE; c++) if (CPU_ISSET(c, &all) && ++k == want) break;
-            if (c < CPU_SETSIZE) {
-                CPU_ZERO(&one); CPU_SET(c, &one);
-                (void)pthread_setaffinity_np(pthread_self(), sizeof one, &one);
-            }
-        }
-    }
-#endif
-    pthread_mutex_lock(&L->mu);
+    if (L->d.pin_workers) (void)bti_thread_pin_self(W->id);   /* where threads cannot be pinned (macOS): unpinned */
+    bti_mutex_lock(&L->mu);
     for (;;) {
         int64_t b, idx;
         int pos;
@@ -6897,7 +6931,7 @@ static void *bti_ld_main(void *arg) {
         if (L->stop || L->failed || L->cur_batch >= L->total_batches) break;
         if (L->cur_batch >= L->released + L->d.depth) {
             ti = bt_now_ns();
-            pthread_cond_wait(&L->cv_space, &L->mu);
+            bti_cond_wait(&L->cv_space, &L->mu);
             W->loc.idle_s += (double)(bt_now_ns() - ti) * 1e-9;
             W->st = W->loc;
             continue;
@@ -6910,7 +6944,7 @@ static void *bti_ld_main(void *arg) {
         }
         pos = L->cur_pos++;
         if (L->cur_pos >= s->count) { L->cur_batch++; L->cur_pos = 0; }
-        pthread_mutex_unlock(&L->mu);
+        bti_mutex_unlock(&L->mu);
 
         idx = bti_ld_source_index(L, b, pos);
         s->src[pos] = idx;
@@ -6918,7 +6952,7 @@ static void *bti_ld_main(void *arg) {
         st = bti_ld_item(W, idx, s->buf + (size_t)pos * L->item_bytes, err, sizeof err);
         s->ok[pos] = (unsigned char)(st == BT_OK);
 
-        pthread_mutex_lock(&L->mu);
+        bti_mutex_lock(&L->mu);
         W->loc.items++;
         if (st != BT_OK) W->loc.bad_items++;
         W->st = W->loc;
@@ -6929,55 +6963,56 @@ static void *bti_ld_main(void *arg) {
                 char name[512];
                 L->failed = 1; L->fail_batch = b; L->fail_status = st;
                 bti_fmt(L->err, sizeof L->err, "%s: %s", bt_loader_item_name(L, (size_t)idx, name, sizeof name), err);
-                pthread_cond_broadcast(&L->cv_ready);
-                pthread_cond_broadcast(&L->cv_space);
+                bti_cond_broadcast(&L->cv_ready);
+                bti_cond_broadcast(&L->cv_space);
             }
         }
         if (++s->done == s->count) {
             if (s->nbad) {                      /* the slot is ours alone until ready */
-                pthread_mutex_unlock(&L->mu);
+                bti_mutex_unlock(&L->mu);
                 bti_ld_compact(L, s);
-                pthread_mutex_lock(&L->mu);
+                bti_mutex_lock(&L->mu);
             }
             s->ready = 1;
-            pthread_cond_broadcast(&L->cv_ready);
+            bti_cond_broadcast(&L->cv_ready);
         }
     }
-    pthread_cond_broadcast(&L->cv_space);
-    pthread_mutex_unlock(&L->mu);
-    return NULL;
+    bti_cond_broadcast(&L->cv_space);
+    bti_mutex_unlock(&L->mu);
 }
 
 static int bti_cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
-static bt_status bti_ld_list_dir(bt_loader *L, const char *dir) {
-    DIR *dp = opendir(dir);
-    struct dirent *de;
-    size_t cap = 0;
-    if (!dp) { bti_fmt(L->err, sizeof L->err, "cannot open folder %s: %s", dir, strerror(errno)); return BT_E_IO; }
-    while ((de = readdir(dp)) != NULL) {
-        struct stat sb;
-        size_t n;
-        char *p;
-        if (de->d_name[0] == '.') continue;
-        n = strlen(dir) + strlen(de->d_name) + 2;
-        p = (char *)bti_malloc(n);
-        if (!p) { closedir(dp); return BT_E_NOMEM; }
-        bti_fmt(p, n, "%s/%s", dir, de->d_name);
-#if defined(_DIRENT_HAVE_D_TYPE) && defined(DT_REG)
-        if (de->d_type == DT_DIR || (de->d_type != DT_REG && de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)) { bti_free(p); continue; }
-        if (de->d_type != DT_REG)          /* links and unknown: ask stat (no stat per file otherwise) */
-#endif
-        if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) { bti_free(p); continue; }
-        if (L->npaths == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            char **np = (char **)bti_realloc(L->paths, nc * sizeof *np);
-            if (!np) { bti_free(p); closedir(dp); return BT_E_NOMEM; }
-            L->paths = np; cap = nc;
-        }
-        L->paths[L->npaths++] = p;
+typedef struct bti_ld_lister { bt_loader *L; const char *dir; size_t cap; int oom; } bti_ld_lister;
+static int bti_ld_list_one(const char *name, int kind, void *user) {
+    bti_ld_lister *ls = (bti_ld_lister *)user;
+    bt_loader *L = ls->L;
+    size_t n;
+    char *p;
+    if (name[0] == '.' || kind == BTI_DIRENT_OTHER) return 0;
+    n = strlen(ls->dir) + strlen(name) + 2;
+    p = (char *)bti_malloc(n);
+    if (!p) { ls->oom = 1; return 1; }
+    bti_fmt(p, n, "%s/%s", ls->dir, name);
+    /* links and unknown kinds: ask the file system (no stat per file otherwise) */
+    if (kind != BTI_DIRENT_FILE && !bti_is_regular_file(p)) { bti_free(p); return 0; }
+    if (L->npaths == ls->cap) {
+        size_t nc = ls->cap ? ls->cap * 2 : 256;
+        char **np = (char **)bti_realloc(L->paths, nc * sizeof *np);
+        if (!np) { bti_free(p); ls->oom = 1; return 1; }
+        L->paths = np; ls->cap = nc;
     }
-    closedir(dp);
+    L->paths[L->npaths++] = p;
+    return 0;
+}
+static bt_status bti_ld_list_dir(bt_loader *L, const char *dir) {
+    bti_ld_lister ls;
+    ls.L = L; ls.dir = dir; ls.cap = 0; ls.oom = 0;
+    if (bti_dir_each(dir, bti_ld_list_one, &ls) != 0) {
+        bti_fmt(L->err, sizeof L->err, "cannot open folder %s: %s", dir, strerror(errno));
+        return BT_E_IO;
+    }
+    if (ls.oom) return BT_E_NOMEM;
     if (L->npaths) qsort(L->paths, L->npaths, sizeof *L->paths, bti_cmp_str);
     return BT_OK;
 }
@@ -7010,44 +7045,45 @@ static void bti_ld_free(bt_loader *L) {
     for (i = 0; i < L->nbad; i++) { bti_free(L->bad[i].name); bti_free(L->bad[i].reason); }
     bti_free(L->bad);
     bti_free(L->waits);
-    if (L->rfd >= 0) close(L->rfd);
-    pthread_mutex_destroy(&L->mu);
-    pthread_cond_destroy(&L->cv_space);
-    pthread_cond_destroy(&L->cv_ready);
+    bti_file_close(L->rf);
+    bti_mutex_destroy(&L->mu);
+    bti_cond_destroy(&L->cv_space);
+    bti_cond_destroy(&L->cv_ready);
     bti_free(L);
 }
 
 BTI_DEF void bt_loader_destroy(bt_loader *L) {
     int k;
     if (!L) return;
-    pthread_mutex_lock(&L->mu);
+    bti_mutex_lock(&L->mu);
     L->stop = 1;
-    pthread_cond_broadcast(&L->cv_space);
-    pthread_cond_broadcast(&L->cv_ready);
-    pthread_mutex_unlock(&L->mu);
-    for (k = 0; k < L->nworkers; k++) if (L->w[k].started) pthread_join(L->w[k].th, NULL);
+    bti_cond_broadcast(&L->cv_space);
+    bti_cond_broadcast(&L->cv_ready);
+    bti_mutex_unlock(&L->mu);
+    for (k = 0; k < L->nworkers; k++) if (L->w[k].started) bti_thread_join(L->w[k].th);
     bti_ld_free(L);
 }
 
 static bt_status bti_ld_open_records(bt_loader *L) {
-    struct stat sb;
+    long long fsize = 0;
+    int regular = 0;
     unsigned char h[BT_RECORD_HEADER_BYTES];
-    ssize_t r;
+    long long r;
     const char *path = L->d.records_path;
-    L->rfd = open(path, O_RDONLY);
-    if (L->rfd < 0) { bti_fmt(L->err, sizeof L->err, "cannot open record file %s: %s", path, strerror(errno)); return BT_E_IO; }
-    if (fstat(L->rfd, &sb) != 0) { bti_fmt(L->err, sizeof L->err, "cannot stat %s", path); return BT_E_IO; }
-    r = pread(L->rfd, h, sizeof h, 0);
-    if (r == (ssize_t)sizeof h && memcmp(h, BT_RECORD_MAGIC, 8) == 0) {
+    L->rf = bti_file_open_read(path);
+    if (L->rf == BTI_FILE_NONE) { bti_fmt(L->err, sizeof L->err, "cannot open record file %s: %s", path, strerror(errno)); return BT_E_IO; }
+    if (bti_file_info(L->rf, &fsize, &regular) != 0) { bti_fmt(L->err, sizeof L->err, "cannot stat %s", path); return BT_E_IO; }
+    r = bti_file_pread(L->rf, h, sizeof h, 0);
+    if (r == (long long)sizeof h && memcmp(h, BT_RECORD_MAGIC, 8) == 0) {
         uint32_t u[8]; uint64_t cnt, rb;
         memcpy(&cnt, h + 16, 8); memcpy(&rb, h + 24, 8); memcpy(u, h + 32, 16);
         if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || rb != (uint64_t)u[0] * u[1] * 3) {
             bti_fmt(L->err, sizeof L->err, "%s: unsupported record header (%ux%ux%u dtype %u, %llu bytes)", path, u[1], u[0], u[2], u[3], (unsigned long long)rb);
             return BT_E_PARSE;
         }
-        if ((uint64_t)sb.st_size < BT_RECORD_HEADER_BYTES + cnt * rb) {
+        if ((uint64_t)fsize < BT_RECORD_HEADER_BYTES + cnt * rb) {
             bti_fmt(L->err, sizeof L->err, "%s: header says %llu records of %llu bytes but the file has %lld bytes",
-                    path, (unsigned long long)cnt, (unsigned long long)rb, (long long)sb.st_size);
+                    path, (unsigned long long)cnt, (unsigned long long)rb, fsize);
             return BT_E_PARSE;
         }
         L->rheader = 1; L->rh = (int)u[0]; L->rw = (int)u[1];
@@ -7060,11 +7096,11 @@ static bt_status bti_ld_open_records(bt_loader *L) {
             return BT_E_INVALID;
         }
         L->rbytes = L->d.record_bytes;
-        L->nitems = (size_t)sb.st_size / L->rbytes;
+        L->nitems = (size_t)fsize / L->rbytes;
         L->out_h = 1; L->out_w = (int)L->rbytes; L->out_c = 1;
         L->item_bytes = L->rbytes;
     }
-    if (L->d.cold) bti_ld_cold(L->rfd, 0, 0);
+    if (L->d.cold) bti_ld_cold(L->rf, 0, 0);
     return BT_OK;
 }
 
@@ -7080,18 +7116,22 @@ BTI_DEF bt_loader *bt_loader_create(const bt_loader_desc *desc, bt_status *stp, 
 #ifdef BTI_AVX2
     L->avx2 = bti_cpu_avx2();
 #endif
-    L->rfd = -1;
+    L->rf = BTI_FILE_NONE;
     L->held = -1;
     L->first_batch_s = NAN;
-    pthread_mutex_init(&L->mu, NULL);
-    pthread_cond_init(&L->cv_space, NULL);
-    pthread_cond_init(&L->cv_ready, NULL);
+    bti_mutex_init(&L->mu);
+    bti_cond_init(&L->cv_space);
+    bti_cond_init(&L->cv_ready);
     for (c = 0; c < 3; c++) {
         L->scale[c] = L->d.no_normalize ? 1.0f / 255.0f : 1.0f / (255.0f * L->d.std[c]);
         L->bias[c] = L->d.no_normalize ? 0.0f : -L->d.mean[c] / L->d.std[c];
     }
     if (L->d.layout != BT_LAYOUT_NCHW_F32 && L->d.layout != BT_LAYOUT_NHWC_U8) { bti_fmt(L->err, sizeof L->err, "unknown layout %d", (int)L->d.layout); st = BT_E_INVALID; goto fail; }
     if (L->d.crop > 65536 || L->d.resize > 65536 || L->d.batch > (1 << 24)) { bti_fmt(L->err, sizeof L->err, "crop %d, resize %d or batch %d too large", L->d.crop, L->d.resize, L->d.batch); st = BT_E_INVALID; goto fail; }
+    if (L->d.cold && bti_file_drop_cache(BTI_FILE_NONE, 0, 0) != 0 && errno == ENOSYS) {
+        bti_fmt(L->err, sizeof L->err, "page-cache eviction (cold) is not supported on this platform (" BTI_PLATFORM_NAME ")");
+        st = BT_E_UNSUPPORTED; goto fail;
+    }
     L->out_h = L->out_w = L->d.crop; L->out_c = 3;
     L->item_bytes = (size_t)L->d.crop * (size_t)L->d.crop * 3 * (L->d.layout == BT_LAYOUT_NCHW_F32 ? sizeof(float) : 1);
     if (L->d.source == BT_SOURCE_IMAGES) {
@@ -7112,8 +7152,8 @@ BTI_DEF bt_loader *bt_loader_create(const bt_loader_desc *desc, bt_status *stp, 
         if (L->d.cold) {
             size_t i;
             for (i = 0; i < L->npaths; i++) {
-                int fd = open(L->paths[i], O_RDONLY);
-                if (fd >= 0) { bti_ld_cold(fd, 0, 0); close(fd); }
+                bti_file fd = bti_file_open_read(L->paths[i]);
+                if (fd != BTI_FILE_NONE) { bti_ld_cold(fd, 0, 0); bti_file_close(fd); }
             }
         }
     } else if (L->d.source == BT_SOURCE_RECORDS) {
@@ -7156,7 +7196,7 @@ BTI_DEF bt_loader *bt_loader_create(const bt_loader_desc *desc, bt_status *stp, 
     if (!L->w) { st = BT_E_NOMEM; goto fail; }
     for (k = 0; k < L->nworkers; k++) {
         L->w[k].L = L; L->w[k].id = k;
-        if (pthread_create(&L->w[k].th, NULL, bti_ld_main, &L->w[k]) != 0) {
+        if (bti_thread_create(&L->w[k].th, bti_ld_main, &L->w[k]) != 0) {
             bti_fmt(L->err, sizeof L->err, "cannot start worker thread %d", k);
             st = BT_E_NOMEM; goto fail;
         }
@@ -7173,11 +7213,11 @@ fail:
 
 BTI_DEF void bt_loader_release(bt_loader *L, bt_batch *b) {
     if (!L || L->held < 0) return;
-    pthread_mutex_lock(&L->mu);
+    bti_mutex_lock(&L->mu);
     L->released = L->held + 1;
     L->held = -1;
-    pthread_cond_broadcast(&L->cv_space);
-    pthread_mutex_unlock(&L->mu);
+    bti_cond_broadcast(&L->cv_space);
+    bti_mutex_unlock(&L->mu);
     if (b) { b->data = NULL; b->items = 0; }
 }
 
@@ -7194,11 +7234,11 @@ BTI_DEF bt_status bt_loader_next(bt_loader *L, bt_batch *out) {
             return L->failed ? L->fail_status : BT_OK;
         }
         s = &L->slots[b % L->d.depth];
-        pthread_mutex_lock(&L->mu);
+        bti_mutex_lock(&L->mu);
         while (!(s->batch == b && s->ready) && !(L->failed && b >= L->fail_batch) && !L->stop)
-            pthread_cond_wait(&L->cv_ready, &L->mu);
-        if (L->failed && b >= L->fail_batch) { pthread_mutex_unlock(&L->mu); return L->fail_status; }
-        pthread_mutex_unlock(&L->mu);
+            bti_cond_wait(&L->cv_ready, &L->mu);
+        if (L->failed && b >= L->fail_batch) { bti_mutex_unlock(&L->mu); return L->fail_status; }
+        bti_mutex_unlock(&L->mu);
         L->next_batch++;
         L->held = b;
         if (s->count - s->nbad == 0) { bt_loader_release(L, NULL); continue; }  /* all bad */
@@ -7246,31 +7286,31 @@ BTI_DEF void bt_loader_get_stats(const bt_loader *L, bt_loader_stats *o) {
         for (i = 0; i < L->nwaits; i++) o->wait_s_total += L->waits[i];
         if (bt_stats_compute(L->waits, L->nwaits, &ws) == BT_OK) { o->wait_s_median = ws.median; o->wait_s_max = ws.max; }
     }
-    pthread_mutex_lock(&M->mu);
+    bti_mutex_lock(&M->mu);
     o->bad_items = (int64_t)L->nbad;
     o->workers = L->nworkers;
     for (k = 0; k < L->nworkers && k < BT_LOADER_MAX_WORKERS; k++) o->worker[k] = L->w[k].st;
-    pthread_mutex_unlock(&M->mu);
+    bti_mutex_unlock(&M->mu);
 }
 BTI_DEF size_t bt_loader_num_bad(const bt_loader *L) {
     size_t n;
     bt_loader *M = (bt_loader *)L;
     if (!L) return 0;
-    pthread_mutex_lock(&M->mu); n = L->nbad; pthread_mutex_unlock(&M->mu);
+    bti_mutex_lock(&M->mu); n = L->nbad; bti_mutex_unlock(&M->mu);
     return n;
 }
 BTI_DEF const char *bt_loader_bad_name(const bt_loader *L, size_t i) {
     const char *s = NULL;
     bt_loader *M = (bt_loader *)L;
     if (!L) return NULL;
-    pthread_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].name; pthread_mutex_unlock(&M->mu);
+    bti_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].name; bti_mutex_unlock(&M->mu);
     return s;
 }
 BTI_DEF const char *bt_loader_bad_reason(const bt_loader *L, size_t i) {
     const char *s = NULL;
     bt_loader *M = (bt_loader *)L;
     if (!L) return NULL;
-    pthread_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].reason; pthread_mutex_unlock(&M->mu);
+    bti_mutex_lock(&M->mu); if (i < L->nbad) s = L->bad[i].reason; bti_mutex_unlock(&M->mu);
     return s;
 }
 BTI_DEF void bt_loader_fill_sample(const bt_loader *L, bt_sample *s) {
@@ -7326,7 +7366,7 @@ BTI_DEF bt_status bt_pack(const bt_loader_desc *d, const char *out_path, int64_t
         if (fseek(f, 0, SEEK_SET) != 0 || fwrite(h, 1, sizeof h, f) != sizeof h || fflush(f) != 0) { bti_fmt(err, err_len, "write to %s failed", tmp); st = BT_E_IO; }
     }
     if (fclose(f) != 0 && st == BT_OK) { bti_fmt(err, err_len, "write to %s failed", tmp); st = BT_E_IO; }
-    if (st == BT_OK && rename(tmp, out_path) != 0) { bti_fmt(err, err_len, "cannot rename %s to %s: %s", tmp, out_path, strerror(errno)); st = BT_E_IO; }
+    if (st == BT_OK && bti_rename_replace(tmp, out_path) != 0) { bti_fmt(err, err_len, "cannot rename %s to %s: %s", tmp, out_path, strerror(errno)); st = BT_E_IO; }
     if (st != BT_OK) { remove(tmp); return st; }
     if (written) *written = (int64_t)count;
     return BT_OK;

@@ -33,7 +33,7 @@ char ***_NSGetEnviron(void);
 EOF
 printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint main(void){return bt_version_string()[0] == 0;}\n' > "$B/one.c"
 # _GNU_SOURCE stands in for Darwin's default (everything visible); F_FULLFSYNC is Darwin's fcntl
-AF="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -U__linux__ -D__APPLE__ -D_GNU_SOURCE -DF_FULLFSYNC=51 -I$ROOT -I$B/stub"
+AF="-fsyntax-only -Wall -Wextra -Wpedantic -Werror -U__linux__ -D__APPLE__ -D_GNU_SOURCE -DF_FULLFSYNC=51 -I$ROOT -I$B/stub -I/usr/include/stb"
 check() { # check NAME COMMAND...
     local name=$1; shift
     if "$@" 2>"$B/log.txt"; then P=$((P+1)); echo "  ok   $name"; else F=$((F+1)); echo "  FAIL $name"; head -20 "$B/log.txt"; fi
@@ -41,7 +41,7 @@ check() { # check NAME COMMAND...
 check "macOS branches: header c99" clang -std=c99 $AF "$B/one.c"
 check "macOS branches: header c11" clang -std=c11 $AF "$B/one.c"
 check "macOS branches: header c++17" clang++ -x c++ -std=c++17 $AF "$B/one.c"
-for f in tests/test_platform.c tests/test_sweep.c tests/test_cmd.c tests/test_faults.c tools/batchtune.c; do
+for f in tests/test_platform.c tests/test_sweep.c tests/test_cmd.c tests/test_faults.c tests/test_loader.c tools/batchtune.c; do
     check "macOS branches: $f" clang -std=c99 $AF "$f"
 done
 echo "results: $P passed, $F failed, $S skipped"

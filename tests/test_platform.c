@@ -144,8 +144,8 @@ static void write_text(const char *path, const char *text) {
     fputs(text, f);
     fclose(f);
 }
-static int count_names(const char *name, void *user) {
-    *(int *)user += name[0] != 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+static int count_names(const char *name, int kind, void *user) {   /* names; x100: said to be folders */
+    *(int *)user += (name[0] != 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0) + 100 * (kind == BTI_DIRENT_OTHER);
     return 0;
 }
 static void test_files(void) {
@@ -211,6 +211,10 @@ static void test_pread_and_folders(void) {
     CHECK(bti_file_pread(f, buf, 4, 3) == 4 && memcmp(buf, "3456", 4) == 0);
     CHECK(bti_file_pread(f, buf, 16, 8) == 2 && memcmp(buf, "89", 2) == 0);    /* short at the end */
     CHECK(bti_file_pread(f, buf, 4, 10) == 0);
+    {
+        int regular = 0;
+        CHECK(bti_file_info(f, &size, &regular) == 0 && size == 10 && regular);
+    }
 #if defined(__linux__)
     CHECK(bti_file_drop_cache(f, 0, 0) == 0);
 #else
@@ -235,7 +239,12 @@ static void test_pread_and_folders(void) {
     snprintf(q, sizeof q, "%s/c.txt", dir);
     CHECK(!bti_same_file(big, q));                     /* Windows' stat() would say "same" (no inodes) */
     CHECK(!bti_same_file(big, tmp("dir/none")));
-    CHECK(bti_dir_each(dir, count_names, &n) == 0 && n == 3);
+    CHECK(bti_dir_each(dir, count_names, &n) == 0 && n == 3);           /* 3 files, none said to be a folder */
+    snprintf(p, sizeof p, "%s/sub", dir);
+    make_dir(p);
+    n = 0;
+    CHECK(bti_dir_each(dir, count_names, &n) == 0 && (n == 4 || n == 104)); /* a folder: said, or left to ask */
+    rmdir(p);
     CHECK(bti_dir_each(tmp("dir/none"), count_names, &n) == -1);
     remove(big); remove(tmp("dir/b.txt")); remove(tmp("dir/c.txt"));
     rmdir(dir);
@@ -262,6 +271,14 @@ static void test_machine(void) {
     CHECK(host[0] != 0);
     CHECK(bti_cpu_count() >= 1);
     CHECK(bti_cpu_count_allowed() >= 1 && bti_cpu_count_allowed() <= bti_cpu_count());
+    {   /* process CPU time grows while this thread computes */
+        double c0 = bti_process_cpu_s(), c1;
+        volatile double x = 0;
+        uint64_t t0 = bti_monotonic_ns();
+        while (bti_monotonic_ns() - t0 < 200000000u) x += 1.0;
+        c1 = bti_process_cpu_s();
+        CHECK(c0 >= 0 && c1 > c0 && x > 0);
+    }
     bt_run_meta_collect(&m, NULL, "x=1");
     CHECK(m.host[0] && m.cpu_model[0] && m.cpus_online >= 1 && m.cpus_allowed >= 1);
     CHECK(strlen(m.date_utc) == 20 && m.date_utc[4] == '-' && m.date_utc[19] == 'Z');

@@ -8,8 +8,10 @@
 #   0. before all that, tests/lint_portable.py: POSIX-only calls outside non-Windows branches
 #      (the MinGW headers declare some that MSVC lacks, so 1 and 3 cannot see them).
 # Ends with "results: N passed, N failed, N skipped". Needs the Debian packages
-# gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 (installed when run as root with apt-get,
-# unless BT_NO_INSTALL=1) and clang for step 3; what cannot be had is skipped, saying why.
+# gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine64 libstb-dev (installed when run as root with
+# apt-get, unless BT_NO_INSTALL=1; stb_image is header-only C, so the Linux package's header
+# serves the Windows builds of the loader test and the tool) and clang for step 3; what cannot
+# be had is skipped, saying why.
 # About 1-3 minutes on 2 cores, Wine's first start (its prefix, kept in build/) included.
 set -u
 cd "$(dirname "$0")/.."
@@ -22,7 +24,7 @@ bad()  { F=$((F+1)); echo "  FAIL $1"; }
 skip() { S=$((S+1)); echo "  skip $1: $2"; }
 MINGW=x86_64-w64-mingw32-gcc
 MINGWXX=x86_64-w64-mingw32-g++
-TESTS="core rank sweep cmd faults platform"
+TESTS="core rank sweep cmd faults platform loader"
 
 install_pkgs() { # install_pkgs PKG...: quietly, only as root with apt-get
     [ "${BT_NO_INSTALL:-0}" = 1 ] && return 1
@@ -36,9 +38,11 @@ command -v $MINGWXX >/dev/null 2>&1 || { command -v $MINGW >/dev/null 2>&1 && in
 WINE=""
 for w in wine64 /usr/lib/wine/wine64 wine; do command -v "$w" >/dev/null 2>&1 && { WINE=$w; break; }; done
 [ -z "$WINE" ] && command -v $MINGW >/dev/null 2>&1 && install_pkgs wine64 && for w in wine64 /usr/lib/wine/wine64 wine; do command -v "$w" >/dev/null 2>&1 && { WINE=$w; break; }; done
+STB=/usr/include/stb
+[ -f "$STB/stb_image.h" ] || install_pkgs libstb-dev
 
 WARN="-Wall -Wextra -Wpedantic -Werror"
-INC="-I$ROOT"
+INC="-I$ROOT -I$STB"   # stb_image.h: the loader test and the tool decode images
 
 # ---- 0. no POSIX-only call outside a non-Windows branch (the MinGW headers would hide some)
 echo "== portability lint (tests/lint_portable.py)"
@@ -116,6 +120,23 @@ else
         else bad "tool resume under Wine"; tail -5 "$d/resume.txt"; fi
         if timeout 120 "$WINE" "$B/batchtune.exe" rank "$wd\\r.csv" 2>&1 | tr -d '\r' | grep -q '^recommendation: '; then ok "tool rank under Wine"; else bad "tool rank under Wine"; fi
         if timeout 120 "$WINE" "$B/batchtune.exe" info 2>&1 | tr -d '\r' | grep -q '^clock:  QueryPerformanceCounter'; then ok "tool info under Wine (QueryPerformanceCounter clock)"; else bad "tool info under Wine"; fi
+        # the loader: golden images -> JSON line; pack -> records read back; --cold refused (no eviction on Windows)
+        mkdir -p "$d/img"; cp tests/golden/img*.jpg tests/golden/img4.png "$d/img/"; printf 'not an image\n' >"$d/img/z_bad.jpg"
+        if timeout 120 "$WINE" "$B/batchtune.exe" loadbench --images "$wd\\img" --batch 2 --workers 2 --pin 2>&1 | tr -d '\r' >"$d/lb.txt" &&
+           grep -q '"images":5,' "$d/lb.txt" && grep -q '"bad_items":1,' "$d/lb.txt" && grep -q 'z_bad.jpg' "$d/lb.txt"; then
+            ok "tool loadbench --images --pin under Wine (5 images, the bad file named)"
+        else bad "tool loadbench --images under Wine"; tail -5 "$d/lb.txt"; fi
+        if (cd "$ROOT" && timeout 120 "$WINE" "$B/batchtune.exe" pack --images "$wd\\img" --out "$wd\\g.btrec" --crop 64 --resize 80 >/dev/null 2>&1) &&
+           (cd "$ROOT" && timeout 120 "$WINE" "$B/batchtune.exe" loadbench --records "$wd\\g.btrec" --batch 2 2>&1) | tr -d '\r' | grep -q '"images":5,'; then
+            ok "tool pack + loadbench --records under Wine"
+        else bad "tool pack + loadbench --records under Wine"; fi
+        if timeout 120 "$WINE" "$B/batchtune.exe" loadbench --images "$wd\\img" --decode-only --workers 2 2>&1 | tr -d '\r' |
+               grep -q '"mode":"decode_only","images":5,'; then ok "tool loadbench --decode-only under Wine"
+        else bad "tool loadbench --decode-only under Wine"; fi
+        out=$( (cd "$ROOT" && timeout 120 "$WINE" "$B/batchtune.exe" loadbench --records "$wd\\g.btrec" --cold 2>&1) | tr -d '\r'); rc=$?
+        if printf '%s\n' "$out" | grep -q 'page-cache eviction (cold) is not supported on this platform'; then
+            ok "tool loadbench --cold under Wine: refused, saying why"
+        else bad "tool loadbench --cold under Wine (exit $rc)"; printf '%s\n' "$out" | tail -3; fi
     fi
 fi
 
@@ -130,7 +151,12 @@ else
     # _MSC_VER and MSVC's ABI and keywords, with the MinGW-w64 headers: they need __GNUC__
     # (-fgnuc-version) and the UCRT flavour of time.h (-D_UCRT)
     # -Wvla: cl has no variable-length arrays
-    MF="--target=x86_64-pc-windows-msvc -fms-compatibility -fgnuc-version=4.2.1 -D_UCRT -fsyntax-only $WARN -Wvla $INC -isystem $MSVC_INC"
+    # stb_image.h (the loader test, the tool) through a shim: with __GNUC__ set, MinGW's _mingw.h
+    # turns MSVC's __forceinline keyword into GCC's "extern __inline__", which stb's
+    # "__forceinline static" (its MSVC spelling) cannot take; cl's own headers leave the keyword be
+    mkdir -p "$B/msvc-stb"
+    printf '#include <_mingw.h>\n#undef __forceinline\n#include "%s/stb_image.h"\n' "$STB" > "$B/msvc-stb/stb_image.h"
+    MF="--target=x86_64-pc-windows-msvc -fms-compatibility -fgnuc-version=4.2.1 -D_UCRT -fsyntax-only $WARN -Wvla -I$ROOT -I$B/msvc-stb -isystem $MSVC_INC"
     [ "$HAVE_MINGW" = 1 ] || { printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint main(void){return bt_version_string()[0] == 0;}\n' > "$B/one.c"; cp "$B/one.c" "$B/one.cpp"; }
     for std in c99 c11; do
         if clang $MF -std=$std "$B/one.c" 2>"$B/msvc_$std.log"; then ok "MSVC mode: header $std"; else bad "MSVC mode: header $std"; head -20 "$B/msvc_$std.log"; fi

@@ -2,7 +2,7 @@
    possible from the library API.
    Build (CPU):  cc -O3 -I. -I/usr/include/stb tools/batchtune.c -o batchtune -lm -pthread
    Build (GPU):  nvcc -O3 -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o batchtune
-   Build (Windows, MinGW-w64):  x86_64-w64-mingw32-gcc -O2 -I. tools/batchtune.c -o batchtune.exe
+   Build (Windows, MinGW-w64):  x86_64-w64-mingw32-gcc -O2 -I. -I/usr/include/stb tools/batchtune.c -o batchtune.exe
    Exit status: 0 success, 1 runtime failure, 2 usage error (one line naming the bad flag). */
 #define BATCHTUNE_IMPLEMENTATION
 #define BATCHTUNE_STB_IMPLEMENTATION   /* image decoding for loadbench / pack (stb_image, private) */

@@ -1,15 +1,13 @@
 /* tools/cmd_loadbench.c — `batchtune loadbench` and `batchtune pack`.
    #included by tools/batchtune.c after batchtune.h (with BATCHTUNE_IMPLEMENTATION and
-   BATCHTUNE_STB_IMPLEMENTATION or BATCHTUNE_USE_STB); uses only the public API.
+   BATCHTUNE_STB_IMPLEMENTATION or BATCHTUNE_USE_STB); uses the public API, and for
+   decode-only's threads, folder listing and CPU time the header's platform layer (bti_*,
+   compiled into the same translation unit), so it builds on Windows and macOS too.
    Both functions take argv[0] = the subcommand name and return the exit code
    (0 ok, 1 runtime failure, 2 usage error with a one-line message naming the flag). */
-#include <dirent.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 static const char cmd_loadbench_usage[] =
     "usage: batchtune loadbench (--images DIR | --records FILE | --synthetic N) [options]\n"
@@ -148,60 +146,72 @@ static void cmd_lb_json_str(FILE *f, const char *s) {
 typedef struct cmd_do_file { unsigned char *p; size_t n; } cmd_do_file;
 typedef struct cmd_do_ctx {
     cmd_do_file *f; size_t n, next, bad;
-    pthread_mutex_t mu;
+    bti_mutex mu;
     bt_decoder dec;
 } cmd_do_ctx;
-static void *cmd_do_main(void *arg) {
+static void cmd_do_main(void *arg) {
     cmd_do_ctx *c = (cmd_do_ctx *)arg;
     char err[256];
     for (;;) {
         size_t i;
         int w, h;
         unsigned char *rgb = NULL;
-        pthread_mutex_lock(&c->mu);
+        bti_mutex_lock(&c->mu);
         i = c->next++;
-        pthread_mutex_unlock(&c->mu);
+        bti_mutex_unlock(&c->mu);
         if (i >= c->n) break;
         if (c->dec.decode(c->dec.user, c->f[i].p, c->f[i].n, &w, &h, &rgb, err, sizeof err) == BT_OK && rgb) c->dec.release(c->dec.user, rgb);
-        else { pthread_mutex_lock(&c->mu); c->bad++; pthread_mutex_unlock(&c->mu); }
+        else { bti_mutex_lock(&c->mu); c->bad++; bti_mutex_unlock(&c->mu); }
     }
-    return NULL;
 }
 /* CPU seconds of the whole process (all threads): robust to other jobs on the machine */
-static double cmd_lb_cpu_s(void) {
-    struct timespec ts;
-    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0;
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+static double cmd_lb_cpu_s(void) { return bti_process_cpu_s(); }
 static int cmd_lb_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-static int cmd_decode_only(const cmd_lb_opts *o) {
-    DIR *dp = opendir(o->images);
-    struct dirent *de;
-    char **names = NULL;
-    size_t n = 0, cap = 0, i;
-    cmd_do_ctx c;
-    pthread_t th[BT_LOADER_MAX_WORKERS];
-    int rep, t;
-    if (!dp) { fprintf(stderr, "batchtune: cannot open folder %s\n", o->images); return 1; }
-    while ((de = readdir(dp)) != NULL) {
-        char path[4096];
-        struct stat sb;
-        if (de->d_name[0] == '.') continue;
-        snprintf(path, sizeof path, "%s/%s", o->images, de->d_name);
-        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
-        if (n == cap) { cap = cap ? cap * 2 : 256; names = (char **)realloc(names, cap * sizeof *names); if (!names) return 1; }
-        names[n] = (char *)malloc(strlen(path) + 1);
-        if (!names[n]) return 1;
-        strcpy(names[n++], path);
+/* the regular files of a folder (names not starting with '.'), as "dir/name" */
+typedef struct cmd_do_list { const char *dir; char **names; size_t n, cap; int oom; } cmd_do_list;
+static int cmd_do_list_one(const char *name, int kind, void *user) {
+    cmd_do_list *ls = (cmd_do_list *)user;
+    char path[4096];
+    (void)kind;
+    if (name[0] == '.') return 0;
+    snprintf(path, sizeof path, "%s/%s", ls->dir, name);
+    if (!bti_is_regular_file(path)) return 0;
+    if (ls->n == ls->cap) {
+        size_t nc = ls->cap ? ls->cap * 2 : 256;
+        char **nn = (char **)realloc(ls->names, nc * sizeof *nn);
+        if (!nn) { ls->oom = 1; return 1; }
+        ls->names = nn; ls->cap = nc;
     }
-    closedir(dp);
+    ls->names[ls->n] = (char *)malloc(strlen(path) + 1);
+    if (!ls->names[ls->n]) { ls->oom = 1; return 1; }
+    strcpy(ls->names[ls->n++], path);
+    return 0;
+}
+static int cmd_decode_only(const cmd_lb_opts *o) {
+    cmd_do_list ls;
+    char **names;
+    size_t n, i;
+    cmd_do_ctx c;
+    bti_thread th[BT_LOADER_MAX_WORKERS];
+    int started[BT_LOADER_MAX_WORKERS];
+    int rep, t;
+    memset(&ls, 0, sizeof ls);
+    ls.dir = o->images;
+    if (bti_dir_each(o->images, cmd_do_list_one, &ls) != 0) { fprintf(stderr, "batchtune: cannot open folder %s\n", o->images); return 1; }
+    names = ls.names; n = ls.n;
+    if (ls.oom) {
+        fprintf(stderr, "batchtune: out of memory listing %s\n", o->images);
+        for (i = 0; i < n; i++) free(names[i]);
+        free(names);
+        return 1;
+    }
     if (n == 0) { fprintf(stderr, "batchtune: no files in %s\n", o->images); free(names); return 1; }
     qsort(names, n, sizeof *names, cmd_lb_cmp);
     memset(&c, 0, sizeof c);
     c.f = (cmd_do_file *)calloc(n, sizeof *c.f);
     c.n = n;
     c.dec = bt_decoder_default();
-    pthread_mutex_init(&c.mu, NULL);
+    bti_mutex_init(&c.mu);
     for (i = 0; i < n && c.f; i++) {
         FILE *f = fopen(names[i], "rb");
         long len;
@@ -217,8 +227,8 @@ static int cmd_decode_only(const cmd_lb_opts *o) {
         double cpu0 = cmd_lb_cpu_s();
         c.next = 0; c.bad = 0;
         t0 = bt_now_ns();
-        for (t = 0; t < o->workers; t++) pthread_create(&th[t], NULL, cmd_do_main, &c);
-        for (t = 0; t < o->workers; t++) pthread_join(th[t], NULL);
+        for (t = 0; t < o->workers; t++) started[t] = bti_thread_create(&th[t], cmd_do_main, &c) == 0;
+        for (t = 0; t < o->workers; t++) if (started[t]) bti_thread_join(th[t]);
         t1 = bt_now_ns();
         printf("{\"mode\":\"decode_only\",\"images\":%zu,\"threads\":%d,\"images_per_s\":%.2f,\"total_s\":%.6f,"
                "\"per_item_s\":%.6f,\"bad_items\":%zu,\"cpu_s\":%.6f}\n",
@@ -228,7 +238,7 @@ static int cmd_decode_only(const cmd_lb_opts *o) {
     }
     for (i = 0; i < n; i++) { if (c.f) free(c.f[i].p); free(names[i]); }
     free(c.f); free(names);
-    pthread_mutex_destroy(&c.mu);
+    bti_mutex_destroy(&c.mu);
     return 0;
 }
 
