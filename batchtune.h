@@ -6221,9 +6221,17 @@ BTI_DEF void bt_restart_guard_progress(const bt_progress *p, void *user) {
 #pragma GCC diagnostic ignored "-Wunused-but-set-variable"
 #pragma GCC diagnostic ignored "-Wpedantic"
 #endif
+#if defined(__NVCC__) || defined(__CUDACC__)
+#pragma nv_diagnostic push
+#pragma nv_diag_suppress 550 /* stb's own set-but-unused variables */
+#pragma nv_diag_suppress 177 /* stb's own unused functions */
+#endif
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #include <stb_image.h>
+#if defined(__NVCC__) || defined(__CUDACC__)
+#pragma nv_diagnostic pop
+#endif
 /* stb_image 2.27 (Debian 12) declares this static function but defines it under another
    name; a definition here keeps -Wunused-function quiet. With a fixed stb (2.28 and later)
    define BATCHTUNE_STB_NO_UNPREMULTIPLY_FIX. */

@@ -74,7 +74,7 @@ if [ "$EXT" = 0 ] && { [ -z "$FILTER" ] || [ "$FILTER" = build ]; }; then
             # linking the .cu next to the implementation gives no duplicate symbols
             if nvcc $INC "$B/one.cu" batchtune_cuda.cu -o "$B/with_cuda" 2>"$B/nvcc_link.log"; then pass "link implementation + batchtune_cuda.cu"; else fail "link implementation + batchtune_cuda.cu"; head -20 "$B/nvcc_link.log"; fi
             # the tool with the GPU side (README's nvcc line); without a GPU it reports "no device"
-            if nvcc -O1 -x cu -DBATCHTUNE_WITH_CUDA $INC tools/batchtune.c batchtune_cuda.cu -o "$B/batchtune_gpu" 2>"$B/nvcc_tool.log" && "$B/batchtune_gpu" info >"$B/gpu_info.txt" 2>&1 && grep -q '^gpu: ' "$B/gpu_info.txt"; then pass "tool builds with nvcc and runs ($(grep '^gpu:' "$B/gpu_info.txt" | cut -c1-60))"; else fail "tool builds with nvcc"; head -20 "$B/nvcc_tool.log"; fi
+            if nvcc -O1 -Werror all-warnings -x cu -DBATCHTUNE_WITH_CUDA $INC tools/batchtune.c batchtune_cuda.cu -o "$B/batchtune_gpu" 2>"$B/nvcc_tool.log" && "$B/batchtune_gpu" info >"$B/gpu_info.txt" 2>&1 && grep -q '^gpu: ' "$B/gpu_info.txt"; then pass "tool builds with nvcc and runs ($(grep '^gpu:' "$B/gpu_info.txt" | cut -c1-60))"; else fail "tool builds with nvcc"; head -20 "$B/nvcc_tool.log"; fi
         fi
     else
         skip "nvcc builds" "nvcc not found (install the CUDA Toolkit)"
