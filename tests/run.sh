@@ -15,6 +15,7 @@ B="$ROOT/build/tests"
 mkdir -p "$B"
 FILTER="${1:-}"
 EXTENDED_TESTS=" test_report_browser test_slurm test_windows "
+SANITIZER_TESTS=" test_sanitize_loader "   # run by tests/sanitize.sh (CI's sanitizer step)
 EXT=0
 if [ "$FILTER" = --extended ]; then EXT=1; FILTER=""; fi
 CC="${CC:-cc}"
@@ -131,6 +132,7 @@ for t in tests/test_*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
     if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
+    case "$SANITIZER_TESTS" in *" $name "*) if [ -z "$FILTER" ]; then note "-- $name: in tests/sanitize.sh"; continue; fi ;; esac
     case "$EXTENDED_TESTS" in
         *" $name "*) if [ "$EXT" = 0 ] && [ -z "$FILTER" ]; then note "-- $name: extended (bash tests/run.sh --extended)"; continue; fi ;;
         *) [ "$EXT" = 1 ] && continue ;;

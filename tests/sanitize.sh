@@ -39,5 +39,14 @@ if $CC -O1 -g -fsanitize=thread -I. -I/usr/include/stb tools/batchtune.c -o "$B/
 else
     echo "  FAIL tsan build"; head "$B/tsan.log"; F=$((F+1))
 fi
+# the loader's own sanitizer builds (TSan, ASan+UBSan, portable and SSE2-only paths)
+if [ -f tests/test_sanitize_loader.sh ]; then
+    out=$(bash tests/test_sanitize_loader.sh 2>&1); line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
+    printf '%s\n' "$out" | grep -v '^results:'
+    if [ -n "$line" ]; then
+        P=$((P + $(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')))
+        F=$((F + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
+    else F=$((F+1)); echo "  FAIL test_sanitize_loader (no results line)"; fi
+fi
 echo "$P passed, $F failed, 0 skipped"
 [ "$F" -eq 0 ]
