@@ -6144,10 +6144,42 @@ STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpre
 #endif
 
 #ifdef BTI_HAVE_STB
+/* 0 when a JPEG has a Huffman table (DHT) whose 16 code counts add up to more than 256 codes:
+   stb_image up to at least 2022-09 writes past its 257-entry size table on such a file
+   (found by tests/fuzz/fuzz_image.c), so it is refused before stb sees it. Walks the marker
+   segments, skipping entropy-coded data after each SOS. */
+static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
+    size_t i = 2;
+    if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
+    while (i + 4 <= n) {
+        unsigned m, len;
+        if (d[i] != 0xFF) return 1;                          /* not a marker: let stb decide */
+        m = d[i + 1];
+        if (m == 0xFF) { i++; continue; }                    /* fill byte */
+        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
+        if (m == 0xD9) return 1;                             /* end of image */
+        len = ((unsigned)d[i + 2] << 8) | d[i + 3];
+        if (len < 2 || i + 2 + len > n) return 1;            /* truncated: stb reports it */
+        if (m == 0xC4) {
+            size_t p = i + 4, end = i + 2 + len;
+            while (p + 17 <= end) {
+                unsigned k, sum = 0;
+                for (k = 0; k < 16; k++) sum += d[p + 1 + k];
+                if (sum > 256) return 0;
+                p += 17 + sum;
+            }
+        }
+        i += 2 + len;
+        if (m == 0xDA) {                                     /* scan data up to the next marker */
+            while (i + 1 < n && !(d[i] == 0xFF && d[i + 1] != 0 && !(d[i + 1] >= 0xD0 && d[i + 1] <= 0xD7))) i++;
+        }
+    }
+    return 1;
+}
 static bt_status bti_stb_info(void *user, const unsigned char *data, size_t n, int *w, int *h) {
     int c;
     (void)user;
-    if (n == 0 || n > (size_t)INT_MAX) return BT_E_DECODE;
+    if (n == 0 || n > (size_t)INT_MAX || !bti_jpeg_dht_ok(data, n)) return BT_E_DECODE;
     return stbi_info_from_memory(data, (int)n, w, h, &c) ? BT_OK : BT_E_DECODE;
 }
 static bt_status bti_stb_decode(void *user, const unsigned char *data, size_t n, int *w, int *h,
@@ -6157,6 +6189,7 @@ static bt_status bti_stb_decode(void *user, const unsigned char *data, size_t n,
     (void)user;
     *rgb = NULL;
     if (n == 0 || n > (size_t)INT_MAX) { bti_fmt(err, err_len, "file too large for stb_image"); return BT_E_DECODE; }
+    if (!bti_jpeg_dht_ok(data, n)) { bti_fmt(err, err_len, "corrupt JPEG: a Huffman table with more than 256 codes"); return BT_E_DECODE; }
     *rgb = stbi_load_from_memory(data, (int)n, w, h, &c, 3);
     if (!*rgb) {
         why = stbi_failure_reason();
@@ -7000,11 +7033,11 @@ static bt_status bti_ld_open_records(bt_loader *L) {
     if (r == (ssize_t)sizeof h && memcmp(h, BT_RECORD_MAGIC, 8) == 0) {
         uint32_t u[8]; uint64_t cnt, rb;
         memcpy(&cnt, h + 16, 8); memcpy(&rb, h + 24, 8); memcpy(u, h + 32, 16);
-        if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || rb != (uint64_t)u[0] * u[1] * 3) {
+        if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || u[0] > 65536 || u[1] > 65536 || rb != (uint64_t)u[0] * u[1] * 3) {
             bti_fmt(L->err, sizeof L->err, "%s: unsupported record header (%ux%ux%u dtype %u, %llu bytes)", path, u[1], u[0], u[2], u[3], (unsigned long long)rb);
             return BT_E_PARSE;
         }
-        if ((uint64_t)sb.st_size < BT_RECORD_HEADER_BYTES + cnt * rb) {
+        if ((uint64_t)sb.st_size < BT_RECORD_HEADER_BYTES || cnt > ((uint64_t)sb.st_size - BT_RECORD_HEADER_BYTES) / rb) { /* no cnt * rb: it can wrap (fuzz_records) */
             bti_fmt(L->err, sizeof L->err, "%s: header says %llu records of %llu bytes but the file has %lld bytes",
                     path, (unsigned long long)cnt, (unsigned long long)rb, (long long)sb.st_size);
             return BT_E_PARSE;
