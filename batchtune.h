@@ -6153,21 +6153,25 @@ static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
     if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
     while (i + 4 <= n) {
         unsigned m, len;
-        if (d[i] != 0xFF) return 1;                          /* not a marker: let stb decide */
+        if (d[i] != 0xFF) { i++; continue; }                 /* stb skips bytes up to a marker */
         m = d[i + 1];
         if (m == 0xFF) { i++; continue; }                    /* fill byte */
         if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
         if (m == 0xD9) return 1;                             /* end of image */
         len = ((unsigned)d[i + 2] << 8) | d[i + 3];
         if (len < 2 || i + 2 + len > n) return 1;            /* truncated: stb reports it */
-        if (m == 0xC4) {
-            size_t p = i + 4, end = i + 2 + len;
-            while (p + 17 <= end) {
+        if (m == 0xC4) {                                     /* as stb reads it: tables while the */
+            size_t p = i + 4;                                /* length left is positive, even past */
+            long left = (long)len - 2;                       /* the segment's end */
+            while (left > 0) {
                 unsigned k, sum = 0;
-                for (k = 0; k < 16; k++) sum += d[p + 1 + k];
+                for (k = 0; k < 16; k++) sum += p + 1 + k < n ? d[p + 1 + k] : 0;
                 if (sum > 256) return 0;
                 p += 17 + sum;
+                left -= 17 + (long)sum;
             }
+            i = p;
+            continue;
         }
         i += 2 + len;
         if (m == 0xDA) {                                     /* scan data up to the next marker */
