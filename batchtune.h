@@ -6159,7 +6159,7 @@ static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
         if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
         if (m == 0xD9) return 1;                             /* end of image */
         len = ((unsigned)d[i + 2] << 8) | d[i + 3];
-        if (len < 2 || i + 2 + len > n) return 1;            /* truncated: stb reports it */
+        if (len < 2) return 1;
         if (m == 0xC4) {                                     /* as stb reads it: tables while the */
             size_t p = i + 4;                                /* length left is positive, even past */
             long left = (long)len - 2;                       /* the segment's end */
@@ -6173,6 +6173,7 @@ static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
             i = p;
             continue;
         }
+        if (i + 2 + len > n) return 1;                       /* truncated: stb reports it */
         i += 2 + len;
         if (m == 0xDA) {                                     /* scan data up to the next marker */
             while (i + 1 < n && !(d[i] == 0xFF && d[i + 1] != 0 && !(d[i + 1] >= 0xD0 && d[i + 1] <= 0xD7))) i++;
