@@ -6146,37 +6146,27 @@ STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpre
 #ifdef BTI_HAVE_STB
 /* 0 when a JPEG has a Huffman table (DHT) whose 16 code counts add up to more than 256 codes:
    stb_image up to at least 2022-09 writes past its 257-entry size table on such a file
-   (found by tests/fuzz/fuzz_image.c), so it is refused before stb sees it. Walks the marker
-   segments, skipping entropy-coded data after each SOS. */
+   (found by tests/fuzz/fuzz_image.c). stb reads a DHT only right after the bytes FF C4 and
+   then reads tables while the segment length left is positive, even past the segment (zeros
+   past the end of the file), so every FF C4 of a file stb takes for a JPEG (FF, any fill FFs,
+   D8) is checked that way: whatever stb's parser does between, it cannot reach another. */
 static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
-    size_t i = 2;
-    if (n < 4 || d[0] != 0xFF || d[1] != 0xD8) return 1;
-    while (i + 4 <= n) {
-        unsigned m, len;
-        if (d[i] != 0xFF) { i++; continue; }                 /* stb skips bytes up to a marker */
-        m = d[i + 1];
-        if (m == 0xFF) { i++; continue; }                    /* fill byte */
-        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) { i += 2; continue; }
-        if (m == 0xD9) return 1;                             /* end of image */
-        len = ((unsigned)d[i + 2] << 8) | d[i + 3];
-        if (len < 2) return 1;
-        if (m == 0xC4) {                                     /* as stb reads it: tables while the */
-            size_t p = i + 4;                                /* length left is positive, even past */
-            long left = (long)len - 2;                       /* the segment's end */
-            while (left > 0) {
-                unsigned k, sum = 0;
-                for (k = 0; k < 16; k++) sum += p + 1 + k < n ? d[p + 1 + k] : 0;
-                if (sum > 256) return 0;
-                p += 17 + sum;
-                left -= 17 + (long)sum;
-            }
-            i = p;
-            continue;
-        }
-        if (i + 2 + len > n) return 1;                       /* truncated: stb reports it */
-        i += 2 + len;
-        if (m == 0xDA) {                                     /* scan data up to the next marker */
-            while (i + 1 < n && !(d[i] == 0xFF && d[i + 1] != 0 && !(d[i + 1] >= 0xD0 && d[i + 1] <= 0xD7))) i++;
+    size_t i = 0;
+    if (n < 2 || d[0] != 0xFF) return 1;
+    while (i < n && d[i] == 0xFF) i++;
+    if (i >= n || d[i] != 0xD8) return 1;                    /* not what stb takes for a JPEG */
+    for (i = 0; i + 1 < n; i++) {
+        size_t p;
+        long left;
+        if (d[i] != 0xFF || d[i + 1] != 0xC4) continue;
+        left = (long)((i + 2 < n ? (unsigned)d[i + 2] << 8 : 0u) | (i + 3 < n ? d[i + 3] : 0u)) - 2;
+        p = i + 4;
+        while (left > 0) {
+            unsigned k, sum = 0;
+            for (k = 0; k < 16; k++) sum += p + 1 + k < n ? d[p + 1 + k] : 0;
+            if (sum > 256) return 0;
+            p += 17 + sum;
+            left -= 17 + (long)sum;
         }
     }
     return 1;
