@@ -348,7 +348,7 @@ static void test_foreign_files(void) {
     static const char *const kinds[] = {
         "name,age,city\nalice,31,paris\nbob,27,oslo\n",                  /* someone's CSV */
         "batch,workers,speed\n4,1,10.5\n8,1,19.0\n",                       /* numbers, no status */
-        "\x7f" "ELF\x02\x01\x01\x00\x00\x00" "binary\xff\xfe\n\x01\x02", /* a binary file (21 bytes) */
+        ("\x7f" "ELF\x02\x01\x01\x00\x00\x00" "binary\xff\xfe\n\x01\x02"), /* a binary file (21 bytes) */
         "\n\n\n",                                                          /* blank lines */
         "workload,device,batch,workers,status\nres,cpu,4,1,ok,extra,fields,too,many\n" /* ours, mangled */
     };
