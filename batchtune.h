@@ -6248,10 +6248,37 @@ STBIDEF void stbi_set_unpremultiply_on_load_thread(int flag_true_if_should_unpre
 #endif
 
 #ifdef BTI_HAVE_STB
+/* 0 when a JPEG has a Huffman table (DHT) whose 16 code counts add up to more than 256 codes:
+   stb_image up to at least 2022-09 writes past its 257-entry size table on such a file
+   (found by tests/fuzz/fuzz_image.c). stb reads a DHT only right after the bytes FF C4 and
+   then reads tables while the segment length left is positive, even past the segment (zeros
+   past the end of the file), so every FF C4 of a file stb takes for a JPEG (FF, any fill FFs,
+   D8) is checked that way: whatever stb's parser does between, it cannot reach another. */
+static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
+    size_t i = 0;
+    if (n < 2 || d[0] != 0xFF) return 1;
+    while (i < n && d[i] == 0xFF) i++;
+    if (i >= n || d[i] != 0xD8) return 1;                    /* not what stb takes for a JPEG */
+    for (i = 0; i + 1 < n; i++) {
+        size_t p;
+        long left;
+        if (d[i] != 0xFF || d[i + 1] != 0xC4) continue;
+        left = (long)((i + 2 < n ? (unsigned)d[i + 2] << 8 : 0u) | (i + 3 < n ? d[i + 3] : 0u)) - 2;
+        p = i + 4;
+        while (left > 0) {
+            unsigned k, sum = 0;
+            for (k = 0; k < 16; k++) sum += p + 1 + k < n ? d[p + 1 + k] : 0;
+            if (sum > 256) return 0;
+            p += 17 + sum;
+            left -= 17 + (long)sum;
+        }
+    }
+    return 1;
+}
 static bt_status bti_stb_info(void *user, const unsigned char *data, size_t n, int *w, int *h) {
     int c;
     (void)user;
-    if (n == 0 || n > (size_t)INT_MAX) return BT_E_DECODE;
+    if (n == 0 || n > (size_t)INT_MAX || !bti_jpeg_dht_ok(data, n)) return BT_E_DECODE;
     return stbi_info_from_memory(data, (int)n, w, h, &c) ? BT_OK : BT_E_DECODE;
 }
 static bt_status bti_stb_decode(void *user, const unsigned char *data, size_t n, int *w, int *h,
@@ -6261,6 +6288,7 @@ static bt_status bti_stb_decode(void *user, const unsigned char *data, size_t n,
     (void)user;
     *rgb = NULL;
     if (n == 0 || n > (size_t)INT_MAX) { bti_fmt(err, err_len, "file too large for stb_image"); return BT_E_DECODE; }
+    if (!bti_jpeg_dht_ok(data, n)) { bti_fmt(err, err_len, "corrupt JPEG: a Huffman table with more than 256 codes"); return BT_E_DECODE; }
     *rgb = stbi_load_from_memory(data, (int)n, w, h, &c, 3);
     if (!*rgb) {
         why = stbi_failure_reason();
@@ -7085,11 +7113,11 @@ static bt_status bti_ld_open_records(bt_loader *L) {
     if (r == (long long)sizeof h && memcmp(h, BT_RECORD_MAGIC, 8) == 0) {
         uint32_t u[8]; uint64_t cnt, rb;
         memcpy(&cnt, h + 16, 8); memcpy(&rb, h + 24, 8); memcpy(u, h + 32, 16);
-        if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || rb != (uint64_t)u[0] * u[1] * 3) {
+        if (u[2] != 3 || u[3] != 0 || u[0] == 0 || u[1] == 0 || u[0] > 65536 || u[1] > 65536 || rb != (uint64_t)u[0] * u[1] * 3) {
             bti_fmt(L->err, sizeof L->err, "%s: unsupported record header (%ux%ux%u dtype %u, %llu bytes)", path, u[1], u[0], u[2], u[3], (unsigned long long)rb);
             return BT_E_PARSE;
         }
-        if ((uint64_t)fsize < BT_RECORD_HEADER_BYTES + cnt * rb) {
+        if ((uint64_t)fsize < BT_RECORD_HEADER_BYTES || cnt > ((uint64_t)fsize - BT_RECORD_HEADER_BYTES) / rb) { /* no cnt * rb: it can wrap (fuzz_records) */
             bti_fmt(L->err, sizeof L->err, "%s: header says %llu records of %llu bytes but the file has %lld bytes",
                     path, (unsigned long long)cnt, (unsigned long long)rb, fsize);
             return BT_E_PARSE;

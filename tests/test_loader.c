@@ -559,6 +559,34 @@ static int rm_tree(const char *dir) {
     return rc == 0 && remove_dir(dir) == 0 ? 0 : -1;
 }
 
+/* regressions from tests/fuzz (bench/fuzz): a JPEG whose Huffman table lists more than 256
+   codes (stb_image wrote past its table) is a bad item with a reason; a record header whose
+   count x record size wraps 64 bits (the size check passed, then ~2^61 items) is refused */
+static void test_fuzz_regressions(void) {
+    const char *paths[4] = {"tests/fuzz/regress/image_dht_overflow.jpg", "tests/fuzz/regress/image_dht_overflow2.jpg",
+                            "tests/fuzz/regress/image_dht_overflow3.jpg", "tests/fuzz/regress/image_dht_overflow4.jpg"};
+    bt_loader_desc d;
+    bt_loader *L;
+    bt_batch b;
+    bt_status st;
+    char err[512];
+    memset(&d, 0, sizeof d);
+    d.paths = paths; d.num_paths = 4; d.batch = 4; d.workers = 1; d.resize = 24; d.crop = 16;
+    L = bt_loader_create(&d, &st, err, sizeof err);
+    CHECK(L != NULL);
+    if (L) {
+        CHECK(bt_loader_next(L, &b) == BT_OK && b.items == 0);
+        CHECK(bt_loader_num_bad(L) == 4);
+        CHECK(bt_loader_num_bad(L) == 4 && bt_loader_bad_reason(L, 0)[0] != 0 && bt_loader_bad_reason(L, 3)[0] != 0);
+        bt_loader_destroy(L);
+    }
+    memset(&d, 0, sizeof d);
+    d.source = BT_SOURCE_RECORDS; d.records_path = "tests/fuzz/regress/records_count_wrap.bin";
+    L = bt_loader_create(&d, &st, err, sizeof err);
+    CHECK(L == NULL && st == BT_E_PARSE && strstr(err, "records_count_wrap.bin") && strstr(err, "header says"));
+    bt_loader_destroy(L);
+}
+
 int main(void) {
 #ifdef _WIN32
     {   /* a new folder under TEMP (no mkdtemp; Wine reuses small process ids) */
@@ -582,6 +610,7 @@ int main(void) {
     RUN(test_bad_skip);
     RUN(test_bad_fail);
     RUN(test_records_and_pack);
+    RUN(test_fuzz_regressions);
     RUN(test_allocator_and_shutdown);
     RUN(test_first_batch_split);
     RUN(test_pinned_workers);
