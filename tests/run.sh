@@ -38,6 +38,21 @@ command -v "$CC" >/dev/null || { note "tests: no C compiler ($CC): apt-get insta
 need_pkg /usr/include/stb/stb_image.h libstb-dev || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 pass() { PASS=$((PASS+1)); note "  ok   $1"; }
+# run_counted NAME COMMAND...: runs a test program or script (8 minutes at most), shows its
+# output, and adds the counts of its last "results: N passed, N failed, N skipped" line
+run_counted() {
+    local name="$1" out rc line p f s; shift
+    out=$(cd "$ROOT" && timeout 480 "$@" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v '^results:'
+    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
+    if [ -z "$line" ]; then fail "$name (crashed, timed out or no results line; exit $rc)"; return; fi
+    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
+    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
+    [ "$f" -gt 0 ] && FAILED+=("$name")
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && fail "$name (exit $rc)"
+}
 fail() { FAIL=$((FAIL+1)); FAILED+=("$1"); note "  FAIL $1"; }
 skip() { SKIP=$((SKIP+1)); note "  skip $1: $2"; }
 
@@ -94,16 +109,7 @@ for t in tests/test_*.c; do
     if ! $CC -std=c99 -O1 -g $WARN $INC "$t" -o "$B/$name" -lm -pthread 2>"$B/$name.log"; then
         fail "$name (does not build)"; head -30 "$B/$name.log"; continue
     fi
-    out=$(cd "$ROOT" && BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout 480 "$B/$name" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -v '^results:'
-    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
-    if [ -z "$line" ]; then fail "$name (crashed or timed out, exit $rc)"; continue; fi
-    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
-    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
-    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
-    [ "$f" -gt 0 ] && FAILED+=("$name")
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { fail "$name (exit $rc)"; }
+    run_counted "$name" env BT_TEST_BIN="$B/$name" BT_BUILD="$B" "$B/$name"
 done
 # GPU tests (.cu): built with nvcc when it exists; without a GPU their device tests skip (counted)
 for t in tests/test_*.cu; do
@@ -117,16 +123,7 @@ for t in tests/test_*.cu; do
     if ! nvcc -Werror all-warnings $INC "$t" batchtune_cuda.cu -o "$B/$name" 2>"$B/$name.log"; then
         fail "$name (does not build)"; head -30 "$B/$name.log"; continue
     fi
-    out=$(cd "$ROOT" && BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout 480 "$B/$name" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -v '^results:'
-    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
-    if [ -z "$line" ]; then fail "$name (crashed or timed out, exit $rc)"; continue; fi
-    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
-    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
-    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
-    [ "$f" -gt 0 ] && FAILED+=("$name")
-    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { fail "$name (exit $rc)"; }
+    run_counted "$name" env BT_TEST_BIN="$B/$name" BT_BUILD="$B" "$B/$name"
 done
 for t in tests/test_*.sh; do
     [ -e "$t" ] || continue
@@ -138,15 +135,7 @@ for t in tests/test_*.sh; do
         *) [ "$EXT" = 1 ] && continue ;;
     esac
     note "-- $name"
-    out=$(BT_BUILD="$B" timeout 480 bash "$t" 2>&1); rc=$?
-    printf '%s\n' "$out" | grep -v '^results:'
-    line=$(printf '%s\n' "$out" | grep '^results:' | tail -1)
-    if [ -z "$line" ]; then fail "$name (exit $rc, no results line)"; continue; fi
-    p=$(echo "$line" | sed -E 's/results: ([0-9]+) passed.*/\1/')
-    f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-    s=$(echo "$line" | sed -E 's/.* ([0-9]+) skipped.*/\1/')
-    PASS=$((PASS+p)); FAIL=$((FAIL+f)); SKIP=$((SKIP+s))
-    [ "$f" -gt 0 ] && FAILED+=("$name")
+    run_counted "$name" env BT_BUILD="$B" bash "$t"
 done
 
 [ ${#FAILED[@]} -gt 0 ] && note "failed: ${FAILED[*]}"
