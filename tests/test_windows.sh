@@ -156,6 +156,7 @@ else
     # "__forceinline static" (its MSVC spelling) cannot take; cl's own headers leave the keyword be
     mkdir -p "$B/msvc-stb"
     printf '#include <_mingw.h>\n#undef __forceinline\n#include "%s/stb_image.h"\n' "$STB" > "$B/msvc-stb/stb_image.h"
+    printf '#include <_mingw.h>\n#undef __forceinline\n#include "%s/stb_image_write.h"\n' "$STB" > "$B/msvc-stb/stb_image_write.h"
     MF="--target=x86_64-pc-windows-msvc -fms-compatibility -fgnuc-version=4.2.1 -D_UCRT -fsyntax-only $WARN -Wvla -I$ROOT -I$B/msvc-stb -isystem $MSVC_INC"
     [ "$HAVE_MINGW" = 1 ] || { printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint main(void){return bt_version_string()[0] == 0;}\n' > "$B/one.c"; cp "$B/one.c" "$B/one.cpp"; }
     for std in c99 c11; do
