@@ -6262,7 +6262,10 @@ static int bti_jpeg_dht_ok(const unsigned char *d, size_t n) {
     for (i = 0; i + 1 < n; i++) {
         size_t p;
         long left;
-        if (d[i] != 0xFF || d[i + 1] != 0xC4) continue;
+        const unsigned char *ff = (const unsigned char *)memchr(d + i, 0xFF, n - 1 - i);   /* hop to the next FF */
+        if (!ff) break;
+        i = (size_t)(ff - d);
+        if (d[i + 1] != 0xC4) continue;
         left = (long)((i + 2 < n ? (unsigned)d[i + 2] << 8 : 0u) | (i + 3 < n ? d[i + 3] : 0u)) - 2;
         p = i + 4;
         while (left > 0) {
