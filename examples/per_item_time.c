@@ -1,11 +1,14 @@
 /* per_item_time.c — time per item vs batch size (32 ... 1024) for two reference models: a
-   transformer-like one (batchtune's CPU MLP: stacked matrix multiplies, 2 threads) and a
-   convolution-like one (3x3 convolution via an im2col workspace that grows with the batch).
-   Small batches pay per-batch overhead; large ones can fall out of cache, so the largest batch
-   is not always the fastest per item. The knee is the smallest batch whose time per item is
-   within 5 % of the best, reported per model. CPU only (the GPU variants come with
-   batchtune_cuda.cu's reference workloads).
+   transformer-like one (stacked matrix multiplies) and a convolution-like one (3x3
+   convolutions). Small batches pay per-batch overhead; large ones can fall out of cache, so the
+   largest batch is not always the fastest per item. The knee is the smallest batch whose time per
+   item is within 5 % of the best, reported per model.
+   Built with cc it measures the CPU models (batchtune's CPU MLP on 2 threads; a 3x3 convolution
+   through an im2col workspace that grows with the batch). Built with nvcc and batchtune_cuda.cu
+   it measures the GPU reference models (bt_gpu_model: MLP and direct convolution), and falls
+   back to the CPU models, saying why, where no GPU can be used.
    Build: cc -O3 -I. examples/per_item_time.c -o per_item_time -lm -pthread
+   GPU build: nvcc -O3 -x cu -DBATCHTUNE_WITH_CUDA -I. examples/per_item_time.c batchtune_cuda.cu -o per_item_time_gpu
    Run:   ./per_item_time [items=1024] [results.csv] */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
@@ -65,17 +68,39 @@ int main(int argc, char **argv) {
     bt_workload wl[2];
     bt_sweep_desc d;
     bt_results *r = NULL;
-    int spi;
+    int spi, on_gpu = 0;
+#ifdef BATCHTUNE_WITH_CUDA
+    bt_gpu_model gm[2];
+#endif
     if (items < 32) items = 32;
     bt_grid_parse_axis(g, "threads=2", &ax_threads);
     memset(&mlp, 0, sizeof mlp);
     mlp.batch_axis = ax_batch; mlp.threads_axis = ax_threads; mlp.items = items; mlp.layers = 4; mlp.width = 512;
-    if (bt_cpu_model_init(&mlp, &wl[0], "transformer_like") != BT_OK) return 1;
     memset(&cv, 0, sizeof cv);
     cv.ax_batch = ax_batch; cv.items = items;
     for (i = 0; i < K * COUT; i++) cv.w[i] = (float)((i * 7) % 13) / 13.0f - 0.5f;
-    memset(&wl[1], 0, sizeof wl[1]);
-    wl[1].name = "conv_like"; wl[1].user = &cv; wl[1].setup = conv_setup; wl[1].run = conv_run; wl[1].teardown = conv_teardown;
+#ifdef BATCHTUNE_WITH_CUDA
+    {
+        char err[256];
+        memset(gm, 0, sizeof gm);
+        gm[0].kind = BT_GPU_MLP; gm[0].batch_axis = ax_batch; gm[0].items = items;
+        gm[1].kind = BT_GPU_CONV; gm[1].batch_axis = ax_batch; gm[1].items = items;
+        if (bt_gpu_model_init(&gm[0], &wl[0], "transformer_like", err, sizeof err) == BT_OK &&
+            bt_gpu_model_init(&gm[1], &wl[1], "conv_like", err, sizeof err) == BT_OK) {
+            on_gpu = 1;
+            printf("GPU: batchtune_cuda.cu's reference models (MLP, direct 3x3 convolution)\n");
+        } else {
+            bt_gpu_model_free(&gm[0]); bt_gpu_model_free(&gm[1]);
+            printf("no GPU (%s): measuring the CPU reference models instead\n", err);
+        }
+    }
+#endif
+    if (!on_gpu) {
+        if (bt_cpu_model_init(&mlp, &wl[0], "transformer_like") != BT_OK) return 1;
+        memset(&wl[1], 0, sizeof wl[1]);
+        wl[1].name = "conv_like"; wl[1].user = &cv; wl[1].setup = conv_setup; wl[1].run = conv_run; wl[1].teardown = conv_teardown;
+        printf("CPU: batchtune's CPU MLP and an im2col 3x3 convolution, 2 threads\n");
+    }
     memset(&d, 0, sizeof d);
     d.results_path = out; d.overwrite = 1;
     d.stop.max_time_s = 1.0;
@@ -114,7 +139,10 @@ int main(int argc, char **argv) {
     }
     printf("\nresults: %s\n", out);
     bt_results_free(r);
-    bt_cpu_model_free(&mlp);
+    if (!on_gpu) bt_cpu_model_free(&mlp);
+#ifdef BATCHTUNE_WITH_CUDA
+    if (on_gpu) { bt_gpu_model_free(&gm[0]); bt_gpu_model_free(&gm[1]); }
+#endif
     bt_grid_destroy(g);
     return 0;
 }

@@ -19,6 +19,13 @@ for ex in examples/*.c examples/*.cu; do
     # the documented line, with the output put in the build folder
     cmd=$(echo "$line" | sed -E "s# -o ([^ ]+)# -o $B/\1#")
     if bash -c "$cmd" >"$T/$name.build" 2>&1; then ok "$name builds with its own line"; else no "$name builds with its own line: $cmd"; head -20 "$T/$name.build"; continue; fi
+    # an example that also runs on a GPU gives its nvcc line as "GPU build:"
+    gline=$(grep -m1 -E '^ *GPU build: ' "$ex" | sed -E 's/^ *GPU build: *//')
+    if [ -n "$gline" ]; then
+        if ! command -v nvcc >/dev/null; then S=$((S+1)); echo "  skip $name GPU build: nvcc not found"; continue; fi
+        gcmd=$(echo "$gline" | sed -E "s# -o ([^ ]+)# -o $B/\1#")
+        if bash -c "$gcmd" >"$T/$name.gbuild" 2>&1; then ok "$name builds with its GPU line"; else no "$name GPU build: $gcmd"; head -20 "$T/$name.gbuild"; fi
+    fi
 done
 run_and_compare() { # name args... ; compares the printed recommendation with batchtune rank
     local name="$1" csv="$2"; shift 2
@@ -31,6 +38,13 @@ run_and_compare() { # name args... ; compares the printed recommendation with ba
 }
 [ -x "$B/cpu_quickstart" ] && { RANKARGS=""; run_and_compare cpu_quickstart q.csv q.csv; }
 [ -x "$B/frame_budget" ] && { RANKARGS="--limit e2e_s_p99<=0.0166"; run_and_compare frame_budget fb.csv 20000 fb.csv; }
+# the recompute study on the real generator, small: budget 32, 10 divergences per sample
+[ -x "$B/recompute_window" ] && { RANKARGS="--objective s_per_item"; run_and_compare recompute_window rw.csv 32 10 rw.csv; }
+if [ -x "$B/recompute_window" ]; then
+    if grep -q '^RMSE' "$T/recompute_window.out" && grep -q '<- pick' "$T/recompute_window.out" && [ -s "$T/recompute_window_model.csv" ] \
+       && [ -s "$T/recompute_window.html" ] && [ "$(grep -c ',infeasible,' "$T/rw.csv")" -gt 0 ]; then ok "recompute_window: fit, model pick, infeasible cells, reports"
+    else no "recompute_window: fit, model pick, infeasible cells, reports"; fi
+fi
 # the image-model study: 6 workloads (3 variants x images/records), its pick against batchtune rank
 [ -x "$B/inference_batch_workers" ] && { RANKARGS=""; run_and_compare inference_batch_workers ibw.csv --count 16 --batch 8,16 --workers 1,2 --max-time 0.3 --out ibw.csv; }
 if [ -x "$B/inference_batch_workers" ]; then
@@ -51,6 +65,12 @@ if [ -x "$B/utilization_oom" ]; then
             if [ -n "$p1" ] && [ "$p1" = "$p2" ]; then ok "utilization_oom: pick equals batchtune rank ($p1)"; else no "utilization_oom: pick '$p1' vs batchtune rank '$p2'"; fi
         else no "utilization_oom: neither a no-GPU message nor results"; tail -5 "$T/uo.out"; fi
     else no "utilization_oom exits 0"; tail -5 "$T/uo.out"; fi
+fi
+# the nvcc build: the GPU models where a GPU can be used, else the CPU ones with the reason
+if [ -x "$B/per_item_time_gpu" ]; then
+    if (cd "$T" && timeout 300 "$B/per_item_time_gpu" 32 pitg.csv >"$T/pitg.out" 2>&1) && grep -q 'knee' "$T/pitg.out" \
+       && { grep -q '^GPU: ' "$T/pitg.out" || grep -q '^no GPU (.*): measuring the CPU' "$T/pitg.out"; }; then ok "per_item_time (nvcc build): $(head -1 "$T/pitg.out" | cut -c1-70)"
+    else no "per_item_time (nvcc build)"; tail -5 "$T/pitg.out"; fi
 fi
 if [ -x "$B/per_item_time" ]; then
     if (cd "$T" && timeout 300 "$B/per_item_time" 64 pit.csv >"$T/pit.out" 2>&1) && grep -q 'knee' "$T/pit.out" && grep -q '^conv_like' "$T/pit.out"; then ok "per_item_time runs and reports knees"; else no "per_item_time"; tail -5 "$T/pit.out"; fi
