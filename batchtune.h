@@ -814,6 +814,12 @@ BATCHTUNE_API bt_status bt_pack(const bt_loader_desc *d, const char *out_path,
    for 224 crops: 2.4 MB of first-layer weights, so batch size changes its cost per item). It reads NCHW float32
    batches, NHWC uint8 batches and record files (HWC uint8) alike. The loader's threads belong
    to the loader, created and joined inside each sample.
+   A compute callback that keeps state per cell (device buffers) or runs asynchronously sets the
+   optional hooks: compute_setup once per cell with the cell's batch size (status rules of
+   bt_workload's setup: BT_E_OOM_DEVICE / BT_E_NOMEM -> "oom"), compute_finish after the last
+   batch of every sample, inside the timed sample (wait for the device there; it may overwrite
+   s->phase_s, e.g. h2d_s and compute_s from device events), compute_teardown after the cell.
+   The GPU compute step of batchtune_cuda.cu (bt_cuda_pipeline_head_init) fills all of them.
    ========================================================================================== */
 typedef struct bt_pipeline {
     bt_loader_desc loader;         /* source, transform, policy; batch and workers: the cell's */
@@ -821,16 +827,26 @@ typedef struct bt_pipeline {
     bt_axis workers_axis;          /* < 0: loader.workers */
     bt_status (*compute)(void *user, const bt_batch *b, bt_sample *s); /* NULL: CPU head */
     void *compute_user;
-    int hidden;                    /* built-in head: hidden width (default 256) */
-    int classes;                   /* built-in head: outputs (default 10) */
+    bt_status (*compute_setup)(void *user, int batch, bt_sample *s);   /* optional, per cell */
+    bt_status (*compute_finish)(void *user, bt_sample *s);             /* optional, per sample */
+    void (*compute_teardown)(void *user);                              /* optional, per cell */
+    int hidden;                    /* head: hidden width (default 256) */
+    int classes;                   /* head: outputs (default 10) */
     /* private: */
     float *w1, *w2, *w3, *act;
-    int in_features, act_rows;
+    int in_features, act_rows, last_rows;
     double checksum;
 } bt_pipeline;
 /* Fills a workload that runs the pipeline. p must outlive the sweep. */
 BATCHTUNE_API bt_status bt_pipeline_init(bt_pipeline *p, bt_workload *w, const char *name);
 BATCHTUNE_API void bt_pipeline_free(bt_pipeline *p);
+/* The head's weights for `in` input features (3 x H/8 x W/8): w1 [in x hidden], w2 [hidden x
+   hidden], w3 [hidden x classes], row major, seeded and deterministic — the same numbers for the
+   CPU head and the GPU compute step, so their outputs can be compared. */
+BATCHTUNE_API void bt_pipeline_head_weights(int in, int hidden, int classes, float *w1, float *w2, float *w3);
+/* Outputs (rows x classes, row major) of the built-in CPU head for the last batch it computed;
+   NULL (rows 0) before any. Valid until the next sample or bt_pipeline_free. */
+BATCHTUNE_API const float *bt_pipeline_head_output(const bt_pipeline *p, int *rows);
 
 /* ============================================================================================
    12. Recompute model for windowed verification (declarations)
@@ -1645,6 +1661,8 @@ BATCHTUNE_CUDA_API void bt_cuda_pinned_free(void *p, void *user);
 typedef struct bt_cuda_pipeline_desc {
     size_t slot_bytes;     /* bytes of one batch (required) */
     int slots;             /* default 2 */
+    int external_host;     /* 1: no pinned host buffers of its own; batches come from the
+                              caller's (pinned) memory through bt_cuda_pipeline_submit_from */
 } bt_cuda_pipeline_desc;
 typedef struct bt_cuda_pipeline_stats {
     int batches;
@@ -1663,10 +1681,44 @@ BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void 
 /* Uploads `bytes` of the acquired buffer and queues compute after it. */
 BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes,
                                                 bt_cuda_compute_fn compute, void *user);
+/* Uploads `bytes` from the caller's host memory (pinned, e.g. a loader batch from a pinned
+   allocator hook) into the next device slot on the copy stream, queues compute after it, and
+   returns once that copy is done (the wait counts in host_wait_s), so the caller may reuse
+   host at once while the compute runs on, overlapping the next batch's upload. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_submit_from(bt_cuda_pipeline *p, const void *host, size_t bytes,
+                                                     bt_cuda_compute_fn compute, void *user);
 /* Waits for everything submitted; stats since the last drain. */
 BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_drain(bt_cuda_pipeline *p, bt_cuda_pipeline_stats *st);
 BATCHTUNE_CUDA_API void *bt_cuda_pipeline_compute_stream(const bt_cuda_pipeline *p);
 BATCHTUNE_CUDA_API void bt_cuda_pipeline_destroy(bt_cuda_pipeline *p);   /* frees its buffers */
+
+/* The GPU compute step of the inference pipeline (section 11b): makes bt_pipeline p compute on
+   device d instead of the CPU. Fills p->compute, p->compute_user, the compute_setup/finish/
+   teardown hooks and p->loader.allocator, so that:
+     - the loader's batch buffers are pinned host memory from d (kept in a pool across the
+       samples of a cell, freed after the cell);
+     - each batch is uploaded on a copy stream into one of two device slots (bt_cuda_pipeline,
+       submit_from) while the previous batch computes on a compute stream;
+     - NHWC uint8 batches are normalized on the GPU (bt_cuda_normalize_nhwc_u8, the CPU head's
+       arithmetic: (v / 255 - 0.45) * 4.4), NCHW float32 batches are used as they are;
+     - the model is the CPU head's: 8x8 average pooling, then in->hidden->hidden->classes with
+       ReLU (bt_cuda_gemm), weights from bt_pipeline_head_weights, and each batch's outputs
+       copied back (rows x classes floats);
+     - the end of each sample waits for the device (inside the timed sample) and sets h2d_s and
+       compute_s from CUDA events (sums of the copy and compute intervals), peak_mem_bytes;
+     - device memory of a cell comes from its own bt_dev_arena, taken at the cell's first batch
+       (the warm-up sample) and released after the cell: a batch that does not fit is "oom".
+   Set p->loader (layout: NHWC_U8 moves the normalize to the GPU and uploads 4x fewer bytes),
+   p->hidden and p->classes first; then call this, then bt_pipeline_init. d (bt_cuda_device_open,
+   or any bt_device: the fault device runs the memory paths without a GPU) must outlive *out;
+   free *out after the sweep. */
+typedef struct bt_cuda_pipeline_head bt_cuda_pipeline_head;
+BATCHTUNE_CUDA_API bt_status bt_cuda_pipeline_head_init(bt_pipeline *p, bt_device *d, bt_cuda_pipeline_head **out,
+                                                   char *err, size_t err_len);
+/* Outputs (rows x classes, row major) of the last batch the head computed, copied into out
+   (at most max_rows rows); returns the rows copied (0 before any). Call after the sweep. */
+BATCHTUNE_CUDA_API int bt_cuda_pipeline_head_output(const bt_cuda_pipeline_head *h, float *out, int max_rows);
+BATCHTUNE_CUDA_API void bt_cuda_pipeline_head_free(bt_cuda_pipeline_head *h);
 
 /* NHWC uint8 -> NCHW float32: out = (in / 255 - mean[c]) / std[c], c <= 4 channels. */
 BATCHTUNE_CUDA_API bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void *in, float *out, int n,
@@ -8856,7 +8908,7 @@ BTI_DEF void bt_pipeline_free(bt_pipeline *p) {
     if (!p) return;
     bti_free(p->w1); bti_free(p->w2); bti_free(p->w3); bti_free(p->act);
     p->w1 = p->w2 = p->w3 = p->act = NULL;
-    p->in_features = p->act_rows = 0;
+    p->in_features = p->act_rows = p->last_rows = 0;
 }
 static void bti_fill_weights(float *w, size_t n, size_t fan_in, uint32_t seed) {
     size_t i;
@@ -8882,6 +8934,18 @@ static void bti_fc_relu(const float *x, int rows, int k, const float *W, int n, 
     }
     if (relu) for (i = 0; i < rows * n; i++) y[i] = y[i] > 0 ? y[i] : 0;
 }
+BTI_DEF void bt_pipeline_head_weights(int in, int hidden, int classes, float *w1, float *w2, float *w3) {
+    if (in <= 0 || hidden <= 0 || classes <= 0) return;
+    if (w1) bti_fill_weights(w1, (size_t)in * (size_t)hidden, (size_t)in, 11u);
+    if (w2) bti_fill_weights(w2, (size_t)hidden * (size_t)hidden, (size_t)hidden, 12u);
+    if (w3) bti_fill_weights(w3, (size_t)hidden * (size_t)classes, (size_t)hidden, 13u);
+}
+BTI_DEF const float *bt_pipeline_head_output(const bt_pipeline *p, int *rows) {
+    if (rows) *rows = 0;
+    if (!p || !p->act || p->last_rows <= 0 || p->in_features <= 0) return NULL;
+    if (rows) *rows = p->last_rows;
+    return p->act + (size_t)p->last_rows * (size_t)(p->in_features + 2 * p->hidden);
+}
 static bt_status bti_pipeline_head(bt_pipeline *p, const bt_batch *b, bt_sample *s) {
     int H = b->height, W = b->width, C = b->channels > 0 ? b->channels : 3;
     int ph = H / 8, pw = W / 8, in, i, c, y, x, dy, dx, rows = b->items;
@@ -8897,9 +8961,7 @@ static bt_status bti_pipeline_head(bt_pipeline *p, const bt_batch *b, bt_sample 
         p->w2 = (float *)bti_malloc((size_t)p->hidden * (size_t)p->hidden * sizeof(float));
         p->w3 = (float *)bti_malloc((size_t)p->hidden * (size_t)p->classes * sizeof(float));
         if (!p->w1 || !p->w2 || !p->w3) { bt_pipeline_free(p); bti_fmt(s->error, sizeof s->error, "pipeline head: no memory for weights"); return BT_E_NOMEM; }
-        bti_fill_weights(p->w1, (size_t)in * (size_t)p->hidden, (size_t)in, 11u);
-        bti_fill_weights(p->w2, (size_t)p->hidden * (size_t)p->hidden, (size_t)p->hidden, 12u);
-        bti_fill_weights(p->w3, (size_t)p->hidden * (size_t)p->classes, (size_t)p->hidden, 13u);
+        bt_pipeline_head_weights(in, p->hidden, p->classes, p->w1, p->w2, p->w3);
         p->in_features = in;
     }
     if (rows > p->act_rows) {
@@ -8934,6 +8996,7 @@ static bt_status bti_pipeline_head(bt_pipeline *p, const bt_batch *b, bt_sample 
     bti_fc_relu(h1, rows, p->hidden, p->w2, p->hidden, h2, 1);
     bti_fc_relu(h2, rows, p->hidden, p->w3, p->classes, out, 0);
     p->checksum += (double)out[0];
+    p->last_rows = rows;
     return BT_OK;
 }
 static bt_status bti_pipeline_run(const bt_cell *cell, void *user, bt_sample *s) {
@@ -8967,13 +9030,31 @@ static bt_status bti_pipeline_run(const bt_cell *cell, void *user, bt_sample *s)
         items += b.items;
     }
     bt_loader_get_stats(L, &ls);
-    bt_loader_destroy(L);
-    if (st != BT_OK) return st;
-    s->items = (double)items;
     s->phase_s[BT_PHASE_FIRST_BATCH] = ls.first_batch_s;
     s->phase_s[BT_PHASE_LOAD_WAIT] = wait_s;
     s->phase_s[BT_PHASE_COMPUTE] = compute_s;
+    if (p->compute && p->compute_finish) {   /* also after an error: the device work in flight ends here */
+        char keep[sizeof s->error];
+        bt_status fst;
+        memcpy(keep, s->error, sizeof keep);
+        fst = p->compute_finish(p->compute_user, s);
+        if (st != BT_OK) memcpy(s->error, keep, sizeof keep);   /* the first error is the one to keep */
+        else st = fst;
+    }
+    bt_loader_destroy(L);
+    if (st != BT_OK) return st;
+    s->items = (double)items;
     return BT_OK;
+}
+static bt_status bti_pipeline_setup(const bt_cell *cell, void *user, bt_sample *s) {
+    bt_pipeline *p = (bt_pipeline *)user;
+    if (!p->compute || !p->compute_setup) return BT_OK;
+    return p->compute_setup(p->compute_user, (int)bt_cell_i64(cell, p->batch_axis), s);
+}
+static void bti_pipeline_teardown(const bt_cell *cell, void *user, bt_sample *s) {
+    bt_pipeline *p = (bt_pipeline *)user;
+    (void)cell; (void)s;
+    if (p->compute && p->compute_teardown) p->compute_teardown(p->compute_user);
 }
 BTI_DEF bt_status bt_pipeline_init(bt_pipeline *p, bt_workload *w, const char *name) {
     if (!p || !w || p->batch_axis < 0) return BT_E_INVALID;
@@ -8984,6 +9065,8 @@ BTI_DEF bt_status bt_pipeline_init(bt_pipeline *p, bt_workload *w, const char *n
     w->name = name ? name : "pipeline";
     w->user = p;
     w->run = bti_pipeline_run;
+    w->setup = bti_pipeline_setup;         /* do nothing without compute hooks */
+    w->teardown = bti_pipeline_teardown;
     return BT_OK;
 }
 

@@ -465,6 +465,7 @@ struct bt_cuda_pipeline {
     cudaStream_t copy, compute;
     btc_events ev;                   /* 4 per batch: copy begin/end, compute begin/end */
     int batches, acquired;
+    int external;                    /* no host slots: bt_cuda_pipeline_submit_from only */
     double host_wait_s;
 };
 bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *desc, bt_cuda_pipeline **out) {
@@ -483,8 +484,9 @@ bt_status bt_cuda_pipeline_create(bt_dev_arena *a, const bt_cuda_pipeline_desc *
     p->slots = desc->slots ? desc->slots : 2;
     p->acquired = -1;
     for (i = 0; i < p->slots; i++) p->last_batch[i] = -1;
+    p->external = desc->external_host != 0;
     for (i = 0; i < p->slots && st == BT_OK; i++) {
-        st = bt_dev_alloc(a, BT_MEM_PINNED, p->slot_bytes, &p->host[i]);
+        if (!p->external) st = bt_dev_alloc(a, BT_MEM_PINNED, p->slot_bytes, &p->host[i]);
         if (st == BT_OK) st = bt_dev_alloc(a, BT_MEM_DEVICE, p->slot_bytes, &p->dev[i]);
     }
     if (st == BT_OK) st = btc_rec(d, cudaStreamCreateWithFlags(&p->copy, cudaStreamNonBlocking), "cudaStreamCreate (copy)");
@@ -498,6 +500,7 @@ bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf) {
     int slot;
     if (!p || !host_buf) return btc_invalid(p ? p->d : NULL, "bt_cuda_pipeline_acquire: %s is NULL", !p ? "pipeline" : "host_buf");
     *host_buf = NULL;
+    if (p->external) return btc_invalid(p->d, "bt_cuda_pipeline_acquire: this pipeline has no host buffers (external_host): use bt_cuda_pipeline_submit_from");
     slot = p->batches % p->slots;
     if (p->last_batch[slot] >= 0) {   /* its previous upload must be done before the host refills it */
         uint64_t t0 = btc_now_ns();
@@ -509,21 +512,45 @@ bt_status bt_cuda_pipeline_acquire(bt_cuda_pipeline *p, void **host_buf) {
     *host_buf = p->host[slot];
     return BT_OK;
 }
+/* queues the upload of `src` into the next slot, then compute; returns the batch's events */
+static bt_status btc_pipeline_enqueue(bt_cuda_pipeline *p, int slot, const void *src, size_t bytes,
+                                      bt_cuda_compute_fn compute, void *user, cudaEvent_t *e);
 bt_status bt_cuda_pipeline_submit(bt_cuda_pipeline *p, size_t bytes, bt_cuda_compute_fn compute, void *user) {
     cudaEvent_t e[4];
-    int slot, b, k;
-    bt_status st = BT_OK;
+    int slot;
     if (!p || !compute) return btc_invalid(p ? p->d : NULL, "bt_cuda_pipeline_submit: %s is NULL", !p ? "pipeline" : "compute");
     slot = p->batches % p->slots;
     if (p->acquired != slot) return btc_invalid(p->d, "bt_cuda_pipeline_submit: acquire a buffer first");
     if (bytes > p->slot_bytes) return btc_invalid(p->d, "bt_cuda_pipeline_submit: %zu bytes > slot_bytes %zu", bytes, p->slot_bytes);
+    return btc_pipeline_enqueue(p, slot, p->host[slot], bytes, compute, user, e);
+}
+bt_status bt_cuda_pipeline_submit_from(bt_cuda_pipeline *p, const void *host, size_t bytes, bt_cuda_compute_fn compute,
+                                       void *user) {
+    cudaEvent_t e[4];
+    uint64_t t0;
+    bt_status st;
+    if (!p || !compute || !host)
+        return btc_invalid(p ? p->d : NULL, "bt_cuda_pipeline_submit_from: %s is NULL", !p ? "pipeline" : !host ? "host" : "compute");
+    if (bytes > p->slot_bytes) return btc_invalid(p->d, "bt_cuda_pipeline_submit_from: %zu bytes > slot_bytes %zu", bytes, p->slot_bytes);
+    if (p->acquired >= 0) return btc_invalid(p->d, "bt_cuda_pipeline_submit_from: a buffer was acquired and not submitted");
+    st = btc_pipeline_enqueue(p, p->batches % p->slots, host, bytes, compute, user, e);
+    if (st != BT_OK) return st;
+    t0 = btc_now_ns();   /* the caller reuses host after this: wait for its copy (not the compute) */
+    st = btc_rec(p->d, cudaEventSynchronize(e[1]), "cudaEventSynchronize (upload)");
+    p->host_wait_s += (double)(btc_now_ns() - t0) * 1e-9;
+    return st;
+}
+static bt_status btc_pipeline_enqueue(bt_cuda_pipeline *p, int slot, const void *src, size_t bytes,
+                                      bt_cuda_compute_fn compute, void *user, cudaEvent_t *e) {
+    int b, k;
+    bt_status st = BT_OK;
     b = p->batches;
     for (k = 0; k < 4 && st == BT_OK; k++) st = btc_event_at(p->d, &p->ev, 4 * b + k, &e[k]);
     if (st != BT_OK) return st;
     /* the copy into the device slot waits for the compute that last read it */
     if (p->last_batch[slot] >= 0) st = btc_rec(p->d, cudaStreamWaitEvent(p->copy, p->ev.ev[4 * p->last_batch[slot] + 3], 0), "cudaStreamWaitEvent");
     if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[0], p->copy), "cudaEventRecord");
-    if (st == BT_OK) st = btc_rec(p->d, cudaMemcpyAsync(p->dev[slot], p->host[slot], bytes, cudaMemcpyHostToDevice, p->copy), "cudaMemcpyAsync (upload)");
+    if (st == BT_OK) st = btc_rec(p->d, cudaMemcpyAsync(p->dev[slot], src, bytes, cudaMemcpyHostToDevice, p->copy), "cudaMemcpyAsync (upload)");
     if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[1], p->copy), "cudaEventRecord");
     if (st == BT_OK) st = btc_rec(p->d, cudaStreamWaitEvent(p->compute, e[1], 0), "cudaStreamWaitEvent");
     if (st == BT_OK) st = btc_rec(p->d, cudaEventRecord(e[2], p->compute), "cudaEventRecord");
@@ -1339,4 +1366,254 @@ void bt_gpu_model_free(bt_gpu_model *m) {
     bt_device_destroy(pm->dev);
     free(pm);
     m->priv = NULL;
+}
+
+/* ---------------------------------------------------------------- pipeline GPU head ------ */
+/* 8x8 average pooling of NCHW float32 images [n][3][h][w] into features [n][3][h/8][w/8]
+   (the CPU head's order: channel, row, column) */
+__global__ void btc_avgpool8_kernel(const float *in, float *out, int n, int c, int h, int w, int ph, int pw) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x, total = (long long)n * c * ph * pw;
+    int x, y, ch, b, dy, dx;
+    const float *ip;
+    float sum = 0.0f;
+    if (i >= total) return;
+    x = (int)(i % pw);
+    y = (int)((i / pw) % ph);
+    ch = (int)((i / ((long long)pw * ph)) % c);
+    b = (int)(i / ((long long)pw * ph * c));
+    ip = in + ((size_t)b * c + ch) * (size_t)h * w;
+    for (dy = 0; dy < 8; dy++)
+        for (dx = 0; dx < 8; dx++) sum += ip[(size_t)(8 * y + dy) * w + (size_t)(8 * x + dx)];
+    out[i] = sum * (1.0f / 64.0f);
+}
+
+#define BTC_PIN_POOL 16
+typedef struct btc_pin { void *p; size_t n; int used; } btc_pin;
+struct bt_cuda_pipeline_head {
+    bt_pipeline *p;
+    bt_device *d;
+    bt_dev_arena *pin;             /* the loader's pinned batch buffers (pooled within a cell) */
+    btc_pin pool[BTC_PIN_POOL];
+    int npool;
+    /* per cell */
+    bt_dev_arena *a;
+    int batch;
+    bt_cuda_pipeline *pl;
+    size_t item_bytes;             /* shape the cell's buffers were made for (0: none yet) */
+    int h, w, layout, in_features;
+    float *w1, *w2, *w3, *norm, *pooled, *h1, *h2, *out, *hout;
+    int queued_rows;               /* rows of the last batch queued (its outputs land in hout) */
+    /* after each sample */
+    float *last;                   /* host copy of the last batch's outputs */
+    int last_rows, last_cap;
+};
+
+static void *btc_head_pin_alloc(void *user, size_t bytes) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    void *q = NULL;
+    int i;
+    for (i = 0; i < h->npool; i++)
+        if (!h->pool[i].used && h->pool[i].n == bytes) { h->pool[i].used = 1; return h->pool[i].p; }
+    if (bt_dev_alloc(h->pin, BT_MEM_PINNED, bytes, &q) != BT_OK) return NULL;
+    if (h->npool < BTC_PIN_POOL) { h->pool[h->npool].p = q; h->pool[h->npool].n = bytes; h->pool[h->npool].used = 1; h->npool++; }
+    return q;
+}
+static void btc_head_pin_release(void *user, void *q, size_t bytes) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    int i;
+    (void)bytes;
+    if (!q) return;
+    for (i = 0; i < h->npool; i++) if (h->pool[i].p == q) { h->pool[i].used = 0; return; }
+    bt_dev_free(h->pin, q);   /* beyond the pool: given back at once */
+}
+static void btc_head_pin_drop(bt_cuda_pipeline_head *h) {   /* frees the pooled buffers not in use */
+    int i, k = 0;
+    for (i = 0; i < h->npool; i++) {
+        if (h->pool[i].used) h->pool[k++] = h->pool[i];
+        else bt_dev_free(h->pin, h->pool[i].p);
+    }
+    h->npool = k;
+}
+
+/* the model for one batch already in dev_in (launched on stream, no wait) */
+static bt_status btc_head_kernels(void *dev_in, size_t bytes, int slot, void *stream, void *user) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    const bt_pipeline *p = h->p;
+    int rows = (int)(bytes / h->item_bytes), ph = h->h / 8, pw = h->w / 8;
+    const float *x = (const float *)dev_in;
+    long long np;
+    bt_status st = BT_OK;
+    (void)slot;
+    if (h->layout == BT_LAYOUT_NHWC_U8) {
+        static const float mean[3] = {0.45f, 0.45f, 0.45f}, sd[3] = {1.0f / 4.4f, 1.0f / 4.4f, 1.0f / 4.4f};
+        st = bt_cuda_normalize_nhwc_u8(h->d, dev_in, h->norm, rows, h->h, h->w, 3, mean, sd, stream);
+        x = h->norm;
+    }
+    if (st != BT_OK) return st;
+    np = (long long)rows * 3 * ph * pw;
+    btc_avgpool8_kernel<<<(unsigned)((np + 255) / 256), 256, 0, (cudaStream_t)stream>>>(x, h->pooled, rows, 3, h->h, h->w, ph, pw);
+    st = bt_cuda_check_launch(h->d, "pooling kernel");
+    if (st == BT_OK) st = bt_cuda_gemm(h->d, rows, p->hidden, h->in_features, h->pooled, h->w1, h->h1, NULL, 1, stream);
+    if (st == BT_OK) st = bt_cuda_gemm(h->d, rows, p->hidden, p->hidden, h->h1, h->w2, h->h2, NULL, 1, stream);
+    if (st == BT_OK) st = bt_cuda_gemm(h->d, rows, p->classes, p->hidden, h->h2, h->w3, h->out, NULL, 0, stream);
+    if (st == BT_OK)   /* the outputs come back, as an inference step's would */
+        st = btc_rec(h->d, cudaMemcpyAsync(h->hout, h->out, (size_t)rows * p->classes * sizeof(float), cudaMemcpyDeviceToHost,
+                                           (cudaStream_t)stream), "cudaMemcpyAsync (outputs)");
+    if (st == BT_OK) h->queued_rows = rows;
+    return st;
+}
+
+/* the cell's device buffers for batches shaped like b (first batch of the cell) */
+static bt_status btc_head_alloc(bt_cuda_pipeline_head *h, const bt_batch *b) {
+    const bt_pipeline *p = h->p;
+    int B = h->batch > b->items ? h->batch : b->items, hid = p->hidden, cls = p->classes;
+    size_t in = (size_t)3 * (size_t)(b->height / 8) * (size_t)(b->width / 8);
+    float *w1 = NULL, *w2 = NULL, *w3 = NULL;
+    bt_cuda_pipeline_desc pd;
+    bt_status st = BT_OK;
+    if (h->pl) { bt_cuda_pipeline_destroy(h->pl); h->pl = NULL; }
+    bt_dev_arena_release(h->a);
+    h->item_bytes = 0;
+    h->h = b->height; h->w = b->width; h->layout = (int)b->layout; h->in_features = (int)in;
+    st = bt_dev_alloc(h->a, BT_MEM_DEVICE, in * hid * sizeof(float), (void **)&h->w1);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)hid * hid * sizeof(float), (void **)&h->w2);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)hid * cls * sizeof(float), (void **)&h->w3);
+    if (st == BT_OK && b->layout == BT_LAYOUT_NHWC_U8)
+        st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)B * 3 * b->height * b->width * sizeof(float), (void **)&h->norm);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)B * in * sizeof(float), (void **)&h->pooled);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)B * hid * sizeof(float), (void **)&h->h1);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)B * hid * sizeof(float), (void **)&h->h2);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_DEVICE, (size_t)B * cls * sizeof(float), (void **)&h->out);
+    if (st == BT_OK) st = bt_dev_alloc(h->a, BT_MEM_PINNED, (size_t)B * cls * sizeof(float), (void **)&h->hout);
+    if (st == BT_OK) {
+        memset(&pd, 0, sizeof pd);
+        pd.slot_bytes = (size_t)B * b->item_bytes;
+        pd.external_host = 1;
+        st = bt_cuda_pipeline_create(h->a, &pd, &h->pl);
+    }
+    if (st == BT_OK) {   /* the head's weights, the CPU head's numbers */
+        w1 = (float *)malloc(in * hid * sizeof(float));
+        w2 = (float *)malloc((size_t)hid * hid * sizeof(float));
+        w3 = (float *)malloc((size_t)hid * cls * sizeof(float));
+        if (!w1 || !w2 || !w3) st = btc_invalid(h->d, "GPU pipeline head: host out of memory for the weights");
+    }
+    if (st == BT_OK) {
+        cudaStream_t cs = (cudaStream_t)bt_cuda_pipeline_compute_stream(h->pl);
+        bt_pipeline_head_weights((int)in, hid, cls, w1, w2, w3);
+        st = btc_rec(h->d, cudaMemcpyAsync(h->w1, w1, in * hid * sizeof(float), cudaMemcpyHostToDevice, cs), "cudaMemcpyAsync (weights)");
+        if (st == BT_OK) st = btc_rec(h->d, cudaMemcpyAsync(h->w2, w2, (size_t)hid * hid * sizeof(float), cudaMemcpyHostToDevice, cs), "cudaMemcpyAsync (weights)");
+        if (st == BT_OK) st = btc_rec(h->d, cudaMemcpyAsync(h->w3, w3, (size_t)hid * cls * sizeof(float), cudaMemcpyHostToDevice, cs), "cudaMemcpyAsync (weights)");
+        if (st == BT_OK) st = btc_rec(h->d, cudaStreamSynchronize(cs), "cudaStreamSynchronize (weights)");
+    }
+    free(w1); free(w2); free(w3);
+    if (st != BT_OK) {
+        if (h->pl) { bt_cuda_pipeline_destroy(h->pl); h->pl = NULL; }
+        bt_dev_arena_release(h->a);
+        return st;
+    }
+    h->item_bytes = b->item_bytes;
+    h->batch = B;
+    return BT_OK;
+}
+
+static bt_status btc_head_setup(void *user, int batch, bt_sample *s) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    if (!h->a) h->a = bt_dev_arena_create(h->d);
+    if (!h->a) { btc_fmt(s->error, sizeof s->error, "GPU pipeline head: host out of memory"); return BT_E_NOMEM; }
+    h->batch = batch;
+    h->item_bytes = 0;
+    h->queued_rows = 0;
+    return BT_OK;
+}
+static bt_status btc_head_compute(void *user, const bt_batch *b, bt_sample *s) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    bt_status st;
+    if (!h->a) { btc_fmt(s->error, sizeof s->error, "GPU pipeline head: no cell set up (bt_pipeline_init after bt_cuda_pipeline_head_init)"); return BT_E_INVALID; }
+    if ((b->layout != BT_LAYOUT_NCHW_F32 && b->layout != BT_LAYOUT_NHWC_U8) || b->channels != 3 || b->height < 8 || b->width < 8) {
+        btc_fmt(s->error, sizeof s->error, "GPU pipeline head: items of %dx%dx%d are not images (use your own compute callback)", b->height, b->width, b->channels);
+        return BT_E_INVALID;
+    }
+    if (h->item_bytes != b->item_bytes || h->h != b->height || h->w != b->width || h->layout != (int)b->layout || b->items > h->batch) {
+        st = btc_head_alloc(h, b);
+        if (st != BT_OK) return bt_device_fail_sample(h->d, st, s);
+    }
+    st = bt_cuda_pipeline_submit_from(h->pl, b->data, (size_t)b->items * b->item_bytes, btc_head_kernels, h);
+    if (st != BT_OK) return bt_device_fail_sample(h->d, st, s);
+    return BT_OK;
+}
+static bt_status btc_head_finish(void *user, bt_sample *s) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    bt_cuda_pipeline_stats ps;
+    bt_status st;
+    if (!h->pl) return BT_OK;   /* no batch reached the device */
+    st = bt_cuda_pipeline_drain(h->pl, &ps);   /* waits for the copy and compute streams */
+    if (st == BT_OK) st = bt_device_check(h->d);
+    if (st != BT_OK) return bt_device_fail_sample(h->d, st, s);
+    if (ps.batches > 0) {
+        s->phase_s[BT_PHASE_H2D] = ps.h2d_s;
+        s->phase_s[BT_PHASE_COMPUTE] = ps.compute_s;
+    }
+    s->peak_mem_bytes = (double)bt_dev_arena_peak(h->a, BT_MEM_DEVICE);
+    if (h->queued_rows > 0) {
+        size_t n = (size_t)h->queued_rows * h->p->classes;
+        if ((size_t)h->last_cap < n) {
+            float *nl = (float *)realloc(h->last, n * sizeof(float));
+            if (nl) { h->last = nl; h->last_cap = (int)n; }
+        }
+        if ((size_t)h->last_cap >= n) { memcpy(h->last, h->hout, n * sizeof(float)); h->last_rows = h->queued_rows; }
+    }
+    return BT_OK;
+}
+static void btc_head_teardown(void *user) {
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)user;
+    if (h->pl) {
+        if (!bt_device_restart_required(h->d)) bt_cuda_pipeline_drain(h->pl, NULL);
+        bt_cuda_pipeline_destroy(h->pl);
+        h->pl = NULL;
+    }
+    if (h->a) bt_dev_arena_release(h->a);
+    h->item_bytes = 0;
+    btc_head_pin_drop(h);
+}
+
+bt_status bt_cuda_pipeline_head_init(bt_pipeline *p, bt_device *d, bt_cuda_pipeline_head **out, char *err, size_t err_len) {
+    bt_cuda_pipeline_head *h;
+    if (out) *out = NULL;
+    if (!p || !d || !out) { btc_fmt(err, err_len, "bt_cuda_pipeline_head_init: %s is NULL", !p ? "p" : !d ? "d" : "out"); return BT_E_INVALID; }
+    if (p->loader.allocator.alloc) { btc_fmt(err, err_len, "bt_cuda_pipeline_head_init: p->loader.allocator is already set (the head brings pinned buffers)"); return BT_E_INVALID; }
+    if (p->hidden <= 0) p->hidden = 256;
+    if (p->classes <= 0) p->classes = 10;
+    h = (bt_cuda_pipeline_head *)calloc(1, sizeof *h);
+    if (!h) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    h->p = p;
+    h->d = d;
+    h->pin = bt_dev_arena_create(d);
+    if (!h->pin) { free(h); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    p->compute = btc_head_compute;
+    p->compute_user = h;
+    p->compute_setup = btc_head_setup;
+    p->compute_finish = btc_head_finish;
+    p->compute_teardown = btc_head_teardown;
+    p->loader.allocator.alloc = btc_head_pin_alloc;
+    p->loader.allocator.release = btc_head_pin_release;
+    p->loader.allocator.user = h;
+    if (err && err_len) err[0] = 0;
+    *out = h;
+    return BT_OK;
+}
+int bt_cuda_pipeline_head_output(const bt_cuda_pipeline_head *h, float *out, int max_rows) {
+    int rows;
+    if (!h || !out || max_rows <= 0 || !h->last) return 0;
+    rows = h->last_rows < max_rows ? h->last_rows : max_rows;
+    memcpy(out, h->last, (size_t)rows * h->p->classes * sizeof(float));
+    return rows;
+}
+void bt_cuda_pipeline_head_free(bt_cuda_pipeline_head *h) {
+    if (!h) return;
+    btc_head_teardown(h);
+    btc_head_pin_drop(h);
+    bt_dev_arena_destroy(h->a);
+    bt_dev_arena_destroy(h->pin);
+    free(h->last);
+    free(h);
 }

@@ -13,9 +13,10 @@
    It prints the top-3 counts and the mean-regret ranking, the recommendation (a setting that
    is good for every workload), a terminal heatmap per workload, and writes the CSV (+ samples,
    JSON with the ranking) and an HTML report.
-   CPU only: the model step is a compute callback on the CPU. The GPU version hands bt_pipeline
-   a compute callback that uploads each batch (bt_cuda_pipeline, pinned buffers) and runs the
-   model on the GPU, then synchronizes (batchtune_cuda.cu, docs/GPU.md).
+   CPU only: the model step is a compute callback on the CPU. On a GPU, bt_cuda_pipeline_head_init
+   (batchtune_cuda.cu) gives bt_pipeline a compute step that takes pinned batches, uploads them
+   overlapped with compute, runs the built-in head on the GPU and synchronizes at the end of each
+   sample (docs/GPU.md; `batchtune sweep --workload pipeline --device gpu` uses it).
    Build: cc -O3 -I. -I/usr/include/stb examples/inference_batch_workers.c -o inference_batch_workers -lm -pthread
    Run:   ./inference_batch_workers [IMAGE_DIR] [--count N] [--batch 8,16,32] [--workers 1,2,4]
                                     [--max-time 0.8] [--out results.csv]     (defaults: ~1 min on 2 cores)

@@ -9,6 +9,7 @@
 #include "test.h"
 #include <cuda_runtime.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int g_ndev = -1;
 static char g_nodev[512];
@@ -540,6 +541,188 @@ static void test_sticky_error_on_device(void) {
     if (!WIFEXITED(status) || WEXITSTATUS(status)) printf("  sticky child exit %d\n", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
+/* ---- the GPU compute step of the inference pipeline ------------------------------------- */
+/* a record file (bt_pack's format) of n random RGB images h x w, so the head sees real pixels */
+static int write_records(const char *path, int n, int h, int w, uint64_t seed) {
+    unsigned char hdr[BT_RECORD_HEADER_BYTES];
+    uint32_t u;
+    uint64_t v;
+    size_t i, bytes = (size_t)n * h * w * 3;
+    unsigned char *px = (unsigned char *)malloc(bytes);
+    FILE *f = fopen(path, "wb");
+    int ok = px && f;
+    memset(hdr, 0, sizeof hdr);
+    memcpy(hdr, BT_RECORD_MAGIC, 8);
+    u = BT_RECORD_HEADER_BYTES; memcpy(hdr + 8, &u, 4);     /* little-endian hosts only (x86, arm) */
+    u = 1; memcpy(hdr + 12, &u, 4);
+    v = (uint64_t)n; memcpy(hdr + 16, &v, 8);
+    v = (uint64_t)h * w * 3; memcpy(hdr + 24, &v, 8);
+    u = (uint32_t)h; memcpy(hdr + 32, &u, 4);
+    u = (uint32_t)w; memcpy(hdr + 36, &u, 4);
+    u = 3; memcpy(hdr + 40, &u, 4);
+    for (i = 0; ok && i < bytes; i++) { seed = seed * 6364136223846793005ull + 1442695040888963407ull; px[i] = (unsigned char)(seed >> 56); }
+    if (ok) ok = fwrite(hdr, 1, sizeof hdr, f) == sizeof hdr && fwrite(px, 1, bytes, f) == bytes;
+    if (f) ok = (fclose(f) == 0) && ok;
+    free(px);
+    return ok;
+}
+static void pipe_setup(bt_pipeline *p, const char *path, bt_layout layout, bt_axis batch) {
+    memset(p, 0, sizeof *p);
+    p->loader.source = BT_SOURCE_RECORDS;
+    p->loader.records_path = path;
+    p->loader.layout = layout;
+    p->loader.workers = 1;
+    p->batch_axis = batch;
+    p->workers_axis = -1;
+}
+static bt_sweep_desc pipe_desc(const char *device) {
+    bt_sweep_desc d;
+    memset(&d, 0, sizeof d);
+    d.device = device;
+    d.stop.warmup = 1; d.stop.min_samples = 1; d.stop.max_samples = 2; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 1.0;
+    return d;
+}
+
+static void *dummy_alloc(void *user, size_t n) { (void)user; (void)n; return NULL; }
+static void test_pipeline_head_init_checks(void) {
+    bt_pipeline p;
+    bt_cuda_pipeline_head *h = (bt_cuda_pipeline_head *)&p;
+    bt_fault_desc fd;
+    bt_device *dev;
+    char err[256];
+    memset(&fd, 0, sizeof fd);
+    dev = bt_fault_device_create(&fd);
+    pipe_setup(&p, "x", BT_LAYOUT_NHWC_U8, 0);
+    CHECK(bt_cuda_pipeline_head_init(NULL, dev, &h, err, sizeof err) == BT_E_INVALID && h == NULL);
+    CHECK(strstr(err, "p is NULL") != NULL);
+    CHECK(bt_cuda_pipeline_head_init(&p, NULL, &h, err, sizeof err) == BT_E_INVALID);
+    p.loader.allocator.alloc = dummy_alloc;
+    CHECK(bt_cuda_pipeline_head_init(&p, dev, &h, err, sizeof err) == BT_E_INVALID);
+    CHECK(strstr(err, "allocator") != NULL);
+    p.loader.allocator.alloc = NULL;
+    CHECK(bt_cuda_pipeline_head_init(&p, dev, &h, err, sizeof err) == BT_OK && h != NULL);
+    CHECK(p.compute && p.compute_setup && p.compute_finish && p.compute_teardown && p.loader.allocator.alloc);
+    CHECK(p.hidden == 256 && p.classes == 10);
+    {
+        float out[10];
+        CHECK(bt_cuda_pipeline_head_output(h, out, 1) == 0);   /* nothing computed yet */
+    }
+    bt_cuda_pipeline_head_free(h);
+    bt_device_destroy(dev);
+}
+
+/* every machine: device memory through the fault device, so a cell that does not fit is "oom"
+   (before any CUDA call), the arena gives everything back, and the loader's batches came from
+   the device's pinned allocator */
+static void test_pipeline_head_oom_on_fault_device(void) {
+    bt_pipeline p;
+    bt_cuda_pipeline_head *h = NULL;
+    bt_fault_desc fd;
+    bt_device *dev;
+    bt_workload w;
+    bt_grid *g = bt_grid_create();
+    bt_sweep_desc d = pipe_desc("fault");
+    bt_results *r = NULL;
+    bt_axis ab;
+    char path[256], err[256];
+    size_t k;
+    int n_oom = 0, n_other = 0;
+    snprintf(path, sizeof path, "/tmp/bt_test_cuda_%d.rec", (int)getpid());
+    CHECK(write_records(path, 10, 32, 40, 7));
+    memset(&fd, 0, sizeof fd);
+    fd.capacity_bytes = 64 * 1024;   /* w1 (60 x 256 floats) fits, w2 (256 x 256) does not */
+    dev = bt_fault_device_create(&fd);
+    CHECK(bt_grid_parse_axis(g, "batch=4,8", &ab) == BT_OK);
+    bt_grid_set_monotone(g, ab, 1);
+    pipe_setup(&p, path, BT_LAYOUT_NHWC_U8, ab);
+    CHECK(bt_cuda_pipeline_head_init(&p, dev, &h, err, sizeof err) == BT_OK);
+    CHECK(bt_pipeline_init(&p, &w, "records") == BT_OK);
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    for (k = 0; r && k < bt_results_num_rows(r); k++) {
+        const bt_row *row = bt_results_row(r, k);
+        if (row->status == BT_CELL_OOM) {
+            n_oom++;
+            CHECK(strstr(row->reason, "out of memory") != NULL);
+        } else if (row->status != BT_CELL_PRUNED) { n_other++; printf("  unexpected %s: %s\n", bt_cell_status_str(row->status), row->reason); }
+    }
+    CHECK(n_oom >= 1 && n_other == 0);
+    CHECK(bt_fault_device_used(dev) == 0);       /* the cell's arena gave everything back */
+    CHECK(bt_fault_device_calls(dev) >= 4);      /* pinned loader buffers + device allocations */
+    bt_results_free(r);
+    bt_cuda_pipeline_head_free(h);
+    bt_pipeline_free(&p);
+    bt_device_destroy(dev);
+    bt_grid_destroy(g);
+    remove(path);
+}
+
+/* GPU: a small pipeline sweep on the device: status ok, every item, h2d and compute phases from
+   events, and the head's outputs equal the CPU head's (same weights, same batches) */
+static void test_pipeline_head_on_gpu(void) {
+    static const bt_layout layouts[2] = {BT_LAYOUT_NHWC_U8, BT_LAYOUT_NCHW_F32};
+    char path[256], err[512];
+    bt_device *dev = NULL;
+    int li;
+    NEED_GPU();
+    snprintf(path, sizeof path, "/tmp/bt_test_cuda_gpu_%d.rec", (int)getpid());
+    CHECK(write_records(path, 10, 32, 40, 11));
+    CHECK(bt_cuda_device_open(0, &dev, err, sizeof err) == BT_OK);
+    for (li = 0; dev && li < 2; li++) {
+        bt_pipeline pc, pg;
+        bt_cuda_pipeline_head *h = NULL;
+        bt_workload wc, wg;
+        bt_grid *g = bt_grid_create();
+        bt_sweep_desc dc = pipe_desc("cpu"), dg = pipe_desc("cuda:0");
+        bt_results *rc = NULL, *rg = NULL;
+        bt_axis ab;
+        const char *ax[1] = {"4"};
+        const bt_row *row;
+        const float *ref;
+        float got[4 * 10];
+        int rows_ref = 0, rows_got, i;
+        double worst = 0;
+        CHECK(bt_grid_parse_axis(g, "batch=4", &ab) == BT_OK);
+        pipe_setup(&pc, path, layouts[li], ab);
+        pipe_setup(&pg, path, layouts[li], ab);
+        CHECK(bt_pipeline_init(&pc, &wc, "records") == BT_OK);
+        CHECK(bt_cuda_pipeline_head_init(&pg, dev, &h, err, sizeof err) == BT_OK);
+        CHECK(bt_pipeline_init(&pg, &wg, "records") == BT_OK);
+        CHECK(bt_sweep_run(g, &wc, 1, &dc, &rc) == BT_OK);
+        CHECK(bt_sweep_run(g, &wg, 1, &dg, &rg) == BT_OK);
+        row = rg ? bt_results_find(rg, "records", ax) : NULL;
+        CHECK(row && row->status == BT_CELL_OK);
+        if (row && row->status != BT_CELL_OK) printf("  GPU pipeline: %s\n", row->reason);
+        if (row && row->status == BT_CELL_OK) {
+            double items = row->m[bt_results_metric_index(rg, "items")];
+            double h2d = row->m[bt_results_metric_index(rg, "h2d_s")], comp = row->m[bt_results_metric_index(rg, "compute_s")];
+            double peak = row->m[bt_results_metric_index(rg, "peak_mem_bytes")];
+            CHECK(items == 10);
+            CHECK(h2d > 0 && comp > 0);
+            CHECK(peak > 0);
+            printf("  %s: h2d %.3f ms, compute %.3f ms, peak %.0f bytes\n", li == 0 ? "nhwc-u8" : "nchw-f32", h2d * 1e3, comp * 1e3, peak);
+        }
+        /* the last batch holds items 8 and 9 */
+        ref = bt_pipeline_head_output(&pc, &rows_ref);
+        rows_got = bt_cuda_pipeline_head_output(h, got, 4);
+        CHECK(ref != NULL && rows_ref == 2 && rows_got == 2);
+        for (i = 0; ref && rows_got == rows_ref && i < rows_ref * pc.classes; i++) {
+            double e = rel_err(got[i], ref[i]);
+            if (e > worst) worst = e;
+        }
+        CHECK(worst <= 1e-3);
+        printf("  %s: GPU head vs CPU head, worst relative error %.2g\n", li == 0 ? "nhwc-u8" : "nchw-f32", worst);
+        bt_results_free(rc);
+        bt_results_free(rg);
+        bt_cuda_pipeline_head_free(h);
+        bt_pipeline_free(&pc);
+        bt_pipeline_free(&pg);
+        bt_grid_destroy(g);
+    }
+    CHECK(!dev || !bt_device_restart_required(dev));
+    bt_device_destroy(dev);
+    remove(path);
+}
+
 int main(int argc, char **argv) {
     if (getenv("BT_TEST_BIN")) g_self = getenv("BT_TEST_BIN");
     if (argc == 2 && strcmp(argv[1], "--sticky-child") == 0) return sticky_child();
@@ -556,6 +739,9 @@ int main(int argc, char **argv) {
     RUN(test_timer_and_overlap);
     RUN(test_oom_sweep_on_device);
     RUN(test_model_variants_run);
+    RUN(test_pipeline_head_init_checks);
+    RUN(test_pipeline_head_oom_on_fault_device);
+    RUN(test_pipeline_head_on_gpu);
     RUN(test_sticky_error_on_device);
     return TT_SUMMARY();
 }

@@ -135,12 +135,16 @@ static const char *const SWEEP_HELP =
     "  --workload gpu-mlp|gpu-conv|gpu-decoder|gpu-reduce   GPU reference models (tool built with\n"
     "                       nvcc; mlp and conv run as three workloads: original, narrower, shallower;\n"
     "                       gpu-decoder takes a 'seq' axis, declare it and batch --monotone)\n"
-    "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a CPU\n"
-    "                       model head on each batch, timed from the loader's creation to the last\n"
-    "                       result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
+    "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a model\n"
+    "                       head on each batch (pooling + 3 layers), timed from the loader's creation\n"
+    "                       to the last result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
     "                       workers=1,2,4); give --images DIR (decoded in the loader) and/or\n"
-    "                       --records FILE (preprocessed, from 'batchtune pack'): one workload each\n"
+    "                       --records FILE (preprocessed, from 'batchtune pack'): one workload each.\n"
+    "                       On the GPU (see --device): pinned batches, upload overlapped with\n"
+    "                       compute, h2d_s and compute_s from CUDA events\n"
     "  --resize S --crop C  the loader's transform (default 256, 224)   --cold  evict the page cache\n"
+    "  --layout L           pipeline batches: nchw-f32 (normalized by the loader; the CPU default)\n"
+    "                       or nhwc-u8 (normalized by the head; the GPU default: 4x fewer bytes up)\n"
     "  --cmd 'TEMPLATE'     run a program once per sample, e.g. 'python infer.py --bs {batch}':\n"
     "                       {axis} is replaced inside its argument (no shell: values cannot inject);\n"
     "                       repeat --cmd for several workloads; --name NAME before a --cmd names it\n"
@@ -148,8 +152,10 @@ static const char *const SWEEP_HELP =
     "  --oom-pattern TEXT   stderr text meaning out of memory (repeatable; default: 'out of memory',\n"
     "                       'OutOfMemoryError', 'std::bad_alloc', 'CUDA_ERROR_OUT_OF_MEMORY')\n"
     "  --oom-exit CODE      exit code meaning out of memory   --cmd-timeout S (default 600)\n"
-    "  --device auto|cpu|gpu  gpu: fail early, with the reason, when this tool has no CUDA (the GPU\n"
-    "                       workloads themselves are chosen with --workload gpu-*)\n"
+    "  --device auto|cpu|gpu  where the pipeline's head runs. auto (default): the GPU when the tool\n"
+    "                       was built with CUDA and finds a device, else the CPU, saying why; gpu:\n"
+    "                       fail (exit 1) with the reason when there is none. The results' device\n"
+    "                       column names the device used (other GPU workloads: --workload gpu-*)\n"
     ;
 static const char *const SWEEP_HELP2 =
     "grid:\n"
@@ -185,6 +191,14 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
 static void tool_builtin_free(tool_builtins *b);
 static tool_builtins *tool_builtins_new(void);
 
+/* where the pipeline's head runs: CPU, or the GPU step of batchtune_cuda.cu (tools/cmd_pipeline.c) */
+typedef struct tool_pipe_dev tool_pipe_dev;
+static int pipeline_device_choose(const char *device, tool_pipe_dev **out);
+static int pipeline_device_attach(tool_pipe_dev *g, bt_pipeline *pp, int k);
+static int pipeline_device_gpu(const tool_pipe_dev *g);
+static const char *pipeline_device_label(const tool_pipe_dev *g);
+static void pipeline_device_free(tool_pipe_dev *g);
+
 /* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
 typedef struct search_opts search_opts;
 static search_opts *search_opts_new(void);
@@ -202,10 +216,11 @@ static int cmd_sweep(int argc, char **argv) {
     const char *cmds[16], *cmd_names[16], *pending_name = NULL, *oom_pats[16], *metric_names[BT_MAX_METRICS], *device = "auto";
     int naxes = 0, ncons = 0, nmono = 0, i, ncmd = 0, noom = 0, nmetric = 0, nwl = 1;
     long oom_exit = 0;
-    const char *images_dir = NULL, *records_path = NULL;
+    const char *images_dir = NULL, *records_path = NULL, *layout_arg = NULL;
     long resize = 256, crop = 224;
     int cold = 0;
     bt_pipeline pipes[2];
+    tool_pipe_dev *pdev = NULL;
     tool_builtins *tb = NULL;
 
     double cmd_timeout = 600;
@@ -238,6 +253,7 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--resize")) parse_int_arg(&a, "--resize", -1, 16384, &resize);
         else if (arg_value(&a, "--crop")) parse_int_arg(&a, "--crop", 1, 16384, &crop);
         else if (arg_flag(&a, "--cold")) cold = 1;
+        else if (arg_value(&a, "--layout")) layout_arg = a.val;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
         else if (arg_value(&a, "--metric")) { if (a.val) { if (nmetric >= BT_MAX_METRICS) return usage_error("sweep", "%s", "too many --metric"); metric_names[nmetric++] = a.val; } }
@@ -281,6 +297,8 @@ static int cmd_sweep(int argc, char **argv) {
     }
 #endif
     if (!ncmd && strcmp(workload, "pipeline") == 0 && !images_dir && !records_path) return usage_error("sweep", "%s", "--workload pipeline needs --images DIR and/or --records FILE");
+    if (layout_arg && strcmp(layout_arg, "nchw-f32") && strcmp(layout_arg, "nhwc-u8"))
+        return usage_error("sweep", "--layout '%s' is not one of nchw-f32, nhwc-u8", layout_arg);
     if (ncmd && !naxes) return usage_error("sweep", "%s", "--cmd needs at least one --axis");
     if (out_arg) d.results_path = out_arg;
     if (shard_spec) {
@@ -340,6 +358,11 @@ static int cmd_sweep(int argc, char **argv) {
             search_opts_free(so);
             return usage_error("sweep", "%s", "--workload pipeline needs numeric axes 'batch' and 'workers'");
         }
+        bt_layout layout;
+        i = pipeline_device_choose(device, &pdev);
+        if (i) { bt_grid_destroy(g); search_opts_free(so); return i; }
+        layout = layout_arg ? (strcmp(layout_arg, "nhwc-u8") == 0 ? BT_LAYOUT_NHWC_U8 : BT_LAYOUT_NCHW_F32)
+                            : (pipeline_device_gpu(pdev) ? BT_LAYOUT_NHWC_U8 : BT_LAYOUT_NCHW_F32);
         nwl = 0;
         for (k = 0; k < 2; k++) {
             bt_pipeline *pp = &pipes[nwl];
@@ -351,13 +374,18 @@ static int cmd_sweep(int argc, char **argv) {
             pp->loader.resize = (int)resize;
             pp->loader.crop = (int)crop;
             pp->loader.cold = cold;
+            pp->loader.layout = layout;
             pp->batch_axis = ab;
             pp->workers_axis = aw;
+            i = pipeline_device_attach(pdev, pp, nwl);
+            if (i) { pipeline_device_free(pdev); bt_grid_destroy(g); search_opts_free(so); return i; }
             bt_pipeline_init(pp, &wls[nwl], names[k]);
             nwl++;
         }
-        snprintf(settings, sizeof settings, "pipeline%s%s%s%s resize=%ld crop=%ld%s", images_dir ? " images=" : "", images_dir ? images_dir : "",
-                 records_path ? " records=" : "", records_path ? records_path : "", resize, crop, cold ? " cold" : "");
+        snprintf(settings, sizeof settings, "pipeline%s%s%s%s resize=%ld crop=%ld%s%s", images_dir ? " images=" : "", images_dir ? images_dir : "",
+                 records_path ? " records=" : "", records_path ? records_path : "", resize, crop, cold ? " cold" : "",
+                 layout == BT_LAYOUT_NHWC_U8 ? " layout=nhwc-u8" : "");
+        d.device = pipeline_device_label(pdev);
     } else if (!ncmd && strcmp(workload, "cpu-mlp") != 0) {
         int rc;
         tb = tool_builtins_new();
@@ -411,7 +439,7 @@ static int cmd_sweep(int argc, char **argv) {
         snprintf(settings, sizeof settings, "cpu_mlp layers=%d width=%d items=%d", model.layers, model.width, model.items);
     }
     if ((i = search_apply(so, g, &d)) != 0) {
-        search_opts_free(so); bt_cpu_model_free(&model);
+        search_opts_free(so); bt_cpu_model_free(&model); pipeline_device_free(pdev);
         { int k; for (k = 0; k < ncmd; k++) bt_cmd_workload_free(&cw[k]); }
         bt_grid_destroy(g);
         return i;
@@ -424,7 +452,7 @@ static int cmd_sweep(int argc, char **argv) {
     st = bt_sweep_run(g, wls, nwl, &d, &res);
     if (st != BT_OK) {
         fprintf(stderr, "batchtune sweep: %s\n", res ? bt_results_error(res) : bt_status_str(st));
-        bt_results_free(res); bt_cpu_model_free(&model);
+        bt_results_free(res); bt_cpu_model_free(&model); pipeline_device_free(pdev);
         for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
         bt_grid_destroy(g);
         search_opts_free(so);
@@ -459,6 +487,7 @@ static int cmd_sweep(int argc, char **argv) {
     bt_cpu_model_free(&model);
     for (i = 0; i < ncmd; i++) bt_cmd_workload_free(&cw[i]);
     bt_pipeline_free(&pipes[0]); bt_pipeline_free(&pipes[1]);
+    pipeline_device_free(pdev);
     if (tb) { tool_builtin_free(tb); free(tb); }
 
     bt_grid_destroy(g);

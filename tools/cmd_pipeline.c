@@ -1,5 +1,5 @@
 /* tools/cmd_pipeline.c — `batchtune mkimages` (a folder of JPEG images the demo can make on
-   any machine) and the inference-pipeline workload of `batchtune sweep --workload pipeline`.
+   any machine) and where the head of `batchtune sweep --workload pipeline` runs (CPU or GPU).
    #included by tools/batchtune.c. */
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -99,4 +99,74 @@ static int cmd_mkimages(int argc, char **argv) {
     }
     printf("{\"dir\":\"%s\",\"written\":%d,\"kept\":%d}\n", dir, made, kept);
     return TOOL_EXIT_OK;
+}
+
+/* ---- where the pipeline's head runs (sweep --workload pipeline --device auto|cpu|gpu) ---- */
+struct tool_pipe_dev {
+    int gpu;
+    char label[320];               /* the results' device column: "cpu" or "cuda:0 <name>" */
+#ifdef BATCHTUNE_WITH_CUDA
+    bt_device *dev;
+    bt_cuda_pipeline_head *head[2];
+#endif
+};
+/* Decides CPU or GPU and prints one line saying which and why. Returns 0, or an exit code
+   after a message (--device gpu without a usable GPU: 1). */
+static int pipeline_device_choose(const char *device, tool_pipe_dev **out) {
+    tool_pipe_dev *g = (tool_pipe_dev *)calloc(1, sizeof *g);
+    char why[700];
+    *out = NULL;
+    if (!g) { fprintf(stderr, "batchtune sweep: out of memory\n"); return TOOL_EXIT_FAIL; }
+    snprintf(g->label, sizeof g->label, "cpu");
+    if (strcmp(device, "cpu") == 0) snprintf(why, sizeof why, "--device cpu");
+    else {
+#ifdef BATCHTUNE_WITH_CUDA
+        char err[512];
+        bt_device_info di;
+        if (bt_cuda_probe(0, &di, err, sizeof err) == BT_OK && bt_cuda_device_open(0, &g->dev, err, sizeof err) == BT_OK) {
+            char desc[512];
+            bt_device_describe(&di, desc, sizeof desc);
+            g->gpu = 1;
+            snprintf(g->label, sizeof g->label, "cuda:0 %s", di.name);
+            snprintf(why, sizeof why, "%s", desc);
+        } else if (strcmp(device, "gpu") == 0) {
+            fprintf(stderr, "batchtune sweep: --device gpu: no usable GPU (%s)\n", err);
+            free(g);
+            return TOOL_EXIT_FAIL;
+        } else
+            snprintf(why, sizeof why, "no GPU (%s)", err);
+#else
+        snprintf(why, sizeof why, "this tool was built without CUDA (build it with nvcc and batchtune_cuda.cu for the GPU, see README)");
+#endif
+    }
+    fprintf(stderr, "batchtune: pipeline head on the %s: %s\n", g->gpu ? "GPU" : "CPU", why);
+    *out = g;
+    return 0;
+}
+/* Puts pipeline k's head on the GPU when one was chosen (before bt_pipeline_init). */
+static int pipeline_device_attach(tool_pipe_dev *g, bt_pipeline *pp, int k) {
+    if (!g || !g->gpu) return 0;
+#ifdef BATCHTUNE_WITH_CUDA
+    {
+        char err[512];
+        if (bt_cuda_pipeline_head_init(pp, g->dev, &g->head[k], err, sizeof err) != BT_OK) {
+            fprintf(stderr, "batchtune sweep: GPU pipeline head: %s\n", err);
+            return TOOL_EXIT_FAIL;
+        }
+    }
+#else
+    (void)pp; (void)k;
+#endif
+    return 0;
+}
+static int pipeline_device_gpu(const tool_pipe_dev *g) { return g && g->gpu; }
+static const char *pipeline_device_label(const tool_pipe_dev *g) { return g ? g->label : "cpu"; }
+static void pipeline_device_free(tool_pipe_dev *g) {
+    if (!g) return;
+#ifdef BATCHTUNE_WITH_CUDA
+    bt_cuda_pipeline_head_free(g->head[0]);
+    bt_cuda_pipeline_head_free(g->head[1]);
+    bt_device_destroy(g->dev);
+#endif
+    free(g);
 }

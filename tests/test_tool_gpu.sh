@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The tool built with nvcc (README's GPU build line): where `sweep --workload pipeline` runs.
+# Without a GPU (CI: nvcc, no device): --device auto falls back to the CPU head with one line
+# saying why and the results' device column says cpu; --device gpu fails (exit 1) with the
+# reason. With a GPU: --device auto and gpu run the head on it (device column "cuda:0 <name>",
+# h2d_s and compute_s from events), --device cpu keeps it on the CPU. Skipped without nvcc.
+set -u
+cd "$(dirname "$0")/.."
+B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+P=0; F=0
+ok() { P=$((P+1)); echo "  ok   $1"; }
+no() { F=$((F+1)); echo "  FAIL $1"; }
+check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+if ! command -v nvcc >/dev/null 2>&1; then
+    echo "  skip test_tool_gpu: nvcc not found (install the CUDA Toolkit)"
+    echo "results: 0 passed, 0 failed, 1 skipped"; exit 0
+fi
+BT="$B/batchtune_gpu"
+# tests/run.sh's build checks make the same binary; rebuild when a source is newer
+if [ ! -x "$BT" ] || [ -n "$(find batchtune.h batchtune_cuda.cu tools -newer "$BT" -name '*.[chu]*' 2>/dev/null | head -1)" ]; then
+    nvcc -O1 -Werror all-warnings -x cu -DBATCHTUNE_WITH_CUDA -I. -I/usr/include/stb tools/batchtune.c batchtune_cuda.cu -o "$BT" 2>"$T/build.log" \
+        || { cat "$T/build.log"; echo "  FAIL the tool does not build with nvcc"; echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
+fi
+"$BT" mkimages "$T/img" --count 12 --min-side 64 --max-side 96 >/dev/null
+"$BT" pack --images "$T/img" --out "$T/rec.bin" --resize 64 --crop 56 >/dev/null
+SW="--workload pipeline --records $T/rec.bin --resize 64 --crop 56 --axis batch=4,8 --axis workers=1 --min-samples 1 --max-time 0.2 --min-time 0.001 --quiet"
+if "$BT" info | grep -q '^gpu:    none'; then
+    echo "  (no GPU here: $("$BT" info | grep '^gpu:' | cut -c9-90))"
+    check "--device auto without a GPU: CPU head, one line saying why" bash -c "$BT sweep $SW --device auto --out $T/a.csv >/dev/null 2>$T/e && test \$(grep -c 'pipeline head on the CPU: no GPU (' $T/e) = 1 && test \$(grep -c '^records,cpu,' $T/a.csv) = 2 && test \$(grep -c ',ok,' $T/a.csv) = 2"
+    check "--device gpu without a GPU -> 1, with the reason" bash -c "test \"\$($BT sweep $SW --device gpu --out $T/g.csv >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q -- '--device gpu: no usable GPU (' $T/e && test ! -e $T/g.csv"
+else
+    echo "  (GPU: $("$BT" info | grep '^gpu:' | cut -c9-90))"
+    check "--device auto with a GPU: the head runs on it" bash -c "$BT sweep $SW --device auto --out $T/a.csv >/dev/null 2>$T/e && grep -q 'pipeline head on the GPU: ' $T/e && test \$(grep -c '^records,cuda:0 ' $T/a.csv) = 2 && test \$(grep -c ',ok,' $T/a.csv) = 2"
+    check "GPU rows have h2d_s and compute_s > 0 (events)" bash -c "col() { awk -F, -v n=\"\$2\" 'NR==1{for(i=1;i<=NF;i++) if(\$i==n) c=i; next} c{print \$c}' \"\$1\"; }; test \$(col $T/a.csv h2d_s | awk '\$1>0' | wc -l) = 2 && test \$(col $T/a.csv compute_s | awk '\$1>0' | wc -l) = 2"
+    check "--device gpu with a GPU runs" bash -c "$BT sweep $SW --device gpu --out $T/g.csv >/dev/null 2>$T/e && test \$(grep -c ',ok,' $T/g.csv) = 2"
+    check "--device cpu keeps the head on the CPU" bash -c "$BT sweep $SW --device cpu --out $T/c.csv >/dev/null 2>$T/e && grep -q 'pipeline head on the CPU: --device cpu' $T/e && test \$(grep -c '^records,cpu,' $T/c.csv) = 2"
+fi
+echo "results: $P passed, $F failed, 0 skipped"
