@@ -10849,6 +10849,7 @@ typedef struct bti_sc {
     double tsum;               /* sum of sample times: the stop rule's elapsed time */
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
+    int cut;                   /* the last visit stopped early: the cell was already out of the race */
 } bti_sc;
 
 typedef struct bti_srch bti_srch;
@@ -11095,12 +11096,19 @@ static int bti_srch_eval(bti_srch *s, double *best) {
     s->leader = leader;
     return leader;
 }
-/* lower bound of (mean regret of c) - (mean regret of the leader) */
+/* lower bound of (mean regret of c) - (mean regret of the leader): the difference of the
+   estimates less the bound of the difference, whose half-width is the root of the sum of the
+   squared half-widths of the two cells' bounds (independent samples) */
 static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) {
-    double sum = 0;
+    double diff = 0, var = 0;
     int k;
-    for (k = 0; k < s->nw; k++) sum += (s->lo[c * (size_t)s->nw + (size_t)k] - s->hi[l * (size_t)s->nw + (size_t)k]) / best[k];
-    return sum / s->nw;
+    for (k = 0; k < s->nw; k++) {
+        size_t ic = c * (size_t)s->nw + (size_t)k, il = l * (size_t)s->nw + (size_t)k;
+        double hc = (s->med[ic] - s->lo[ic]) / best[k], hl = (s->hi[il] - s->med[il]) / best[k];
+        diff += (s->med[ic] - s->med[il]) / best[k];
+        var += hc * hc + hl * hl;
+    }
+    return (diff - sqrt(var)) / s->nw;
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
     bt_cell c;
@@ -11296,7 +11304,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             int ready = 1, r, keepn = (nsurv + 1) / 2;
             if (keepn < s->keep) keepn = s->keep;
             for (r = 0; r < nsurv && ready; r++)
-                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0)) ready = 0;
+                for (k = 0; k < s->nw; k++) {
+                    /* a cell whose last visit was cut short (already behind) is as ready as it gets */
+                    const bti_sc *sk = bti_sc_at(s, (size_t)order[2 * r + 1], k);
+                    if (sk->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0) && !sk->cut && !sk->done) ready = 0;
+                }
             if (ready) {
                 qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
@@ -11360,6 +11372,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
     memset(&smp, 0, sizeof smp);
     bti_sample_reset(&smp, -1);
     sc->done = 0;
+    sc->cut = 0;
     if (w->setup) st = w->setup(c, w->user, &smp);
     for (i = 0; st == BT_OK && i < rule->warmup; i++) {
         bti_sample_reset(&smp, -1 - i);
@@ -11391,7 +11404,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
     }
     if (st != BT_OK) {
         cst = bti_status_to_cell(st);
@@ -11703,6 +11716,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
     v = (double *)bti_malloc((size_t)ns * sizeof(double));
     if (!v) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
     sc->done = 0;
+    sc->cut = 0;
     while (!sc->done && (max_new <= 0 || taken < max_new)) {
         uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
         double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
@@ -11723,7 +11737,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         sc->cost += x;
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
     }
     bti_free(v);
     return BT_CELL_OK;
