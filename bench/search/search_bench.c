@@ -118,8 +118,9 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         cf[seed - 1] = ra.cost_fraction;
         snprintf(pk[seed - 1], sizeof pk[0], "%s", ra.pick);
         snprintf(ex_pk[seed - 1], sizeof ex_pk[0], "%s", re.pick);
-        if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells), exhaustive %s (regret %.4f)\n",
-                            s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, re.pick, exr[seed - 1]);
+        if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells%s, exhaustive estimated %.3g s, is %.3g s), exhaustive %s (regret %.4f)\n",
+                            s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, ra.budget_spent ? ", budget spent" : "",
+                            ra.exhaustive_estimate_s, ra.exhaustive_cost_s, re.pick, exr[seed - 1]);
         bt_replay_result_free(&ra);
         bt_replay_result_free(&re);
     }
