@@ -11221,32 +11221,56 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
 
 /* the exhaustive strategy's cost, estimated from what the search measured: a cell with samples
    costs a full visit at its own median and spread (or the pooled one), a failed cell what it
-   cost, and a cell not measured yet as much as the costliest measured one (0 above an OOM:
-   exhaustive prunes it too). The search measures the good cells, which are the fast and often
-   the cheap ones, so the costliest one is the estimate that errs on the side of finishing the
-   race. 0 while no cell has samples. */
+   cost, and a cell not measured yet as much as the nearest measured cell on the grid (fewest
+   steps along the axes; the mean of those at the same distance): costs, like times, change
+   gradually across the grid, and the search measures the good cells, so the global mean or
+   the cheapest would err low, the costliest high. None above an OOM: exhaustive prunes it too.
+   0 while no cell has samples. */
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
-    double sum = 0, okmax = 0;
-    size_t ci, nok = 0, nunk = 0;
-    int k;
-    for (ci = 0; ci < s->ncells; ci++) {
+    const bt_grid *g = s->sw->g;
+    size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0;
+    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double));
+    int k, a;
+    if (!fc) return 0;
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        fc[ci * (size_t)s->nw + (size_t)k] = NAN;
+        if (s->use[ci] != 1) continue;
+        if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
+            double spread = sc->n >= 3 && st.rel_mad > s->pool ? st.rel_mad : s->pool;
+            double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
+            double f = bti_srch_full_cost(s, st.median, spread, ovh > 0 ? ovh : 0);
+            fc[ci * (size_t)s->nw + (size_t)k] = f;
+            sum += f;
+            nok++;
+        } else if (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
+    }
+    for (ci = 0; nok && ci < s->ncells; ci++) {
         bt_cell c;
         if (s->use[ci] != 1) continue;
-        bt_grid_cell(s->sw->g, ci, &c);
+        bt_grid_cell(g, ci, &c);
         for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
-            bt_stats st;
-            if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
-                double spread = sc->n >= 3 && st.rel_mad > s->pool ? st.rel_mad : s->pool;
-                double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
-                double f = bti_srch_full_cost(s, st.median, spread, ovh > 0 ? ovh : 0);
-                sum += f; nok++;
-                if (f > okmax) okmax = f;
-            } else if (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
-            else if (!bti_is_pruned(s->sw, k, &c, NULL, 0)) nunk++;
+            size_t bestd = SIZE_MAX, nd = 0;
+            double dsum = 0;
+            if (!isnan(fc[ci * (size_t)s->nw + (size_t)k]) || (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED)) continue;
+            if (bti_is_pruned(s->sw, k, &c, NULL, 0)) continue;
+            for (cj = 0; cj < s->ncells; cj++) {
+                bt_cell o;
+                size_t d = 0;
+                double f = fc[cj * (size_t)s->nw + (size_t)k];
+                if (isnan(f)) continue;
+                bt_grid_cell(g, cj, &o);
+                for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
+                if (d < bestd) { bestd = d; dsum = 0; nd = 0; }
+                if (d == bestd) { dsum += f; nd++; }
+            }
+            if (nd) sum += dsum / (double)nd;
         }
     }
-    return nok ? sum + (double)nunk * okmax : 0;
+    bti_free(fc);
+    return nok ? sum : 0;
 }
 /* the cost cap: spent >= budget x the estimated exhaustive cost */
 static int bti_srch_over_budget(bti_srch *s) {

@@ -342,17 +342,21 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(24, sizeof(surf));
+    surf *S = (surf *)calloc(32, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out;
+    summary in, out, fin;
+    int final = 1;
+    static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
+                                         "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "-v") == 0) verbose = 1;
+        else if (strcmp(argv[a], "--no-final") == 0) final = 0;
         else if (strncmp(argv[a], "--study=", 8) == 0) study = argv[a] + 8;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -376,12 +380,25 @@ int main(int argc, char **argv) {
         if (i == 0) S[ns].mono = "batch";
         ns++;
     }
+    for (i = 0; final && i < 6; i++) {
+        S[ns].r = make_final(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", fnames[i]);
+        S[ns].heldout = 2; S[ns].seed0 = 200;
+        if (i == 0 || i == 3) S[ns].mono = "batch";
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Held-out: surfaces and seeds (101-%d) not used to choose the settings\n\n", 100 + NSEEDS);
     run_set(S, ns, 1, verbose, &fails, &out);
+    memset(&fin, 0, sizeof fin);
+    if (final) {
+        printf("\n### Final test set: other surfaces and seeds (201-%d), run once after the last change\n\n", 200 + NSEEDS);
+        run_set(S, ns, 2, verbose, &fails, &fin);
+    }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Held-out: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
+    if (final) printf("Final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
