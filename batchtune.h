@@ -1340,8 +1340,9 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
      6. cost cap: the search stops once it has spent search_budget (default 0.2) of the
         exhaustive strategy's cost, estimated from what it measured (a measured cell: a full
         visit at its median and spread under the stop rule; a failed one: what it cost; one not
-        measured: as much as the costliest measured one, none above an OOM); the leader then is
-        the pick. A safety net for near-ties at high noise: the race normally ends first.
+        measured: as much as its nearest measured cell on the grid, none above an OOM; early
+        estimates err low, by up to 3x); the leader then is the pick. A safety net for near-ties
+        at high noise: the race normally ends first.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
      bt_rank measures regrets against the surviving cells only, which can rank two near-tied
