@@ -371,6 +371,9 @@ typedef struct bt_sweep_desc {
                                       (section 15: OOM frontier, racing, successive halving) */
     int search_screen_samples;     /* adaptive: samples of a cell's first, cheap visit (default 3) */
     double search_margin;          /* adaptive: racing margin, a fraction (default 0.01) */
+    double search_budget;          /* adaptive: stop once this fraction of the exhaustive strategy's
+                                      cost, estimated from the cells measured, is spent (default
+                                      0.2; >= 1: no cap). The leader then is the pick */
 } bt_sweep_desc;
 
 BATCHTUNE_API bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *d);
@@ -1332,12 +1335,14 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
         leader), a coarse lattice of the cells left (every other value of each axis, and the
         ends) is screened too and explored around, so a far-away optimum is not missed;
-     3. racing: a cell whose lower confidence bound is worse than the leader's upper bound by
-        more than the margin is dropped (status `pruned`, reason "racing: ..."), never on a
+     3. racing: a cell is dropped (status `pruned`, reason "racing: ...") once the lower bound
+        of its difference from the leader (the difference of the estimates less the root of the
+        summed squared half-widths of the two cells' bounds) is above the margin, never on a
         single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
         interval, widened by a noise floor (2.5 standard errors of the median from the pooled
         spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
-        three samples) so a cell with few samples is not trusted too early;
+        three samples) so a cell with few samples is not trusted too early; a cheap visit stops
+        early once the cell is that far behind (and a halving round does not wait for it);
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
         warm-up, more samples, teardown; the new row supersedes the old one and carries all the
         cell's samples) until the stop rule is met; when more than two survive a round and each
@@ -1348,6 +1353,12 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
         T*(w) sets every cell's regret).
+     6. cost cap: the search stops once it has spent search_budget (default 0.2) of the
+        exhaustive strategy's cost, estimated from what it measured (a measured cell: a full
+        visit at its median and spread under the stop rule; a failed one: what it cost; one not
+        measured: as much as its nearest measured cell on the grid, none above an OOM; early
+        estimates err low, by up to 3x); the leader then is the pick. A safety net for near-ties
+        at high noise: the race normally ends first.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
      bt_rank measures regrets against the surviving cells only, which can rank two near-tied
@@ -1424,6 +1435,7 @@ typedef struct bt_replay_desc {
     int strategy;                  /* BT_STRATEGY_EXHAUSTIVE (0) or BT_STRATEGY_ADAPTIVE */
     int screen_samples;            /* adaptive options, as in bt_sweep_desc (0 = defaults) */
     double margin;
+    double budget;                 /* search_budget */
     bt_stop_rule stop;             /* the stop rule to replay under (defaults as a sweep's) */
     const char *const *monotone;   /* axes along which memory grows (OOM frontier) */
     int num_monotone;
@@ -1443,6 +1455,8 @@ typedef struct bt_replay_result {
     double cost_fraction;          /* cost_s / exhaustive_cost_s */
     size_t cells, measured;        /* feasible cells in the file / cells the strategy measured */
     size_t visits, samples;
+    int budget_spent;              /* 1: the adaptive search stopped at its budget */
+    double exhaustive_estimate_s;  /* its last estimate of exhaustive_cost_s */
     int has_find_max;
     bt_find_max_result find_max;   /* along find_max_axis, at the pick's other values */
     bt_results *results;           /* the rows the strategy produced (freed by _free) */
@@ -1454,7 +1468,7 @@ BATCHTUNE_API bt_status bt_replay(const bt_results *recorded, const bt_replay_de
 BATCHTUNE_API void bt_replay_result_free(bt_replay_result *r);
 /* One JSON line: {"strategy":..,"pick":{axis:value..},"pick_label":..,"regret":..,
    "best":..,"cost_s":..,"exhaustive_cost_s":..,"cost_fraction":..,"cells":..,"measured":..,
-   "visits":..,"samples":..[,"find_max":{..}]} */
+   "visits":..,"samples":..,"budget_spent":..[,"find_max":{..}]} */
 BATCHTUNE_API void bt_replay_write_json(const bt_replay_result *r, const bt_replay_desc *d, FILE *f);
 
 /* ============================================================================================
@@ -10935,6 +10949,7 @@ typedef struct bti_sc {
     double tsum;               /* sum of sample times: the stop rule's elapsed time */
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
+    int cut;                   /* the last visit stopped early: the cell was already out of the race */
 } bti_sc;
 
 typedef struct bti_srch bti_srch;
@@ -10952,10 +10967,12 @@ struct bti_srch {
     void *ctx;
     double cost;
     size_t visits, samples, pairs_done, pairs_total;
-    int n0, keep, live;
-    double margin, z, prior, pool;
+    int n0, keep, live, capped;
+    double margin, z, prior, pool, budget, est_ex;
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
+    double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
+    int wtab_n;
     unsigned char *elig;
 };
 
@@ -11005,6 +11022,7 @@ static void bti_srch_free(bti_srch *s) {
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
+    bti_free(s->wtab);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -11012,6 +11030,7 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     s->sw = sw; s->ncells = n; s->nw = sw->nw; s->visit = visit; s->ctx = ctx;
     s->n0 = sw->d.search_screen_samples > 0 ? sw->d.search_screen_samples : 3;
     s->margin = sw->d.search_margin > 0 ? sw->d.search_margin : 0.01;
+    s->budget = sw->d.search_budget > 0 ? sw->d.search_budget : 0.2;
     s->z = 2.5; s->prior = 0.05; s->keep = 2;
     s->sc = (bti_sc *)bti_calloc(n * (size_t)sw->nw, sizeof(bti_sc));
     s->use = (unsigned char *)bti_calloc(n, 1);
@@ -11181,12 +11200,19 @@ static int bti_srch_eval(bti_srch *s, double *best) {
     s->leader = leader;
     return leader;
 }
-/* lower bound of (mean regret of c) - (mean regret of the leader) */
+/* lower bound of (mean regret of c) - (mean regret of the leader): the difference of the
+   estimates less the bound of the difference, whose half-width is the root of the sum of the
+   squared half-widths of the two cells' bounds (independent samples) */
 static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) {
-    double sum = 0;
+    double diff = 0, var = 0;
     int k;
-    for (k = 0; k < s->nw; k++) sum += (s->lo[c * (size_t)s->nw + (size_t)k] - s->hi[l * (size_t)s->nw + (size_t)k]) / best[k];
-    return sum / s->nw;
+    for (k = 0; k < s->nw; k++) {
+        size_t ic = c * (size_t)s->nw + (size_t)k, il = l * (size_t)s->nw + (size_t)k;
+        double hc = (s->med[ic] - s->lo[ic]) / best[k], hl = (s->hi[il] - s->med[il]) / best[k];
+        diff += (s->med[ic] - s->med[il]) / best[k];
+        var += hc * hc + hl * hl;
+    }
+    return (diff - sqrt(var)) / s->nw;
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
     bt_cell c;
@@ -11211,30 +11237,135 @@ static int bti_srch_cmp_score(const void *a, const void *b) {
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
+/* the standard normal quantile (bisection on erfc; for the cost model only) */
+static double bti_probit(double p) {
+    double lo = -9, hi = 9;
+    int i;
+    for (i = 0; i < 64; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(-mid / 1.4142135623730951) < p) lo = mid; else hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+/* the relative noise bt_stats_compute reports for n samples at the normal quantiles of unit
+   spread (its distribution-free interval of the median: ranks j..k), so that spread x w(n) is
+   what the stop rule compares with max_rel_noise after n typical samples */
+static double bti_srch_width(bti_srch *s, int n) {
+    if (n < 2) return HUGE_VAL;
+    if (n >= s->wtab_n) {
+        int m = s->wtab_n ? s->wtab_n : 64, i;
+        double *t;
+        while (m <= n) m *= 2;
+        t = (double *)bti_realloc(s->wtab, (size_t)m * sizeof(double));
+        if (!t) return HUGE_VAL;
+        for (i = s->wtab_n; i < m; i++) {
+            long j = 1, k = i;
+            if (i >= 6) {
+                double h = 1.96 * sqrt((double)i) / 2.0;
+                j = (long)floor((double)i / 2.0 - h);
+                k = (long)ceil((double)i / 2.0 + h) + 1;
+                if (j < 1) j = 1;
+                if (k > (long)i) k = (long)i;
+            }
+            t[i] = i < 2 ? HUGE_VAL : 0.5 * (bti_probit(((double)k - 0.5) / i) - bti_probit(((double)j - 0.5) / i));
+        }
+        s->wtab = t;
+        s->wtab_n = m;
+    }
+    return s->wtab[n];
+}
+/* seconds of a full (stop rule) visit of a cell with median sample time t, relative spread
+   `spread` and overhead ovh per visit: samples until spread x w(n) <= max_rel_noise, within
+   the rule's sample and time limits */
+static double bti_srch_full_cost(bti_srch *s, double t, double spread, double ovh) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double lim = r->max_time_s / t + 1;
+    int n = r->min_samples, nmax = r->max_samples;
+    if (lim < nmax) nmax = (int)ceil(lim);
+    if (n < r->min_time_s / t) n = (int)ceil(r->min_time_s / t);
+    while (n < nmax && spread * bti_srch_width(s, n) > r->max_rel_noise) n++;
+    if (n > nmax) n = nmax;
+    return ovh + n * t;
+}
 /* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
 static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
-    const bt_stop_rule *r = &s->sw->stop;
     double cheap = 0, full = 0;
     int k;
     bti_srch_eval(s, best);
     for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         bt_stats st;
-        double t, spread, ovh, n, nn;
+        double t, spread, ovh;
         if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
         t = st.median;
         spread = st.rel_mad > s->pool ? st.rel_mad : s->pool;
         ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
-        nn = 1.96 * 1.2533 * spread / r->max_rel_noise;
-        n = nn * nn;
-        if (n < r->min_samples) n = r->min_samples;
-        if (n < r->min_time_s / t) n = r->min_time_s / t;
-        if (n > r->max_samples) n = r->max_samples;
-        if (n > r->max_time_s / t + 1) n = r->max_time_s / t + 1;
         cheap += ovh + s->n0 * t;
-        full += ovh + n * t;
+        full += bti_srch_full_cost(s, t, spread, ovh);
     }
     return full > 0 && cheap <= 0.15 * full;
+}
+
+/* the exhaustive strategy's cost, estimated from what the search measured: a cell with samples
+   costs a full visit at its own median and spread (or the pooled one), a failed cell what it
+   cost, and a cell not measured yet as much as the nearest measured cell on the grid (fewest
+   steps along the axes; the mean of those at the same distance): costs, like times, change
+   gradually across the grid, and the search measures the good cells, so the global mean or
+   the cheapest would err low, the costliest high. None above an OOM: exhaustive prunes it too.
+   0 while no cell has samples. */
+static double bti_srch_exhaustive_estimate(bti_srch *s) {
+    const bt_grid *g = s->sw->g;
+    size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0;
+    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double));
+    int k, a;
+    if (!fc) return 0;
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        bt_stats st;
+        fc[ci * (size_t)s->nw + (size_t)k] = NAN;
+        if (s->use[ci] != 1) continue;
+        if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
+            double spread = sc->n >= 3 && st.rel_mad > s->pool ? st.rel_mad : s->pool;
+            double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
+            double f = bti_srch_full_cost(s, st.median, spread, ovh > 0 ? ovh : 0);
+            fc[ci * (size_t)s->nw + (size_t)k] = f;
+            sum += f;
+            nok++;
+        } else if (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
+    }
+    for (ci = 0; nok && ci < s->ncells; ci++) {
+        bt_cell c;
+        if (s->use[ci] != 1) continue;
+        bt_grid_cell(g, ci, &c);
+        for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            size_t bestd = SIZE_MAX, nd = 0;
+            double dsum = 0;
+            if (!isnan(fc[ci * (size_t)s->nw + (size_t)k]) || (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED)) continue;
+            if (bti_is_pruned(s->sw, k, &c, NULL, 0)) continue;
+            for (cj = 0; cj < s->ncells; cj++) {
+                bt_cell o;
+                size_t d = 0;
+                double f = fc[cj * (size_t)s->nw + (size_t)k];
+                if (isnan(f)) continue;
+                bt_grid_cell(g, cj, &o);
+                for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
+                if (d < bestd) { bestd = d; dsum = 0; nd = 0; }
+                if (d == bestd) { dsum += f; nd++; }
+            }
+            if (nd) sum += dsum / (double)nd;
+        }
+    }
+    bti_free(fc);
+    return nok ? sum : 0;
+}
+/* the cost cap: spent >= budget x the estimated exhaustive cost */
+static int bti_srch_over_budget(bti_srch *s) {
+    if (s->capped) return 1;
+    if (!(s->budget < 1)) return 0;
+    s->est_ex = bti_srch_exhaustive_estimate(s);
+    if (s->est_ex > 0 && s->cost >= s->budget * s->est_ex) s->capped = 1;
+    return s->capped;
 }
 
 static bt_status bti_srch_adaptive(bti_srch *s) {
@@ -11267,6 +11398,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
         leader = bti_srch_eval(s, best);
+        if (bti_srch_over_budget(s)) break; /* the cost cap: the leader is the pick */
         /* racing: drop cells whose lower bound is worse than the leader's upper bound + margin */
         for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
             double gap;
@@ -11344,7 +11476,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             }
         }
         if (ncand) {
-            for (ci = 0; ci < s->ncells && st == BT_OK; ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
+            for (ci = 0; ci < s->ncells && st == BT_OK && !bti_srch_over_budget(s); ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
             continue;
         }
         /* the local search has converged. When a cheap visit costs a small fraction of a full
@@ -11361,7 +11493,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     for (a = 0; a < g->naxes; a++)
                         if (g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n) coarse = 0;
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
-                    if (coarse && s->use[ci] == 1 && k < s->nw) { st = bti_srch_screen(s, ci); bti_srch_eval(s, best); }
+                    if (coarse && s->use[ci] == 1 && k < s->nw) {
+                        if (bti_srch_over_budget(s)) break;
+                        st = bti_srch_screen(s, ci);
+                        bti_srch_eval(s, best);
+                    }
                 }
                 continue;
             }
@@ -11382,7 +11518,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             int ready = 1, r, keepn = (nsurv + 1) / 2;
             if (keepn < s->keep) keepn = s->keep;
             for (r = 0; r < nsurv && ready; r++)
-                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, (size_t)order[2 * r + 1], k)->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0)) ready = 0;
+                for (k = 0; k < s->nw; k++) {
+                    /* a cell whose last visit was cut short (already behind) is as ready as it gets */
+                    const bti_sc *sk = bti_sc_at(s, (size_t)order[2 * r + 1], k);
+                    if (sk->n < (min_samples > 2 * s->n0 ? min_samples : 2 * s->n0) && !sk->cut && !sk->done) ready = 0;
+                }
             if (ready) {
                 qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
@@ -11395,7 +11535,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             }
         }
         /* refine: double each survivor's samples (at least to the stop rule's minimum) */
-        for (ci = 0; ci < s->ncells && st == BT_OK; ci++) {
+        for (ci = 0; ci < s->ncells && st == BT_OK && !bti_srch_over_budget(s); ci++) {
             if (!s->elig[ci]) continue;
             for (k = 0; k < s->nw && st == BT_OK; k++) {
                 bti_sc *sc = bti_sc_at(s, ci, k);
@@ -11420,6 +11560,10 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             else if (bti_srch_budget_spent(s)) {
                 bti_fmt(why, sizeof why, "time budget of %g s spent", s->sw->d.time_budget_s);
                 st = bti_srch_mark(s, ci, k, BT_CELL_NOT_RUN, why);
+            } else if (s->capped) {
+                bti_fmt(why, sizeof why, "adaptive: not explored: the search spent its budget (%g %% of the exhaustive cost, estimated at %.4g s)",
+                        100 * s->budget, s->est_ex);
+                st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
             } else
                 st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, "adaptive: not explored: no neighbour within the racing margin of the leader");
         }
@@ -11446,6 +11590,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
     memset(&smp, 0, sizeof smp);
     bti_sample_reset(&smp, -1);
     sc->done = 0;
+    sc->cut = 0;
     if (w->setup) st = w->setup(c, w->user, &smp);
     for (i = 0; st == BT_OK && i < rule->warmup; i++) {
         bti_sample_reset(&smp, -1 - i);
@@ -11477,7 +11622,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
     }
     if (st != BT_OK) {
         cst = bti_status_to_cell(st);
@@ -11789,6 +11934,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
     v = (double *)bti_malloc((size_t)ns * sizeof(double));
     if (!v) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
     sc->done = 0;
+    sc->cut = 0;
     while (!sc->done && (max_new <= 0 || taken < max_new)) {
         uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
         double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
@@ -11809,7 +11955,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         sc->cost += x;
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) break;
+        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
     }
     bti_free(v);
     return BT_CELL_OK;
@@ -11881,6 +12027,7 @@ static bt_status bti_replay_one(const bt_results *rec, const bt_grid *g, const b
     sw.d.device = rec->nrows ? rec->rows[0].device : "replay";
     sw.d.search_screen_samples = d->screen_samples;
     sw.d.search_margin = d->margin;
+    sw.d.search_budget = d->budget;
     sw.stop = bt_stop_rule_defaults(&d->stop);
     sw.r = bt_results_create(g->naxes, (const char *const *)rec->axes, BTI_M_FIXED, bti_fixed_metrics);
     if (!sw.r || bti_results_set_scols(sw.r, BTI_S_FIXED, bti_fixed_scols) != BT_OK) { bt_results_free(sw.r); return BT_E_NOMEM; }
@@ -11898,6 +12045,8 @@ static bt_status bti_replay_one(const bt_results *rec, const bt_grid *g, const b
     st = strategy == BT_STRATEGY_ADAPTIVE ? bti_srch_adaptive(&s) : bti_srch_exhaustive(&s);
     out_stats->cost = s.cost; out_stats->visits = s.visits; out_stats->samples = s.samples;
     out_stats->leader = strategy == BT_STRATEGY_ADAPTIVE ? s.leader : -1;
+    out_stats->capped = s.capped;
+    out_stats->est_ex = s.est_ex;
     out_stats->pairs_done = 0;
     for (ci = 0; ci < s.ncells; ci++) {
         for (k = 0; k < nw; k++) if (bti_sc_at(&s, ci, k)->visits) break;
@@ -11980,6 +12129,8 @@ BTI_DEF bt_status bt_replay(const bt_results *rec, const bt_replay_desc *din, bt
     out->exhaustive_cost_s = ex.cost;
     out->cost_fraction = ex.cost > 0 ? ad.cost / ex.cost : NAN;
     out->visits = ad.visits; out->samples = ad.samples; out->measured = ad.pairs_done;
+    out->budget_spent = strategy == BT_STRATEGY_ADAPTIVE && ad.capped;
+    out->exhaustive_estimate_s = strategy == BT_STRATEGY_ADAPTIVE ? ad.est_ex : NAN;
     for (i = 0; i < bt_grid_num_cells(g); i++) {
         bt_cell c;
         bt_grid_cell(g, i, &c);
@@ -12068,7 +12219,8 @@ BTI_DEF void bt_replay_write_json(const bt_replay_result *r, const bt_replay_des
     bti_str_cat(&s, ",\"cost_s\":"); bti_json_num(&s, r->cost_s);
     bti_str_cat(&s, ",\"exhaustive_cost_s\":"); bti_json_num(&s, r->exhaustive_cost_s);
     bti_str_cat(&s, ",\"cost_fraction\":"); bti_json_num(&s, r->cost_fraction);
-    bti_str_printf(&s, ",\"cells\":%zu,\"measured\":%zu,\"visits\":%zu,\"samples\":%zu", r->cells, r->measured, r->visits, r->samples);
+    bti_str_printf(&s, ",\"cells\":%zu,\"measured\":%zu,\"visits\":%zu,\"samples\":%zu,\"budget_spent\":%s", r->cells, r->measured, r->visits, r->samples,
+                   r->budget_spent ? "true" : "false");
     if (r->has_find_max) {
         bti_str_printf(&s, ",\"find_max\":{\"axis\":");
         bti_json_str(&s, d && d->find_max_axis ? d->find_max_axis : "");

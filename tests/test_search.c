@@ -1,6 +1,7 @@
 /* Search strategies: OOM pruning never removes the true best on monotone surfaces; racing keeps
    the best with high probability on noisy surfaces (fixed seeds); replay is exact on noise-free
-   files and reproduces a recorded run; find-max finds a fault-injected memory cap exactly; the
+   files and reproduces a recorded run; find-max finds a fault-injected memory cap exactly; the cost cap
+   (search_budget) stops near its fraction of the exhaustive cost; the
    adaptive strategy live (bt_sweep_run) records pruned cells with reasons and superseding rows. */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
@@ -309,6 +310,7 @@ static void test_adaptive_live(void) {
     memset(&wl, 0, sizeof wl);
     wl.name = "live"; wl.user = &w; wl.setup = synth_setup; wl.run = synth_run;
     d.strategy = BT_STRATEGY_ADAPTIVE;
+    d.search_budget = 1; /* no cost cap: the race runs to its end, with revisits (timing-free) */
     CHECK(bt_sweep_run(g, &wl, 1, &d, &res) == BT_OK);
     runs_adaptive = w.runs;
     CHECK(bt_results_num_rows(res) == bt_grid_num_cells(g));
@@ -429,6 +431,54 @@ static void test_multi_workload_mean_regret(void) {
     CHECK(same == 30);
 }
 
+/* the cost cap: a small budget stops the search near it (the estimate of the exhaustive cost is
+   close on a uniform surface), records the cells it did not reach as pruned with the reason,
+   and still picks a cell; budget 1 (no cap) never stops on it */
+static void test_budget_cap(void) {
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    int bi, wi, seed, capped_small = 0, capped_none = 0, reason = 0, picked = 0, within = 0, est_close = 0;
+    double cost_small = 0, cost_none = 0;
+    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m[3] = {0, NAN, NAN};
+        m[0] = 0.02 * (1 + 0.004 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2))); /* near-ties everywhere */
+        snprintf(b, sizeof b, "%d", 1 << bi);
+        snprintf(w, sizeof w, "%d", WK[wi]);
+        bt_results_add(r, "flat", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    for (seed = 1; seed <= 10; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.05, (uint64_t)seed);
+        bt_replay_result rr;
+        size_t i;
+        d.budget = 0.08;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        capped_small += rr.budget_spent;
+        picked += rr.pick[0] != 0;
+        cost_small += rr.cost_fraction / 10;
+        within += rr.cost_fraction <= 0.08 * 2; /* the estimate is below 2x */
+        /* early (few cells, three samples each) the spread and so the estimate err low */
+        est_close += rr.exhaustive_estimate_s > 0.3 * rr.exhaustive_cost_s && rr.exhaustive_estimate_s < 2 * rr.exhaustive_cost_s;
+        for (i = 0; rr.results && i < bt_results_num_rows(rr.results); i++) {
+            const bt_row *row = bt_results_row(rr.results, i);
+            if (row->status == BT_CELL_PRUNED && strstr(row->reason, "spent its budget")) { reason++; break; }
+        }
+        bt_replay_result_free(&rr);
+        d.budget = 1;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        capped_none += rr.budget_spent;
+        cost_none += rr.cost_fraction / 10;
+        bt_replay_result_free(&rr);
+    }
+    printf("    budget 0.08: capped in %d of 10 runs, mean cost %.3f; no cap: mean cost %.3f\n", capped_small, cost_small, cost_none);
+    CHECK(capped_small == 10 && picked == 10 && reason >= 1);
+    CHECK(within == 10);
+    CHECK(est_close == 10);
+    CHECK(capped_none == 0);
+    CHECK(cost_small < cost_none);
+    bt_results_free(r);
+}
+
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
     mkdir(TMP, 0700);
@@ -440,6 +490,7 @@ int main(void) {
     RUN(test_adaptive_live);
     RUN(test_replay_reproduces_recording);
     RUN(test_multi_workload_mean_regret);
+    RUN(test_budget_cap);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);

@@ -15,6 +15,8 @@ REC=bench/search/data/cpu_mlp_w512.csv
 check "sweep --help lists the search flags" bash -c "$BT sweep --help | grep -q -- '--replay FILE' && $BT sweep --help | grep -q -- '--find-max AXIS'"
 check "--replay prints one JSON line with pick, regret, cost_fraction" bash -c "$BT sweep --replay $REC --monotone batch > $T/j 2>$T/e && test \$(wc -l < $T/j) = 1 && grep -q '\"pick\":{\"batch\":' $T/j && grep -q '\"regret\":' $T/j && grep -q '\"cost_fraction\":' $T/j"
 check "--replay --strategy exhaustive: regret 0, cost_fraction 1" bash -c "$BT sweep --replay $REC --strategy exhaustive > $T/j 2>$T/e && grep -q '\"regret\":0,' $T/j && grep -q '\"cost_fraction\":1,' $T/j"
+check "--replay --search-budget: a tiny cap is spent, no cap (1) is not" bash -c "$BT sweep --replay $REC --monotone batch --search-budget 0.01 > $T/j 2>$T/e && grep -q '\"budget_spent\":true' $T/j && $BT sweep --replay $REC --monotone batch --search-budget 1 > $T/j 2>$T/e && grep -q '\"budget_spent\":false' $T/j"
+check "--search-budget -1 -> 2, named" bash -c "test \"\$($BT sweep --replay $REC --search-budget -1 >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q search-budget $T/e"
 check "--replay --find-max batch" bash -c "$BT sweep --replay $REC --find-max batch > $T/j 2>$T/e && grep -q '\"find_max\":{\"axis\":\"batch\",\"max_fit\":128' $T/j"
 check "--strategy bogus -> 2, named" bash -c "test \"\$($BT sweep --strategy bogus >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--strategy' $T/e && test \$(wc -l < $T/e) = 1"
 check "--replay missing file -> 1, named" bash -c "test \"\$($BT sweep --replay $T/none.csv >/dev/null 2>$T/e; echo \$?)\" = 1 && grep -q 'none.csv' $T/e"

@@ -8,6 +8,7 @@ struct search_opts {
     const char *replay;            /* recorded results file for --replay */
     long screen;                   /* --screen-samples */
     double margin;                 /* --race-margin */
+    double budget;                 /* --search-budget */
     double noise;                  /* --replay-noise */
     long seed;                     /* --seed */
     double fm_margin;              /* --find-max-margin */
@@ -23,8 +24,11 @@ static void search_help(FILE *f) {
           "                       successive halving; unexplored and dropped cells are recorded\n"
           "                       'pruned' with their reason)\n"
           "  --screen-samples N   adaptive: samples of a cell's first, cheap visit (default 3)\n"
-          "  --race-margin F      adaptive: drop a cell when its lower bound is worse than the leader's\n"
-          "                       upper bound by more than F (a fraction, default 0.01)\n"
+          "  --race-margin F      adaptive: drop a cell once the lower bound of its difference from the\n"
+          "                       leader is above F (a fraction of the best, default 0.01)\n"
+          "  --search-budget F    adaptive: stop once F of the exhaustive strategy's cost (estimated\n"
+          "                       from the cells measured) is spent, and pick the leader (default\n"
+          "                       0.2; 1 or more: no cap)\n"
           "  --find-max AXIS      after the sweep, the largest AXIS value that fits in memory at the\n"
           "                       fastest cell (doubling then bisection on OOM), printed next to it\n"
           "  --find-max-margin F  safety margin of the suggested value (default 0.1)\n"
@@ -54,6 +58,7 @@ static int search_flag(search_opts *o, tool_args *a) {
     if (arg_value(a, "--replay")) { o->replay = a->val; return 1; }
     if (arg_value(a, "--screen-samples")) { if (parse_int_arg(a, "--screen-samples", 1, 100000, &v)) o->screen = v; return 1; }
     if (arg_value(a, "--race-margin")) { parse_double_arg(a, "--race-margin", 0, &o->margin); return 1; }
+    if (arg_value(a, "--search-budget")) { parse_double_arg(a, "--search-budget", 0, &o->budget); return 1; }
     if (arg_value(a, "--replay-noise")) { parse_double_arg(a, "--replay-noise", 0, &o->noise); return 1; }
     if (arg_value(a, "--seed")) { if (parse_int_arg(a, "--seed", 1, 2147483647L, &v)) o->seed = v; return 1; }
     if (arg_value(a, "--find-max-margin")) {
@@ -85,6 +90,7 @@ static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *con
     rd.strategy = o->strategy_set ? o->strategy : BT_STRATEGY_ADAPTIVE;
     rd.screen_samples = (int)o->screen;
     rd.margin = o->margin;
+    rd.budget = o->budget;
     rd.stop = d->stop;
     rd.monotone = mono;
     rd.num_monotone = nmono;
@@ -111,6 +117,7 @@ static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d) {
     d->strategy = o->strategy;
     d->search_screen_samples = (int)o->screen;
     d->search_margin = o->margin;
+    d->search_budget = o->budget;
     if (o->find_max) {
         bt_axis ax = bt_grid_find(g, o->find_max);
         if (ax < 0) return usage_error("sweep", "--find-max: no axis named '%s'", o->find_max);

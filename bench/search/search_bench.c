@@ -23,6 +23,10 @@ typedef struct surf {
     bt_results *r;
     const char *mono;              /* monotone axis or NULL */
     int recorded;                  /* samples come from the file */
+    int heldout;                   /* not used while choosing the strategy's settings */
+    int seed0;                     /* seeds seed0+1 .. seed0+NSEEDS */
+    char tied[32][256];            /* recorded: cells the file's own bootstrap ties with its best */
+    int ntied;
 } surf;
 
 /* synthetic time of one pass over N items at (batch, workers) for model variant v */
@@ -53,6 +57,128 @@ static bt_results *make_synth(int kind) {
             if (kind == 1 && (1 << bi) * W[wi] > 4096) { st = BT_CELL_OOM; m[0] = NAN; m[1] = 0.2; } /* loader memory */
             else m[0] = t;
             bt_results_add(r, v ? "model_b" : "model_a", "synthetic", ax, st, st == BT_CELL_OOM ? "out of host memory" : "", 5, 0, m);
+        }
+    return r;
+}
+/* Held-out surfaces: shapes and seeds that were not looked at while the strategy's settings
+   were chosen (they were written before the last changes to the strategy and only run after).
+   0: compute-bound device: time falls with batch until it saturates, the optimum is the largest
+      batch that fits (an OOM frontier that moves with prefetch), prefetch helps up to 4;
+   1: flat plateau: 64 cells within a few % of each other (near-ties everywhere);
+   2: three axes (batch x workers x threads, 140 cells) with interactions;
+   3: corner optimum (largest batch, one worker), far from the grid's centre where the search starts;
+   4: deceptive: a local optimum at the centre, the global one 4 % better in a far corner;
+   5: three workloads with different random bowls (mean regret), seed 4242. */
+static double hrand(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+static bt_results *make_heldout(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 2 ? 3 : 2, kind == 2 ? ax3 : ax2, 1, mets);
+    int i, j, k, v;
+    uint64_t rs = 4242;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 0) {
+        static const int P[] = {1, 2, 3, 4, 6, 8};
+        for (i = 0; i <= 11; i++) for (j = 0; j < 6; j++) {
+            double bs = (double)(1 << i), t = 8192 * (2e-4 / bs + 2e-5) * (1 + 0.3 / (P[j] < 4 ? P[j] : 4)) + 0.001 * P[j];
+            int oom = bs * (1 + 0.25 * P[j]) > 2048;
+            snprintf(a, sizeof a, "%d", 1 << i); snprintf(b, sizeof b, "%d", P[j]);
+            bt_results_add(r, "gpu", "synthetic", ax, oom ? BT_CELL_OOM : BT_CELL_OK, oom ? "out of device memory" : "", 5, 0, &t);
+        }
+    } else if (kind == 1) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 8; j++) {
+            double t = 0.03 * (1 + 0.004 * ((i - 4.3) * (i - 4.3) + 0.5 * (j - 2.6) * (j - 2.6)) + 0.002 * sin(3.1 * i + 1.3 * j));
+            snprintf(a, sizeof a, "%d", 8 << i); snprintf(b, sizeof b, "%d", j + 1);
+            bt_results_add(r, "plateau", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+    } else if (kind == 2) {
+        static const int W[] = {1, 2, 4, 8, 16};
+        for (i = 0; i < 7; i++) for (j = 0; j < 5; j++) for (k = 0; k < 4; k++) {
+            double t = 0.02 * (1 + 0.05 * (i - 3.6) * (i - 3.6) + 0.08 * (j - 2.2) * (j - 2.2) + 0.1 * (k - 1.4) * (k - 1.4) + 0.03 * (i - 3.6) * (k - 1.4));
+            snprintf(a, sizeof a, "%d", 4 << i); snprintf(b, sizeof b, "%d", W[j]); snprintf(c, sizeof c, "%d", k + 1);
+            bt_results_add(r, "three_axes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+    } else if (kind == 3 || kind == 4) {
+        for (i = 0; i < 9; i++) for (j = 0; j < 7; j++) {
+            double t;
+            if (kind == 3) t = 0.05 * (1 + 0.03 * (8 - i) + 0.05 * j + 0.01 * (8 - i) * j);
+            else {
+                double local = 1 + 0.02 * ((i - 4) * (i - 4) + (j - 3) * (j - 3));
+                double far = 0.96 + 0.05 * ((i - 8) * (i - 8) + j * j);
+                t = 0.04 * (local < far ? local : far);
+            }
+            snprintf(a, sizeof a, "%d", 2 << i); snprintf(b, sizeof b, "%d", j + 1);
+            bt_results_add(r, kind == 3 ? "corner" : "deceptive", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+    } else {
+        static const char *const names[] = {"wl_a", "wl_b", "wl_c"};
+        for (v = 0; v < 3; v++) {
+            double cb = 1 + 6 * hrand(&rs), cw = 5 * hrand(&rs), ab = 0.01 + 0.1 * hrand(&rs), aw = 0.01 + 0.1 * hrand(&rs), base = 0.01 + 0.05 * hrand(&rs);
+            for (i = 0; i < 9; i++) for (j = 0; j < 6; j++) {
+                double t = base * (1 + ab * (i - cb) * (i - cb) + aw * (j - cw) * (j - cw));
+                snprintf(a, sizeof a, "%d", 1 << i); snprintf(b, sizeof b, "%d", 1 + 2 * j);
+                bt_results_add(r, names[v], "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+            }
+        }
+    }
+    return r;
+}
+/* Final test set (written after the validation set above had been run, before the changes that
+   run suggested; run once, after them, and not used to choose anything):
+   0: rugged interior optimum with a loader-memory OOM frontier (other frequencies than in-sample);
+   1: a diagonal valley (the best cells lie along batch x workers = const);
+   2: far optimum: a local one right of the centre, the global one 3 % better at small batch and
+      many workers;
+   3: a cliff: the optimum is the last batch before an OOM frontier that moves with prefetch;
+   4: two workloads with optima in opposite corners (the mean-regret optimum is between them);
+   5: a random bowl over three axes (seed 777). */
+static bt_results *make_final(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 5 ? 3 : 2, kind == 5 ? ax3 : ax2, 1, mets);
+    int i, j, k, v;
+    uint64_t rs = 777;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 5) {
+        double ci = 1 + 4 * hrand(&rs), cj = 3 * hrand(&rs), ck = 2 * hrand(&rs);
+        for (i = 0; i < 6; i++) for (j = 0; j < 4; j++) for (k = 0; k < 3; k++) {
+            double t = 0.03 * (1 + 0.06 * (i - ci) * (i - ci) + 0.05 * (j - cj) * (j - cj) + 0.12 * (k - ck) * (k - ck));
+            snprintf(a, sizeof a, "%d", 8 << i); snprintf(b, sizeof b, "%d", 1 << j); snprintf(c, sizeof c, "%d", k + 1);
+            bt_results_add(r, "random3", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 4 ? 2 : 1); v++)
+        for (i = 0; i < 10; i++) for (j = 0; j < 8; j++) {
+            double t;
+            bt_cell_status st = BT_CELL_OK;
+            if (kind == 0) {
+                t = 0.025 * (1 + 0.03 * (i - 5.5) * (i - 5.5) + 0.04 * (j - 4.2) * (j - 4.2)) * (1 + 0.035 * sin(2.9 * i + 0.7 * j));
+                if ((1 << i) * (j + 1) > 2048) st = BT_CELL_OOM;
+            } else if (kind == 1) {
+                double d = (i + j - 8.0);
+                t = 0.04 * (1 + 0.05 * d * d + 0.004 * (i - j) * (i - j));
+            } else if (kind == 2) {
+                double local = 1 + 0.03 * ((i - 6) * (i - 6) + (j - 4) * (j - 4));
+                double far = 0.97 + 0.06 * (i * i + (j - 7) * (j - 7));
+                t = 0.05 * (local < far ? local : far);
+            } else if (kind == 3) {
+                t = 4096 * (3e-4 / (double)(1 << i) + 1.5e-5) * (1 + 0.2 / (j + 1)) + 0.0015 * j;
+                if ((1 << i) * (1 + 0.3 * j) > 400) st = BT_CELL_OOM;
+            } else {
+                t = 0.02 * (1 + (v == 0 ? 0.03 * (i * i + j * j) : 0.03 * ((i - 9) * (i - 9) + (j - 7) * (j - 7))));
+            }
+            snprintf(a, sizeof a, "%d", 1 << i); snprintf(b, sizeof b, "%d", j + 1);
+            bt_results_add(r, v ? "wl_y" : "wl_x", "synthetic", ax, st, st == BT_CELL_OOM ? "out of memory" : "", 5, 0, &t);
         }
     return r;
 }
@@ -94,7 +220,27 @@ static double regret_of(const bt_results *truth, const char *pick) {
     return v;
 }
 
-typedef struct row_out { double ad_mean, ad_max, ex_mean, cost_mean, cost_max; int stable, ok; char picks[256]; } row_out;
+typedef struct row_out { double ad_mean, ad_max, ex_mean, cost_mean, cost_max; int stable, ok, by_tie, capped; char picks[256]; } row_out;
+
+/* the file's own tie rule (bt_rank's bootstrap over the recorded samples, default 1000
+   resamples, tie level 0.05: the rule every report uses to print "statistically tied") */
+static int is_tied(const surf *s, const char *pick) {
+    int k;
+    for (k = 0; k < s->ntied; k++) if (strcmp(s->tied[k], pick) == 0) return 1;
+    return 0;
+}
+static void find_ties(surf *s) {
+    bt_rank_desc rd;
+    bt_ranking rk;
+    int e;
+    memset(&rd, 0, sizeof rd);
+    rd.direction = BT_LOWER_IS_BETTER;
+    s->ntied = 0;
+    if (bt_rank(s->r, &rd, &rk) != BT_OK) return;
+    for (e = 0; e < rk.nentries && s->ntied < 32; e++)
+        if (rk.entries[e].tied) snprintf(s->tied[s->ntied++], sizeof s->tied[0], "%s", rk.entries[e].label);
+    bt_ranking_free(&rk);
+}
 
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
@@ -108,7 +254,7 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         memset(&d, 0, sizeof d);
         mono[0] = s->mono;
         d.monotone = mono; d.num_monotone = s->mono ? 1 : 0;
-        d.noise = noise; d.seed = (uint64_t)seed;
+        d.noise = noise; d.seed = (uint64_t)(s->seed0 + seed);
         d.strategy = BT_STRATEGY_ADAPTIVE;
         if (bt_replay(s->r, &d, &ra) != BT_OK) { fprintf(stderr, "%s: %s\n", s->name, ra.error); return 0; }
         d.strategy = BT_STRATEGY_EXHAUSTIVE;
@@ -116,14 +262,20 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         adr[seed - 1] = regret_of(s->r, ra.pick);
         exr[seed - 1] = regret_of(s->r, re.pick);
         cf[seed - 1] = ra.cost_fraction;
+        o->capped += ra.budget_spent;
         snprintf(pk[seed - 1], sizeof pk[0], "%s", ra.pick);
         snprintf(ex_pk[seed - 1], sizeof ex_pk[0], "%s", re.pick);
-        if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells), exhaustive %s (regret %.4f)\n",
-                            s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, re.pick, exr[seed - 1]);
+        if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells%s, exhaustive estimated %.3g s, is %.3g s), exhaustive %s (regret %.4f)\n",
+                            s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, ra.budget_spent ? ", budget spent" : "",
+                            ra.exhaustive_estimate_s, ra.exhaustive_cost_s, re.pick, exr[seed - 1]);
         bt_replay_result_free(&ra);
         bt_replay_result_free(&re);
     }
     o->ad_max = -1; o->cost_max = -1; o->stable = 1;
+    {
+        int capped = o->capped;
+        o->capped = capped;
+    }
     for (k = 0; k < NSEEDS; k++) {
         o->ad_mean += adr[k] / NSEEDS; o->ex_mean += exr[k] / NSEEDS; o->cost_mean += cf[k] / NSEEDS;
         if (!(adr[k] <= o->ad_max)) o->ad_max = adr[k];
@@ -132,7 +284,7 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     /* tied: true regrets within 1 % of each other, or a cell the exhaustive strategy also picked
        at this noise (it cannot separate them either) */
     for (k = 1; k < NSEEDS; k++) {
-        int j, tied = fabs(adr[k] - adr[0]) <= 0.01;
+        int j, tied = fabs(adr[k] - adr[0]) <= 0.01 || (s->recorded && is_tied(s, pk[k]) && is_tied(s, pk[0]));
         for (j = 0; j < NSEEDS && !tied; j++) if (strcmp(pk[k], ex_pk[j]) == 0) tied = 1;
         if (!tied) o->stable = 0;
     }
@@ -144,52 +296,111 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         if (!seen && strlen(o->picks) + strlen(pk[k]) + 3 < sizeof o->picks) { if (o->picks[0]) strcat(o->picks, "; "); strcat(o->picks, pk[k]); }
     }
     if (noise == 0 && !s->recorded) goal = o->ad_max <= 0.01 && o->cost_max <= 0.25;
-    else if (s->recorded) goal = o->ad_max <= 0.01 && o->cost_max <= 0.25;
-    else goal = o->ad_mean <= o->ex_mean + 0.005 && o->cost_max <= 0.25;
+    else if (s->recorded) {
+        /* a recorded file's medians are estimates: a pick within 1 % of the best, or one the
+           file's own bootstrap calls statistically tied with it (the same rule for both
+           strategies; exhaustive replays the recorded run, so it picks the best itself) */
+        int all = 1;
+        for (k = 0; k < NSEEDS; k++) {
+            int ok = adr[k] <= 0.01, tie = !ok && is_tied(s, pk[k]);
+            if (!ok && !tie) all = 0;
+            if (tie) o->by_tie = 1;
+            if (!(exr[k] <= 0.01 || is_tied(s, ex_pk[k]))) all = 0;
+        }
+        goal = all && o->cost_max <= 0.25;
+    } else goal = o->ad_mean <= o->ex_mean + 0.005 && o->cost_max <= 0.25;
     o->ok = goal && o->stable;
     return 1;
 }
 
+typedef struct summary { int rows, met; double worst_regret, worst_cost; } summary;
+
+static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summary *sum) {
+    static const double noises[] = {0, 0.01, 0.03, 0.05, 0.10};
+    int i, n;
+    memset(sum, 0, sizeof *sum);
+    printf("| surface | noise | adaptive regret mean / max | exhaustive regret mean | cost fraction mean / max | picks over %d seeds | goal |\n", NSEEDS);
+    printf("|---|---:|---:|---:|---:|---|---|\n");
+    for (i = 0; i < ns; i++) {
+        int nn = S[i].recorded ? 1 : (int)(sizeof noises / sizeof noises[0]);
+        if (S[i].heldout != heldout) continue;
+        for (n = 0; n < nn; n++) {
+            row_out o;
+            if (!run_surface(&S[i], noises[n], &o, verbose)) { (*fails)++; continue; }
+            printf("| %s | %s | %.2f %% / %.2f %% | %.2f %% | %.3f / %.3f | %s | %s%s |\n", S[i].name,
+                   S[i].recorded ? "recorded" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1 %" : noises[n] == 0.03 ? "3 %" : noises[n] == 0.05 ? "5 %" : "10 %"),
+                   100 * o.ad_mean, 100 * o.ad_max, 100 * o.ex_mean, o.cost_mean, o.cost_max, o.picks,
+                   o.ok ? (o.by_tie ? "met (tied)" : "met") : "MISSED", o.capped ? (o.capped == NSEEDS ? ", budget spent" : ", budget spent on some seeds") : "");
+            fflush(stdout);
+            sum->rows++;
+            sum->met += o.ok;
+            if (o.ad_max > sum->worst_regret) sum->worst_regret = o.ad_max;
+            if (o.cost_max > sum->worst_cost) sum->worst_cost = o.cost_max;
+            if (!o.ok) (*fails)++;
+        }
+    }
+}
+
 int main(int argc, char **argv) {
-    surf S[16];
+    surf *S = (surf *)calloc(32, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    static const double noises[] = {0, 0.01, 0.03, 0.05, 0.10};
+    summary in, out, fin;
+    int final = 1;
+    static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
+                                         "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
+    static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
+                                         "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
+    if (!S) return 2;
     for (a = 1; a < argc; a++) {
         if (strcmp(argv[a], "-v") == 0) verbose = 1;
+        else if (strcmp(argv[a], "--no-final") == 0) final = 0;
         else if (strncmp(argv[a], "--study=", 8) == 0) study = argv[a] + 8;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
-    memset(S, 0, sizeof S);
     for (i = 0; i < nrec; i++) {
         char err[512];
         const char *base = strrchr(rec[i], '/');
         if (bt_results_read_csv(rec[i], NULL, &S[ns].r, err, sizeof err) != BT_OK) { fprintf(stderr, "search_bench: %s\n", err); return 2; }
         snprintf(S[ns].name, sizeof S[ns].name, "recorded %s", base ? base + 1 : rec[i]);
         S[ns].mono = "batch"; S[ns].recorded = 1;
+        find_ties(&S[ns]);
         ns++;
     }
     if ((S[ns].r = load_study(study)) != NULL) { snprintf(S[ns].name, sizeof S[ns].name, "study imagenette (mean regret)"); ns++; }
     S[ns].r = make_synth(0); snprintf(S[ns].name, sizeof S[ns].name, "synthetic loader x batch"); ns++;
     S[ns].r = make_synth(1); snprintf(S[ns].name, sizeof S[ns].name, "synthetic rugged + OOM"); S[ns].mono = "batch"; ns++;
     S[ns].r = make_synth(2); snprintf(S[ns].name, sizeof S[ns].name, "synthetic 2 workloads"); ns++;
-    printf("| surface | noise | adaptive regret mean / max | exhaustive regret mean | cost fraction mean / max | picks over %d seeds | goal |\n", NSEEDS);
-    printf("|---|---:|---:|---:|---:|---|---|\n");
-    for (i = 0; i < ns; i++) {
-        int n, nn = S[i].recorded ? 1 : (int)(sizeof noises / sizeof noises[0]);
-        for (n = 0; n < nn; n++) {
-            row_out o;
-            if (!run_surface(&S[i], noises[n], &o, verbose)) { fails++; continue; }
-            printf("| %s | %s | %.2f %% / %.2f %% | %.2f %% | %.3f / %.3f | %s | %s |\n", S[i].name,
-                   S[i].recorded ? "recorded" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1 %" : noises[n] == 0.03 ? "3 %" : noises[n] == 0.05 ? "5 %" : "10 %"),
-                   100 * o.ad_mean, 100 * o.ad_max, 100 * o.ex_mean, o.cost_mean, o.cost_max, o.picks, o.ok ? "met" : "MISSED");
-            fflush(stdout);
-            if (!o.ok) fails++;
-        }
-        bt_results_free(S[i].r);
+    for (i = 0; i < 6; i++) {
+        S[ns].r = make_heldout(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", hnames[i]);
+        S[ns].heldout = 1; S[ns].seed0 = 100;
+        if (i == 0) S[ns].mono = "batch";
+        ns++;
     }
-    printf("\n%d row(s) missed a goal\n", fails);
+    for (i = 0; final && i < 6; i++) {
+        S[ns].r = make_final(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", fnames[i]);
+        S[ns].heldout = 2; S[ns].seed0 = 200;
+        if (i == 0 || i == 3) S[ns].mono = "batch";
+        ns++;
+    }
+    printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
+    run_set(S, ns, 0, verbose, &fails, &in);
+    printf("\n### Held-out: surfaces and seeds (101-%d) not used to choose the settings\n\n", 100 + NSEEDS);
+    run_set(S, ns, 1, verbose, &fails, &out);
+    memset(&fin, 0, sizeof fin);
+    if (final) {
+        printf("\n### Final test set: other surfaces and seeds (201-%d), run once after the last change\n\n", 200 + NSEEDS);
+        run_set(S, ns, 2, verbose, &fails, &fin);
+    }
+    printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
+    printf("Held-out: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
+    if (final) printf("Final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
+    printf("%d row(s) missed a goal\n", fails);
+    for (i = 0; i < ns; i++) bt_results_free(S[i].r);
+    free(S);
     return fails ? 1 : 0;
 }
