@@ -401,9 +401,11 @@ typedef struct bt_sweep_desc {
    cell (bt_sweep_isolated_child tells it where it is, to skip what a cell does not need).
    The child's stdout and stderr are captured, not shown. Only exhaustive sweeps (adaptive
    search keeps state across visits: BT_E_UNSUPPORTED). Works on Linux, macOS and Windows
-   (give argv off Linux). Cost: about 1 ms per cell on Linux (a small program; see
-   bench/results/reliability.md), on top of the cell's own setup, so it suits cells of
-   seconds, not microseconds. */
+   (give argv off Linux). Cost: about 0.9 ms per cell on Linux for a small C program (2-core
+   VM; bench/isolate/run.sh, bench/results/reliability.md) plus whatever the program does
+   before bt_sweep_run, so it suits cells of 0.1 s and more, not of microseconds. A program
+   with several isolated sweeps (a test suite) dispatches in main: when
+   bt_sweep_isolated_child() is 1 it goes straight to the sweep its own variable names. */
 BATCHTUNE_API bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *d);
 /* 1 in the child process of an isolated cell (BATCHTUNE_ISOLATE is set), else 0. */
 BATCHTUNE_API int bt_sweep_isolated_child(void);
@@ -2738,7 +2740,11 @@ static int bti_self_exe(char *buf, size_t n) {
     if (got == 0 || got >= n) { bti_win_errno(); return -1; }
     return 0;
 #elif defined(__linux__)
-    bti_fmt(buf, n, "/proc/self/exe");
+    /* the file /proc/self/exe names (valgrind and similar launchers answer this readlink with
+       the program they run, while exec of the link itself would start the launcher) */
+    ssize_t got = n > 1 ? readlink("/proc/self/exe", buf, n - 1) : -1;
+    if (got > 0 && (size_t)got < n - 1) buf[got] = 0;
+    if (got <= 0 || (size_t)got >= n - 1 || strstr(buf, " (deleted)")) bti_fmt(buf, n, "/proc/self/exe");
     return 0;
 #else
     (void)buf; (void)n;
@@ -6078,6 +6084,8 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
             }
             if (ls) bti_fmt(last, sizeof last, "%.*s", (int)(le - ls > 190 ? 190 : le - ls), ls);
             if (sig) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", sig, last[0] ? ": " : "", last);
+            else if (code == 127 && !last[0]) /* where spawning forks (old libcs, valgrind), a missing program shows up only so */
+                bti_fmt(s->error, sizeof s->error, "exit 127: '%.200s' not found or not executable", argv[0]);
             else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", code, last[0] ? ": " : "", last);
             st = oom ? BT_E_OOM_DEVICE : BT_E_WORKLOAD;
         }
