@@ -2732,6 +2732,14 @@ static int bti_spawn_capture(char *const *argv, const char *path, const char *en
 }
 #endif
 
+/* Removes a variable from the environment that processes started later inherit. */
+static void bti_env_unset(const char *name) {
+#if defined(_WIN32)
+    SetEnvironmentVariableA(name, NULL);   /* CreateProcess copies this block, not the CRT's */
+#else
+    unsetenv(name);
+#endif
+}
 /* The file of this program, to start it again (isolated cells): 0 with the path in buf, -1 when
    unknown (then argv[0] is searched in PATH). */
 static int bti_self_exe(char *buf, size_t n) {
@@ -4555,6 +4563,7 @@ static int bti_isolate_parse(const char *out, const char *tag, int ns, bt_cell_s
                 have_row = 1; got = 0;
             } else if (strncmp(q, "reason ", 7) == 0 && have_row) {
                 size_t len = nl ? (size_t)(nl - q - 7) : strlen(q + 7);
+                if (len && q[7 + len - 1] == '\r') len--;    /* a text-mode stdout (Windows) */
                 bti_fmt(reason, rlen, "%.*s", (int)(len > 1000 ? 1000 : len), q + 7);
             } else if (strncmp(q, "s ", 2) == 0 && have_row && got < n) {
                 const char *v = q + 1;
@@ -4851,7 +4860,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     if (bt_sweep_isolated_child()) {
         /* the child of an isolated cell: run that cell, report it on stdout, and end the process
            here (nothing was opened; the parent records the row) */
-        bti_isolate_child(&sw, getenv("BATCHTUNE_ISOLATE"));
+        char iso[160];
+        bti_fmt(iso, sizeof iso, "%s", getenv("BATCHTUNE_ISOLATE"));
+        bti_env_unset("BATCHTUNE_ISOLATE");   /* processes the cell starts are not cells */
+        bti_isolate_child(&sw, iso);
         bt_results_free(sw.r);
         *out = NULL;
         bti_str_free(&settings);

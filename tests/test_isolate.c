@@ -25,6 +25,7 @@ static void tt_sleep_s(double s) {
 static bt_status fragile_run(const bt_cell *c, void *user, bt_sample *s) {
     int64_t b = bt_cell_i64(c, 0);
     (void)user;
+    if (getenv("BATCHTUNE_ISOLATE")) { snprintf(s->error, sizeof s->error, "BATCHTUNE_ISOLATE reached the cell"); return BT_E_WORKLOAD; }
     if (b == 2) raise(SIGSEGV);
     if (b == 3) { fprintf(stderr, "fragile: giving up on batch 3\n"); abort(); }
     if (b == 4) for (;;) tt_sleep_s(0.05);
