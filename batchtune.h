@@ -386,9 +386,10 @@ typedef struct bt_sweep_desc {
    environment naming the sweep (a fingerprint of its grid, workloads, stop rule, settings and
    device), the workload and the cell. In the child, bt_sweep_run sees the variable, runs that
    one cell (setup, warm-up, samples, teardown) exactly as in-process, writes the row and its
-   samples to its stdout in a tagged block, and exits(0) without returning. The parent records
-   the row as it would have in-process (the same columns, samples and cell_s, which does not
-   count the process start). When the child does not report:
+   samples to its stdout in a tagged block, and exits with status 0 without returning. The
+   parent records the row as it would have in-process (the same columns, samples and cell_s,
+   which does not count the process start). When the child does not report (cell_s is then
+   the child's wall time):
      killed by a signal (segfault, abort...)  -> "error", reason "isolated cell killed by signal
                                                  11 (SIGSEGV)" plus the child's last stderr line
      still running after isolate_timeout_s    -> killed with its process group, "timeout"
@@ -399,9 +400,11 @@ typedef struct bt_sweep_desc {
    child with the same grid, workloads and desc, and the isolated sweep must be the first
    bt_sweep_run it reaches there; everything the program does before that call runs once per
    cell (bt_sweep_isolated_child tells it where it is, to skip what a cell does not need).
-   The child's stdout and stderr are captured, not shown. Only exhaustive sweeps (adaptive
-   search keeps state across visits: BT_E_UNSUPPORTED). Works on Linux, macOS and Windows
-   (give argv off Linux). Cost: about 0.9 ms per cell on Linux for a small C program (2-core
+   The child's stdout and stderr are captured (16 MiB each; a cell that prints more loses its
+   result), not shown. On Windows a crash is an exit code ("exited with code 0xC0000005
+   (access violation)"). Only exhaustive sweeps (adaptive search keeps state across visits:
+   BT_E_UNSUPPORTED). Built for Linux, macOS and Windows (give argv off Linux); run and tested
+   on Linux only so far. Cost: about 0.9 ms per cell on Linux for a small C program (2-core
    VM; bench/isolate/run.sh, bench/results/reliability.md) plus whatever the program does
    before bt_sweep_run, so it suits cells of 0.1 s and more, not of microseconds. A program
    with several isolated sweeps (a test suite) dispatches in main: when
