@@ -181,9 +181,9 @@ static const char *const SWEEP_HELP2 =
     "                       abort or a sticky CUDA error becomes that cell's 'error', a cell\n"
     "                       still running after --isolate-timeout S (default: --timeout x\n"
     "                       (warmup + 2) + --max-time) is killed as 'timeout'; the sweep goes\n"
-    "                       on. Costs a process start per cell (about 1 ms here). With --cmd\n"
-    "                       it changes nothing: each sample is already its own process,\n"
-    "                       killed at --cmd-timeout\n"
+    "                       on. Costs a start of this tool per cell (about 5 ms here).\n"
+    "                       With --cmd it changes nothing: each sample is already its own\n"
+    "                       process, killed at --cmd-timeout\n"
     "ranking:\n"
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
