@@ -374,9 +374,47 @@ typedef struct bt_sweep_desc {
     double search_budget;          /* adaptive: stop once this fraction of the exhaustive strategy's
                                       cost, estimated from the cells measured, is spent (default
                                       0.2; >= 1: no cap). The leader then is the pick */
+    int isolate;                   /* 1: each (workload, cell) runs in a freshly started child
+                                      process (see "Isolated cells" below); 0: in this process */
+    char *const *argv;             /* isolate: main's argv, to start this program again (NULL:
+                                      read from /proc/self/cmdline on Linux; needed elsewhere) */
+    double isolate_timeout_s;      /* isolate: a child still running after this long is killed
+                                      with its process group and the cell is "timeout" (default
+                                      stop.timeout_s x (warmup + 2) + stop.max_time_s) */
 } bt_sweep_desc;
 
+/* Isolated cells (isolate = 1). bt_sweep_run starts this program again for each (workload,
+   cell) it would measure: the same executable and argv (spawned, never forked, so nothing of
+   this process - CUDA context, threads, heap - is shared), with BATCHTUNE_ISOLATE in the
+   environment naming the sweep (a fingerprint of its grid, workloads, stop rule, settings and
+   device), the workload and the cell. In the child, bt_sweep_run sees the variable, runs that
+   one cell (setup, warm-up, samples, teardown) exactly as in-process, writes the row and its
+   samples to its stdout in a tagged block, and exits with status 0 without returning. The
+   parent records the row as it would have in-process (the same columns, samples and cell_s,
+   which does not count the process start). When the child does not report (cell_s is then
+   the child's wall time):
+     killed by a signal (segfault, abort...)  -> "error", reason "isolated cell killed by signal
+                                                 11 (SIGSEGV)" plus the child's last stderr line
+     still running after isolate_timeout_s    -> killed with its process group, "timeout"
+     exited without a result                  -> "error" naming the exit status
+   A sticky CUDA error stays in the child: its row is "error" with the CUDA message and the
+   next cell starts in a clean process (no restart guard needed). The sweep always goes on.
+   The contract (like gtest's death tests): the program must reach bt_sweep_run again in the
+   child with the same grid, workloads and desc, and the isolated sweep must be the first
+   bt_sweep_run it reaches there; everything the program does before that call runs once per
+   cell (bt_sweep_isolated_child tells it where it is, to skip what a cell does not need).
+   The child's stdout and stderr are captured (16 MiB each; a cell that prints more loses its
+   result), not shown. On Windows a crash is an exit code ("exited with code 0xC0000005
+   (access violation)"). Only exhaustive sweeps (adaptive search keeps state across visits:
+   BT_E_UNSUPPORTED). Built for Linux, macOS and Windows (give argv off Linux); run and tested
+   on Linux only so far. Cost: about 0.9 ms per cell on Linux for a small C program (2-core
+   VM; bench/isolate/run.sh, bench/results/reliability.md) plus whatever the program does
+   before bt_sweep_run, so it suits cells of 0.1 s and more, not of microseconds. A program
+   with several isolated sweeps (a test suite) dispatches in main: when
+   bt_sweep_isolated_child() is 1 it goes straight to the sweep its own variable names. */
 BATCHTUNE_API bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *d);
+/* 1 in the child process of an isolated cell (BATCHTUNE_ISOLATE is set), else 0. */
+BATCHTUNE_API int bt_sweep_isolated_child(void);
 
 typedef struct bt_results bt_results;
 
@@ -2575,12 +2613,15 @@ static BTI_UNUSED int bti_thread_pin_self(int k) {
 #endif
 }
 
-/* Runs argv (argv[0] searched in PATH; no shell) with stdout and stderr captured into out and
-   errs (16 MiB each at most), until it exits or timeout_s passes: then it is killed with every
-   process it started (process group / job object) and *timed_out is 1. *exit_code is its exit
-   status, *sig the signal that ended it (POSIX; 0 when it exited). Returns 0; -1 when the
-   program could not be started, -2 when the OS refused pipes or memory (err says why). Windows: CreateProcess; the command line is quoted so the
-   program's C runtime splits it back into the same argv. */
+/* Runs argv (the program at path, or argv[0] searched in PATH when path is NULL; no shell) with
+   stdout and stderr captured into out and errs (16 MiB each at most), until it exits or
+   timeout_s passes: then it is killed with every process it started (process group / job
+   object) and *timed_out is 1. env_add ("NAME=value", or NULL) is added to the environment the
+   child inherits. *exit_code is its exit status, *sig the signal that ended it (POSIX; 0 when it
+   exited). Returns 0; -1 when the program could not be started, -2 when the OS refused pipes or
+   memory (err says why). Windows: CreateProcess; the command line is quoted so the program's C
+   runtime splits it back into the same argv; env_add is set in this process around
+   CreateProcess (not thread safe there). */
 #define BTI_CAPTURE_MAX ((size_t)16 << 20)
 #if defined(_WIN32)
 typedef struct bti_pipe_reader { HANDLE h; bti_str *dst; } bti_pipe_reader;
@@ -2605,8 +2646,8 @@ static void bti_win_quote_arg(bti_str *cl, const char *a) {
     }
     bti_str_add(cl, "\"", 1);
 }
-static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, bti_str *errs,
-                             int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
+static int bti_spawn_capture(char *const *argv, const char *path, const char *env_add, double timeout_s, bti_str *out,
+                             bti_str *errs, int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
     SECURITY_ATTRIBUTES sa;
     STARTUPINFOA si;
     PROCESS_INFORMATION pi;
@@ -2637,8 +2678,20 @@ static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, 
     si.hStdOutput = wr[0];
     si.hStdError = wr[1];
     job = CreateJobObjectA(NULL, NULL);   /* so a timeout kills its children too */
-    ok = CreateProcessA(NULL, cl.p, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi);
-    if (!ok) bti_fmt(err, errlen, "cannot start '%s' (CreateProcess error %lu)", argv[0], (unsigned long)GetLastError());
+    {
+        char name[128], *old = NULL;
+        const char *eq = env_add ? strchr(env_add, '=') : NULL;
+        DWORD oldn = 0;
+        if (eq && (size_t)(eq - env_add) < sizeof name) {
+            bti_fmt(name, sizeof name, "%.*s", (int)(eq - env_add), env_add);
+            oldn = GetEnvironmentVariableA(name, NULL, 0);
+            if (oldn && (old = (char *)bti_malloc(oldn)) != NULL) GetEnvironmentVariableA(name, old, oldn);
+            SetEnvironmentVariableA(name, eq + 1);
+        } else eq = NULL;
+        ok = CreateProcessA(path, cl.p, NULL, NULL, TRUE, CREATE_SUSPENDED, NULL, NULL, &si, &pi);
+        if (!ok) bti_fmt(err, errlen, "cannot start '%s' (CreateProcess error %lu)", path ? path : argv[0], (unsigned long)GetLastError());
+        if (eq) { SetEnvironmentVariableA(name, old); bti_free(old); }  /* old NULL: removes it again */
+    }
     bti_str_free(&cl);
     CloseHandle(wr[0]); CloseHandle(wr[1]);
     if (!ok) {
@@ -2670,10 +2723,11 @@ static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, 
     return 0;
 }
 #else
-static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, bti_str *errs,
-                             int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
+static int bti_spawn_capture(char *const *argv, const char *path, const char *env_add, double timeout_s, bti_str *out,
+                             bti_str *errs, int *exit_code, int *sig, int *timed_out, char *err, size_t errlen) {
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rc, status = 0, open_fds = 2, i;
     pid_t pid;
+    char **envp = NULL;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
     uint64_t deadline;
@@ -2691,12 +2745,26 @@ static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, 
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&at, 0);
-    rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, BTI_ENVIRON);
+    if (env_add) {                        /* the environment plus NAME=value (replacing NAME) */
+        char **e = BTI_ENVIRON;
+        size_t n = 0, k = 0, nl = strcspn(env_add, "=") + 1;
+        while (e && e[n]) n++;
+        envp = (char **)bti_malloc((n + 2) * sizeof *envp);
+        if (envp) {
+            for (i = 0; (size_t)i < n; i++) if (strncmp(e[i], env_add, nl) != 0) envp[k++] = e[i];
+            envp[k++] = (char *)env_add;
+            envp[k] = NULL;
+        }
+    }
+    rc = env_add && !envp ? ENOMEM
+       : path ? posix_spawn(&pid, path, &fa, &at, argv, envp ? envp : BTI_ENVIRON)
+              : posix_spawnp(&pid, argv[0], &fa, &at, argv, envp ? envp : BTI_ENVIRON);
+    bti_free(envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(outp[1]); close(errp[1]);
     if (rc != 0) {
-        bti_fmt(err, errlen, "cannot start '%s': %s", argv[0], strerror(rc));
+        bti_fmt(err, errlen, "cannot start '%s': %s", path ? path : argv[0], strerror(rc));
         close(outp[0]); close(errp[0]);
         return -1;
     }
@@ -2732,6 +2800,81 @@ static int bti_spawn_capture(char *const *argv, double timeout_s, bti_str *out, 
     return 0;
 }
 #endif
+
+/* Removes a variable from the environment that processes started later inherit. */
+static void bti_env_unset(const char *name) {
+#if defined(_WIN32)
+    SetEnvironmentVariableA(name, NULL);   /* CreateProcess copies this block, not the CRT's */
+#else
+    unsetenv(name);
+#endif
+}
+/* The file of this program, to start it again (isolated cells): 0 with the path in buf, -1 when
+   unknown (then argv[0] is searched in PATH). */
+static int bti_self_exe(char *buf, size_t n) {
+#if defined(_WIN32)
+    DWORD got = GetModuleFileNameA(NULL, buf, (DWORD)n);
+    if (got == 0 || got >= n) { bti_win_errno(); return -1; }
+    return 0;
+#elif defined(__linux__)
+    /* the file /proc/self/exe names (valgrind and similar launchers answer this readlink with
+       the program they run, while exec of the link itself would start the launcher) */
+    ssize_t got = n > 1 ? readlink("/proc/self/exe", buf, n - 1) : -1;
+    if (got > 0 && (size_t)got < n - 1) buf[got] = 0;
+    if (got <= 0 || (size_t)got >= n - 1 || strstr(buf, " (deleted)")) bti_fmt(buf, n, "/proc/self/exe");
+    return 0;
+#else
+    (void)buf; (void)n;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+/* argv of this process, for a caller that did not keep main's: one bti_free-able block (the
+   pointers, then the strings), NULL-terminated. Linux reads /proc/self/cmdline; elsewhere NULL
+   with errno ENOSYS (the caller must pass argv). */
+static char **bti_self_argv(void) {
+#if defined(__linux__)
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    char buf[65536], **v, *txt;
+    size_t len, n = 0, i, k = 0;
+    if (!f) return NULL;
+    len = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    if (len == 0 || len == sizeof buf) { errno = len ? E2BIG : EIO; return NULL; }
+    if (buf[len - 1] != 0) buf[len++] = 0;      /* each argument ends with NUL; be safe anyway */
+    for (i = 0; i < len; i++) if (!buf[i]) n++;
+    v = (char **)bti_malloc((n + 1) * sizeof *v + len);
+    if (!v) { errno = ENOMEM; return NULL; }
+    txt = (char *)(v + n + 1);
+    memcpy(txt, buf, len);
+    for (i = 0; i < len && k < n; i += strlen(txt + i) + 1) v[k++] = txt + i;
+    v[k] = NULL;
+    return v;
+#else
+    errno = ENOSYS;
+    return NULL;
+#endif
+}
+/* How a child process ended, in words: "killed by signal 11 (SIGSEGV)", "exited with status 3",
+   on Windows "exited with code 0xC0000005 (access violation)". */
+static void bti_exit_what(int code, int sig, char *buf, size_t n) {
+#if defined(_WIN32)
+    unsigned long u = (unsigned long)(unsigned)code;
+    const char *what = u == 0xC0000005UL ? "access violation" : u == 0xC00000FDUL ? "stack overflow"
+                     : u == 0xC0000409UL ? "stack buffer overrun or fast fail" : u == 0xC000001DUL ? "illegal instruction"
+                     : u == 0xC0000094UL ? "integer division by zero" : u == 3 ? "abort()" : NULL;
+    (void)sig;
+    if (u >= 0xC0000000UL) bti_fmt(buf, n, "exited with code 0x%08lX%s%s%s", u, what ? " (" : "", what ? what : "", what ? ")" : "");
+    else bti_fmt(buf, n, "exited with status %d%s%s%s", code, what ? " (" : "", what ? what : "", what ? ")" : "");
+#else
+    const char *name = sig == SIGSEGV ? "SIGSEGV" : sig == SIGABRT ? "SIGABRT" : sig == SIGBUS ? "SIGBUS"
+                     : sig == SIGFPE ? "SIGFPE" : sig == SIGILL ? "SIGILL" : sig == SIGKILL ? "SIGKILL"
+                     : sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : sig == SIGPIPE ? "SIGPIPE"
+                     : sig == SIGTRAP ? "SIGTRAP" : sig == SIGSYS ? "SIGSYS" : sig == SIGXCPU ? "SIGXCPU" : NULL;
+    if (sig) bti_fmt(buf, n, "killed by signal %d%s%s%s", sig, name ? " (" : "", name ? name : "", name ? ")" : "");
+    else bti_fmt(buf, n, "exited with status %d", code);
+#endif
+}
 
 /* ---------------------------------------------------------------- version, status -------- */
 BTI_DEF const char *bt_version_string(void) { return BATCHTUNE_VERSION_STRING; }
@@ -4161,6 +4304,8 @@ typedef struct bti_sweep {
     int *oom_wl;
     size_t noom, oomcap;
     uint64_t t0;
+    char fp[24];               /* isolate: fingerprint of the sweep, checked by the child */
+    char **own_argv;           /* isolate: argv read from the system when desc.argv is NULL */
     char err[512];
 } bti_sweep;
 
@@ -4177,7 +4322,12 @@ BTI_DEF bt_sweep_desc bt_sweep_desc_defaults(const bt_sweep_desc *in) {
     d.stop = bt_stop_rule_defaults(&d.stop);
     if (!d.device || !*d.device) d.device = "cpu";
     if (d.shard_n < 0) d.shard_n = 0;
+    if (!(d.isolate_timeout_s > 0)) d.isolate_timeout_s = d.stop.timeout_s * (d.stop.warmup + 2) + d.stop.max_time_s;
     return d;
+}
+BTI_DEF int bt_sweep_isolated_child(void) {
+    const char *v = getenv("BATCHTUNE_ISOLATE");
+    return v && *v;
 }
 static void bti_cell_texts(const bt_grid *g, const bt_cell *c, char (*txt)[128], const char **ptr) {
     int i;
@@ -4411,6 +4561,162 @@ static bt_status bti_sweep_emit(bti_sweep *sw, int wl, const char *const *axv, b
     }
     return BT_OK;
 }
+/* ---- isolated cells (bt_sweep_desc.isolate). The child writes its result to stdout as lines
+   that start with the parent's tag: "T row STATUS NSAMP NOISY NSCOLS CELL_S", "T reason TEXT",
+   NSAMP x "T s V1 .. VNSCOLS", "T end". Numbers as %.17g, so they come back bit for bit. */
+static void bti_isolate_write(const char *tag, bt_cell_status cst, const char *reason, const double *samp, int nsamp,
+                              int ns, int noisy, double cell_s) {
+    bti_str o;
+    int i, k;
+    memset(&o, 0, sizeof o);
+    bti_str_printf(&o, "\n%s row %d %d %d %d %.17g\n%s reason ", tag, (int)cst, nsamp, noisy, ns, cell_s, tag);
+    for (; reason && *reason; reason++) bti_str_add(&o, *reason == '\n' || *reason == '\r' ? " " : reason, 1);
+    bti_str_cat(&o, "\n");
+    for (i = 0; i < nsamp; i++) {
+        bti_str_printf(&o, "%s s", tag);
+        for (k = 0; k < ns; k++) bti_str_printf(&o, " %.17g", samp[(size_t)i * (size_t)ns + (size_t)k]);
+        bti_str_cat(&o, "\n");
+    }
+    bti_str_printf(&o, "%s end\n", tag);
+    fflush(stdout);
+    if (!o.oom) fwrite(o.p, 1, o.len, stdout);
+    else printf("\n%s row %d 0 0 %d 0\n%s reason host out of memory for the result\n%s end\n", tag, (int)BT_CELL_ERROR, ns, tag, tag);
+    fflush(stdout);
+    bti_str_free(&o);
+}
+/* In the child: BATCHTUNE_ISOLATE = "FINGERPRINT TAG WORKLOAD_INDEX CELL_INDEX". Runs the cell and
+   writes the result; the caller then exits. */
+static void bti_isolate_child(bti_sweep *sw, const char *env) {
+    char fp[24] = "", tag[24] = "", why[512] = "";
+    int wl = -1, noisy = 0, nsamp = 0;
+    unsigned long long ci = 0;
+    double *samp = NULL;
+    bt_cell c;
+    bt_cell_status cst;
+    uint64_t t0;
+    if (sscanf(env, "%23s %23s %d %llu", fp, tag, &wl, &ci) != 4 || !tag[0]) {
+        printf("batchtune: BATCHTUNE_ISOLATE='%.100s' is not 'FINGERPRINT TAG WORKLOAD CELL'\n", env);
+        return;
+    }
+    if (strcmp(fp, sw->fp) != 0 || wl < 0 || wl >= sw->nw || ci >= (unsigned long long)bt_grid_num_cells(sw->g)) {
+        bti_fmt(why, sizeof why, "the isolated cell's process reached another sweep (fingerprint %s, expected %s): the program "
+                "must reach the isolated bt_sweep_run first, with the same grid, workloads and desc", sw->fp, fp);
+        bti_isolate_write(tag, BT_CELL_ERROR, why, NULL, 0, sw->r->nscols, 0, 0);
+        return;
+    }
+    bt_grid_cell(sw->g, (size_t)ci, &c);
+    t0 = bt_now_ns();
+    cst = bti_run_cell(sw, wl, &c, &samp, &nsamp, &noisy, why, sizeof why);
+    bti_isolate_write(tag, cst, why, samp, cst == BT_CELL_OK ? nsamp : 0, sw->r->nscols, noisy, (double)(bt_now_ns() - t0) * 1e-9);
+    bti_free(samp);
+}
+/* parses the child's tagged block; 1 when complete (row, reason, every sample, end) */
+static int bti_isolate_parse(const char *out, const char *tag, int ns, bt_cell_status *cst, char *reason, size_t rlen,
+                             double **samp_out, int *nsamp, int *noisy, double *cell_s) {
+    size_t tl = strlen(tag);
+    const char *p = out;
+    int have_row = 0, got = 0, st = 0, n = 0, nz = 0, nsc = 0;
+    double *samp = NULL;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n'), *q = p + tl + 1;
+        if (strncmp(p, tag, tl) == 0 && p[tl] == ' ') {
+            if (strncmp(q, "row ", 4) == 0) {
+                char *e;
+                if (sscanf(q + 4, "%d %d %d %d", &st, &n, &nz, &nsc) != 4 || st < 0 || st >= BT_CELL_STATUS_COUNT || n < 0 || nsc != ns) break;
+                q = strchr(q + 4, ' ');                    /* skip four numbers to CELL_S */
+                for (got = 0; q && got < 3; got++) q = strchr(q + 1, ' ');
+                *cell_s = q ? strtod(q, &e) : NAN;
+                bti_free(samp);
+                samp = n ? (double *)bti_malloc((size_t)n * (size_t)ns * sizeof(double)) : NULL;
+                if (n && !samp) break;
+                have_row = 1; got = 0;
+            } else if (strncmp(q, "reason ", 7) == 0 && have_row) {
+                size_t len = nl ? (size_t)(nl - q - 7) : strlen(q + 7);
+                if (len && q[7 + len - 1] == '\r') len--;    /* a text-mode stdout (Windows) */
+                bti_fmt(reason, rlen, "%.*s", (int)(len > 1000 ? 1000 : len), q + 7);
+            } else if (strncmp(q, "s ", 2) == 0 && have_row && got < n) {
+                const char *v = q + 1;
+                int k;
+                for (k = 0; k < ns; k++) {
+                    char *e;
+                    double x = strtod(v, &e);
+                    if (e == v) break;
+                    samp[(size_t)got * (size_t)ns + (size_t)k] = x;
+                    v = e;
+                }
+                if (k < ns) break;
+                got++;
+            } else if (strncmp(q, "end", 3) == 0 && have_row && got == n) {
+                *cst = (bt_cell_status)st;
+                *samp_out = samp;
+                *nsamp = n;
+                *noisy = nz;
+                return 1;
+            }
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    bti_free(samp);
+    return 0;
+}
+/* the last non-empty line of text, at most n-1 characters */
+static void bti_last_line(const char *text, char *buf, size_t n) {
+    const char *p = text, *ls = NULL, *le = NULL;
+    buf[0] = 0;
+    while (p && *p) {
+        const char *nl = strchr(p, '\n');
+        const char *end = nl ? nl : p + strlen(p);
+        if (end > p && end[-1] == '\r') end--;
+        if (end > p) { ls = p; le = end; }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (ls) bti_fmt(buf, n, "%.*s", (int)((size_t)(le - ls) >= n ? n - 1 : (size_t)(le - ls)), ls);
+}
+/* In the parent: runs (wl, c) in a new process of this program; the same outputs as
+   bti_run_cell, plus the cell time the child measured (or the child's wall time if it failed). */
+static bt_cell_status bti_run_cell_isolated(bti_sweep *sw, int wl, const bt_cell *c, double **samp_out, int *nsamp_out,
+                                            int *noisy, char *reason, size_t rlen, double *cell_s) {
+    char env[160], tag[24], exe[4096], err[512], last[200], how[96];
+    char *const *argv = sw->d.argv ? sw->d.argv : sw->own_argv;
+    bti_str out, errs;
+    int code = 0, sig = 0, killed = 0, rc;
+    uint64_t t0 = bt_now_ns();
+    double wall;
+    bt_cell_status cst = BT_CELL_ERROR;
+    *samp_out = NULL; *nsamp_out = 0; *noisy = 0; reason[0] = 0; *cell_s = 0;
+    memset(&out, 0, sizeof out);
+    memset(&errs, 0, sizeof errs);
+    bti_fmt(tag, sizeof tag, "@bt%llx", (unsigned long long)(t0 ^ ((uint64_t)c->index << 20) ^ (uint64_t)wl));
+    bti_fmt(env, sizeof env, "BATCHTUNE_ISOLATE=%s %s %d %llu", sw->fp, tag, wl, (unsigned long long)c->index);
+    rc = bti_spawn_capture(argv, bti_self_exe(exe, sizeof exe) == 0 ? exe : NULL, env, sw->d.isolate_timeout_s,
+                           &out, &errs, &code, &sig, &killed, err, sizeof err);
+    wall = (double)(bt_now_ns() - t0) * 1e-9;
+    *cell_s = wall;
+    if (rc != 0) {
+        bti_fmt(reason, rlen, "isolated cell: %s", err);
+    } else if (out.oom || errs.oom) {
+        bti_fmt(reason, rlen, "isolated cell: host out of memory for the child's output");
+    } else if (!killed && bti_isolate_parse(bti_str_c(&out), tag, sw->r->nscols, &cst, reason, rlen, samp_out, nsamp_out, noisy, cell_s)) {
+        /* the child's own row: exactly what the cell gave in-process */
+    } else {
+        cst = killed ? BT_CELL_TIMEOUT : BT_CELL_ERROR;
+        *cell_s = wall;
+        reason[0] = 0;
+        bti_last_line(bti_str_c(&errs), last, sizeof last);
+        bti_exit_what(code, sig, how, sizeof how);
+        if (killed)
+            bti_fmt(reason, rlen, "isolated cell still running after %.3g s (isolate_timeout_s): killed with its process group%s%s",
+                    sw->d.isolate_timeout_s, last[0] ? "; last stderr: " : "", last);
+        else if (sig || code != 0)
+            bti_fmt(reason, rlen, "isolated cell %s%s%s", how, last[0] ? ": " : "", last);
+        else
+            bti_fmt(reason, rlen, "isolated cell exited without a result: the program did not reach bt_sweep_run with this sweep%s%s",
+                    last[0] ? "; last stderr: " : "", last);
+    }
+    bti_str_free(&out);
+    bti_str_free(&errs);
+    return cst;
+}
 static int bti_json_fingerprint(const char *path, char *fp, size_t n) {
     size_t len;
     char err[64], *buf = bti_read_file(path, &len, err, sizeof err), *p, *e;
@@ -4552,6 +4858,10 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         fprintf(stderr, "batchtune: bt_sweep_run: strategy %d is not exhaustive (0) or adaptive (1)\n", sw.d.strategy);
         return BT_E_INVALID;
     }
+    if (sw.d.isolate && sw.d.strategy != BT_STRATEGY_EXHAUSTIVE) {
+        fprintf(stderr, "batchtune: bt_sweep_run: isolate runs exhaustive sweeps only (an adaptive search keeps each cell's samples across visits)\n");
+        return BT_E_UNSUPPORTED;
+    }
     if (sw.d.shard_n > 0 && (sw.d.shard_k < 0 || sw.d.shard_k >= sw.d.shard_n)) {
         fprintf(stderr, "batchtune: shard %d/%d: k must be in 0..%d\n", sw.d.shard_k, sw.d.shard_n, sw.d.shard_n - 1);
         return BT_E_INVALID;
@@ -4615,6 +4925,26 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (sw.d.shard_n > 1 && bt_grid_shard_of(g, &c, sw.d.shard_n) != sw.d.shard_k) continue;
         total += (size_t)nw;
     }
+    bti_fmt(sw.fp, sizeof sw.fp, "%016llx", (unsigned long long)bti_fnv1a(bti_fnv1a(0, bti_str_c(&settings)), sw.d.device));
+    if (bt_sweep_isolated_child()) {
+        /* the child of an isolated cell: run that cell, report it on stdout, and end the process
+           here (nothing was opened; the parent records the row) */
+        char iso[160];
+        bti_fmt(iso, sizeof iso, "%s", getenv("BATCHTUNE_ISOLATE"));
+        bti_env_unset("BATCHTUNE_ISOLATE");   /* processes the cell starts are not cells */
+        bti_isolate_child(&sw, iso);
+        bt_results_free(sw.r);
+        *out = NULL;
+        bti_str_free(&settings);
+        bti_free(sw.cmap); bti_free(sw.oom); bti_free(sw.oom_wl);
+        fflush(NULL);
+        exit(0);
+    }
+    if (sw.d.isolate && !sw.d.argv && (sw.own_argv = bti_self_argv()) == NULL) {
+        st = bti_sweep_fail(&sw, errno == ENOSYS ? BT_E_UNSUPPORTED : BT_E_IO,
+                            "isolate needs bt_sweep_desc.argv (main's argv) on this platform (%s): %s", BTI_PLATFORM_NAME, strerror(errno));
+        goto done;
+    }
     bt_run_meta_collect(&meta, sw.d.device, bti_str_c(&settings));
     meta.shard_k = sw.d.shard_n > 0 ? sw.d.shard_k : 0;
     meta.shard_n = sw.d.shard_n;
@@ -4671,9 +5001,14 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
                 double *samp = NULL;
                 int nsamp = 0, noisy = 0;
                 uint64_t tc = bt_now_ns();
-                cst = bti_run_cell(&sw, k, &c, &samp, &nsamp, &noisy, why, sizeof why);
+                double cell_s;
+                if (sw.d.isolate) cst = bti_run_cell_isolated(&sw, k, &c, &samp, &nsamp, &noisy, why, sizeof why, &cell_s);
+                else {
+                    cst = bti_run_cell(&sw, k, &c, &samp, &nsamp, &noisy, why, sizeof why);
+                    cell_s = (double)(bt_now_ns() - tc) * 1e-9;
+                }
                 if (cst == BT_CELL_OOM) bti_note_oom(&sw, k, &c);
-                st = bti_sweep_emit(&sw, k, axv, cst, why, samp, nsamp, noisy, (double)(bt_now_ns() - tc) * 1e-9);
+                st = bti_sweep_emit(&sw, k, axv, cst, why, samp, nsamp, noisy, cell_s);
                 bti_free(samp);
             }
             done++;
@@ -4702,7 +5037,7 @@ done:
         bti_fmt(sw.r->err, sizeof sw.r->err, "%s", sw.err);
     }
     bti_str_free(&settings);
-    bti_free(sw.cmap); bti_free(sw.oom); bti_free(sw.oom_wl);
+    bti_free(sw.cmap); bti_free(sw.oom); bti_free(sw.oom_wl); bti_free(sw.own_argv);
     return st;
 }
 
@@ -5803,7 +6138,7 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
     if (!argv) { bti_fmt(s->error, sizeof s->error, "cannot expand the command (out of memory)"); return BT_E_NOMEM; }
     memset(&out, 0, sizeof out);
     memset(&errs, 0, sizeof errs);
-    if ((rc = bti_spawn_capture(argv, c->timeout_s, &out, &errs, &code, &sig, &killed, s->error, sizeof s->error)) != 0) {
+    if ((rc = bti_spawn_capture(argv, NULL, NULL, c->timeout_s, &out, &errs, &code, &sig, &killed, s->error, sizeof s->error)) != 0) {
         bt_cmd_argv_free(argv);
         return rc == -1 ? BT_E_WORKLOAD : BT_E_IO;
     }
@@ -5830,6 +6165,8 @@ static bt_status bti_cmd_run(const bt_cell *cell, void *user, bt_sample *s) {
             }
             if (ls) bti_fmt(last, sizeof last, "%.*s", (int)(le - ls > 190 ? 190 : le - ls), ls);
             if (sig) bti_fmt(s->error, sizeof s->error, "killed by signal %d%s%s", sig, last[0] ? ": " : "", last);
+            else if (code == 127 && !last[0]) /* where spawning forks (old libcs, valgrind), a missing program shows up only so */
+                bti_fmt(s->error, sizeof s->error, "exit 127: '%.200s' not found or not executable", argv[0]);
             else bti_fmt(s->error, sizeof s->error, "exit %d%s%s", code, last[0] ? ": " : "", last);
             st = oom ? BT_E_OOM_DEVICE : BT_E_WORKLOAD;
         }

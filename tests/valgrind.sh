@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The CPU test programs under valgrind (memcheck): each tests/test_*.c built -O1 -g without
+# sanitizers and run with --error-exitcode=99 --leak-check=full, so an invalid read or write,
+# a use of uninitialised memory or a leak (definite or possible) fails it. Slow (10-50x): not
+# part of tests/run.sh. A program running longer than VG_TIMEOUT seconds (default 180) is
+# counted as skipped and named. Usage: bash tests/valgrind.sh [substring]
+# Ends with "N passed, N failed, N skipped". Needs valgrind (apt-get install valgrind).
+set -u
+cd "$(dirname "$0")/.."
+B=build/valgrind; mkdir -p "$B"
+CC="${CC:-cc}"
+FILTER="${1:-}"
+LIMIT="${VG_TIMEOUT:-180}"
+P=0; F=0; S=0
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "  skip valgrind: not installed (apt-get install valgrind)"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+for t in tests/test_*.c; do
+    name=$(basename "$t" .c)
+    if [ -n "$FILTER" ] && [[ "$name" != *"$FILTER"* ]]; then continue; fi
+    if ! $CC -std=c99 -O1 -g -I. -I/usr/include/stb "$t" -o "$B/$name" -lm -pthread 2>"$B/$name.log"; then
+        echo "  FAIL $name (build)"; head -20 "$B/$name.log"; F=$((F+1)); continue
+    fi
+    t0=$(date +%s)
+    BT_TEST_BIN="$B/$name" BT_BUILD="$B" timeout "$LIMIT" valgrind -q --error-exitcode=99 --leak-check=full \
+        --log-file="$B/$name.vg" "$B/$name" >"$B/$name.out" 2>&1
+    rc=$?; secs=$(( $(date +%s) - t0 ))
+    if [ "$rc" = 124 ]; then
+        echo "  skip $name: over ${LIMIT} s under valgrind"; S=$((S+1))
+    elif [ "$rc" = 0 ] && [ ! -s "$B/$name.vg" ]; then
+        echo "  ok   $name under valgrind (${secs} s, $(grep '^results:' "$B/$name.out" | tail -1))"; P=$((P+1))
+    else
+        echo "  FAIL $name under valgrind (exit $rc, ${secs} s)"; head -60 "$B/$name.vg"; tail -15 "$B/$name.out"; F=$((F+1))
+    fi
+done
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]
