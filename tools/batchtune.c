@@ -189,7 +189,10 @@ static const char *const SWEEP_HELP2 =
     "                       (warmup + 2) + --max-time) is killed as 'timeout'; the sweep goes\n"
     "                       on. Costs a start of this tool per cell (about 5 ms here).\n"
     "                       With --cmd it changes nothing: each sample is already its own\n"
-    "                       process, killed at --cmd-timeout\n"
+    "                       process, killed at --cmd-timeout. Without --isolate, a sticky CUDA\n"
+    "                       error on a GPU workload (nvcc-built tool) ends this process after\n"
+    "                       the cell's row is written and the tool starts itself again with\n"
+    "                       --resume (instead of --force), going on after that cell\n"
     "ranking:\n"
     "  --objective COLUMN   (default e2e_s_median)   --top N (default 3)\n"
     "  --quiet              no progress lines\n";
@@ -207,6 +210,10 @@ static int pipeline_device_attach(tool_pipe_dev *g, bt_pipeline *pp, int k);
 static int pipeline_device_gpu(const tool_pipe_dev *g);
 static const char *pipeline_device_label(const tool_pipe_dev *g);
 static void pipeline_device_free(tool_pipe_dev *g);
+#ifdef BATCHTUNE_WITH_CUDA
+static bt_device *pipeline_device_dev(const tool_pipe_dev *g);                  /* NULL: CPU */
+static int tool_builtin_devices(const tool_builtins *b, bt_device **out, int max); /* gpu-* */
+#endif
 
 /* search flags of sweep: --strategy, --find-max, --replay (tools/cmd_search.c) */
 typedef struct search_opts search_opts;
@@ -219,6 +226,24 @@ static int search_replay(search_opts *o, const bt_sweep_desc *d, const char *con
 static int search_apply(search_opts *o, const bt_grid *g, bt_sweep_desc *d);
 static void search_after(search_opts *o, const bt_grid *g, const bt_workload *wl, int nw, const bt_results *res, const bt_ranking *rk);
 
+#ifdef BATCHTUNE_WITH_CUDA
+/* argv for starting the sweep again after a sticky device error: the same arguments with
+   --force replaced by --resume (so the rows on disk are kept) and --resume added when absent.
+   0, or -1 when it does not fit in n entries. */
+static int tool_resume_argv(char *const *argv, char **out, int n) {
+    static char resume[] = "--resume";
+    int i, k = 0, has = 0;
+    for (i = 0; argv && argv[i]; i++) {
+        if (k >= n - 2) return -1;
+        if (strcmp(argv[i], "--force") == 0 || strcmp(argv[i], "--resume") == 0) { if (!has) out[k++] = resume; has = 1; continue; }
+        out[k++] = argv[i];
+    }
+    if (!has) out[k++] = resume;
+    out[k] = NULL;
+    return 0;
+}
+#endif
+
 static int cmd_sweep(int argc, char **argv) {
     tool_args a;
     const char *axes[BT_MAX_AXES], *cons[32], *mono[BT_MAX_AXES], *workload = "cpu-mlp", *objective = "e2e_s_median";
@@ -230,6 +255,10 @@ static int cmd_sweep(int argc, char **argv) {
     int cold = 0;
     bt_pipeline pipes[2];
     tool_pipe_dev *pdev = NULL;
+#ifdef BATCHTUNE_WITH_CUDA
+    bt_restart_guard guards[3];
+    char *restart_argv[256];
+#endif
     tool_builtins *tb = NULL;
 
     double cmd_timeout = 600;
@@ -468,6 +497,30 @@ static int cmd_sweep(int argc, char **argv) {
     tp.tty = stderr_is_terminal();
     d.progress = on_progress;
     d.progress_user = &tp;
+#ifdef BATCHTUNE_WITH_CUDA
+    /* A sticky CUDA error (illegal address, failed launch) leaves this process unable to do
+       more GPU work: after the failing cell's row is on disk, the guard starts the tool again
+       with the same arguments, --force turned into --resume, and the sweep goes on after that
+       cell (never an in-process reset). Isolated cells need no guard: the error stays in the
+       cell's own process. */
+    if (!d.isolate && !ncmd) {
+        int nd = 0, k;
+        bt_device *devs[3];
+        if (pipeline_device_dev(pdev)) devs[nd++] = pipeline_device_dev(pdev);
+        if (tb) nd += tool_builtin_devices(tb, devs + nd, 3 - nd);
+        if (nd > 0 && tool_resume_argv(tool_argv, restart_argv, (int)(sizeof restart_argv / sizeof restart_argv[0])) == 0) {
+            for (k = 0; k < nd; k++) {
+                memset(&guards[k], 0, sizeof guards[k]);
+                guards[k].device = devs[k];
+                guards[k].argv = restart_argv;
+                guards[k].next = k + 1 < nd ? bt_restart_guard_progress : on_progress;
+                guards[k].next_user = k + 1 < nd ? (void *)&guards[k + 1] : (void *)&tp;
+            }
+            d.progress = bt_restart_guard_progress;
+            d.progress_user = &guards[0];
+        }
+    }
+#endif
     if (!bt_sweep_isolated_child()) /* a cell's own process stays quiet: its last stderr line goes into a failed cell's reason */
         fprintf(stderr, "batchtune: sweeping %zu cells x %d workload%s (%s) -> %s\n", bt_grid_num_cells(g), nwl, nwl == 1 ? "" : "s", settings, d.results_path);
     st = bt_sweep_run(g, wls, nwl, &d, &res);

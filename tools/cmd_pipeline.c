@@ -160,6 +160,9 @@ static int pipeline_device_attach(tool_pipe_dev *g, bt_pipeline *pp, int k) {
     return 0;
 }
 static int pipeline_device_gpu(const tool_pipe_dev *g) { return g && g->gpu; }
+#ifdef BATCHTUNE_WITH_CUDA
+static bt_device *pipeline_device_dev(const tool_pipe_dev *g) { return g && g->gpu ? g->dev : NULL; }
+#endif
 static const char *pipeline_device_label(const tool_pipe_dev *g) { return g ? g->label : "cpu"; }
 static void pipeline_device_free(tool_pipe_dev *g) {
     if (!g) return;

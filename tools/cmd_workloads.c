@@ -88,6 +88,14 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
     }
     return usage_error("sweep", "unknown workload '%s' (built in: cpu-mlp, pipeline, recompute, gpu-mlp, gpu-conv, gpu-decoder, gpu-reduce; or give --cmd)", workload);
 }
+#ifdef BATCHTUNE_WITH_CUDA
+/* the devices the gpu-* models run on (each model opens its own), for the restart guard */
+static int tool_builtin_devices(const tool_builtins *b, bt_device **out, int max) {
+    int k, n = 0;
+    for (k = 0; k < b->ngm && n < max; k++) if (bt_gpu_model_device(&b->gm[k])) out[n++] = bt_gpu_model_device(&b->gm[k]);
+    return n;
+}
+#endif
 static void tool_builtin_free(tool_builtins *b) {
     if (b->rc.gen) bt_rc_gen_destroy(b->rc.gen);
 #ifdef BATCHTUNE_WITH_CUDA
