@@ -242,6 +242,10 @@ static void find_ties(surf *s) {
     bt_ranking_free(&rk);
 }
 
+static const char *g_only = NULL;  /* --only=SUBSTR: surfaces whose name holds it (development) */
+static double g_noise = -1;        /* --noise=X: only this noise (development) */
+static int g_why = 0;              /* --why: for each seed whose pick is off by > 0.5 %, the true best's last row */
+static int g_dump = 0;             /* --dump: every row the adaptive search recorded, per seed */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -265,6 +269,37 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         o->capped += ra.budget_spent;
         snprintf(pk[seed - 1], sizeof pk[0], "%s", ra.pick);
         snprintf(ex_pk[seed - 1], sizeof ex_pk[0], "%s", re.pick);
+        if (g_why && ra.results && adr[seed - 1] > 0.005) {
+            /* why the true best was not picked: its last row in the search's results */
+            char best[512];
+            size_t q;
+            const bt_row *last = NULL;
+            bt_rank_desc rd;
+            bt_ranking rk;
+            memset(&rd, 0, sizeof rd);
+            rd.bootstrap = -1; rd.direction = BT_LOWER_IS_BETTER;
+            best[0] = 0;
+            if (bt_rank(s->r, &rd, &rk) == BT_OK) { if (rk.pick >= 0) snprintf(best, sizeof best, "%s", rk.entries[rk.pick].label); bt_ranking_free(&rk); }
+            for (q = 0; q < bt_results_num_rows(ra.results); q++) {
+                const bt_row *rw = bt_results_row(ra.results, q);
+                char lb[512] = "";
+                int ax;
+                for (ax = 0; ax < ra.results->naxes; ax++) { if (ax) strcat(lb, " "); strcat(lb, ra.results->axes[ax]); strcat(lb, "="); strcat(lb, rw->axis[ax]); }
+                if (strcmp(lb, best) == 0) last = rw;
+            }
+            printf("  WHY %s noise %.2f seed %d: picked %s (%.2f %%), best %s: %s n=%d %s\n", s->name, noise, seed, ra.pick, 100 * adr[seed - 1], best,
+                   last ? bt_cell_status_str(last->status) : "never visited", last ? last->nsample : 0, last && last->reason ? last->reason : "");
+        }
+        if (g_dump && ra.results) {
+            size_t q;
+            for (q = 0; q < bt_results_num_rows(ra.results); q++) {
+                const bt_row *rw = bt_results_row(ra.results, q);
+                int ax;
+                printf("    [%zu]", q);
+                for (ax = 0; ax < ra.results->naxes; ax++) printf(" %s", rw->axis[ax]);
+                printf(" %s n=%d med=%.5g %s\n", bt_cell_status_str(rw->status), rw->nsample, rw->m[0], rw->reason ? rw->reason : "");
+            }
+        }
         if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells%s, exhaustive estimated %.3g s, is %.3g s), exhaustive %s (regret %.4f)\n",
                             s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, ra.budget_spent ? ", budget spent" : "",
                             ra.exhaustive_estimate_s, ra.exhaustive_cost_s, re.pick, exr[seed - 1]);
@@ -324,8 +359,10 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
     for (i = 0; i < ns; i++) {
         int nn = S[i].recorded ? 1 : (int)(sizeof noises / sizeof noises[0]);
         if (S[i].heldout != heldout) continue;
+        if (g_only && !strstr(S[i].name, g_only)) continue;
         for (n = 0; n < nn; n++) {
             row_out o;
+            if (g_noise >= 0 && fabs(noises[n] - g_noise) > 1e-9) continue;
             if (!run_surface(&S[i], noises[n], &o, verbose)) { (*fails)++; continue; }
             printf("| %s | %s | %.2f %% / %.2f %% | %.2f %% | %.3f / %.3f | %s | %s%s |\n", S[i].name,
                    S[i].recorded ? "recorded" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1 %" : noises[n] == 0.03 ? "3 %" : noises[n] == 0.05 ? "5 %" : "10 %"),
@@ -358,6 +395,10 @@ int main(int argc, char **argv) {
         if (strcmp(argv[a], "-v") == 0) verbose = 1;
         else if (strcmp(argv[a], "--no-final") == 0) final = 0;
         else if (strncmp(argv[a], "--study=", 8) == 0) study = argv[a] + 8;
+        else if (strncmp(argv[a], "--only=", 7) == 0) g_only = argv[a] + 7;
+        else if (strncmp(argv[a], "--noise=", 8) == 0) g_noise = atof(argv[a] + 8);
+        else if (strcmp(argv[a], "--why") == 0) g_why = 1;
+        else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
     for (i = 0; i < nrec; i++) {
