@@ -1334,21 +1334,28 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         to them (the search walks around a wall of OOM cells), until none is left. Then, when a
         cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
         leader), a coarse lattice of the cells left (every other value of each axis, and the
-        ends) is screened too and explored around, so a far-away optimum is not missed;
+        ends) is screened too and explored around, so a far-away optimum is not missed; else a
+        space-filling screen: one sample of each of the cells farthest from every visited one
+        (greedy farthest point, at most the root of the number of cells, within a quarter of the
+        cost cap), explored around when promising, so an isolated optimum in a far corner or
+        edge is found on quiet surfaces too;
      3. racing: a cell is dropped (status `pruned`, reason "racing: ...") once the lower bound
         of its difference from the leader (the difference of the estimates less the root of the
         summed squared half-widths of the two cells' bounds) is above the margin, never on a
         single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
         interval, widened by a noise floor (2.5 standard errors of the median from the pooled
-        spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
-        three samples) so a cell with few samples is not trusted too early; a cheap visit stops
-        early once the cell is that far behind (and a halving round does not wait for it);
+        spread of all cells: the root of their pooled relative variance, or the cell's own MAD
+        when wider; a 5 % prior until three cells have three samples) so a cell with few samples
+        is not trusted too early; a cheap visit stops early once the cell is that far behind
+        (and a halving round does not wait for it);
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
         warm-up, more samples, teardown; the new row supersedes the old one and carries all the
         cell's samples) until the stop rule is met; when more than two survive a round and each
-        has max(min_samples, 2 screens) samples, the worse half by estimate is dropped
-        (`pruned`, "halving: ..."); the race ends when one survivor is left (the intervals have
-        decided: its row may hold fewer samples than the stop rule asks) or all met the rule;
+        has max(min_samples, 2 screens) samples, the cells of the worse half by estimate that are
+        at least one standard error of the difference behind the leader are dropped (`pruned`,
+        "halving: ..."), once per refinement: a halving waits for the survivors' next samples;
+        the race ends when one survivor is left (the intervals have decided: its row may hold
+        fewer samples than the stop rule asks) or all met the rule;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
@@ -1356,9 +1363,10 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
      6. cost cap: the search stops once it has spent search_budget (default 0.2) of the
         exhaustive strategy's cost, estimated from what it measured (a measured cell: a full
         visit at its median and spread under the stop rule; a failed one: what it cost; one not
-        measured: as much as its nearest measured cell on the grid, none above an OOM; early
-        estimates err low, by up to 3x); the leader then is the pick. A safety net for near-ties
-        at high noise: the race normally ends first.
+        measured: the measured cells' costs weighted by the inverse square of their distance on
+        the grid, none above an OOM; the estimate errs both ways, early ones low by up to 3x:
+        in bench/search no search spent over 0.24 of the true exhaustive cost); the leader then
+        is the pick. A safety net for near-ties at high noise: the race normally ends first.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
      bt_rank measures regrets against the surviving cells only, which can rank two near-tied
