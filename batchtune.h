@@ -1372,21 +1372,28 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         to them (the search walks around a wall of OOM cells), until none is left. Then, when a
         cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
         leader), a coarse lattice of the cells left (every other value of each axis, and the
-        ends) is screened too and explored around, so a far-away optimum is not missed;
+        ends) is screened too and explored around, so a far-away optimum is not missed; else a
+        space-filling screen: one sample of each of the cells farthest from every visited one
+        (greedy farthest point, at most the root of the number of cells, within a quarter of the
+        cost cap), explored around when promising, so an isolated optimum in a far corner or
+        edge is found on quiet surfaces too;
      3. racing: a cell is dropped (status `pruned`, reason "racing: ...") once the lower bound
         of its difference from the leader (the difference of the estimates less the root of the
         summed squared half-widths of the two cells' bounds) is above the margin, never on a
         single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
         interval, widened by a noise floor (2.5 standard errors of the median from the pooled
-        spread of all cells, or the cell's own when wider; a 5 % prior until three cells have
-        three samples) so a cell with few samples is not trusted too early; a cheap visit stops
-        early once the cell is that far behind (and a halving round does not wait for it);
+        spread of all cells: the root of their pooled relative variance, or the cell's own MAD
+        when wider; a 5 % prior until three cells have three samples) so a cell with few samples
+        is not trusted too early; a cheap visit stops early once the cell is that far behind
+        (and a halving round does not wait for it);
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
         warm-up, more samples, teardown; the new row supersedes the old one and carries all the
         cell's samples) until the stop rule is met; when more than two survive a round and each
-        has max(min_samples, 2 screens) samples, the worse half by estimate is dropped
-        (`pruned`, "halving: ..."); the race ends when one survivor is left (the intervals have
-        decided: its row may hold fewer samples than the stop rule asks) or all met the rule;
+        has max(min_samples, 2 screens) samples, the cells of the worse half by estimate that are
+        at least one standard error of the difference behind the leader are dropped (`pruned`,
+        "halving: ..."), once per refinement: a halving waits for the survivors' next samples;
+        the race ends when one survivor is left (the intervals have decided: its row may hold
+        fewer samples than the stop rule asks) or all met the rule;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
@@ -1394,9 +1401,10 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
      6. cost cap: the search stops once it has spent search_budget (default 0.2) of the
         exhaustive strategy's cost, estimated from what it measured (a measured cell: a full
         visit at its median and spread under the stop rule; a failed one: what it cost; one not
-        measured: as much as its nearest measured cell on the grid, none above an OOM; early
-        estimates err low, by up to 3x); the leader then is the pick. A safety net for near-ties
-        at high noise: the race normally ends first.
+        measured: the measured cells' costs weighted by the inverse square of their distance on
+        the grid, none above an OOM; the estimate errs both ways, early ones low by up to 3x:
+        in bench/search no search spent over 0.24 of the true exhaustive cost); the leader then
+        is the pick. A safety net for near-ties at high noise: the race normally ends first.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
      bt_rank measures regrets against the surviving cells only, which can rank two near-tied
@@ -11305,7 +11313,7 @@ struct bti_srch {
     double cost;
     size_t visits, samples, pairs_done, pairs_total;
     int n0, keep, live, capped;
-    double margin, z, prior, pool, budget, est_ex;
+    double margin, z, prior, pool, pool_mad, budget, est_ex;
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
@@ -11457,7 +11465,9 @@ static bt_status bti_srch_exhaustive(bti_srch *s) {
 
 /* cheap first visit of every workload of a cell; a cell that is not ok on one workload cannot be
    recommended, so its other workloads are not measured */
-static bt_status bti_srch_screen(bti_srch *s, size_t ci) {
+static bt_status bti_srch_screen_n(bti_srch *s, size_t ci, int n);
+static bt_status bti_srch_screen(bti_srch *s, size_t ci) { return bti_srch_screen_n(s, ci, s->n0); }
+static bt_status bti_srch_screen_n(bti_srch *s, size_t ci, int n) {
     bt_cell c;
     char why[512];
     int k, bad = -1;
@@ -11474,7 +11484,7 @@ static bt_status bti_srch_screen(bti_srch *s, size_t ci) {
             st = bti_srch_mark(s, ci, k, BT_CELL_PRUNED, why);
             bad = k;
         } else {
-            st = bti_srch_visit(s, ci, k, s->n0);
+            st = bti_srch_visit(s, ci, k, n);
             if (sc->status != BT_CELL_OK) bad = k;
         }
     }
@@ -11485,7 +11495,7 @@ static bt_status bti_srch_screen(bti_srch *s, size_t ci) {
 static int bti_srch_eval(bti_srch *s, double *best) {
     size_t ci, i, nrel = 0;
     int k, leader = -1;
-    double pool, *rel = (double *)bti_malloc(s->ncells * (size_t)s->nw * sizeof(double));
+    double pool, pss = 0, pdf = 0, *rel = (double *)bti_malloc(s->ncells * (size_t)s->nw * sizeof(double));
     for (k = 0; k < s->nw; k++) best[k] = NAN;
     for (ci = 0; ci < s->ncells; ci++) {
         s->elig[ci] = s->use[ci] == 1 && !s->out[ci];
@@ -11494,7 +11504,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
             if (sc->status != BT_CELL_OK || sc->n < 1) s->elig[ci] = 0;
         }
     }
-    /* pooled spread of the samples (relative MAD) over cells with 3 or more samples */
+    /* pooled spread of the samples: the root of the pooled relative variance over the cells */
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         bt_stats st;
@@ -11503,12 +11513,24 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) continue;
         s->med[i] = st.median; s->lo[i] = st.ci_lo; s->hi[i] = st.ci_hi;
         if (sc->n >= 3 && rel) rel[nrel++] = st.rel_mad;
+        if (sc->n >= 2) {
+            /* pooled variance: the MAD of a few samples errs low (of 3, by half or more), so
+               a median of small-sample MADs made every bound too tight at 3-10 % noise */
+            double mean = sc->tsum / sc->n;
+            int j;
+            for (j = 0; j < sc->n; j++) pss += ((sc->e2e[j] - mean) / st.median) * ((sc->e2e[j] - mean) / st.median);
+            pdf += sc->n - 1;
+        }
     }
     /* until three cells have three samples, the prior noise is a floor: a quiet first cell
        must not make every later bound tight */
-    pool = nrel && rel ? bti_median_inplace(rel, nrel) : s->prior;
+    pool = nrel && rel && pdf > 0 ? sqrt(pss / pdf) : s->prior;
     if (nrel < 3 && pool < s->prior) pool = s->prior;
     s->pool = pool;
+    /* the cost model keeps the median of the cells' MADs: the stop rule judges a cell on its own
+       few samples, stops early on a quiet streak, and that low reading predicts when it stops */
+    s->pool_mad = nrel && rel ? bti_median_inplace(rel, nrel) : s->prior;
+    if (nrel < 3 && s->pool_mad < s->prior) s->pool_mad = s->prior;
     bti_free(rel);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
@@ -11540,7 +11562,10 @@ static int bti_srch_eval(bti_srch *s, double *best) {
 /* lower bound of (mean regret of c) - (mean regret of the leader): the difference of the
    estimates less the bound of the difference, whose half-width is the root of the sum of the
    squared half-widths of the two cells' bounds (independent samples) */
-static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) {
+static double bti_srch_gap_at(const bti_srch *s, size_t c, size_t l, const double *best, double zf);
+static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const double *best) { return bti_srch_gap_at(s, c, l, best, 1.0); }
+/* the same with the half-width scaled by zf (zf = 1 / z: about one standard error) */
+static double bti_srch_gap_at(const bti_srch *s, size_t c, size_t l, const double *best, double zf) {
     double diff = 0, var = 0;
     int k;
     for (k = 0; k < s->nw; k++) {
@@ -11549,7 +11574,7 @@ static double bti_srch_gap_lb(const bti_srch *s, size_t c, size_t l, const doubl
         diff += (s->med[ic] - s->med[il]) / best[k];
         var += hc * hc + hl * hl;
     }
-    return (diff - sqrt(var)) / s->nw;
+    return (diff - zf * sqrt(var)) / s->nw;
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
     bt_cell c;
@@ -11635,7 +11660,7 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
         double t, spread, ovh;
         if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK || !(st.median > 0)) return 0;
         t = st.median;
-        spread = st.rel_mad > s->pool ? st.rel_mad : s->pool;
+        spread = st.rel_mad > s->pool_mad ? st.rel_mad : s->pool_mad;
         ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
         cheap += ovh + s->n0 * t;
         full += bti_srch_full_cost(s, t, spread, ovh);
@@ -11645,11 +11670,12 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
 
 /* the exhaustive strategy's cost, estimated from what the search measured: a cell with samples
    costs a full visit at its own median and spread (or the pooled one), a failed cell what it
-   cost, and a cell not measured yet as much as the nearest measured cell on the grid (fewest
-   steps along the axes; the mean of those at the same distance): costs, like times, change
-   gradually across the grid, and the search measures the good cells, so the global mean or
-   the cheapest would err low, the costliest high. None above an OOM: exhaustive prunes it too.
-   0 while no cell has samples. */
+   cost, and a cell not measured yet the mean of the measured cells' costs weighted by the
+   inverse square of their distance on the grid (steps along the axes): costs, like times,
+   change gradually across the grid, and the search measures the good cells, so the global mean
+   or the cheapest would err low, the costliest high; the nearest cell alone erred high once a
+   space-filling screen had measured a few costly far cells (each then stood for a whole
+   region). None above an OOM: exhaustive prunes it too. 0 while no cell has samples. */
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0;
@@ -11662,7 +11688,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
         if (s->use[ci] != 1) continue;
         if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
-            double spread = sc->n >= 3 && st.rel_mad > s->pool ? st.rel_mad : s->pool;
+            double spread = sc->n >= 3 && st.rel_mad > s->pool_mad ? st.rel_mad : s->pool_mad;
             double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
             double f = bti_srch_full_cost(s, st.median, spread, ovh > 0 ? ovh : 0);
             fc[ci * (size_t)s->nw + (size_t)k] = f;
@@ -11676,8 +11702,8 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         bt_grid_cell(g, ci, &c);
         for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
-            size_t bestd = SIZE_MAX, nd = 0;
-            double dsum = 0;
+            size_t nd = 0;
+            double dsum = 0, wsum = 0;
             if (!isnan(fc[ci * (size_t)s->nw + (size_t)k]) || (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED)) continue;
             if (bti_is_pruned(s->sw, k, &c, NULL, 0)) continue;
             for (cj = 0; cj < s->ncells; cj++) {
@@ -11687,10 +11713,11 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
                 if (isnan(f)) continue;
                 bt_grid_cell(g, cj, &o);
                 for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
-                if (d < bestd) { bestd = d; dsum = 0; nd = 0; }
-                if (d == bestd) { dsum += f; nd++; }
+                dsum += f / (double)(d * d);
+                wsum += 1.0 / (double)(d * d);
+                nd++;
             }
-            if (nd) sum += dsum / (double)nd;
+            if (nd) sum += dsum / wsum;
         }
     }
     bti_free(fc);
@@ -11705,11 +11732,73 @@ static int bti_srch_over_budget(bti_srch *s) {
     return s->capped;
 }
 
+/* space-filling screen: once the local search has converged and the coarse lattice is not
+   affordable, one sample (plus the visit's setup and warm-up) of each of the unvisited cells
+   farthest from every visited one (greedy farthest point; distance: steps along each axis over
+   the axis' length, summed): at most the root of the number of cells, and while the screen has
+   spent under a quarter of the cost cap. A
+   far-away basin is then found by its one sample and explored around like any promising cell. */
+static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
+    const bt_grid *g = s->sw->g;
+    double cheap = 0, allow, spent0 = s->cost, *dist;
+    size_t ci, cj, nvis = 0, *vis, npick = 0, nuse = 0;
+    int k, a;
+    bt_status st = BT_OK;
+    for (ci = 0; ci < s->ncells; ci++) if (s->use[ci] == 1) nuse++;
+    for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, leader, k);
+        double t = sc->n > 0 ? sc->tsum / sc->n : 0, ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
+        cheap += (ovh > 0 ? ovh : 0) + t;
+    }
+    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || !(cheap > 0)) return BT_OK;
+    allow = 0.25 * s->budget * s->est_ex;
+    if (allow < cheap) return BT_OK;
+    dist = (double *)bti_malloc(s->ncells * sizeof(double));
+    vis = (size_t *)bti_malloc(s->ncells * sizeof(size_t));
+    if (!dist || !vis) { bti_free(dist); bti_free(vis); return BT_E_NOMEM; }
+    for (ci = 0; ci < s->ncells; ci++) {
+        for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status >= 0) break;
+        if (k < s->nw) vis[nvis++] = ci;
+    }
+    for (ci = 0; ci < s->ncells; ci++) dist[ci] = HUGE_VAL;
+    for (;;) {
+        size_t far = SIZE_MAX;
+        bt_cell c, o;
+        /* distances to the cells visited since the last pick */
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (s->use[ci] != 1 || dist[ci] < 0) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status >= 0) break;
+            if (k < s->nw) { dist[ci] = -1; continue; }
+            bt_grid_cell(g, ci, &c);
+            for (k = 0; k < s->nw; k++) if (bti_is_pruned(s->sw, k, &c, NULL, 0)) break;
+            if (k < s->nw) { dist[ci] = -1; continue; }
+            for (cj = 0; cj < nvis; cj++) {
+                double d = 0;
+                bt_grid_cell(g, vis[cj], &o);
+                for (a = 0; a < g->naxes; a++)
+                    if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
+                        d += (double)(c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a]) / (double)(g->ax[a].n - 1);
+                if (d < dist[ci]) dist[ci] = d;
+            }
+            if (far == SIZE_MAX || dist[ci] > dist[far]) far = ci;
+        }
+        if (far == SIZE_MAX || s->cost - spent0 + cheap > allow || (double)(npick * npick) >= (double)nuse || bti_srch_over_budget(s)) break;
+        npick++;
+        nvis = 0;
+        vis[nvis++] = far;
+        st = bti_srch_screen_n(s, far, 1);
+        if (st != BT_OK) break;
+    }
+    bti_free(dist); bti_free(vis);
+    bti_srch_eval(s, best);
+    return st;
+}
+
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
     size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
-    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0;
     double *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
@@ -11838,6 +11927,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
                 continue;
             }
+            st = bti_srch_spread(s, (size_t)leader, best);
+            continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
         /* survivors */
@@ -11851,7 +11942,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (alldone || nsurv == 1) break;
         /* successive halving: once every survivor has the stop rule's minimum of samples (and
            four screens' worth), keep the better half by estimate while more than `keep` survive */
-        if (nsurv > s->keep) {
+        if (nsurv > s->keep && !halved) {
             int ready = 1, r, keepn = (nsurv + 1) / 2;
             if (keepn < s->keep) keepn = s->keep;
             for (r = 0; r < nsurv && ready; r++)
@@ -11864,14 +11955,19 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
                     size_t c2 = (size_t)order[2 * r + 1];
-                    bti_fmt(why, sizeof why, "halving: mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d)",
+                    /* only a cell at least one standard error behind the leader: on a few noisy
+                       samples the true best can rank in the worse half by its estimate */
+                    if (!(bti_srch_gap_at(s, c2, (size_t)leader, best, 1.0 / s->z) > 0)) continue;
+                    bti_fmt(why, sizeof why, "halving: mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d and any within a standard error of the leader)",
                             100 * s->score[c2], r + 1, nsurv, keepn);
                     st = bti_srch_drop(s, c2, why);
                 }
+                halved = 1; /* the next halving waits for the survivors' next refinement */
                 continue;
             }
         }
         /* refine: double each survivor's samples (at least to the stop rule's minimum) */
+        halved = 0;
         for (ci = 0; ci < s->ncells && st == BT_OK && !bti_srch_over_budget(s); ci++) {
             if (!s->elig[ci]) continue;
             for (k = 0; k < s->nw && st == BT_OK; k++) {

@@ -182,6 +182,82 @@ static bt_results *make_final(int kind) {
         }
     return r;
 }
+/* New final test set (make_final2, seeds 301-305): written on 2026-11-30 after the changes that
+   the validation set and the old final set (make_final, now seen) suggested, before running it
+   once with the strategy frozen. Other shapes than every set above:
+   0: a curved ridge (the best cells follow workers ~ (batch index)^2 / 8) with an OOM frontier
+      along batch that moves with workers;
+   1: far optimum mid-edge (not a corner): a local basin at the centre, the global one 2.5 %
+      better alone at the middle of the small-batch edge;
+   2: three basins of different depth at random places (seed 999), 12 x 6 cells;
+   3: three axes with an OOM frontier (batch x workers x prefetch, 6 x 5 x 3), the optimum just
+      below the frontier;
+   4: two workloads, one with its optimum on an OOM frontier, the other nearly flat;
+   5: one axis (batch 1..4096, 13 cells), a steep U with the optimum at 256. */
+static bt_results *make_final2(int kind) {
+    static const char *const ax1[] = {"batch"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "prefetch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 5 ? 1 : kind == 3 ? 3 : 2, kind == 5 ? ax1 : kind == 3 ? ax3 : ax2, 1, mets);
+    int i, j, k, v;
+    uint64_t rs = 999;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 5) {
+        for (i = 0; i <= 12; i++) {
+            double t = 0.01 * (1 + 0.02 * (i - 8) * (i - 8) + (i < 8 ? 0.05 * (8 - i) : 0));
+            snprintf(a, sizeof a, "%d", 1 << i);
+            bt_results_add(r, "one_axis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        for (i = 0; i < 6; i++) for (j = 0; j < 5; j++) for (k = 0; k < 3; k++) {
+            double bs = (double)(16 << i), t = 2048 * (1e-4 / bs + 1e-5) * (1 + 0.1 * fabs(j - 2.5)) * (1 + 0.15 / (k + 1));
+            int oom = bs * (1 + 0.5 * k) > 600;
+            snprintf(a, sizeof a, "%d", 16 << i); snprintf(b, sizeof b, "%d", 1 << j); snprintf(c, sizeof c, "%d", k);
+            bt_results_add(r, "prefetch3", "synthetic", ax, oom ? BT_CELL_OOM : BT_CELL_OK, oom ? "out of memory" : "", 5, 0, &t);
+        }
+        return r;
+    }
+    {
+        double bc[3], wc[3], depth[3], width[3];
+        for (k = 0; k < 3; k++) { bc[k] = 11 * hrand(&rs); wc[k] = 5 * hrand(&rs); depth[k] = 0.03 * k + 0.02 * hrand(&rs); width[k] = 0.02 + 0.06 * hrand(&rs); }
+        for (v = 0; v < (kind == 4 ? 2 : 1); v++) {
+            int ni = kind == 2 ? 12 : 10, nj = kind == 2 ? 6 : 8;
+            for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+                double t = 0;
+                bt_cell_status st = BT_CELL_OK;
+                if (kind == 0) {
+                    double ridge = (double)(i * i) / 8.0;
+                    t = 0.03 * (1 + 0.04 * (j - ridge) * (j - ridge) + 0.02 * (i - 6.5) * (i - 6.5) / 4);
+                    if ((1 << i) * (j + 2) > 4096) st = BT_CELL_OOM;
+                } else if (kind == 1) {
+                    double local = 1 + 0.025 * ((i - 5) * (i - 5) + (j - 4) * (j - 4));
+                    double far = 0.975 + 0.04 * (i * i + (j - 3) * (j - 3));
+                    t = 0.04 * (local < far ? local : far);
+                } else if (kind == 2) {
+                    double m = 10;
+                    for (k = 0; k < 3; k++) {
+                        double q = 1 + depth[k] + width[k] * ((i - bc[k]) * (i - bc[k]) + 2 * (j - wc[k]) * (j - wc[k]));
+                        if (q < m) m = q;
+                    }
+                    t = 0.02 * m;
+                } else {
+                    if (v == 0) {
+                        t = 0.02 * (1 + 0.3 / (1 << (i < 7 ? i : 7)) * 8 + 0.03 * (j - 3) * (j - 3)) ;
+                        if ((1 << i) * (1 + 0.2 * j) > 256) st = BT_CELL_OOM;
+                    } else t = 0.05 * (1 + 0.005 * ((i - 2) * (i - 2) + (j - 6) * (j - 6)));
+                }
+                snprintf(a, sizeof a, "%d", 1 << i); snprintf(b, sizeof b, "%d", j + 1);
+                bt_results_add(r, kind == 4 ? (v ? "flat_wl" : "frontier_wl") : kind == 0 ? "ridge" : kind == 1 ? "mid_edge" : "three_basins", "synthetic", ax,
+                               st, st == BT_CELL_OOM ? "out of memory" : "", 5, 0, &t);
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -242,6 +318,10 @@ static void find_ties(surf *s) {
     bt_ranking_free(&rk);
 }
 
+static const char *g_only = NULL;  /* --only=SUBSTR: surfaces whose name holds it (development) */
+static double g_noise = -1;        /* --noise=X: only this noise (development) */
+static int g_why = 0;              /* --why: for each seed whose pick is off by > 0.5 %, the true best's last row */
+static int g_dump = 0;             /* --dump: every row the adaptive search recorded, per seed */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -265,6 +345,37 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         o->capped += ra.budget_spent;
         snprintf(pk[seed - 1], sizeof pk[0], "%s", ra.pick);
         snprintf(ex_pk[seed - 1], sizeof ex_pk[0], "%s", re.pick);
+        if (g_why && ra.results && adr[seed - 1] > 0.005) {
+            /* why the true best was not picked: its last row in the search's results */
+            char best[512];
+            size_t q;
+            const bt_row *last = NULL;
+            bt_rank_desc rd;
+            bt_ranking rk;
+            memset(&rd, 0, sizeof rd);
+            rd.bootstrap = -1; rd.direction = BT_LOWER_IS_BETTER;
+            best[0] = 0;
+            if (bt_rank(s->r, &rd, &rk) == BT_OK) { if (rk.pick >= 0) snprintf(best, sizeof best, "%s", rk.entries[rk.pick].label); bt_ranking_free(&rk); }
+            for (q = 0; q < bt_results_num_rows(ra.results); q++) {
+                const bt_row *rw = bt_results_row(ra.results, q);
+                char lb[512] = "";
+                int ax;
+                for (ax = 0; ax < ra.results->naxes; ax++) { if (ax) strcat(lb, " "); strcat(lb, ra.results->axes[ax]); strcat(lb, "="); strcat(lb, rw->axis[ax]); }
+                if (strcmp(lb, best) == 0) last = rw;
+            }
+            printf("  WHY %s noise %.2f seed %d: picked %s (%.2f %%), best %s: %s n=%d %s\n", s->name, noise, seed, ra.pick, 100 * adr[seed - 1], best,
+                   last ? bt_cell_status_str(last->status) : "never visited", last ? last->nsample : 0, last && last->reason ? last->reason : "");
+        }
+        if (g_dump && ra.results) {
+            size_t q;
+            for (q = 0; q < bt_results_num_rows(ra.results); q++) {
+                const bt_row *rw = bt_results_row(ra.results, q);
+                int ax;
+                printf("    [%zu]", q);
+                for (ax = 0; ax < ra.results->naxes; ax++) printf(" %s", rw->axis[ax]);
+                printf(" %s n=%d med=%.5g %s\n", bt_cell_status_str(rw->status), rw->nsample, rw->m[0], rw->reason ? rw->reason : "");
+            }
+        }
         if (verbose) printf("  %s noise %.2f seed %d: adaptive %s (regret %.4f, cost %.3f, %zu of %zu cells%s, exhaustive estimated %.3g s, is %.3g s), exhaustive %s (regret %.4f)\n",
                             s->name, noise, seed, ra.pick, adr[seed - 1], cf[seed - 1], ra.measured, ra.cells, ra.budget_spent ? ", budget spent" : "",
                             ra.exhaustive_estimate_s, ra.exhaustive_cost_s, re.pick, exr[seed - 1]);
@@ -324,8 +435,10 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
     for (i = 0; i < ns; i++) {
         int nn = S[i].recorded ? 1 : (int)(sizeof noises / sizeof noises[0]);
         if (S[i].heldout != heldout) continue;
+        if (g_only && !strstr(S[i].name, g_only)) continue;
         for (n = 0; n < nn; n++) {
             row_out o;
+            if (g_noise >= 0 && fabs(noises[n] - g_noise) > 1e-9) continue;
             if (!run_surface(&S[i], noises[n], &o, verbose)) { (*fails)++; continue; }
             printf("| %s | %s | %.2f %% / %.2f %% | %.2f %% | %.3f / %.3f | %s | %s%s |\n", S[i].name,
                    S[i].recorded ? "recorded" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1 %" : noises[n] == 0.03 ? "3 %" : noises[n] == 0.05 ? "5 %" : "10 %"),
@@ -342,15 +455,17 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(32, sizeof(surf));
+    surf *S = (surf *)calloc(40, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin;
+    summary in, out, fin, fin2;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
+    static const char *const f2names[] = {"final2 curved ridge + OOM", "final2 far optimum mid-edge", "final2 three basins",
+                                          "final2 3 axes + OOM", "final2 2 workloads: frontier + flat", "final2 one axis"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -358,6 +473,10 @@ int main(int argc, char **argv) {
         if (strcmp(argv[a], "-v") == 0) verbose = 1;
         else if (strcmp(argv[a], "--no-final") == 0) final = 0;
         else if (strncmp(argv[a], "--study=", 8) == 0) study = argv[a] + 8;
+        else if (strncmp(argv[a], "--only=", 7) == 0) g_only = argv[a] + 7;
+        else if (strncmp(argv[a], "--noise=", 8) == 0) g_noise = atof(argv[a] + 8);
+        else if (strcmp(argv[a], "--why") == 0) g_why = 1;
+        else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
     for (i = 0; i < nrec; i++) {
@@ -381,6 +500,13 @@ int main(int argc, char **argv) {
         ns++;
     }
     for (i = 0; final && i < 6; i++) {
+        S[ns].r = make_final2(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f2names[i]);
+        S[ns].heldout = 3; S[ns].seed0 = 300;
+        if (i == 0 || i == 3 || i == 4) S[ns].mono = "batch";
+        ns++;
+    }
+    for (i = 0; final && i < 6; i++) {
         S[ns].r = make_final(i);
         snprintf(S[ns].name, sizeof S[ns].name, "%s", fnames[i]);
         S[ns].heldout = 2; S[ns].seed0 = 200;
@@ -392,13 +518,17 @@ int main(int argc, char **argv) {
     printf("\n### Held-out: surfaces and seeds (101-%d) not used to choose the settings\n\n", 100 + NSEEDS);
     run_set(S, ns, 1, verbose, &fails, &out);
     memset(&fin, 0, sizeof fin);
+    memset(&fin2, 0, sizeof fin2);
     if (final) {
-        printf("\n### Final test set: other surfaces and seeds (201-%d), run once after the last change\n\n", 200 + NSEEDS);
+        printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
+        printf("\n### New final test set (make_final2, seeds 301-%d): written before its one run, the strategy frozen\n\n", 300 + NSEEDS);
+        run_set(S, ns, 3, verbose, &fails, &fin2);
     }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Held-out: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
-    if (final) printf("Final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
+    if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
+    if (final) printf("New final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
