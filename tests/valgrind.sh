@@ -12,6 +12,10 @@ CC="${CC:-cc}"
 FILTER="${1:-}"
 LIMIT="${VG_TIMEOUT:-180}"
 P=0; F=0; S=0
+if ! command -v valgrind >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "valgrind: installing Debian package valgrind"
+    apt-get install -y -q valgrind >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q valgrind >/dev/null 2>&1; }
+fi
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "  skip valgrind: not installed (apt-get install valgrind)"; echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi
