@@ -4,12 +4,7 @@
 # to one unsharded run, refusals, missing shards by number, per-shard file names.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-P=0; F=0
-ok() { P=$((P+1)); echo "  ok   $1"; }
-no() { F=$((F+1)); echo "  FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+. tests/shlib.sh      # B (build folder), T (scratch), P/F counters, ok/no/check
 cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune_mt" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
 BT="$(cd "$B" && pwd)/batchtune_mt"   # absolute: some commands below run in other directories
 code() { "$@" >"$T/out" 2>"$T/err"; echo $?; }

@@ -4,12 +4,7 @@
 # (injected test mode, tiny grid) writes its CSV and the fit reads it back.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-P=0; F=0
-ok() { P=$((P+1)); echo "  ok   $1"; }
-no() { F=$((F+1)); echo "  FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+. tests/shlib.sh      # B (build folder), T (scratch), P/F counters, ok/no/check
 cc -O1 -Wall -Wextra -Werror -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune_rc" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
 BT="$B/batchtune_rc"
 code() { "$@" >"$T/out" 2>"$T/err"; echo $?; }

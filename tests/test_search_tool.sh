@@ -3,12 +3,7 @@
 # fastest cell, --replay printing one JSON line, and usage errors naming the flag.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-P=0; F=0
-ok() { P=$((P+1)); echo "  ok   $1"; }
-no() { F=$((F+1)); echo "  FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+. tests/shlib.sh      # B (build folder), T (scratch), P/F counters, ok/no/check
 cc -O2 -I. -I/usr/include/stb tools/batchtune.c -o "$B/batchtune" -lm -pthread || { echo "results: 0 passed, 1 failed, 0 skipped"; exit 1; }
 BT="$B/batchtune"
 REC=bench/search/data/cpu_mlp_w512.csv

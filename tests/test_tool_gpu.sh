@@ -6,12 +6,7 @@
 # h2d_s and compute_s from events), --device cpu keeps it on the CPU. Skipped without nvcc.
 set -u
 cd "$(dirname "$0")/.."
-B="${BT_BUILD:-build/tests}"; mkdir -p "$B"
-T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
-P=0; F=0
-ok() { P=$((P+1)); echo "  ok   $1"; }
-no() { F=$((F+1)); echo "  FAIL $1"; }
-check() { local name="$1"; shift; if "$@"; then ok "$name"; else no "$name"; fi; }
+. tests/shlib.sh      # B (build folder), T (scratch), P/F counters, ok/no/check
 if ! command -v nvcc >/dev/null 2>&1; then
     echo "  skip test_tool_gpu: nvcc not found (install the CUDA Toolkit)"
     echo "results: 0 passed, 0 failed, 1 skipped"; exit 0
