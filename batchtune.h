@@ -4631,6 +4631,7 @@ static int bti_isolate_parse(const char *out, const char *tag, int ns, bt_cell_s
             if (strncmp(q, "row ", 4) == 0) {
                 char *e;
                 if (sscanf(q + 4, "%d %d %d %d", &st, &n, &nz, &nsc) != 4 || st < 0 || st >= BT_CELL_STATUS_COUNT || n < 0 || nsc != ns) break;
+                if ((size_t)n > strlen(p) / (tl + 3)) break;  /* more samples than lines that could hold them */
                 q = strchr(q + 4, ' ');                    /* skip four numbers to CELL_S */
                 for (got = 0; q && got < 3; got++) q = strchr(q + 1, ' ');
                 *cell_s = q ? strtod(q, &e) : NAN;
