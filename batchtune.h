@@ -2023,12 +2023,12 @@ static void bti_str_cat(bti_str *s, const char *t) { bti_str_add(s, t, strlen(t)
 static void bti_str_printf(bti_str *s, const char *fmt, ...) {
     va_list ap;
     int n;
-    char small[256];
+    char stackbuf[256];
     va_start(ap, fmt);
-    n = vsnprintf(small, sizeof small, fmt, ap);
+    n = vsnprintf(stackbuf, sizeof stackbuf, fmt, ap);
     va_end(ap);
     if (n < 0) return;
-    if ((size_t)n < sizeof small) { bti_str_add(s, small, (size_t)n); return; }
+    if ((size_t)n < sizeof stackbuf) { bti_str_add(s, stackbuf, (size_t)n); return; }
     bti_str_reserve(s, (size_t)n);
     if (s->oom) return;
     va_start(ap, fmt);
@@ -11763,7 +11763,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
     }
     for (ci = 0; ci < s->ncells; ci++) dist[ci] = HUGE_VAL;
     for (;;) {
-        size_t far = SIZE_MAX;
+        size_t pick_ci = SIZE_MAX;
         bt_cell c, o;
         /* distances to the cells visited since the last pick */
         for (ci = 0; ci < s->ncells; ci++) {
@@ -11781,13 +11781,13 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
                         d += (double)(c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a]) / (double)(g->ax[a].n - 1);
                 if (d < dist[ci]) dist[ci] = d;
             }
-            if (far == SIZE_MAX || dist[ci] > dist[far]) far = ci;
+            if (pick_ci == SIZE_MAX || dist[ci] > dist[pick_ci]) pick_ci = ci;
         }
-        if (far == SIZE_MAX || s->cost - spent0 + cheap > allow || (double)(npick * npick) >= (double)nuse || bti_srch_over_budget(s)) break;
+        if (pick_ci == SIZE_MAX || s->cost - spent0 + cheap > allow || (double)(npick * npick) >= (double)nuse || bti_srch_over_budget(s)) break;
         npick++;
         nvis = 0;
-        vis[nvis++] = far;
-        st = bti_srch_screen_n(s, far, 1);
+        vis[nvis++] = pick_ci;
+        st = bti_srch_screen_n(s, pick_ci, 1);
         if (st != BT_OK) break;
     }
     bti_free(dist); bti_free(vis);

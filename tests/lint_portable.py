@@ -38,6 +38,9 @@ USE = {
     "rename": "bti_rename_replace (Windows rename() refuses to replace)",
 }
 CALL = re.compile(r"(?<![\w.>])(pthread_\w+|" + "|".join(sorted((k for k in USE if "*" not in k), key=len, reverse=True)) + r")\s*\(")
+# names <windows.h> defines as macros (minwindef.h: far, near; rpcndr.h: small, hyper;
+# objbase.h: interface; pascal, cdecl): as identifiers they break every Windows build
+WINMACRO = re.compile(r"(?<![\w.>])(far|near|small|hyper|interface|pascal|cdecl)(?!\w)")
 HEADERS = re.compile(r"#\s*include\s*<(unistd\.h|pthread\.h|dirent\.h|spawn\.h|poll\.h|sched\.h|dlfcn\.h|strings\.h|sys/wait\.h|sys/mman\.h|sys/time\.h)>")
 
 
@@ -102,6 +105,8 @@ def lint(path, text, start_pat=None):
             continue
         if any(e["cur"] for e in stack):
             continue
+        for wm in WINMACRO.finditer(line):
+            found.append("%s:%d: '%s' is a macro of <windows.h> (rename the identifier)" % (path, no, wm.group(1)))
         for cm in CALL.finditer(line):
             name = cm.group(1)
             key = "pthread_*" if name.startswith("pthread_") and name not in USE else name

@@ -80,6 +80,10 @@ if [ "$EXT" = 0 ] && { [ -z "$FILTER" ] || [ "$FILTER" = build ]; }; then
     printf '#include "batchtune.h"\nint other(void){ return bt_grid_num_axes(0); }\n' > "$B/tu2.c"
     printf '#define BATCHTUNE_IMPLEMENTATION\n#include "batchtune.h"\nint other(void);\nint main(void){ return other(); }\n' > "$B/tu1.c"
     if $CC -std=c99 $WARN $INC "$B/tu1.c" "$B/tu2.c" -o "$B/tu" -lm -pthread 2>"$B/tu.log" && "$B/tu"; then pass "build two translation units"; else fail "build two translation units"; head -20 "$B/tu.log"; fi
+    # POSIX-only calls outside non-Windows branches, names <windows.h> turns into macros
+    if command -v python3 >/dev/null 2>&1; then
+        if python3 tests/lint_portable.py >"$B/lint.txt" 2>&1; then pass "portability lint"; else fail "portability lint"; head -20 "$B/lint.txt"; fi
+    else skip "portability lint" "python3 not found"; fi
     # a CPU-only program links without batchtune_cuda.cu and without libcudart
     if $CC -std=c99 -O1 $INC examples/cpu_quickstart.c -o "$B/cpu_only" -lm -pthread 2>"$B/cpu_only.log" && ! nm "$B/cpu_only" | grep -qi cuda; then pass "CPU-only program links without CUDA"; else fail "CPU-only program links without CUDA"; head -20 "$B/cpu_only.log"; fi
     if command -v nvcc >/dev/null; then

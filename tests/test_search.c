@@ -494,8 +494,8 @@ static void test_far_corner_optimum(void) {
         char b[16], w[16];
         const char *ax[2] = {b, w};
         double local = 1 + 0.02 * ((i - 4) * (i - 4) + (j - 3) * (j - 3));
-        double far = 0.97 + 0.05 * (i * i + (j - 6) * (j - 6));
-        double t = 0.03 * (local < far ? local : far);
+        double far_v = 0.97 + 0.05 * (i * i + (j - 6) * (j - 6));
+        double t = 0.03 * (local < far_v ? local : far_v);
         snprintf(b, sizeof b, "%d", 4 << i);
         snprintf(w, sizeof w, "%d", j + 1);
         bt_results_add(r, "far", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
