@@ -392,7 +392,7 @@ static void test_foreign_files(void) {
 /* ---- crash safety: a child process sweeps; we SIGKILL it and tear the files ---- */
 static int child_sweep(const char *path) {
     bt_grid *g = bt_grid_create();
-    wl_conf c1 = {0, 1, 40, 0, 0};
+    wl_conf c1 = {0, 1, 300, 0, 0};   /* cells of ~50 ms: each round of the crash test writes a row or two and 22 rounds do not finish the grid */
     bt_workload w[2];
     bt_sweep_desc d = quick_desc(path);
     bt_results *r = NULL;
