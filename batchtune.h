@@ -11296,6 +11296,8 @@ typedef struct bti_sc {
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
     int cut;                   /* the last visit stopped early: the cell was already out of the race */
+    double fp_sig, fp_n;       /* cost model memo: expected stop-rule samples at spread fp_sig */
+    int fp_lo, fp_hi;          /* ... between these sample counts */
 } bti_sc;
 
 typedef struct bti_srch bti_srch;
@@ -11319,6 +11321,7 @@ struct bti_srch {
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
+    double *fpw;               /* [BTI_FP_R][BTI_FP_N + 1]: simulated stop-rule widths (cost model) */
     unsigned char *elig;
 };
 
@@ -11368,7 +11371,7 @@ static void bti_srch_free(bti_srch *s) {
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
-    bti_free(s->wtab);
+    bti_free(s->wtab); bti_free(s->fpw);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -11640,7 +11643,7 @@ static double bti_srch_width(bti_srch *s, int n) {
 /* seconds of a full (stop rule) visit of a cell with median sample time t, relative spread
    `spread` and overhead ovh per visit: samples until spread x w(n) <= max_rel_noise, within
    the rule's sample and time limits */
-static double bti_srch_full_cost(bti_srch *s, double t, double spread, double ovh) {
+static double bti_srch_full_cost_det(bti_srch *s, double t, double spread, double ovh) {
     const bt_stop_rule *r = &s->sw->stop;
     double lim = r->max_time_s / t + 1;
     int n = r->min_samples, nmax = r->max_samples;
@@ -11649,6 +11652,76 @@ static double bti_srch_full_cost(bti_srch *s, double t, double spread, double ov
     while (n < nmax && spread * bti_srch_width(s, n) > r->max_rel_noise) n++;
     if (n > nmax) n = nmax;
     return ovh + n * t;
+}
+/* The stop rule stops at the FIRST sample count whose interval is narrow enough: a random walk
+   of widths, which dips under the limit well before the typical width gets there (at a spread
+   of 1.5x the limit, after about half the samples). The cost model of the exhaustive strategy
+   therefore simulates it: BTI_FP_R sequences of unit Gaussian samples (fixed seed, the same in
+   every search), their interval's relative half-width after each sample by the rule of
+   bt_stats_compute; a cell of spread sigma stops at the first n >= its minimum where sigma x
+   width <= max_rel_noise (its maximum else; past BTI_FP_N samples, the typical width decides). */
+#define BTI_FP_R 64
+#define BTI_FP_N 160
+static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double q, tot = 0;
+    int i, n;
+    if (!s->fpw) {
+        double buf[BTI_FP_N + 1];
+        uint64_t rs = 0x5EED5EEDULL;
+        s->fpw = (double *)bti_malloc((size_t)BTI_FP_R * (BTI_FP_N + 1) * sizeof(double));
+        if (!s->fpw) return (double)nmax;
+        for (i = 0; i < BTI_FP_R; i++) {
+            double *w = s->fpw + (size_t)i * (BTI_FP_N + 1);
+            w[0] = w[1] = HUGE_VAL;
+            for (n = 1; n <= BTI_FP_N; n++) {
+                double u = ((double)(bti_rand_next(&rs) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+                double v = ((double)(bti_rand_next(&rs) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+                double x = sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
+                int p = n - 1;
+                while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; } /* insertion: buf sorted */
+                buf[p] = x;
+                if (n >= 2) {
+                    long j = 1, k = n;
+                    if (n >= 6) {
+                        double h = 1.96 * sqrt((double)n) / 2.0;
+                        j = (long)floor((double)n / 2.0 - h);
+                        k = (long)ceil((double)n / 2.0 + h) + 1;
+                        if (j < 1) j = 1;
+                        if (k > (long)n) k = n;
+                    }
+                    w[n] = 0.5 * (buf[k - 1] - buf[j - 1]);
+                }
+            }
+        }
+    }
+    if (nmin < 2) nmin = 2;
+    if (nmax < nmin) return (double)nmax;
+    if (!(sigma > 0)) return (double)nmin;
+    q = r->max_rel_noise / sigma;
+    for (i = 0; i < BTI_FP_R; i++) {
+        const double *w = s->fpw + (size_t)i * (BTI_FP_N + 1);
+        for (n = nmin; n < nmax && n <= BTI_FP_N && w[n] > q; n++) {}
+        if (n > BTI_FP_N) while (n < nmax && sigma * bti_srch_width(s, n) > r->max_rel_noise) n++;
+        tot += n;
+    }
+    return tot / BTI_FP_R;
+}
+/* seconds of a full visit as the exhaustive strategy would make it: the simulated stop rule at
+   spread `spread` (memoized per cell on the spread, rounded to 2 % steps) */
+static double bti_srch_full_cost(bti_srch *s, bti_sc *sc, double t, double spread, double ovh) {
+    const bt_stop_rule *r = &s->sw->stop;
+    double lim = r->max_time_s / t + 1, sq;
+    int n = r->min_samples, nmax = r->max_samples;
+    if (lim < nmax) nmax = (int)ceil(lim);
+    if (n < r->min_time_s / t) n = (int)ceil(r->min_time_s / t);
+    if (n > nmax) n = nmax;
+    sq = spread > 0 ? exp(floor(log(spread) / 0.02 + 0.5) * 0.02) : 0;
+    if (!(sc->fp_sig == sq && sc->fp_lo == n && sc->fp_hi == nmax)) {
+        sc->fp_sig = sq; sc->fp_lo = n; sc->fp_hi = nmax;
+        sc->fp_n = bti_srch_fp_samples(s, sq, n, nmax);
+    }
+    return ovh + sc->fp_n * t;
 }
 /* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
 static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
@@ -11664,7 +11737,7 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
         spread = st.rel_mad > s->pool_mad ? st.rel_mad : s->pool_mad;
         ovh = sc->cost - sc->tsum > 0 ? sc->cost - sc->tsum : 0;
         cheap += ovh + s->n0 * t;
-        full += bti_srch_full_cost(s, t, spread, ovh);
+        full += bti_srch_full_cost_det(s, t, spread, ovh);
     }
     return full > 0 && cheap <= 0.15 * full;
 }
@@ -11689,9 +11762,9 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
         if (s->use[ci] != 1) continue;
         if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
-            double spread = sc->n >= 3 && st.rel_mad > s->pool_mad ? st.rel_mad : s->pool_mad;
+            double spread = s->pool;
             double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
-            double f = bti_srch_full_cost(s, st.median, spread, ovh > 0 ? ovh : 0);
+            double f = bti_srch_full_cost(s, sc, st.median, spread, ovh > 0 ? ovh : 0);
             fc[ci * (size_t)s->nw + (size_t)k] = f;
             sum += f;
             nok++;
@@ -11941,6 +12014,21 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         }
         /* the interval decides: one survivor left, or every survivor measured to the stop rule */
         if (alldone || nsurv == 1) break;
+        /* endgame: once three quarters of the cost cap are spent, the rest goes to the best
+           three by estimate (at the cap the pick is the best estimate anyway; more samples of
+           the few cells it will be chosen from make it right more often than a few more of
+           every survivor) */
+        if (nsurv > 3 && s->budget < 1 && s->est_ex > 0 && s->cost >= 0.75 * s->budget * s->est_ex) {
+            int r, keepn = 3;
+            qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
+            for (r = keepn; r < nsurv && st == BT_OK; r++) {
+                size_t c2 = (size_t)order[2 * r + 1];
+                bti_fmt(why, sizeof why, "endgame: %.0f %% of the cost cap spent; mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d)",
+                        100 * s->cost / (s->budget * s->est_ex), 100 * s->score[c2], r + 1, nsurv, keepn);
+                st = bti_srch_drop(s, c2, why);
+            }
+            continue;
+        }
         /* successive halving: once every survivor has the stop rule's minimum of samples (and
            four screens' worth), keep the better half by estimate while more than `keep` survive */
         if (nsurv > s->keep && !halved) {
@@ -11976,6 +12064,13 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 int more = sc->n;
                 if (sc->done) continue;
                 if (sc->n + more < min_samples) more = min_samples - sc->n;
+                if (s->budget < 1 && s->est_ex > 0 && sc->n > 0 && sc->tsum > 0) {
+                    /* no more samples than the cap has left room for (its overshoot was one
+                       doubling of a cell: up to 0.04 of the exhaustive cost) */
+                    double t = sc->tsum / sc->n, ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
+                    double fit = (s->budget * s->est_ex - s->cost - (ovh > 0 ? ovh : 0)) / t;
+                    if (fit < more) more = fit >= 1 ? (int)fit : 1;
+                }
                 st = bti_srch_visit(s, ci, k, more > 0 ? more : 1);
             }
         }
