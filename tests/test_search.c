@@ -559,6 +559,83 @@ static void test_halving_keeps_noisy_best(void) {
     bt_results_free(r);
 }
 
+/* the cost model: the stop rule stops at the first sample count whose interval dips under its
+   limit, well before the typical width gets there. Estimating a cell's full visit from the
+   typical width at the median of the cells' MADs read 3 % noise as 0.3-0.8 of the exhaustive
+   cost, so the cap fired at 0.07-0.13 of the true cost with the race undecided. The simulated
+   stop rule must estimate it within 0.7-1.4x on every seed and 0.85-1.2x on average. */
+static void test_cost_estimate_moderate_noise(void) {
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    int bi, wi, seed, close = 0;
+    double mean = 0;
+    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m[3] = {0, NAN, NAN};
+        m[0] = 0.03 * (1 + 0.05 * ((bi - 3) * (bi - 3) + 0.5 * (wi - 3) * (wi - 3)));
+        snprintf(b, sizeof b, "%d", 1 << bi);
+        snprintf(w, sizeof w, "%d", WK[wi]);
+        bt_results_add(r, "bowl", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    for (seed = 1; seed <= 6; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.03, (uint64_t)seed);
+        bt_replay_result rr;
+        double q;
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
+        printf("    3 %% noise, seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f\n", seed, rr.exhaustive_estimate_s, rr.exhaustive_cost_s, q, rr.cost_fraction);
+        close += q >= 0.7 && q <= 1.4;
+        mean += q / 6;
+        bt_replay_result_free(&rr);
+    }
+    CHECK(close == 6);
+    CHECK(mean >= 0.85 && mean <= 1.2);
+    bt_results_free(r);
+}
+
+/* endgame: once three quarters of the cost cap are spent with more than three survivors, the
+   rest goes to the best three by estimate: on a 10 % noisy plateau of near-ties the others leave
+   with the reason "endgame: ...", at most three cells end ok, the pick is one of them, and the
+   cost stays under a quarter of the exhaustive one (refinement takes no more samples than the cap
+   has room for). */
+static void test_endgame_keeps_three(void) {
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    int bi, wi, seed, runs = 0, bad = 0, cheap = 0;
+    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m[3] = {0, NAN, NAN};
+        m[0] = 0.02 * (1 + 0.003 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
+        snprintf(b, sizeof b, "%d", 1 << bi);
+        snprintf(w, sizeof w, "%d", WK[wi]);
+        bt_results_add(r, "flat", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    for (seed = 1; seed <= 5; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.10, (uint64_t)seed);
+        bt_replay_result rr;
+        size_t i;
+        int end = 0, nok = 0, pick_ok = 0;
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        for (i = 0; rr.results && i < bt_results_num_rows(rr.results); i++) {
+            const bt_row *row = bt_results_row(rr.results, i);
+            char lab[128];
+            snprintf(lab, sizeof lab, "batch=%s workers=%s", row->axis[0], row->axis[1]);
+            if (row->status == BT_CELL_PRUNED && strncmp(row->reason, "endgame:", 8) == 0) end++;
+            if (row->status == BT_CELL_OK) { nok++; if (strcmp(lab, rr.pick) == 0) pick_ok = 1; }
+        }
+        if (end) { runs++; if (nok > 3 || !pick_ok) { bad++; printf("    seed %d: %d cells ok after the endgame, pick %s\n", seed, nok, rr.pick); } }
+        cheap += rr.cost_fraction <= 0.25;
+        bt_replay_result_free(&rr);
+    }
+    printf("    10 %% noise plateau: endgame in %d of 5 runs\n", runs);
+    CHECK(runs >= 3);
+    CHECK(bad == 0);
+    CHECK(cheap == 5);
+    bt_results_free(r);
+}
+
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
     mkdir(TMP, 0700);
@@ -573,6 +650,8 @@ int main(void) {
     RUN(test_budget_cap);
     RUN(test_far_corner_optimum);
     RUN(test_halving_keeps_noisy_best);
+    RUN(test_cost_estimate_moderate_noise);
+    RUN(test_endgame_keeps_three);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
