@@ -3,7 +3,8 @@
 # sweeps recorded by this project (bench/search/data: batchtune sweep on the CPU model), the
 # image-model study's mean-regret surface (../shared/data, beside the repository), and synthetic
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
-# 101-105), the old final test set (201-205, seen since) and the new final test set (301-305). Prints the table and records it in
+# 101-105), the old and second final test sets (201-205, 301-305, seen since) and the third
+# final test set (401-405, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -35,22 +36,22 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in two sets (bench/search/search_bench.c). The validation set (make_heldout,"
-    echo "seeds 101-105: a compute-bound device whose optimum sits on the OOM frontier, a flat plateau of"
-    echo "near-ties, three axes with 140 cells, a corner optimum, a deceptive surface with a local optimum at"
-    echo "the centre and the global one 4 % better in a far corner, three workloads) was written before the"
-    echo "cost cap was finished; one change was made after seeing it (the cost of a cell not measured yet is"
-    echo "estimated from its nearest measured cell, not the costliest: the cap overshot on the plateau)."
-    echo "The old final test set (make_final, seeds 201-205: rugged interior optimum with a loader OOM frontier,"
-    echo "a diagonal valley, a far optimum, a cliff where the optimum is next to the OOM frontier, two"
-    echo "workloads with optima in opposite corners, a random bowl over three axes) was written after that"
-    echo "and run once with the first strategy frozen (18 of 30 rows met then). It has been SEEN since: the"
-    echo "second round of changes (halving, noise floor, space-filling screen, cost estimate) was diagnosed"
-    echo "on the validation set and on it, so its rows below are no longer out of sample."
-    echo "The new final test set (make_final2, seeds 301-305: a curved ridge with an OOM frontier, a far"
-    echo "optimum mid-edge, three basins at random places, three axes with an OOM frontier, two workloads"
-    echo "(one on a frontier, one flat), one axis of 13 cells) was written after those changes and run once"
-    echo "with the strategy frozen: its rows are the out-of-sample figure now."
+    echo "Held-out surfaces, in four sets (bench/search/search_bench.c), each written before a round of"
+    echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
+    echo "diagnosed on it, and only the newest is out of sample:"
+    echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
+    echo "  plateau of near-ties, three axes with 140 cells, corner optimum, deceptive far optimum, three"
+    echo "  workloads): used for development since the first round (seen);"
+    echo "- old final (make_final, 201-205: rugged + loader OOM, diagonal valley, far optimum, cliff next"
+    echo "  to the OOM frontier, two workloads in opposite corners, random bowl over three axes): 18 of 30"
+    echo "  met with the first strategy frozen; seen since the second round;"
+    echo "- second final (make_final2, 301-305: curved ridge + OOM, far optimum mid-edge, three basins,"
+    echo "  three axes + OOM, two workloads (frontier + flat), one axis of 13 cells): 27 of 30 met with the"
+    echo "  second-round strategy frozen; seen since the third round;"
+    echo "- third final (make_final3, 401-405: optimum just inside an OOM frontier on three axes, rough"
+    echo "  ridge, two workloads with a compromise optimum, heteroscedastic noise growing with batch, a long"
+    echo "  axis of 24 cells, a near-tie of three cells): written and committed before the third round"
+    echo "  (aea4dd2), run once with it frozen (9bfb4ac): the out-of-sample figure."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"

@@ -261,7 +261,7 @@ static bt_results *make_final2(int kind) {
 }
 /* Third final test set (make_final3, seeds 401-405): written on 2026-11-30 after the second
    round, BEFORE the third round of changes to the strategy, and committed on its own; run once,
-   with the strategy frozen. Until then the bench skips it unless given --final3. Six kinds that
+   with the strategy frozen (commit 9bfb4ac). --no-final3 skips it. Six kinds that
    differ from every set above:
    0: optimum just inside an OOM frontier on three axes (batch 16..2048 x workers 1..12 x
       threads 1..4): time falls with batch, memory grows with batch and workers, so the best is
@@ -400,7 +400,7 @@ static const char *g_only = NULL;  /* --only=SUBSTR: surfaces whose name holds i
 static double g_noise = -1;        /* --noise=X: only this noise (development) */
 static int g_why = 0;              /* --why: for each seed whose pick is off by > 0.5 %, the true best's last row */
 static int g_dump = 0;             /* --dump: every row the adaptive search recorded, per seed */
-static int g_final3 = 0;           /* --final3: also the third final test set (not run before the strategy is frozen) */
+static int g_final3 = 1;           /* --no-final3: skip the third final test set (it was not run before the strategy was frozen) */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -557,7 +557,7 @@ int main(int argc, char **argv) {
         else if (strncmp(argv[a], "--only=", 7) == 0) g_only = argv[a] + 7;
         else if (strncmp(argv[a], "--noise=", 8) == 0) g_noise = atof(argv[a] + 8);
         else if (strcmp(argv[a], "--why") == 0) g_why = 1;
-        else if (strcmp(argv[a], "--final3") == 0) g_final3 = 1;
+        else if (strcmp(argv[a], "--no-final3") == 0) g_final3 = 0;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -605,7 +605,7 @@ int main(int argc, char **argv) {
     }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
-    printf("\n### Held-out: surfaces and seeds (101-%d) not used to choose the settings\n\n", 100 + NSEEDS);
+    printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
     run_set(S, ns, 1, verbose, &fails, &out);
     memset(&fin, 0, sizeof fin);
     memset(&fin2, 0, sizeof fin2);
@@ -613,7 +613,7 @@ int main(int argc, char **argv) {
     if (final) {
         printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
-        printf("\n### New final test set (make_final2, seeds 301-%d): written before its one run, the strategy frozen\n\n", 300 + NSEEDS);
+        printf("\n### Second final test set (make_final2, seeds 301-%d): out of sample for the second-round strategy only, seen since\n\n", 300 + NSEEDS);
         run_set(S, ns, 3, verbose, &fails, &fin2);
     }
     if (final && g_final3) {
@@ -621,10 +621,10 @@ int main(int argc, char **argv) {
         run_set(S, ns, 4, verbose, &fails, &fin3);
     }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
-    printf("Held-out: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
+    printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
     if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
-    if (final) printf("New final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
-    if (final && g_final3) printf("Third final test set: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
+    if (final) printf("Second final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
+    if (final && g_final3) printf("Third final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
