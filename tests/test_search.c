@@ -4,7 +4,8 @@
    (search_budget) stops near its fraction of the exhaustive cost; a far-corner optimum is found on
    a quiet surface; halving does not drop the true best of a noisy surface by its estimate; the
    exhaustive cost estimate (simulated stop rule) is close at 3 % noise; the endgame keeps at most
-   three cells and the cost under a quarter; the adaptive strategy live (bt_sweep_run) records pruned cells with reasons and superseding rows. */
+   three cells and the cost under a quarter; the adaptive strategy live (bt_sweep_run) records
+   pruned cells with reasons and superseding rows. */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
 #include "test.h"
