@@ -1161,6 +1161,8 @@ struct bt_cupti {
 static pthread_mutex_t btc_cupti_mu = PTHREAD_MUTEX_INITIALIZER;
 static bt_cupti *btc_cupti_active;
 static int btc_cupti_claimed;
+static void *btc_cupti_registered;   /* the library our callbacks are registered with (it stays
+                                       mapped: RTLD_NODELETE); written only by the claimant */
 
 static void btc_cupti_buf_req(uint8_t **buf, size_t *size, size_t *max_records) {
     void *p = NULL;
@@ -1273,10 +1275,12 @@ bt_status bt_cupti_start(int cuda_index, const char *lib, bt_cupti **out, char *
         btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: the library lacks the activity API (cuptiActivityRegisterCallbacks, ...)");
         goto unavailable;
     }
-    if ((rc = c->reg(btc_cupti_buf_req, btc_cupti_buf_done)) != 0) {
+    /* the callbacks are these two functions for any collector: registered once per process */
+    if (btc_cupti_registered != c->lib && (rc = c->reg(btc_cupti_buf_req, btc_cupti_buf_done)) != 0) {
         btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: cuptiActivityRegisterCallbacks: %s", btc_cupti_str(c, rc));
         goto unavailable;
     }
+    btc_cupti_registered = c->lib;
     pthread_mutex_lock(&btc_cupti_mu);
     btc_cupti_active = c;          /* before enabling: records go to c from the first one */
     pthread_mutex_unlock(&btc_cupti_mu);

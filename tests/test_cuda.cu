@@ -625,6 +625,70 @@ static void test_timer_and_overlap(void) {
     env_close(&e);
 }
 
+/* CUPTI on a device: an idle gap and kernels on two streams; the kernel union against events */
+static void test_cupti_on_device(void) {
+    gpu_env e;
+    bt_cupti *c = NULL;
+    bt_cupti_mark mk;
+    bt_cupti_window w;
+    void *st2 = NULL, *x = NULL, *wt = NULL, *o1 = NULL, *o2 = NULL, *h = NULL;
+    cudaEvent_t ev[4];
+    float ea = 0, eb = 0;
+    char err[512];
+    int i;
+    const size_t bytes = (size_t)1024 * 1024 * sizeof(float);
+    NEED_GPU();
+    CHECK(bt_cupti_start(0, NULL, &c, err, sizeof err) == BT_OK);
+    if (!bt_cupti_available(c)) { printf("  %s\n", err); CHECK(0); bt_cupti_stop(c); return; }
+    CHECK(env_open(&e));
+    CHECK(bt_cuda_stream_create(e.d, &st2) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &x) == BT_OK && bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &wt) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &o1) == BT_OK && bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &o2) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_PINNED, bytes, &h) == BT_OK);
+    for (i = 0; i < 4; i++) cudaEventCreate(&ev[i]);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);   /* warm */
+    cudaDeviceSynchronize();
+    /* 1: 50 ms idle, an upload, one GEMM */
+    bt_cupti_window_begin(c, &mk);
+    usleep(50000);
+    cudaMemcpyAsync(x, h, bytes, cudaMemcpyHostToDevice, (cudaStream_t)e.st);
+    cudaEventRecord(ev[0], (cudaStream_t)e.st);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);
+    cudaEventRecord(ev[1], (cudaStream_t)e.st);
+    cudaDeviceSynchronize();
+    bt_cupti_window_end(c, &mk, &w);
+    cudaEventElapsedTime(&ea, ev[0], ev[1]);
+    printf("  one stream: window %.3f ms, kernels %d busy %.3f (%.3f ms; events %.3f ms), copies %d copy %.4f, why '%s'\n",
+           w.seconds * 1e3, w.kernels, w.busy_fraction, w.busy_fraction * w.seconds * 1e3, ea, w.copies, w.copy_fraction, w.why);
+    CHECK(w.kernels == 1 && w.dropped == 0 && w.why[0] == 0);
+    CHECK(w.busy_fraction > 0 && w.busy_fraction < 0.9);                  /* the idle 50 ms */
+    CHECK(w.busy_fraction * w.seconds * 1e3 <= ea * 1.05 + 0.05);         /* inside the events */
+    CHECK(w.busy_fraction * w.seconds * 1e3 >= ea * 0.7 - 0.05);
+    CHECK(w.copies == 1 && w.copy_fraction > 0);
+    /* 2: one GEMM on each of two streams at once: the union counts overlap once */
+    bt_cupti_window_begin(c, &mk);
+    cudaEventRecord(ev[0], (cudaStream_t)e.st);
+    cudaEventRecord(ev[2], (cudaStream_t)st2);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o2, NULL, 0, st2) == BT_OK);
+    cudaEventRecord(ev[1], (cudaStream_t)e.st);
+    cudaEventRecord(ev[3], (cudaStream_t)st2);
+    cudaDeviceSynchronize();
+    bt_cupti_window_end(c, &mk, &w);
+    cudaEventElapsedTime(&ea, ev[0], ev[1]);
+    cudaEventElapsedTime(&eb, ev[2], ev[3]);
+    printf("  two streams: window %.3f ms, kernels %d, covered %.3f ms; events %.3f + %.3f ms\n", w.seconds * 1e3, w.kernels,
+           w.busy_fraction * w.seconds * 1e3, ea, eb);
+    CHECK(w.kernels == 2 && w.why[0] == 0);
+    CHECK(w.busy_fraction > 0 && w.busy_fraction <= 1);
+    CHECK(w.busy_fraction * w.seconds * 1e3 <= (ea + eb) * 1.05 + 0.05);
+    CHECK(w.busy_fraction * w.seconds * 1e3 >= (ea > eb ? ea : eb) * 0.7 - 0.05);
+    for (i = 0; i < 4; i++) cudaEventDestroy(ev[i]);
+    bt_cuda_stream_destroy(st2);
+    env_close(&e);
+    bt_cupti_stop(c);
+}
+
 /* OOM as a result: a decoder whose KV cache grows with batch x S passes device memory */
 typedef struct level_watch { bt_device *d; size_t level; int set, bad, n; } level_watch;
 static void watch_progress(const bt_progress *p, void *user) {
@@ -682,7 +746,11 @@ static void test_oom_sweep_on_device(void) {
 static void test_model_variants_run(void) {
     static const int kinds[4] = {BT_GPU_MLP, BT_GPU_CONV, BT_GPU_DECODER, BT_GPU_REDUCE};
     int k, v;
+    bt_cupti *cu = NULL;
+    char cerr[512];
     NEED_GPU();
+    CHECK(bt_cupti_start(0, NULL, &cu, cerr, sizeof cerr) == BT_OK);   /* busy_pct_cupti beside busy_pct */
+    if (!bt_cupti_available(cu)) printf("  %s\n", cerr);
     for (k = 0; k < 4; k++) for (v = 0; v < 3; v++) {
         bt_gpu_model m;
         bt_workload w;
@@ -692,7 +760,7 @@ static void test_model_variants_run(void) {
         char err[512];
         size_t i;
         memset(&m, 0, sizeof m);
-        m.kind = kinds[k]; m.variant = v; m.items = 256; m.seq_axis = -1; m.seq = 256;
+        m.kind = kinds[k]; m.variant = v; m.items = 256; m.seq_axis = -1; m.seq = 256; m.cupti = cu;
         m.batch_axis = bt_grid_axis_pow2(g, "batch", 32, 64);
         CHECK(bt_gpu_model_init(&m, &w, "model", err, sizeof err) == BT_OK);
         memset(&d, 0, sizeof d);
@@ -701,15 +769,24 @@ static void test_model_variants_run(void) {
         for (i = 0; r && i < bt_results_num_rows(r); i++) {
             const bt_row *row = bt_results_row(r, i);
             int ips = bt_results_metric_index(r, "items_per_s"), busy = bt_results_metric_index(r, "busy_pct");
-            CHECK(row->status == BT_CELL_OK);
+            int bc = bt_results_metric_index(r, "busy_pct_cupti");
+            CHECK(row->status == BT_CELL_OK && bc >= 0);
             if (row->status != BT_CELL_OK) printf("  kind %d variant %d: %s\n", kinds[k], v, row->reason);
-            else { CHECK(row->m[ips] > 0); CHECK(row->m[busy] > 0 && row->m[busy] <= 100); }
+            else {
+                CHECK(row->m[ips] > 0); CHECK(row->m[busy] > 0 && row->m[busy] <= 100);
+                /* kernels lie inside the events around the compute phase: CUPTI's union <= it */
+                if (bt_cupti_available(cu) && bc >= 0) {
+                    CHECK(row->m[bc] > 0 && row->m[bc] <= row->m[busy] + 5);
+                    if (v == 0) printf("  kind %d batch %s: busy_pct %.1f, busy_pct_cupti %.1f\n", kinds[k], row->axis[0], row->m[busy], row->m[bc]);
+                }
+            }
             if (kinds[k] == BT_GPU_REDUCE) CHECK(bt_results_metric_index(r, "mismatch_frac") >= 0);
         }
         bt_results_free(r);
         bt_gpu_model_free(&m);
         bt_grid_destroy(g);
     }
+    bt_cupti_stop(cu);
 }
 
 /* A sticky error: runs in a child process (CUDA cannot recover the one that hits it). */
@@ -947,6 +1024,7 @@ int main(int argc, char **argv) {
     RUN(test_gemm_conv_attention_match_cpu);
     RUN(test_reductions);
     RUN(test_timer_and_overlap);
+    RUN(test_cupti_on_device);
     RUN(test_oom_sweep_on_device);
     RUN(test_model_variants_run);
     RUN(test_pipeline_head_init_checks);
