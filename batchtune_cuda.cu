@@ -1,6 +1,7 @@
 /* batchtune_cuda.cu — the GPU side of batchtune: device probe and choice, OOM-safe device memory
    (through the per-cell bt_dev_arena of batchtune.h), sticky-error detection, per-phase event
-   timing with an optional L2 flush, busy fraction, NVML sampling through dlopen, pinned
+   timing with an optional L2 flush, busy fraction (from events, and exact from CUPTI's kernel
+   activity records through dlopen), NVML sampling through dlopen, pinned
    double-buffered upload overlapped with compute, the NHWC uint8 -> NCHW float32 normalize
    kernel, and the reference workloads (MLP stack, 3x3 convolution stack, decoder step with a
    KV cache, fast and reference reductions).
@@ -9,11 +10,13 @@
            BATCHTUNE_IMPLEMENTATION and includes batchtune.h; this file includes only the
            declarations). Optional: -DBATCHTUNE_CUBLAS ... -lcublas makes bt_gpu_model's MLP use
            cuBLAS when m->use_cublas is set; by default the GEMMs are our own tiled kernel, so
-           the build line needs no library beyond the CUDA runtime. NVML is loaded with dlopen
-           at run time: no -lnvidia-ml. Older glibc (< 2.34) needs -ldl.
-   All functions are C-callable and declared in section 10 of batchtune.h. No globals: the only
-   file-level object is the const table of CUDA device operations. Each thread started here
-   belongs to a bt_nvml_sampler. Every CUDA error is mapped to a bt_status with CUDA's text;
+           the build line needs no library beyond the CUDA runtime. NVML and CUPTI are loaded
+           with dlopen at run time: no -lnvidia-ml, no -lcupti. Older glibc (< 2.34) needs -ldl.
+   All functions are C-callable and declared in section 10 of batchtune.h. Globals: the const
+   table of CUDA device operations, and the CUPTI collector that CUPTI's buffer callbacks (which
+   carry no user pointer) deliver to, with its mutex (one bt_cupti per process, as CUPTI's
+   activity buffers are per process). Each thread started here belongs to a bt_nvml_sampler;
+   CUPTI runs a thread of its own while a bt_cupti collects. Every CUDA error is mapped to a bt_status with CUDA's text;
    nothing here aborts or exits. */
 #ifndef BATCHTUNE_IMPLEMENTATION_INCLUDED   /* static mode: included after the implementation */
 #include "batchtune.h"
