@@ -1849,7 +1849,8 @@ BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins
    flushes the records (cuptiActivityFlushAll) at its end and reports busy_fraction = union of
    the kernel intervals of device cuda_index clipped to the window (overlapping kernels counted
    once) / window length, and copy_fraction likewise for copies. NAN with `why` when CUPTI is
-   absent, failed to enable (no GPU or driver), or dropped records since the window began.
+   absent, failed to enable (no GPU or driver), dropped records since the window began, or
+   reported the window's kernels only on other devices (a numbering that differs from CUDA's).
    CUPTI's activity buffers belong to the process and its buffer callbacks carry no user
    pointer, so one bt_cupti collects at a time in a process (a second one is "unavailable";
    this is the one piece of file-level state in batchtune_cuda.cu). Tracing costs CUPTI's

@@ -1164,6 +1164,7 @@ struct bt_cupti {
 static pthread_mutex_t btc_cupti_mu = PTHREAD_MUTEX_INITIALIZER;
 static bt_cupti *btc_cupti_active;
 static int btc_cupti_claimed;
+static btc_cupti_ret (*btc_cupti_dropped_fn)(void *, uint32_t, size_t *);   /* of the registered library */
 static void *btc_cupti_registered;   /* the library our callbacks are registered with (it stays
                                        mapped: RTLD_NODELETE); written only by the claimant */
 
@@ -1176,7 +1177,11 @@ static void btc_cupti_buf_req(uint8_t **buf, size_t *size, size_t *max_records) 
 }
 static void btc_cupti_buf_done(void *ctx, uint32_t stream, uint8_t *buf, size_t size, size_t valid) {
     bt_cupti *c;
+    size_t dropped = 0;
     (void)size;
+    /* CUPTI's count, asked outside our mutex (a flush may hold CUPTI's own locks while it calls
+       us); the function stays valid: the library is never unmapped */
+    if (btc_cupti_dropped_fn && btc_cupti_dropped_fn(ctx, stream, &dropped) != 0) dropped = 0;
     pthread_mutex_lock(&btc_cupti_mu);
     c = btc_cupti_active;
     if (c && buf && valid) {
@@ -1192,10 +1197,7 @@ static void btc_cupti_buf_done(void *ctx, uint32_t stream, uint8_t *buf, size_t 
         if (c->niv + n > c->cap) { c->ndropped += c->niv + n - c->cap; n = c->cap - c->niv; }
         c->niv += n;
     }
-    if (c && c->dropped) {
-        size_t d = 0;
-        if (c->dropped(ctx, stream, &d) == 0) c->ndropped += d;
-    }
+    if (c) c->ndropped += dropped;
     pthread_mutex_unlock(&btc_cupti_mu);
     free(buf);
 }
@@ -1279,6 +1281,7 @@ bt_status bt_cupti_start(int cuda_index, const char *lib, bt_cupti **out, char *
         goto unavailable;
     }
     /* the callbacks are these two functions for any collector: registered once per process */
+    if (btc_cupti_registered != c->lib) btc_cupti_dropped_fn = c->dropped;   /* before CUPTI can call back */
     if (btc_cupti_registered != c->lib && (rc = c->reg(btc_cupti_buf_req, btc_cupti_buf_done)) != 0) {
         btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: cuptiActivityRegisterCallbacks: %s", btc_cupti_str(c, rc));
         goto unavailable;
@@ -1323,6 +1326,7 @@ void bt_cupti_window_end(bt_cupti *c, const bt_cupti_mark *m, bt_cupti_window *w
     btc_cupti_ret rc;
     unsigned long long dropped;
     size_t i, keep = 0;
+    int elsewhere = 0;
     if (!w) return;
     memset(w, 0, sizeof *w);
     w->busy_fraction = w->copy_fraction = NAN;
@@ -1335,12 +1339,17 @@ void bt_cupti_window_end(bt_cupti *c, const bt_cupti_mark *m, bt_cupti_window *w
     dropped = c->ndropped - m->dropped;
     uk = bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_KERNEL, c->device, m->t_ns, t1, &w->kernels);
     uc = bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_MEMCPY, c->device, m->t_ns, t1, &w->copies);
+    if (!w->kernels) bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_KERNEL, -1, m->t_ns, t1, &elsewhere);
     for (i = 0; i < c->niv; i++) if (c->iv[i].end > t1) c->iv[keep++] = c->iv[i];   /* later ones stay */
     c->niv = keep;
     pthread_mutex_unlock(&btc_cupti_mu);
     w->dropped = (long long)dropped;
     if (rc != 0) { btc_fmt(w->why, sizeof w->why, "cuptiActivityFlushAll: %s", btc_cupti_str(c, rc)); return; }
     if (dropped) { btc_fmt(w->why, sizeof w->why, "%llu CUPTI activity records dropped during the window", dropped); return; }
+    if (elsewhere) {   /* CUPTI numbers devices otherwise than CUDA here: no figure rather than 0 */
+        btc_fmt(w->why, sizeof w->why, "the window's %d kernels ran on CUPTI devices other than %d", elsewhere, c->device);
+        return;
+    }
     w->busy_fraction = (double)uk / (double)(t1 - m->t_ns);
     if (c->memcpy_on) w->copy_fraction = (double)uc / (double)(t1 - m->t_ns);
 }
