@@ -1707,7 +1707,8 @@ BATCHTUNE_CUDA_API void bt_cuda_stream_destroy(void *stream);
      bt_cuda_timer_end(t, s, &busy)                     waits; s->phase_s[] = sums of intervals
    busy = union of the BT_PHASE_COMPUTE intervals / host wall time from begin to end: the
    fraction of the sample in which the cell's kernels run (intervals from events: gaps between
-   kernels inside one bracketed phase count as busy; CUPTI's exact kernel records are not used). */
+   kernels inside one bracketed phase count as busy). The exact figure from CUPTI's kernel
+   records is bt_cupti's (below), bt_gpu_model's busy_pct_cupti. */
 typedef struct bt_cuda_timer bt_cuda_timer;
 BATCHTUNE_CUDA_API bt_status bt_cuda_timer_create(bt_dev_arena *a, int max_intervals, int l2_flush,
                                              bt_cuda_timer **out);
@@ -1844,11 +1845,69 @@ BATCHTUNE_CUDA_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m
 BATCHTUNE_CUDA_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
 BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
 
+/* Exact kernel intervals from CUPTI's activity records (the "busy_pct_cupti" figure). CUPTI is
+   loaded with dlopen (no link dependency; absent CUPTI is not an error): `lib` when given, else
+   $BATCHTUNE_CUPTI_LIB, else libcupti.so.<CUDA major> / libcupti.so under $CUDA_HOME,
+   $CUDA_PATH and /usr/local/cuda (lib64 and extras/CUPTI/lib64), then the loader's path.
+   A bt_cupti enables CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL (kernels on several streams keep
+   running concurrently) and MEMCPY; CUPTI fills buffers the collector hands it (4 MiB each) and
+   returns them from its own thread or from the flush; the collector keeps start, end, device
+   and stream of each record. A window (begin ... end, on CUPTI's clock, cuptiGetTimestamp)
+   flushes the records (cuptiActivityFlushAll) at its end and reports busy_fraction = union of
+   the kernel intervals of device cuda_index clipped to the window (overlapping kernels counted
+   once) / window length, and copy_fraction likewise for copies. NAN with `why` when CUPTI is
+   absent, failed to enable (no GPU or driver), dropped records since the window began, or
+   reported the window's kernels only on other devices (a numbering that differs from CUDA's).
+   CUPTI's activity buffers belong to the process and its buffer callbacks carry no user
+   pointer, so one bt_cupti collects at a time in a process (a second one is "unavailable";
+   this is the one piece of file-level state in batchtune_cuda.cu). Tracing costs CUPTI's
+   few microseconds per kernel and one flush per window, inside the timed sample: opt-in. */
+typedef struct bt_cupti bt_cupti;
+typedef struct bt_cupti_mark { uint64_t t_ns; unsigned long long dropped; } bt_cupti_mark;
+typedef struct bt_cupti_window {
+    double seconds;              /* window length on CUPTI's clock (0 when unavailable) */
+    double busy_fraction;        /* union of kernel intervals / seconds; NAN: not available */
+    double copy_fraction;        /* union of memcpy intervals / seconds; NAN: not available */
+    int kernels, copies;         /* records overlapping the window */
+    long long dropped;           /* records dropped since the window began */
+    char why[256];               /* why busy_fraction is NAN ("" when it is a number) */
+} bt_cupti_window;
+/* *out is set whenever BT_OK is returned; without CUPTI (or when enabling fails: no GPU, no
+   driver, another collector) it is "unavailable", windows are NAN and err (and
+   bt_cupti_reason) say why. Start it before the sweep; stop it after. */
+BATCHTUNE_CUDA_API bt_status bt_cupti_start(int cuda_index, const char *lib, bt_cupti **out, char *err, size_t err_len);
+BATCHTUNE_CUDA_API int bt_cupti_available(const bt_cupti *c);
+BATCHTUNE_CUDA_API const char *bt_cupti_reason(const bt_cupti *c);   /* "" when available */
+BATCHTUNE_CUDA_API void bt_cupti_window_begin(bt_cupti *c, bt_cupti_mark *m);
+BATCHTUNE_CUDA_API void bt_cupti_window_end(bt_cupti *c, const bt_cupti_mark *m, bt_cupti_window *out);
+BATCHTUNE_CUDA_API void bt_cupti_stop(bt_cupti *c);    /* disables, flushes, frees */
+/* The pure parts, public for tests. A GPU interval from an activity record: */
+enum { BT_GPU_IV_KERNEL = 1, BT_GPU_IV_MEMCPY = 2 };
+typedef struct bt_gpu_interval { uint64_t start, end; uint32_t device, stream; int kind; } bt_gpu_interval;
+/* CUPTI's cuptiActivityGetNextRecord (records are CUpti_Activity*; 0 = a record) */
+typedef int (*bt_cupti_next_fn)(uint8_t *buf, size_t valid_bytes, void **record);
+/* Kernel (kinds CONCURRENT_KERNEL, KERNEL) and memcpy records of one activity buffer into out
+   (at most max); returns how many there were (may exceed max). next NULL: a built-in walker
+   that knows CUDA 13.0's record sizes of these kinds only. *other counts skipped records
+   (other kinds, incomplete ones). */
+BATCHTUNE_CUDA_API size_t bt_cupti_parse_buffer(const void *buf, size_t valid_bytes, bt_cupti_next_fn next,
+                                           bt_gpu_interval *out, size_t max, size_t *other);
+/* Nanoseconds covered by the union of the intervals of `kind` (0: any) on `device` (< 0: any)
+   clipped to [t0, t1); *count = intervals that overlap it. Sorts iv by start. */
+BATCHTUNE_CUDA_API uint64_t bt_gpu_interval_union(bt_gpu_interval *iv, size_t n, int kind, int device, uint64_t t0,
+                                             uint64_t t1, int *count);
+
 /* Reference GPU workloads for examples, self-tests and the studies. Each sample processes
    `items` items in batches of the cell's batch (last one partial) and reports phases (h2d,
    compute, d2h from events), peak_mem_bytes (the arena's device peak) and the metrics
-   busy_pct, nvml_util_pct, nvml_mem_used_bytes, sm_clock_mhz, power_w, energy_per_item_j,
-   throttled (NVML ones empty without a sampler), plus mismatch_frac for BT_GPU_REDUCE. The
+   busy_pct, busy_pct_cupti, nvml_util_pct, nvml_mem_used_bytes, sm_clock_mhz, power_w,
+   energy_per_item_j, throttled (NVML ones empty without a sampler), plus mismatch_frac for
+   BT_GPU_REDUCE. busy_pct comes from the events around the compute phase; busy_pct_cupti is
+   the same sample's window (begin to the end's synchronization) measured with m->cupti: the
+   union of the cell's kernel intervals from CUPTI's records / the window. It is empty without
+   m->cupti, when bt_cupti is unavailable, and for a sample during which CUPTI dropped records
+   (the cell's median is over the samples that have it; bt_cupti_reason and the window's `why`
+   say why). The
    NVML figures of a sample cover the cell from its first measured sample to the end of this
    one, so they are empty until the cell has run min_window_s (give cells min_time_s >= 2);
    throttled is per sample (1 when a sampler reading inside the sample had a power, thermal or
@@ -1874,6 +1933,7 @@ typedef struct bt_gpu_model {
     int l2_flush;          /* 1: flush L2 before every sample */
     int use_cublas;        /* 1: MLP GEMMs with cuBLAS (needs -DBATCHTUNE_CUBLAS -lcublas) */
     bt_nvml_sampler *nvml; /* optional, caller-owned */
+    bt_cupti *cupti;       /* optional, caller-owned: busy_pct_cupti from CUPTI's kernel records */
     uint64_t seed;
     void *priv;            /* private */
 } bt_gpu_model;

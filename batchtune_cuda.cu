@@ -1,6 +1,7 @@
 /* batchtune_cuda.cu — the GPU side of batchtune: device probe and choice, OOM-safe device memory
    (through the per-cell bt_dev_arena of batchtune.h), sticky-error detection, per-phase event
-   timing with an optional L2 flush, busy fraction, NVML sampling through dlopen, pinned
+   timing with an optional L2 flush, busy fraction (from events, and exact from CUPTI's kernel
+   activity records through dlopen), NVML sampling through dlopen, pinned
    double-buffered upload overlapped with compute, the NHWC uint8 -> NCHW float32 normalize
    kernel, and the reference workloads (MLP stack, 3x3 convolution stack, decoder step with a
    KV cache, fast and reference reductions).
@@ -9,11 +10,13 @@
            BATCHTUNE_IMPLEMENTATION and includes batchtune.h; this file includes only the
            declarations). Optional: -DBATCHTUNE_CUBLAS ... -lcublas makes bt_gpu_model's MLP use
            cuBLAS when m->use_cublas is set; by default the GEMMs are our own tiled kernel, so
-           the build line needs no library beyond the CUDA runtime. NVML is loaded with dlopen
-           at run time: no -lnvidia-ml. Older glibc (< 2.34) needs -ldl.
-   All functions are C-callable and declared in section 10 of batchtune.h. No globals: the only
-   file-level object is the const table of CUDA device operations. Each thread started here
-   belongs to a bt_nvml_sampler. Every CUDA error is mapped to a bt_status with CUDA's text;
+           the build line needs no library beyond the CUDA runtime. NVML and CUPTI are loaded
+           with dlopen at run time: no -lnvidia-ml, no -lcupti. Older glibc (< 2.34) needs -ldl.
+   All functions are C-callable and declared in section 10 of batchtune.h. Globals: the const
+   table of CUDA device operations, and the CUPTI collector that CUPTI's buffer callbacks (which
+   carry no user pointer) deliver to, with its mutex (one bt_cupti per process, as CUPTI's
+   activity buffers are per process). Each thread started here belongs to a bt_nvml_sampler;
+   CUPTI runs a thread of its own while a bt_cupti collects. Every CUDA error is mapped to a bt_status with CUDA's text;
    nothing here aborts or exits. */
 #ifndef BATCHTUNE_IMPLEMENTATION_INCLUDED   /* static mode: included after the implementation */
 #include "batchtune.h"
@@ -1015,12 +1018,363 @@ void bt_nvml_sampler_stop(bt_nvml_sampler *s) {
     free(s);
 }
 
+/* ---------------------------------------------------------------- CUPTI ------------------ */
+/* Kernel and copy intervals from CUPTI's activity records, CUPTI loaded with dlopen (no link
+   dependency). Records are read at fixed offsets: CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL (10)
+   and KERNEL (3) carry CUpti_ActivityKernelN (N = 10 in CUDA 13.0's cupti_activity.h), whose
+   start/end/deviceId/streamId sit at 16/24/40/48 in every version since CUpti_ActivityKernel4
+   (CUDA 9); CUPTI_ACTIVITY_KIND_MEMCPY (1) carries CUpti_ActivityMemcpyN (6 in CUDA 13.0) with
+   start/end/deviceId/streamId at 16/24/32/40 in every version. Where cupti_activity.h is on
+   the include path these offsets are checked against it at compile time (-DBATCHTUNE_NO_CUPTI_H
+   skips it, as a machine without CUPTI's headers does; tests/run.sh build checks both). */
+#define BTC_CUPTI_KIND_MEMCPY 1
+#define BTC_CUPTI_KIND_KERNEL 3
+#define BTC_CUPTI_KIND_CONCURRENT_KERNEL 10
+#define BTC_CUPTI_K_START 16
+#define BTC_CUPTI_K_END 24
+#define BTC_CUPTI_K_DEVICE 40
+#define BTC_CUPTI_K_STREAM 48
+#define BTC_CUPTI_K_SIZE 216      /* sizeof(CUpti_ActivityKernel10): the built-in walker only */
+#define BTC_CUPTI_M_START 16
+#define BTC_CUPTI_M_END 24
+#define BTC_CUPTI_M_DEVICE 32
+#define BTC_CUPTI_M_STREAM 40
+#define BTC_CUPTI_M_SIZE 96       /* sizeof(CUpti_ActivityMemcpy6) */
+#define BTC_CUPTI_ALIGN 8         /* ACTIVITY_RECORD_ALIGNMENT */
+#define BTC_CUPTI_FLUSH_FORCED 1  /* CUPTI_ACTIVITY_FLAG_FLUSH_FORCED */
+#define BTC_CUPTI_BUF_BYTES ((size_t)4 << 20)
+#define BTC_CUPTI_MAX_IV ((size_t)4 << 20)   /* intervals held between windows (128 MiB) */
+#if defined(__has_include) && !defined(BATCHTUNE_NO_CUPTI_H)
+#if __has_include(<cupti_activity.h>)
+#include <cupti_activity.h>
+#include <stddef.h>
+static_assert(CUPTI_ACTIVITY_KIND_MEMCPY == BTC_CUPTI_KIND_MEMCPY && CUPTI_ACTIVITY_KIND_KERNEL == BTC_CUPTI_KIND_KERNEL &&
+                  CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL == BTC_CUPTI_KIND_CONCURRENT_KERNEL,
+              "CUPTI activity kinds changed");
+static_assert(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED == BTC_CUPTI_FLUSH_FORCED, "CUPTI flush flag changed");
+static_assert(offsetof(CUpti_ActivityKernel10, start) == BTC_CUPTI_K_START && offsetof(CUpti_ActivityKernel10, end) == BTC_CUPTI_K_END &&
+                  offsetof(CUpti_ActivityKernel10, deviceId) == BTC_CUPTI_K_DEVICE && offsetof(CUpti_ActivityKernel10, streamId) == BTC_CUPTI_K_STREAM &&
+                  sizeof(CUpti_ActivityKernel10) == BTC_CUPTI_K_SIZE,
+              "CUpti_ActivityKernel10 layout differs from batchtune's offsets");
+static_assert(offsetof(CUpti_ActivityMemcpy6, start) == BTC_CUPTI_M_START && offsetof(CUpti_ActivityMemcpy6, end) == BTC_CUPTI_M_END &&
+                  offsetof(CUpti_ActivityMemcpy6, deviceId) == BTC_CUPTI_M_DEVICE && offsetof(CUpti_ActivityMemcpy6, streamId) == BTC_CUPTI_M_STREAM &&
+                  sizeof(CUpti_ActivityMemcpy6) == BTC_CUPTI_M_SIZE,
+              "CUpti_ActivityMemcpy6 layout differs from batchtune's offsets");
+#endif
+#endif
+
+static uint64_t btc_rd64(const unsigned char *p) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
+static uint32_t btc_rd32(const unsigned char *p) { uint32_t v; memcpy(&v, p, sizeof v); return v; }
+/* the built-in walker: CUDA 13.0's record sizes for the kinds batchtune enables; stops at any
+   other kind (returns nonzero like CUPTI's CUPTI_ERROR_MAX_LIMIT_REACHED) */
+static int btc_cupti_walk(uint8_t *buf, size_t valid, void **rec) {
+    size_t off = 0, sz;
+    uint32_t kind;
+    if (*rec) {
+        const unsigned char *r = (const unsigned char *)*rec;
+        kind = btc_rd32(r);
+        sz = kind == BTC_CUPTI_KIND_MEMCPY ? BTC_CUPTI_M_SIZE : BTC_CUPTI_K_SIZE;
+        off = (size_t)(r - buf) + ((sz + BTC_CUPTI_ALIGN - 1) & ~(size_t)(BTC_CUPTI_ALIGN - 1));
+    }
+    if (off + 4 > valid) return 12;
+    kind = btc_rd32(buf + off);
+    if (kind != BTC_CUPTI_KIND_MEMCPY && kind != BTC_CUPTI_KIND_KERNEL && kind != BTC_CUPTI_KIND_CONCURRENT_KERNEL) return 12;
+    if (off + (kind == BTC_CUPTI_KIND_MEMCPY ? BTC_CUPTI_M_SIZE : BTC_CUPTI_K_SIZE) > valid) return 12;
+    *rec = buf + off;
+    return 0;
+}
+size_t bt_cupti_parse_buffer(const void *buf, size_t valid_bytes, bt_cupti_next_fn next, bt_gpu_interval *out, size_t max,
+                             size_t *other) {
+    void *rec = NULL;
+    size_t n = 0;
+    if (other) *other = 0;
+    if (!buf || !valid_bytes) return 0;
+    if (!next) next = btc_cupti_walk;
+    while (next((uint8_t *)buf, valid_bytes, &rec) == 0 && rec) {
+        const unsigned char *r = (const unsigned char *)rec;
+        uint32_t kind = btc_rd32(r);
+        bt_gpu_interval iv;
+        if (kind == BTC_CUPTI_KIND_CONCURRENT_KERNEL || kind == BTC_CUPTI_KIND_KERNEL) {
+            iv.start = btc_rd64(r + BTC_CUPTI_K_START); iv.end = btc_rd64(r + BTC_CUPTI_K_END);
+            iv.device = btc_rd32(r + BTC_CUPTI_K_DEVICE); iv.stream = btc_rd32(r + BTC_CUPTI_K_STREAM);
+            iv.kind = BT_GPU_IV_KERNEL;
+        } else if (kind == BTC_CUPTI_KIND_MEMCPY) {
+            iv.start = btc_rd64(r + BTC_CUPTI_M_START); iv.end = btc_rd64(r + BTC_CUPTI_M_END);
+            iv.device = btc_rd32(r + BTC_CUPTI_M_DEVICE); iv.stream = btc_rd32(r + BTC_CUPTI_M_STREAM);
+            iv.kind = BT_GPU_IV_MEMCPY;
+        } else {
+            if (other) (*other)++;
+            continue;
+        }
+        if (iv.end < iv.start || iv.start == 0) { if (other) (*other)++; continue; }   /* incomplete record */
+        if (n < max && out) out[n] = iv;
+        n++;
+    }
+    return n;
+}
+static int btc_cmp_iv(const void *a, const void *b) {
+    const bt_gpu_interval *x = (const bt_gpu_interval *)a, *y = (const bt_gpu_interval *)b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+uint64_t bt_gpu_interval_union(bt_gpu_interval *iv, size_t n, int kind, int device, uint64_t t0, uint64_t t1, int *count) {
+    uint64_t u = 0, cb = 0, ce = 0;
+    int open = 0, cnt = 0;
+    size_t i;
+    if (count) *count = 0;
+    if (!iv || !n || t1 <= t0) return 0;
+    qsort(iv, n, sizeof *iv, btc_cmp_iv);
+    for (i = 0; i < n; i++) {
+        uint64_t b = iv[i].start, e = iv[i].end;
+        if ((kind && iv[i].kind != kind) || (device >= 0 && iv[i].device != (uint32_t)device)) continue;
+        if (b < t0) b = t0;
+        if (e > t1) e = t1;
+        if (e <= b) continue;                 /* outside the window (or empty) */
+        cnt++;
+        if (!open || b > ce) { if (open) u += ce - cb; cb = b; ce = e; open = 1; }
+        else if (e > ce) ce = e;
+    }
+    if (open) u += ce - cb;
+    if (count) *count = cnt;
+    return u;
+}
+
+typedef int btc_cupti_ret;   /* CUptiResult: 0 = success */
+struct bt_cupti {
+    void *lib;
+    int device;
+    int available;
+    int memcpy_on;
+    char reason[256];
+    btc_cupti_ret (*reg)(void (*)(uint8_t **, size_t *, size_t *), void (*)(void *, uint32_t, uint8_t *, size_t, size_t));
+    btc_cupti_ret (*enable)(int);
+    btc_cupti_ret (*disable)(int);
+    btc_cupti_ret (*flush)(uint32_t);
+    btc_cupti_ret (*stamp)(uint64_t *);
+    btc_cupti_ret (*dropped)(void *, uint32_t, size_t *);
+    btc_cupti_ret (*errstr)(btc_cupti_ret, const char **);
+    bt_cupti_next_fn next;
+    /* filled by the buffer-completed callback (any thread), under btc_cupti_mu */
+    bt_gpu_interval *iv;
+    size_t niv, cap;
+    unsigned long long ndropped;   /* CUPTI's dropped records + ours (buffer or store full) */
+};
+/* CUPTI's buffer callbacks carry no user pointer and its activity buffers are per process, so
+   the one collector they deliver to is file-level state (guarded by btc_cupti_mu): one
+   bt_cupti collects at a time in a process. */
+static pthread_mutex_t btc_cupti_mu = PTHREAD_MUTEX_INITIALIZER;
+static bt_cupti *btc_cupti_active;
+static int btc_cupti_claimed;
+static btc_cupti_ret (*btc_cupti_dropped_fn)(void *, uint32_t, size_t *);   /* of the registered library */
+static void *btc_cupti_registered;   /* the library our callbacks are registered with (it stays
+                                       mapped: RTLD_NODELETE); written only by the claimant */
+
+static void btc_cupti_buf_req(uint8_t **buf, size_t *size, size_t *max_records) {
+    void *p = NULL;
+    if (posix_memalign(&p, BTC_CUPTI_ALIGN, BTC_CUPTI_BUF_BYTES) != 0) p = NULL;   /* NULL: CUPTI drops */
+    *buf = (uint8_t *)p;
+    *size = p ? BTC_CUPTI_BUF_BYTES : 0;
+    *max_records = 0;
+}
+static void btc_cupti_buf_done(void *ctx, uint32_t stream, uint8_t *buf, size_t size, size_t valid) {
+    bt_cupti *c;
+    size_t dropped = 0;
+    (void)size;
+    /* CUPTI's count, asked outside our mutex (a flush may hold CUPTI's own locks while it calls
+       us); the function stays valid: the library is never unmapped */
+    if (btc_cupti_dropped_fn && btc_cupti_dropped_fn(ctx, stream, &dropped) != 0) dropped = 0;
+    pthread_mutex_lock(&btc_cupti_mu);
+    c = btc_cupti_active;
+    if (c && buf && valid) {
+        size_t want = c->niv + valid / BTC_CUPTI_M_SIZE + 1, n, other = 0;
+        if (want > c->cap && want <= BTC_CUPTI_MAX_IV) {
+            size_t nc = c->cap ? c->cap : 4096;
+            bt_gpu_interval *ni;
+            while (nc < want) nc *= 2;
+            ni = (bt_gpu_interval *)realloc(c->iv, nc * sizeof *ni);
+            if (ni) { c->iv = ni; c->cap = nc; }
+        }
+        n = bt_cupti_parse_buffer(buf, valid, c->next, c->iv + c->niv, c->cap - c->niv, &other);
+        if (c->niv + n > c->cap) { c->ndropped += c->niv + n - c->cap; n = c->cap - c->niv; }
+        c->niv += n;
+    }
+    if (c) c->ndropped += dropped;
+    pthread_mutex_unlock(&btc_cupti_mu);
+    free(buf);
+}
+static const char *btc_cupti_str(const bt_cupti *c, btc_cupti_ret rc) {
+    const char *s = NULL;
+    if (c->errstr && c->errstr(rc, &s) == 0 && s) return s;
+    return "CUPTI error";
+}
+/* dlopen CUPTI: lib (when given), else $BATCHTUNE_CUPTI_LIB, else libcupti.so.<runtime major>
+   and libcupti.so in $CUDA_HOME, $CUDA_PATH and /usr/local/cuda (lib64, extras/CUPTI/lib64),
+   then the loader's own search path. RTLD_NODELETE: CUPTI's threads may outlive dlclose. */
+static void *btc_cupti_open(const char *lib, char *tried, size_t tn) {
+    static const char *const roots_env[2] = {"CUDA_HOME", "CUDA_PATH"};
+    static const char *const subs[2] = {"lib64", "extras/CUPTI/lib64"};
+    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
+    char names[2][32], path[1024];
+    const char *roots[3];
+    void *h;
+    int r, s, k, nr = 0;
+    size_t used = 0;
+    tried[0] = 0;
+    if (!lib) lib = getenv("BATCHTUNE_CUPTI_LIB");
+    if (lib && *lib) {
+        h = dlopen(lib, flags);
+        if (!h) btc_fmt(tried, tn, "dlopen %s: %s", lib, dlerror());
+        return h;
+    }
+    snprintf(names[0], sizeof names[0], "libcupti.so.%d", CUDART_VERSION / 1000);
+    snprintf(names[1], sizeof names[1], "libcupti.so");
+    for (r = 0; r < 2; r++) { const char *v = getenv(roots_env[r]); if (v && *v) roots[nr++] = v; }
+    roots[nr++] = "/usr/local/cuda";
+    for (r = 0; r < nr; r++)
+        for (s = 0; s < 2; s++)
+            for (k = 0; k < 2; k++) {
+                snprintf(path, sizeof path, "%s/%s/%s", roots[r], subs[s], names[k]);
+                if ((h = dlopen(path, flags)) != NULL) return h;
+            }
+    for (k = 0; k < 2; k++) if ((h = dlopen(names[k], flags)) != NULL) return h;
+    for (r = 0; r < nr && used + 1 < tn; r++) {
+        int w = snprintf(tried + used, tn - used, "%s%s/{lib64,extras/CUPTI/lib64}", r ? ", " : "", roots[r]);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    if (used + 1 < tn) snprintf(tried + used, tn - used, ", the loader's path: no %s or %s found", names[0], names[1]);
+    return NULL;
+}
+bt_status bt_cupti_start(int cuda_index, const char *lib, bt_cupti **out, char *err, size_t err_len) {
+    bt_cupti *c;
+    btc_cupti_ret rc;
+    char tried[600];
+    if (!out) { btc_fmt(err, err_len, "bt_cupti_start: out is NULL"); return BT_E_INVALID; }
+    *out = NULL;
+    c = (bt_cupti *)calloc(1, sizeof *c);
+    if (!c) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    c->device = cuda_index;
+    *out = c;
+    pthread_mutex_lock(&btc_cupti_mu);
+    if (btc_cupti_claimed) {
+        pthread_mutex_unlock(&btc_cupti_mu);
+        btc_fmt(c->reason, sizeof c->reason, "CUPTI not available: another bt_cupti collects in this process (CUPTI's activity buffers are per process)");
+        btc_fmt(err, err_len, "%s", c->reason);
+        return BT_OK;
+    }
+    btc_cupti_claimed = 1;
+    pthread_mutex_unlock(&btc_cupti_mu);
+    c->lib = btc_cupti_open(lib, tried, sizeof tried);
+    if (!c->lib) {
+        btc_fmt(c->reason, sizeof c->reason, "CUPTI not available (%s)", tried);
+        goto unavailable;
+    }
+    c->reg = (btc_cupti_ret(*)(void (*)(uint8_t **, size_t *, size_t *), void (*)(void *, uint32_t, uint8_t *, size_t, size_t)))btc_sym(c->lib, "cuptiActivityRegisterCallbacks", NULL);
+    c->enable = (btc_cupti_ret(*)(int))btc_sym(c->lib, "cuptiActivityEnable", NULL);
+    c->disable = (btc_cupti_ret(*)(int))btc_sym(c->lib, "cuptiActivityDisable", NULL);
+    c->flush = (btc_cupti_ret(*)(uint32_t))btc_sym(c->lib, "cuptiActivityFlushAll", NULL);
+    c->stamp = (btc_cupti_ret(*)(uint64_t *))btc_sym(c->lib, "cuptiGetTimestamp", NULL);
+    c->dropped = (btc_cupti_ret(*)(void *, uint32_t, size_t *))btc_sym(c->lib, "cuptiActivityGetNumDroppedRecords", NULL);
+    c->errstr = (btc_cupti_ret(*)(btc_cupti_ret, const char **))btc_sym(c->lib, "cuptiGetResultString", NULL);
+    c->next = (bt_cupti_next_fn)btc_sym(c->lib, "cuptiActivityGetNextRecord", NULL);
+    if (!c->reg || !c->enable || !c->disable || !c->flush || !c->stamp || !c->next) {
+        btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: the library lacks the activity API (cuptiActivityRegisterCallbacks, ...)");
+        goto unavailable;
+    }
+    /* the callbacks are these two functions for any collector: registered once per process */
+    if (btc_cupti_registered != c->lib) btc_cupti_dropped_fn = c->dropped;   /* before CUPTI can call back */
+    if (btc_cupti_registered != c->lib && (rc = c->reg(btc_cupti_buf_req, btc_cupti_buf_done)) != 0) {
+        btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: cuptiActivityRegisterCallbacks: %s", btc_cupti_str(c, rc));
+        goto unavailable;
+    }
+    btc_cupti_registered = c->lib;
+    pthread_mutex_lock(&btc_cupti_mu);
+    btc_cupti_active = c;          /* before enabling: records go to c from the first one */
+    pthread_mutex_unlock(&btc_cupti_mu);
+    if ((rc = c->enable(BTC_CUPTI_KIND_CONCURRENT_KERNEL)) != 0) {
+        btc_fmt(c->reason, sizeof c->reason, "CUPTI not usable: cuptiActivityEnable(CONCURRENT_KERNEL): %s (no GPU or driver?)", btc_cupti_str(c, rc));
+        pthread_mutex_lock(&btc_cupti_mu);
+        btc_cupti_active = NULL;
+        pthread_mutex_unlock(&btc_cupti_mu);
+        goto unavailable;
+    }
+    c->memcpy_on = c->enable(BTC_CUPTI_KIND_MEMCPY) == 0;
+    c->available = 1;
+    if (err && err_len) err[0] = 0;
+    return BT_OK;
+unavailable:
+    btc_fmt(err, err_len, "%s; busy_pct_cupti will be empty", c->reason);
+    if (c->lib) { dlclose(c->lib); c->lib = NULL; }
+    pthread_mutex_lock(&btc_cupti_mu);
+    btc_cupti_claimed = 0;
+    pthread_mutex_unlock(&btc_cupti_mu);
+    return BT_OK;
+}
+int bt_cupti_available(const bt_cupti *c) { return c && c->available; }
+const char *bt_cupti_reason(const bt_cupti *c) { return !c ? "no CUPTI collector" : c->reason; }
+void bt_cupti_window_begin(bt_cupti *c, bt_cupti_mark *m) {
+    uint64_t t = 0;
+    if (!m) return;
+    memset(m, 0, sizeof *m);
+    if (!c || !c->available || c->stamp(&t) != 0) return;
+    m->t_ns = t;
+    pthread_mutex_lock(&btc_cupti_mu);
+    m->dropped = c->ndropped;
+    pthread_mutex_unlock(&btc_cupti_mu);
+}
+void bt_cupti_window_end(bt_cupti *c, const bt_cupti_mark *m, bt_cupti_window *w) {
+    uint64_t t1 = 0, uk, uc;
+    btc_cupti_ret rc;
+    unsigned long long dropped;
+    size_t i, keep = 0;
+    int elsewhere = 0;
+    if (!w) return;
+    memset(w, 0, sizeof *w);
+    w->busy_fraction = w->copy_fraction = NAN;
+    if (!c || !c->available) { btc_fmt(w->why, sizeof w->why, "%s", c ? c->reason : "no CUPTI collector"); return; }
+    if (!m || !m->t_ns) { btc_fmt(w->why, sizeof w->why, "the window has no begin mark"); return; }
+    if ((rc = c->stamp(&t1)) != 0 || t1 <= m->t_ns) { btc_fmt(w->why, sizeof w->why, "cuptiGetTimestamp: %s", rc ? btc_cupti_str(c, rc) : "clock did not advance"); return; }
+    w->seconds = (double)(t1 - m->t_ns) * 1e-9;
+    rc = c->flush(BTC_CUPTI_FLUSH_FORCED);   /* delivers every record so far through buf_done */
+    pthread_mutex_lock(&btc_cupti_mu);
+    dropped = c->ndropped - m->dropped;
+    uk = bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_KERNEL, c->device, m->t_ns, t1, &w->kernels);
+    uc = bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_MEMCPY, c->device, m->t_ns, t1, &w->copies);
+    if (!w->kernels) bt_gpu_interval_union(c->iv, c->niv, BT_GPU_IV_KERNEL, -1, m->t_ns, t1, &elsewhere);
+    for (i = 0; i < c->niv; i++) if (c->iv[i].end > t1) c->iv[keep++] = c->iv[i];   /* later ones stay */
+    c->niv = keep;
+    pthread_mutex_unlock(&btc_cupti_mu);
+    w->dropped = (long long)dropped;
+    if (rc != 0) { btc_fmt(w->why, sizeof w->why, "cuptiActivityFlushAll: %s", btc_cupti_str(c, rc)); return; }
+    if (dropped) { btc_fmt(w->why, sizeof w->why, "%llu CUPTI activity records dropped during the window", dropped); return; }
+    if (elsewhere) {   /* CUPTI numbers devices otherwise than CUDA here: no figure rather than 0 */
+        btc_fmt(w->why, sizeof w->why, "the window's %d kernels ran on CUPTI devices other than %d", elsewhere, c->device);
+        return;
+    }
+    w->busy_fraction = (double)uk / (double)(t1 - m->t_ns);
+    if (c->memcpy_on) w->copy_fraction = (double)uc / (double)(t1 - m->t_ns);
+}
+void bt_cupti_stop(bt_cupti *c) {
+    if (!c) return;
+    if (c->available) {
+        c->disable(BTC_CUPTI_KIND_CONCURRENT_KERNEL);
+        if (c->memcpy_on) c->disable(BTC_CUPTI_KIND_MEMCPY);
+        c->flush(BTC_CUPTI_FLUSH_FORCED);
+        pthread_mutex_lock(&btc_cupti_mu);
+        btc_cupti_active = NULL;
+        btc_cupti_claimed = 0;
+        pthread_mutex_unlock(&btc_cupti_mu);
+    }
+    if (c->lib) dlclose(c->lib);   /* stays mapped (RTLD_NODELETE) */
+    free(c->iv);
+    free(c);
+}
+
 /* ---------------------------------------------------------------- reference workloads ---- */
 static const bt_metric_def btc_metrics[] = {
-    {"busy_pct", "%", 1},           {"nvml_util_pct", "%", 1}, {"nvml_mem_used_bytes", "B", 0},
-    {"sm_clock_mhz", "MHz", 1},     {"power_w", "W", 0},       {"energy_per_item_j", "J", 0},
-    {"throttled", "flag", 0},       {"mismatch_frac", "fraction", 0}};
-enum { BTC_M_BUSY, BTC_M_UTIL, BTC_M_MEM, BTC_M_CLK, BTC_M_PWR, BTC_M_EPI, BTC_M_THR, BTC_M_MISMATCH, BTC_M_COUNT };
+    {"busy_pct", "%", 1},           {"busy_pct_cupti", "%", 1}, {"nvml_util_pct", "%", 1},
+    {"nvml_mem_used_bytes", "B", 0}, {"sm_clock_mhz", "MHz", 1}, {"power_w", "W", 0},
+    {"energy_per_item_j", "J", 0},  {"throttled", "flag", 0},  {"mismatch_frac", "fraction", 0}};
+enum { BTC_M_BUSY, BTC_M_BUSY_CUPTI, BTC_M_UTIL, BTC_M_MEM, BTC_M_CLK, BTC_M_PWR, BTC_M_EPI, BTC_M_THR, BTC_M_MISMATCH, BTC_M_COUNT };
 
 typedef struct btc_model {
     bt_device *dev;
@@ -1256,11 +1610,14 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
     bt_status st;
     bt_nvml_window win, swin;
     bt_nvml_mark smark;
+    bt_cupti_mark cmark;
+    bt_cupti_window cwin;
     double busy = NAN;
     int done = 0, mismatch = 0;
     (void)cell;
     if (m->nvml && s->index == 0) { bt_nvml_window_begin(m->nvml, &c->mark); c->items_cum = 0; }
     if (m->nvml) bt_nvml_window_begin(m->nvml, &smark);
+    if (m->cupti) bt_cupti_window_begin(m->cupti, &cmark);
     st = bt_cuda_timer_begin(c->timer, (void *)c->st);
     while (st == BT_OK && done < m->items) {
         int rows = m->items - done < c->batch ? m->items - done : c->batch;
@@ -1281,11 +1638,13 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
         done += rows;
     }
     if (st == BT_OK) st = bt_cuda_timer_end(c->timer, s, &busy);
+    if (m->cupti) bt_cupti_window_end(m->cupti, &cmark, &cwin);   /* after the timer's wait */
     if (st == BT_OK) st = bt_device_check(d);
     if (st != BT_OK) return bt_device_fail_sample(d, st, s);
     s->items = done;
     s->peak_mem_bytes = (double)bt_dev_arena_peak(c->a, BT_MEM_DEVICE);
     s->metric[BTC_M_BUSY] = busy * 100.0;
+    if (m->cupti) s->metric[BTC_M_BUSY_CUPTI] = cwin.busy_fraction * 100.0;   /* NAN: not available */
     if (m->nvml && s->index >= 0) {
         /* NVML figures cover the cell from its first measured sample up to now, so they become
            numbers once the cell has run for the sampler's min_window_s */

@@ -7,7 +7,9 @@
    batch x seq), so batch x seq >= 8 Mi (256 GiB) runs out of memory on any current GPU; those
    cells are tried (no pruning) and recorded "oom". Utilization per cell: busy_pct, the fraction
    of the sample in which the cell's kernels ran (CUDA events around the compute phase,
-   bt_cuda_timer), and nvml_util_pct, NVML's utilization.gpu from the bt_nvml_sampler thread
+   bt_cuda_timer), busy_pct_cupti, the same fraction from the exact kernel intervals in CUPTI's
+   activity records (bt_cupti; empty when CUPTI is not there), and nvml_util_pct, NVML's
+   utilization.gpu from the bt_nvml_sampler thread
    (cells sample for at least 2 s, because NVML averages over up to a second; empty when NVML is
    not there). Heatmaps of both and of the peak device memory.
    Part 2: latency vs batch size (1..4096) for bt_gpu_model BT_GPU_MLP (8 layers of 1024)
@@ -36,7 +38,7 @@ static const char *row_axis(const bt_results *r, const bt_row *row, const char *
 }
 
 /* Part 1: utilization over seq x batch, with the OOM cells */
-static int utilization(const char *prefix, bt_nvml_sampler *nv, char *const *argv) {
+static int utilization(const char *prefix, bt_nvml_sampler *nv, bt_cupti *cu, char *const *argv) {
     bt_grid *g = bt_grid_create();
     bt_gpu_model m;
     bt_workload w;
@@ -44,7 +46,7 @@ static int utilization(const char *prefix, bt_nvml_sampler *nv, char *const *arg
     bt_restart_guard guard;
     bt_results *r = NULL;
     bt_html_opts ho;
-    const char *hm[3] = {"busy_pct", "nvml_util_pct", "e2e_s_median"};
+    const char *hm[4] = {"busy_pct", "busy_pct_cupti", "nvml_util_pct", "e2e_s_median"};
     char csv[1024], html[1024], err[512];
     bt_status st;
     size_t i;
@@ -58,6 +60,7 @@ static int utilization(const char *prefix, bt_nvml_sampler *nv, char *const *arg
     m.batch_axis = bt_grid_axis_geom_i64(g, "batch", 8, 512, 4);
     m.seq_axis = bt_grid_axis_geom_i64(g, "seq", 1024, 65536, 4);
     m.nvml = nv;
+    m.cupti = cu;
     if (m.batch_axis < 0 || m.seq_axis < 0) { fprintf(stderr, "grid: %s\n", bt_grid_error(g)); bt_grid_destroy(g); return 1; }
     bt_grid_set_monotone(g, m.batch_axis, 1);      /* memory grows along both */
     bt_grid_set_monotone(g, m.seq_axis, 1);
@@ -90,6 +93,9 @@ static int utilization(const char *prefix, bt_nvml_sampler *nv, char *const *arg
     printf("\n");
     bt_print_heatmap(r, "decoder", "batch", "seq", "busy_pct", stdout, BT_HEATMAP_AUTO);
     printf("\n");
+    if (bt_cupti_available(cu)) bt_print_heatmap(r, "decoder", "batch", "seq", "busy_pct_cupti", stdout, BT_HEATMAP_AUTO);
+    else printf("(no CUPTI kernel records: %s)\n", bt_cupti_reason(cu));
+    printf("\n");
     if (bt_nvml_sampler_available(nv)) bt_print_heatmap(r, "decoder", "batch", "seq", "nvml_util_pct", stdout, BT_HEATMAP_AUTO);
     else printf("(no NVML utilization: the sampler is unavailable; busy_pct above comes from CUDA events)\n");
     printf("\n");
@@ -111,7 +117,7 @@ static int utilization(const char *prefix, bt_nvml_sampler *nv, char *const *arg
     }
     memset(&ho, 0, sizeof ho);
     ho.title = "GPU utilization over sequence length x batch size";
-    ho.metrics = hm; ho.num_metrics = 3;
+    ho.metrics = hm; ho.num_metrics = 4;
     ho.x_axis = "batch"; ho.y_axis = "seq";
     if (bt_write_html_report(r, NULL, bt_results_meta(r), html, &ho) != BT_OK) fprintf(stderr, "report: %s\n", bt_results_error(r));
     printf("results: %s, report: %s\n\n", csv, html);
@@ -220,6 +226,7 @@ int main(int argc, char **argv) {
     char err[512], desc[512];
     bt_device_info info;
     bt_nvml_sampler *nv = NULL;
+    bt_cupti *cu = NULL;
 
     if (bt_cuda_device_count(&n, err, sizeof err) != BT_OK || n < 1) {
         printf("no GPU: %s\n", err);
@@ -234,7 +241,11 @@ int main(int argc, char **argv) {
     }
     if (bt_nvml_sampler_start(0, 0.1, 1.0, &nv, err, sizeof err) != BT_OK) nv = NULL;
     if (!nv || !bt_nvml_sampler_available(nv)) printf("NVML: unavailable (%s): utilization from CUDA events only\n", err);
-    rc = utilization(prefix, nv, argv);
+    /* CUPTI traces part 1 only: its per-kernel overhead stays out of part 2's latencies */
+    if (bt_cupti_start(0, NULL, &cu, err, sizeof err) != BT_OK) cu = NULL;
+    if (!bt_cupti_available(cu)) printf("CUPTI: unavailable (%s)\n", err);
+    rc = utilization(prefix, nv, cu, argv);
+    bt_cupti_stop(cu);
     if (rc == 0) rc = latency(prefix, argv);
     bt_nvml_sampler_stop(nv);
     return rc;

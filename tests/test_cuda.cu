@@ -8,8 +8,16 @@
 #include "batchtune.h"
 #include "test.h"
 #include <cuda_runtime.h>
+#include <dlfcn.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__has_include)
+#if __has_include(<cupti_activity.h>)
+#include <cupti_activity.h>
+#endif
+#endif
 
 static int g_ndev = -1;
 static char g_nodev[512];
@@ -166,6 +174,216 @@ static void test_nvml_absent_is_not_an_error(void) {
     }
     bt_nvml_sampler_stop(s);
     CHECK(bt_nvml_sampler_start(0, -1, 0, &s, err, sizeof err) == BT_E_INVALID);
+}
+
+/* ---- CUPTI: the pure parts on synthetic records, absent and unusable CUPTI ------------------- */
+static bt_gpu_interval giv(uint64_t b, uint64_t e, uint32_t dev, uint32_t stream, int kind) {
+    bt_gpu_interval v;
+    v.start = b; v.end = e; v.device = dev; v.stream = stream; v.kind = kind;
+    return v;
+}
+static void test_cupti_interval_union(void) {
+    bt_gpu_interval iv[8];
+    int n = 0, cnt = -1;
+    /* window [1000, 2000): stream 1 runs 900..1200 (clipped to 200) and 1500..1600; stream 2
+       1100..1300 overlaps both stream-1 kernels' neighbourhood (union 1000..1300 = 300), a
+       nested kernel 1520..1580 on stream 3 adds nothing, 1900..2500 is clipped to 100; a kernel
+       on device 1, a copy and one after the window do not count */
+    iv[n++] = giv(1500, 1600, 0, 1, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(900, 1200, 0, 1, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(1100, 1300, 0, 2, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(1520, 1580, 0, 3, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(1900, 2500, 0, 2, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(1000, 2000, 1, 1, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(1300, 1500, 0, 7, BT_GPU_IV_MEMCPY);
+    iv[n++] = giv(2000, 2100, 0, 1, BT_GPU_IV_KERNEL);
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_KERNEL, 0, 1000, 2000, &cnt) == 300 + 100 + 100);
+    CHECK(cnt == 5);
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_KERNEL, -1, 1000, 2000, &cnt) == 1000 && cnt == 6);  /* any device */
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_MEMCPY, 0, 1000, 2000, &cnt) == 200 && cnt == 1);
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, 0, 0, 1000, 2000, &cnt) == 300 + 200 + 100 + 100);  /* kernels and copies */
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_KERNEL, 0, 2600, 3000, &cnt) == 0 && cnt == 0);
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_KERNEL, 0, 2000, 1000, &cnt) == 0);        /* empty window */
+    CHECK(bt_gpu_interval_union(NULL, 0, 0, -1, 0, 10, NULL) == 0);
+    /* identical kernels on two streams count once; touching ones add up */
+    n = 0;
+    iv[n++] = giv(10, 20, 0, 1, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(10, 20, 0, 2, BT_GPU_IV_KERNEL);
+    iv[n++] = giv(20, 30, 0, 1, BT_GPU_IV_KERNEL);
+    CHECK(bt_gpu_interval_union(iv, (size_t)n, BT_GPU_IV_KERNEL, 0, 0, 100, &cnt) == 20 && cnt == 3);
+}
+
+/* an activity buffer as CUPTI fills it: 8-byte aligned records of CUDA 13's layouts */
+static size_t put_kernel(unsigned char *buf, size_t off, uint64_t b, uint64_t e, uint32_t dev, uint32_t stream) {
+    unsigned char r[216];
+    uint32_t kind = 10;   /* CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL */
+    memset(r, 0, sizeof r);
+    memcpy(r, &kind, 4); memcpy(r + 16, &b, 8); memcpy(r + 24, &e, 8); memcpy(r + 32, &e, 8);   /* completed */
+    memcpy(r + 40, &dev, 4); memcpy(r + 48, &stream, 4);
+    memcpy(buf + off, r, sizeof r);
+    return off + sizeof r;
+}
+static size_t put_memcpy(unsigned char *buf, size_t off, uint64_t b, uint64_t e, uint32_t dev, uint32_t stream) {
+    unsigned char r[96];
+    uint32_t kind = 1;    /* CUPTI_ACTIVITY_KIND_MEMCPY */
+    uint64_t bytes = 4096;
+    memset(r, 0, sizeof r);
+    memcpy(r, &kind, 4); r[4] = 1; /* HtoD */ memcpy(r + 8, &bytes, 8); memcpy(r + 16, &b, 8); memcpy(r + 24, &e, 8);
+    memcpy(r + 32, &dev, 4); memcpy(r + 40, &stream, 4);
+    memcpy(buf + off, r, sizeof r);
+    return off + sizeof r;
+}
+static void test_cupti_parse_records(void) {
+    static uint64_t words[1024];
+    unsigned char *buf = (unsigned char *)words;
+    bt_gpu_interval out[8];
+    size_t off = 0, other = 99, n;
+    int pass;
+    void *lib;
+#if defined(__has_include)
+#if __has_include(<cupti_activity.h>)
+    CHECK(sizeof(CUpti_ActivityKernel10) == 216 && offsetof(CUpti_ActivityKernel10, streamId) == 48);
+    CHECK(sizeof(CUpti_ActivityMemcpy6) == 96 && offsetof(CUpti_ActivityMemcpy6, streamId) == 40);
+#endif
+#endif
+    off = put_kernel(buf, off, 1000, 1500, 0, 7);
+    off = put_memcpy(buf, off, 900, 1000, 0, 13);
+    off = put_kernel(buf, off, 1200, 1800, 0, 8);
+    off = put_kernel(buf, off, 2000, 0, 0, 7);          /* incomplete: end 0 */
+    off = put_kernel(buf, off, 3000, 3100, 1, 9);
+    /* the built-in walker, then CUPTI's own iterator where the library loads (it needs no GPU) */
+    {
+        char name[64];
+        snprintf(name, sizeof name, "libcupti.so.%d", CUDART_VERSION / 1000);
+        lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+        snprintf(name, sizeof name, "/usr/local/cuda/lib64/libcupti.so.%d", CUDART_VERSION / 1000);
+        if (!lib) lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    }
+    for (pass = 0; pass < 2; pass++) {
+        bt_cupti_next_fn next = NULL;
+        if (pass == 1) {
+            if (!lib) { printf("  (CUPTI library not found: its iterator not compared)\n"); break; }
+            next = (bt_cupti_next_fn)dlsym(lib, "cuptiActivityGetNextRecord");
+            CHECK(next != NULL);
+            if (!next) break;
+        }
+        memset(out, 0, sizeof out);
+        n = bt_cupti_parse_buffer(buf, off, next, out, 8, &other);
+        CHECK(n == 4 && other == 1);
+        CHECK(out[0].kind == BT_GPU_IV_KERNEL && out[0].start == 1000 && out[0].end == 1500 && out[0].stream == 7 && out[0].device == 0);
+        CHECK(out[1].kind == BT_GPU_IV_MEMCPY && out[1].start == 900 && out[1].end == 1000 && out[1].stream == 13);
+        CHECK(out[2].kind == BT_GPU_IV_KERNEL && out[2].start == 1200 && out[2].end == 1800 && out[2].stream == 8);
+        CHECK(out[3].device == 1 && out[3].stream == 9 && out[3].end == 3100);
+        CHECK(bt_gpu_interval_union(out, n, BT_GPU_IV_KERNEL, 0, 1000, 2000, NULL) == 800);   /* 1000..1800 */
+        n = bt_cupti_parse_buffer(buf, off, next, out, 2, &other);   /* room for 2: counts all */
+        CHECK(n == 4);
+        n = bt_cupti_parse_buffer(buf, off - 10, next, out, 8, &other);   /* last record cut */
+        CHECK(n == 3);
+    }
+    if (lib) dlclose(lib);
+    CHECK(bt_cupti_parse_buffer(NULL, 10, NULL, out, 8, &other) == 0 && other == 0);
+}
+
+static void test_cupti_absent_library(void) {
+    bt_cupti *c = NULL;
+    bt_cupti_mark mk;
+    bt_cupti_window w;
+    char err[512] = "";
+    CHECK(bt_cupti_start(0, "/nonexistent/libcupti.so.13", &c, err, sizeof err) == BT_OK);
+    CHECK(c != NULL && !bt_cupti_available(c));
+    CHECK(strstr(err, "CUPTI not available") && strstr(err, "/nonexistent/libcupti.so.13"));
+    CHECK(strstr(bt_cupti_reason(c), "/nonexistent") != NULL);
+    bt_cupti_window_begin(c, &mk);
+    bt_cupti_window_end(c, &mk, &w);
+    CHECK(isnan(w.busy_fraction) && isnan(w.copy_fraction) && strstr(w.why, "CUPTI not available"));
+    bt_cupti_stop(c);
+    /* the environment names the library when the caller does not */
+    setenv("BATCHTUNE_CUPTI_LIB", "/nowhere/libcupti-test.so", 1);
+    CHECK(bt_cupti_start(0, NULL, &c, err, sizeof err) == BT_OK && c && !bt_cupti_available(c));
+    CHECK(strstr(err, "/nowhere/libcupti-test.so") != NULL);
+    unsetenv("BATCHTUNE_CUPTI_LIB");
+    bt_cupti_stop(c);
+    CHECK(bt_cupti_start(0, NULL, NULL, err, sizeof err) == BT_E_INVALID);
+    bt_cupti_window_end(NULL, NULL, &w);            /* no collector: NAN, no crash */
+    CHECK(isnan(w.busy_fraction) && w.why[0]);
+    bt_cupti_stop(NULL);
+}
+
+/* a CPU workload that reports a CUPTI window's figure as its metric: the sweep goes on */
+typedef struct cupti_wl { bt_cupti *c; char why[256]; } cupti_wl;
+static const bt_metric_def cupti_metric[1] = {{"busy_pct_cupti", "%", 1}};
+static bt_status cupti_run(const bt_cell *cell, void *user, bt_sample *s) {
+    cupti_wl *u = (cupti_wl *)user;
+    bt_cupti_mark mk;
+    bt_cupti_window w;
+    volatile double x = 0;
+    int i;
+    (void)cell;
+    bt_cupti_window_begin(u->c, &mk);
+    for (i = 0; i < 10000; i++) x += i;
+    bt_cupti_window_end(u->c, &mk, &w);
+    snprintf(u->why, sizeof u->why, "%s", w.why);
+    s->items = 1;
+    s->metric[0] = w.busy_fraction * 100.0;
+    return BT_OK;
+}
+static void test_cupti_without_device(void) {
+    bt_cupti *c = NULL, *c2 = NULL;
+    char err[512] = "";
+    bt_grid *g;
+    bt_workload wl;
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    cupti_wl u;
+    size_t k;
+    CHECK(bt_cupti_start(0, NULL, &c, err, sizeof err) == BT_OK && c != NULL);
+    if (!c) return;
+    printf("  (CUPTI: %s)\n", bt_cupti_available(c) ? "available" : err);
+    if (have_gpu()) {
+        CHECK(bt_cupti_available(c));
+        CHECK(bt_cupti_start(0, NULL, &c2, err, sizeof err) == BT_OK && c2 && !bt_cupti_available(c2));   /* one per process */
+        CHECK(strstr(err, "another bt_cupti") != NULL);
+        bt_cupti_stop(c2);
+        bt_cupti_stop(c);
+        return;
+    }
+    CHECK(!bt_cupti_available(c));
+    CHECK(strstr(err, "CUPTI not") != NULL);          /* library absent, or present and unusable */
+    memset(&u, 0, sizeof u);
+    u.c = c;
+    g = bt_grid_create();
+    CHECK(bt_grid_axis_pow2(g, "batch", 1, 2) >= 0);
+    memset(&wl, 0, sizeof wl);
+    wl.name = "cpu"; wl.user = &u; wl.run = cupti_run; wl.metrics = cupti_metric; wl.num_metrics = 1;
+    memset(&d, 0, sizeof d);
+    d.stop.warmup = -1; d.stop.min_samples = 2; d.stop.max_samples = 2; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.5;
+    CHECK(bt_sweep_run(g, &wl, 1, &d, &r) == BT_OK);
+    CHECK(r && bt_results_num_rows(r) == 2);
+    for (k = 0; r && k < bt_results_num_rows(r); k++) {
+        const bt_row *row = bt_results_row(r, k);
+        int col = bt_results_metric_index(r, "busy_pct_cupti");
+        CHECK(row->status == BT_CELL_OK && col >= 0);
+        if (col >= 0) CHECK(isnan(row->m[col]));      /* the column is there, empty */
+    }
+    CHECK(strstr(u.why, "CUPTI not") != NULL);
+    if (r) {   /* an all-empty column still draws (as empty cells) in the heatmap and the report */
+        const char *hm[1] = {"busy_pct_cupti"};
+        bt_html_opts ho;
+        char html[64];
+        FILE *f = tmpfile();
+        snprintf(html, sizeof html, "/tmp/bt_cupti_%d.html", (int)getpid());
+        memset(&ho, 0, sizeof ho);
+        ho.metrics = hm; ho.num_metrics = 1;
+        if (f) { bt_print_heatmap(r, NULL, "batch", NULL, "busy_pct_cupti", f, BT_HEATMAP_PLAIN); fclose(f); }
+        CHECK(bt_write_html_report(r, NULL, bt_results_meta(r), html, &ho) == BT_OK);
+        remove(html);
+    }
+    bt_results_free(r);
+    bt_grid_destroy(g);
+    bt_cupti_stop(c);
+    /* after stop another collector may start (it is unusable here for the same reason) */
+    CHECK(bt_cupti_start(0, NULL, &c, err, sizeof err) == BT_OK && c && strstr(err, "another") == NULL);
+    bt_cupti_stop(c);
 }
 
 /* ---- GPU ----------------------------------------------------------------------------------- */
@@ -419,6 +637,70 @@ static void test_timer_and_overlap(void) {
     env_close(&e);
 }
 
+/* CUPTI on a device: an idle gap and kernels on two streams; the kernel union against events */
+static void test_cupti_on_device(void) {
+    gpu_env e;
+    bt_cupti *c = NULL;
+    bt_cupti_mark mk;
+    bt_cupti_window w;
+    void *st2 = NULL, *x = NULL, *wt = NULL, *o1 = NULL, *o2 = NULL, *h = NULL;
+    cudaEvent_t ev[4];
+    float ea = 0, eb = 0;
+    char err[512];
+    int i;
+    const size_t bytes = (size_t)1024 * 1024 * sizeof(float);
+    NEED_GPU();
+    CHECK(bt_cupti_start(0, NULL, &c, err, sizeof err) == BT_OK);
+    if (!bt_cupti_available(c)) { printf("  %s\n", err); CHECK(0); bt_cupti_stop(c); return; }
+    CHECK(env_open(&e));
+    CHECK(bt_cuda_stream_create(e.d, &st2) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &x) == BT_OK && bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &wt) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &o1) == BT_OK && bt_dev_alloc(e.a, BT_MEM_DEVICE, bytes, &o2) == BT_OK);
+    CHECK(bt_dev_alloc(e.a, BT_MEM_PINNED, bytes, &h) == BT_OK);
+    for (i = 0; i < 4; i++) cudaEventCreate(&ev[i]);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);   /* warm */
+    cudaDeviceSynchronize();
+    /* 1: 50 ms idle, an upload, one GEMM */
+    bt_cupti_window_begin(c, &mk);
+    usleep(50000);
+    cudaMemcpyAsync(x, h, bytes, cudaMemcpyHostToDevice, (cudaStream_t)e.st);
+    cudaEventRecord(ev[0], (cudaStream_t)e.st);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);
+    cudaEventRecord(ev[1], (cudaStream_t)e.st);
+    cudaDeviceSynchronize();
+    bt_cupti_window_end(c, &mk, &w);
+    cudaEventElapsedTime(&ea, ev[0], ev[1]);
+    printf("  one stream: window %.3f ms, kernels %d busy %.3f (%.3f ms; events %.3f ms), copies %d copy %.4f, why '%s'\n",
+           w.seconds * 1e3, w.kernels, w.busy_fraction, w.busy_fraction * w.seconds * 1e3, ea, w.copies, w.copy_fraction, w.why);
+    CHECK(w.kernels == 1 && w.dropped == 0 && w.why[0] == 0);
+    CHECK(w.busy_fraction > 0 && w.busy_fraction < 0.9);                  /* the idle 50 ms */
+    CHECK(w.busy_fraction * w.seconds * 1e3 <= ea * 1.05 + 0.05);         /* inside the events */
+    CHECK(w.busy_fraction * w.seconds * 1e3 >= ea * 0.7 - 0.05);
+    CHECK(w.copies == 1 && w.copy_fraction > 0);
+    /* 2: one GEMM on each of two streams at once: the union counts overlap once */
+    bt_cupti_window_begin(c, &mk);
+    cudaEventRecord(ev[0], (cudaStream_t)e.st);
+    cudaEventRecord(ev[2], (cudaStream_t)st2);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o1, NULL, 0, e.st) == BT_OK);
+    CHECK(bt_cuda_gemm(e.d, 1024, 1024, 1024, (float *)x, (float *)wt, (float *)o2, NULL, 0, st2) == BT_OK);
+    cudaEventRecord(ev[1], (cudaStream_t)e.st);
+    cudaEventRecord(ev[3], (cudaStream_t)st2);
+    cudaDeviceSynchronize();
+    bt_cupti_window_end(c, &mk, &w);
+    cudaEventElapsedTime(&ea, ev[0], ev[1]);
+    cudaEventElapsedTime(&eb, ev[2], ev[3]);
+    printf("  two streams: window %.3f ms, kernels %d, covered %.3f ms; events %.3f + %.3f ms\n", w.seconds * 1e3, w.kernels,
+           w.busy_fraction * w.seconds * 1e3, ea, eb);
+    CHECK(w.kernels == 2 && w.why[0] == 0);
+    CHECK(w.busy_fraction > 0 && w.busy_fraction <= 1);
+    CHECK(w.busy_fraction * w.seconds * 1e3 <= (ea + eb) * 1.05 + 0.05);
+    CHECK(w.busy_fraction * w.seconds * 1e3 >= (ea > eb ? ea : eb) * 0.7 - 0.05);
+    for (i = 0; i < 4; i++) cudaEventDestroy(ev[i]);
+    bt_cuda_stream_destroy(st2);
+    env_close(&e);
+    bt_cupti_stop(c);
+}
+
 /* OOM as a result: a decoder whose KV cache grows with batch x S passes device memory */
 typedef struct level_watch { bt_device *d; size_t level; int set, bad, n; } level_watch;
 static void watch_progress(const bt_progress *p, void *user) {
@@ -476,7 +758,11 @@ static void test_oom_sweep_on_device(void) {
 static void test_model_variants_run(void) {
     static const int kinds[4] = {BT_GPU_MLP, BT_GPU_CONV, BT_GPU_DECODER, BT_GPU_REDUCE};
     int k, v;
+    bt_cupti *cu = NULL;
+    char cerr[512];
     NEED_GPU();
+    CHECK(bt_cupti_start(0, NULL, &cu, cerr, sizeof cerr) == BT_OK);   /* busy_pct_cupti beside busy_pct */
+    if (!bt_cupti_available(cu)) printf("  %s\n", cerr);
     for (k = 0; k < 4; k++) for (v = 0; v < 3; v++) {
         bt_gpu_model m;
         bt_workload w;
@@ -486,7 +772,7 @@ static void test_model_variants_run(void) {
         char err[512];
         size_t i;
         memset(&m, 0, sizeof m);
-        m.kind = kinds[k]; m.variant = v; m.items = 256; m.seq_axis = -1; m.seq = 256;
+        m.kind = kinds[k]; m.variant = v; m.items = 256; m.seq_axis = -1; m.seq = 256; m.cupti = cu;
         m.batch_axis = bt_grid_axis_pow2(g, "batch", 32, 64);
         CHECK(bt_gpu_model_init(&m, &w, "model", err, sizeof err) == BT_OK);
         memset(&d, 0, sizeof d);
@@ -495,15 +781,24 @@ static void test_model_variants_run(void) {
         for (i = 0; r && i < bt_results_num_rows(r); i++) {
             const bt_row *row = bt_results_row(r, i);
             int ips = bt_results_metric_index(r, "items_per_s"), busy = bt_results_metric_index(r, "busy_pct");
-            CHECK(row->status == BT_CELL_OK);
+            int bc = bt_results_metric_index(r, "busy_pct_cupti");
+            CHECK(row->status == BT_CELL_OK && bc >= 0);
             if (row->status != BT_CELL_OK) printf("  kind %d variant %d: %s\n", kinds[k], v, row->reason);
-            else { CHECK(row->m[ips] > 0); CHECK(row->m[busy] > 0 && row->m[busy] <= 100); }
+            else {
+                CHECK(row->m[ips] > 0); CHECK(row->m[busy] > 0 && row->m[busy] <= 100);
+                /* kernels lie inside the events around the compute phase: CUPTI's union <= it */
+                if (bt_cupti_available(cu) && bc >= 0) {
+                    CHECK(row->m[bc] > 0 && row->m[bc] <= row->m[busy] + 5);
+                    if (v == 0) printf("  kind %d batch %s: busy_pct %.1f, busy_pct_cupti %.1f\n", kinds[k], row->axis[0], row->m[busy], row->m[bc]);
+                }
+            }
             if (kinds[k] == BT_GPU_REDUCE) CHECK(bt_results_metric_index(r, "mismatch_frac") >= 0);
         }
         bt_results_free(r);
         bt_gpu_model_free(&m);
         bt_grid_destroy(g);
     }
+    bt_cupti_stop(cu);
 }
 
 /* A sticky error: runs in a child process (CUDA cannot recover the one that hits it). */
@@ -732,11 +1027,16 @@ int main(int argc, char **argv) {
     RUN(test_bad_arguments_are_named);
     RUN(test_error_mapping);
     RUN(test_nvml_absent_is_not_an_error);
+    RUN(test_cupti_interval_union);
+    RUN(test_cupti_parse_records);
+    RUN(test_cupti_absent_library);
+    RUN(test_cupti_without_device);
     RUN(test_probe);
     RUN(test_normalize_matches_cpu);
     RUN(test_gemm_conv_attention_match_cpu);
     RUN(test_reductions);
     RUN(test_timer_and_overlap);
+    RUN(test_cupti_on_device);
     RUN(test_oom_sweep_on_device);
     RUN(test_model_variants_run);
     RUN(test_pipeline_head_init_checks);

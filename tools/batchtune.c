@@ -137,6 +137,9 @@ static const char *const SWEEP_HELP =
     "  --workload gpu-mlp|gpu-conv|gpu-decoder|gpu-reduce   GPU reference models (tool built with\n"
     "                       nvcc; mlp and conv run as three workloads: original, narrower, shallower;\n"
     "                       gpu-decoder takes a 'seq' axis, declare it and batch --monotone)\n"
+    "  --cupti              gpu-*: busy_pct_cupti from CUPTI's kernel records beside busy_pct\n"
+    "                       (events); CUPTI is dlopened ($BATCHTUNE_CUPTI_LIB or the toolkit's\n"
+    "                       lib dirs); without it the column stays empty and one line says why\n"
     "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a model\n"
     "                       head on each batch (pooling + 3 layers), timed from the loader's creation\n"
     "                       to the last result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
@@ -201,7 +204,7 @@ static const char *const SWEEP_HELP2 =
 typedef struct tool_builtins tool_builtins;
 static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b, bt_workload *wls, int *nwl, char *settings, size_t n);
 static void tool_builtin_free(tool_builtins *b);
-static tool_builtins *tool_builtins_new(void);
+static tool_builtins *tool_builtins_new(int want_cupti);   /* want_cupti: --cupti */
 
 /* where the pipeline's head runs: CPU, or the GPU step of batchtune_cuda.cu (tools/cmd_pipeline.c) */
 typedef struct tool_pipe_dev tool_pipe_dev;
@@ -252,7 +255,7 @@ static int cmd_sweep(int argc, char **argv) {
     long oom_exit = 0;
     const char *images_dir = NULL, *records_path = NULL, *layout_arg = NULL;
     long resize = 256, crop = 224;
-    int cold = 0;
+    int cold = 0, want_cupti = 0;
     bt_pipeline pipes[2];
     tool_pipe_dev *pdev = NULL;
 #ifdef BATCHTUNE_WITH_CUDA
@@ -291,6 +294,7 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--resize")) parse_int_arg(&a, "--resize", -1, 16384, &resize);
         else if (arg_value(&a, "--crop")) parse_int_arg(&a, "--crop", 1, 16384, &crop);
         else if (arg_flag(&a, "--cold")) cold = 1;
+        else if (arg_flag(&a, "--cupti")) want_cupti = 1;
         else if (arg_value(&a, "--layout")) layout_arg = a.val;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
@@ -326,6 +330,7 @@ static int cmd_sweep(int argc, char **argv) {
         else { search_opts_free(so); return usage_error("sweep", "unknown flag '%s'", argv[a.i]); }
     }
     if (a.bad) { search_opts_free(so); return TOOL_EXIT_USAGE; }
+    if (want_cupti && (ncmd || strncmp(workload, "gpu-", 4) != 0)) { search_opts_free(so); return usage_error("sweep", "%s", "--cupti applies to the GPU reference models (--workload gpu-*)"); }
     if (search_replaying(so)) { i = search_replay(so, &d, mono, nmono, objective); search_opts_free(so); return i; }
     if (pending_name) return usage_error("sweep", "--name '%s' must come before the --cmd it names", pending_name);
     if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "gpu"))
@@ -428,9 +433,8 @@ static int cmd_sweep(int argc, char **argv) {
         d.device = pipeline_device_label(pdev);
     } else if (!ncmd && strcmp(workload, "cpu-mlp") != 0) {
         int rc;
-        tb = tool_builtins_new();
+        tb = tool_builtins_new(want_cupti);
         if (!tb) { bt_grid_destroy(g); search_opts_free(so); return TOOL_EXIT_FAIL; }
-
         rc = tool_builtin_init(workload, g, tb, wls, &nwl, settings, sizeof settings);
         if (rc) { tool_builtin_free(tb); free(tb); bt_grid_destroy(g); search_opts_free(so); return rc; }
     } else if (ncmd) {

@@ -24,16 +24,24 @@ struct tool_builtins {
     tool_rc rc;
 #ifdef BATCHTUNE_WITH_CUDA
     bt_gpu_model gm[3];
+    bt_cupti *cupti;       /* --cupti: one collector for the gpu-* models */
 #endif
     int ngm;
+    int want_cupti;        /* from tool_builtins_new, kept by tool_builtin_init */
 };
-static tool_builtins *tool_builtins_new(void) { return (tool_builtins *)calloc(1, sizeof(tool_builtins)); }
+static tool_builtins *tool_builtins_new(int want_cupti) {
+    tool_builtins *b = (tool_builtins *)calloc(1, sizeof(tool_builtins));
+    if (b) b->want_cupti = want_cupti;
+    return b;
+}
 
 /* Fills wls for workload names other than cpu-mlp and pipeline. Returns 0, or an exit code
    after printing a one-line message. */
 static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b, bt_workload *wls, int *nwl,
                              char *settings, size_t n) {
+    int want_cupti = b->want_cupti;
     memset(b, 0, sizeof *b);
+    b->want_cupti = want_cupti;
     if (strcmp(workload, "recompute") == 0) {
         bt_rc_gen_desc gd;
         char err[256];
@@ -63,6 +71,10 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
         if (!kind) return usage_error("sweep", "unknown GPU workload '%s' (gpu-mlp, gpu-conv, gpu-decoder, gpu-reduce)", workload);
         if (bt_grid_find(g, "batch") < 0) return usage_error("sweep", "%s", "GPU workloads need an axis named 'batch'");
         nv = (kind == BT_GPU_MLP || kind == BT_GPU_CONV) ? 3 : 1;
+        if (b->want_cupti) {   /* before the models open the device: CUPTI sees the context's start */
+            if (bt_cupti_start(0, NULL, &b->cupti, err, sizeof err) != BT_OK) b->cupti = NULL;
+            if (!bt_cupti_available(b->cupti)) fprintf(stderr, "batchtune sweep: --cupti: %s\n", err);
+        }
         for (k = 0; k < nv; k++) {
             bt_gpu_model *m = &b->gm[k];
             char name[64];
@@ -70,6 +82,7 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
             m->variant = k;
             m->batch_axis = bt_grid_find(g, "batch");
             m->seq_axis = bt_grid_find(g, "seq");
+            m->cupti = b->cupti;
             snprintf(name, sizeof name, "%s", nv > 1 ? vnames[k] : workload + 4);
             if (bt_gpu_model_init(m, &wls[k], nv > 1 ? vnames[k] : "gpu", err, sizeof err) != BT_OK) {
                 fprintf(stderr, "batchtune sweep: --workload %s: %s\n", workload, err);
@@ -79,7 +92,7 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
             b->ngm = k + 1;
         }
         *nwl = nv;
-        snprintf(settings, n, "%s variants=%d", workload, nv);
+        snprintf(settings, n, "%s variants=%d%s", workload, nv, b->want_cupti ? " cupti" : "");
         return 0;
 #else
         fprintf(stderr, "batchtune sweep: --workload %s: this tool was built without CUDA (build it with nvcc and batchtune_cuda.cu, see README)\n", workload);
@@ -100,6 +113,7 @@ static void tool_builtin_free(tool_builtins *b) {
     if (b->rc.gen) bt_rc_gen_destroy(b->rc.gen);
 #ifdef BATCHTUNE_WITH_CUDA
     { int k; for (k = 0; k < b->ngm; k++) bt_gpu_model_free(&b->gm[k]); }
+    bt_cupti_stop(b->cupti);
 #endif
     memset(b, 0, sizeof *b);
 }

@@ -6,7 +6,9 @@
                        vs copies alone and compute alone. Goal: e2e <= 1.10 x max(load, compute)
                        + one batch's fill and drain. "load" here is the upload of each batch.
      3 util_decoder.csv  decoder step with a KV cache over S x batch (both monotone: OOM cells and
-                       the pruned cells above them), busy_pct (events) and nvml_util_pct (NVML).
+                       the pruned cells above them), busy_pct (events), busy_pct_cupti (union of
+                       the kernels' intervals from CUPTI's activity records; CUPTI traces only
+                       this part, so its overhead stays out of the others) and nvml_util_pct.
      4 per_item.csv    per-item time vs batch (32..1024) for the MLP variants (original, narrower,
                        shallower) and the convolution model; energy_per_item_j from NVML.
      summary.md        the figures above, with the device and host.
@@ -183,8 +185,12 @@ int main(int argc, char **argv) {
         bt_workload w;
         bt_sweep_desc d;
         bt_results *r = NULL;
+        bt_cupti *cu = NULL;
+        char cerr[512] = "";
+        bt_cupti_start(0, NULL, &cu, cerr, sizeof cerr);
+        if (cerr[0]) printf("note: %s\n", cerr);
         memset(&m, 0, sizeof m);
-        m.kind = BT_GPU_DECODER; m.layers = 1; m.width = 512; m.items = 256; m.steps = 2; m.nvml = nv;
+        m.kind = BT_GPU_DECODER; m.layers = 1; m.width = 512; m.items = 256; m.steps = 2; m.nvml = nv; m.cupti = cu;
         bt_grid_parse_axis(g, quick ? "seq=1024,65536" : "seq=1024,4096,16384,65536", &m.seq_axis);
         m.batch_axis = bt_grid_axis_pow2(g, "batch", 1, quick ? 64 : 1024);
         bt_grid_set_monotone(g, m.seq_axis, 1);
@@ -197,11 +203,16 @@ int main(int argc, char **argv) {
         if (bt_sweep_run(g, &w, 1, &d, &r) != BT_OK) { fprintf(stderr, "gpu_bench: sweep: %s\n", r ? bt_results_error(r) : "?"); return 1; }
         printf("busy_pct (events) over seq x batch:\n");
         bt_print_heatmap(r, NULL, "batch", "seq", "busy_pct", stdout, BT_HEATMAP_PLAIN);
+        printf("busy_pct_cupti (CUPTI kernel records) over seq x batch:\n");
+        bt_print_heatmap(r, NULL, "batch", "seq", "busy_pct_cupti", stdout, BT_HEATMAP_PLAIN);
         printf("nvml_util_pct over seq x batch:\n");
         bt_print_heatmap(r, NULL, "batch", "seq", "nvml_util_pct", stdout, BT_HEATMAP_PLAIN);
-        fprintf(sum, "## Utilization over S x batch (decoder step, KV cache batch x S x 512 x 2 floats)\n\nSee util_decoder.csv (busy_pct from events, nvml_util_pct from NVML, OOM and pruned cells).\n\n");
+        fprintf(sum, "## Utilization over S x batch (decoder step, KV cache batch x S x 512 x 2 floats)\n\nSee util_decoder.csv (busy_pct from events, busy_pct_cupti from CUPTI's kernel records, nvml_util_pct from NVML, OOM and pruned cells).\n\n- CUPTI: %s\n\n",
+                bt_cupti_available(cu) ? "available" : bt_cupti_reason(cu));
         bt_write_markdown(r, "busy_pct", sum);
         fprintf(sum, "\n");
+        if (bt_cupti_available(cu)) { bt_write_markdown(r, "busy_pct_cupti", sum); fprintf(sum, "\n"); }
+        bt_cupti_stop(cu);
         bt_results_free(r);
         bt_gpu_model_free(&m);
         bt_grid_destroy(g);

@@ -2,7 +2,7 @@
 # bench/gpu/run.sh — measures batchtune's GPU goals and records them under bench/results/:
 #   pinned upload >= 90 % of the measured cudaMemcpy pinned peak; overlapped pipeline <=
 #   1.10 x max(load, compute) + fill/drain; utilization heatmap over S x batch with OOM cells
-#   (events and NVML); per-item time vs batch for the model variants; energy per item; and the
+#   (events, CUPTI's kernel records and NVML); per-item time vs batch for the model variants; energy per item; and the
 #   demo's inference-pipeline sweep with the head on the GPU beside the same sweep on the CPU
 #   (pipeline/: results, report.html; the recommendations go into summary.md).
 #   bash bench/gpu/run.sh            full run (a few minutes on one GPU)
