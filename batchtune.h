@@ -1369,7 +1369,9 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         up to search_screen_samples samples, cut short once the cell's lower bound is already
         out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
         estimate is within the leader's upper bound plus the margin — and of failed cells next
-        to them (the search walks around a wall of OOM cells), until none is left. Then, when a
+        to them (the search walks around a wall of OOM cells), until none is left; then the
+        leader's unvisited diagonal neighbours (one step along each of two axes), so a ridge
+        running across the axes is followed to a best a knight's move off. Then, when a
         cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
         leader), a coarse lattice of the cells left (every other value of each axis, and the
         ends) is screened too and explored around, so a far-away optimum is not missed; else a
@@ -1394,10 +1396,13 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         "halving: ..."), once per refinement: a halving waits for the survivors' next samples;
         the race ends when one survivor is left (the intervals have decided: its row may hold
         fewer samples than the stop rule asks) or all met the rule. Endgame: once three quarters
-        of the cost cap are spent with more than three survivors, all but the best three by
-        estimate are dropped (`pruned`, "endgame: ..."): the rest of the cap buys samples of
-        the cells the pick will be made from; a refinement takes no more samples than the cap
-        has room for;
+        of the cost cap are spent with more than three survivors, the best three by estimate
+        are kept, and any further survivor within one standard error of the difference from the
+        leader while the cap's room left pays two more doublings of every cell kept (in order of
+        estimate; on many near-ties the true best often ranks 4th-22nd); the others are dropped
+        (`pruned`, "endgame: ..."), and the step repeats each round, keeping fewer as the room
+        shrinks: the rest of the cap buys samples of the cells the pick will be made from; a
+        refinement takes no more samples than the cap has room for;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
