@@ -1369,7 +1369,9 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         up to search_screen_samples samples, cut short once the cell's lower bound is already
         out of the race) the axis neighbours of every *promising* cell — the leader, or one whose
         estimate is within the leader's upper bound plus the margin — and of failed cells next
-        to them (the search walks around a wall of OOM cells), until none is left. Then, when a
+        to them (the search walks around a wall of OOM cells), until none is left; then the
+        leader's unvisited diagonal neighbours (one step along each of two axes), so a ridge
+        running across the axes is followed to a best a knight's move off. Then, when a
         cheap visit costs under 15 % of a full one (noisy or short samples, judged on the
         leader), a coarse lattice of the cells left (every other value of each axis, and the
         ends) is screened too and explored around, so a far-away optimum is not missed; else a
@@ -1394,10 +1396,13 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         "halving: ..."), once per refinement: a halving waits for the survivors' next samples;
         the race ends when one survivor is left (the intervals have decided: its row may hold
         fewer samples than the stop rule asks) or all met the rule. Endgame: once three quarters
-        of the cost cap are spent with more than three survivors, all but the best three by
-        estimate are dropped (`pruned`, "endgame: ..."): the rest of the cap buys samples of
-        the cells the pick will be made from; a refinement takes no more samples than the cap
-        has room for;
+        of the cost cap are spent with more than three survivors, the best three by estimate
+        are kept, and any further survivor within one standard error of the difference from the
+        leader while the cap's room left pays two more doublings of every cell kept (in order of
+        estimate; on many near-ties the true best often ranks 4th-22nd); the others are dropped
+        (`pruned`, "endgame: ..."), and the step repeats each round, keeping fewer as the room
+        shrinks: the rest of the cap buys samples of the cells the pick will be made from; a
+        refinement takes no more samples than the cap has room for;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
@@ -12042,6 +12047,24 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
         }
+        /* the walk has converged on the axes: screen the leader's unvisited diagonal neighbours
+           (one step along each of two axes) too, so that a ridge running across the axes is
+           followed (its best a knight's move off, its axis neighbours worse); a promising one
+           is walked around like any other */
+        if (!ncand && leader >= 0) {
+            int b2, da, db;
+            ci = (size_t)leader;
+            for (a = 0; a < g->naxes; a++) for (b2 = a + 1; b2 < g->naxes; b2++) {
+                if (g->ax[a].tied_to >= 0 || g->ax[b2].tied_to >= 0) continue;
+                for (da = -1; da <= 1; da += 2) for (db = -1; db <= 1; db += 2) {
+                    size_t n1 = bti_srch_neighbour(g, ci, a, da), nb = n1 == SIZE_MAX ? SIZE_MAX : bti_srch_neighbour(g, n1, b2, db);
+                    if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
+                    if (k == s->nw) continue;
+                    cand[nb] = 1; ncand++;
+                }
+            }
+        }
         if (ncand) {
             for (ci = 0; ci < s->ncells && st == BT_OK && !bti_srch_over_budget(s); ci++) if (cand[ci]) st = bti_srch_screen(s, ci);
             continue;
@@ -12081,20 +12104,38 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         }
         /* the interval decides: one survivor left, or every survivor measured to the stop rule */
         if (alldone || nsurv == 1) break;
-        /* endgame: once three quarters of the cost cap are spent, the rest goes to the best
-           three by estimate (at the cap the pick is the best estimate anyway; more samples of
-           the few cells it will be chosen from make it right more often than a few more of
-           every survivor) */
+        /* endgame: once three quarters of the cost cap are spent, the rest goes to the few
+           cells the pick will be chosen from (at the cap the pick is the best estimate anyway;
+           more samples of those make it right more often than a few more of every survivor) */
         if (nsurv > 3 && s->budget < 1 && s->est_ex > 0 && s->cost >= 0.75 * s->budget * s->est_ex) {
-            int r, keepn = 3;
+            int r, keepn;
             qsort(order, (size_t)nsurv, 2 * sizeof(double), bti_srch_cmp_score);
-            for (r = keepn; r < nsurv && st == BT_OK; r++) {
-                size_t c2 = (size_t)order[2 * r + 1];
-                bti_fmt(why, sizeof why, "endgame: %.0f %% of the cost cap spent; mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d)",
-                        100 * s->cost / (s->budget * s->est_ex), 100 * s->score[c2], r + 1, nsurv, keepn);
-                st = bti_srch_drop(s, c2, why);
+            {
+                /* the best three by estimate, and any further survivor within a standard error of
+                   the leader (on many near-ties the true best is often ranked 4th-22nd), while
+                   the cap's room left pays two more doublings of every cell kept */
+                double room = s->budget * s->est_ex - s->cost, need = 0;
+                for (keepn = 0; keepn < nsurv; keepn++) {
+                    size_t c2 = (size_t)order[2 * keepn + 1];
+                    double cc = 0;
+                    if (keepn >= 3 && bti_srch_gap_at(s, c2, (size_t)leader, best, 1.0 / s->z) > 0) break;
+                    for (k = 0; k < s->nw; k++) {
+                        const bti_sc *sk = bti_sc_at(s, c2, k);
+                        cc += 2 * (sk->tsum + (sk->cost - sk->tsum) / (sk->visits > 0 ? sk->visits : 1));
+                    }
+                    if (keepn >= 3 && need + cc > room) break;
+                    need += cc;
+                }
             }
-            continue;
+            if (keepn < nsurv) {
+                for (r = keepn; r < nsurv && st == BT_OK; r++) {
+                    size_t c2 = (size_t)order[2 * r + 1];
+                    bti_fmt(why, sizeof why, "endgame: %.0f %% of the cost cap spent; mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d: three, and those within a standard error of the leader that the cap can still refine)",
+                            100 * s->cost / (s->budget * s->est_ex), 100 * s->score[c2], r + 1, nsurv, keepn);
+                    st = bti_srch_drop(s, c2, why);
+                }
+                continue;
+            }
         }
         /* successive halving: once every survivor has the stop rule's minimum of samples (and
            four screens' worth), keep the better half by estimate while more than `keep` survive */

@@ -3,8 +3,8 @@
 # sweeps recorded by this project (bench/search/data: batchtune sweep on the CPU model), the
 # image-model study's mean-regret surface (../shared/data, beside the repository), and synthetic
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
-# 101-105), the old and second final test sets (201-205, 301-305, seen since) and the third
-# final test set (401-405, out of sample). Prints the table and records it in
+# 101-105), the old, second and third final test sets (201-205, 301-305, 401-405, seen since) and
+# the fourth final test set (501-505, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -36,7 +36,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in four sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in five sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -50,8 +50,13 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  second-round strategy frozen; seen since the third round;"
     echo "- third final (make_final3, 401-405: optimum just inside an OOM frontier on three axes, rough"
     echo "  ridge, two workloads with a compromise optimum, heteroscedastic noise growing with batch, a long"
-    echo "  axis of 24 cells, a near-tie of three cells): written and committed before the third round"
-    echo "  (aea4dd2), run once with it frozen (9bfb4ac): the out-of-sample figure."
+    echo "  axis of 24 cells, a near-tie of three cells): 23 of 30 met with the third-round strategy frozen"
+    echo "  (9bfb4ac); seen since the fourth round;"
+    echo "- fourth final (make_final4, 501-505: a saddle, the optimum at the smallest batch + OOM, bimodal"
+    echo "  noise (slow outliers, judged as noisy at added noise 0 too), four axes with small grids, two"
+    echo "  workloads where one dominates the cost, a wide flat top with one better cell at its edge):"
+    echo "  written and committed before the fourth round (a9bf6e5), run once with it frozen (60994fb):"
+    echo "  the out-of-sample figure."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"

@@ -336,6 +336,83 @@ static bt_results *make_final3(int kind) {
     }
     return r;
 }
+/* Fourth final test set (make_final4, seeds 501-505): written on 2026-11-30 after the third
+   round, BEFORE the fourth round of changes to the strategy, and committed on its own; run once,
+   with the strategy frozen (commit 60994fb); --no-final4 skips it. Six kinds that
+   differ from every set above:
+   0: a saddle: batch x workers (9 x 7), a ridge across the middle of the workers axis and a valley
+      along batch; the two workers edges are basins, the low-workers one 2.4 % better;
+   1: the optimum at the smallest batch (latency-bound: time per item grows with batch) with OOM at
+      large batches x many workers (batch 1..1024 x workers 1,2,3,4,6,8; batch is monotone);
+   2: bimodal noise: every cell carries 10 recorded samples, 1 % Gaussian, and about one in eight
+      is a slow outlier (x1.35, a loaded machine); the truth is the clean time; its rows are judged
+      by the noisy goal even at added noise 0;
+   3: four axes with a small grid each (batch 4 x workers 3 x threads 3 x prefetch 3 = 108 cells),
+      workers x threads oversubscribe above 8;
+   4: two workloads where one dominates the cost (times 12x the other's), optima in different
+      places (mean regret);
+   5: a wide flat top: 30 cells within 0.2 % of each other in a 10 x 8 grid, one cell at the
+      plateau's edge 1.5 % better, every cell outside the plateau 3 % worse per step. */
+static bt_results *make_final4(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax4[] = {"batch", "workers", "threads", "prefetch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 3 ? 4 : 2, kind == 3 ? ax4 : ax2, 1, mets);
+    int i, j, k, l, v;
+    uint64_t rs = 5151;
+    char a[16], b[16], c[16], e[16];
+    const char *ax[4] = {a, b, c, e};
+    if (kind == 3) {
+        static const int B[] = {32, 64, 128, 256}, W[] = {2, 4, 8}, T[] = {1, 2, 4}, P[] = {1, 2, 4};
+        for (i = 0; i < 4; i++) for (j = 0; j < 3; j++) for (k = 0; k < 3; k++) for (l = 0; l < 3; l++) {
+            double t = 0.02 * (1 + 0.03 * (i - 2) * (i - 2)) * (1 + 0.05 * fabs(j - 1.2)) * (1 + 0.04 * fabs(k - 0.8)) * (1 + 0.03 / P[l]);
+            if (W[j] * T[k] > 8) t *= 1 + 0.02 * (W[j] * T[k] - 8);
+            snprintf(a, sizeof a, "%d", B[i]); snprintf(b, sizeof b, "%d", W[j]); snprintf(c, sizeof c, "%d", T[k]); snprintf(e, sizeof e, "%d", P[l]);
+            bt_results_add(r, "four_axes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    for (v = 0; v < (kind == 4 ? 2 : 1); v++) {
+        static const int W1[] = {1, 2, 3, 4, 6, 8};
+        int ni = kind == 0 ? 9 : kind == 1 ? 11 : kind == 2 ? 8 : kind == 4 ? 9 : 10, nj = kind == 0 ? 7 : kind == 1 ? 6 : kind == 2 ? 6 : kind == 4 ? 7 : 8;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m = 0;
+            bt_cell_status st = BT_CELL_OK;
+            int w = kind == 1 ? W1[j] : j + 1;
+            if (kind == 0) m = 0.03 * (1.15 + 0.02 * (i - 4) * (i - 4) - 0.012 * (j - 3) * (j - 3) + 0.004 * j);
+            else if (kind == 1) {
+                m = 0.02 * (1 + 0.03 * i + 0.02 * (j - 2) * (j - 2));
+                if ((double)(1 << i) * (1 + 0.25 * w) > 600) { st = BT_CELL_OOM; m = NAN; }
+            } else if (kind == 2) m = 0.025 * (1 + 0.03 * (i - 5) * (i - 5) + 0.02 * (j - 2) * (j - 2));
+            else if (kind == 4) m = v == 0 ? 0.24 * (1 + 0.04 * (i - 6) * (i - 6) + 0.03 * (j - 2) * (j - 2))
+                                           : 0.02 * (1 + 0.03 * (i - 2) * (i - 2) + 0.05 * (j - 5) * (j - 5));
+            else {
+                /* plateau: batch index 2..7 x workers 2..6 (30 cells); the better cell at (7, 6) */
+                int di = i < 2 ? 2 - i : i > 7 ? i - 7 : 0, dj = j < 2 ? 2 - j : j > 6 ? j - 6 : 0;
+                m = 0.05 * (1 + 0.002 * hrand(&rs) + 0.03 * (di + dj));
+                if (i == 7 && j == 6) m = 0.05 * 0.985;
+            }
+            snprintf(a, sizeof a, "%d", 1 << i);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 4 ? (v ? "wl_cheap" : "wl_costly") : kind == 0 ? "saddle" : kind == 1 ? "small_batch" : kind == 2 ? "bimodal" : "flat_top",
+                           "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+            if (kind == 2) {
+                /* ten recorded samples: 1 % Gaussian, one in eight a slow outlier */
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < 10; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), x = m * (1 + 0.01 * sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2));
+                    if (hrand(&rs) < 0.125) x *= 1.35;
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -401,6 +478,7 @@ static double g_noise = -1;        /* --noise=X: only this noise (development) *
 static int g_why = 0;              /* --why: for each seed whose pick is off by > 0.5 %, the true best's last row */
 static int g_dump = 0;             /* --dump: every row the adaptive search recorded, per seed */
 static int g_final3 = 1;           /* --no-final3: skip the third final test set (it was not run before the strategy was frozen) */
+static int g_final4 = 1;           /* --no-final4: skip the fourth final test set (it was not run before the strategy was frozen) */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -539,7 +617,7 @@ int main(int argc, char **argv) {
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3;
+    summary in, out, fin, fin2, fin3, fin4;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -547,6 +625,8 @@ int main(int argc, char **argv) {
                                           "final2 3 axes + OOM", "final2 2 workloads: frontier + flat", "final2 one axis"};
     static const char *const f3names[] = {"final3 3 axes, optimum inside the OOM frontier", "final3 rough ridge", "final3 2 workloads, compromise optimum",
                                           "final3 heteroscedastic noise", "final3 long axis (24 cells)", "final3 near-tie of 3 cells"};
+    static const char *const f4names[] = {"final4 saddle", "final4 optimum at the smallest batch + OOM", "final4 bimodal noise (slow outliers)",
+                                          "final4 4 axes, small grids", "final4 2 workloads, one dominates the cost", "final4 wide flat top, better edge cell"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -558,6 +638,7 @@ int main(int argc, char **argv) {
         else if (strncmp(argv[a], "--noise=", 8) == 0) g_noise = atof(argv[a] + 8);
         else if (strcmp(argv[a], "--why") == 0) g_why = 1;
         else if (strcmp(argv[a], "--no-final3") == 0) g_final3 = 0;
+        else if (strcmp(argv[a], "--no-final4") == 0) g_final4 = 0;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -603,6 +684,14 @@ int main(int argc, char **argv) {
         if (i == 3) S[ns].selfnoise = 1;
         ns++;
     }
+    for (i = 0; final && g_final4 && i < 6; i++) {
+        S[ns].r = make_final4(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f4names[i]);
+        S[ns].heldout = 5; S[ns].seed0 = 500;
+        if (i == 1) S[ns].mono = "batch";
+        if (i == 2) S[ns].selfnoise = 1;
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
@@ -610,6 +699,7 @@ int main(int argc, char **argv) {
     memset(&fin, 0, sizeof fin);
     memset(&fin2, 0, sizeof fin2);
     memset(&fin3, 0, sizeof fin3);
+    memset(&fin4, 0, sizeof fin4);
     if (final) {
         printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
@@ -617,14 +707,19 @@ int main(int argc, char **argv) {
         run_set(S, ns, 3, verbose, &fails, &fin2);
     }
     if (final && g_final3) {
-        printf("\n### Third final test set (make_final3, seeds 401-%d): written before the third round of changes, run once with the strategy frozen\n\n", 400 + NSEEDS);
+        printf("\n### Third final test set (make_final3, seeds 401-%d): out of sample for the third-round strategy only, seen since\n\n", 400 + NSEEDS);
         run_set(S, ns, 4, verbose, &fails, &fin3);
+    }
+    if (final && g_final4) {
+        printf("\n### Fourth final test set (make_final4, seeds 501-%d): written before the fourth round of changes, run once with the strategy frozen\n\n", 500 + NSEEDS);
+        run_set(S, ns, 5, verbose, &fails, &fin4);
     }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
     if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
     if (final) printf("Second final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
-    if (final && g_final3) printf("Third final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
+    if (final && g_final3) printf("Third final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
+    if (final && g_final4) printf("Fourth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
