@@ -7076,7 +7076,8 @@ static size_t bti_ld_vpassq_avx2(const unsigned char *s0, size_t rowb, const uns
     size_t j = 0;
     int k;
     const __m256i zero = _mm256_setzero_si256(), bias = _mm256_set1_epi16((short)(ny / 2 < 127 ? ny / 2 : 127));
-    for (; j + 32 <= span; j += 32) {
+    /* the last block may overlap the one before (same values written twice) */
+    for (; j + 32 <= span; j = j + 32 < span && j + 64 > span ? span - 32 : j + 32) {
         __m256i a0 = bias, a1 = bias;
         const unsigned char *s = s0 + j;
         for (k = 0; k < ny; k++, s += rowb) {
@@ -7096,55 +7097,55 @@ static size_t bti_ld_vpassq_avx2(const unsigned char *s0, size_t rowb, const uns
 /* Horizontal: per output pixel, taps by pairs: 8 int16 loaded at the pair's first pixel
    (R0 G0 B0 R1 G1 B1 ..) are shuffled to R0 R1 G0 G1 B0 B1 0 0 and multiplied by the pair's
    Q15 weights (pmaddwd), two output pixels per 256-bit vector; sums in int32 (Q22, at most
-   32640 * 32768 < 2^31). Then to float (scale * 2^-22, + bias) into NCHW planes, or rounded
-   to bytes (NHWC, o != NULL). hq: per pair of output pixels and pair of taps, 16 int16 (the
-   first pixel's two weights 4 times, then the second's). 4 pixels per step; returns how
-   far it got. */
-__attribute__((target("avx2")))
-static int bti_ld_hpassq_avx2(const short *tmp, const int *start, int cx0, const short *hq, int np, int C,
+   32640 * 32768 < 2^31). 8 output pixels per step, in vectors A (x, x+4), B (x+1, x+5),
+   C (x+2, x+6), D (x+3, x+7), so that one 4x4 transpose of each lane gives R, G, B of x..x+7
+   in order: to float (scale * 2^-22, + bias) into NCHW planes, or rounded to bytes (NHWC,
+   o != NULL). off: each output pixel's first tap in tmp. hq: per group of 8 output pixels
+   and pair of taps, 4 x 16 int16 (vector A's weights: pixel x's pair 4 times, then x+4's;
+   then B, C, D). Returns how far it got. */
+__attribute__((target("avx2,fma")))
+static int bti_ld_hpassq_avx2(const short *tmp, const int *off, const short *hq, int np, int C,
                               const float *scale, const float *bias, float *pr, float *pg, float *pb, unsigned char *o) {
     int x = 0, k;
     const __m256i shuf = _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1,
                                           0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1);
+    const __m256i pick = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                          0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    const __m256i pack = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7), half = _mm256_set1_epi32(1 << 21);
     const float q = 1.0f / 4194304.0f;
-    const __m128 s0 = _mm_set1_ps(scale[0] * q), s1 = _mm_set1_ps(scale[1] * q), s2 = _mm_set1_ps(scale[2] * q);
-    const __m128 b0 = _mm_set1_ps(bias[0]), b1 = _mm_set1_ps(bias[1]), b2 = _mm_set1_ps(bias[2]);
-    const __m256i half = _mm256_set1_epi32(1 << 21);
-    const __m128i pick = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    for (; x + 4 <= C; x += 4) {
-        const short *p0 = tmp + (size_t)(start[x] - cx0) * 3, *p1 = tmp + (size_t)(start[x + 1] - cx0) * 3;
-        const short *p2 = tmp + (size_t)(start[x + 2] - cx0) * 3, *p3 = tmp + (size_t)(start[x + 3] - cx0) * 3;
-        const short *wa = hq + (size_t)x * (size_t)np * 8, *wb = wa + (size_t)np * 16;
-        __m256i A = _mm256_setzero_si256(), B = _mm256_setzero_si256();
-        for (k = 0; k < np; k++) {
-            __m256i pa = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p0 + 6 * k))),
-                                                 _mm_loadu_si128((const __m128i *)(const void *)(p1 + 6 * k)), 1);
-            __m256i pc = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p2 + 6 * k))),
-                                                 _mm_loadu_si128((const __m128i *)(const void *)(p3 + 6 * k)), 1);
-            A = _mm256_add_epi32(A, _mm256_madd_epi16(_mm256_shuffle_epi8(pa, shuf), _mm256_loadu_si256((const __m256i *)(const void *)(wa + 16 * k))));
-            B = _mm256_add_epi32(B, _mm256_madd_epi16(_mm256_shuffle_epi8(pc, shuf), _mm256_loadu_si256((const __m256i *)(const void *)(wb + 16 * k))));
+    const __m256 s0 = _mm256_set1_ps(scale[0] * q), s1 = _mm256_set1_ps(scale[1] * q), s2 = _mm256_set1_ps(scale[2] * q);
+    const __m256 b0 = _mm256_set1_ps(bias[0]), b1 = _mm256_set1_ps(bias[1]), b2 = _mm256_set1_ps(bias[2]);
+#define BTI_HQ_PAIR(pa, pb) _mm256_shuffle_epi8(_mm256_inserti128_si256(_mm256_castsi128_si256( \
+        _mm_loadu_si128((const __m128i *)(const void *)((pa) + 6 * k))), _mm_loadu_si128((const __m128i *)(const void *)((pb) + 6 * k)), 1), shuf)
+    for (; x + 8 <= C; x += 8) {
+        const short *p0 = tmp + off[x], *p1 = tmp + off[x + 1], *p2 = tmp + off[x + 2], *p3 = tmp + off[x + 3];
+        const short *p4 = tmp + off[x + 4], *p5 = tmp + off[x + 5], *p6 = tmp + off[x + 6], *p7 = tmp + off[x + 7];
+        const short *wv = hq + (size_t)x * (size_t)np * 8;
+        __m256i A = _mm256_setzero_si256(), B = A, Cv = A, D = A;
+        for (k = 0; k < np; k++, wv += 64) {
+            A = _mm256_add_epi32(A, _mm256_madd_epi16(BTI_HQ_PAIR(p0, p4), _mm256_load_si256((const __m256i *)(const void *)wv)));
+            B = _mm256_add_epi32(B, _mm256_madd_epi16(BTI_HQ_PAIR(p1, p5), _mm256_load_si256((const __m256i *)(const void *)(wv + 16))));
+            Cv = _mm256_add_epi32(Cv, _mm256_madd_epi16(BTI_HQ_PAIR(p2, p6), _mm256_load_si256((const __m256i *)(const void *)(wv + 32))));
+            D = _mm256_add_epi32(D, _mm256_madd_epi16(BTI_HQ_PAIR(p3, p7), _mm256_load_si256((const __m256i *)(const void *)(wv + 48))));
         }
-        /* A: [R G B 0] of pixels x, x+1; B: of x+2, x+3 */
+        /* each lane of A..D: [R G B 0] of one pixel */
         if (o) {
-            __m256i v = _mm256_packus_epi16(_mm256_packs_epi32(_mm256_srai_epi32(_mm256_add_epi32(A, half), 22),
-                                                               _mm256_srai_epi32(_mm256_add_epi32(B, half), 22)), _mm256_setzero_si256());
-            /* bytes [x, x+2, 0, 0 | x+1, x+3, 0, 0] (4 each), to x..x+3 (3 each) */
-            __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
-            __m128i px = _mm_shuffle_epi8(_mm_unpacklo_epi32(lo, hi), pick);
-            int t = _mm_cvtsi128_si32(_mm_srli_si128(px, 8));
-            _mm_storel_epi64((__m128i *)(void *)(o + (size_t)x * 3), px);
-            memcpy(o + (size_t)x * 3 + 8, &t, 4);
+            __m256i ab = _mm256_packs_epi32(_mm256_srai_epi32(_mm256_add_epi32(A, half), 22), _mm256_srai_epi32(_mm256_add_epi32(B, half), 22));
+            __m256i cd = _mm256_packs_epi32(_mm256_srai_epi32(_mm256_add_epi32(Cv, half), 22), _mm256_srai_epi32(_mm256_add_epi32(D, half), 22));
+            /* bytes [x x+1 x+2 x+3 | x+4 .. x+7], 4 each; to 3 each, 24 in a row */
+            __m256i v = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(_mm256_packus_epi16(ab, cd), pick), pack);
+            _mm_storeu_si128((__m128i *)(void *)(o + (size_t)x * 3), _mm256_castsi256_si128(v));
+            _mm_storel_epi64((__m128i *)(void *)(o + (size_t)x * 3 + 16), _mm256_extracti128_si256(v, 1));
         } else {
-            __m128 a0, a1, a2, a3;
-            __m256 fa = _mm256_cvtepi32_ps(A), fb = _mm256_cvtepi32_ps(B);
-            a0 = _mm256_castps256_ps128(fa); a1 = _mm256_extractf128_ps(fa, 1);
-            a2 = _mm256_castps256_ps128(fb); a3 = _mm256_extractf128_ps(fb, 1);
-            _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
-            _mm_storeu_ps(pr + x, _mm_add_ps(_mm_mul_ps(a0, s0), b0));
-            _mm_storeu_ps(pg + x, _mm_add_ps(_mm_mul_ps(a1, s1), b1));
-            _mm_storeu_ps(pb + x, _mm_add_ps(_mm_mul_ps(a2, s2), b2));
+            __m256 fa = _mm256_cvtepi32_ps(A), fb = _mm256_cvtepi32_ps(B), fc = _mm256_cvtepi32_ps(Cv), fd = _mm256_cvtepi32_ps(D);
+            __m256d lo_ab = _mm256_castps_pd(_mm256_unpacklo_ps(fa, fb)), hi_ab = _mm256_castps_pd(_mm256_unpackhi_ps(fa, fb));
+            __m256d lo_cd = _mm256_castps_pd(_mm256_unpacklo_ps(fc, fd)), hi_cd = _mm256_castps_pd(_mm256_unpackhi_ps(fc, fd));
+            _mm256_storeu_ps(pr + x, _mm256_fmadd_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(lo_ab, lo_cd)), s0, b0));
+            _mm256_storeu_ps(pg + x, _mm256_fmadd_ps(_mm256_castpd_ps(_mm256_unpackhi_pd(lo_ab, lo_cd)), s1, b1));
+            _mm256_storeu_ps(pb + x, _mm256_fmadd_ps(_mm256_castpd_ps(_mm256_unpacklo_pd(hi_ab, hi_cd)), s2, b2));
         }
     }
+#undef BTI_HQ_PAIR
     return x;
 }
 #endif
@@ -7212,7 +7213,7 @@ static void bti_ld_qweights(const float *w, int n, int one, int cap, int *out) {
     for (k = 0; k < n; k++) tot += w[k];
     for (k = 0; k < n; k++) {
         cum += w[k];
-        r = tot > 0 ? (k == n - 1 ? one : lround(cum / tot * one)) : 0;
+        r = tot > 0 ? (k == n - 1 ? one : (long)(cum / tot * one + 0.5)) : 0;
         out[k] = (int)(r - prev < cap ? r - prev : cap);
         prev = r;
     }
@@ -7229,12 +7230,15 @@ static void bti_ld_vpassq_c(const unsigned char *s0, size_t rowb, const unsigned
     }
 }
 /* one output pixel of the fixed-point horizontal pass in portable C (bti_ld_hpassq_avx2) */
-static void bti_ld_hpassq_px(const short *p, const short *hq, int np, int x, long *a) {
-    const short *wv = hq + (size_t)(x >> 1) * (size_t)np * 16 + (size_t)(x & 1) * 8;
+static short *bti_ld_hq_at(short *hq, int np, int x) {   /* pixel x's first weight (layout: bti_ld_hpassq_avx2) */
+    return hq + (size_t)(x >> 3) * (size_t)np * 64 + (size_t)(x & 3) * 16 + (size_t)((x >> 2) & 1) * 8;
+}
+static void bti_ld_hpassq_px(const short *p, short *hq, int np, int x, long *a) {
+    const short *wv = bti_ld_hq_at(hq, np, x);
     int k;
     a[0] = a[1] = a[2] = 0;
     for (k = 0; k < 2 * np; k++) {
-        const long wk = wv[(k >> 1) * 16 + (k & 1)];
+        const long wk = wv[(k >> 1) * 64 + (k & 1)];
         a[0] += wk * p[3 * k]; a[1] += wk * p[3 * k + 1]; a[2] += wk * p[3 * k + 2];
     }
 }
@@ -7248,22 +7252,24 @@ static void bti_ld_hpassq_px(const short *p, const short *hq, int np, int x, lon
 static bt_status bti_ld_transform_q(bti_ld_worker *W, const unsigned char *rgb, size_t rowb, int cx0, size_t span, int nx,
                                     int simd, unsigned char *dst, char *err, size_t err_len) {
     const bt_loader *L = W->L;
-    const int C = L->d.crop, np = (nx + 1) / 2, npairs = (C + 1) / 2, vn = W->vt.nmax > 0 ? W->vt.nmax : 1;
-    const size_t plane = (size_t)C * (size_t)C;
+    const int C = L->d.crop, np = (nx + 1) / 2, groups = (C + 7) / 8, vn = W->vt.nmax > 0 ? W->vt.nmax : 1;
+    const size_t plane = (size_t)C * (size_t)C, hqn = (size_t)groups * (size_t)np * 64;
+    const size_t vqb = ((size_t)C * (size_t)vn * sizeof(unsigned short) + 15) & ~(size_t)15;
     const float q = 1.0f / 4194304.0f;
     const float sc[3] = {L->scale[0] * q, L->scale[1] * q, L->scale[2] * q};
     unsigned short *vq;
     short *hq, *tmp;
-    int *qi, x, y, k, r;
-    size_t need = (size_t)C * (size_t)vn * sizeof(unsigned short) + 32;
-    if (!bti_grow(&W->vqraw, &W->vqcap, need + (size_t)(vn > 2 * np ? vn : 2 * np) * sizeof(int))
-        || !bti_grow(&W->hqraw, &W->hqcap, (size_t)npairs * (size_t)np * 16 * sizeof(short) + 32)
+    int *qi, *off, x, y, k, r;
+    /* vqraw: vertical weights, then scratch for one row of weights, then each column's offset */
+    if (!bti_grow(&W->vqraw, &W->vqcap, vqb + (size_t)(vn > 2 * np ? vn : 2 * np) * sizeof(int) + (size_t)C * sizeof(int))
+        || !bti_grow(&W->hqraw, &W->hqcap, hqn * sizeof(short) + 32)
         || !bti_grow((void **)&W->qtmp, &W->qcap, (span + 16) * sizeof(short))) {
         bti_fmt(err, err_len, "out of memory"); return BT_E_NOMEM;
     }
     (void)simd;
     vq = (unsigned short *)W->vqraw;
-    qi = (int *)(void *)((unsigned char *)W->vqraw + (need & ~(size_t)15));
+    qi = (int *)(void *)((unsigned char *)W->vqraw + vqb);
+    off = qi + (vn > 2 * np ? vn : 2 * np);
     hq = (short *)(void *)((unsigned char *)W->hqraw + (32 - ((uintptr_t)W->hqraw & 31)) % 32);
     tmp = W->qtmp;
     for (k = 0; k < 16; k++) tmp[span + (size_t)k] = 0;
@@ -7272,12 +7278,13 @@ static bt_status bti_ld_transform_q(bti_ld_worker *W, const unsigned char *rgb, 
         bti_ld_qweights(W->vt.w + (size_t)y * (size_t)W->vt.maxn, ny, 65536, 65535, qi);
         for (k = 0; k < ny; k++) vq[(size_t)y * (size_t)vn + (size_t)k] = (unsigned short)qi[k];
     }
-    memset(hq, 0, (size_t)npairs * (size_t)np * 16 * sizeof(short));
+    memset(hq, 0, hqn * sizeof(short));
     for (x = 0; x < C; x++) {
-        short *wv = hq + (size_t)(x >> 1) * (size_t)np * 16 + (size_t)(x & 1) * 8;
+        short *wv = bti_ld_hq_at(hq, np, x);
         bti_ld_qweights(W->ht.w + (size_t)x * (size_t)W->ht.maxn, nx, 32768, 32767, qi);
         for (k = 0; k < nx; k++)
-            for (r = 0; r < 4; r++) wv[(k >> 1) * 16 + (k & 1) + 2 * r] = (short)qi[k];
+            for (r = 0; r < 4; r++) wv[(k >> 1) * 64 + (k & 1) + 2 * r] = (short)qi[k];
+        off[x] = (W->ht.start[x] - cx0) * 3;
     }
     for (y = 0; y < C; y++) {
         const int ny = W->vt.n[y];
@@ -7297,11 +7304,11 @@ static bt_status bti_ld_transform_q(bti_ld_worker *W, const unsigned char *rgb, 
         else { pr = (float *)(void *)dst + (size_t)y * (size_t)C; pg = pr + plane; pb = pg + plane; }
         x = 0;
 #ifdef BTI_AVX2
-        if (simd) x = bti_ld_hpassq_avx2(tmp, W->ht.start, cx0, hq, np, C, L->scale, L->bias, pr, pg, pb, o);
+        if (simd) x = bti_ld_hpassq_avx2(tmp, off, hq, np, C, L->scale, L->bias, pr, pg, pb, o);
 #endif
         for (; x < C; x++) {
             long a[3];
-            bti_ld_hpassq_px(tmp + (size_t)(W->ht.start[x] - cx0) * 3, hq, np, x, a);
+            bti_ld_hpassq_px(tmp + off[x], hq, np, x, a);
             if (o) for (k = 0; k < 3; k++) { long v = (a[k] + (1L << 21)) >> 22; o[(size_t)x * 3 + (size_t)k] = (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v); }
             else { pr[x] = (float)a[0] * sc[0] + L->bias[0]; pg[x] = (float)a[1] * sc[1] + L->bias[1]; pb[x] = (float)a[2] * sc[2] + L->bias[2]; }
         }
