@@ -6774,14 +6774,18 @@ typedef struct bti_taps {
     int *start, *n;
     float *w;                      /* count x maxn */
     int maxn, nmax, cap_count, cap_w;
+    int key[4], made;              /* the last call's (in, out, first, count); made: it is valid */
 } bti_taps;
 static void bti_taps_free(bti_taps *t) { bti_free(t->start); bti_free(t->n); bti_free(t->w); memset(t, 0, sizeof *t); }
 /* PIL's antialiased bilinear: triangle filter, support scaled by the downscale factor,
-   weights normalized to sum 1; zero weights at the ends are dropped. */
+   weights normalized to sum 1; zero weights at the ends are dropped. Returns 0 (out of
+   memory), 1 (made), 2 (the same as the last call's: kept). */
 static int bti_taps_make(bti_taps *t, int in, int out, int first, int count) {
     double scale = (double)in / (double)out, fscale = scale < 1.0 ? 1.0 : scale;
     double support = fscale, ss = 1.0 / fscale;
     int maxn = (int)ceil(support) * 2 + 1, i;
+    if (t->made && t->key[0] == in && t->key[1] == out && t->key[2] == first && t->key[3] == count) return 2;
+    t->made = 0;
     if (count > t->cap_count) {
         bti_free(t->start); bti_free(t->n);
         t->start = (int *)bti_malloc((size_t)count * sizeof(int));
@@ -6818,7 +6822,8 @@ static int bti_taps_make(bti_taps *t, int in, int out, int first, int count) {
         a = 0; b = xmax - xmin;
         while (a < b && kk[a] == 0) a++;
         while (b > a && kk[b - 1] == 0) b--;
-        for (x = a; x < b; x++) dst[x - a] = (float)(ww != 0 ? kk[x] / ww : kk[x]);
+        ww = ww != 0 ? 1.0 / ww : 1.0;
+        for (x = a; x < b; x++) dst[x - a] = (float)(kk[x] * ww);
         t->start[i] = xmin + a;
         t->n[i] = b - a;
         if (kk != k) bti_free(kk);
@@ -6839,6 +6844,7 @@ static int bti_taps_make(bti_taps *t, int in, int out, int first, int count) {
         t->start[i] -= shift;
         t->n[i] = t->nmax;
     }
+    t->key[0] = in; t->key[1] = out; t->key[2] = first; t->key[3] = count; t->made = 1;
     return 1;
 }
 
@@ -6869,6 +6875,7 @@ typedef struct bti_ld_worker {
     short *qtmp; size_t qcap;           /* fixed point: one vertically filtered row (Q7) */
     void *vqraw; size_t vqcap;          /* fixed point: vertical weights (Q16) */
     void *hqraw; size_t hqcap;          /* fixed point: horizontal weights (Q15) by pairs */
+    int qmade;                          /* those weights are for the taps in vt, ht */
     unsigned char *syn; size_t scap;    /* synthetic image or a record */
     bti_taps vt, ht;
     bt_loader_worker_stats loc;         /* this worker's own running figures */
@@ -7066,31 +7073,57 @@ static int bti_ld_hpass_avx2(const float *tmp, const int *start, int cx0, const 
     return x;
 }
 /* Fixed-point passes (the default where the CPU has AVX2; see bti_ld_transform_q).
-   Vertical: each byte moved to the high half of a 16-bit lane (x << 8) times its Q16 weight,
-   high 16 bits kept (pmulhuw), summed in 16 bits: Q8, at most 255 << 8 (+ the rounding
-   bias) because the weights are >= 0 and sum to at most 1; then halved with rounding (pavgw)
-   into Q7 int16 (<= 32640). Returns how far it got; bti_ld_vpassq_c does the rest with the
-   same arithmetic. */
+   Vertical: each byte moved to the high half of a 16-bit lane (x << 8: the even bytes of a
+   32-byte load by a shift, the odd ones by a mask, so no shuffles in the tap loop) times
+   its Q16 weight, high 16 bits kept (pmulhuw), summed in 16 bits: Q8, at most 255 << 8
+   (+ the rounding bias) because the weights are >= 0 and sum to at most 1; then halved
+   with rounding (pavgw) into Q7 int16 (<= 32640) and the even and odd columns interleaved
+   again. Returns how far it got; bti_ld_vpassq_c does the rest with the same arithmetic. */
 __attribute__((target("avx2")))
 static size_t bti_ld_vpassq_avx2(const unsigned char *s0, size_t rowb, const unsigned short *wq, int ny, short *tmp, size_t span) {
     size_t j = 0;
     int k;
-    const __m256i zero = _mm256_setzero_si256(), bias = _mm256_set1_epi16((short)(ny / 2 < 127 ? ny / 2 : 127));
-    /* the last block may overlap the one before (same values written twice) */
-    for (; j + 32 <= span; j = j + 32 < span && j + 64 > span ? span - 32 : j + 32) {
-        __m256i a0 = bias, a1 = bias;
+    __m256i wb[64];
+    const __m256i zero = _mm256_setzero_si256(), odd = _mm256_set1_epi16((short)0xFF00);
+    const __m256i bias = _mm256_set1_epi16((short)(ny / 2 < 127 ? ny / 2 : 127));
+    if (ny > 64) return 0;              /* (only at downscales beyond 32x) portable C */
+    for (k = 0; k < ny; k++) wb[k] = _mm256_set1_epi16((short)wq[k]);
+    for (; j + 64 <= span; j += 64) {   /* two blocks of 32 at a time */
+        __m256i ae = bias, ao = bias, be = bias, bo = bias, lo, hi;
         const unsigned char *s = s0 + j;
         for (k = 0; k < ny; k++, s += rowb) {
             const __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)s);
-            const __m256i w = _mm256_set1_epi16((short)wq[k]);
-            /* lanes: a0 holds bytes [0-7 | 16-23], a1 [8-15 | 24-31] */
-            a0 = _mm256_add_epi16(a0, _mm256_mulhi_epu16(_mm256_unpacklo_epi8(zero, r), w));
-            a1 = _mm256_add_epi16(a1, _mm256_mulhi_epu16(_mm256_unpackhi_epi8(zero, r), w));
+            const __m256i t = _mm256_loadu_si256((const __m256i *)(const void *)(s + 32));
+            ae = _mm256_add_epi16(ae, _mm256_mulhi_epu16(_mm256_slli_epi16(r, 8), wb[k]));
+            ao = _mm256_add_epi16(ao, _mm256_mulhi_epu16(_mm256_and_si256(r, odd), wb[k]));
+            be = _mm256_add_epi16(be, _mm256_mulhi_epu16(_mm256_slli_epi16(t, 8), wb[k]));
+            bo = _mm256_add_epi16(bo, _mm256_mulhi_epu16(_mm256_and_si256(t, odd), wb[k]));
         }
-        a0 = _mm256_avg_epu16(a0, zero);
-        a1 = _mm256_avg_epu16(a1, zero);
-        _mm256_storeu_si256((__m256i *)(void *)(tmp + j), _mm256_permute2x128_si256(a0, a1, 0x20));
-        _mm256_storeu_si256((__m256i *)(void *)(tmp + j + 16), _mm256_permute2x128_si256(a0, a1, 0x31));
+        ae = _mm256_avg_epu16(ae, zero); ao = _mm256_avg_epu16(ao, zero);
+        be = _mm256_avg_epu16(be, zero); bo = _mm256_avg_epu16(bo, zero);
+        lo = _mm256_unpacklo_epi16(ae, ao); hi = _mm256_unpackhi_epi16(ae, ao);
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
+        lo = _mm256_unpacklo_epi16(be, bo); hi = _mm256_unpackhi_epi16(be, bo);
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j + 32), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j + 48), _mm256_permute2x128_si256(lo, hi, 0x31));
+    }
+    /* then by 32; the last block may overlap the one before (same values written twice) */
+    if (j < span && j + 32 > span && span >= 32) j = span - 32;
+    for (; j + 32 <= span; j = j + 32 < span && j + 64 > span ? span - 32 : j + 32) {
+        __m256i ae = bias, ao = bias, lo, hi;
+        const unsigned char *s = s0 + j;
+        for (k = 0; k < ny; k++, s += rowb) {
+            const __m256i r = _mm256_loadu_si256((const __m256i *)(const void *)s);
+            ae = _mm256_add_epi16(ae, _mm256_mulhi_epu16(_mm256_slli_epi16(r, 8), wb[k]));
+            ao = _mm256_add_epi16(ao, _mm256_mulhi_epu16(_mm256_and_si256(r, odd), wb[k]));
+        }
+        ae = _mm256_avg_epu16(ae, zero);
+        ao = _mm256_avg_epu16(ao, zero);
+        lo = _mm256_unpacklo_epi16(ae, ao);     /* columns [0-7 | 16-23] */
+        hi = _mm256_unpackhi_epi16(ae, ao);     /* [8-15 | 24-31] */
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(void *)(tmp + j + 16), _mm256_permute2x128_si256(lo, hi, 0x31));
     }
     return j;
 }
@@ -7211,9 +7244,10 @@ static void bti_ld_qweights(const float *w, int n, int one, int cap, int *out) {
     long prev = 0, r;
     int k;
     for (k = 0; k < n; k++) tot += w[k];
+    tot = tot > 0 ? one / tot : 0;
     for (k = 0; k < n; k++) {
         cum += w[k];
-        r = tot > 0 ? (k == n - 1 ? one : (long)(cum / tot * one + 0.5)) : 0;
+        r = tot > 0 ? (k == n - 1 ? one : (long)(cum * tot + 0.5)) : 0;
         out[k] = (int)(r - prev < cap ? r - prev : cap);
         prev = r;
     }
@@ -7273,19 +7307,20 @@ static bt_status bti_ld_transform_q(bti_ld_worker *W, const unsigned char *rgb, 
     hq = (short *)(void *)((unsigned char *)W->hqraw + (32 - ((uintptr_t)W->hqraw & 31)) % 32);
     tmp = W->qtmp;
     for (k = 0; k < 16; k++) tmp[span + (size_t)k] = 0;
-    for (y = 0; y < C; y++) {
+    for (y = 0; y < C && !W->qmade; y++) {
         const int ny = W->vt.n[y];
         bti_ld_qweights(W->vt.w + (size_t)y * (size_t)W->vt.maxn, ny, 65536, 65535, qi);
         for (k = 0; k < ny; k++) vq[(size_t)y * (size_t)vn + (size_t)k] = (unsigned short)qi[k];
     }
-    memset(hq, 0, hqn * sizeof(short));
-    for (x = 0; x < C; x++) {
+    if (!W->qmade) memset(hq, 0, hqn * sizeof(short));
+    for (x = 0; x < C && !W->qmade; x++) {
         short *wv = bti_ld_hq_at(hq, np, x);
         bti_ld_qweights(W->ht.w + (size_t)x * (size_t)W->ht.maxn, nx, 32768, 32767, qi);
         for (k = 0; k < nx; k++)
             for (r = 0; r < 4; r++) wv[(k >> 1) * 64 + (k & 1) + 2 * r] = (short)qi[k];
         off[x] = (W->ht.start[x] - cx0) * 3;
     }
+    W->qmade = 1;
     for (y = 0; y < C; y++) {
         const int ny = W->vt.n[y];
         size_t j = 0;
@@ -7320,7 +7355,7 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
                                   char *err, size_t err_len) {
     const bt_loader *L = W->L;
     const int C = L->d.crop;
-    int nw, nh, top, left, cx0 = INT_MAX, cx1 = 0, x, y, k;
+    int nw, nh, top, left, cx0 = INT_MAX, cx1 = 0, x, y, k, mv, mh;
     size_t rowb = (size_t)w * 3, span;
     const size_t plane = (size_t)C * (size_t)C;
 #ifdef BTI_SSE2
@@ -7333,9 +7368,10 @@ static bt_status bti_ld_transform(bti_ld_worker *W, const unsigned char *rgb, in
     bti_resize_dims(w, h, L->d.resize, &nw, &nh);
     top = bti_crop_offset(nh, C);
     left = bti_crop_offset(nw, C);
-    if (!bti_taps_make(&W->vt, h, nh, top, C) || !bti_taps_make(&W->ht, w, nw, left, C)) {
-        bti_fmt(err, err_len, "out of memory for filter taps"); return BT_E_NOMEM;
-    }
+    mv = bti_taps_make(&W->vt, h, nh, top, C);
+    mh = mv ? bti_taps_make(&W->ht, w, nw, left, C) : 0;
+    if (!mv || !mh) { W->qmade = 0; bti_fmt(err, err_len, "out of memory for filter taps"); return BT_E_NOMEM; }
+    if (mv != 2 || mh != 2) W->qmade = 0;     /* an image of another size: new fixed-point weights */
     for (x = 0; x < C; x++) if (W->ht.n[x]) {
         if (W->ht.start[x] < cx0) cx0 = W->ht.start[x];
         if (W->ht.start[x] + W->ht.n[x] > cx1) cx1 = W->ht.start[x] + W->ht.n[x];
