@@ -132,6 +132,157 @@ static void test_golden(void) {
     bt_loader_destroy(L2);
 }
 
+/* one image through the transform: fixed 0 = float path (AVX2 float where the CPU has it),
+   1 = fixed point with AVX2 (falls back to 2 without it), 2 = fixed point in portable C.
+   scale 1, bias 0: NCHW floats are levels 0..255 */
+static int xform(int fixed, const unsigned char *rgb, int w, int h, int resize, int crop, bt_layout layout, void *dst) {
+    bt_loader L;
+    bti_ld_worker W;
+    char err[128];
+    bt_status st;
+    memset(&L, 0, sizeof L);
+    memset(&W, 0, sizeof W);
+    L.d = bt_loader_desc_defaults(NULL);
+    L.d.resize = resize; L.d.crop = crop; L.d.layout = layout;
+    L.scale[0] = L.scale[1] = L.scale[2] = 1.0f;
+#ifdef BTI_AVX2
+    L.avx2 = bti_cpu_avx2();
+#endif
+    L.fixed = fixed == 1 && !L.avx2 ? 2 : fixed;
+    W.L = &L;
+    st = bti_ld_transform(&W, rgb, w, h, (unsigned char *)dst, err, sizeof err);
+    bti_free(W.fbuf); bti_free(W.tmp); bti_free(W.w4raw); bti_free(W.w8raw);
+    bti_free(W.qtmp); bti_free(W.vqraw); bti_free(W.hqraw);
+    bti_taps_free(&W.vt); bti_taps_free(&W.ht);
+    return st == BT_OK;
+}
+
+static unsigned char *make_img(int w, int h, int kind, uint64_t seed) {
+    unsigned char *p = (unsigned char *)malloc((size_t)w * (size_t)h * 3);
+    size_t i, n = (size_t)w * (size_t)h * 3;
+    uint64_t s = seed;
+    if (!p) return NULL;
+    for (i = 0; i < n; i++) {
+        size_t pix = i / 3, x = pix % (size_t)w, y = pix / (size_t)w;
+        if (kind == 0) p[i] = (unsigned char)(bti_rand_next(&s) >> 56);                    /* noise */
+        else if (kind == 1) p[i] = (unsigned char)((x * 255 / (size_t)w + y * 97 / (size_t)h + i % 3 * 40) % 256); /* ramps */
+        else if (kind == 2) p[i] = (unsigned char)((x / 3 + y / 5) % 2 ? 255 : 0);     /* hard edges */
+        else p[i] = (unsigned char)(i % 3 == 0 ? 255 : i % 3 == 1 ? 0 : 131);            /* flat */
+    }
+    return p;
+}
+
+static void test_fixed_point(void) {
+    /* the fixed-point transform against the float one: noise, ramps, hard edges and flat
+       images, from upscales to a 4000 px -> 256 downscale, even and odd crops; and the AVX2
+       fixed-point passes against the same arithmetic in portable C (identical bytes) */
+    static const int cases[][4] = { /* w, h, resize, crop */
+        {500, 375, 256, 224}, {333, 500, 256, 224}, {4000, 3000, 256, 224}, {3000, 4000, 256, 224},
+        {6000, 250, 256, 224}, {60, 40, 256, 224}, {224, 224, 224, 224}, {301, 199, 40, 33},
+        {1000, 700, 256, 230}, {97, 3000, 64, 61}};
+    const int ncase = (int)(sizeof cases / sizeof cases[0]);
+    double worst_max = 0, worst_mean = 0, sum_all = 0;
+    long n_all = 0;
+    int ci, kind, u8_max = 0, exact_ok = 1, flat_ok = 1, ident_ok = 1, ran = 0;
+    for (ci = 0; ci < ncase; ci++) for (kind = 0; kind < 4; kind++) {
+        const int w = cases[ci][0], h = cases[ci][1], S = cases[ci][2], C = cases[ci][3];
+        const size_t n = (size_t)C * (size_t)C * 3;
+        unsigned char *img = make_img(w, h, kind, (uint64_t)(ci * 4 + kind + 1));
+        float *ff = (float *)malloc(n * sizeof(float)), *fq = (float *)malloc(n * sizeof(float)), *fc = (float *)malloc(n * sizeof(float));
+        unsigned char *uf = (unsigned char *)malloc(n), *uq = (unsigned char *)malloc(n), *uc = (unsigned char *)malloc(n);
+        size_t i;
+        double mx = 0, sum = 0;
+        if (!img || !ff || !fq || !fc || !uf || !uq || !uc) { CHECK(0); break; }
+        CHECK(xform(0, img, w, h, S, C, BT_LAYOUT_NCHW_F32, ff) && xform(1, img, w, h, S, C, BT_LAYOUT_NCHW_F32, fq)
+              && xform(2, img, w, h, S, C, BT_LAYOUT_NCHW_F32, fc));
+        CHECK(xform(0, img, w, h, S, C, BT_LAYOUT_NHWC_U8, uf) && xform(1, img, w, h, S, C, BT_LAYOUT_NHWC_U8, uq)
+              && xform(2, img, w, h, S, C, BT_LAYOUT_NHWC_U8, uc));
+        ran++;
+        for (i = 0; i < n; i++) {
+            double d = fabs((double)fq[i] - (double)ff[i]);
+            int du = abs((int)uq[i] - (int)uf[i]);
+            sum += d;
+            if (d > mx) mx = d;
+            if (du > u8_max) u8_max = du;
+            if (uq[i] != uc[i] || fabs((double)fq[i] - (double)fc[i]) > 1e-4) exact_ok = 0;
+        }
+        if (kind == 3) {            /* flat stays flat, exactly */
+            for (i = 0; i < n; i++) if (uq[i] != (i % 3 == 0 ? 255 : i % 3 == 1 ? 0 : 131)) flat_ok = 0;
+        }
+        if (w == S && h == S && S == C) {   /* 1:1: the bytes come back unchanged */
+            for (i = 0; i < n; i++) if (uq[i] != img[i]) ident_ok = 0;
+        }
+        sum_all += sum; n_all += (long)n;
+        if (mx > worst_max) worst_max = mx;
+        if (sum / (double)n > worst_mean) worst_mean = sum / (double)n;
+        if (getenv("BT_FIXED_VERBOSE")) printf("  case %dx%d -> %d/%d kind %d: max |fixed - float| %.4f/255 mean %.5f\n", w, h, S, C, kind, mx, sum / (double)n);
+        free(img); free(ff); free(fq); free(fc); free(uf); free(uq); free(uc);
+    }
+    printf("  fixed vs float over %d synthetic images: max |diff| %.4f/255, worst image's mean %.5f/255, mean %.5f/255; NHWC u8 max %d; AVX2 = portable: %s\n",
+           ran, worst_max, worst_mean, sum_all / (double)(n_all ? n_all : 1), u8_max, exact_ok ? "yes" : "NO");
+    CHECK(ran == ncase * 4);
+    CHECK(worst_max <= 0.15);
+    CHECK(worst_mean <= 0.05);
+    CHECK(sum_all / (double)(n_all ? n_all : 1) <= 0.02);
+    {   /* the golden photos (decoded with stb_image) */
+        bt_decoder dec = bt_decoder_default();
+        double pmax = 0, psum = 0;
+        long pn = 0;
+        int g, pu8 = 0;
+        for (g = 0; g < 5; g++) {
+            size_t fn = 0, i, n = 224 * 224 * 3;
+            unsigned char *file = read_file(g_golden[g], &fn), *rgb = NULL;
+            int w = 0, h = 0;
+            char err[256];
+            float *ff = (float *)malloc(n * sizeof(float)), *fq = (float *)malloc(n * sizeof(float));
+            unsigned char *uf = (unsigned char *)malloc(n), *uq = (unsigned char *)malloc(n);
+            CHECK(file && ff && fq && uf && uq && dec.decode(dec.user, file, fn, &w, &h, &rgb, err, sizeof err) == BT_OK);
+            if (rgb && ff && fq && uf && uq) {
+                CHECK(xform(0, rgb, w, h, 256, 224, BT_LAYOUT_NCHW_F32, ff) && xform(1, rgb, w, h, 256, 224, BT_LAYOUT_NCHW_F32, fq));
+                CHECK(xform(0, rgb, w, h, 256, 224, BT_LAYOUT_NHWC_U8, uf) && xform(1, rgb, w, h, 256, 224, BT_LAYOUT_NHWC_U8, uq));
+                for (i = 0; i < n; i++) {
+                    double d = fabs((double)fq[i] - (double)ff[i]);
+                    int du = abs((int)uq[i] - (int)uf[i]);
+                    psum += d; pn++;
+                    if (d > pmax) pmax = d;
+                    if (du > pu8) pu8 = du;
+                }
+            }
+            if (rgb) dec.release(dec.user, rgb);
+            free(file); free(ff); free(fq); free(uf); free(uq);
+        }
+        printf("  fixed vs float on the 5 golden photos: max |diff| %.4f/255, mean %.5f/255; NHWC u8 max %d\n", pmax, psum / (double)(pn ? pn : 1), pu8);
+        CHECK(pn == 5L * 224 * 224 * 3);
+        CHECK(pmax <= 0.1);
+        CHECK(psum / (double)(pn ? pn : 1) <= 0.01);
+        CHECK(pu8 <= 1);
+    }
+    CHECK(u8_max <= 1);
+    CHECK(exact_ok);
+    CHECK(flat_ok);
+    CHECK(ident_ok);
+}
+
+static void test_prefault(void) {
+    /* faulting pages in ahead (the first batches' fresh buffers) leaves their contents alone;
+       0 where the kernel can (Linux 5.14+), -1 elsewhere */
+    size_t n = (size_t)3 << 20, i;
+    unsigned char *p = (unsigned char *)malloc(n + 1);
+    int rc, same = 1;
+    CHECK(p != NULL);
+    if (!p) return;
+    for (i = 0; i < n; i += 4096) p[i] = (unsigned char)(i >> 12);
+    rc = bti_mem_prefault(p + 1, n);
+    for (i = 0; i < n; i += 4096) if (p[i] != (unsigned char)(i >> 12)) same = 0;
+    CHECK(rc == 0 || rc == -1);
+    CHECK(same);
+    CHECK(bti_mem_prefault(p + 1, 10) == 0 || rc == -1);   /* no whole page inside: nothing to do */
+#if defined(__linux__)
+    printf("  prefault: %s\n", rc == 0 ? "MADV_POPULATE_WRITE works here" : "not supported by this kernel (pages fault in as written)");
+#endif
+    free(p);
+}
+
 static void test_order_partial(void) {
     int workers, drop;
     for (workers = 1; workers <= 4; workers += 3)
@@ -605,6 +756,8 @@ int main(void) {
 #endif
     RUN(test_desc_defaults);
     RUN(test_golden);
+    RUN(test_fixed_point);
+    RUN(test_prefault);
     RUN(test_order_partial);
     RUN(test_shuffle);
     RUN(test_bad_skip);

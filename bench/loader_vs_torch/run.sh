@@ -137,15 +137,24 @@ md = ["# batchtune loader vs PyTorch DataLoader", "",
       "the ratio within a repetition, and the per-repetition values are listed so the spread is visible. The "
       "CPU-seconds ratio above does not depend on the host's other load: it says how much of the loader's own "
       "CPU time is the stb_image decode floor.",
-      "- Where the loader's time goes beyond the decode (perf record, 1 worker, 1000 photos, 2026-11-30, Intel "
-      "Xeon VM): the fused resize/crop/normalize about 11 % (vertical pass 5 %, horizontal 6 %), first-touch "
+      "- Where the loader's time went beyond the decode (perf record, 1 worker, 1000 photos, 2026-11-30, Intel "
+      "Xeon VM, float transform): the fused resize/crop/normalize about 11 % (vertical pass 5 %, horizontal 6 %), first-touch "
       "page faults of the three 38 MB batch buffers about 3 %, and stb_image itself about 8 % slower than in "
-      "decode-only (the 600 KB float item written per image evicts its working set from L2). Tried and "
+      "decode-only (the 600 KB float item written per image evicts its working set from L2). Since then the "
+      "transform runs in fixed point (1.5x cheaper for NCHW float32 alone: bench/results/loader_transform.md). Tried and "
       "dropped (measured worse or no better): streaming stores for the item, a 4-accumulator horizontal pass, "
-      "transparent huge pages and MADV_POPULATE_WRITE for the batch buffers. Kept: the JPEG Huffman guard "
-      "hops between FF bytes with memchr (it was 2.5 % of the loader's time).",
-      "- The resize runs with AVX2+FMA here (chosen at run time; SSE2 or portable C elsewhere). Output matches "
+      "transparent huge pages, and MADV_POPULATE_WRITE of whole batch buffers at creation. Kept: the JPEG Huffman guard "
+      "hops between FF bytes with memchr (it was 2.5 % of the loader's time); MADV_POPULATE_WRITE per item by the worker, "
+      "in the first batches only (see the first-batch note).",
+      "- The resize runs in fixed point with AVX2 here (chosen at run time; floats with SSE2 or portable C elsewhere). Output matches "
       "torchvision's golden outputs within a mean absolute difference of 0.15-0.18/255 (tests/test_loader.c).",
+      "- First batch vs batch x per-item / workers: the per-item time of the model is the steady state (the 1-worker "
+      "run's rate), but the first batches write fresh pages of the batch buffers (147 first-touch page faults per "
+      "600 KB item, about 1.8 us each on this VM: 10-20 % of an item), while later batches reuse warm buffers. Items claim "
+      "one at a time from a shared counter, so the split is already dynamic; the workers start within 0.1-0.3 ms of each other; the "
+      "consumer sleeps. With caller-supplied pre-touched buffers (allocator hook) batch-0 items cost the same as later "
+      "ones. Faulting each item's pages in with one MADV_POPULATE_WRITE (worker, first batches) cut batch-0 items from "
+      "1.19-1.21x to 1.11x a warm item (10 paired runs, s14 branch, 2026-11-30).",
       "- torch's first batch includes starting its worker processes; batchtune's includes listing the folder "
       "and starting its threads. batchtune splits the items of each batch among the workers, so with more "
       "workers the first batch arrives sooner; torch's workers each load a whole batch, so it arrives later.",
