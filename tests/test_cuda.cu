@@ -309,6 +309,155 @@ static void test_cupti_absent_library(void) {
     bt_cupti_stop(NULL);
 }
 
+/* ---- the CPU reference of bt_gpu_model, checked against the documented generator by hand ---- */
+static float spec_param(size_t i, unsigned seed, float scale) {   /* batchtune.h, bt_gpu_model_reference */
+    unsigned h = (unsigned)i * 2654435761u ^ seed;
+    h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+    return ((float)(h & 0xffffff) / 16777216.0f - 0.5f) * 2.0f * scale;
+}
+static void spec_inputs(uint64_t seed, float *x, int n) {
+    uint64_t r = seed * 6364136223846793005ull + 1442695040888963407ull;
+    int i;
+    for (i = 0; i < n; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; x[i] = (float)((double)(r >> 40) / 16777216.0 - 0.5); }
+}
+static bt_gpu_model tiny_model(int kind, int layers, int width, uint64_t seed) {
+    bt_gpu_model m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind; m.layers = layers; m.width = width; m.seed = seed; m.seq_axis = -1;
+    return m;
+}
+static void test_model_reference_by_hand(void) {
+    char err[512];
+    float out[64], out2[64], x[16];
+    int i, j, l;
+    { /* MLP, 1 layer of width 1: relu(x w + b) */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 1, 1, 5);
+        spec_inputs(5, x, 3);
+        CHECK(bt_gpu_model_reference(&m, 4, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 3; i++) {
+            double want = (double)x[i] * spec_param(0, 6, 1.0f) + spec_param(0, 7, 0.01f);
+            CHECK_NEAR(out[i], want > 0 ? want : 0, 1e-7);
+        }
+    }
+    { /* MLP, 2 layers of width 3, written out from the spec */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 2, 3, 9);
+        float h[2][3], wsc = 1.0f / sqrtf(3.0f);
+        int nz = 0;
+        spec_inputs(9, x, 6);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 2; i++) {
+            for (j = 0; j < 3; j++) h[0][j] = x[i * 3 + j];
+            for (l = 0; l < 2; l++) {
+                for (j = 0; j < 3; j++) {
+                    double a = spec_param((size_t)l * 3 + j, 11, 0.01f);
+                    int k;
+                    for (k = 0; k < 3; k++) a += (double)h[l & 1][k] * spec_param((size_t)l * 9 + k * 3 + j, 10, wsc);
+                    h[(l + 1) & 1][j] = a > 0 ? (float)a : 0.0f;
+                }
+            }
+            for (j = 0; j < 3; j++) { CHECK_NEAR(out[i * 3 + j], h[0][j], 1e-6); nz += h[0][j] != 0; }
+        }
+        CHECK(nz > 0);   /* not all cut off by the ReLU */
+    }
+    { /* narrower = the original at width / factor; shallower = the original at layers / factor */
+        bt_gpu_model a = tiny_model(BT_GPU_MLP, 4, 8, 3), b = tiny_model(BT_GPU_MLP, 4, 4, 3), c = tiny_model(BT_GPU_MLP, 2, 8, 3);
+        a.variant = BT_VARIANT_NARROWER;
+        CHECK(bt_gpu_model_reference(&a, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&b, 2, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) == 0);
+        a.variant = BT_VARIANT_SHALLOWER;
+        CHECK(bt_gpu_model_reference(&a, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&c, 2, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 16 * sizeof(float)) == 0);
+    }
+    { /* decoder with S = 1: softmax is 1, so the step is V Wo + b whatever q is */
+        bt_gpu_model m = tiny_model(BT_GPU_DECODER, 1, 1, 2);
+        m.steps = 1; m.seq = 1;
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 3; i++) CHECK_NEAR(out[i], (double)spec_param((size_t)i, 13, 1.0f) * spec_param(1, 3, 1.0f) + spec_param(0, 4, 0.01f), 1e-6);
+        /* rows are independent: the first 2 of 3 are the same as 2 alone */
+        m.width = 4; m.seq = 5; m.steps = 2; m.layers = 2;
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) == 0);
+        /* the cache is laid out for the cell's batch: another batch reads other keys */
+        CHECK(bt_gpu_model_reference(&m, 4, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) != 0);
+    }
+    { /* conv on a 1x1 image, 1 layer: only the centre tap, pooling over one pixel */
+        bt_gpu_model m = tiny_model(BT_GPU_CONV, 1, 2, 4);
+        static const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+        uint64_t r = 4 * 6364136223846793005ull + 1442695040888963407ull;
+        float nin[3];
+        int co, c;
+        m.image = 1;
+        for (c = 0; c < 3; c++) { r = r * 6364136223846793005ull + 1442695040888963407ull; nin[c] = ((float)(unsigned char)(r >> 56) / 255.0f - mean[c]) / sd[c]; }
+        CHECK(bt_gpu_model_reference(&m, 1, 0, 1, out, 64, err, sizeof err) == BT_OK);
+        for (co = 0; co < 2; co++) {
+            double a = spec_param((size_t)co, 6, 0.01f);
+            for (c = 0; c < 3; c++) a += (double)nin[c] * spec_param((size_t)co * 27 + c * 9 + 4, 5, 1.0f / sqrtf(18.0f));
+            CHECK_NEAR(out[co], a > 0 ? a : 0, 1e-5);
+        }
+        /* pooling: a 2x2 image gives the mean of four ReLU outputs, within their range */
+        m.image = 2;
+        CHECK(bt_gpu_model_reference(&m, 1, 0, 1, out, 64, err, sizeof err) == BT_OK);
+        CHECK(out[0] >= 0 && out[1] >= 0 && out[0] + out[1] > 0);
+    }
+    { /* reduce: left-to-right float sums of the inputs */
+        bt_gpu_model m = tiny_model(BT_GPU_REDUCE, 1, 3, 8);
+        spec_inputs(8, x, 6);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(out[0] == (x[0] + x[1]) + x[2] && out[1] == (x[3] + x[4]) + x[5]);
+    }
+    { /* argument checks name the problem */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 1, 4, 1);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 3, out, 64, err, sizeof err) == BT_E_INVALID && strstr(err, "rows"));
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 7, err, sizeof err) == BT_E_INVALID && strstr(err, "8 floats"));
+        CHECK(bt_gpu_model_reference(NULL, 2, 0, 2, out, 64, err, sizeof err) == BT_E_INVALID);
+        m.kind = 0;
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_E_INVALID && strstr(err, "kind"));
+    }
+}
+
+/* ---- cuBLAS through dlopen: absent, unusable, present (no device needed) ---- */
+static void test_cublas_loading(void) {
+    char why[1024];
+    bt_gpu_model m;
+    bt_workload w;
+    const char *gw = NULL;
+    int here = access("/usr/local/cuda/lib64/libcublas.so", F_OK) == 0;
+    CHECK(bt_cuda_cublas_available("/nonexistent/libcublas.so.13", why, sizeof why) == 0);
+    CHECK(strstr(why, "cuBLAS not available") && strstr(why, "/nonexistent/libcublas.so.13"));
+    CHECK(bt_cuda_cublas_available("libm.so.6", why, sizeof why) == 0);   /* loads, lacks the calls */
+    CHECK(strstr(why, "not usable") && strstr(why, "cublasSgemm_v2"));
+    setenv("BATCHTUNE_CUBLAS_LIB", "/nowhere/libcublas-test.so", 1);
+    CHECK(bt_cuda_cublas_available(NULL, why, sizeof why) == 0 && strstr(why, "/nowhere/libcublas-test.so"));
+    unsetenv("BATCHTUNE_CUBLAS_LIB");
+    if (here) {   /* CUDA's own libcublas loads and resolves without a device */
+        CHECK(bt_cuda_cublas_available(NULL, why, sizeof why) == 1);
+        CHECK(strstr(why, "cuBLAS ") == why && strstr(why, "libcublas.so"));
+        printf("  %s\n", why);
+    } else printf("  (no /usr/local/cuda/lib64/libcublas.so here: the present-library path is not checked)\n");
+    CHECK(bt_cuda_cublas_available(NULL, NULL, 0) == here || !here);   /* why is optional */
+    /* the model: a required cuBLAS that is absent fails before the device is opened */
+    memset(&m, 0, sizeof m);
+    m.kind = BT_GPU_MLP; m.batch_axis = 0; m.seq_axis = -1; m.use_cublas = 1; m.cublas_lib = "/nonexistent/libcublas.so";
+    CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_E_UNSUPPORTED);
+    CHECK(strstr(why, "use_cublas = 1") && strstr(why, "/nonexistent/libcublas.so"));
+    CHECK(m.priv == NULL);
+    m.use_cublas = 2;
+    CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_E_INVALID && strstr(why, "use_cublas"));
+    m.use_cublas = 0;
+    CHECK(strcmp(bt_gpu_model_gemm(&m, &gw), "tiled") == 0 && strstr(gw, "not initialized"));
+    CHECK(bt_gpu_model_output(&m, NULL, 0, NULL) == BT_E_INVALID);
+    if (have_gpu()) {   /* absent library, default use_cublas: our GEMM, and the reason says why */
+        m.cublas_lib = "/nonexistent/libcublas.so";
+        CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_OK);
+        CHECK(strcmp(bt_gpu_model_gemm(&m, &gw), "tiled") == 0 && strstr(gw, "our tiled GEMM") && strstr(gw, "/nonexistent"));
+        bt_gpu_model_free(&m);
+    }
+}
+
 /* a CPU workload that reports a CUPTI window's figure as its metric: the sweep goes on */
 typedef struct cupti_wl { bt_cupti *c; char why[256]; } cupti_wl;
 static const bt_metric_def cupti_metric[1] = {{"busy_pct_cupti", "%", 1}};
@@ -1031,6 +1180,8 @@ int main(int argc, char **argv) {
     RUN(test_cupti_parse_records);
     RUN(test_cupti_absent_library);
     RUN(test_cupti_without_device);
+    RUN(test_model_reference_by_hand);
+    RUN(test_cublas_loading);
     RUN(test_probe);
     RUN(test_normalize_matches_cpu);
     RUN(test_gemm_conv_attention_match_cpu);
