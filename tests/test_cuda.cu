@@ -2,8 +2,10 @@
    Build: nvcc -Werror all-warnings -I. -I/usr/include/stb tests/test_cuda.cu batchtune_cuda.cu
    Tests that need a device SKIP with the reason when bt_cuda_device_count finds none (counted as
    skipped); the no-device, bad-argument and absent-NVML paths run on every machine.
-   Tolerances: normalize exact to 1e-6; GEMM, convolution and attention within 1e-4 relative
-   (float sums in another order); reference reduction bit-identical to a left-to-right CPU sum. */
+   Tolerances: normalize, bias + ReLU and average pooling exact to 1e-6; GEMM, convolution and
+   attention within 1e-4 relative (float sums in another order); reference reduction
+   bit-identical to a left-to-right CPU sum; whole models (bt_gpu_model_output against
+   bt_gpu_model_reference) within 1e-3 of the output scale (see model_vs_reference). */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
 #include "test.h"
@@ -438,7 +440,7 @@ static void test_cublas_loading(void) {
         CHECK(strstr(why, "cuBLAS ") == why && strstr(why, "libcublas.so"));
         printf("  %s\n", why);
     } else printf("  (no /usr/local/cuda/lib64/libcublas.so here: the present-library path is not checked)\n");
-    CHECK(bt_cuda_cublas_available(NULL, NULL, 0) == here || !here);   /* why is optional */
+    if (here) CHECK(bt_cuda_cublas_available(NULL, NULL, 0) == 1);   /* why is optional */
     /* the model: a required cuBLAS that is absent fails before the device is opened */
     memset(&m, 0, sizeof m);
     m.kind = BT_GPU_MLP; m.batch_axis = 0; m.seq_axis = -1; m.use_cublas = 1; m.cublas_lib = "/nonexistent/libcublas.so";
@@ -950,6 +952,155 @@ static void test_model_variants_run(void) {
     bt_cupti_stop(cu);
 }
 
+/* ---- whole models against the CPU reference, and the two small kernels on their own ---- */
+static void test_bias_relu_and_pool_kernels(void) {
+    gpu_env e;
+    uint64_t seed = 21;
+    const int m = 37, n = 29, nc = 45, hw = 49;
+    float *c = (float *)malloc(sizeof(float) * m * n), *bias = (float *)malloc(sizeof(float) * n), *got = (float *)malloc(sizeof(float) * m * n);
+    float *in = (float *)malloc(sizeof(float) * nc * hw), *pool = (float *)malloc(sizeof(float) * nc);
+    float *dc, *db, *din, *dpool;
+    int i, j, bad = 0, zeros = 0;
+    NEED_GPU();
+    CHECK(env_open(&e));
+    for (i = 0; i < m * n; i++) c[i] = frand(&seed);
+    for (i = 0; i < n; i++) bias[i] = frand(&seed) * 0.1f;
+    for (i = 0; i < nc * hw; i++) in[i] = frand(&seed);
+    dc = (float *)dev_copy(&e, c, sizeof(float) * m * n); db = (float *)dev_copy(&e, bias, sizeof(float) * n);
+    din = (float *)dev_copy(&e, in, sizeof(float) * nc * hw); dpool = (float *)dev_copy(&e, NULL, sizeof(float) * nc);
+    CHECK(bt_cuda_bias_relu(e.d, dc, db, m, n, e.st) == BT_OK);
+    CHECK(bt_cuda_avg_pool(e.d, din, dpool, nc, hw, e.st) == BT_OK);
+    CHECK(bt_device_sync(e.d) == BT_OK);
+    cudaMemcpy(got, dc, sizeof(float) * m * n, cudaMemcpyDeviceToHost);
+    cudaMemcpy(pool, dpool, sizeof(float) * nc, cudaMemcpyDeviceToHost);
+    for (i = 0; i < m; i++) for (j = 0; j < n; j++) {   /* one float add and a max: exact to 1e-6 */
+        float want = c[i * n + j] + bias[j];
+        want = want > 0.0f ? want : 0.0f;
+        zeros += want == 0.0f;
+        if (rel_err(got[i * n + j], want) > 1e-6) bad++;
+    }
+    CHECK(bad == 0 && zeros > 0 && zeros < m * n);
+    bad = 0;
+    for (i = 0; i < nc; i++) {   /* a left-to-right float sum over hw, then / hw: exact to 1e-6 */
+        float acc = 0.0f;
+        for (j = 0; j < hw; j++) acc += in[i * hw + j];
+        if (rel_err(pool[i], acc / (float)hw) > 1e-6) bad++;
+    }
+    CHECK(bad == 0);
+    CHECK(bt_cuda_bias_relu(e.d, NULL, db, m, n, e.st) == BT_E_INVALID);
+    CHECK(bt_cuda_avg_pool(e.d, din, dpool, nc, 0, e.st) == BT_E_INVALID);
+    free(c); free(bias); free(got); free(in); free(pool);
+    env_close(&e);
+}
+
+/* Runs one cell (batch) of m and compares the last batch's outputs with bt_gpu_model_reference.
+   Returns max |device - reference| / max |reference| (< 0 on failure); got (optional) receives
+   the device's outputs. The tolerance, 1e-3 of the output scale: everything is fp32 (cuBLAS's
+   default math mode, no TF32); a K-term fp32 dot product is off by about sqrt(K) x 2^-24 of
+   its terms' magnitude (K <= 256 x 9 here: < 1e-5 per layer, a few layers), __expf adds a few
+   ulp in the decoder's softmax; a wrong index, a missing bias, ReLU or layer moves the outputs
+   by 1e-2 to 1 of their scale. */
+static double model_vs_reference(bt_gpu_model *m, int batch, const char *label, float *got_out, size_t got_n) {
+    bt_workload w;
+    bt_grid *g = bt_grid_create();
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    bt_gpu_model_out info;
+    char err[512];
+    float *got = NULL, *want = NULL;
+    double maxd = 0, maxr = 0, rel = -1;
+    size_t n, i;
+    m->batch_axis = bt_grid_axis_pow2(g, "batch", batch, batch);
+    if (bt_gpu_model_init(m, &w, label, err, sizeof err) != BT_OK) { printf("  %s: %s\n", label, err); CHECK(0); bt_grid_destroy(g); return -1; }
+    memset(&d, 0, sizeof d);
+    d.stop.warmup = 1; d.stop.min_samples = 1; d.stop.max_samples = 1; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.5;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(r && bt_results_num_rows(r) == 1 && bt_results_row(r, 0)->status == BT_CELL_OK);
+    if (r && bt_results_num_rows(r) == 1 && bt_results_row(r, 0)->status != BT_CELL_OK) printf("  %s: %s\n", label, bt_results_row(r, 0)->reason);
+    CHECK(bt_gpu_model_output(m, NULL, 0, &info) == BT_E_INVALID && info.rows > 0 && info.batch == batch);
+    n = (size_t)info.rows * (size_t)(info.cols > 0 ? info.cols : 1);
+    got = (float *)malloc(n * sizeof(float));
+    want = (float *)malloc(n * sizeof(float));
+    if (got && want && info.rows > 0 && bt_gpu_model_output(m, got, n, &info) == BT_OK &&
+        bt_gpu_model_reference(m, info.batch, info.seq, info.rows, want, n, err, sizeof err) == BT_OK) {
+        for (i = 0; i < n; i++) {
+            double dd = fabs((double)got[i] - want[i]);
+            if (!(dd <= maxd)) maxd = dd;   /* NaN counts */
+            if (fabs(want[i]) > maxr) maxr = fabs(want[i]);
+        }
+        rel = maxr > 0 ? maxd / maxr : (maxd == 0 ? 0 : 1);
+        CHECK(maxr > 0);   /* not all zero: the check would prove nothing */
+        printf("  %-28s gemm %-6s rows %d x %d: max |gpu - cpu| %.3g, output scale %.3g, ratio %.3g\n", label,
+               m->kind == BT_GPU_MLP ? bt_gpu_model_gemm(m, NULL) : "-", info.rows, info.cols, maxd, maxr, rel);
+        if (got_out) memcpy(got_out, got, (n < got_n ? n : got_n) * sizeof(float));
+    } else {
+        printf("  %s: no output or reference (%s)\n", label, err);
+        CHECK(0);
+    }
+    free(got); free(want);
+    bt_results_free(r);
+    bt_gpu_model_free(m);
+    bt_grid_destroy(g);
+    return rel;
+}
+static bt_gpu_model small_model(int kind, int variant) {
+    bt_gpu_model m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind; m.variant = variant; m.seq_axis = -1; m.seed = 17;
+    if (kind == BT_GPU_MLP) { m.layers = 4; m.width = 256; m.items = 96; }
+    if (kind == BT_GPU_CONV) { m.layers = 3; m.width = 16; m.image = 16; m.items = 32; }
+    if (kind == BT_GPU_DECODER) { m.layers = 2; m.width = 64; m.seq = 128; m.steps = 2; m.items = 32; }
+    if (kind == BT_GPU_REDUCE) { m.width = 5000; m.items = 64; }
+    return m;
+}
+static void test_models_match_cpu_reference(void) {
+    static const char *const vn[3] = {"original", "narrower", "shallower"};
+    const double tol = 1e-3;
+    char why[1024], label[64];
+    int v, blas = bt_cuda_cublas_available(NULL, why, sizeof why);
+    float tiled[32 * 256], cub[32 * 256];
+    NEED_GPU();
+    if (!blas) printf("  (%s: the cuBLAS comparisons are left out)\n", why);
+    for (v = 0; v < 3; v++) {
+        bt_gpu_model m = small_model(BT_GPU_MLP, v);
+        m.use_cublas = -1;
+        snprintf(label, sizeof label, "mlp %s tiled", vn[v]);
+        { double rel = model_vs_reference(&m, 32, label, tiled, 32 * 256); CHECK(rel >= 0 && rel <= tol); }
+        if (blas) {
+            double rel, maxd = 0, maxr = 0;
+            int i, n = 32 * (v == 1 ? 128 : 256);
+            m = small_model(BT_GPU_MLP, v);
+            m.use_cublas = 1;
+            snprintf(label, sizeof label, "mlp %s cublas", vn[v]);
+            rel = model_vs_reference(&m, 32, label, cub, 32 * 256);
+            CHECK(rel >= 0 && rel <= tol);
+            for (i = 0; i < n; i++) { double dd = fabs((double)cub[i] - tiled[i]); if (!(dd <= maxd)) maxd = dd; if (fabs(tiled[i]) > maxr) maxr = fabs(tiled[i]); }
+            printf("  mlp %s: max |cublas - tiled| / scale %.3g\n", vn[v], maxr > 0 ? maxd / maxr : maxd);
+            CHECK(maxr > 0 && maxd <= tol * maxr);
+        }
+    }
+    { /* a partial last batch (100 = 3 x 32 + 4): its 4 rows */
+        bt_gpu_model m = small_model(BT_GPU_MLP, 0);
+        m.items = 100;
+        double rel = model_vs_reference(&m, 32, "mlp partial last batch", NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+    }
+    for (v = 0; v < 3; v++) {
+        bt_gpu_model m = small_model(BT_GPU_CONV, v);
+        double rel;
+        snprintf(label, sizeof label, "conv %s (pooled)", vn[v]);
+        rel = model_vs_reference(&m, 16, label, NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+    }
+    {
+        bt_gpu_model m = small_model(BT_GPU_DECODER, 0);
+        double rel = model_vs_reference(&m, 16, "decoder step", NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+        m = small_model(BT_GPU_REDUCE, 0);
+        CHECK(model_vs_reference(&m, 64, "reduce (reference path)", NULL, 0) == 0);   /* same order: exact */
+    }
+}
+
 /* A sticky error: runs in a child process (CUDA cannot recover the one that hits it). */
 __global__ void bad_write_kernel(int *p) { p[threadIdx.x] = 1; }
 static int sticky_child(void) {
@@ -1190,6 +1341,8 @@ int main(int argc, char **argv) {
     RUN(test_cupti_on_device);
     RUN(test_oom_sweep_on_device);
     RUN(test_model_variants_run);
+    RUN(test_bias_relu_and_pool_kernels);
+    RUN(test_models_match_cpu_reference);
     RUN(test_pipeline_head_init_checks);
     RUN(test_pipeline_head_oom_on_fault_device);
     RUN(test_pipeline_head_on_gpu);

@@ -92,7 +92,12 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
             b->ngm = k + 1;
         }
         *nwl = nv;
-        snprintf(settings, n, "%s variants=%d%s", workload, nv, b->want_cupti ? " cupti" : "");
+        if (kind == BT_GPU_MLP) {   /* cuBLAS when libcublas loads, else our tiled GEMM: say which */
+            const char *why = NULL, *gemm = bt_gpu_model_gemm(&b->gm[0], &why);
+            fprintf(stderr, "batchtune sweep: --workload gpu-mlp: matrix multiply: %s\n", why);
+            snprintf(settings, n, "%s variants=%d gemm=%s%s", workload, nv, gemm, b->want_cupti ? " cupti" : "");
+        } else
+            snprintf(settings, n, "%s variants=%d%s", workload, nv, b->want_cupti ? " cupti" : "");
         return 0;
 #else
         fprintf(stderr, "batchtune sweep: --workload %s: this tool was built without CUDA (build it with nvcc and batchtune_cuda.cu, see README)\n", workload);
