@@ -381,6 +381,15 @@ typedef struct bt_sweep_desc {
     double isolate_timeout_s;      /* isolate: a child still running after this long is killed
                                       with its process group and the cell is "timeout" (default
                                       stop.timeout_s x (warmup + 2) + stop.max_time_s) */
+    void (*sampler_start)(void *user); /* optional background sampler the sweep owns (e.g. NVML:
+                                      bt_cuda_nvml_hook_init): bt_sweep_run calls sampler_start
+                                      once before the first cell runs in this process and
+                                      sampler_stop once after the last (also after an error),
+                                      so its thread lives exactly as long as the sweep's cells;
+                                      with isolate, in each cell's child process (where the
+                                      cell runs), not in the parent */
+    void (*sampler_stop)(void *user);
+    void *sampler_user;
 } bt_sweep_desc;
 
 /* Isolated cells (isolate = 1). bt_sweep_run starts this program again for each (workload,
@@ -1857,7 +1866,6 @@ BATCHTUNE_CUDA_API int bt_nvml_sampler_available(const bt_nvml_sampler *s);
 BATCHTUNE_CUDA_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m);
 BATCHTUNE_CUDA_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
 BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
-
 /* Exact kernel intervals from CUPTI's activity records (the "busy_pct_cupti" figure). CUPTI is
    loaded with dlopen (no link dependency; absent CUPTI is not an error): `lib` when given, else
    $BATCHTUNE_CUPTI_LIB, else libcupti.so.<CUDA major> / libcupti.so under $CUDA_HOME,
@@ -1989,6 +1997,22 @@ BATCHTUNE_CUDA_API bt_status bt_gpu_model_reference(const bt_gpu_model *m, int b
                                                int rows, float *out, size_t n, char *err,
                                                size_t err_len);
 BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
+/* NVML sampling owned by the sweep: sets d->sampler_start/stop/user so that bt_sweep_run starts
+   one bt_nvml_sampler (device cuda_index; period_s, min_window_s as bt_nvml_sampler_start, 0 =
+   defaults) before its first cell and stops it (joins its thread) after its last, and hands it
+   to the n models of the array `models` (their nvml) for that time, putting back what they had
+   after. Nothing runs until the sweep does; an absent NVML is not an error (the models' NVML
+   columns stay empty; bt_cuda_nvml_hook_reason says why). The hook is the caller's: free it
+   after the sweep (and give it to one sweep at a time). */
+typedef struct bt_cuda_nvml_hook bt_cuda_nvml_hook;
+BATCHTUNE_CUDA_API bt_status bt_cuda_nvml_hook_init(bt_sweep_desc *d, bt_gpu_model *models, int n, int cuda_index,
+                                               double period_s, double min_window_s,
+                                               bt_cuda_nvml_hook **out, char *err, size_t err_len);
+/* The sampler while the sweep runs (NULL outside it). */
+BATCHTUNE_CUDA_API bt_nvml_sampler *bt_cuda_nvml_hook_sampler(const bt_cuda_nvml_hook *h);
+/* "" when the last sweep's sampler was available, else why not; "not started" before. */
+BATCHTUNE_CUDA_API const char *bt_cuda_nvml_hook_reason(const bt_cuda_nvml_hook *h);
+BATCHTUNE_CUDA_API void bt_cuda_nvml_hook_free(bt_cuda_nvml_hook *h);
 
 #ifdef __cplusplus
 }
@@ -4965,6 +4989,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     bt_run_meta meta;
     bti_str settings;
     size_t ncells, ci, total = 0, done = 0;
+    int sampler_on = 0;
     if (out) *out = NULL;
     memset(&sw, 0, sizeof sw);
     memset(&settings, 0, sizeof settings);
@@ -5053,7 +5078,9 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         char iso[160];
         bti_fmt(iso, sizeof iso, "%s", getenv("BATCHTUNE_ISOLATE"));
         bti_env_unset("BATCHTUNE_ISOLATE");   /* processes the cell starts are not cells */
+        if (sw.d.sampler_start) sw.d.sampler_start(sw.d.sampler_user);
         bti_isolate_child(&sw, iso);
+        if (sw.d.sampler_start && sw.d.sampler_stop) sw.d.sampler_stop(sw.d.sampler_user);
         bt_results_free(sw.r);
         *out = NULL;
         bti_str_free(&settings);
@@ -5088,6 +5115,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (bt_grid_cell_from_text(g, (const char *const *)sw.r->rows[ci].axis, &c) != BT_OK) continue;
         for (k = 0; k < nw; k++) if (strcmp(w[k].name, sw.r->rows[ci].workload) == 0) bti_note_oom(&sw, k, &c);
     }
+    if (!sw.d.isolate && sw.d.sampler_start) { sw.d.sampler_start(sw.d.sampler_user); sampler_on = 1; }
     sw.t0 = bt_now_ns();
     if (sw.d.strategy == BT_STRATEGY_ADAPTIVE) st = bti_sweep_adaptive(&sw, total); /* section 15 */
     else for (ci = 0; ci < ncells && st == BT_OK; ci++) {
@@ -5151,6 +5179,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path);
     }
 done:
+    if (sampler_on && sw.d.sampler_stop) sw.d.sampler_stop(sw.d.sampler_user);
     if (sw.fres) fclose(sw.fres);
     if (sw.fsamp) fclose(sw.fsamp);
     if (st != BT_OK) {

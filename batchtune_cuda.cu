@@ -1851,6 +1851,66 @@ void bt_gpu_model_free(bt_gpu_model *m) {
     m->priv = NULL;
 }
 
+/* ---- NVML sampling owned by the sweep (bt_sweep_desc.sampler_start/stop) ---- */
+struct bt_cuda_nvml_hook {
+    bt_gpu_model *models;
+    bt_nvml_sampler **prev;   /* what the models had before the sweep */
+    int n, cuda_index;
+    double period_s, min_window_s;
+    bt_nvml_sampler *s;       /* while the sweep runs */
+    char why[512];
+};
+static void btc_hook_start(void *user) {
+    bt_cuda_nvml_hook *h = (bt_cuda_nvml_hook *)user;
+    int i;
+    h->s = NULL;
+    if (bt_nvml_sampler_start(h->cuda_index, h->period_s, h->min_window_s, &h->s, h->why, sizeof h->why) != BT_OK) h->s = NULL;
+    else if (bt_nvml_sampler_available(h->s)) h->why[0] = 0;
+    if (!h->s && !h->why[0]) btc_fmt(h->why, sizeof h->why, "NVML sampler not started");
+    for (i = 0; i < h->n; i++) { h->prev[i] = h->models[i].nvml; h->models[i].nvml = h->s; }
+}
+static void btc_hook_stop(void *user) {
+    bt_cuda_nvml_hook *h = (bt_cuda_nvml_hook *)user;
+    int i;
+    for (i = 0; i < h->n; i++) h->models[i].nvml = h->prev[i];
+    bt_nvml_sampler_stop(h->s);   /* joins its thread */
+    h->s = NULL;
+}
+bt_status bt_cuda_nvml_hook_init(bt_sweep_desc *d, bt_gpu_model *models, int n, int cuda_index, double period_s,
+                                 double min_window_s, bt_cuda_nvml_hook **out, char *err, size_t err_len) {
+    bt_cuda_nvml_hook *h;
+    if (!out) { btc_fmt(err, err_len, "bt_cuda_nvml_hook_init: out is NULL"); return BT_E_INVALID; }
+    *out = NULL;
+    if (!d || n < 0 || (n && !models) || period_s < 0 || min_window_s < 0) {
+        btc_fmt(err, err_len, "bt_cuda_nvml_hook_init: bad arguments (d %s, n=%d, models %s, period_s %g, min_window_s %g)", d ? "set" : "NULL", n,
+                models ? "set" : "NULL", period_s, min_window_s);
+        return BT_E_INVALID;
+    }
+    h = (bt_cuda_nvml_hook *)calloc(1, sizeof *h);
+    if (h && n) h->prev = (bt_nvml_sampler **)calloc((size_t)n, sizeof *h->prev);
+    if (!h || (n && !h->prev)) { if (h) free(h); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    h->models = models;
+    h->n = n;
+    h->cuda_index = cuda_index;
+    h->period_s = period_s;
+    h->min_window_s = min_window_s;
+    btc_fmt(h->why, sizeof h->why, "not started");
+    d->sampler_start = btc_hook_start;
+    d->sampler_stop = btc_hook_stop;
+    d->sampler_user = h;
+    *out = h;
+    if (err && err_len) err[0] = 0;
+    return BT_OK;
+}
+bt_nvml_sampler *bt_cuda_nvml_hook_sampler(const bt_cuda_nvml_hook *h) { return h ? h->s : NULL; }
+const char *bt_cuda_nvml_hook_reason(const bt_cuda_nvml_hook *h) { return h ? h->why : "no hook"; }
+void bt_cuda_nvml_hook_free(bt_cuda_nvml_hook *h) {
+    if (!h) return;
+    if (h->s) btc_hook_stop(h);   /* a sweep that never returned: still put everything back */
+    free(h->prev);
+    free(h);
+}
+
 /* ---- the CPU reference of bt_gpu_model (same parameters, inputs and layer order; sums in
    double, stored in float between layers) ---- */
 static float btc_param(size_t i, unsigned seed, float scale) {   /* btc_fill_kernel's value i */

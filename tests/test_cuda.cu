@@ -460,6 +460,52 @@ static void test_cublas_loading(void) {
     }
 }
 
+/* NVML sampling owned by the sweep: the models have the sampler exactly while cells run */
+typedef struct hook_wl { bt_gpu_model *models; bt_cuda_nvml_hook *h; int runs, had, matched; } hook_wl;
+static bt_status hook_run(const bt_cell *cell, void *user, bt_sample *s) {
+    hook_wl *u = (hook_wl *)user;
+    (void)cell;
+    u->runs++;
+    u->had += u->models[0].nvml != NULL && u->models[1].nvml != NULL;
+    u->matched += u->models[1].nvml == bt_cuda_nvml_hook_sampler(u->h);
+    s->items = 1;
+    return BT_OK;
+}
+static void test_nvml_hook_owned_by_sweep(void) {
+    bt_gpu_model models[2];
+    bt_nvml_sampler *mine = (bt_nvml_sampler *)&models;   /* a caller's own value, put back after */
+    bt_sweep_desc d;
+    bt_workload w;
+    bt_grid *g = bt_grid_create();
+    bt_results *r = NULL;
+    hook_wl u;
+    char err[256];
+    memset(models, 0, sizeof models);
+    models[1].nvml = mine;
+    memset(&d, 0, sizeof d);
+    memset(&u, 0, sizeof u);
+    d.stop.min_samples = 1; d.stop.max_samples = 2; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.01;
+    CHECK(bt_cuda_nvml_hook_init(&d, models, 2, 0, 0.05, 0, &u.h, err, sizeof err) == BT_OK && u.h);
+    CHECK(strcmp(bt_cuda_nvml_hook_reason(u.h), "not started") == 0 && bt_cuda_nvml_hook_sampler(u.h) == NULL);
+    CHECK(models[0].nvml == NULL && models[1].nvml == mine);     /* nothing happens before the sweep */
+    u.models = models;
+    memset(&w, 0, sizeof w);
+    w.name = "hook"; w.run = hook_run; w.user = &u;
+    bt_grid_axis_pow2(g, "batch", 1, 4);
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(u.runs >= 3 && u.had == u.runs && u.matched == u.runs);
+    CHECK(models[0].nvml == NULL && models[1].nvml == mine && bt_cuda_nvml_hook_sampler(u.h) == NULL);
+    if (strcmp(bt_cuda_nvml_hook_reason(u.h), "") != 0) {   /* no NVML here: said, not an error */
+        CHECK(strstr(bt_cuda_nvml_hook_reason(u.h), "NVML") != NULL);
+        printf("  (%s)\n", bt_cuda_nvml_hook_reason(u.h));
+    }
+    bt_results_free(r);
+    bt_cuda_nvml_hook_free(u.h);
+    CHECK(bt_cuda_nvml_hook_init(&d, NULL, 2, 0, 0, 0, &u.h, err, sizeof err) == BT_E_INVALID && strstr(err, "bad arguments"));
+    CHECK(bt_cuda_nvml_hook_init(&d, models, 2, 0, 0, 0, NULL, err, sizeof err) == BT_E_INVALID);
+    bt_grid_destroy(g);
+}
+
 /* a CPU workload that reports a CUPTI window's figure as its metric: the sweep goes on */
 typedef struct cupti_wl { bt_cupti *c; char why[256]; } cupti_wl;
 static const bt_metric_def cupti_metric[1] = {{"busy_pct_cupti", "%", 1}};
@@ -1333,6 +1379,7 @@ int main(int argc, char **argv) {
     RUN(test_cupti_without_device);
     RUN(test_model_reference_by_hand);
     RUN(test_cublas_loading);
+    RUN(test_nvml_hook_owned_by_sweep);
     RUN(test_probe);
     RUN(test_normalize_matches_cpu);
     RUN(test_gemm_conv_attention_match_cpu);
