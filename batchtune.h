@@ -381,6 +381,15 @@ typedef struct bt_sweep_desc {
     double isolate_timeout_s;      /* isolate: a child still running after this long is killed
                                       with its process group and the cell is "timeout" (default
                                       stop.timeout_s x (warmup + 2) + stop.max_time_s) */
+    void (*sampler_start)(void *user); /* optional background sampler the sweep owns (e.g. NVML:
+                                      bt_cuda_nvml_hook_init): bt_sweep_run calls sampler_start
+                                      once before the first cell runs in this process and
+                                      sampler_stop once after the last (also after an error),
+                                      so its thread lives exactly as long as the sweep's cells;
+                                      with isolate, in each cell's child process (where the
+                                      cell runs), not in the parent */
+    void (*sampler_stop)(void *user);
+    void *sampler_user;
 } bt_sweep_desc;
 
 /* Isolated cells (isolate = 1). bt_sweep_run starts this program again for each (workload,
@@ -1801,11 +1810,24 @@ BATCHTUNE_CUDA_API bt_status bt_cuda_normalize_nhwc_u8(bt_device *d, const void 
                                                   int h, int w, int c, const float *mean,
                                                   const float *std, void *stream);
 /* C[m x n] = act(A[m x k] B[k x n] + bias[n]) (row major; bias may be NULL; relu 0/1). A tiled
-   shared-memory kernel of our own (no cuBLAS); bt_gpu_model uses cuBLAS instead when built
-   with -DBATCHTUNE_CUBLAS and linked with -lcublas. */
+   shared-memory kernel of our own, summing k in order (bt_gpu_model's MLP uses cuBLAS instead
+   when libcublas loads, see use_cublas). */
 BATCHTUNE_CUDA_API bt_status bt_cuda_gemm(bt_device *d, int m, int n, int k, const float *A,
                                      const float *B, float *C, const float *bias, int relu,
                                      void *stream);
+/* c[m x n] = max(0, c + bias[n]) in place (row major): the MLP's epilogue after cuBLAS. */
+BATCHTUNE_CUDA_API bt_status bt_cuda_bias_relu(bt_device *d, float *c, const float *bias, int m,
+                                          int n, void *stream);
+/* out[i] = mean of in[i*hw .. i*hw+hw-1] summed in order (the conv model's global average
+   pooling over NCHW: nc = batch x channels, hw = H x W). */
+BATCHTUNE_CUDA_API bt_status bt_cuda_avg_pool(bt_device *d, const float *in, float *out, int nc,
+                                         int hw, void *stream);
+/* 1 when cuBLAS can be loaded (dlopen; nothing kept loaded): lib (when given), else
+   $BATCHTUNE_CUBLAS_LIB, else libcublas.so.<CUDA major> / libcublas.so under $CUDA_HOME,
+   $CUDA_PATH, /usr/local/cuda (lib64), else the loader's path, with cublasCreate_v2,
+   cublasDestroy_v2, cublasSetStream_v2 and cublasSgemm_v2. why: "cuBLAS <version> from
+   <file>", or where it looked and what was missing. Needs no device. */
+BATCHTUNE_CUDA_API int bt_cuda_cublas_available(const char *lib, char *why, size_t why_len);
 /* Direct 3x3 convolution, NCHW, zero padding 1, stride 1, + bias + ReLU:
    in [n][cin][h][w], weights [cout][cin][3][3] -> out [n][cout][h][w]. */
 BATCHTUNE_CUDA_API bt_status bt_cuda_conv3x3(bt_device *d, const float *in, const float *wt,
@@ -1852,7 +1874,6 @@ BATCHTUNE_CUDA_API int bt_nvml_sampler_available(const bt_nvml_sampler *s);
 BATCHTUNE_CUDA_API void bt_nvml_window_begin(bt_nvml_sampler *s, bt_nvml_mark *m);
 BATCHTUNE_CUDA_API void bt_nvml_window_end(bt_nvml_sampler *s, const bt_nvml_mark *m, bt_nvml_window *out);
 BATCHTUNE_CUDA_API void bt_nvml_sampler_stop(bt_nvml_sampler *s);       /* joins the thread, frees */
-
 /* Exact kernel intervals from CUPTI's activity records (the "busy_pct_cupti" figure). CUPTI is
    loaded with dlopen (no link dependency; absent CUPTI is not an error): `lib` when given, else
    $BATCHTUNE_CUPTI_LIB, else libcupti.so.<CUDA major> / libcupti.so under $CUDA_HOME,
@@ -1939,7 +1960,11 @@ typedef struct bt_gpu_model {
                               0 is axis 0: set -1 when S is fixed */
     int device;            /* CUDA device index */
     int l2_flush;          /* 1: flush L2 before every sample */
-    int use_cublas;        /* 1: MLP GEMMs with cuBLAS (needs -DBATCHTUNE_CUBLAS -lcublas) */
+    int use_cublas;        /* MLP matrix multiply: 0 (default) cuBLAS when libcublas loads
+                              (dlopen, bt_cuda_cublas_available), else our tiled GEMM with the
+                              reason in bt_gpu_model_gemm; 1: cuBLAS or bt_gpu_model_init fails
+                              (BT_E_UNSUPPORTED); -1: always our tiled GEMM */
+    const char *cublas_lib; /* library file to dlopen (default: $BATCHTUNE_CUBLAS_LIB, search) */
     bt_nvml_sampler *nvml; /* optional, caller-owned */
     bt_cupti *cupti;       /* optional, caller-owned: busy_pct_cupti from CUPTI's kernel records */
     uint64_t seed;
@@ -1951,7 +1976,51 @@ BATCHTUNE_CUDA_API bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, 
                                           char *err, size_t err_len);
 /* The device the model runs on (for bt_restart_guard). */
 BATCHTUNE_CUDA_API bt_device *bt_gpu_model_device(const bt_gpu_model *m);
+/* The MLP's matrix multiply: "cublas" or "tiled"; *why (optional) says which library (version,
+   file) or why not (absent library, use_cublas = -1, not the MLP). Valid after init. */
+BATCHTUNE_CUDA_API const char *bt_gpu_model_gemm(const bt_gpu_model *m, const char **why);
+/* The outputs of the last batch of the last successful sample of the last cell to finish
+   (copied at the cell's teardown, outside the timed samples): rows x cols floats, row major.
+   MLP and decoder: the final activations (cols = width); conv: the pooled features (cols =
+   channels); reduce: the reference path's row sums (cols = 1). Each batch starts from the
+   same host input, so they are the outputs for the first `rows` items. info (optional) gets
+   rows, cols and the cell's batch and seq (what bt_gpu_model_reference needs). BT_E_NOT_FOUND
+   before any such cell, BT_E_INVALID when out holds fewer than rows x cols floats. */
+typedef struct bt_gpu_model_out { int rows, cols, batch, seq; } bt_gpu_model_out;
+BATCHTUNE_CUDA_API bt_status bt_gpu_model_output(const bt_gpu_model *m, float *out, size_t n,
+                                            bt_gpu_model_out *info);
+/* The CPU reference of the same forward pass (no device needed; m need not be initialized:
+   zero fields take their defaults): the first `rows` items (rows <= batch) of a cell with this
+   batch (and, for the decoder, cache length seq; <= 0: m->seq). Same parameters and inputs as
+   the device: parameter i of a buffer with seed s and scale a is
+   ((h(i, s) & 0xffffff) / 2^24 - 0.5) * 2a, h = the murmur-style mix of
+   (unsigned)i * 2654435761 ^ s (weights: seed + 1, a = 1/sqrt(width), conv 1/sqrt(9 width); biases:
+   seed + 2, a = 0.01; the decoder's K/V cache: seeds 11/13, a = 1, laid out
+   [layer][batch][seq][width]); inputs from the 64-bit LCG of seed (MLP, decoder, reduce:
+   (r >> 40) / 2^24 - 0.5; conv: bytes r >> 56, NHWC, normalized with the ImageNet mean/std).
+   Sums in double (reduce: float, in order, as the reference path). out: rows x cols floats.
+   Tolerance against the device (tests/test_cuda.cu): max |device - reference| <= 1e-3 x max
+   |reference| (fp32 on the device), exact for reduce. */
+BATCHTUNE_CUDA_API bt_status bt_gpu_model_reference(const bt_gpu_model *m, int batch, int seq,
+                                               int rows, float *out, size_t n, char *err,
+                                               size_t err_len);
 BATCHTUNE_CUDA_API void bt_gpu_model_free(bt_gpu_model *m);
+/* NVML sampling owned by the sweep: sets d->sampler_start/stop/user so that bt_sweep_run starts
+   one bt_nvml_sampler (device cuda_index; period_s, min_window_s as bt_nvml_sampler_start, 0 =
+   defaults) before its first cell and stops it (joins its thread) after its last, and hands it
+   to the n models of the array `models` (their nvml) for that time, putting back what they had
+   after. Nothing runs until the sweep does; an absent NVML is not an error (the models' NVML
+   columns stay empty; bt_cuda_nvml_hook_reason says why). The hook is the caller's: free it
+   after the sweep (and give it to one sweep at a time). */
+typedef struct bt_cuda_nvml_hook bt_cuda_nvml_hook;
+BATCHTUNE_CUDA_API bt_status bt_cuda_nvml_hook_init(bt_sweep_desc *d, bt_gpu_model *models, int n, int cuda_index,
+                                               double period_s, double min_window_s,
+                                               bt_cuda_nvml_hook **out, char *err, size_t err_len);
+/* The sampler while the sweep runs (NULL outside it). */
+BATCHTUNE_CUDA_API bt_nvml_sampler *bt_cuda_nvml_hook_sampler(const bt_cuda_nvml_hook *h);
+/* "" when the last sweep's sampler was available, else why not; "not started" before. */
+BATCHTUNE_CUDA_API const char *bt_cuda_nvml_hook_reason(const bt_cuda_nvml_hook *h);
+BATCHTUNE_CUDA_API void bt_cuda_nvml_hook_free(bt_cuda_nvml_hook *h);
 
 #ifdef __cplusplus
 }
@@ -4944,6 +5013,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
     bt_run_meta meta;
     bti_str settings;
     size_t ncells, ci, total = 0, done = 0;
+    int sampler_on = 0;
     if (out) *out = NULL;
     memset(&sw, 0, sizeof sw);
     memset(&settings, 0, sizeof settings);
@@ -5032,7 +5102,9 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         char iso[160];
         bti_fmt(iso, sizeof iso, "%s", getenv("BATCHTUNE_ISOLATE"));
         bti_env_unset("BATCHTUNE_ISOLATE");   /* processes the cell starts are not cells */
+        if (sw.d.sampler_start) sw.d.sampler_start(sw.d.sampler_user);
         bti_isolate_child(&sw, iso);
+        if (sw.d.sampler_start && sw.d.sampler_stop) sw.d.sampler_stop(sw.d.sampler_user);
         bt_results_free(sw.r);
         *out = NULL;
         bti_str_free(&settings);
@@ -5067,6 +5139,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (bt_grid_cell_from_text(g, (const char *const *)sw.r->rows[ci].axis, &c) != BT_OK) continue;
         for (k = 0; k < nw; k++) if (strcmp(w[k].name, sw.r->rows[ci].workload) == 0) bti_note_oom(&sw, k, &c);
     }
+    if (!sw.d.isolate && sw.d.sampler_start) { sw.d.sampler_start(sw.d.sampler_user); sampler_on = 1; }
     sw.t0 = bt_now_ns();
     if (sw.d.strategy == BT_STRATEGY_ADAPTIVE) st = bti_sweep_adaptive(&sw, total); /* section 15 */
     else for (ci = 0; ci < ncells && st == BT_OK; ci++) {
@@ -5130,6 +5203,7 @@ BTI_DEF bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int nw, c
         if (bt_write_json(sw.r, &meta, NULL, json_path) != BT_OK) st = bti_sweep_fail(&sw, BT_E_IO, "cannot write %s", json_path);
     }
 done:
+    if (sampler_on && sw.d.sampler_stop) sw.d.sampler_stop(sw.d.sampler_user);
     if (sw.fres) fclose(sw.fres);
     if (sw.fsamp) fclose(sw.fsamp);
     if (st != BT_OK) {

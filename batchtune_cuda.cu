@@ -8,10 +8,10 @@
 
    Build:  nvcc -O2 my_tuner.cu batchtune_cuda.cu            (my_tuner.cu defines
            BATCHTUNE_IMPLEMENTATION and includes batchtune.h; this file includes only the
-           declarations). Optional: -DBATCHTUNE_CUBLAS ... -lcublas makes bt_gpu_model's MLP use
-           cuBLAS when m->use_cublas is set; by default the GEMMs are our own tiled kernel, so
-           the build line needs no library beyond the CUDA runtime. NVML and CUPTI are loaded
-           with dlopen at run time: no -lnvidia-ml, no -lcupti. Older glibc (< 2.34) needs -ldl.
+           declarations). The build line needs no library beyond the CUDA runtime: cuBLAS (the
+           MLP's matrix multiply by default; our tiled GEMM when libcublas is absent), NVML and
+           CUPTI are loaded with dlopen at run time: no -lcublas, no -lnvidia-ml, no -lcupti.
+           Older glibc (< 2.34) needs -ldl.
    All functions are C-callable and declared in section 10 of batchtune.h. Globals: the const
    table of CUDA device operations, and the CUPTI collector that CUPTI's buffer callbacks (which
    carry no user pointer) deliver to, with its mutex (one bt_cupti per process, as CUPTI's
@@ -31,10 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#ifdef BATCHTUNE_CUBLAS
-#include <cublas_v2.h>
-#endif
 
 /* ---------------------------------------------------------------- helpers ---------------- */
 static uint64_t btc_now_ns(void) {
@@ -817,12 +813,26 @@ __global__ void btc_bias_relu_kernel(float *c, const float *bias, long long m, i
     v = c[i] + bias[i % n];
     c[i] = v > 0.0f ? v : 0.0f;
 }
+bt_status bt_cuda_bias_relu(bt_device *d, float *c, const float *bias, int m, int n, void *stream) {
+    long long tot;
+    if (m < 0 || n <= 0 || (m && (!c || !bias))) return btc_invalid(d, "bt_cuda_bias_relu: bad arguments m=%d n=%d (c and bias required)", m, n);
+    tot = (long long)m * n;
+    if (!tot) return BT_OK;
+    btc_bias_relu_kernel<<<(unsigned)((tot + 255) / 256), 256, 0, (cudaStream_t)stream>>>(c, bias, m, n);
+    return bt_cuda_check_launch(d, "bias+relu kernel");
+}
 __global__ void btc_pool_kernel(const float *in, float *out, int nc, int hw) {
     int i = blockIdx.x * blockDim.x + threadIdx.x, j;
     float acc = 0.0f;
     if (i >= nc) return;
-    for (j = 0; j < hw; j++) acc += in[(size_t)i * hw + j];
+    for (j = 0; j < hw; j++) acc += in[(size_t)i * hw + j];   /* one fixed order */
     out[i] = acc / (float)hw;
+}
+bt_status bt_cuda_avg_pool(bt_device *d, const float *in, float *out, int nc, int hw, void *stream) {
+    if (nc < 0 || hw <= 0 || (nc && (!in || !out))) return btc_invalid(d, "bt_cuda_avg_pool: bad arguments nc=%d hw=%d (in and out required)", nc, hw);
+    if (!nc) return BT_OK;
+    btc_pool_kernel<<<(unsigned)((nc + 255) / 256), 256, 0, (cudaStream_t)stream>>>(in, out, nc, hw);
+    return bt_cuda_check_launch(d, "pool kernel");
 }
 
 /* ---------------------------------------------------------------- NVML ------------------- */
@@ -895,6 +905,53 @@ static void *btc_sym(void *lib, const char *a, const char *b) {
     void *p = dlsym(lib, a);
     if (!p && b) p = dlsym(lib, b);
     return p;
+}
+/* dlopen a CUDA library (CUPTI, cuBLAS): lib (when given), else $<env>, else
+   <stem>.so.<runtime major> and <stem>.so in $CUDA_HOME, $CUDA_PATH and /usr/local/cuda (each of
+   subs below them), then the loader's own search path. On failure `tried` says where it looked;
+   on success `found` (optional) names the file. RTLD_NODELETE: the library's threads and its
+   registered kernels may outlive dlclose. */
+static void *btc_lib_open(const char *lib, const char *env, const char *stem, const char *const *subs, int nsubs,
+                          char *tried, size_t tn, char *found, size_t fn) {
+    static const char *const roots_env[2] = {"CUDA_HOME", "CUDA_PATH"};
+    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
+    char names[2][64], path[1024], sublist[128];
+    const char *roots[3];
+    void *h;
+    int r, s, k, nr = 0;
+    size_t used = 0;
+    tried[0] = 0;
+    if (found && fn) found[0] = 0;
+    if (!lib) lib = getenv(env);
+    if (lib && *lib) {
+        h = dlopen(lib, flags);
+        if (!h) btc_fmt(tried, tn, "dlopen %s: %s", lib, dlerror());
+        else if (found) btc_fmt(found, fn, "%s", lib);
+        return h;
+    }
+    snprintf(names[0], sizeof names[0], "%s.so.%d", stem, CUDART_VERSION / 1000);
+    snprintf(names[1], sizeof names[1], "%s.so", stem);
+    for (r = 0; r < 2; r++) { const char *v = getenv(roots_env[r]); if (v && *v) roots[nr++] = v; }
+    roots[nr++] = "/usr/local/cuda";
+    for (r = 0; r < nr; r++)
+        for (s = 0; s < nsubs; s++)
+            for (k = 0; k < 2; k++) {
+                snprintf(path, sizeof path, "%s/%s/%s", roots[r], subs[s], names[k]);
+                if ((h = dlopen(path, flags)) != NULL) { if (found) btc_fmt(found, fn, "%s", path); return h; }
+            }
+    for (k = 0; k < 2; k++) if ((h = dlopen(names[k], flags)) != NULL) { if (found) btc_fmt(found, fn, "%s", names[k]); return h; }
+    sublist[0] = 0;
+    for (s = 0; s < nsubs; s++) {
+        size_t l = strlen(sublist);
+        snprintf(sublist + l, sizeof sublist - l, "%s%s", s ? "," : "", subs[s]);
+    }
+    for (r = 0; r < nr && used + 1 < tn; r++) {
+        int w = snprintf(tried + used, tn - used, nsubs > 1 ? "%s%s/{%s}" : "%s%s/%s", r ? ", " : "", roots[r], sublist);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+    if (used + 1 < tn) snprintf(tried + used, tn - used, ", the loader's path: no %s or %s found", names[0], names[1]);
+    return NULL;
 }
 bt_status bt_nvml_sampler_start(int cuda_index, double period_s, double min_window_s, bt_nvml_sampler **out, char *err,
                                 size_t err_len) {
@@ -1210,39 +1267,8 @@ static const char *btc_cupti_str(const bt_cupti *c, btc_cupti_ret rc) {
    and libcupti.so in $CUDA_HOME, $CUDA_PATH and /usr/local/cuda (lib64, extras/CUPTI/lib64),
    then the loader's own search path. RTLD_NODELETE: CUPTI's threads may outlive dlclose. */
 static void *btc_cupti_open(const char *lib, char *tried, size_t tn) {
-    static const char *const roots_env[2] = {"CUDA_HOME", "CUDA_PATH"};
     static const char *const subs[2] = {"lib64", "extras/CUPTI/lib64"};
-    const int flags = RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE;
-    char names[2][32], path[1024];
-    const char *roots[3];
-    void *h;
-    int r, s, k, nr = 0;
-    size_t used = 0;
-    tried[0] = 0;
-    if (!lib) lib = getenv("BATCHTUNE_CUPTI_LIB");
-    if (lib && *lib) {
-        h = dlopen(lib, flags);
-        if (!h) btc_fmt(tried, tn, "dlopen %s: %s", lib, dlerror());
-        return h;
-    }
-    snprintf(names[0], sizeof names[0], "libcupti.so.%d", CUDART_VERSION / 1000);
-    snprintf(names[1], sizeof names[1], "libcupti.so");
-    for (r = 0; r < 2; r++) { const char *v = getenv(roots_env[r]); if (v && *v) roots[nr++] = v; }
-    roots[nr++] = "/usr/local/cuda";
-    for (r = 0; r < nr; r++)
-        for (s = 0; s < 2; s++)
-            for (k = 0; k < 2; k++) {
-                snprintf(path, sizeof path, "%s/%s/%s", roots[r], subs[s], names[k]);
-                if ((h = dlopen(path, flags)) != NULL) return h;
-            }
-    for (k = 0; k < 2; k++) if ((h = dlopen(names[k], flags)) != NULL) return h;
-    for (r = 0; r < nr && used + 1 < tn; r++) {
-        int w = snprintf(tried + used, tn - used, "%s%s/{lib64,extras/CUPTI/lib64}", r ? ", " : "", roots[r]);
-        if (w < 0) break;
-        used += (size_t)w;
-    }
-    if (used + 1 < tn) snprintf(tried + used, tn - used, ", the loader's path: no %s or %s found", names[0], names[1]);
-    return NULL;
+    return btc_lib_open(lib, "BATCHTUNE_CUPTI_LIB", "libcupti", subs, 2, tried, tn, NULL, 0);
 }
 bt_status bt_cupti_start(int cuda_index, const char *lib, bt_cupti **out, char *err, size_t err_len) {
     bt_cupti *c;
@@ -1376,8 +1402,66 @@ static const bt_metric_def btc_metrics[] = {
     {"energy_per_item_j", "J", 0},  {"throttled", "flag", 0},  {"mismatch_frac", "fraction", 0}};
 enum { BTC_M_BUSY, BTC_M_BUSY_CUPTI, BTC_M_UTIL, BTC_M_MEM, BTC_M_CLK, BTC_M_PWR, BTC_M_EPI, BTC_M_THR, BTC_M_MISMATCH, BTC_M_COUNT };
 
+/* cuBLAS through dlopen (no -lcublas on the build line): the four calls the MLP needs, plus
+   cublasGetProperty for the version and cublasGetStatusString for messages when present. Types
+   are cuBLAS's ABI: cublasHandle_t is a pointer, cublasStatus_t and cublasOperation_t are int
+   enums (CUBLAS_STATUS_SUCCESS 0, CUBLAS_STATUS_ALLOC_FAILED 3, CUBLAS_OP_N 0). */
+#define BTC_CUBLAS_SUCCESS 0
+#define BTC_CUBLAS_ALLOC_FAILED 3
+#define BTC_CUBLAS_OP_N 0
+typedef struct btc_blas_lib {
+    void *lib;
+    int (*create)(void **handle);
+    int (*destroy)(void *handle);
+    int (*set_stream)(void *handle, cudaStream_t s);
+    int (*sgemm)(void *handle, int ta, int tb, int m, int n, int k, const float *alpha, const float *A, int lda,
+                 const float *B, int ldb, const float *beta, float *C, int ldc);
+    int (*property)(int type, int *value);
+    const char *(*status_str)(int status);
+    char path[512];
+} btc_blas_lib;
+static int btc_blas_load(const char *lib, btc_blas_lib *b, char *why, size_t wn) {
+    static const char *const subs[1] = {"lib64"};
+    char tried[700];
+    int major = -1, minor = -1, patch = -1;
+    memset(b, 0, sizeof *b);
+    b->lib = btc_lib_open(lib, "BATCHTUNE_CUBLAS_LIB", "libcublas", subs, 1, tried, sizeof tried, b->path, sizeof b->path);
+    if (!b->lib) { btc_fmt(why, wn, "cuBLAS not available (%s)", tried); return 0; }
+    b->create = (int (*)(void **))btc_sym(b->lib, "cublasCreate_v2", NULL);
+    b->destroy = (int (*)(void *))btc_sym(b->lib, "cublasDestroy_v2", NULL);
+    b->set_stream = (int (*)(void *, cudaStream_t))btc_sym(b->lib, "cublasSetStream_v2", NULL);
+    b->sgemm = (int (*)(void *, int, int, int, int, int, const float *, const float *, int, const float *, int, const float *, float *, int))btc_sym(b->lib, "cublasSgemm_v2", NULL);
+    b->property = (int (*)(int, int *))btc_sym(b->lib, "cublasGetProperty", NULL);
+    b->status_str = (const char *(*)(int))btc_sym(b->lib, "cublasGetStatusString", NULL);
+    if (!b->create || !b->destroy || !b->set_stream || !b->sgemm) {
+        btc_fmt(why, wn, "cuBLAS not usable: %s lacks cublasCreate_v2, cublasDestroy_v2, cublasSetStream_v2 or cublasSgemm_v2", b->path);
+        dlclose(b->lib);
+        memset(b, 0, sizeof *b);
+        return 0;
+    }
+    if (b->property) { b->property(0, &major); b->property(1, &minor); b->property(2, &patch); }   /* MAJOR, MINOR, PATCH_LEVEL */
+    btc_fmt(why, wn, "cuBLAS %d.%d.%d from %s", major, minor, patch, b->path);
+    return 1;
+}
+static void btc_blas_unload(btc_blas_lib *b) {
+    if (b->lib) dlclose(b->lib);
+    memset(b, 0, sizeof *b);
+}
+int bt_cuda_cublas_available(const char *lib, char *why, size_t why_len) {
+    btc_blas_lib b;
+    char tmp[1024];
+    int ok = btc_blas_load(lib, &b, why ? why : tmp, why ? why_len : sizeof tmp);
+    btc_blas_unload(&b);
+    return ok;
+}
+
 typedef struct btc_model {
     bt_device *dev;
+    btc_blas_lib blas;      /* loaded when the MLP uses cuBLAS */
+    char gemm_why[1024];    /* which GEMM the MLP uses and why */
+    float *out;             /* the last finished cell's last batch (bt_gpu_model_output) */
+    size_t out_cap;
+    bt_gpu_model_out out_info;
 } btc_model;
 typedef struct btc_cell {
     bt_dev_arena *a;
@@ -1394,9 +1478,8 @@ typedef struct btc_cell {
     size_t in_bytes, out_bytes;
     bt_nvml_mark mark;             /* NVML window from the first measured sample of the cell */
     double items_cum;
-#ifdef BATCHTUNE_CUBLAS
-    cublasHandle_t blas;
-#endif
+    void *blas;                    /* cuBLAS handle (MLP with cuBLAS) */
+    int out_rows;                  /* rows of the last batch in hout/href; 0: none yet */
 } btc_cell;
 
 static int btc_cut(int v, int f) { v /= f; return v > 0 ? v : 1; }
@@ -1409,11 +1492,11 @@ static void btc_dims(const bt_gpu_model *m, int *layers, int *width) {
 }
 static bt_status btc_cell_alloc(btc_cell *c, size_t n, void **p) { return bt_dev_alloc(c->a, BT_MEM_DEVICE, n, p); }
 
-#ifdef BATCHTUNE_CUBLAS
-static bt_status btc_blas(bt_device *d, cublasStatus_t s, const char *what) {
+static bt_status btc_blas(bt_device *d, const btc_blas_lib *b, int s, const char *what) {
     bt_dev_err e;
-    if (s == CUBLAS_STATUS_SUCCESS) return BT_OK;
-    if (s == CUBLAS_STATUS_ALLOC_FAILED) {
+    const char *txt = b->status_str ? b->status_str(s) : NULL;
+    if (s == BTC_CUBLAS_SUCCESS) return BT_OK;
+    if (s == BTC_CUBLAS_ALLOC_FAILED) {   /* like cudaErrorMemoryAllocation: the cell is "oom" */
         memset(&e, 0, sizeof e);
         e.status = BT_E_OOM_DEVICE;
         btc_fmt(e.msg, sizeof e.msg, "%s: CUBLAS_STATUS_ALLOC_FAILED (device out of memory)", what);
@@ -1427,11 +1510,10 @@ static bt_status btc_blas(bt_device *d, cublasStatus_t s, const char *what) {
     }
     memset(&e, 0, sizeof e);
     e.status = BT_E_CUDA;
-    e.code = (int)s;
-    btc_fmt(e.msg, sizeof e.msg, "%s: cuBLAS status %d", what, (int)s);
+    e.code = s;
+    btc_fmt(e.msg, sizeof e.msg, "%s: cuBLAS status %d (%s)", what, s, txt ? txt : "no text");
     return bt_device_record(d, &e);
 }
-#endif
 
 static bt_status btc_setup(const bt_cell *cell, void *user, bt_sample *s) {
     bt_gpu_model *m = (bt_gpu_model *)user;
@@ -1520,12 +1602,10 @@ static bt_status btc_setup(const bt_cell *cell, void *user, bt_sample *s) {
             for (i = 0; i < c->in_bytes / sizeof(float); i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; h[i] = (float)((double)(r >> 40) / 16777216.0 - 0.5); }
         }
     }
-#ifdef BATCHTUNE_CUBLAS
-    if (st == BT_OK && m->kind == BT_GPU_MLP && m->use_cublas) {
-        st = btc_blas(d, cublasCreate(&c->blas), "cublasCreate");
-        if (st == BT_OK) st = btc_blas(d, cublasSetStream(c->blas, c->st), "cublasSetStream");
+    if (st == BT_OK && m->kind == BT_GPU_MLP && pm->blas.lib) {
+        st = btc_blas(d, &pm->blas, pm->blas.create(&c->blas), "cublasCreate");
+        if (st == BT_OK) st = btc_blas(d, &pm->blas, pm->blas.set_stream(c->blas, c->st), "cublasSetStream");
     }
-#endif
     if (st == BT_OK) st = btc_rec(d, cudaStreamSynchronize(c->st), "cudaStreamSynchronize (setup)");
     bt_dev_arena_reset_peak(c->a);
     if (st != BT_OK) return bt_device_fail_sample(d, st, s);
@@ -1542,18 +1622,13 @@ static bt_status btc_compute(const bt_gpu_model *m, bt_device *d, btc_cell *c, i
     case BT_GPU_MLP:
         for (l = 0; l < c->layers && st == BT_OK; l++) {
             const float *W = c->w + (size_t)l * c->width * c->width, *b = c->bias + (size_t)l * c->width;
-#ifdef BATCHTUNE_CUBLAS
-            if (m->use_cublas) {
+            if (c->blas) {
+                const btc_blas_lib *bl = &((const btc_model *)m->priv)->blas;
                 const float one = 1.0f, zero = 0.0f;
                 /* row-major C = A B is column-major C^T = B^T A^T */
-                st = btc_blas(d, cublasSgemm(c->blas, CUBLAS_OP_N, CUBLAS_OP_N, c->width, rows, c->width, &one, W, c->width, x, c->width, &zero, y, c->width), "cublasSgemm");
-                if (st == BT_OK) {
-                    long long tot = (long long)rows * c->width;
-                    btc_bias_relu_kernel<<<(unsigned)((tot + 255) / 256), 256, 0, c->st>>>(y, b, rows, c->width);
-                    st = bt_cuda_check_launch(d, "bias+relu kernel");
-                }
+                st = btc_blas(d, bl, bl->sgemm(c->blas, BTC_CUBLAS_OP_N, BTC_CUBLAS_OP_N, c->width, rows, c->width, &one, W, c->width, x, c->width, &zero, y, c->width), "cublasSgemm");
+                if (st == BT_OK) st = bt_cuda_bias_relu(d, y, b, rows, c->width, (void *)c->st);
             } else
-#endif
                 st = bt_cuda_gemm(d, rows, c->width, c->width, x, W, y, b, 1, (void *)c->st);
             { float *t = x; x = y; y = t; }
         }
@@ -1570,11 +1645,7 @@ static bt_status btc_compute(const bt_gpu_model *m, bt_device *d, btc_cell *c, i
             W += (size_t)c->width * c->width * 9;
             { float *t = x; x = y; y = t; }
         }
-        if (st == BT_OK) {
-            int nc = rows * c->width;
-            btc_pool_kernel<<<(unsigned)((nc + 255) / 256), 256, 0, c->st>>>(x, c->scratch, nc, (int)hw);
-            st = bt_cuda_check_launch(d, "pool kernel");
-        }
+        if (st == BT_OK) st = bt_cuda_avg_pool(d, x, c->scratch, rows * c->width, (int)hw, (void *)c->st);
         break;
     }
     case BT_GPU_DECODER:
@@ -1613,8 +1684,9 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
     bt_cupti_mark cmark;
     bt_cupti_window cwin;
     double busy = NAN;
-    int done = 0, mismatch = 0;
+    int done = 0, mismatch = 0, last = 0;
     (void)cell;
+    c->out_rows = 0;   /* hout/href hold a complete last batch only after a sample that succeeded */
     if (m->nvml && s->index == 0) { bt_nvml_window_begin(m->nvml, &c->mark); c->items_cum = 0; }
     if (m->nvml) bt_nvml_window_begin(m->nvml, &smark);
     if (m->cupti) bt_cupti_window_begin(m->cupti, &cmark);
@@ -1636,12 +1708,14 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
             if (st == BT_OK) st = bt_cuda_timer_phase(c->timer, BT_PHASE_D2H, 0, (void *)c->st);
         }
         done += rows;
+        last = rows;
     }
     if (st == BT_OK) st = bt_cuda_timer_end(c->timer, s, &busy);
     if (m->cupti) bt_cupti_window_end(m->cupti, &cmark, &cwin);   /* after the timer's wait */
     if (st == BT_OK) st = bt_device_check(d);
     if (st != BT_OK) return bt_device_fail_sample(d, st, s);
     s->items = done;
+    c->out_rows = last;
     s->peak_mem_bytes = (double)bt_dev_arena_peak(c->a, BT_MEM_DEVICE);
     s->metric[BTC_M_BUSY] = busy * 100.0;
     if (m->cupti) s->metric[BTC_M_BUSY_CUPTI] = cwin.busy_fraction * 100.0;   /* NAN: not available */
@@ -1664,11 +1738,29 @@ static bt_status btc_run(const bt_cell *cell, void *user, bt_sample *s) {
 }
 static void btc_teardown(const bt_cell *cell, void *user, bt_sample *s) {
     btc_cell *c = (btc_cell *)s->state;
-    (void)cell; (void)user;
+    (void)cell;
     if (!c) return;
-#ifdef BATCHTUNE_CUBLAS
-    if (c->blas) cublasDestroy(c->blas);
-#endif
+    if (c->out_rows > 0 && !bt_device_restart_required(bt_dev_arena_device(c->a))) {
+        /* keep the last batch's outputs for bt_gpu_model_output (not timed: after the cell) */
+        btc_model *pm = (btc_model *)((bt_gpu_model *)user)->priv;
+        int cols = (int)(c->out_bytes / (size_t)c->batch / sizeof(float));
+        size_t n = (size_t)c->out_rows * (size_t)cols;
+        if (n > pm->out_cap) {
+            float *q = (float *)realloc(pm->out, n * sizeof(float));
+            if (q) { pm->out = q; pm->out_cap = n; }
+        }
+        if (n <= pm->out_cap) {
+            memcpy(pm->out, ((const bt_gpu_model *)user)->kind == BT_GPU_REDUCE ? (const void *)c->href : c->hout, n * sizeof(float));
+            pm->out_info.rows = c->out_rows;
+            pm->out_info.cols = cols;
+            pm->out_info.batch = c->batch;
+            pm->out_info.seq = c->seq;
+        }
+    }
+    if (c->blas) {
+        btc_model *pm = (btc_model *)((bt_gpu_model *)user)->priv;
+        pm->blas.destroy(c->blas);
+    }
     bt_cuda_timer_destroy(c->timer);
     if (c->st) {
         if (c->a && !bt_device_restart_required(bt_dev_arena_device(c->a))) cudaStreamSynchronize(c->st);
@@ -1679,20 +1771,14 @@ static void btc_teardown(const bt_cell *cell, void *user, bt_sample *s) {
     s->state = NULL;
 }
 
-bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name, char *err, size_t err_len) {
-    btc_model *pm;
-    bt_status st;
-    if (!m || !w) { btc_fmt(err, err_len, "bt_gpu_model_init: %s is NULL", !m ? "m" : "w"); return BT_E_INVALID; }
-    if (m->kind < BT_GPU_MLP || m->kind > BT_GPU_REDUCE) { btc_fmt(err, err_len, "bt_gpu_model_init: kind %d is not BT_GPU_MLP..BT_GPU_REDUCE", m->kind); return BT_E_INVALID; }
-    if (m->batch_axis < 0) { btc_fmt(err, err_len, "bt_gpu_model_init: batch_axis is required"); return BT_E_INVALID; }
-    if (m->variant < BT_VARIANT_ORIGINAL || m->variant > BT_VARIANT_SHALLOWER) { btc_fmt(err, err_len, "bt_gpu_model_init: variant %d unknown", m->variant); return BT_E_INVALID; }
-    if (m->layers < 0 || m->width < 0 || m->image < 0 || m->items < 0 || m->steps < 0 || m->seq < 0) {
-        btc_fmt(err, err_len, "bt_gpu_model_init: layers, width, image, items, steps and seq must be >= 0 (0 = default)");
+static bt_status btc_model_check(bt_gpu_model *m, const char *fn, char *err, size_t err_len) {
+    if (m->kind < BT_GPU_MLP || m->kind > BT_GPU_REDUCE) { btc_fmt(err, err_len, "%s: kind %d is not BT_GPU_MLP..BT_GPU_REDUCE", fn, m->kind); return BT_E_INVALID; }
+    if (m->variant < BT_VARIANT_ORIGINAL || m->variant > BT_VARIANT_SHALLOWER) { btc_fmt(err, err_len, "%s: variant %d unknown", fn, m->variant); return BT_E_INVALID; }
+    if (m->layers < 0 || m->width < 0 || m->image < 0 || m->items < 0 || m->steps < 0 || m->seq < 0 || m->variant_factor < 0) {
+        btc_fmt(err, err_len, "%s: layers, width, image, items, steps, seq and variant_factor must be >= 0 (0 = default)", fn);
         return BT_E_INVALID;
     }
-#ifndef BATCHTUNE_CUBLAS
-    if (m->use_cublas) { btc_fmt(err, err_len, "bt_gpu_model_init: use_cublas needs batchtune_cuda.cu built with -DBATCHTUNE_CUBLAS (and -lcublas)"); return BT_E_UNSUPPORTED; }
-#endif
+    if (m->use_cublas < -1 || m->use_cublas > 1) { btc_fmt(err, err_len, "%s: use_cublas %d is not -1, 0 or 1", fn, m->use_cublas); return BT_E_INVALID; }
     if (!m->layers) m->layers = m->kind == BT_GPU_MLP ? 8 : m->kind == BT_GPU_CONV ? 4 : m->kind == BT_GPU_DECODER ? 2 : 1;
     if (!m->width) m->width = m->kind == BT_GPU_MLP ? 1024 : m->kind == BT_GPU_CONV ? 64 : m->kind == BT_GPU_DECODER ? 512 : 4096;
     if (!m->image) m->image = 32;
@@ -1700,10 +1786,29 @@ bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name, c
     if (!m->steps) m->steps = 4;
     if (!m->seq) m->seq = 1024;
     if (!m->variant_factor) m->variant_factor = 2;
+    return BT_OK;
+}
+bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name, char *err, size_t err_len) {
+    btc_model *pm;
+    bt_status st;
+    if (!m || !w) { btc_fmt(err, err_len, "bt_gpu_model_init: %s is NULL", !m ? "m" : "w"); return BT_E_INVALID; }
+    if (m->batch_axis < 0 && m->kind >= BT_GPU_MLP && m->kind <= BT_GPU_REDUCE) { btc_fmt(err, err_len, "bt_gpu_model_init: batch_axis is required"); return BT_E_INVALID; }
+    if ((st = btc_model_check(m, "bt_gpu_model_init", err, err_len)) != BT_OK) return st;
     pm = (btc_model *)calloc(1, sizeof *pm);
     if (!pm) { btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    if (m->kind == BT_GPU_MLP && m->use_cublas >= 0) {   /* before the device: a required cuBLAS fails first */
+        char why[900];
+        if (btc_blas_load(m->cublas_lib, &pm->blas, why, sizeof why)) btc_fmt(pm->gemm_why, sizeof pm->gemm_why, "%s", why);
+        else if (m->use_cublas == 1) {
+            btc_fmt(err, err_len, "bt_gpu_model_init: use_cublas = 1 but %s", why);
+            free(pm);
+            return BT_E_UNSUPPORTED;
+        } else
+            btc_fmt(pm->gemm_why, sizeof pm->gemm_why, "our tiled GEMM: %s", why);
+    } else
+        btc_fmt(pm->gemm_why, sizeof pm->gemm_why, "our tiled GEMM: %s", m->kind != BT_GPU_MLP ? "only the MLP uses cuBLAS" : "use_cublas = -1");
     st = bt_cuda_device_open(m->device, &pm->dev, err, err_len);
-    if (st != BT_OK) { free(pm); return st; }
+    if (st != BT_OK) { btc_blas_unload(&pm->blas); free(pm); return st; }
     m->priv = pm;
     memset(w, 0, sizeof *w);
     w->name = name;
@@ -1718,13 +1823,248 @@ bt_status bt_gpu_model_init(bt_gpu_model *m, bt_workload *w, const char *name, c
 bt_device *bt_gpu_model_device(const bt_gpu_model *m) {
     return m && m->priv ? ((const btc_model *)m->priv)->dev : NULL;
 }
+const char *bt_gpu_model_gemm(const bt_gpu_model *m, const char **why) {
+    const btc_model *pm = m ? (const btc_model *)m->priv : NULL;
+    if (why) *why = pm ? pm->gemm_why : "model not initialized";
+    return pm && pm->blas.lib ? "cublas" : "tiled";
+}
+bt_status bt_gpu_model_output(const bt_gpu_model *m, float *out, size_t n, bt_gpu_model_out *info) {
+    const btc_model *pm = m ? (const btc_model *)m->priv : NULL;
+    size_t need;
+    if (info) memset(info, 0, sizeof *info);
+    if (!pm) return BT_E_INVALID;
+    if (info) *info = pm->out_info;
+    if (pm->out_info.rows <= 0) return BT_E_NOT_FOUND;
+    need = (size_t)pm->out_info.rows * (size_t)pm->out_info.cols;
+    if (!out || n < need) return BT_E_INVALID;
+    memcpy(out, pm->out, need * sizeof(float));
+    return BT_OK;
+}
 void bt_gpu_model_free(bt_gpu_model *m) {
     btc_model *pm;
     if (!m || !m->priv) return;
     pm = (btc_model *)m->priv;
     bt_device_destroy(pm->dev);
+    btc_blas_unload(&pm->blas);
+    free(pm->out);
     free(pm);
     m->priv = NULL;
+}
+
+/* ---- NVML sampling owned by the sweep (bt_sweep_desc.sampler_start/stop) ---- */
+struct bt_cuda_nvml_hook {
+    bt_gpu_model *models;
+    bt_nvml_sampler **prev;   /* what the models had before the sweep */
+    int n, cuda_index;
+    double period_s, min_window_s;
+    bt_nvml_sampler *s;       /* while the sweep runs */
+    char why[512];
+};
+static void btc_hook_start(void *user) {
+    bt_cuda_nvml_hook *h = (bt_cuda_nvml_hook *)user;
+    int i;
+    h->s = NULL;
+    if (bt_nvml_sampler_start(h->cuda_index, h->period_s, h->min_window_s, &h->s, h->why, sizeof h->why) != BT_OK) h->s = NULL;
+    else if (bt_nvml_sampler_available(h->s)) h->why[0] = 0;
+    if (!h->s && !h->why[0]) btc_fmt(h->why, sizeof h->why, "NVML sampler not started");
+    for (i = 0; i < h->n; i++) { h->prev[i] = h->models[i].nvml; h->models[i].nvml = h->s; }
+}
+static void btc_hook_stop(void *user) {
+    bt_cuda_nvml_hook *h = (bt_cuda_nvml_hook *)user;
+    int i;
+    for (i = 0; i < h->n; i++) h->models[i].nvml = h->prev[i];
+    bt_nvml_sampler_stop(h->s);   /* joins its thread */
+    h->s = NULL;
+}
+bt_status bt_cuda_nvml_hook_init(bt_sweep_desc *d, bt_gpu_model *models, int n, int cuda_index, double period_s,
+                                 double min_window_s, bt_cuda_nvml_hook **out, char *err, size_t err_len) {
+    bt_cuda_nvml_hook *h;
+    if (!out) { btc_fmt(err, err_len, "bt_cuda_nvml_hook_init: out is NULL"); return BT_E_INVALID; }
+    *out = NULL;
+    if (!d || n < 0 || (n && !models) || period_s < 0 || min_window_s < 0) {
+        btc_fmt(err, err_len, "bt_cuda_nvml_hook_init: bad arguments (d %s, n=%d, models %s, period_s %g, min_window_s %g)", d ? "set" : "NULL", n,
+                models ? "set" : "NULL", period_s, min_window_s);
+        return BT_E_INVALID;
+    }
+    h = (bt_cuda_nvml_hook *)calloc(1, sizeof *h);
+    if (h && n) h->prev = (bt_nvml_sampler **)calloc((size_t)n, sizeof *h->prev);
+    if (!h || (n && !h->prev)) { if (h) free(h); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    h->models = models;
+    h->n = n;
+    h->cuda_index = cuda_index;
+    h->period_s = period_s;
+    h->min_window_s = min_window_s;
+    btc_fmt(h->why, sizeof h->why, "not started");
+    d->sampler_start = btc_hook_start;
+    d->sampler_stop = btc_hook_stop;
+    d->sampler_user = h;
+    *out = h;
+    if (err && err_len) err[0] = 0;
+    return BT_OK;
+}
+bt_nvml_sampler *bt_cuda_nvml_hook_sampler(const bt_cuda_nvml_hook *h) { return h ? h->s : NULL; }
+const char *bt_cuda_nvml_hook_reason(const bt_cuda_nvml_hook *h) { return h ? h->why : "no hook"; }
+void bt_cuda_nvml_hook_free(bt_cuda_nvml_hook *h) {
+    if (!h) return;
+    if (h->s) btc_hook_stop(h);   /* a sweep that never returned: still put everything back */
+    free(h->prev);
+    free(h);
+}
+
+/* ---- the CPU reference of bt_gpu_model (same parameters, inputs and layer order; sums in
+   double, stored in float between layers) ---- */
+static float btc_param(size_t i, unsigned seed, float scale) {   /* btc_fill_kernel's value i */
+    unsigned h = (unsigned)i * 2654435761u ^ seed;
+    h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+    return ((float)(h & 0xffffff) / 16777216.0f - 0.5f) * 2.0f * scale;
+}
+static void btc_params(float *p, size_t n, unsigned seed, float scale) {
+    size_t i;
+    for (i = 0; i < n; i++) p[i] = btc_param(i, seed, scale);
+}
+/* y[rows x n] = x[rows x k] W[k x n] (+ bias) (ReLU) */
+static void btc_ref_dense(const float *x, const float *W, const float *bias, float *y, int rows, int k, int n, int relu) {
+    int r, j, l;
+    for (r = 0; r < rows; r++)
+        for (j = 0; j < n; j++) {
+            double acc = 0;
+            for (l = 0; l < k; l++) acc += (double)x[(size_t)r * k + l] * W[(size_t)l * n + j];
+            if (bias) acc += bias[j];
+            if (relu && acc < 0) acc = 0;
+            y[(size_t)r * n + j] = (float)acc;
+        }
+}
+static void btc_ref_conv(const float *in, const float *wt, const float *bias, float *out, int rows, int cin, int cout, int h, int w) {
+    int b, co, y, x, ci, dy, dx;
+    for (b = 0; b < rows; b++) for (co = 0; co < cout; co++) for (y = 0; y < h; y++) for (x = 0; x < w; x++) {
+        double acc = bias[co];
+        for (ci = 0; ci < cin; ci++) for (dy = -1; dy <= 1; dy++) for (dx = -1; dx <= 1; dx++) {
+            int yy = y + dy, xx = x + dx;
+            if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
+            acc += (double)in[(((size_t)b * cin + ci) * h + yy) * w + xx] * wt[((size_t)co * cin + ci) * 9 + (size_t)(dy + 1) * 3 + dx + 1];
+        }
+        out[(((size_t)b * cout + co) * h + y) * w + x] = acc > 0 ? (float)acc : 0.0f;
+    }
+}
+bt_status bt_gpu_model_reference(const bt_gpu_model *model, int batch, int seq, int rows, float *out, size_t n, char *err,
+                                 size_t err_len) {
+    bt_gpu_model m;
+    int layers, width, l, k, cols;
+    size_t hw, wn = 0, an, i, need;
+    float *w = NULL, *bias = NULL, *x = NULL, *y = NULL, *t = NULL, *in = NULL;
+    uint64_t r;
+    bt_status st;
+    if (!model) { btc_fmt(err, err_len, "bt_gpu_model_reference: model is NULL"); return BT_E_INVALID; }
+    m = *model;
+    if ((st = btc_model_check(&m, "bt_gpu_model_reference", err, err_len)) != BT_OK) return st;
+    if (m.kind != BT_GPU_DECODER || seq <= 0) seq = m.seq;
+    if (batch <= 0 || rows <= 0 || rows > batch) {
+        btc_fmt(err, err_len, "bt_gpu_model_reference: need 0 < rows (%d) <= batch (%d)", rows, batch);
+        return BT_E_INVALID;
+    }
+    btc_dims(&m, &layers, &width);
+    cols = m.kind == BT_GPU_REDUCE ? 1 : width;
+    need = (size_t)rows * (size_t)cols;
+    if (!out || n < need) { btc_fmt(err, err_len, "bt_gpu_model_reference: out needs %zu floats (got %zu)", need, n); return BT_E_INVALID; }
+    hw = (size_t)m.image * m.image;
+    an = (size_t)rows * width * (m.kind == BT_GPU_CONV ? (hw > 1 ? hw : 1) : 1);
+    if (m.kind == BT_GPU_MLP) wn = (size_t)layers * width * width;
+    if (m.kind == BT_GPU_CONV) wn = (size_t)width * 3 * 9 + (size_t)(layers > 1 ? layers - 1 : 0) * width * width * 9;
+    if (m.kind == BT_GPU_DECODER) wn = (size_t)layers * 2 * width * width;
+    if (m.kind == BT_GPU_CONV && an < (size_t)rows * 3 * hw) an = (size_t)rows * 3 * hw;
+    x = (float *)malloc(an * sizeof(float));
+    y = (float *)malloc(an * sizeof(float));
+    t = (float *)malloc(an * sizeof(float));
+    if (wn) { w = (float *)malloc(wn * sizeof(float)); bias = (float *)malloc((size_t)layers * 2 * width * sizeof(float)); }
+    if (!x || !y || !t || (wn && (!w || !bias))) { free(x); free(y); free(t); free(w); free(bias); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+    if (wn) {
+        btc_params(w, wn, (unsigned)m.seed + 1u, 1.0f / sqrtf((float)(width * (m.kind == BT_GPU_CONV ? 9 : 1))));
+        btc_params(bias, (size_t)layers * 2 * width, (unsigned)m.seed + 2u, 0.01f);
+    }
+    /* the host input of btc_setup: the first rows items */
+    r = m.seed * 6364136223846793005ull + 1442695040888963407ull;
+    if (m.kind == BT_GPU_CONV) {
+        static const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+        size_t px;
+        int ch;
+        in = (float *)malloc((size_t)rows * hw * 3 * sizeof(float));
+        if (!in) { free(x); free(y); free(t); free(w); free(bias); btc_fmt(err, err_len, "host out of memory"); return BT_E_NOMEM; }
+        for (i = 0; i < (size_t)rows * hw * 3; i++) {   /* NHWC bytes -> normalized NCHW (the kernel's arithmetic) */
+            unsigned char u;
+            r = r * 6364136223846793005ull + 1442695040888963407ull;
+            u = (unsigned char)(r >> 56);
+            px = i / 3;
+            ch = (int)(i % 3);
+            in[((px / hw) * 3 + (size_t)ch) * hw + px % hw] = ((float)u * (1.0f / 255.0f) - mean[ch]) * (1.0f / sd[ch]);
+        }
+    } else
+        for (i = 0; i < (size_t)rows * width; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; x[i] = (float)((double)(r >> 40) / 16777216.0 - 0.5); }
+    switch (m.kind) {
+    case BT_GPU_MLP:
+        for (l = 0; l < layers; l++) {
+            btc_ref_dense(x, w + (size_t)l * width * width, bias + (size_t)l * width, y, rows, width, width, 1);
+            { float *q = x; x = y; y = q; }
+        }
+        memcpy(out, x, need * sizeof(float));
+        break;
+    case BT_GPU_CONV: {
+        const float *W = w;
+        btc_ref_conv(in, W, bias, x, rows, 3, width, m.image, m.image);
+        W += (size_t)width * 3 * 9;
+        for (l = 1; l < layers; l++) {
+            btc_ref_conv(x, W, bias + (size_t)l * width, y, rows, width, width, m.image, m.image);
+            W += (size_t)width * width * 9;
+            { float *q = x; x = y; y = q; }
+        }
+        for (i = 0; i < need; i++) {   /* global average pooling */
+            double acc = 0;
+            size_t j;
+            for (j = 0; j < hw; j++) acc += x[i * hw + j];
+            out[i] = (float)(acc / (double)hw);
+        }
+        break;
+    }
+    case BT_GPU_DECODER: {
+        double *sc = (double *)malloc((size_t)seq * sizeof(double));
+        if (!sc) { st = BT_E_NOMEM; btc_fmt(err, err_len, "host out of memory"); break; }
+        for (k = 0; k < m.steps; k++)
+            for (l = 0; l < layers; l++) {
+                const float *Wq = w + (size_t)l * 2 * width * width, *Wo = Wq + (size_t)width * width;
+                const size_t kv = (size_t)l * batch * seq * width;   /* the cache is laid out for the cell's batch */
+                int b, j, dd;
+                btc_ref_dense(x, Wq, NULL, y, rows, width, width, 0);   /* q */
+                for (b = 0; b < rows; b++) {
+                    double mx = -HUGE_VAL, sum = 0;
+                    for (j = 0; j < seq; j++) {
+                        double a = 0;
+                        for (dd = 0; dd < width; dd++) a += (double)btc_param(kv + ((size_t)b * seq + j) * width + dd, 11u, 1.0f) * y[(size_t)b * width + dd];
+                        sc[j] = a / sqrt((double)width);
+                        if (sc[j] > mx) mx = sc[j];
+                    }
+                    for (j = 0; j < seq; j++) { sc[j] = exp(sc[j] - mx); sum += sc[j]; }
+                    for (dd = 0; dd < width; dd++) {
+                        double a = 0;
+                        for (j = 0; j < seq; j++) a += sc[j] / sum * btc_param(kv + ((size_t)b * seq + j) * width + dd, 13u, 1.0f);
+                        t[(size_t)b * width + dd] = (float)a;
+                    }
+                }
+                btc_ref_dense(t, Wo, bias + (size_t)l * width, x, rows, width, width, 0);
+            }
+        free(sc);
+        if (st == BT_OK) memcpy(out, x, need * sizeof(float));
+        break;
+    }
+    default: /* BT_GPU_REDUCE: the reference path's sum, in its order and precision */
+        for (i = 0; i < (size_t)rows; i++) {
+            float acc = 0.0f;
+            int j;
+            for (j = 0; j < width; j++) acc += x[i * width + (size_t)j];
+            out[i] = acc;
+        }
+        break;
+    }
+    free(in); free(x); free(y); free(t); free(w); free(bias);
+    return st;
 }
 
 /* ---------------------------------------------------------------- pipeline GPU head ------ */

@@ -92,7 +92,7 @@ if [ "$EXT" = 0 ] && { [ -z "$FILTER" ] || [ "$FILTER" = build ]; }; then
         if [ -f batchtune_cuda.cu ]; then
             if nvcc -Werror all-warnings $INC -c batchtune_cuda.cu -o "$B/batchtune_cuda.o" 2>"$B/nvcc_cu.log"; then pass "build batchtune_cuda.cu (nvcc)"; else fail "build batchtune_cuda.cu (nvcc)"; head -20 "$B/nvcc_cu.log"; fi
             # without CUPTI's headers (its record offsets are then batchtune's own constants)
-            if nvcc -Werror all-warnings -DBATCHTUNE_NO_CUPTI_H $INC -c batchtune_cuda.cu -o "$B/batchtune_cuda_nocupti.o" 2>"$B/nvcc_nocupti.log" && ! nm "$B/batchtune_cuda_nocupti.o" | grep -q ' U cupti'; then pass "build batchtune_cuda.cu without CUPTI headers, no CUPTI link dependency"; else fail "build batchtune_cuda.cu without CUPTI headers"; head -20 "$B/nvcc_nocupti.log"; fi
+            if nvcc -Werror all-warnings -DBATCHTUNE_NO_CUPTI_H $INC -c batchtune_cuda.cu -o "$B/batchtune_cuda_nocupti.o" 2>"$B/nvcc_nocupti.log" && ! nm "$B/batchtune_cuda_nocupti.o" | grep -q ' U cupti' && ! nm "$B/batchtune_cuda_nocupti.o" | grep -q ' U cublas'; then pass "build batchtune_cuda.cu without CUPTI headers, no CUPTI or cuBLAS link dependency"; else fail "build batchtune_cuda.cu without CUPTI headers"; head -20 "$B/nvcc_nocupti.log"; fi
             # linking the .cu next to the implementation gives no duplicate symbols
             if nvcc $INC "$B/one.cu" batchtune_cuda.cu -o "$B/with_cuda" 2>"$B/nvcc_link.log"; then pass "link implementation + batchtune_cuda.cu"; else fail "link implementation + batchtune_cuda.cu"; head -20 "$B/nvcc_link.log"; fi
             # the tool with the GPU side (README's nvcc line); without a GPU it reports "no device"

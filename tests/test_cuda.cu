@@ -2,8 +2,10 @@
    Build: nvcc -Werror all-warnings -I. -I/usr/include/stb tests/test_cuda.cu batchtune_cuda.cu
    Tests that need a device SKIP with the reason when bt_cuda_device_count finds none (counted as
    skipped); the no-device, bad-argument and absent-NVML paths run on every machine.
-   Tolerances: normalize exact to 1e-6; GEMM, convolution and attention within 1e-4 relative
-   (float sums in another order); reference reduction bit-identical to a left-to-right CPU sum. */
+   Tolerances: normalize, bias + ReLU and average pooling exact to 1e-6; GEMM, convolution and
+   attention within 1e-4 relative (float sums in another order); reference reduction
+   bit-identical to a left-to-right CPU sum; whole models (bt_gpu_model_output against
+   bt_gpu_model_reference) within 1e-3 of the output scale (see model_vs_reference). */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
 #include "test.h"
@@ -307,6 +309,201 @@ static void test_cupti_absent_library(void) {
     bt_cupti_window_end(NULL, NULL, &w);            /* no collector: NAN, no crash */
     CHECK(isnan(w.busy_fraction) && w.why[0]);
     bt_cupti_stop(NULL);
+}
+
+/* ---- the CPU reference of bt_gpu_model, checked against the documented generator by hand ---- */
+static float spec_param(size_t i, unsigned seed, float scale) {   /* batchtune.h, bt_gpu_model_reference */
+    unsigned h = (unsigned)i * 2654435761u ^ seed;
+    h ^= h >> 15; h *= 2246822519u; h ^= h >> 13; h *= 3266489917u; h ^= h >> 16;
+    return ((float)(h & 0xffffff) / 16777216.0f - 0.5f) * 2.0f * scale;
+}
+static void spec_inputs(uint64_t seed, float *x, int n) {
+    uint64_t r = seed * 6364136223846793005ull + 1442695040888963407ull;
+    int i;
+    for (i = 0; i < n; i++) { r = r * 6364136223846793005ull + 1442695040888963407ull; x[i] = (float)((double)(r >> 40) / 16777216.0 - 0.5); }
+}
+static bt_gpu_model tiny_model(int kind, int layers, int width, uint64_t seed) {
+    bt_gpu_model m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind; m.layers = layers; m.width = width; m.seed = seed; m.seq_axis = -1;
+    return m;
+}
+static void test_model_reference_by_hand(void) {
+    char err[512];
+    float out[64], out2[64], x[16];
+    int i, j, l;
+    { /* MLP, 1 layer of width 1: relu(x w + b) */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 1, 1, 5);
+        spec_inputs(5, x, 3);
+        CHECK(bt_gpu_model_reference(&m, 4, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 3; i++) {
+            double want = (double)x[i] * spec_param(0, 6, 1.0f) + spec_param(0, 7, 0.01f);
+            CHECK_NEAR(out[i], want > 0 ? want : 0, 1e-7);
+        }
+    }
+    { /* MLP, 2 layers of width 3, written out from the spec */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 2, 3, 9);
+        float h[2][3], wsc = 1.0f / sqrtf(3.0f);
+        int nz = 0;
+        spec_inputs(9, x, 6);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 2; i++) {
+            for (j = 0; j < 3; j++) h[0][j] = x[i * 3 + j];
+            for (l = 0; l < 2; l++) {
+                for (j = 0; j < 3; j++) {
+                    double a = spec_param((size_t)l * 3 + j, 11, 0.01f);
+                    int k;
+                    for (k = 0; k < 3; k++) a += (double)h[l & 1][k] * spec_param((size_t)l * 9 + k * 3 + j, 10, wsc);
+                    h[(l + 1) & 1][j] = a > 0 ? (float)a : 0.0f;
+                }
+            }
+            for (j = 0; j < 3; j++) { CHECK_NEAR(out[i * 3 + j], h[0][j], 1e-6); nz += h[0][j] != 0; }
+        }
+        CHECK(nz > 0);   /* not all cut off by the ReLU */
+    }
+    { /* narrower = the original at width / factor; shallower = the original at layers / factor */
+        bt_gpu_model a = tiny_model(BT_GPU_MLP, 4, 8, 3), b = tiny_model(BT_GPU_MLP, 4, 4, 3), c = tiny_model(BT_GPU_MLP, 2, 8, 3);
+        a.variant = BT_VARIANT_NARROWER;
+        CHECK(bt_gpu_model_reference(&a, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&b, 2, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) == 0);
+        a.variant = BT_VARIANT_SHALLOWER;
+        CHECK(bt_gpu_model_reference(&a, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&c, 2, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 16 * sizeof(float)) == 0);
+    }
+    { /* decoder with S = 1: softmax is 1, so the step is V Wo + b whatever q is */
+        bt_gpu_model m = tiny_model(BT_GPU_DECODER, 1, 1, 2);
+        m.steps = 1; m.seq = 1;
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        for (i = 0; i < 3; i++) CHECK_NEAR(out[i], (double)spec_param((size_t)i, 13, 1.0f) * spec_param(1, 3, 1.0f) + spec_param(0, 4, 0.01f), 1e-6);
+        /* rows are independent: the first 2 of 3 are the same as 2 alone */
+        m.width = 4; m.seq = 5; m.steps = 2; m.layers = 2;
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 3, out, 64, err, sizeof err) == BT_OK);
+        CHECK(bt_gpu_model_reference(&m, 3, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) == 0);
+        /* the cache is laid out for the cell's batch: another batch reads other keys */
+        CHECK(bt_gpu_model_reference(&m, 4, 0, 2, out2, 64, err, sizeof err) == BT_OK);
+        CHECK(memcmp(out, out2, 8 * sizeof(float)) != 0);
+    }
+    { /* conv on a 1x1 image, 1 layer: only the centre tap, pooling over one pixel */
+        bt_gpu_model m = tiny_model(BT_GPU_CONV, 1, 2, 4);
+        static const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
+        uint64_t r = 4 * 6364136223846793005ull + 1442695040888963407ull;
+        float nin[3];
+        int co, c;
+        m.image = 1;
+        for (c = 0; c < 3; c++) { r = r * 6364136223846793005ull + 1442695040888963407ull; nin[c] = ((float)(unsigned char)(r >> 56) / 255.0f - mean[c]) / sd[c]; }
+        CHECK(bt_gpu_model_reference(&m, 1, 0, 1, out, 64, err, sizeof err) == BT_OK);
+        for (co = 0; co < 2; co++) {
+            double a = spec_param((size_t)co, 6, 0.01f);
+            for (c = 0; c < 3; c++) a += (double)nin[c] * spec_param((size_t)co * 27 + c * 9 + 4, 5, 1.0f / sqrtf(18.0f));
+            CHECK_NEAR(out[co], a > 0 ? a : 0, 1e-5);
+        }
+        /* pooling: a 2x2 image gives the mean of four ReLU outputs, within their range */
+        m.image = 2;
+        CHECK(bt_gpu_model_reference(&m, 1, 0, 1, out, 64, err, sizeof err) == BT_OK);
+        CHECK(out[0] >= 0 && out[1] >= 0 && out[0] + out[1] > 0);
+    }
+    { /* reduce: left-to-right float sums of the inputs */
+        bt_gpu_model m = tiny_model(BT_GPU_REDUCE, 1, 3, 8);
+        spec_inputs(8, x, 6);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_OK);
+        CHECK(out[0] == (x[0] + x[1]) + x[2] && out[1] == (x[3] + x[4]) + x[5]);
+    }
+    { /* argument checks name the problem */
+        bt_gpu_model m = tiny_model(BT_GPU_MLP, 1, 4, 1);
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 3, out, 64, err, sizeof err) == BT_E_INVALID && strstr(err, "rows"));
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 7, err, sizeof err) == BT_E_INVALID && strstr(err, "8 floats"));
+        CHECK(bt_gpu_model_reference(NULL, 2, 0, 2, out, 64, err, sizeof err) == BT_E_INVALID);
+        m.kind = 0;
+        CHECK(bt_gpu_model_reference(&m, 2, 0, 2, out, 64, err, sizeof err) == BT_E_INVALID && strstr(err, "kind"));
+    }
+}
+
+/* ---- cuBLAS through dlopen: absent, unusable, present (no device needed) ---- */
+static void test_cublas_loading(void) {
+    char why[1024];
+    bt_gpu_model m;
+    bt_workload w;
+    const char *gw = NULL;
+    int here = access("/usr/local/cuda/lib64/libcublas.so", F_OK) == 0;
+    CHECK(bt_cuda_cublas_available("/nonexistent/libcublas.so.13", why, sizeof why) == 0);
+    CHECK(strstr(why, "cuBLAS not available") && strstr(why, "/nonexistent/libcublas.so.13"));
+    CHECK(bt_cuda_cublas_available("libm.so.6", why, sizeof why) == 0);   /* loads, lacks the calls */
+    CHECK(strstr(why, "not usable") && strstr(why, "cublasSgemm_v2"));
+    setenv("BATCHTUNE_CUBLAS_LIB", "/nowhere/libcublas-test.so", 1);
+    CHECK(bt_cuda_cublas_available(NULL, why, sizeof why) == 0 && strstr(why, "/nowhere/libcublas-test.so"));
+    unsetenv("BATCHTUNE_CUBLAS_LIB");
+    if (here) {   /* CUDA's own libcublas loads and resolves without a device */
+        CHECK(bt_cuda_cublas_available(NULL, why, sizeof why) == 1);
+        CHECK(strstr(why, "cuBLAS ") == why && strstr(why, "libcublas.so"));
+        printf("  %s\n", why);
+    } else printf("  (no /usr/local/cuda/lib64/libcublas.so here: the present-library path is not checked)\n");
+    if (here) CHECK(bt_cuda_cublas_available(NULL, NULL, 0) == 1);   /* why is optional */
+    /* the model: a required cuBLAS that is absent fails before the device is opened */
+    memset(&m, 0, sizeof m);
+    m.kind = BT_GPU_MLP; m.batch_axis = 0; m.seq_axis = -1; m.use_cublas = 1; m.cublas_lib = "/nonexistent/libcublas.so";
+    CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_E_UNSUPPORTED);
+    CHECK(strstr(why, "use_cublas = 1") && strstr(why, "/nonexistent/libcublas.so"));
+    CHECK(m.priv == NULL);
+    m.use_cublas = 2;
+    CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_E_INVALID && strstr(why, "use_cublas"));
+    m.use_cublas = 0;
+    CHECK(strcmp(bt_gpu_model_gemm(&m, &gw), "tiled") == 0 && strstr(gw, "not initialized"));
+    CHECK(bt_gpu_model_output(&m, NULL, 0, NULL) == BT_E_INVALID);
+    if (have_gpu()) {   /* absent library, default use_cublas: our GEMM, and the reason says why */
+        m.cublas_lib = "/nonexistent/libcublas.so";
+        CHECK(bt_gpu_model_init(&m, &w, "x", why, sizeof why) == BT_OK);
+        CHECK(strcmp(bt_gpu_model_gemm(&m, &gw), "tiled") == 0 && strstr(gw, "our tiled GEMM") && strstr(gw, "/nonexistent"));
+        bt_gpu_model_free(&m);
+    }
+}
+
+/* NVML sampling owned by the sweep: the models have the sampler exactly while cells run */
+typedef struct hook_wl { bt_gpu_model *models; bt_cuda_nvml_hook *h; int runs, had, matched; } hook_wl;
+static bt_status hook_run(const bt_cell *cell, void *user, bt_sample *s) {
+    hook_wl *u = (hook_wl *)user;
+    (void)cell;
+    u->runs++;
+    u->had += u->models[0].nvml != NULL && u->models[1].nvml != NULL;
+    u->matched += u->models[1].nvml == bt_cuda_nvml_hook_sampler(u->h);
+    s->items = 1;
+    return BT_OK;
+}
+static void test_nvml_hook_owned_by_sweep(void) {
+    bt_gpu_model models[2];
+    bt_nvml_sampler *mine = (bt_nvml_sampler *)&models;   /* a caller's own value, put back after */
+    bt_sweep_desc d;
+    bt_workload w;
+    bt_grid *g = bt_grid_create();
+    bt_results *r = NULL;
+    hook_wl u;
+    char err[256];
+    memset(models, 0, sizeof models);
+    models[1].nvml = mine;
+    memset(&d, 0, sizeof d);
+    memset(&u, 0, sizeof u);
+    d.stop.min_samples = 1; d.stop.max_samples = 2; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.01;
+    CHECK(bt_cuda_nvml_hook_init(&d, models, 2, 0, 0.05, 0, &u.h, err, sizeof err) == BT_OK && u.h);
+    CHECK(strcmp(bt_cuda_nvml_hook_reason(u.h), "not started") == 0 && bt_cuda_nvml_hook_sampler(u.h) == NULL);
+    CHECK(models[0].nvml == NULL && models[1].nvml == mine);     /* nothing happens before the sweep */
+    u.models = models;
+    memset(&w, 0, sizeof w);
+    w.name = "hook"; w.run = hook_run; w.user = &u;
+    bt_grid_axis_pow2(g, "batch", 1, 4);
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(u.runs >= 3 && u.had == u.runs && u.matched == u.runs);
+    CHECK(models[0].nvml == NULL && models[1].nvml == mine && bt_cuda_nvml_hook_sampler(u.h) == NULL);
+    if (strcmp(bt_cuda_nvml_hook_reason(u.h), "") != 0) {   /* no NVML here: said, not an error */
+        CHECK(strstr(bt_cuda_nvml_hook_reason(u.h), "NVML") != NULL);
+        printf("  (%s)\n", bt_cuda_nvml_hook_reason(u.h));
+    }
+    bt_results_free(r);
+    bt_cuda_nvml_hook_free(u.h);
+    CHECK(bt_cuda_nvml_hook_init(&d, NULL, 2, 0, 0, 0, &u.h, err, sizeof err) == BT_E_INVALID && strstr(err, "bad arguments"));
+    CHECK(bt_cuda_nvml_hook_init(&d, models, 2, 0, 0, 0, NULL, err, sizeof err) == BT_E_INVALID);
+    bt_grid_destroy(g);
 }
 
 /* a CPU workload that reports a CUPTI window's figure as its metric: the sweep goes on */
@@ -801,6 +998,155 @@ static void test_model_variants_run(void) {
     bt_cupti_stop(cu);
 }
 
+/* ---- whole models against the CPU reference, and the two small kernels on their own ---- */
+static void test_bias_relu_and_pool_kernels(void) {
+    gpu_env e;
+    uint64_t seed = 21;
+    const int m = 37, n = 29, nc = 45, hw = 49;
+    float *c = (float *)malloc(sizeof(float) * m * n), *bias = (float *)malloc(sizeof(float) * n), *got = (float *)malloc(sizeof(float) * m * n);
+    float *in = (float *)malloc(sizeof(float) * nc * hw), *pool = (float *)malloc(sizeof(float) * nc);
+    float *dc, *db, *din, *dpool;
+    int i, j, bad = 0, zeros = 0;
+    NEED_GPU();
+    CHECK(env_open(&e));
+    for (i = 0; i < m * n; i++) c[i] = frand(&seed);
+    for (i = 0; i < n; i++) bias[i] = frand(&seed) * 0.1f;
+    for (i = 0; i < nc * hw; i++) in[i] = frand(&seed);
+    dc = (float *)dev_copy(&e, c, sizeof(float) * m * n); db = (float *)dev_copy(&e, bias, sizeof(float) * n);
+    din = (float *)dev_copy(&e, in, sizeof(float) * nc * hw); dpool = (float *)dev_copy(&e, NULL, sizeof(float) * nc);
+    CHECK(bt_cuda_bias_relu(e.d, dc, db, m, n, e.st) == BT_OK);
+    CHECK(bt_cuda_avg_pool(e.d, din, dpool, nc, hw, e.st) == BT_OK);
+    CHECK(bt_device_sync(e.d) == BT_OK);
+    cudaMemcpy(got, dc, sizeof(float) * m * n, cudaMemcpyDeviceToHost);
+    cudaMemcpy(pool, dpool, sizeof(float) * nc, cudaMemcpyDeviceToHost);
+    for (i = 0; i < m; i++) for (j = 0; j < n; j++) {   /* one float add and a max: exact to 1e-6 */
+        float want = c[i * n + j] + bias[j];
+        want = want > 0.0f ? want : 0.0f;
+        zeros += want == 0.0f;
+        if (rel_err(got[i * n + j], want) > 1e-6) bad++;
+    }
+    CHECK(bad == 0 && zeros > 0 && zeros < m * n);
+    bad = 0;
+    for (i = 0; i < nc; i++) {   /* a left-to-right float sum over hw, then / hw: exact to 1e-6 */
+        float acc = 0.0f;
+        for (j = 0; j < hw; j++) acc += in[i * hw + j];
+        if (rel_err(pool[i], acc / (float)hw) > 1e-6) bad++;
+    }
+    CHECK(bad == 0);
+    CHECK(bt_cuda_bias_relu(e.d, NULL, db, m, n, e.st) == BT_E_INVALID);
+    CHECK(bt_cuda_avg_pool(e.d, din, dpool, nc, 0, e.st) == BT_E_INVALID);
+    free(c); free(bias); free(got); free(in); free(pool);
+    env_close(&e);
+}
+
+/* Runs one cell (batch) of m and compares the last batch's outputs with bt_gpu_model_reference.
+   Returns max |device - reference| / max |reference| (< 0 on failure); got (optional) receives
+   the device's outputs. The tolerance, 1e-3 of the output scale: everything is fp32 (cuBLAS's
+   default math mode, no TF32); a K-term fp32 dot product is off by about sqrt(K) x 2^-24 of
+   its terms' magnitude (K <= 256 x 9 here: < 1e-5 per layer, a few layers), __expf adds a few
+   ulp in the decoder's softmax; a wrong index, a missing bias, ReLU or layer moves the outputs
+   by 1e-2 to 1 of their scale. */
+static double model_vs_reference(bt_gpu_model *m, int batch, const char *label, float *got_out, size_t got_n) {
+    bt_workload w;
+    bt_grid *g = bt_grid_create();
+    bt_sweep_desc d;
+    bt_results *r = NULL;
+    bt_gpu_model_out info;
+    char err[512];
+    float *got = NULL, *want = NULL;
+    double maxd = 0, maxr = 0, rel = -1;
+    size_t n, i;
+    m->batch_axis = bt_grid_axis_pow2(g, "batch", batch, batch);
+    if (bt_gpu_model_init(m, &w, label, err, sizeof err) != BT_OK) { printf("  %s: %s\n", label, err); CHECK(0); bt_grid_destroy(g); return -1; }
+    memset(&d, 0, sizeof d);
+    d.stop.warmup = 1; d.stop.min_samples = 1; d.stop.max_samples = 1; d.stop.min_time_s = 1e-6; d.stop.max_time_s = 0.5;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(r && bt_results_num_rows(r) == 1 && bt_results_row(r, 0)->status == BT_CELL_OK);
+    if (r && bt_results_num_rows(r) == 1 && bt_results_row(r, 0)->status != BT_CELL_OK) printf("  %s: %s\n", label, bt_results_row(r, 0)->reason);
+    CHECK(bt_gpu_model_output(m, NULL, 0, &info) == BT_E_INVALID && info.rows > 0 && info.batch == batch);
+    n = (size_t)info.rows * (size_t)(info.cols > 0 ? info.cols : 1);
+    got = (float *)malloc(n * sizeof(float));
+    want = (float *)malloc(n * sizeof(float));
+    if (got && want && info.rows > 0 && bt_gpu_model_output(m, got, n, &info) == BT_OK &&
+        bt_gpu_model_reference(m, info.batch, info.seq, info.rows, want, n, err, sizeof err) == BT_OK) {
+        for (i = 0; i < n; i++) {
+            double dd = fabs((double)got[i] - want[i]);
+            if (!(dd <= maxd)) maxd = dd;   /* NaN counts */
+            if (fabs(want[i]) > maxr) maxr = fabs(want[i]);
+        }
+        rel = maxr > 0 ? maxd / maxr : (maxd == 0 ? 0 : 1);
+        CHECK(maxr > 0);   /* not all zero: the check would prove nothing */
+        printf("  %-28s gemm %-6s rows %d x %d: max |gpu - cpu| %.3g, output scale %.3g, ratio %.3g\n", label,
+               m->kind == BT_GPU_MLP ? bt_gpu_model_gemm(m, NULL) : "-", info.rows, info.cols, maxd, maxr, rel);
+        if (got_out) memcpy(got_out, got, (n < got_n ? n : got_n) * sizeof(float));
+    } else {
+        printf("  %s: no output or reference (%s)\n", label, err);
+        CHECK(0);
+    }
+    free(got); free(want);
+    bt_results_free(r);
+    bt_gpu_model_free(m);
+    bt_grid_destroy(g);
+    return rel;
+}
+static bt_gpu_model small_model(int kind, int variant) {
+    bt_gpu_model m;
+    memset(&m, 0, sizeof m);
+    m.kind = kind; m.variant = variant; m.seq_axis = -1; m.seed = 17;
+    if (kind == BT_GPU_MLP) { m.layers = 4; m.width = 256; m.items = 96; }
+    if (kind == BT_GPU_CONV) { m.layers = 3; m.width = 16; m.image = 16; m.items = 32; }
+    if (kind == BT_GPU_DECODER) { m.layers = 2; m.width = 64; m.seq = 128; m.steps = 2; m.items = 32; }
+    if (kind == BT_GPU_REDUCE) { m.width = 5000; m.items = 64; }
+    return m;
+}
+static void test_models_match_cpu_reference(void) {
+    static const char *const vn[3] = {"original", "narrower", "shallower"};
+    const double tol = 1e-3;
+    char why[1024], label[64];
+    int v, blas = bt_cuda_cublas_available(NULL, why, sizeof why);
+    float tiled[32 * 256], cub[32 * 256];
+    NEED_GPU();
+    if (!blas) printf("  (%s: the cuBLAS comparisons are left out)\n", why);
+    for (v = 0; v < 3; v++) {
+        bt_gpu_model m = small_model(BT_GPU_MLP, v);
+        m.use_cublas = -1;
+        snprintf(label, sizeof label, "mlp %s tiled", vn[v]);
+        { double rel = model_vs_reference(&m, 32, label, tiled, 32 * 256); CHECK(rel >= 0 && rel <= tol); }
+        if (blas) {
+            double rel, maxd = 0, maxr = 0;
+            int i, n = 32 * (v == 1 ? 128 : 256);
+            m = small_model(BT_GPU_MLP, v);
+            m.use_cublas = 1;
+            snprintf(label, sizeof label, "mlp %s cublas", vn[v]);
+            rel = model_vs_reference(&m, 32, label, cub, 32 * 256);
+            CHECK(rel >= 0 && rel <= tol);
+            for (i = 0; i < n; i++) { double dd = fabs((double)cub[i] - tiled[i]); if (!(dd <= maxd)) maxd = dd; if (fabs(tiled[i]) > maxr) maxr = fabs(tiled[i]); }
+            printf("  mlp %s: max |cublas - tiled| / scale %.3g\n", vn[v], maxr > 0 ? maxd / maxr : maxd);
+            CHECK(maxr > 0 && maxd <= tol * maxr);
+        }
+    }
+    { /* a partial last batch (100 = 3 x 32 + 4): its 4 rows */
+        bt_gpu_model m = small_model(BT_GPU_MLP, 0);
+        m.items = 100;
+        double rel = model_vs_reference(&m, 32, "mlp partial last batch", NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+    }
+    for (v = 0; v < 3; v++) {
+        bt_gpu_model m = small_model(BT_GPU_CONV, v);
+        double rel;
+        snprintf(label, sizeof label, "conv %s (pooled)", vn[v]);
+        rel = model_vs_reference(&m, 16, label, NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+    }
+    {
+        bt_gpu_model m = small_model(BT_GPU_DECODER, 0);
+        double rel = model_vs_reference(&m, 16, "decoder step", NULL, 0);
+        CHECK(rel >= 0 && rel <= tol);
+        m = small_model(BT_GPU_REDUCE, 0);
+        CHECK(model_vs_reference(&m, 64, "reduce (reference path)", NULL, 0) == 0);   /* same order: exact */
+    }
+}
+
 /* A sticky error: runs in a child process (CUDA cannot recover the one that hits it). */
 __global__ void bad_write_kernel(int *p) { p[threadIdx.x] = 1; }
 static int sticky_child(void) {
@@ -1031,6 +1377,9 @@ int main(int argc, char **argv) {
     RUN(test_cupti_parse_records);
     RUN(test_cupti_absent_library);
     RUN(test_cupti_without_device);
+    RUN(test_model_reference_by_hand);
+    RUN(test_cublas_loading);
+    RUN(test_nvml_hook_owned_by_sweep);
     RUN(test_probe);
     RUN(test_normalize_matches_cpu);
     RUN(test_gemm_conv_attention_match_cpu);
@@ -1039,6 +1388,8 @@ int main(int argc, char **argv) {
     RUN(test_cupti_on_device);
     RUN(test_oom_sweep_on_device);
     RUN(test_model_variants_run);
+    RUN(test_bias_relu_and_pool_kernels);
+    RUN(test_models_match_cpu_reference);
     RUN(test_pipeline_head_init_checks);
     RUN(test_pipeline_head_oom_on_fault_device);
     RUN(test_pipeline_head_on_gpu);

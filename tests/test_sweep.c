@@ -494,6 +494,47 @@ static char *add_complete_lines(char *list, const char *path) {
     free(b);
     return list;
 }
+/* bt_sweep_desc.sampler_start/stop: once around the cells, also when the sweep fails */
+typedef struct hook_log { int starts, stops, setups_before_start, setups, teardowns_after_stop, running; } hook_log;
+static hook_log g_hook;
+static void hook_start(void *u) { hook_log *h = (hook_log *)u; h->starts++; h->running = 1; }
+static void hook_stop(void *u) { hook_log *h = (hook_log *)u; h->stops++; h->running = 0; }
+static bt_status hook_setup(const bt_cell *c, void *u, bt_sample *s) {
+    (void)c; (void)u; (void)s;
+    g_hook.setups++;
+    if (!g_hook.running) g_hook.setups_before_start++;
+    return BT_OK;
+}
+static void hook_teardown(const bt_cell *c, void *u, bt_sample *s) {
+    (void)c; (void)u; (void)s;
+    if (!g_hook.running) g_hook.teardowns_after_stop++;
+}
+static void test_sampler_hook(void) {
+    const char *p = tmp_path("sampler.csv");
+    bt_grid *g = make_grid(1);
+    wl_conf c1 = {0, 1, 0.5, 0, 0};
+    bt_workload w;
+    bt_sweep_desc d = quick_desc(p);
+    bt_results *r = NULL;
+    rm3(p);
+    memset(&w, 0, sizeof w);
+    memset(&g_hook, 0, sizeof g_hook);
+    w.name = "s"; w.run = run_synth; w.user = &c1; w.setup = hook_setup; w.teardown = hook_teardown;
+    d.sampler_start = hook_start; d.sampler_stop = hook_stop; d.sampler_user = &g_hook;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) == BT_OK);
+    CHECK(g_hook.starts == 1 && g_hook.stops == 1 && !g_hook.running);
+    CHECK(g_hook.setups > 1 && g_hook.setups_before_start == 0 && g_hook.teardowns_after_stop == 0);
+    bt_results_free(r);
+    /* a sweep that fails before any cell (an existing file, no resume): never started */
+    memset(&g_hook, 0, sizeof g_hook);
+    r = NULL;
+    CHECK(bt_sweep_run(g, &w, 1, &d, &r) != BT_OK);
+    CHECK(g_hook.starts == 0 && g_hook.stops == 0);
+    bt_results_free(r);
+    rm3(p);
+    bt_grid_destroy(g);
+}
+
 static void test_crash_safety(void) {
     const char *p = tmp_path("crash.csv");
     const char *self = getenv("BT_TEST_BIN");
@@ -595,6 +636,7 @@ int main(int argc, char **argv) {
     RUN(test_resume_rules);
     RUN(test_foreign_files);
     RUN(test_crash_safety);
+    RUN(test_sampler_hook);
     remove_dir(TMP);
     return TT_SUMMARY();
 }

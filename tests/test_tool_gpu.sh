@@ -5,7 +5,8 @@
 # reason. With a GPU: --device auto and gpu run the head on it (device column "cuda:0 <name>",
 # h2d_s and compute_s from events), --device cpu keeps it on the CPU. --cupti on gpu-*:
 # without a GPU one line says why CUPTI is unusable (then "no device"); with one, busy_pct_cupti
-# is a number beside busy_pct. Skipped without nvcc.
+# is a number beside busy_pct. --nvml and --l2-flush: gpu-* only (exit 2 otherwise); with a GPU,
+# gpu-mlp runs with both and says which matrix multiply it uses. Skipped without nvcc.
 set -u
 cd "$(dirname "$0")/.."
 . tests/shlib.sh      # B (build folder), T (scratch), P/F counters, ok/no/check
@@ -33,7 +34,9 @@ else
     check "--device auto with a GPU: the head runs on it" bash -c "$BT sweep $SW --device auto --out $T/a.csv >/dev/null 2>$T/e && grep -q 'pipeline head on the GPU: ' $T/e && test \$(grep -c '^records,cuda:0 ' $T/a.csv) = 2 && test \$(grep -c ',ok,' $T/a.csv) = 2"
     check "GPU rows have h2d_s and compute_s > 0 (events)" bash -c "col() { awk -F, -v n=\"\$2\" 'NR==1{for(i=1;i<=NF;i++) if(\$i==n) c=i; next} c{print \$c}' \"\$1\"; }; test \$(col $T/a.csv h2d_s | awk '\$1>0' | wc -l) = 2 && test \$(col $T/a.csv compute_s | awk '\$1>0' | wc -l) = 2"
     check "--device gpu with a GPU runs" bash -c "$BT sweep $SW --device gpu --out $T/g.csv >/dev/null 2>$T/e && test \$(grep -c ',ok,' $T/g.csv) = 2"
+    check "gpu-mlp with --nvml --l2-flush: 3 variants x 2 cells ok, says which matrix multiply, gemm= in the settings" bash -c "$BT sweep --workload gpu-mlp --nvml --l2-flush --axis batch=32,64 --min-samples 2 --max-time 0.5 --quiet --out $T/m.csv >/dev/null 2>$T/e && test \$(grep -c ',ok,' $T/m.csv) = 6 && grep -q 'gpu-mlp: matrix multiply: ' $T/e && grep -q 'gemm=' $T/m.json && grep -q 'l2flush' $T/m.json"
     check "--device cpu keeps the head on the CPU" bash -c "$BT sweep $SW --device cpu --out $T/c.csv >/dev/null 2>$T/e && grep -q 'pipeline head on the CPU: --device cpu' $T/e && test \$(grep -c '^records,cpu,' $T/c.csv) = 2"
 fi
+check "--nvml or --l2-flush with a workload other than gpu-* -> 2" bash -c "test \"\$($BT sweep --workload cpu-mlp --nvml --out $T/x.csv >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--nvml applies to' $T/e && test \"\$($BT sweep --workload cpu-mlp --l2-flush --out $T/x.csv >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--l2-flush applies to' $T/e"
 check "--cupti with a workload other than gpu-* -> 2" bash -c "test \"\$($BT sweep --workload cpu-mlp --cupti --out $T/x.csv >/dev/null 2>$T/e; echo \$?)\" = 2 && grep -q -- '--cupti applies to' $T/e"
 echo "results: $P passed, $F failed, 0 skipped"

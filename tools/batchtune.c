@@ -140,6 +140,10 @@ static const char *const SWEEP_HELP =
     "  --cupti              gpu-*: busy_pct_cupti from CUPTI's kernel records beside busy_pct\n"
     "                       (events); CUPTI is dlopened ($BATCHTUNE_CUPTI_LIB or the toolkit's\n"
     "                       lib dirs); without it the column stays empty and one line says why\n"
+    "  --nvml               gpu-*: NVML's utilization, memory, SM clock, power, energy per item\n"
+    "                       and throttling, sampled by a thread the sweep owns (0.1 s period;\n"
+    "                       figures empty for cells shorter than 1 s, or without NVML)\n"
+    "  --l2-flush           gpu-*: flush the L2 cache before every sample (cold samples)\n"
     "  --workload pipeline  the image-model study's pipeline: loader(batch, workers) -> a model\n"
     "                       head on each batch (pooling + 3 layers), timed from the loader's creation\n"
     "                       to the last result; axes 'batch' and 'workers' (default batch=16,32,64,128,\n"
@@ -204,7 +208,11 @@ static const char *const SWEEP_HELP2 =
 typedef struct tool_builtins tool_builtins;
 static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b, bt_workload *wls, int *nwl, char *settings, size_t n);
 static void tool_builtin_free(tool_builtins *b);
-static tool_builtins *tool_builtins_new(int want_cupti);   /* want_cupti: --cupti */
+/* flags: TOOL_GPU_CUPTI (--cupti), TOOL_GPU_NVML (--nvml), TOOL_GPU_L2FLUSH (--l2-flush) */
+enum { TOOL_GPU_CUPTI = 1, TOOL_GPU_NVML = 2, TOOL_GPU_L2FLUSH = 4 };
+static tool_builtins *tool_builtins_new(int gpu_flags);
+/* before bt_sweep_run: hands the sweep what it owns for these workloads (--nvml's sampler) */
+static int tool_builtins_attach(tool_builtins *b, bt_sweep_desc *d);
 
 /* where the pipeline's head runs: CPU, or the GPU step of batchtune_cuda.cu (tools/cmd_pipeline.c) */
 typedef struct tool_pipe_dev tool_pipe_dev;
@@ -255,7 +263,7 @@ static int cmd_sweep(int argc, char **argv) {
     long oom_exit = 0;
     const char *images_dir = NULL, *records_path = NULL, *layout_arg = NULL;
     long resize = 256, crop = 224;
-    int cold = 0, want_cupti = 0;
+    int cold = 0, want_cupti = 0, gpu_flags = 0;
     bt_pipeline pipes[2];
     tool_pipe_dev *pdev = NULL;
 #ifdef BATCHTUNE_WITH_CUDA
@@ -295,6 +303,8 @@ static int cmd_sweep(int argc, char **argv) {
         else if (arg_value(&a, "--crop")) parse_int_arg(&a, "--crop", 1, 16384, &crop);
         else if (arg_flag(&a, "--cold")) cold = 1;
         else if (arg_flag(&a, "--cupti")) want_cupti = 1;
+        else if (arg_flag(&a, "--nvml")) gpu_flags |= TOOL_GPU_NVML;
+        else if (arg_flag(&a, "--l2-flush")) gpu_flags |= TOOL_GPU_L2FLUSH;
         else if (arg_value(&a, "--layout")) layout_arg = a.val;
         else if (arg_value(&a, "--cmd")) { if (a.val) { if (ncmd >= 16) return usage_error("sweep", "%s", "at most 16 --cmd"); cmd_names[ncmd] = pending_name; cmds[ncmd++] = a.val; pending_name = NULL; } }
         else if (arg_value(&a, "--name")) pending_name = a.val;
@@ -331,6 +341,8 @@ static int cmd_sweep(int argc, char **argv) {
     }
     if (a.bad) { search_opts_free(so); return TOOL_EXIT_USAGE; }
     if (want_cupti && (ncmd || strncmp(workload, "gpu-", 4) != 0)) { search_opts_free(so); return usage_error("sweep", "%s", "--cupti applies to the GPU reference models (--workload gpu-*)"); }
+    if (gpu_flags && (ncmd || strncmp(workload, "gpu-", 4) != 0)) { search_opts_free(so); return usage_error("sweep", "%s applies to the GPU reference models (--workload gpu-*)", gpu_flags & TOOL_GPU_NVML ? "--nvml" : "--l2-flush"); }
+    if (want_cupti) gpu_flags |= TOOL_GPU_CUPTI;
     if (search_replaying(so)) { i = search_replay(so, &d, mono, nmono, objective); search_opts_free(so); return i; }
     if (pending_name) return usage_error("sweep", "--name '%s' must come before the --cmd it names", pending_name);
     if (strcmp(device, "auto") && strcmp(device, "cpu") && strcmp(device, "gpu"))
@@ -433,7 +445,7 @@ static int cmd_sweep(int argc, char **argv) {
         d.device = pipeline_device_label(pdev);
     } else if (!ncmd && strcmp(workload, "cpu-mlp") != 0) {
         int rc;
-        tb = tool_builtins_new(want_cupti);
+        tb = tool_builtins_new(gpu_flags);
         if (!tb) { bt_grid_destroy(g); search_opts_free(so); return TOOL_EXIT_FAIL; }
         rc = tool_builtin_init(workload, g, tb, wls, &nwl, settings, sizeof settings);
         if (rc) { tool_builtin_free(tb); free(tb); bt_grid_destroy(g); search_opts_free(so); return rc; }
@@ -527,6 +539,11 @@ static int cmd_sweep(int argc, char **argv) {
 #endif
     if (!bt_sweep_isolated_child()) /* a cell's own process stays quiet: its last stderr line goes into a failed cell's reason */
         fprintf(stderr, "batchtune: sweeping %zu cells x %d workload%s (%s) -> %s\n", bt_grid_num_cells(g), nwl, nwl == 1 ? "" : "s", settings, d.results_path);
+    if (tb && (i = tool_builtins_attach(tb, &d)) != 0) {
+        bt_cpu_model_free(&model); pipeline_device_free(pdev); tool_builtin_free(tb); free(tb); bt_grid_destroy(g);
+        search_opts_free(so);
+        return i;
+    }
     st = bt_sweep_run(g, wls, nwl, &d, &res);
     if (st != BT_OK) {
         fprintf(stderr, "batchtune sweep: %s\n", res ? bt_results_error(res) : bt_status_str(st));

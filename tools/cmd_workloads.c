@@ -25,23 +25,37 @@ struct tool_builtins {
 #ifdef BATCHTUNE_WITH_CUDA
     bt_gpu_model gm[3];
     bt_cupti *cupti;       /* --cupti: one collector for the gpu-* models */
+    bt_cuda_nvml_hook *nvml;   /* --nvml: the sweep starts and stops the sampler */
 #endif
     int ngm;
-    int want_cupti;        /* from tool_builtins_new, kept by tool_builtin_init */
+    int gpu_flags;         /* TOOL_GPU_*, from tool_builtins_new, kept by tool_builtin_init */
 };
-static tool_builtins *tool_builtins_new(int want_cupti) {
+static tool_builtins *tool_builtins_new(int gpu_flags) {
     tool_builtins *b = (tool_builtins *)calloc(1, sizeof(tool_builtins));
-    if (b) b->want_cupti = want_cupti;
+    if (b) b->gpu_flags = gpu_flags;
     return b;
+}
+static int tool_builtins_attach(tool_builtins *b, bt_sweep_desc *d) {
+#ifdef BATCHTUNE_WITH_CUDA
+    char err[256];
+    if ((b->gpu_flags & TOOL_GPU_NVML) && b->ngm > 0 &&
+        bt_cuda_nvml_hook_init(d, b->gm, b->ngm, b->gm[0].device, 0, 0, &b->nvml, err, sizeof err) != BT_OK) {
+        fprintf(stderr, "batchtune sweep: --nvml: %s\n", err);
+        return TOOL_EXIT_FAIL;
+    }
+#else
+    (void)b; (void)d;
+#endif
+    return 0;
 }
 
 /* Fills wls for workload names other than cpu-mlp and pipeline. Returns 0, or an exit code
    after printing a one-line message. */
 static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b, bt_workload *wls, int *nwl,
                              char *settings, size_t n) {
-    int want_cupti = b->want_cupti;
+    int gpu_flags = b->gpu_flags;
     memset(b, 0, sizeof *b);
-    b->want_cupti = want_cupti;
+    b->gpu_flags = gpu_flags;
     if (strcmp(workload, "recompute") == 0) {
         bt_rc_gen_desc gd;
         char err[256];
@@ -71,7 +85,7 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
         if (!kind) return usage_error("sweep", "unknown GPU workload '%s' (gpu-mlp, gpu-conv, gpu-decoder, gpu-reduce)", workload);
         if (bt_grid_find(g, "batch") < 0) return usage_error("sweep", "%s", "GPU workloads need an axis named 'batch'");
         nv = (kind == BT_GPU_MLP || kind == BT_GPU_CONV) ? 3 : 1;
-        if (b->want_cupti) {   /* before the models open the device: CUPTI sees the context's start */
+        if (b->gpu_flags & TOOL_GPU_CUPTI) {   /* before the models open the device: CUPTI sees the context's start */
             if (bt_cupti_start(0, NULL, &b->cupti, err, sizeof err) != BT_OK) b->cupti = NULL;
             if (!bt_cupti_available(b->cupti)) fprintf(stderr, "batchtune sweep: --cupti: %s\n", err);
         }
@@ -83,6 +97,7 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
             m->batch_axis = bt_grid_find(g, "batch");
             m->seq_axis = bt_grid_find(g, "seq");
             m->cupti = b->cupti;
+            m->l2_flush = (b->gpu_flags & TOOL_GPU_L2FLUSH) != 0;
             snprintf(name, sizeof name, "%s", nv > 1 ? vnames[k] : workload + 4);
             if (bt_gpu_model_init(m, &wls[k], nv > 1 ? vnames[k] : "gpu", err, sizeof err) != BT_OK) {
                 fprintf(stderr, "batchtune sweep: --workload %s: %s\n", workload, err);
@@ -92,7 +107,14 @@ static int tool_builtin_init(const char *workload, bt_grid *g, tool_builtins *b,
             b->ngm = k + 1;
         }
         *nwl = nv;
-        snprintf(settings, n, "%s variants=%d%s", workload, nv, b->want_cupti ? " cupti" : "");
+        {
+            const char *why = NULL, *gemm = bt_gpu_model_gemm(&b->gm[0], &why);
+            if (kind == BT_GPU_MLP)   /* cuBLAS when libcublas loads, else our tiled GEMM: say which */
+                fprintf(stderr, "batchtune sweep: --workload gpu-mlp: matrix multiply: %s\n", why);
+            snprintf(settings, n, "%s variants=%d%s%s%s%s%s", workload, nv, kind == BT_GPU_MLP ? " gemm=" : "", kind == BT_GPU_MLP ? gemm : "",
+                     (b->gpu_flags & TOOL_GPU_CUPTI) ? " cupti" : "", (b->gpu_flags & TOOL_GPU_NVML) ? " nvml" : "",
+                     (b->gpu_flags & TOOL_GPU_L2FLUSH) ? " l2flush" : "");
+        }
         return 0;
 #else
         fprintf(stderr, "batchtune sweep: --workload %s: this tool was built without CUDA (build it with nvcc and batchtune_cuda.cu, see README)\n", workload);
@@ -112,6 +134,7 @@ static int tool_builtin_devices(const tool_builtins *b, bt_device **out, int max
 static void tool_builtin_free(tool_builtins *b) {
     if (b->rc.gen) bt_rc_gen_destroy(b->rc.gen);
 #ifdef BATCHTUNE_WITH_CUDA
+    bt_cuda_nvml_hook_free(b->nvml);   /* puts the models' nvml back first */
     { int k; for (k = 0; k < b->ngm; k++) bt_gpu_model_free(&b->gm[k]); }
     bt_cupti_stop(b->cupti);
 #endif

@@ -241,7 +241,11 @@ int main(int argc, char **argv) {
         d.results_path = path; d.overwrite = 1; d.device = desc;
         d.stop.min_samples = 3; d.stop.min_time_s = quick ? 0.3 : 2.0; d.stop.max_time_s = quick ? 1 : 6;
         if (bt_sweep_run(g, w, 4, &d, &r) != BT_OK) { fprintf(stderr, "gpu_bench: sweep: %s\n", r ? bt_results_error(r) : "?"); return 1; }
-        fprintf(sum, "## Per-item time vs batch (s_per_item) and energy per item\n\n");
+        {
+            const char *gwhy = NULL;
+            (void)bt_gpu_model_gemm(&m[0], &gwhy);
+            fprintf(sum, "## Per-item time vs batch (s_per_item) and energy per item\n\nMLP matrix multiply: %s\n\n", gwhy);
+        }
         bt_write_markdown(r, "s_per_item", sum);
         fprintf(sum, "\n");
         bt_write_markdown(r, "energy_per_item_j", sum);
