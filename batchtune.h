@@ -1409,14 +1409,19 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         T*(w) sets every cell's regret).
      6. cost cap: the search stops once it has spent search_budget (default 0.2) of the
         exhaustive strategy's cost, estimated from what it measured (a measured cell: its
-        setup plus its median times the samples the stop rule takes on average at the pooled
-        spread, from a simulation of the rule on 64 fixed Gaussian sequences: the rule stops at
-        the first count whose interval dips under its limit, well before the typical interval
-        gets there; a failed cell: what it cost; one not measured: the measured cells' costs
+        setup plus its median times the samples the stop rule takes on average at a robust
+        pooled spread, from a simulation of the rule on 64 fixed Gaussian sequences: the rule
+        stops at the first count whose interval dips under its limit, well before the typical
+        interval gets there. The spread is the smaller of the pooled variance's root and the
+        median absolute difference of successive samples over 0.6745 x sqrt(2): the rule's
+        interval of the median is set by ranks, so rare slow outliers, which a variance reads
+        as a wide spread (6-7x the cost under 1 in 8 samples at x1.35), barely move it; such
+        noise is now estimated at 0.36-0.6x, the cap firing early rather than never; a failed
+        cell: what it cost; one not measured: the measured cells' costs
         weighted by the inverse square of their distance on the grid, none above an OOM; in
-        bench/search the estimate ended within 0.74-1.27x of the true cost at 3 % noise, and
-        searches spent up to 0.27 of the true exhaustive cost, where the exhaustive run was
-        itself cheap by luck); the leader then is the pick.
+        bench/search the estimate ended within 0.36-1.7x of the true cost on the seen sets,
+        at the median of each set 0.89-1.08x at 3-10 % noise, and searches spent up to 0.27 of the true exhaustive cost,
+        where the exhaustive run was itself cheap by luck); the leader then is the pick.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
      bt_rank measures regrets against the surviving cells only, which can rank two near-tied
@@ -11565,7 +11570,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
        smaller of the two: under Gaussian noise they agree, and the robust one alone (a median:
        more scatter) put the estimate at up to 1.5x the truth on some seeds, the cost over 0.25.
        Still a Gaussian at that spread: under 11 samples the rule's interval is the range, which
-       holds the outliers, so such a surface is estimated at 0.4-0.7x (the cap fires early, not
+       holds the outliers, so such a surface is estimated at 0.36-0.6x (the cap fires early, not
        never); a bootstrap of the cells' residuals was tried and erred more (0.3-2.6x) */
     s->pool_rob = ndif ? bti_median_inplace(dif, ndif) / 0.95387 : s->prior;
     if (nrel < 3 && s->pool_rob < s->prior) s->pool_rob = s->prior;
