@@ -413,6 +413,84 @@ static bt_results *make_final4(int kind) {
     }
     return r;
 }
+/* Fifth final test set (make_final5, seeds 601-605): written on 2026-11-30 after the fourth
+   round, BEFORE the fifth round of changes to the strategy, and committed on its own (f244d8b,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit d8906de);
+   --no-final5 skips it. Six kinds that differ from every set above:
+   0: log-normal noise: every cell carries 12 recorded samples, log-normal with a log-SD of 0.05
+      (a long right tail, no separate outlier mode); the truth is the clean time (the
+      distribution's median); 9 x 6 cells, a smooth bowl; judged by the noisy goal at added
+      noise 0 too;
+   1: rare large outliers: 12 recorded samples per cell, 0.5 % Gaussian, one in twenty a x2
+      outlier (a preempted run); 8 x 7 cells; judged by the noisy goal at added noise 0 too;
+   2: a staircase: time per item falls in discrete steps as batch crosses tile sizes (batch 8..
+      1024 in steps of x2 and x1.5 interleaved: 13 values) with a slow rise from memory traffic,
+      x workers 1..6; the best is the first batch of the lowest step at 3 workers;
+   3: a diagonal OOM frontier: memory grows with batch x workers, time falls with both, so the
+      best lies on the frontier's diagonal (batch 4..2048 x workers 1..8; batch is monotone);
+   4: a narrow valley: sharp along workers (8 % per step off the best), nearly flat along batch
+      (0.15 % per step) over a 12 x 10 grid with one dip 1 % deep in the valley's middle;
+   5: a dead axis: batch x workers x threads (8 x 6 x 4), threads changes nothing but 0.1 %
+      jitter, the best is decided by batch and workers alone. */
+static bt_results *make_final5(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 5 ? 3 : 2, kind == 5 ? ax3 : ax2, 1, mets);
+    int i, j, k, ni, nj;
+    uint64_t rs = 6161 + (uint64_t)kind;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 0 || kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 5) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) for (k = 0; k < 4; k++) {
+            double t = 0.03 * (1 + 0.025 * (i - 4.6) * (i - 4.6) + 0.04 * (j - 2) * (j - 2)) * (1 + 0.001 * hrand(&rs));
+            snprintf(a, sizeof a, "%d", 2 << i); snprintf(b, sizeof b, "%d", j + 1); snprintf(c, sizeof c, "%d", 1 << k);
+            bt_results_add(r, "dead_axis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+        return r;
+    }
+    ni = kind == 0 ? 9 : kind == 1 ? 8 : kind == 2 ? 13 : kind == 3 ? 10 : 12;
+    nj = kind == 0 ? 6 : kind == 1 ? 7 : kind == 2 ? 6 : kind == 3 ? 8 : 10;
+    for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+        double m = 0, bs = 0;
+        bt_cell_status st = BT_CELL_OK;
+        if (kind == 0) { bs = (double)(1 << i); m = 0.03 * (1 + 0.03 * (i - 5) * (i - 5) + 0.025 * (j - 3) * (j - 3)); }
+        else if (kind == 1) { bs = (double)(2 << i); m = 0.015 * (1 + 0.04 * (i - 2) * (i - 2) + 0.02 * (j - 4) * (j - 4)); }
+        else if (kind == 2) {
+            /* 8, 12, 16, 24, ... : tiles of 64 items; a batch pays for whole tiles */
+            double tiles;
+            bs = (i % 2 ? 12.0 : 8.0) * (double)(1 << (i / 2));
+            tiles = ceil(bs / 64.0);
+            m = 0.02 * (tiles * 64.0 / bs) * (1 + 0.0004 * bs) * (1 + 0.03 * (j - 2) * (j - 2));
+        } else if (kind == 3) {
+            bs = (double)(4 << i);
+            m = 0.01 * (1 + 8.0 / bs) * (1 + 0.6 / (j + 1)) * (1 + 0.00002 * bs * (j + 1));
+            if (bs * (j + 1) > 2400) { st = BT_CELL_OOM; m = NAN; }
+        } else {
+            bs = (double)(1 << i);
+            m = 0.04 * (1 + 0.0015 * fabs(i - 3.0) + 0.08 * abs(j - 6));
+            if (i == 7 && j == 6) m *= 0.99;
+        }
+        snprintf(a, sizeof a, "%d", (int)bs);
+        snprintf(b, sizeof b, "%d", j + 1);
+        bt_results_add(r, kind == 0 ? "lognormal" : kind == 1 ? "rare_x2" : kind == 2 ? "staircase" : kind == 3 ? "diag_oom" : "narrow_valley",
+                       "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+        if (kind == 0 || kind == 1) {
+            bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < 12; k++) {
+                double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2), x;
+                if (kind == 0) x = m * exp(0.05 * g);
+                else { x = m * (1 + 0.005 * g); if (hrand(&rs) < 0.05) x *= 2; }
+                bti_row_add_sample(r, row, k, &x);
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -479,6 +557,7 @@ static int g_why = 0;              /* --why: for each seed whose pick is off by 
 static int g_dump = 0;             /* --dump: every row the adaptive search recorded, per seed */
 static int g_final3 = 1;           /* --no-final3: skip the third final test set (it was not run before the strategy was frozen) */
 static int g_final4 = 1;           /* --no-final4: skip the fourth final test set (it was not run before the strategy was frozen) */
+static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -612,12 +691,12 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(40, sizeof(surf));
+    surf *S = (surf *)calloc(48, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3, fin4;
+    summary in, out, fin, fin2, fin3, fin4, fin5;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -627,6 +706,8 @@ int main(int argc, char **argv) {
                                           "final3 heteroscedastic noise", "final3 long axis (24 cells)", "final3 near-tie of 3 cells"};
     static const char *const f4names[] = {"final4 saddle", "final4 optimum at the smallest batch + OOM", "final4 bimodal noise (slow outliers)",
                                           "final4 4 axes, small grids", "final4 2 workloads, one dominates the cost", "final4 wide flat top, better edge cell"};
+    static const char *const f5names[] = {"final5 log-normal noise", "final5 rare x2 outliers (1 in 20)", "final5 staircase (tile sizes)",
+                                          "final5 diagonal OOM frontier", "final5 narrow valley", "final5 dead axis (threads)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -639,6 +720,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--why") == 0) g_why = 1;
         else if (strcmp(argv[a], "--no-final3") == 0) g_final3 = 0;
         else if (strcmp(argv[a], "--no-final4") == 0) g_final4 = 0;
+        else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -692,6 +774,14 @@ int main(int argc, char **argv) {
         if (i == 2) S[ns].selfnoise = 1;
         ns++;
     }
+    for (i = 0; final && g_final5 && i < 6; i++) {
+        S[ns].r = make_final5(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f5names[i]);
+        S[ns].heldout = 6; S[ns].seed0 = 600;
+        if (i == 3) S[ns].mono = "batch";
+        if (i == 0 || i == 1) S[ns].selfnoise = 1;
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
@@ -700,6 +790,7 @@ int main(int argc, char **argv) {
     memset(&fin2, 0, sizeof fin2);
     memset(&fin3, 0, sizeof fin3);
     memset(&fin4, 0, sizeof fin4);
+    memset(&fin5, 0, sizeof fin5);
     if (final) {
         printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
@@ -711,15 +802,20 @@ int main(int argc, char **argv) {
         run_set(S, ns, 4, verbose, &fails, &fin3);
     }
     if (final && g_final4) {
-        printf("\n### Fourth final test set (make_final4, seeds 501-%d): written before the fourth round of changes, run once with the strategy frozen\n\n", 500 + NSEEDS);
+        printf("\n### Fourth final test set (make_final4, seeds 501-%d): out of sample for the fourth-round strategy only, seen since\n\n", 500 + NSEEDS);
         run_set(S, ns, 5, verbose, &fails, &fin4);
+    }
+    if (final && g_final5) {
+        printf("\n### Fifth final test set (make_final5, seeds 601-%d): written before the fifth round of changes, run once with the strategy frozen\n\n", 600 + NSEEDS);
+        run_set(S, ns, 6, verbose, &fails, &fin5);
     }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
     if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
     if (final) printf("Second final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
     if (final && g_final3) printf("Third final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
-    if (final && g_final4) printf("Fourth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost);
+    if (final && g_final4) printf("Fourth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost);
+    if (final && g_final5) printf("Fifth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
