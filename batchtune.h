@@ -1423,12 +1423,15 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         mixture: a sample more than 5 core spreads from its cell's median (cells of 3+ samples,
         once 30 such samples are in) is an outlier; the core spread is taken again without the
         differences that touch one, and each simulated sample is the core Gaussian plus, at the
-        outliers' observed rate, their median size (rare x2 and 1-in-8 x1.35 outliers: now
-        0.6-1.4x, mostly 0.85-1.2x; without outliers nothing changes); a failed
+        outliers' observed rate, their median size (rare x2 outliers: 1.08-1.23x at 0-1 % added
+        noise, 0.72-1.04x at 3-10 %; 1-in-8 x1.35: 0.64-0.84x at 0-1 %; under Gaussian noise
+        a sample 5 core spreads out is rare, and costs moved by 0.02 at most); a failed
         cell: what it cost; one not measured: the measured cells' costs
         weighted by the inverse square of their distance on the grid, none above an OOM; in
-        bench/search the estimate ended within 0.36-1.7x of the true cost on the seen sets,
-        at the median of each set 0.89-1.08x at 3-10 % noise, and searches spent up to 0.27 of the true exhaustive cost,
+        bench/search the estimate ended within 0.24-1.7x of the true cost (0.24-0.45x at 0-1 %
+        added noise where outliers come in bursts, or the workloads' noise differs: rates and
+        spreads are pooled over cells), at the median 1.01x at 3-10 % noise on surfaces without
+        outliers, and searches spent up to 0.27 of the true exhaustive cost,
         where the exhaustive run was itself cheap by luck); the leader then is the pick.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
