@@ -1394,10 +1394,12 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
      3. racing: a cell is dropped (status `pruned`, reason "racing: ...") once the lower bound
         of its difference from the leader (the difference of the estimates less the root of the
         summed squared half-widths of the two cells' bounds) is above the margin, never on a
-        single sample (it may be a hiccup); bounds are the median's distribution-free 95 %
-        interval, widened by a noise floor (2.5 standard errors of the median from the pooled
-        spread of all cells: the root of their pooled relative variance, or the cell's own MAD
-        when wider; a 5 % prior until three cells have three samples) so a cell with few samples
+        single sample (it may be a hiccup), nor on two once outliers were seen (see 6); bounds
+        are the median's distribution-free 95 % interval, widened by a noise floor (2.5
+        standard errors of the median from the pooled spread of all cells: the root of their
+        pooled relative variance, or, once outliers were seen, the smaller robust core spread
+        over (1 - their rate), since a median of 3+ samples shrugs them off; or the cell's own
+        MAD when wider; a 5 % prior until three cells have three samples) so a cell with few samples
         is not trusted too early; a cheap visit stops early once the cell is that far behind
         (and a halving round does not wait for it);
      4. successive halving: survivors get their samples doubled per round (a revisit: setup,
@@ -1428,11 +1430,20 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         median absolute difference of successive samples over 0.6745 x sqrt(2): the rule's
         interval of the median is set by ranks, so rare slow outliers, which a variance reads
         as a wide spread (6-7x the cost under 1 in 8 samples at x1.35), barely move it; such
-        noise is now estimated at 0.36-0.6x, the cap firing early rather than never; a failed
+        noise was then estimated at 0.36-0.6x, the cap firing early: under 11 samples the
+        rule's interval is the range, which holds any outlier. So the rule is simulated on a
+        mixture: a sample more than 5 core spreads from its cell's median (cells of 3+ samples,
+        once 30 such samples are in) is an outlier; the core spread is taken again without the
+        differences that touch one, and each simulated sample is the core Gaussian plus, at the
+        outliers' observed rate, their median size (rare x2 outliers: 1.08-1.23x at 0-1 % added
+        noise, 0.72-1.04x at 3-10 %; 1-in-8 x1.35: 0.64-0.84x at 0-1 %; under Gaussian noise
+        a sample 5 core spreads out is rare, and costs moved by 0.02 at most); a failed
         cell: what it cost; one not measured: the measured cells' costs
         weighted by the inverse square of their distance on the grid, none above an OOM; in
-        bench/search the estimate ended within 0.36-1.7x of the true cost on the seen sets,
-        at the median of each set 0.89-1.08x at 3-10 % noise, and searches spent up to 0.27 of the true exhaustive cost,
+        bench/search the estimate ended within 0.24-1.7x of the true cost (0.24-0.45x at 0-1 %
+        added noise where outliers come in bursts, or the workloads' noise differs: rates and
+        spreads are pooled over cells), at the median 1.01x at 3-10 % noise on surfaces without
+        outliers, and searches spent up to 0.27 of the true exhaustive cost,
         where the exhaustive run was itself cheap by luck); the leader then is the pick.
      Cells never explored are recorded `pruned` ("adaptive: not explored ..."); the survivors end
      `ok`. With one workload bt_rank over the results gives the strategy's pick; with several,
@@ -11715,6 +11726,7 @@ typedef struct bti_sc {
     int visits, done, noisy, drawn;
     int cut;                   /* the last visit stopped early: the cell was already out of the race */
     double fp_sig, fp_n;       /* cost model memo: expected stop-rule samples at spread fp_sig */
+    double fp_p, fp_m;         /* ... with outliers at rate fp_p and size fp_m (0: none) */
     int fp_lo, fp_hi;          /* ... between these sample counts */
 } bti_sc;
 
@@ -11735,11 +11747,13 @@ struct bti_srch {
     size_t visits, samples, pairs_done, pairs_total;
     int n0, keep, live, capped;
     double margin, z, prior, pool, pool_mad, pool_rob, budget, est_ex;
+    double out_p, out_m;       /* the cost model's outliers: rate per sample and relative size (0: none seen) */
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
     double *fpw;               /* [BTI_FP_R][BTI_FP_N + 1]: simulated stop-rule widths (cost model) */
+    double *fpz, *fpu;         /* [BTI_FP_R][BTI_FP_N + 1]: those sequences' unit Gaussian samples and, apart, uniforms (outlier draws) */
     unsigned char *elig;
 };
 
@@ -11789,7 +11803,7 @@ static void bti_srch_free(bti_srch *s) {
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
-    bti_free(s->wtab); bti_free(s->fpw);
+    bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -11914,6 +11928,8 @@ static bt_status bti_srch_screen_n(bti_srch *s, size_t ci, int n) {
 }
 
 /* estimates: per (cell, wl) median and bounds; per cell eligibility and mean-regret score */
+#define BTI_OUT_K 5.0   /* an outlier: this many core spreads from its cell's median */
+#define BTI_OUT_MIN 30  /* samples (of cells with 3+) before outliers are counted */
 static int bti_srch_eval(bti_srch *s, double *best) {
     size_t ci, i, nrel = 0;
     int k, leader = -1;
@@ -11970,11 +11986,64 @@ static int bti_srch_eval(bti_srch *s, double *best) {
        as a 12 % spread in the pooled variance and about 1.4 % here. The cost model takes the
        smaller of the two: under Gaussian noise they agree, and the robust one alone (a median:
        more scatter) put the estimate at up to 1.5x the truth on some seeds, the cost over 0.25.
-       Still a Gaussian at that spread: under 11 samples the rule's interval is the range, which
-       holds the outliers, so such a surface is estimated at 0.36-0.6x (the cap fires early, not
-       never); a bootstrap of the cells' residuals was tried and erred more (0.3-2.6x) */
+       A Gaussian at that spread alone estimated outlier surfaces at 0.36-0.6x (the rule's range
+       under 11 samples holds the outliers); the outliers are added below (a mixture); a
+       bootstrap of the cells' residuals was tried and erred more (0.3-2.6x) */
     s->pool_rob = ndif ? bti_median_inplace(dif, ndif) / 0.95387 : s->prior;
     if (nrel < 3 && s->pool_rob < s->prior) s->pool_rob = s->prior;
+    /* the cost model's outliers: a sample more than BTI_OUT_K core spreads (the smaller of the
+       two pooled ones) from its cell's median, in cells of 3+ samples, is an outlier; their rate
+       over those cells' samples and their median size (relative) make the mixture the stop rule
+       is simulated on. A Gaussian at the core spread cannot reproduce what the rule does with
+       them: under 11 samples its interval is the range, which holds any outlier, so the rule
+       goes on sampling (rare x2 or 1-in-8 x1.35 outliers were estimated at 0.36-0.6x of the
+       exhaustive cost, and the cap fired early). None until BTI_OUT_MIN such samples. */
+    {
+        double core = s->pool_rob < pool ? s->pool_rob : pool, nsm = 0;
+        size_t nout = 0;
+        s->out_p = s->out_m = 0;
+        for (ci = 0; dif && ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            int j;
+            double md = s->med[ci * (size_t)s->nw + (size_t)k];
+            if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
+            nsm += sc->n;
+            for (j = 0; j < sc->n; j++) {
+                double d = fabs(sc->e2e[j] - md) / md;
+                if (d > BTI_OUT_K * core && nout < ndif) dif[nout++] = d;
+            }
+        }
+        if (nsm >= BTI_OUT_MIN && nout > 0) {
+            /* the core spread again, without the differences that touch an outlier (each moves
+               the median of the differences up: 1 in 20 at x2 read 3 % noise as 3.3-4.1 %, and
+               the estimate 1.2-1.4x the truth) */
+            double *cd = (double *)bti_malloc(ndif * sizeof(double));
+            size_t ncd = 0;
+            s->out_p = (double)nout / nsm;
+            s->out_m = bti_median_inplace(dif, nout);
+            for (ci = 0; cd && ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+                bti_sc *sc = bti_sc_at(s, ci, k);
+                int j;
+                double md = s->med[ci * (size_t)s->nw + (size_t)k];
+                if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
+                for (j = 1; j < sc->n && ncd < ndif; j++) {
+                    double d = fabs(sc->e2e[j] - sc->e2e[j - 1]) / md;
+                    if (sc->n >= 3 ? fabs(sc->e2e[j] - md) / md <= BTI_OUT_K * core && fabs(sc->e2e[j - 1] - md) / md <= BTI_OUT_K * core
+                                   : d <= BTI_OUT_K * core * 1.41421356) cd[ncd++] = d;
+                }
+            }
+            if (ncd >= BTI_OUT_MIN / 2) s->pool_rob = bti_median_inplace(cd, ncd) / 0.95387;
+            if (nrel < 3 && s->pool_rob < s->prior) s->pool_rob = s->prior;
+            bti_free(cd);
+            /* the bounds too: a cell's median (of 3+ samples) shrugs off an outlier that the
+               pooled variance reads as a wide spread (1 in 20 at x2: 25-28 % for 0.5-1 % noise,
+               every cell then "promising" and none ever dropped); its standard error under the
+               mixture is about the core spread's over (1 - rate) */
+            if (s->pool_rob / (1.0 - s->out_p) < pool) pool = s->pool_rob / (1.0 - s->out_p);
+            if (nrel < 3 && pool < s->prior) pool = s->prior;
+            s->pool = pool;
+        }
+    }
     bti_free(dif);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
@@ -12102,15 +12171,28 @@ static double bti_srch_full_cost_det(bti_srch *s, double t, double spread, doubl
    width <= max_rel_noise (its maximum else; past BTI_FP_N samples, the typical width decides). */
 #define BTI_FP_R 64
 #define BTI_FP_N 160
-static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax) {
+/* the stop rule's interval of n sorted samples: ranks j..k (1-based), as bt_stats_compute */
+static void bti_srch_rule_ranks(int n, long *j, long *k) {
+    *j = 1; *k = n;
+    if (n >= 6) {
+        double h = 1.96 * sqrt((double)n) / 2.0;
+        *j = (long)floor((double)n / 2.0 - h);
+        *k = (long)ceil((double)n / 2.0 + h) + 1;
+        if (*j < 1) *j = 1;
+        if (*k > (long)n) *k = n;
+    }
+}
+static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax, double op, double om) {
     const bt_stop_rule *r = &s->sw->stop;
     double q, tot = 0;
     int i, n;
     if (!s->fpw) {
         double buf[BTI_FP_N + 1];
-        uint64_t rs = 0x5EED5EEDULL;
+        uint64_t rs = 0x5EED5EEDULL, ru = 0x0B71E45ULL;
         s->fpw = (double *)bti_malloc((size_t)BTI_FP_R * (BTI_FP_N + 1) * sizeof(double));
-        if (!s->fpw) return (double)nmax;
+        s->fpz = (double *)bti_malloc((size_t)BTI_FP_R * (BTI_FP_N + 1) * sizeof(double));
+        s->fpu = (double *)bti_malloc((size_t)BTI_FP_R * (BTI_FP_N + 1) * sizeof(double));
+        if (!s->fpw || !s->fpz || !s->fpu) { bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu); s->fpw = s->fpz = s->fpu = NULL; return (double)nmax; }
         for (i = 0; i < BTI_FP_R; i++) {
             double *w = s->fpw + (size_t)i * (BTI_FP_N + 1);
             w[0] = w[1] = HUGE_VAL;
@@ -12119,6 +12201,8 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax)
                 double v = ((double)(bti_rand_next(&rs) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
                 double x = sqrt(-2.0 * log(u)) * cos(6.283185307179586 * v);
                 int p = n - 1;
+                s->fpz[(size_t)i * (BTI_FP_N + 1) + (size_t)n] = x;
+                s->fpu[(size_t)i * (BTI_FP_N + 1) + (size_t)n] = ((double)(bti_rand_next(&ru) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
                 while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; } /* insertion: buf sorted */
                 buf[p] = x;
                 if (n >= 2) {
@@ -12137,6 +12221,27 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax)
     }
     if (nmin < 2) nmin = 2;
     if (nmax < nmin) return (double)nmax;
+    if (op > 0 && om > 0 && sigma > 0) {
+        /* the mixture: each sample is sigma x z, plus om with probability op (the same sequences'
+           Gaussians, and uniforms drawn apart, so the outlier-free case is the one above) */
+        double buf[BTI_FP_N + 1];
+        for (i = 0; i < BTI_FP_R; i++) {
+            const double *z = s->fpz + (size_t)i * (BTI_FP_N + 1), *u = s->fpu + (size_t)i * (BTI_FP_N + 1);
+            for (n = 1; n <= BTI_FP_N; n++) {
+                double x = sigma * z[n] + (u[n] < op ? om : 0.0);
+                int p = n - 1;
+                long j, k;
+                while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; }
+                buf[p] = x;
+                if (n < nmin || n < 2) continue;
+                bti_srch_rule_ranks(n, &j, &k);
+                if (n >= nmax || 0.5 * (buf[k - 1] - buf[j - 1]) <= r->max_rel_noise) break;
+            }
+            if (n > BTI_FP_N) { n = BTI_FP_N; while (n < nmax && sigma * bti_srch_width(s, n) > r->max_rel_noise) n++; }
+            tot += n;
+        }
+        return tot / BTI_FP_R;
+    }
     if (!(sigma > 0)) return (double)nmin;
     q = r->max_rel_noise / sigma;
     for (i = 0; i < BTI_FP_R; i++) {
@@ -12151,15 +12256,19 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax)
    spread `spread` (memoized per cell on the spread, rounded to 2 % steps) */
 static double bti_srch_full_cost(bti_srch *s, bti_sc *sc, double t, double spread, double ovh) {
     const bt_stop_rule *r = &s->sw->stop;
-    double lim = r->max_time_s / t + 1, sq;
+    double lim = r->max_time_s / t + 1, sq, op, om;
     int n = r->min_samples, nmax = r->max_samples;
     if (lim < nmax) nmax = (int)ceil(lim);
     if (n < r->min_time_s / t) n = (int)ceil(r->min_time_s / t);
     if (n > nmax) n = nmax;
     sq = spread > 0 ? exp(floor(log(spread) / 0.02 + 0.5) * 0.02) : 0;
-    if (!(sc->fp_sig == sq && sc->fp_lo == n && sc->fp_hi == nmax)) {
-        sc->fp_sig = sq; sc->fp_lo = n; sc->fp_hi = nmax;
-        sc->fp_n = bti_srch_fp_samples(s, sq, n, nmax);
+    /* the outliers' rate in steps of 0.005 and size in 5 % steps: the memo holds across evaluations */
+    op = floor(s->out_p / 0.005 + 0.5) * 0.005;
+    om = op > 0 && s->out_m > 0 ? exp(floor(log(s->out_m) / 0.05 + 0.5) * 0.05) : 0;
+    if (!(om > 0)) op = 0;
+    if (!(sc->fp_sig == sq && sc->fp_lo == n && sc->fp_hi == nmax && sc->fp_p == op && sc->fp_m == om)) {
+        sc->fp_sig = sq; sc->fp_lo = n; sc->fp_hi = nmax; sc->fp_p = op; sc->fp_m = om;
+        sc->fp_n = bti_srch_fp_samples(s, sq, n, nmax, op, om);
     }
     return ovh + sc->fp_n * t;
 }
@@ -12343,8 +12452,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
             double gap;
             if (!s->elig[ci] || (int)ci == leader) continue;
-            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < 2) break;
-            if (k < s->nw) continue; /* never on a single sample: it may be a hiccup */
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < (s->out_p > 0 ? 3 : 2)) break;
+            if (k < s->nw) continue; /* never on a single sample: it may be a hiccup (nor on two where outliers were seen: their mean holds one) */
             gap = bti_srch_gap_lb(s, ci, (size_t)leader, best);
             if (gap > s->margin) {
                 bt_cell lc;

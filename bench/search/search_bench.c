@@ -491,6 +491,94 @@ static bt_results *make_final5(int kind) {
     }
     return r;
 }
+/* Sixth final test set (make_final6, seeds 701-705): written on 2026-11-30 after the fifth
+   round, BEFORE the sixth round of changes to the strategy, and committed on its own (c79d8ec,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit 56bebb4);
+   --no-final6 skips it. Six kinds that differ from every set
+   above:
+   0: bursty outliers: 12 recorded samples per cell, 0.5 % Gaussian; a burst (a loaded machine)
+      starts at a sample with probability 0.08 and lasts 3 consecutive samples at x1.3; 8 x 6
+      cells, a smooth bowl; judged by the noisy goal at added noise 0 too;
+   1: the best at workers = cores with a cliff beyond: batch 8 x workers 1..12 on an 8-core
+      machine; time falls with workers up to 8, then oversubscription costs 20 % plus 6 % per
+      extra worker;
+   2: batch on a fine non-power-of-two grid: batch 16, 40, 64, ... 400 (17 values, steps of 24) x
+      workers 1..5, a smooth bowl whose minimum lies between grid points (batch about 230);
+   3: three workloads with different noise levels: recorded samples (10 per cell) at 0.5 %, 3 %
+      and 8 % Gaussian, optima in different places (mean regret); judged by the noisy goal at
+      added noise 0 too;
+   4: three axes with an interaction term: batch x workers x prefetch (7 x 6 x 4); prefetch helps
+      only with few workers (the term workers x prefetch), the best at a middle workers count;
+   5: a step surface: time constant on plateaus, jumping at thresholds (batch < 32, 32-255,
+      >= 256; workers < 3, 3-5, >= 6), with a 0.3 % slope inside the best plateau so the best
+      cell (its corner) is unique; 10 x 8 cells. */
+static bt_results *make_final6(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "prefetch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 4 ? 3 : 2, kind == 4 ? ax3 : ax2, 1, mets);
+    int i, j, k, v, ni, nj;
+    uint64_t rs = 7171 + (uint64_t)kind;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 0 || kind == 3) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 4) {
+        for (i = 0; i < 7; i++) for (j = 0; j < 6; j++) for (k = 0; k < 4; k++) {
+            int w = j + 1, pf = 1 << k;
+            double t = 0.025 * (1 + 0.03 * (i - 3.4) * (i - 3.4)) * (1 + 0.35 / w + 0.03 * w) * (1 + 0.08 / pf * (6.0 - w) / 5.0 + 0.01 * pf * w / 6.0);
+            snprintf(a, sizeof a, "%d", 8 << i); snprintf(b, sizeof b, "%d", w); snprintf(c, sizeof c, "%d", pf);
+            bt_results_add(r, "interaction", "synthetic", ax, BT_CELL_OK, "", 5, 0, &t);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 3 ? 3 : 1); v++) {
+        ni = kind == 0 ? 8 : kind == 1 ? 8 : kind == 2 ? 17 : kind == 3 ? 8 : 10;
+        nj = kind == 0 ? 6 : kind == 1 ? 12 : kind == 2 ? 5 : kind == 3 ? 6 : 8;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m = 0, bs = 0;
+            int w = j + 1, burst = 0;
+            if (kind == 0) { bs = (double)(4 << i); m = 0.02 * (1 + 0.03 * (i - 4) * (i - 4) + 0.025 * (j - 2) * (j - 2)); }
+            else if (kind == 1) {
+                bs = (double)(4 << i);
+                m = 0.03 * (1 + 0.02 * (i - 4.3) * (i - 4.3)) * (0.4 + 0.6 / (w < 8 ? w : 8) + 0.005 * w);
+                if (w > 8) m *= 1.2 + 0.06 * (w - 9);
+            } else if (kind == 2) { bs = 16 + 24.0 * i; m = 0.015 * (1 + 2.0 * pow((bs - 230) / 400.0, 2) + 0.03 * (j - 3) * (j - 3)); }
+            else if (kind == 3) {
+                static const double ci[] = {2.0, 5.0, 3.5}, cj[] = {4.0, 1.0, 2.5}, sc3[] = {1.0, 0.6, 1.8};
+                bs = (double)(2 << i);
+                m = 0.02 * sc3[v] * (1 + 0.035 * (i - ci[v]) * (i - ci[v]) + 0.03 * (j - cj[v]) * (j - cj[v]));
+            } else {
+                int si = i < 4 ? 2 : i < 7 ? 1 : 0, sj = j < 2 ? 2 : j < 5 ? 1 : 0;
+                bs = (double)(4 << i);
+                m = 0.05 * (1 + 0.05 * si + 0.04 * sj);
+                if (si == 0 && sj == 0) m *= 1 + 0.003 * ((i - 7) + (j - 5));
+                else m *= 1 + 0.0005 * hrand(&rs);
+            }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 3 ? (v == 0 ? "wl_quiet" : v == 1 ? "wl_mid" : "wl_loud") : kind == 0 ? "bursts" : kind == 1 ? "cores_cliff" : kind == 2 ? "fine_batch" : "steps",
+                           "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+            if (kind == 0 || kind == 3) {
+                static const double sd3[] = {0.005, 0.03, 0.08};
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                int ns = kind == 0 ? 12 : 10;
+                for (k = 0; k < ns; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2), x;
+                    if (kind == 0) {
+                        if (burst == 0 && hrand(&rs) < 0.08) burst = 3;
+                        x = m * (1 + 0.005 * g) * (burst > 0 ? 1.3 : 1.0);
+                        if (burst > 0) burst--;
+                    } else x = m * (1 + sd3[v] * g);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -558,6 +646,7 @@ static int g_dump = 0;             /* --dump: every row the adaptive search reco
 static int g_final3 = 1;           /* --no-final3: skip the third final test set (it was not run before the strategy was frozen) */
 static int g_final4 = 1;           /* --no-final4: skip the fourth final test set (it was not run before the strategy was frozen) */
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
+static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -691,12 +780,12 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(48, sizeof(surf));
+    surf *S = (surf *)calloc(64, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3, fin4, fin5;
+    summary in, out, fin, fin2, fin3, fin4, fin5, fin6;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -708,6 +797,8 @@ int main(int argc, char **argv) {
                                           "final4 4 axes, small grids", "final4 2 workloads, one dominates the cost", "final4 wide flat top, better edge cell"};
     static const char *const f5names[] = {"final5 log-normal noise", "final5 rare x2 outliers (1 in 20)", "final5 staircase (tile sizes)",
                                           "final5 diagonal OOM frontier", "final5 narrow valley", "final5 dead axis (threads)"};
+    static const char *const f6names[] = {"final6 bursty outliers (loaded machine)", "final6 best at workers = cores, cliff beyond", "final6 fine batch grid (steps of 24)",
+                                          "final6 3 workloads, different noise", "final6 3 axes, interaction term", "final6 step surface"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -721,6 +812,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final3") == 0) g_final3 = 0;
         else if (strcmp(argv[a], "--no-final4") == 0) g_final4 = 0;
         else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
+        else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -782,6 +874,13 @@ int main(int argc, char **argv) {
         if (i == 0 || i == 1) S[ns].selfnoise = 1;
         ns++;
     }
+    for (i = 0; final && g_final6 && i < 6; i++) {
+        S[ns].r = make_final6(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f6names[i]);
+        S[ns].heldout = 7; S[ns].seed0 = 700;
+        if (i == 0 || i == 3) S[ns].selfnoise = 1;
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
@@ -791,6 +890,7 @@ int main(int argc, char **argv) {
     memset(&fin3, 0, sizeof fin3);
     memset(&fin4, 0, sizeof fin4);
     memset(&fin5, 0, sizeof fin5);
+    memset(&fin6, 0, sizeof fin6);
     if (final) {
         printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
@@ -806,8 +906,12 @@ int main(int argc, char **argv) {
         run_set(S, ns, 5, verbose, &fails, &fin4);
     }
     if (final && g_final5) {
-        printf("\n### Fifth final test set (make_final5, seeds 601-%d): written before the fifth round of changes, run once with the strategy frozen\n\n", 600 + NSEEDS);
+        printf("\n### Fifth final test set (make_final5, seeds 601-%d): out of sample for the fifth-round strategy only, seen since\n\n", 600 + NSEEDS);
         run_set(S, ns, 6, verbose, &fails, &fin5);
+    }
+    if (final && g_final6) {
+        printf("\n### Sixth final test set (make_final6, seeds 701-%d): written before the sixth round of changes, run once with the strategy frozen\n\n", 700 + NSEEDS);
+        run_set(S, ns, 7, verbose, &fails, &fin6);
     }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
@@ -815,7 +919,8 @@ int main(int argc, char **argv) {
     if (final) printf("Second final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost);
     if (final && g_final3) printf("Third final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost);
     if (final && g_final4) printf("Fourth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost);
-    if (final && g_final5) printf("Fifth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost);
+    if (final && g_final5) printf("Fifth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost);
+    if (final && g_final6) printf("Sixth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
