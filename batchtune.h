@@ -3132,6 +3132,20 @@ static double bti_median_inplace(double *x, size_t n) {
     qsort(x, n, sizeof *x, bti_cmp_double);
     return bt_quantile_sorted(x, n, 0.5);
 }
+/* The 95 % interval of the median of n sorted samples: 1-based ranks j <= k with
+   P(X_(j) <= median <= X_(k)) ~ 0.95 (normal approximation to the binomial); under 6 samples
+   the whole range. bt_stats_compute's rule; the search's cost model simulates the same one. */
+static void bti_median_ci_ranks(long n, long *j, long *k) {
+    *j = 1;
+    *k = n;
+    if (n >= 6) {
+        double h = 1.96 * sqrt((double)n) / 2.0;
+        *j = (long)floor((double)n / 2.0 - h);
+        *k = (long)ceil((double)n / 2.0 + h) + 1;
+        if (*j < 1) *j = 1;
+        if (*k > n) *k = n;
+    }
+}
 BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
     double *s, sum = 0, ss = 0, *dev;
     size_t i;
@@ -3157,16 +3171,9 @@ BTI_DEF bt_status bt_stats_compute(const double *x, size_t n, bt_stats *st) {
         for (i = 0; i < n; i++) dev[i] = fabs(s[i] - st->median);
         st->rel_mad = 1.4826 * bti_median_inplace(dev, n) / fabs(st->median);
     }
-    if (n < 6) {
-        st->ci_lo = s[0];
-        st->ci_hi = s[n - 1];
-    } else {
-        /* ranks j < k with P(X_(j) <= median <= X_(k)) ~ 0.95 (normal approx. to binomial) */
-        double h = 1.96 * sqrt((double)n) / 2.0;
-        long j = (long)floor((double)n / 2.0 - h);      /* 1-based rank */
-        long k = (long)ceil((double)n / 2.0 + h) + 1;
-        if (j < 1) j = 1;
-        if (k > (long)n) k = (long)n;
+    {
+        long j, k;
+        bti_median_ci_ranks((long)n, &j, &k);
         st->ci_lo = s[j - 1];
         st->ci_hi = s[k - 1];
     }
@@ -12134,14 +12141,8 @@ static double bti_srch_width(bti_srch *s, int n) {
         t = (double *)bti_realloc(s->wtab, (size_t)m * sizeof(double));
         if (!t) return HUGE_VAL;
         for (i = s->wtab_n; i < m; i++) {
-            long j = 1, k = i;
-            if (i >= 6) {
-                double h = 1.96 * sqrt((double)i) / 2.0;
-                j = (long)floor((double)i / 2.0 - h);
-                k = (long)ceil((double)i / 2.0 + h) + 1;
-                if (j < 1) j = 1;
-                if (k > (long)i) k = (long)i;
-            }
+            long j, k;
+            bti_median_ci_ranks(i, &j, &k);
             t[i] = i < 2 ? HUGE_VAL : 0.5 * (bti_probit(((double)k - 0.5) / i) - bti_probit(((double)j - 0.5) / i));
         }
         s->wtab = t;
@@ -12171,17 +12172,6 @@ static double bti_srch_full_cost_det(bti_srch *s, double t, double spread, doubl
    width <= max_rel_noise (its maximum else; past BTI_FP_N samples, the typical width decides). */
 #define BTI_FP_R 64
 #define BTI_FP_N 160
-/* the stop rule's interval of n sorted samples: ranks j..k (1-based), as bt_stats_compute */
-static void bti_srch_rule_ranks(int n, long *j, long *k) {
-    *j = 1; *k = n;
-    if (n >= 6) {
-        double h = 1.96 * sqrt((double)n) / 2.0;
-        *j = (long)floor((double)n / 2.0 - h);
-        *k = (long)ceil((double)n / 2.0 + h) + 1;
-        if (*j < 1) *j = 1;
-        if (*k > (long)n) *k = n;
-    }
-}
 static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax, double op, double om) {
     const bt_stop_rule *r = &s->sw->stop;
     double q, tot = 0;
@@ -12206,14 +12196,8 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax,
                 while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; } /* insertion: buf sorted */
                 buf[p] = x;
                 if (n >= 2) {
-                    long j = 1, k = n;
-                    if (n >= 6) {
-                        double h = 1.96 * sqrt((double)n) / 2.0;
-                        j = (long)floor((double)n / 2.0 - h);
-                        k = (long)ceil((double)n / 2.0 + h) + 1;
-                        if (j < 1) j = 1;
-                        if (k > (long)n) k = n;
-                    }
+                    long j, k;
+                    bti_median_ci_ranks(n, &j, &k);
                     w[n] = 0.5 * (buf[k - 1] - buf[j - 1]);
                 }
             }
@@ -12234,7 +12218,7 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax,
                 while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; }
                 buf[p] = x;
                 if (n < nmin || n < 2) continue;
-                bti_srch_rule_ranks(n, &j, &k);
+                bti_median_ci_ranks(n, &j, &k);
                 if (n >= nmax || 0.5 * (buf[k - 1] - buf[j - 1]) <= r->max_rel_noise) break;
             }
             if (n > BTI_FP_N) { n = BTI_FP_N; while (n < nmax && sigma * bti_srch_width(s, n) > r->max_rel_noise) n++; }
