@@ -34,6 +34,23 @@ static const char *const METS[] = {"e2e_s_median", "cell_s", "peak_mem_bytes"};
 enum { NB = 8, NWK = 6 };
 static const int WK[NWK] = {1, 2, 4, 8, 12, 16};
 
+/* a batch x workers surface (NB x NWK cells, one row each, 5 samples, only the median set) whose
+   time at (batch index bi, workers index wi) is f(bi, wi) */
+static bt_results *grid_surface(const char *name, double (*f)(int bi, int wi)) {
+    bt_results *r = bt_results_create(2, AXES, 3, METS);
+    int bi, wi;
+    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m[3] = {0, NAN, NAN};
+        m[0] = f(bi, wi);
+        snprintf(b, sizeof b, "%d", 1 << bi);
+        snprintf(w, sizeof w, "%d", WK[wi]);
+        bt_results_add(r, name, "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    return r;
+}
+
 /* a random bowl over log2(batch) x workers, with an OOM frontier along batch (per workers) */
 static bt_results *random_surface(uint64_t seed, int with_oom, int nwl, double *truth_best_b, double *truth_best_w) {
     bt_results *r = bt_results_create(2, AXES, 3, METS);
@@ -113,22 +130,15 @@ static void test_exhaustive_replay_prunes_only_oom(void) {
     CHECK(bad == 0);
 }
 
+static double surf_racing_keeps_best_noisy(int bi, int wi) {
+    if (bi == 4 && wi == 2) return 0.02; /* 5 % ahead of every neighbour */
+    return 0.02 * (1.05 + 0.02 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
+}
 /* racing on noisy surfaces: the best (5 % ahead of the runner-up) is kept in nearly every run */
 static void test_racing_keeps_best_noisy(void) {
     int seed, kept = 0, runs = 0;
     double cost = 0;
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int bi, wi;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
-        char b[16], w[16];
-        const char *ax[2] = {b, w};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.02 * (1.05 + 0.02 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
-        if (bi == 4 && wi == 2) m[0] = 0.02; /* 5 % ahead of every neighbour */
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
-        bt_results_add(r, "noisy", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
+    bt_results *r = grid_surface("noisy", surf_racing_keeps_best_noisy);
     for (seed = 1; seed <= 40; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, seed <= 20 ? 0.03 : 0.05, (uint64_t)seed);
         bt_replay_result rr;
@@ -437,22 +447,16 @@ static void test_multi_workload_mean_regret(void) {
     CHECK(same == 30);
 }
 
+static double surf_budget_cap(int bi, int wi) {
+    return 0.02 * (1 + 0.004 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2))); /* near-ties everywhere */
+}
 /* the cost cap: a small budget stops the search near it (the estimate of the exhaustive cost is
    close on a uniform surface), records the cells it did not reach as pruned with the reason,
    and still picks a cell; budget 1 (no cap) never stops on it */
 static void test_budget_cap(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int bi, wi, seed, capped_small = 0, capped_none = 0, reason = 0, picked = 0, within = 0, est_close = 0;
+    bt_results *r = grid_surface("flat", surf_budget_cap);
+    int seed, capped_small = 0, capped_none = 0, reason = 0, picked = 0, within = 0, est_close = 0;
     double cost_small = 0, cost_none = 0;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
-        char b[16], w[16];
-        const char *ax[2] = {b, w};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.02 * (1 + 0.004 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2))); /* near-ties everywhere */
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
-        bt_results_add(r, "flat", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
     for (seed = 1; seed <= 10; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.05, (uint64_t)seed);
         bt_replay_result rr;
@@ -564,24 +568,18 @@ static void test_halving_keeps_noisy_best(void) {
     bt_results_free(r);
 }
 
+static double surf_cost_estimate_moderate_noise(int bi, int wi) {
+    return 0.03 * (1 + 0.05 * ((bi - 3) * (bi - 3) + 0.5 * (wi - 3) * (wi - 3)));
+}
 /* the cost model: the stop rule stops at the first sample count whose interval dips under its
    limit, well before the typical width gets there. Estimating a cell's full visit from the
    typical width at the median of the cells' MADs read 3 % noise as 0.3-0.8 of the exhaustive
    cost, so the cap fired at 0.07-0.13 of the true cost with the race undecided. The simulated
    stop rule must estimate it within 0.7-1.4x on every seed and 0.85-1.2x on average. */
 static void test_cost_estimate_moderate_noise(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int bi, wi, seed, close = 0;
+    bt_results *r = grid_surface("bowl", surf_cost_estimate_moderate_noise);
+    int seed, close = 0;
     double mean = 0;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
-        char b[16], w[16];
-        const char *ax[2] = {b, w};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.03 * (1 + 0.05 * ((bi - 3) * (bi - 3) + 0.5 * (wi - 3) * (wi - 3)));
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
-        bt_results_add(r, "bowl", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
     for (seed = 1; seed <= 6; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.03, (uint64_t)seed);
         bt_replay_result rr;
@@ -735,6 +733,9 @@ static void test_racing_robust_to_outliers(void) {
     bt_results_free(r);
 }
 
+static double surf_endgame_keeps_tied(int bi, int wi) {
+    return 0.02 * (1 + 0.003 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
+}
 /* endgame: once three quarters of the cost cap are spent with more than three survivors, the
    rest goes to the best three by estimate and any other survivor within a standard error of the
    leader that the cap's room left can refine: on a 10 % noisy plateau of near-ties the others
@@ -743,17 +744,8 @@ static void test_racing_robust_to_outliers(void) {
    fewer as the room shrinks), and the cost stays under a quarter of the
    exhaustive one (refinement takes no more samples than the cap has room for). */
 static void test_endgame_keeps_tied(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int bi, wi, seed, runs = 0, bad = 0, cheap = 0, wide = 0;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
-        char b[16], w[16];
-        const char *ax[2] = {b, w};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.02 * (1 + 0.003 * ((bi - 4) * (bi - 4) + (wi - 2) * (wi - 2)));
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
-        bt_results_add(r, "flat", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
+    bt_results *r = grid_surface("flat", surf_endgame_keeps_tied);
+    int seed, runs = 0, bad = 0, cheap = 0, wide = 0;
     for (seed = 1; seed <= 5; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.10, (uint64_t)seed);
         bt_replay_result rr;
@@ -789,6 +781,9 @@ static void test_endgame_keeps_tied(void) {
     bt_results_free(r);
 }
 
+static double surf_diagonal_ridge(int bi, int wi) {
+    return 0.02 * (1 + 0.10 * abs(bi - wi - 1) - 0.01 * (4 - abs(bi - 4)));
+}
 /* the walk follows a ridge across the axes: the cells on the diagonal batch index - workers
    index = 1 are 3-4 % better than the rest, best at (4, 3), and every axis neighbour of a ridge
    cell is 8-11 % worse, so the axis walk from the centre (3, 2) stops at once; once it has
@@ -796,20 +791,9 @@ static void test_endgame_keeps_tied(void) {
    ridge's best, batch=16 workers=8, a diagonal step from the start (the old walk stayed at its
    start, 1 % worse). */
 static void test_walk_follows_diagonal_ridge(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int bi, wi;
+    bt_results *r = grid_surface("ridge", surf_diagonal_ridge);
     bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
     bt_replay_result rr;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
-        char b[16], w[16];
-        const char *ax[2] = {b, w};
-        double m[3] = {0, NAN, NAN};
-        int off = abs(bi - wi - 1);
-        m[0] = 0.02 * (1 + 0.10 * off - 0.01 * (4 - abs(bi - 4)));
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
-        bt_results_add(r, "ridge", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
     d.num_monotone = 0;
     CHECK(bt_replay(r, &d, &rr) == BT_OK);
     printf("    diagonal ridge: pick %s, cost %.3f\n", rr.pick, rr.cost_fraction);
