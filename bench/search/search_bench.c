@@ -579,6 +579,94 @@ static bt_results *make_final6(int kind) {
     }
     return r;
 }
+/* Seventh final test set (make_final7, seeds 801-805): written on 2026-11-30 after the sixth
+   round, BEFORE the seventh round of changes to the strategy, and committed on its own (skipped
+   by the bench until the freeze: --final7 runs it). Six kinds that differ from every set above:
+   0: heavy-tailed noise: 10 recorded samples per cell, Student's t with 3 degrees of freedom at
+      a 1 % scale (no separate outlier mode: every sample can be far); 8 x 6 cells, a smooth
+      bowl; judged by the noisy goal at added noise 0 too;
+   1: warm-up not finished: 10 recorded samples per cell, 0.5 % Gaussian, the first two slow
+      (x1.10, x1.04: caches and clocks still warming); 8 x 6 cells; judged by the noisy goal at
+      added noise 0 too;
+   2: a saw-tooth along batch: batch 32..512 in steps of 32 (16 values) x workers 1..4;
+      multiples of 64 run 4 % faster than their odd neighbours (tile alignment) on a bowl whose
+      minimum is near batch 320 at 3 workers;
+   3: four workloads, one of which runs out of memory at batch >= 256 (batch is monotone):
+      optima at different batches (mean regret), the joint best below the big model's frontier;
+   4: five axes with small grids: batch x workers x prefetch x threads x pin (4 x 3 x 3 x 3 x 2 =
+      216 cells), a separable bowl plus a workers x threads interaction;
+   5: a large grid: batch 16..512 in steps of 16 (32 values) x workers 1..12 (384 cells), a
+      shallow bowl (about 1 % per step near the minimum) with its minimum in the interior. */
+static bt_results *make_final7(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax5[] = {"batch", "workers", "prefetch", "threads", "pin"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 4 ? 5 : 2, kind == 4 ? ax5 : ax2, 1, mets);
+    int i, j, k, v, ni, nj;
+    uint64_t rs = 8181 + (uint64_t)kind;
+    char a[16], b[16], c[16], d[16], e[16];
+    const char *ax[5] = {a, b, c, d, e};
+    if (kind == 0 || kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 4) {
+        int p, t, q;
+        for (i = 0; i < 4; i++) for (j = 0; j < 3; j++) for (p = 0; p < 3; p++) for (t = 0; t < 3; t++) for (q = 0; q < 2; q++) {
+            double m = 0.04 * (1 + 0.04 * (i - 1.7) * (i - 1.7)) * (1 + 0.05 * (j - 1.2) * (j - 1.2)) * (1 + 0.02 * (p - 1) * (p - 1))
+                       * (1 + 0.03 * (t - 1) * (t - 1) + 0.02 * (j - 1) * (t - 1)) * (q ? 0.985 : 1.0);
+            snprintf(a, sizeof a, "%d", 16 << (2 * i)); snprintf(b, sizeof b, "%d", 2 << j); snprintf(c, sizeof c, "%d", 1 << p);
+            snprintf(d, sizeof d, "%d", 1 << t); snprintf(e, sizeof e, "%d", q);
+            bt_results_add(r, "five_axes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 3 ? 4 : 1); v++) {
+        ni = kind == 2 ? 16 : kind == 3 ? 9 : kind == 5 ? 32 : 8;
+        nj = kind == 2 ? 4 : kind == 3 ? 6 : kind == 5 ? 12 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m = 0, bs = 0;
+            int w = j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            if (kind == 0) { bs = (double)(2 << i); m = 0.025 * (1 + 0.03 * (i - 3.6) * (i - 3.6) + 0.03 * (j - 2.4) * (j - 2.4)); }
+            else if (kind == 1) { bs = (double)(4 << i); m = 0.02 * (1 + 0.025 * (i - 5) * (i - 5) + 0.035 * (j - 3) * (j - 3)); }
+            else if (kind == 2) {
+                bs = 32.0 * (i + 1);
+                m = 0.03 * (1 + 1.5 * pow((bs - 320) / 480.0, 2) + 0.04 * (j - 2) * (j - 2)) * (((int)bs) % 64 == 0 ? 0.96 : 1.0);
+            } else if (kind == 3) {
+                static const double ci[] = {3.0, 6.0, 4.5, 2.0}, cj[] = {2.0, 4.0, 3.0, 1.0}, sc4[] = {1.0, 0.3, 2.5, 0.7};
+                bs = (double)(1 << i);
+                m = 0.02 * sc4[v] * (1 + 0.03 * (i - ci[v]) * (i - ci[v]) + 0.025 * (j - cj[v]) * (j - cj[v]));
+                if (v == 2 && bs >= 256) { st = BT_CELL_OOM; m = NAN; }
+            } else {
+                bs = 16.0 * (i + 1);
+                m = 0.02 * (1 + 0.0006 * (i - 19.3) * (i - 19.3) + 0.012 * (j - 6.6) * (j - 6.6)) * (1 + 0.0008 * hrand(&rs));
+            }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 3 ? (v == 0 ? "wl_a" : v == 1 ? "wl_b" : v == 2 ? "wl_big" : "wl_c") : kind == 0 ? "heavy_tail" : kind == 1 ? "warmup" : kind == 2 ? "sawtooth" : "large_grid",
+                           "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+            if (kind == 0 || kind == 1) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < 10; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2), x;
+                    if (kind == 0) {
+                        double chi = 0;
+                        int q;
+                        for (q = 0; q < 3; q++) {
+                            double v1 = hrand(&rs), v2 = hrand(&rs), h = sqrt(-2 * log(v1 > 1e-12 ? v1 : 1e-12)) * cos(6.283185307179586 * v2);
+                            chi += h * h;
+                        }
+                        x = m * (1 + 0.01 * g / sqrt(chi / 3 > 1e-6 ? chi / 3 : 1e-6));
+                        if (x < 0.5 * m) x = 0.5 * m;
+                    } else x = m * (1 + 0.005 * g) * (k == 0 ? 1.10 : k == 1 ? 1.04 : 1.0);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -647,6 +735,7 @@ static int g_final3 = 1;           /* --no-final3: skip the third final test set
 static int g_final4 = 1;           /* --no-final4: skip the fourth final test set (it was not run before the strategy was frozen) */
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
+static int g_final7 = 0;           /* --final7: run the seventh final test set (skipped until the seventh round's strategy is frozen) */
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
     double adr[NSEEDS], exr[NSEEDS], cf[NSEEDS];
@@ -785,7 +874,7 @@ int main(int argc, char **argv) {
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3, fin4, fin5, fin6;
+    summary in, out, fin, fin2, fin3, fin4, fin5, fin6, fin7;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -799,6 +888,8 @@ int main(int argc, char **argv) {
                                           "final5 diagonal OOM frontier", "final5 narrow valley", "final5 dead axis (threads)"};
     static const char *const f6names[] = {"final6 bursty outliers (loaded machine)", "final6 best at workers = cores, cliff beyond", "final6 fine batch grid (steps of 24)",
                                           "final6 3 workloads, different noise", "final6 3 axes, interaction term", "final6 step surface"};
+    static const char *const f7names[] = {"final7 heavy-tailed noise (t, 3 dof)", "final7 warm-up not finished", "final7 saw-tooth batch (tile alignment)",
+                                          "final7 4 workloads, one OOMs at large batch", "final7 5 axes, small grids", "final7 large grid (384 cells)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -813,6 +904,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final4") == 0) g_final4 = 0;
         else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
         else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
+        else if (strcmp(argv[a], "--final7") == 0) g_final7 = 1;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
@@ -881,6 +973,14 @@ int main(int argc, char **argv) {
         if (i == 0 || i == 3) S[ns].selfnoise = 1;
         ns++;
     }
+    for (i = 0; final && g_final7 && i < 6; i++) {
+        S[ns].r = make_final7(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f7names[i]);
+        S[ns].heldout = 8; S[ns].seed0 = 800;
+        if (i == 3) S[ns].mono = "batch";
+        if (i == 0 || i == 1) S[ns].selfnoise = 1;
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
@@ -891,6 +991,7 @@ int main(int argc, char **argv) {
     memset(&fin4, 0, sizeof fin4);
     memset(&fin5, 0, sizeof fin5);
     memset(&fin6, 0, sizeof fin6);
+    memset(&fin7, 0, sizeof fin7);
     if (final) {
         printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
         run_set(S, ns, 2, verbose, &fails, &fin);
@@ -913,6 +1014,10 @@ int main(int argc, char **argv) {
         printf("\n### Sixth final test set (make_final6, seeds 701-%d): written before the sixth round of changes, run once with the strategy frozen\n\n", 700 + NSEEDS);
         run_set(S, ns, 7, verbose, &fails, &fin6);
     }
+    if (final && g_final7) {
+        printf("\n### Seventh final test set (make_final7, seeds 801-%d): written before the seventh round of changes, run once with the strategy frozen\n\n", 800 + NSEEDS);
+        run_set(S, ns, 8, verbose, &fails, &fin7);
+    }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost);
     printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost);
     if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost);
@@ -921,6 +1026,7 @@ int main(int argc, char **argv) {
     if (final && g_final4) printf("Fourth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost);
     if (final && g_final5) printf("Fifth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost);
     if (final && g_final6) printf("Sixth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost);
+    if (final && g_final7) printf("Seventh final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f.\n", fin7.met, fin7.rows, 100 * fin7.worst_regret, fin7.worst_cost);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
