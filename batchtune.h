@@ -11732,9 +11732,6 @@ typedef struct bti_sc {
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
     int cut;                   /* the last visit stopped early: the cell was already out of the race */
-    double fp_sig, fp_n;       /* cost model memo: expected stop-rule samples at spread fp_sig */
-    double fp_p, fp_m;         /* ... with outliers at rate fp_p and size fp_m (0: none) */
-    int fp_lo, fp_hi;          /* ... between these sample counts */
 } bti_sc;
 
 typedef struct bti_srch bti_srch;
@@ -11755,6 +11752,11 @@ struct bti_srch {
     int n0, keep, live, capped;
     double margin, z, prior, pool, pool_mad, pool_rob, budget, est_ex;
     double out_p, out_m;       /* the cost model's outliers: rate per sample and relative size (0: none seen) */
+    double *wcore;             /* [nw]: the cost model's core spread per workload, shrunk toward the pooled one */
+    double *wcut;              /* [nw]: the spread outliers are judged against (the core before they are taken out) */
+    double out_core;           /* the pooled spread outliers were judged against */
+    double cm_p, cm_m;         /* the cost model's outliers judged by the workloads' cores: rate and size */
+    double *fpc;               /* [BTI_FPC][6]: the simulated stop rule's memo, keyed on spread, rate, size and limits */
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
@@ -11810,7 +11812,7 @@ static void bti_srch_free(bti_srch *s) {
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
-    bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu);
+    bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu); bti_free(s->wcore); bti_free(s->wcut); bti_free(s->fpc);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -11828,7 +11830,9 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     s->hi = (double *)bti_calloc(n * (size_t)sw->nw, sizeof(double));
     s->score = (double *)bti_calloc(n, sizeof(double));
     s->elig = (unsigned char *)bti_calloc(n, 1);
-    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig) { bti_srch_free(s); return BT_E_NOMEM; }
+    s->wcore = (double *)bti_calloc((size_t)sw->nw, sizeof(double));
+    s->wcut = (double *)bti_calloc((size_t)sw->nw, sizeof(double));
+    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig || !s->wcore || !s->wcut) { bti_srch_free(s); return BT_E_NOMEM; }
     for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
     s->leader = -1;
     return BT_OK;
@@ -11937,6 +11941,7 @@ static bt_status bti_srch_screen_n(bti_srch *s, size_t ci, int n) {
 /* estimates: per (cell, wl) median and bounds; per cell eligibility and mean-regret score */
 #define BTI_OUT_K 5.0   /* an outlier: this many core spreads from its cell's median */
 #define BTI_OUT_MIN 30  /* samples (of cells with 3+) before outliers are counted */
+static void bti_srch_cm_eval(bti_srch *s);
 static int bti_srch_eval(bti_srch *s, double *best) {
     size_t ci, i, nrel = 0;
     int k, leader = -1;
@@ -12009,6 +12014,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         double core = s->pool_rob < pool ? s->pool_rob : pool, nsm = 0;
         size_t nout = 0;
         s->out_p = s->out_m = 0;
+        s->out_core = core;
         for (ci = 0; dif && ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
             int j;
@@ -12052,6 +12058,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         }
     }
     bti_free(dif);
+    bti_srch_cm_eval(s);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         double fl, spread = pool;
@@ -12078,6 +12085,86 @@ static int bti_srch_eval(bti_srch *s, double *best) {
     }
     s->leader = leader;
     return leader;
+}
+/* The cost model by workload (after the pooled spreads; the racing bounds keep the pooled
+   spread). Pooled over workloads, the spread of three workloads recorded at 0.5, 3 and 8 % noise
+   read about 3 %, and the estimate of the exhaustive cost was 0.36x the truth (the loud
+   workload's stop rule runs far longer, and the rule's cost is convex in the spread). Each
+   workload's core spread is taken as the pooled one is (the smaller of the root of its pooled
+   relative variance and its robust spread of successive differences, without the differences
+   that touch an outlier once outliers are seen), then shrunk toward the pooled core by degrees
+   of freedom: (df_w x s_w^2 + BTI_CM_D x core^2) / (df_w + BTI_CM_D). The outliers are counted
+   again against each workload's core (a loud workload's samples are not outliers of the quiet
+   one's). Tried and not kept: a cell's own spread, shrunk the same way once it had 10 samples
+   (no row gained; the survivors' spreads read low: a plateau at 10 % was estimated 2 % lower and
+   the endgame kept fewer cells); a cell's own outlier rate, a beta-binomial posterior from the
+   cells' dispersion of their counts, the cost averaged over two rates with its mean and spread
+   (bursts of 3 samples at x1.3 make a cell's rate 0 or 25-50 %; but no estimate moved: at 0-1 %
+   added noise, where the cap fires, the screens see each cell's first samples, where bursts
+   are rarer, 1 outlier in 42, and the estimate stays 0.24-0.45x). */
+#define BTI_CM_D 10.0   /* degrees of freedom of the pooled core in a workload's shrunk spread */
+static void bti_srch_cm_eval(bti_srch *s) {
+    double gcore = s->pool_rob < s->pool ? s->pool_rob : s->pool;
+    size_t ci, nd = 0, cap = 0;
+    double *d = NULL;
+    int k;
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        if (sc->status == BT_CELL_OK && sc->n >= 2) cap += (size_t)sc->n - 1;
+    }
+    d = (double *)bti_malloc((cap ? cap : 1) * sizeof(double));
+    for (k = 0; k < s->nw; k++) {
+        double pss = 0, pdf = 0, rob, var, c;
+        int pass;
+        s->wcore[k] = gcore;
+        s->wcut[k] = s->out_core;
+        if (!d || s->nw == 1) continue;
+        for (pass = 0; pass < 2; pass++) {
+            /* pass 0: all successive differences; pass 1 (outliers seen): without those that
+               touch a sample beyond BTI_OUT_K of pass 0's core from its cell's median */
+            double c0 = s->wcut[k];
+            nd = 0; pss = pdf = 0;
+            for (ci = 0; ci < s->ncells; ci++) {
+                bti_sc *sc = bti_sc_at(s, ci, k);
+                double md = s->med[ci * (size_t)s->nw + (size_t)k], mean;
+                int j;
+                if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
+                mean = sc->tsum / sc->n;
+                for (j = 0; j < sc->n; j++) pss += ((sc->e2e[j] - mean) / md) * ((sc->e2e[j] - mean) / md);
+                pdf += sc->n - 1;
+                for (j = 1; j < sc->n && nd < cap; j++) {
+                    if (pass && sc->n >= 3 && (fabs(sc->e2e[j] - md) / md > BTI_OUT_K * c0 || fabs(sc->e2e[j - 1] - md) / md > BTI_OUT_K * c0)) continue;
+                    d[nd++] = fabs(sc->e2e[j] - sc->e2e[j - 1]) / md;
+                }
+            }
+            if (nd < 2 || !(pdf > 0)) break;
+            rob = bti_median_inplace(d, nd) / 0.95387;
+            var = sqrt(pss / pdf);
+            c = rob < var ? rob : var;
+            s->wcore[k] = sqrt(((double)nd * c * c + BTI_CM_D * gcore * gcore) / ((double)nd + BTI_CM_D));
+            if (pass == 0) s->wcut[k] = sqrt(((double)nd * c * c + BTI_CM_D * s->out_core * s->out_core) / ((double)nd + BTI_CM_D));
+            if (!(s->out_p > 0)) break;
+        }
+    }
+    bti_free(d);
+    /* the outliers against each workload's core (one workload: the pooled ones) */
+    s->cm_p = s->out_p; s->cm_m = s->out_m;
+    if (s->out_p > 0 && s->nw > 1) {
+        double nsm = 0, nout = 0, msum = 0;
+        for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            double md = s->med[ci * (size_t)s->nw + (size_t)k];
+            int j;
+            if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
+            for (j = 0; j < sc->n; j++) {
+                double e = fabs(sc->e2e[j] - md) / md;
+                if (e > BTI_OUT_K * s->wcut[k]) { nout++; msum += log(e); }
+            }
+            nsm += sc->n;
+        }
+        s->cm_p = nout > 0 ? nout / nsm : 0;
+        s->cm_m = nout > 0 ? exp(msum / nout) : 0; /* the geometric mean of their sizes */
+    }
 }
 /* lower bound of (mean regret of c) - (mean regret of the leader): the difference of the
    estimates less the bound of the difference, whose half-width is the root of the sum of the
@@ -12236,25 +12323,44 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax,
     }
     return tot / BTI_FP_R;
 }
+/* the simulated stop rule's expected samples, memoized on the spread (2 % steps), the outliers'
+   rate (steps of 0.005) and size (5 % steps) and the sample limits: the memo holds across cells
+   and evaluations */
+#define BTI_FPC 4096
+static double bti_srch_fp_memo(bti_srch *s, double spread, double p, double m, int n, int nmax) {
+    double sq = spread > 0 ? exp(floor(log(spread) / 0.02 + 0.5) * 0.02) : 0, op, om, *e;
+    uint64_t h = 1469598103934665603ULL;
+    op = floor(p / 0.005 + 0.5) * 0.005;
+    om = op > 0 && m > 0 ? exp(floor(log(m) / 0.05 + 0.5) * 0.05) : 0;
+    if (!(om > 0)) op = 0;
+    if (!s->fpc) {
+        size_t i;
+        s->fpc = (double *)bti_malloc((size_t)BTI_FPC * 6 * sizeof(double));
+        if (!s->fpc) return bti_srch_fp_samples(s, sq, n, nmax, op, om);
+        for (i = 0; i < (size_t)BTI_FPC * 6; i++) s->fpc[i] = -1;
+    }
+    h = (h ^ (uint64_t)(sq > 0 ? floor(log(sq) / 0.02 + 0.5) + 100000 : 0)) * 1099511628211ULL;
+    h = (h ^ (uint64_t)(op / 0.005 + 0.5)) * 1099511628211ULL;
+    h = (h ^ (uint64_t)(om > 0 ? floor(log(om) / 0.05 + 0.5) + 100000 : 0)) * 1099511628211ULL;
+    h = (h ^ (uint64_t)n) * 1099511628211ULL;
+    h = (h ^ (uint64_t)nmax) * 1099511628211ULL;
+    e = s->fpc + (size_t)(h % BTI_FPC) * 6;
+    if (!(e[0] == sq && e[1] == op && e[2] == om && e[3] == n && e[4] == nmax)) {
+        e[0] = sq; e[1] = op; e[2] = om; e[3] = n; e[4] = nmax;
+        e[5] = bti_srch_fp_samples(s, sq, n, nmax, op, om);
+    }
+    return e[5];
+}
 /* seconds of a full visit as the exhaustive strategy would make it: the simulated stop rule at
-   spread `spread` (memoized per cell on the spread, rounded to 2 % steps) */
-static double bti_srch_full_cost(bti_srch *s, bti_sc *sc, double t, double spread, double ovh) {
+   spread `spread`, with outliers at rate p and size m (0: none) */
+static double bti_srch_full_cost(bti_srch *s, double t, double spread, double p, double m, double ovh) {
     const bt_stop_rule *r = &s->sw->stop;
-    double lim = r->max_time_s / t + 1, sq, op, om;
+    double lim = r->max_time_s / t + 1;
     int n = r->min_samples, nmax = r->max_samples;
     if (lim < nmax) nmax = (int)ceil(lim);
     if (n < r->min_time_s / t) n = (int)ceil(r->min_time_s / t);
     if (n > nmax) n = nmax;
-    sq = spread > 0 ? exp(floor(log(spread) / 0.02 + 0.5) * 0.02) : 0;
-    /* the outliers' rate in steps of 0.005 and size in 5 % steps: the memo holds across evaluations */
-    op = floor(s->out_p / 0.005 + 0.5) * 0.005;
-    om = op > 0 && s->out_m > 0 ? exp(floor(log(s->out_m) / 0.05 + 0.5) * 0.05) : 0;
-    if (!(om > 0)) op = 0;
-    if (!(sc->fp_sig == sq && sc->fp_lo == n && sc->fp_hi == nmax && sc->fp_p == op && sc->fp_m == om)) {
-        sc->fp_sig = sq; sc->fp_lo = n; sc->fp_hi = nmax; sc->fp_p = op; sc->fp_m = om;
-        sc->fp_n = bti_srch_fp_samples(s, sq, n, nmax, op, om);
-    }
-    return ovh + sc->fp_n * t;
+    return ovh + bti_srch_fp_memo(s, spread, p > 0 && m > 0 ? p : 0, m, n, nmax) * t;
 }
 /* predicted cost of a cheap visit over a full (stop rule) visit, from the first cell's samples */
 static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
@@ -12295,9 +12401,9 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
         if (s->use[ci] != 1) continue;
         if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
-            double spread = s->pool_rob < s->pool ? s->pool_rob : s->pool;
+            /* its workload's core spread (see bti_srch_cm_eval) */
             double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
-            double f = bti_srch_full_cost(s, sc, st.median, spread, ovh > 0 ? ovh : 0);
+            double f = bti_srch_full_cost(s, st.median, s->wcore[k], s->cm_p, s->cm_m, ovh > 0 ? ovh : 0);
             fc[ci * (size_t)s->nw + (size_t)k] = f;
             sum += f;
             nok++;

@@ -706,7 +706,7 @@ static double regret_of(const bt_results *truth, const char *pick) {
     return v;
 }
 
-typedef struct row_out { double ad_mean, ad_max, ex_mean, cost_mean, cost_max; int stable, ok, by_tie, capped; char picks[256]; } row_out;
+typedef struct row_out { double ad_mean, ad_max, ex_mean, cost_mean, cost_max, est_med, est_min, est_max; int stable, ok, by_tie, capped; char picks[256]; } row_out;
 
 /* the file's own tie rule (bt_rank's bootstrap over the recorded samples, default 1000
    resamples, tie level 0.05: the rule every report uses to print "statistically tied") */
@@ -737,9 +737,11 @@ static int g_final4 = 1;           /* --no-final4: skip the fourth final test se
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
 static int g_final7 = 0;           /* --final7: run the seventh final test set (skipped until the seventh round's strategy is frozen) */
+static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
+static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
     int seed, k, goal;
-    double adr[MAXSEEDS], exr[MAXSEEDS], cf[MAXSEEDS];
+    double adr[MAXSEEDS], exr[MAXSEEDS], cf[MAXSEEDS], er[MAXSEEDS];
     static char pk[MAXSEEDS][512], ex_pk[MAXSEEDS][512];
     memset(o, 0, sizeof *o);
     for (seed = 1; seed <= NSEEDS; seed++) {
@@ -757,6 +759,7 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         adr[seed - 1] = regret_of(s->r, ra.pick);
         exr[seed - 1] = regret_of(s->r, re.pick);
         cf[seed - 1] = ra.cost_fraction;
+        er[seed - 1] = ra.exhaustive_cost_s > 0 ? ra.exhaustive_estimate_s / ra.exhaustive_cost_s : NAN;
         o->capped += ra.budget_spent;
         snprintf(pk[seed - 1], sizeof pk[0], "%s", ra.pick);
         snprintf(ex_pk[seed - 1], sizeof ex_pk[0], "%s", re.pick);
@@ -798,6 +801,8 @@ static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
         bt_replay_result_free(&re);
     }
     o->ad_max = -1; o->cost_max = -1; o->stable = 1;
+    qsort(er, NSEEDS, sizeof er[0], cmp_dbl);
+    o->est_med = er[NSEEDS / 2]; o->est_min = er[0]; o->est_max = er[NSEEDS - 1];
     {
         int capped = o->capped;
         o->capped = capped;
@@ -859,6 +864,8 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
                    S[i].recorded ? "recorded" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1 %" : noises[n] == 0.03 ? "3 %" : noises[n] == 0.05 ? "5 %" : "10 %"),
                    100 * o.ad_mean, 100 * o.ad_max, 100 * o.ex_mean, o.cost_mean, o.cost_max, o.picks,
                    o.ok ? (o.by_tie ? "met (tied)" : "met") : "MISSED", o.capped ? (o.capped == NSEEDS ? ", budget spent" : ", budget spent on some seeds") : "");
+            if (g_est) printf("EST | %s | %s | %.2f | %.2f | %.2f |\n", S[i].name, S[i].recorded ? "rec" : noises[n] == 0 ? "0" : (noises[n] == 0.01 ? "1" : noises[n] == 0.03 ? "3" : noises[n] == 0.05 ? "5" : "10"),
+                              o.est_med, o.est_min, o.est_max);
             fflush(stdout);
             sum->rows++;
             sum->met += o.ok;
@@ -911,6 +918,7 @@ int main(int argc, char **argv) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
         }
+        else if (strcmp(argv[a], "--est") == 0) g_est = 1;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
         else if (nrec < 8) rec[nrec++] = argv[a];
     }
