@@ -1402,9 +1402,12 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         MAD when wider; a 5 % prior until three cells have three samples) so a cell with few samples
         is not trusted too early; a cheap visit stops early once the cell is that far behind
         (and a halving round does not wait for it);
-     4. successive halving: survivors get their samples doubled per round (a revisit: setup,
-        warm-up, more samples, teardown; the new row supersedes the old one and carries all the
-        cell's samples) until the stop rule is met; when more than two survive a round and each
+     4. successive halving: survivors get their samples doubled (a revisit: setup, warm-up,
+        more samples, teardown; the new row supersedes the old one and carries all the cell's
+        samples) until the stop rule is met: with more than two survivors, only the leader's
+        strongest challenger (the survivor not yet measured to the rule with the lowest lower
+        bound of its difference from the leader) and the leader when it has no more samples
+        than that challenger (best-arm identification); when more than two survive and each
         has max(min_samples, 2 screens) samples, the cells of the worse half by estimate that are
         at least one standard error of the difference behind the leader are dropped (`pruned`,
         "halving: ..."), once per refinement: a halving waits for the survivors' next samples;
@@ -1412,11 +1415,10 @@ BATCHTUNE_API void bt_write_comparison_csv(const bt_comparison *c, FILE *f);
         fewer samples than the stop rule asks) or all met the rule. Endgame: once three quarters
         of the cost cap are spent with more than three survivors, the best three by estimate
         are kept, and any further survivor within one standard error of the difference from the
-        leader while the cap's room left pays two more doublings of every cell kept (in order of
-        estimate; on many near-ties the true best often ranks 4th-22nd); the others are dropped
-        (`pruned`, "endgame: ..."), and the step repeats each round, keeping fewer as the room
-        shrinks: the rest of the cap buys samples of the cells the pick will be made from; a
-        refinement takes no more samples than the cap has room for;
+        leader (on many near-ties the true best often ranks 4th-22nd); the others are dropped
+        (`pruned`, "endgame: ..."), and the step repeats each round: the rest of the cap buys
+        samples of the cells the pick will be made from; a refinement takes no more samples
+        than the cap has room for;
      5. several workloads: the score of a cell is its mean regret over the workloads (each
         against the best cell measured so far on that workload, dropped cells included), bounds
         are taken on that mean, and each workload's own best cell is explored around too (its
