@@ -11734,6 +11734,8 @@ typedef struct bti_sc {
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
     int cut;                   /* the last visit stopped early: the cell was already out of the race */
+    int med_n;                 /* med is the median of the first med_n samples (0: not computed) */
+    double med;
 } bti_sc;
 
 typedef struct bti_srch bti_srch;
@@ -11766,10 +11768,37 @@ struct bti_srch {
     double *fpw;               /* [BTI_FP_R][BTI_FP_N + 1]: simulated stop-rule widths (cost model) */
     double *fpz, *fpu;         /* [BTI_FP_R][BTI_FP_N + 1]: those sequences' unit Gaussian samples and, apart, uniforms (outlier draws) */
     unsigned char *elig;
+    uint32_t *cvi;             /* ncells x naxes: each cell's value indices (built on first use) */
+    size_t cm_gen;             /* bumped by each evaluation of the cost model */
+    size_t est_key[3];         /* visits, samples and cm_gen when est_ex was estimated (all 0: never) */
 };
 
 static bti_sc *bti_sc_at(bti_srch *s, size_t ci, int wl) { return &s->sc[ci * (size_t)s->nw + (size_t)wl]; }
-static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
+/* the median of a cell's samples (NAN without), kept until a sample is added: the cost cap
+   asks for every cell's median after every visit */
+static double bti_sc_median(bti_sc *sc) {
+    if (sc->n < 1) return NAN;
+    if (sc->med_n != sc->n) {
+        bt_stats st;
+        sc->med = bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK ? st.median : NAN;
+        sc->med_n = sc->n;
+    }
+    return sc->med;
+}
+/* the value indices of cell ci (grid order), from a table built once per search; NULL when
+   out of memory (callers fall back to bt_grid_cell) */
+static const uint32_t *bti_srch_cvi(bti_srch *s, size_t ci) {
+    const bt_grid *g = s->sw->g;
+    size_t na = (size_t)g->naxes, i;
+    if (!s->cvi) {
+        bt_cell c;
+        uint32_t *t = (uint32_t *)bti_malloc((s->ncells ? s->ncells : 1) * (na ? na : 1) * sizeof(uint32_t));
+        if (!t) return NULL;
+        for (i = 0; i < s->ncells; i++) { bt_grid_cell(g, i, &c); memcpy(t + i * na, c.vi, na * sizeof(uint32_t)); }
+        s->cvi = t;
+    }
+    return s->cvi + ci * na;
+}static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
     int ns = s->sw->r->nscols;
     if (sc->n == sc->cap) {
         int nc = sc->cap ? sc->cap * 2 : 16;
@@ -11814,7 +11843,7 @@ static void bti_srch_free(bti_srch *s) {
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
-    bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu); bti_free(s->wcore); bti_free(s->wcut); bti_free(s->fpc);
+    bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu); bti_free(s->wcore); bti_free(s->wcut); bti_free(s->fpc); bti_free(s->cvi);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -12110,6 +12139,7 @@ static void bti_srch_cm_eval(bti_srch *s) {
     size_t ci, nd = 0, cap = 0;
     double *d = NULL;
     int k;
+    s->cm_gen++;
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         if (sc->status == BT_CELL_OK && sc->n >= 2) cap += (size_t)sc->n - 1;
@@ -12399,13 +12429,13 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
     if (!fc) return 0;
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
-        bt_stats st;
+        double md;
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
         if (s->use[ci] != 1) continue;
-        if (sc->status == BT_CELL_OK && sc->n >= 1 && bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK && st.median > 0) {
+        if (sc->status == BT_CELL_OK && sc->n >= 1 && (md = bti_sc_median(sc)) > 0) {
             /* its workload's core spread (see bti_srch_cm_eval) */
             double ovh = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
-            double f = bti_srch_full_cost(s, st.median, s->wcore[k], s->cm_p, s->cm_m, ovh > 0 ? ovh : 0);
+            double f = bti_srch_full_cost(s, md, s->wcore[k], s->cm_p, s->cm_m, ovh > 0 ? ovh : 0);
             fc[ci * (size_t)s->nw + (size_t)k] = f;
             sum += f;
             nok++;
@@ -12413,8 +12443,10 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
     }
     for (ci = 0; nok && ci < s->ncells; ci++) {
         bt_cell c;
+        const uint32_t *cv;
         if (s->use[ci] != 1) continue;
         bt_grid_cell(g, ci, &c);
+        cv = bti_srch_cvi(s, ci);
         for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
             size_t nd = 0;
@@ -12422,12 +12454,17 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
             if (!isnan(fc[ci * (size_t)s->nw + (size_t)k]) || (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED)) continue;
             if (bti_is_pruned(s->sw, k, &c, NULL, 0)) continue;
             for (cj = 0; cj < s->ncells; cj++) {
-                bt_cell o;
+                const uint32_t *ov;
                 size_t d = 0;
                 double f = fc[cj * (size_t)s->nw + (size_t)k];
                 if (isnan(f)) continue;
-                bt_grid_cell(g, cj, &o);
-                for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
+                if (cv && (ov = bti_srch_cvi(s, cj)) != NULL) {
+                    for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
+                } else {
+                    bt_cell o;
+                    bt_grid_cell(g, cj, &o);
+                    for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
+                }
                 dsum += f / (double)(d * d);
                 wsum += 1.0 / (double)(d * d);
                 nd++;
@@ -12442,7 +12479,11 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
 static int bti_srch_over_budget(bti_srch *s) {
     if (s->capped) return 1;
     if (!(s->budget < 1)) return 0;
-    s->est_ex = bti_srch_exhaustive_estimate(s);
+    /* nothing it depends on changed since the last estimate: no visit, no sample, no new cost model */
+    if (s->est_key[0] != s->visits || s->est_key[1] != s->samples || s->est_key[2] != s->cm_gen || !s->cm_gen) {
+        s->est_ex = bti_srch_exhaustive_estimate(s);
+        s->est_key[0] = s->visits; s->est_key[1] = s->samples; s->est_key[2] = s->cm_gen;
+    }
     if (s->est_ex > 0 && s->cost >= s->budget * s->est_ex) s->capped = 1;
     return s->capped;
 }
