@@ -581,8 +581,9 @@ static bt_results *make_final6(int kind) {
     return r;
 }
 /* Seventh final test set (make_final7, seeds 801-805): written on 2026-11-30 after the sixth
-   round, BEFORE the seventh round of changes to the strategy, and committed on its own (skipped
-   by the bench until the freeze: --final7 runs it). Six kinds that differ from every set above:
+   round, BEFORE the seventh round of changes to the strategy, and committed on its own (19dcd08,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit e49fc91);
+   --no-final7 skips it. Six kinds that differ from every set above:
    0: heavy-tailed noise: 10 recorded samples per cell, Student's t with 3 degrees of freedom at
       a 1 % scale (no separate outlier mode: every sample can be far); 8 x 6 cells, a smooth
       bowl; judged by the noisy goal at added noise 0 too;
@@ -736,7 +737,7 @@ static int g_final3 = 1;           /* --no-final3: skip the third final test set
 static int g_final4 = 1;           /* --no-final4: skip the fourth final test set (it was not run before the strategy was frozen) */
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
-static int g_final7 = 0;           /* --final7: run the seventh final test set (skipped until the seventh round's strategy is frozen) */
+static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -913,7 +914,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final4") == 0) g_final4 = 0;
         else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
         else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
-        else if (strcmp(argv[a], "--final7") == 0) g_final7 = 1;
+        else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1025,7 +1026,7 @@ int main(int argc, char **argv) {
         run_set(S, ns, 6, verbose, &fails, &fin5);
     }
     if (final && g_final6) {
-        printf("\n### Sixth final test set (make_final6, seeds 701-%d): written before the sixth round of changes, run once with the strategy frozen\n\n", 700 + NSEEDS);
+        printf("\n### Sixth final test set (make_final6, seeds 701-%d): out of sample for the sixth-round strategy only, seen since\n\n", 700 + NSEEDS);
         run_set(S, ns, 7, verbose, &fails, &fin6);
     }
     if (final && g_final7) {
@@ -1039,7 +1040,7 @@ int main(int argc, char **argv) {
     if (final && g_final3) printf("Third final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost, fin3.rows ? 100 * fin3.excess / fin3.rows : 0.0);
     if (final && g_final4) printf("Fourth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost, fin4.rows ? 100 * fin4.excess / fin4.rows : 0.0);
     if (final && g_final5) printf("Fifth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost, fin5.rows ? 100 * fin5.excess / fin5.rows : 0.0);
-    if (final && g_final6) printf("Sixth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost, fin6.rows ? 100 * fin6.excess / fin6.rows : 0.0);
+    if (final && g_final6) printf("Sixth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost, fin6.rows ? 100 * fin6.excess / fin6.rows : 0.0);
     if (final && g_final7) printf("Seventh final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin7.met, fin7.rows, 100 * fin7.worst_regret, fin7.worst_cost, fin7.rows ? 100 * fin7.excess / fin7.rows : 0.0);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
