@@ -669,6 +669,81 @@ static bt_results *make_final7(int kind) {
     }
     return r;
 }
+/* Eighth final test set (make_final8, seeds 901-905): written on 2026-12-01 after the seventh
+   round's freeze, BEFORE any change of the eighth round, and committed on its own (skipped by
+   the bench until that round's freeze: --final8 runs it). Six kinds that differ from every set
+   above:
+   0: a small grid: batch 64, 128, 256 x workers 1..4 (12 cells), a bowl (5 % per step squared)
+      whose best, batch=256 workers=2, is off the grid's centre: a quarter of the exhaustive cost
+      is three cells' worth of full visits;
+   1: two modes per cell (NUMA placement): 12 recorded samples per cell, each from one of two
+      modes 3 % apart with probability 1/2, plus 0.3 % Gaussian; 8 x 6 cells, a bowl; judged by
+      the noisy goal at added noise 0 too;
+   2: mostly out of memory: batch 8..4096 (powers of two) x workers 1..8, OOM where
+      batch x (4 + workers) > 6000 (batch is monotone); time falls with batch and is best at 6
+      workers, so the best, batch=512 workers=6, lies one cell inside a thin feasible strip;
+   3: an unordered axis: algo 0..3 (a kernel choice: +0, +6, -3, +2 %) x batch 4..512 (8 values)
+      x workers 1..4 (128 cells), the best algorithm is neither the first nor the middle one;
+   4: two workloads, one flat (every cell within 0.5 %, noise-free jitter) and one a sharp bowl
+      (5 % per step squared) with its best off-centre (batch index 6, workers 2): the mean
+      regret is the sharp one's, the flat one only adds cost;
+   5: a gentle slope to a far corner: 12 x 8 cells, 0.4 % per step along each axis, the best in
+      the corner farthest from the grid's centre (6 cells within 1 % of it). */
+static bt_results *make_final8(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"algo", "batch", "workers"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 3 ? 3 : 2, kind == 3 ? ax3 : ax2, 1, mets);
+    int i, j, k, v, ni, nj;
+    uint64_t rs = 9191 + (uint64_t)kind;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 3) {
+        static const double eff[] = {1.0, 1.06, 0.97, 1.02};
+        for (k = 0; k < 4; k++) for (i = 0; i < 8; i++) for (j = 0; j < 4; j++) {
+            double m = 0.03 * eff[k] * (1 + 0.03 * (i - 4.4) * (i - 4.4) + 0.04 * (j - 1.8) * (j - 1.8));
+            snprintf(a, sizeof a, "%d", k); snprintf(b, sizeof b, "%d", 4 << i); snprintf(c, sizeof c, "%d", j + 1);
+            bt_results_add(r, "algo", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 4 ? 2 : 1); v++) {
+        ni = kind == 0 ? 3 : kind == 2 ? 10 : kind == 5 ? 12 : 8;
+        nj = kind == 0 ? 4 : kind == 2 ? 8 : kind == 5 ? 8 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m, bs;
+            int w = j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            if (kind == 0) { bs = (double)(64 << i); m = 0.04 * (1 + 0.05 * (i - 2) * (i - 2) + 0.05 * (j - 1) * (j - 1)); }
+            else if (kind == 1) { bs = (double)(2 << i); m = 0.03 * (1 + 0.03 * (i - 4.6) * (i - 4.6) + 0.04 * (j - 1.7) * (j - 1.7)); }
+            else if (kind == 2) {
+                bs = (double)(8 << i);
+                m = 0.01 * (1 + 8 / sqrt(bs)) * (1 + 0.03 * (w - 6) * (w - 6));
+                if (bs * (4 + w) > 6000) { st = BT_CELL_OOM; m = NAN; }
+            } else if (kind == 4) {
+                bs = (double)(2 << i);
+                m = v == 0 ? 0.03 * (1 + 0.005 * hrand(&rs)) : 0.05 * (1 + 0.05 * (i - 6) * (i - 6) + 0.05 * (j - 1) * (j - 1));
+            } else { bs = 8.0 * (i + 1); m = 0.02 * (1 + 0.004 * (11 - i) + 0.004 * (7 - j)); }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 4 ? (v == 0 ? "wl_flat" : "wl_sharp") : kind == 0 ? "small" : kind == 1 ? "two_modes" : kind == 2 ? "mostly_oom" : "slope",
+                           "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+            if (kind == 1) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < 12; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2);
+                    double x = m * (hrand(&rs) < 0.5 ? 0.985 : 1.015) * (1 + 0.003 * g);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -738,6 +813,7 @@ static int g_final4 = 1;           /* --no-final4: skip the fourth final test se
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
 static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
+static int g_final8 = 0;           /* --final8: run the eighth final test set (skipped until the eighth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -879,12 +955,12 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(64, sizeof(surf));
+    surf *S = (surf *)calloc(96, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3, fin4, fin5, fin6, fin7;
+    summary in, out, fin, fin2, fin3, fin4, fin5, fin6, fin7, fin8;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -900,6 +976,8 @@ int main(int argc, char **argv) {
                                           "final6 3 workloads, different noise", "final6 3 axes, interaction term", "final6 step surface"};
     static const char *const f7names[] = {"final7 heavy-tailed noise (t, 3 dof)", "final7 warm-up not finished", "final7 saw-tooth batch (tile alignment)",
                                           "final7 4 workloads, one OOMs at large batch", "final7 5 axes, small grids", "final7 large grid (384 cells)"};
+    static const char *const f8names[] = {"final8 small grid (12 cells)", "final8 two modes per cell (NUMA)", "final8 mostly out of memory (thin strip)",
+                                          "final8 unordered axis (algorithm)", "final8 2 workloads, one flat", "final8 gentle slope to a far corner"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -915,6 +993,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
         else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
         else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
+        else if (strcmp(argv[a], "--final8") == 0) g_final8 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -996,6 +1075,14 @@ int main(int argc, char **argv) {
         if (i == 0 || i == 1) S[ns].selfnoise = 1;
         ns++;
     }
+    for (i = 0; final && g_final8 && i < 6; i++) {
+        S[ns].r = make_final8(i);
+        snprintf(S[ns].name, sizeof S[ns].name, "%s", f8names[i]);
+        S[ns].heldout = 9; S[ns].seed0 = 900;
+        if (i == 2) S[ns].mono = "batch";
+        if (i == 1) S[ns].selfnoise = 1;
+        ns++;
+    }
     printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
     run_set(S, ns, 0, verbose, &fails, &in);
     printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
@@ -1033,6 +1120,10 @@ int main(int argc, char **argv) {
         printf("\n### Seventh final test set (make_final7, seeds 801-%d): written before the seventh round of changes, run once with the strategy frozen\n\n", 800 + NSEEDS);
         run_set(S, ns, 8, verbose, &fails, &fin7);
     }
+    if (final && g_final8) {
+        printf("\n### Eighth final test set (make_final8, seeds 901-%d): written before the eighth round of changes, run once with the strategy frozen\n\n", 900 + NSEEDS);
+        run_set(S, ns, 9, verbose, &fails, &fin8);
+    }
     printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost, in.rows ? 100 * in.excess / in.rows : 0.0);
     printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost, out.rows ? 100 * out.excess / out.rows : 0.0);
     if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost, fin.rows ? 100 * fin.excess / fin.rows : 0.0);
@@ -1042,6 +1133,7 @@ int main(int argc, char **argv) {
     if (final && g_final5) printf("Fifth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost, fin5.rows ? 100 * fin5.excess / fin5.rows : 0.0);
     if (final && g_final6) printf("Sixth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost, fin6.rows ? 100 * fin6.excess / fin6.rows : 0.0);
     if (final && g_final7) printf("Seventh final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin7.met, fin7.rows, 100 * fin7.worst_regret, fin7.worst_cost, fin7.rows ? 100 * fin7.excess / fin7.rows : 0.0);
+    if (final && g_final8) printf("Eighth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin8.met, fin8.rows, 100 * fin8.worst_regret, fin8.worst_cost, fin8.rows ? 100 * fin8.excess / fin8.rows : 0.0);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
