@@ -79,7 +79,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "29 -> 30; second final 29 -> 30; third final 24 -> 26; fourth final 22 -> 25; fifth final"
     echo "29 -> 29; sixth final 29 -> 30; seventh final 24 -> 25 of 30 (out of sample, run once). At 20"
     echo "seeds per row (\`--seeds=20\`, a steadier view; not the record) the seen sets went 185 -> 202"
-    echo "of 233 rows. The changes: the refinement doubles only the leader's strongest challenger (and"
+    echo "of 233 rows and the seventh 21 -> 25 of 30. The changes: the refinement doubles only the leader's strongest challenger (and"
     echo "the leader when it has no more samples), the endgame keeps every survivor within a standard"
     echo "error of the leader, and the cost model uses a core spread per workload (bench/search/NOTES.md)."
     echo
