@@ -960,7 +960,6 @@ int main(int argc, char **argv) {
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
     int nrec = 0;
-    summary in, out, fin, fin2, fin3, fin4, fin5, fin6, fin7, fin8;
     int final = 1;
     static const char *const fnames[] = {"final rugged + loader OOM", "final diagonal valley", "final far optimum",
                                          "final cliff (OOM next to the optimum)", "final 2 workloads, opposite corners", "final random 3 axes"};
@@ -1083,57 +1082,39 @@ int main(int argc, char **argv) {
         if (i == 1) S[ns].selfnoise = 1;
         ns++;
     }
-    printf("### In-sample: the surfaces the settings were chosen on (seeds 1-%d)\n\n", NSEEDS);
-    run_set(S, ns, 0, verbose, &fails, &in);
-    printf("\n### Validation set (make_heldout, seeds 101-%d): held out at first, used for development since (seen)\n\n", 100 + NSEEDS);
-    run_set(S, ns, 1, verbose, &fails, &out);
-    memset(&fin, 0, sizeof fin);
-    memset(&fin2, 0, sizeof fin2);
-    memset(&fin3, 0, sizeof fin3);
-    memset(&fin4, 0, sizeof fin4);
-    memset(&fin5, 0, sizeof fin5);
-    memset(&fin6, 0, sizeof fin6);
-    memset(&fin7, 0, sizeof fin7);
-    if (final) {
-        printf("\n### Old final test set (make_final, seeds 201-%d): out of sample for the first strategy only, seen since\n\n", 200 + NSEEDS);
-        run_set(S, ns, 2, verbose, &fails, &fin);
-        printf("\n### Second final test set (make_final2, seeds 301-%d): out of sample for the second-round strategy only, seen since\n\n", 300 + NSEEDS);
-        run_set(S, ns, 3, verbose, &fails, &fin2);
+    {
+        /* the sets in the order they were written; each prints its table, then one summary line
+           each at the end. on: the set's --no-finalN switch (NULL: always, with --no-final for
+           every final set) */
+        static const struct { int id, base; const int *on; const char *name, *maker, *status, *label; } sets[] = {
+            {0, 0, NULL, "In-sample: the surfaces the settings were chosen on", NULL, NULL, "In-sample"},
+            {1, 100, NULL, "Validation set", "make_heldout", "held out at first, used for development since (seen)", "Validation set (seen)"},
+            {2, 200, NULL, "Old final test set", "make_final", "out of sample for the first strategy only, seen since", "Old final test set (seen)"},
+            {3, 300, NULL, "Second final test set", "make_final2", "out of sample for the second-round strategy only, seen since", "Second final test set (seen)"},
+            {4, 400, &g_final3, "Third final test set", "make_final3", "out of sample for the third-round strategy only, seen since", "Third final test set (seen)"},
+            {5, 500, &g_final4, "Fourth final test set", "make_final4", "out of sample for the fourth-round strategy only, seen since", "Fourth final test set (seen)"},
+            {6, 600, &g_final5, "Fifth final test set", "make_final5", "out of sample for the fifth-round strategy only, seen since", "Fifth final test set (seen)"},
+            {7, 700, &g_final6, "Sixth final test set", "make_final6", "out of sample for the sixth-round strategy only, seen since", "Sixth final test set (seen)"},
+            {8, 800, &g_final7, "Seventh final test set", "make_final7", "written before the seventh round of changes, run once with the strategy frozen", "Seventh final test set (out of sample)"},
+            {9, 900, &g_final8, "Eighth final test set", "make_final8", "written before the eighth round of changes, run once with the strategy frozen", "Eighth final test set (out of sample)"},
+        };
+        enum { NSETS = sizeof sets / sizeof sets[0] };
+        summary sum[NSETS];
+        int on[NSETS], k;
+        for (k = 0; k < NSETS; k++) {
+            on[k] = (sets[k].id < 2 || final) && (!sets[k].on || *sets[k].on);
+            memset(&sum[k], 0, sizeof sum[k]);
+            if (!on[k]) continue;
+            if (!sets[k].maker) printf("### %s (seeds %d-%d)\n\n", sets[k].name, sets[k].base + 1, sets[k].base + NSEEDS);
+            else printf("\n### %s (%s, seeds %d-%d): %s\n\n", sets[k].name, sets[k].maker, sets[k].base + 1, sets[k].base + NSEEDS, sets[k].status);
+            run_set(S, ns, sets[k].id, verbose, &fails, &sum[k]);
+        }
+        printf("\n");
+        for (k = 0; k < NSETS; k++)
+            if (on[k])
+                printf("%s: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", sets[k].label, sum[k].met,
+                       sum[k].rows, 100 * sum[k].worst_regret, sum[k].worst_cost, sum[k].rows ? 100 * sum[k].excess / sum[k].rows : 0.0);
     }
-    if (final && g_final3) {
-        printf("\n### Third final test set (make_final3, seeds 401-%d): out of sample for the third-round strategy only, seen since\n\n", 400 + NSEEDS);
-        run_set(S, ns, 4, verbose, &fails, &fin3);
-    }
-    if (final && g_final4) {
-        printf("\n### Fourth final test set (make_final4, seeds 501-%d): out of sample for the fourth-round strategy only, seen since\n\n", 500 + NSEEDS);
-        run_set(S, ns, 5, verbose, &fails, &fin4);
-    }
-    if (final && g_final5) {
-        printf("\n### Fifth final test set (make_final5, seeds 601-%d): out of sample for the fifth-round strategy only, seen since\n\n", 600 + NSEEDS);
-        run_set(S, ns, 6, verbose, &fails, &fin5);
-    }
-    if (final && g_final6) {
-        printf("\n### Sixth final test set (make_final6, seeds 701-%d): out of sample for the sixth-round strategy only, seen since\n\n", 700 + NSEEDS);
-        run_set(S, ns, 7, verbose, &fails, &fin6);
-    }
-    if (final && g_final7) {
-        printf("\n### Seventh final test set (make_final7, seeds 801-%d): written before the seventh round of changes, run once with the strategy frozen\n\n", 800 + NSEEDS);
-        run_set(S, ns, 8, verbose, &fails, &fin7);
-    }
-    if (final && g_final8) {
-        printf("\n### Eighth final test set (make_final8, seeds 901-%d): written before the eighth round of changes, run once with the strategy frozen\n\n", 900 + NSEEDS);
-        run_set(S, ns, 9, verbose, &fails, &fin8);
-    }
-    printf("\nIn-sample: %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", in.met, in.rows, 100 * in.worst_regret, in.worst_cost, in.rows ? 100 * in.excess / in.rows : 0.0);
-    printf("Validation set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", out.met, out.rows, 100 * out.worst_regret, out.worst_cost, out.rows ? 100 * out.excess / out.rows : 0.0);
-    if (final) printf("Old final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin.met, fin.rows, 100 * fin.worst_regret, fin.worst_cost, fin.rows ? 100 * fin.excess / fin.rows : 0.0);
-    if (final) printf("Second final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin2.met, fin2.rows, 100 * fin2.worst_regret, fin2.worst_cost, fin2.rows ? 100 * fin2.excess / fin2.rows : 0.0);
-    if (final && g_final3) printf("Third final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin3.met, fin3.rows, 100 * fin3.worst_regret, fin3.worst_cost, fin3.rows ? 100 * fin3.excess / fin3.rows : 0.0);
-    if (final && g_final4) printf("Fourth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin4.met, fin4.rows, 100 * fin4.worst_regret, fin4.worst_cost, fin4.rows ? 100 * fin4.excess / fin4.rows : 0.0);
-    if (final && g_final5) printf("Fifth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin5.met, fin5.rows, 100 * fin5.worst_regret, fin5.worst_cost, fin5.rows ? 100 * fin5.excess / fin5.rows : 0.0);
-    if (final && g_final6) printf("Sixth final test set (seen): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin6.met, fin6.rows, 100 * fin6.worst_regret, fin6.worst_cost, fin6.rows ? 100 * fin6.excess / fin6.rows : 0.0);
-    if (final && g_final7) printf("Seventh final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin7.met, fin7.rows, 100 * fin7.worst_regret, fin7.worst_cost, fin7.rows ? 100 * fin7.excess / fin7.rows : 0.0);
-    if (final && g_final8) printf("Eighth final test set (out of sample): %d of %d rows met, worst regret %.2f %%, worst cost fraction %.3f, mean excess regret over exhaustive %.2f %%.\n", fin8.met, fin8.rows, 100 * fin8.worst_regret, fin8.worst_cost, fin8.rows ? 100 * fin8.excess / fin8.rows : 0.0);
     printf("%d row(s) missed a goal\n", fails);
     for (i = 0; i < ns; i++) bt_results_free(S[i].r);
     free(S);
