@@ -1014,73 +1014,26 @@ int main(int argc, char **argv) {
     S[ns].r = make_synth(0); snprintf(S[ns].name, sizeof S[ns].name, "synthetic loader x batch"); ns++;
     S[ns].r = make_synth(1); snprintf(S[ns].name, sizeof S[ns].name, "synthetic rugged + OOM"); S[ns].mono = "batch"; ns++;
     S[ns].r = make_synth(2); snprintf(S[ns].name, sizeof S[ns].name, "synthetic 2 workloads"); ns++;
-    for (i = 0; i < 6; i++) {
-        S[ns].r = make_heldout(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", hnames[i]);
-        S[ns].heldout = 1; S[ns].seed0 = 100;
-        if (i == 0) S[ns].mono = "batch";
-        ns++;
-    }
-    for (i = 0; final && i < 6; i++) {
-        S[ns].r = make_final2(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f2names[i]);
-        S[ns].heldout = 3; S[ns].seed0 = 300;
-        if (i == 0 || i == 3 || i == 4) S[ns].mono = "batch";
-        ns++;
-    }
-    for (i = 0; final && i < 6; i++) {
-        S[ns].r = make_final(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", fnames[i]);
-        S[ns].heldout = 2; S[ns].seed0 = 200;
-        if (i == 0 || i == 3) S[ns].mono = "batch";
-        ns++;
-    }
-    for (i = 0; final && g_final3 && i < 6; i++) {
-        S[ns].r = make_final3(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f3names[i]);
-        S[ns].heldout = 4; S[ns].seed0 = 400;
-        if (i == 0) S[ns].mono = "batch";
-        if (i == 3) S[ns].selfnoise = 1;
-        ns++;
-    }
-    for (i = 0; final && g_final4 && i < 6; i++) {
-        S[ns].r = make_final4(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f4names[i]);
-        S[ns].heldout = 5; S[ns].seed0 = 500;
-        if (i == 1) S[ns].mono = "batch";
-        if (i == 2) S[ns].selfnoise = 1;
-        ns++;
-    }
-    for (i = 0; final && g_final5 && i < 6; i++) {
-        S[ns].r = make_final5(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f5names[i]);
-        S[ns].heldout = 6; S[ns].seed0 = 600;
-        if (i == 3) S[ns].mono = "batch";
-        if (i == 0 || i == 1) S[ns].selfnoise = 1;
-        ns++;
-    }
-    for (i = 0; final && g_final6 && i < 6; i++) {
-        S[ns].r = make_final6(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f6names[i]);
-        S[ns].heldout = 7; S[ns].seed0 = 700;
-        if (i == 0 || i == 3) S[ns].selfnoise = 1;
-        ns++;
-    }
-    for (i = 0; final && g_final7 && i < 6; i++) {
-        S[ns].r = make_final7(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f7names[i]);
-        S[ns].heldout = 8; S[ns].seed0 = 800;
-        if (i == 3) S[ns].mono = "batch";
-        if (i == 0 || i == 1) S[ns].selfnoise = 1;
-        ns++;
-    }
-    for (i = 0; final && g_final8 && i < 6; i++) {
-        S[ns].r = make_final8(i);
-        snprintf(S[ns].name, sizeof S[ns].name, "%s", f8names[i]);
-        S[ns].heldout = 9; S[ns].seed0 = 900;
-        if (i == 2) S[ns].mono = "batch";
-        if (i == 1) S[ns].selfnoise = 1;
-        ns++;
+    {
+        /* the held-out sets: six surfaces each; mono / self: bit i set when surface i's batch
+           axis is monotone (OOM frontier) / its cells carry their own noise */
+        static const struct { int id, mono, self; bt_results *(*make)(int); const char *const *names; const int *on; } held[] = {
+            {1, 1, 0, make_heldout, hnames, NULL}, {3, 1 | 8 | 16, 0, make_final2, f2names, NULL}, {2, 1 | 8, 0, make_final, fnames, NULL},
+            {4, 1, 8, make_final3, f3names, &g_final3}, {5, 2, 4, make_final4, f4names, &g_final4}, {6, 8, 1 | 2, make_final5, f5names, &g_final5},
+            {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
+        };
+        int h;
+        for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
+            if ((held[h].id >= 2 && !final) || (held[h].on && !*held[h].on)) continue;
+            for (i = 0; i < 6; i++) {
+                S[ns].r = held[h].make(i);
+                snprintf(S[ns].name, sizeof S[ns].name, "%s", held[h].names[i]);
+                S[ns].heldout = held[h].id; S[ns].seed0 = 100 * held[h].id;
+                if (held[h].mono >> i & 1) S[ns].mono = "batch";
+                if (held[h].self >> i & 1) S[ns].selfnoise = 1;
+                ns++;
+            }
+        }
     }
     {
         /* the sets in the order they were written; each prints its table, then one summary line
