@@ -12150,7 +12150,10 @@ static int bti_srch_eval(bti_srch *s, double *best) {
    more ends the warm-up, and its steps (the medians of those log ratios) are summed back into
    each first sample's offset from the steady state. With a warm-up, the cost model takes its
    spreads and outliers from the samples with the offsets taken out, and the simulated stop rule
-   puts them back on its first samples. Without one, nothing changes. */
+   puts them back on its first samples. Without one, nothing changes. The seventh set's "warm-up
+   not finished": estimate/truth 1.29-1.53x -> 0.79-0.87x at 0 % (the replay draws a cell's
+   samples past its 10 recorded ones at random from them, slow ones too; a real run does not, so
+   the model errs low there), cost max 0.252 -> 0.175; no other row of bench/search moved. */
 #define BTI_WU_MIN 8
 static void bti_srch_cm_warmup(bti_srch *s) {
     size_t ci, cap = s->ncells * (size_t)s->nw, c;
