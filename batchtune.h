@@ -11760,7 +11760,10 @@ struct bti_srch {
     double *wcut;              /* [nw]: the spread outliers are judged against (the core before they are taken out) */
     double out_core;           /* the pooled spread outliers were judged against */
     double cm_p, cm_m;         /* the cost model's outliers judged by the workloads' cores: rate and size */
-    double *fpc;               /* [BTI_FPC][6]: the simulated stop rule's memo, keyed on spread, rate, size and limits */
+    double *fpc;               /* [BTI_FPC][7]: the simulated stop rule's memo, keyed on spread, rate, size, limits and warm-up */
+    int cm_wn;                 /* the cost model's warm-up: how many first samples of a cell run off its steady state (0: none) */
+    double cm_wu[8];           /* their offsets (relative, sample j = steady x (1 + cm_wu[j])), in 0.25 % steps */
+    double cm_wkey;            /* the offsets' key in the memo (0: none) */
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
@@ -12134,23 +12137,134 @@ static int bti_srch_eval(bti_srch *s, double *best) {
    added noise, where the cap fires, the screens see each cell's first samples, where bursts
    are rarer, 1 outlier in 42, and the estimate stays 0.24-0.45x). */
 #define BTI_CM_D 10.0   /* degrees of freedom of the pooled core in a workload's shrunk spread */
+/* Warm-up in the cost model. A cell whose first samples run slow (caches and clocks still
+   warming: x1.10, x1.04, then steady) gave successive differences of 4-6 % in every cell that
+   the screen measured with 3 samples, and those are most cells: the core spread read 2.9 % for
+   0.5 % noise, no sample was an outlier against it, and the Gaussian at 2.9 % estimated the
+   exhaustive cost at 1.3-1.5x the truth (the stop rule only has to rank the two slow samples out
+   of its interval). Noise that is the same at every position of a visit makes the ratio of
+   sample j to sample j - 1 fall or rise with even odds; a drift with the position does not. So
+   for j = 1, 2, ... (while BTI_WU_MIN cells have sample j), a sign test of log(x_j / x_(j-1))
+   over the cells (4 standard deviations off even odds: it is asked at every evaluation, and at 3
+   one seed in 20 of a 1 %-noise surface found a step of 0.6 %); the first position where it holds no
+   more ends the warm-up, and its steps (the medians of those log ratios) are summed back into
+   each first sample's offset from the steady state. With a warm-up, the cost model takes its
+   spreads and outliers from the samples with the offsets taken out, and the simulated stop rule
+   puts them back on its first samples. Without one, nothing changes. The seventh set's "warm-up
+   not finished": estimate/truth 1.29-1.53x -> 0.79-0.87x at 0 % (the replay draws a cell's
+   samples past its 10 recorded ones at random from them, slow ones too; a real run does not, so
+   the model errs low there), cost max 0.252 -> 0.175; no other row of bench/search moved. */
+#define BTI_WU_MIN 8
+static void bti_srch_cm_warmup(bti_srch *s) {
+    size_t ci, cap = s->ncells * (size_t)s->nw, c;
+    double *r = (double *)bti_malloc((cap ? cap : 1) * sizeof(double)), step[8], off = 0;
+    int j, k, last = 0;
+    uint64_t h = 1469598103934665603ULL;
+    s->cm_wn = 0;
+    s->cm_wkey = 0;
+    if (!r) return;
+    for (j = 1; j < 8; j++) {
+        size_t neg = 0, pos = 0;
+        c = 0;
+        for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            if (sc->status != BT_CELL_OK || sc->n <= j || !(sc->e2e[j] > 0) || !(sc->e2e[j - 1] > 0)) continue;
+            r[c] = log(sc->e2e[j] / sc->e2e[j - 1]);
+            if (r[c] < 0) neg++; else if (r[c] > 0) pos++;
+            c++;
+        }
+        if (c < BTI_WU_MIN || fabs((double)neg - (double)pos) <= 4.0 * sqrt((double)(neg + pos))) break;
+        step[j] = bti_median_inplace(r, c);
+        last = j;
+    }
+    bti_free(r);
+    if (!last) return;
+    s->cm_wn = last;
+    for (j = last; j >= 1; j--) {
+        off -= step[j];                                   /* log of sample j - 1 over the steady state */
+        s->cm_wu[j - 1] = floor((exp(off) - 1.0) / 0.0025 + 0.5) * 0.0025;
+        h = (h ^ (uint64_t)(int64_t)floor(s->cm_wu[j - 1] / 0.0025 + 0.5 + 100000)) * 1099511628211ULL;
+    }
+    h = (h ^ (uint64_t)last) * 1099511628211ULL;
+    s->cm_wkey = (double)(h >> 12) + 1.0;
+}
+/* sample j of a cell as the cost model reads it: with its warm-up offset taken out */
+static double bti_srch_cm_x(const bti_srch *s, const bti_sc *sc, int j) {
+    return j < s->cm_wn ? sc->e2e[j] / (1.0 + s->cm_wu[j]) : sc->e2e[j];
+}
 static void bti_srch_cm_eval(bti_srch *s) {
-    double gcore = s->pool_rob < s->pool ? s->pool_rob : s->pool;
-    size_t ci, nd = 0, cap = 0;
-    double *d = NULL;
+    double gcore = s->pool_rob < s->pool ? s->pool_rob : s->pool, ocore = s->out_core, op = s->out_p, om = s->out_m;
+    size_t ci, nd = 0, cap = 0, ncm = s->ncells * (size_t)s->nw;
+    double *d = NULL, *cmed = s->med, *wm = NULL;
     int k;
     s->cm_gen++;
+    bti_srch_cm_warmup(s);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         if (sc->status == BT_CELL_OK && sc->n >= 2) cap += (size_t)sc->n - 1;
     }
     d = (double *)bti_malloc((cap ? cap : 1) * sizeof(double));
+    if (s->cm_wn > 0 && d && (wm = (double *)bti_malloc((ncm ? ncm : 1) * sizeof(double))) != NULL) {
+        /* the pooled core and outliers again, as bti_srch_eval takes them, from the samples with
+           the warm-up taken out (their medians too) */
+        double pss = 0, pdf = 0, nsm = 0, nout = 0, lsum = 0, *t = (double *)bti_malloc((cap + ncm + 1) * sizeof(double));
+        int j;
+        cmed = wm;
+        for (ci = 0; ci < ncm; ci++) wm[ci] = NAN;
+        for (ci = 0; t && ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            if (sc->status != BT_CELL_OK || sc->n < 1) continue;
+            for (j = 0; j < sc->n; j++) t[j] = bti_srch_cm_x(s, sc, j);
+            wm[ci * (size_t)s->nw + (size_t)k] = bti_median_inplace(t, (size_t)sc->n);
+        }
+        bti_free(t);
+        nd = 0;
+        for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            double md = wm[ci * (size_t)s->nw + (size_t)k], mean = 0;
+            if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
+            for (j = 0; j < sc->n; j++) mean += bti_srch_cm_x(s, sc, j) / sc->n;
+            for (j = 0; j < sc->n; j++) pss += ((bti_srch_cm_x(s, sc, j) - mean) / md) * ((bti_srch_cm_x(s, sc, j) - mean) / md);
+            pdf += sc->n - 1;
+            for (j = 1; j < sc->n && nd < cap; j++) d[nd++] = fabs(bti_srch_cm_x(s, sc, j) - bti_srch_cm_x(s, sc, j - 1)) / md;
+        }
+        if (nd >= 2 && pdf > 0) {
+            double rob = bti_median_inplace(d, nd) / 0.95387, var = sqrt(pss / pdf);
+            gcore = ocore = rob < var ? rob : var;
+            for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+                bti_sc *sc = bti_sc_at(s, ci, k);
+                double md = wm[ci * (size_t)s->nw + (size_t)k];
+                if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
+                nsm += sc->n;
+                for (j = 0; j < sc->n; j++) {
+                    double e = fabs(bti_srch_cm_x(s, sc, j) - md) / md;
+                    if (e > BTI_OUT_K * ocore) { nout++; lsum += log(e); }
+                }
+            }
+            op = om = 0;
+            if (nsm >= BTI_OUT_MIN && nout > 0) {
+                op = nout / nsm;
+                om = exp(lsum / nout);
+                nd = 0;
+                for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+                    bti_sc *sc = bti_sc_at(s, ci, k);
+                    double md = wm[ci * (size_t)s->nw + (size_t)k];
+                    if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
+                    for (j = 1; j < sc->n && nd < cap; j++) {
+                        double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1);
+                        if (fabs(a - md) / md <= BTI_OUT_K * ocore && fabs(b - md) / md <= BTI_OUT_K * ocore) d[nd++] = fabs(a - b) / md;
+                    }
+                }
+                if (nd >= BTI_OUT_MIN / 2) gcore = bti_median_inplace(d, nd) / 0.95387;
+            }
+        }
+    }
     for (k = 0; k < s->nw; k++) {
         double pss = 0, pdf = 0, rob, var, c;
         int pass;
         s->wcore[k] = gcore;
-        s->wcut[k] = s->out_core;
-        if (!d || s->nw == 1) continue;
+        s->wcut[k] = ocore;
+        if (!d || (s->nw == 1 && !wm)) continue;
         for (pass = 0; pass < 2; pass++) {
             /* pass 0: all successive differences; pass 1 (outliers seen): without those that
                touch a sample beyond BTI_OUT_K of pass 0's core from its cell's median */
@@ -12158,15 +12272,19 @@ static void bti_srch_cm_eval(bti_srch *s) {
             nd = 0; pss = pdf = 0;
             for (ci = 0; ci < s->ncells; ci++) {
                 bti_sc *sc = bti_sc_at(s, ci, k);
-                double md = s->med[ci * (size_t)s->nw + (size_t)k], mean;
+                double md = cmed[ci * (size_t)s->nw + (size_t)k], mean = sc->tsum / sc->n;
                 int j;
                 if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
-                mean = sc->tsum / sc->n;
-                for (j = 0; j < sc->n; j++) pss += ((sc->e2e[j] - mean) / md) * ((sc->e2e[j] - mean) / md);
+                if (s->cm_wn > 0) {
+                    for (mean = 0, j = 0; j < sc->n; j++) mean += bti_srch_cm_x(s, sc, j);
+                    mean /= sc->n;
+                }
+                for (j = 0; j < sc->n; j++) pss += ((bti_srch_cm_x(s, sc, j) - mean) / md) * ((bti_srch_cm_x(s, sc, j) - mean) / md);
                 pdf += sc->n - 1;
                 for (j = 1; j < sc->n && nd < cap; j++) {
-                    if (pass && sc->n >= 3 && (fabs(sc->e2e[j] - md) / md > BTI_OUT_K * c0 || fabs(sc->e2e[j - 1] - md) / md > BTI_OUT_K * c0)) continue;
-                    d[nd++] = fabs(sc->e2e[j] - sc->e2e[j - 1]) / md;
+                    double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1);
+                    if (pass && sc->n >= 3 && (fabs(a - md) / md > BTI_OUT_K * c0 || fabs(b - md) / md > BTI_OUT_K * c0)) continue;
+                    d[nd++] = fabs(a - b) / md;
                 }
             }
             if (nd < 2 || !(pdf > 0)) break;
@@ -12174,22 +12292,22 @@ static void bti_srch_cm_eval(bti_srch *s) {
             var = sqrt(pss / pdf);
             c = rob < var ? rob : var;
             s->wcore[k] = sqrt(((double)nd * c * c + BTI_CM_D * gcore * gcore) / ((double)nd + BTI_CM_D));
-            if (pass == 0) s->wcut[k] = sqrt(((double)nd * c * c + BTI_CM_D * s->out_core * s->out_core) / ((double)nd + BTI_CM_D));
-            if (!(s->out_p > 0)) break;
+            if (pass == 0) s->wcut[k] = sqrt(((double)nd * c * c + BTI_CM_D * ocore * ocore) / ((double)nd + BTI_CM_D));
+            if (!(op > 0)) break;
         }
     }
     bti_free(d);
     /* the outliers against each workload's core (one workload: the pooled ones) */
-    s->cm_p = s->out_p; s->cm_m = s->out_m;
-    if (s->out_p > 0 && s->nw > 1) {
+    s->cm_p = op; s->cm_m = om;
+    if (op > 0 && (s->nw > 1 || wm)) {
         double nsm = 0, nout = 0, msum = 0;
         for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
-            double md = s->med[ci * (size_t)s->nw + (size_t)k];
+            double md = cmed[ci * (size_t)s->nw + (size_t)k];
             int j;
             if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
             for (j = 0; j < sc->n; j++) {
-                double e = fabs(sc->e2e[j] - md) / md;
+                double e = fabs(bti_srch_cm_x(s, sc, j) - md) / md;
                 if (e > BTI_OUT_K * s->wcut[k]) { nout++; msum += log(e); }
             }
             nsm += sc->n;
@@ -12197,6 +12315,7 @@ static void bti_srch_cm_eval(bti_srch *s) {
         s->cm_p = nout > 0 ? nout / nsm : 0;
         s->cm_m = nout > 0 ? exp(msum / nout) : 0; /* the geometric mean of their sizes */
     }
+    bti_free(wm);
 }
 /* lower bound of (mean regret of c) - (mean regret of the leader): the difference of the
    estimates less the bound of the difference, whose half-width is the root of the sum of the
@@ -12324,14 +12443,16 @@ static double bti_srch_fp_samples(bti_srch *s, double sigma, int nmin, int nmax,
     }
     if (nmin < 2) nmin = 2;
     if (nmax < nmin) return (double)nmax;
-    if (op > 0 && om > 0 && sigma > 0) {
+    if ((op > 0 && om > 0 && sigma > 0) || s->cm_wn > 0) {
         /* the mixture: each sample is sigma x z, plus om with probability op (the same sequences'
-           Gaussians, and uniforms drawn apart, so the outlier-free case is the one above) */
+           Gaussians, and uniforms drawn apart, so the outlier-free case is the one above), plus
+           the warm-up's offset on the first cm_wn samples */
         double buf[BTI_FP_N + 1];
+        if (!(om > 0)) op = 0;
         for (i = 0; i < BTI_FP_R; i++) {
             const double *z = s->fpz + (size_t)i * (BTI_FP_N + 1), *u = s->fpu + (size_t)i * (BTI_FP_N + 1);
             for (n = 1; n <= BTI_FP_N; n++) {
-                double x = sigma * z[n] + (u[n] < op ? om : 0.0);
+                double x = sigma * z[n] + (u[n] < op ? om : 0.0) + (n <= s->cm_wn ? s->cm_wu[n - 1] : 0.0);
                 int p = n - 1;
                 long j, k;
                 while (p > 0 && buf[p - 1] > x) { buf[p] = buf[p - 1]; p--; }
@@ -12367,18 +12488,19 @@ static double bti_srch_fp_memo(bti_srch *s, double spread, double p, double m, i
     if (!(om > 0)) op = 0;
     if (!s->fpc) {
         size_t i;
-        s->fpc = (double *)bti_malloc((size_t)BTI_FPC * 6 * sizeof(double));
+        s->fpc = (double *)bti_malloc((size_t)BTI_FPC * 7 * sizeof(double));
         if (!s->fpc) return bti_srch_fp_samples(s, sq, n, nmax, op, om);
-        for (i = 0; i < (size_t)BTI_FPC * 6; i++) s->fpc[i] = -1;
+        for (i = 0; i < (size_t)BTI_FPC * 7; i++) s->fpc[i] = -1;
     }
     h = (h ^ (uint64_t)(sq > 0 ? floor(log(sq) / 0.02 + 0.5) + 100000 : 0)) * 1099511628211ULL;
     h = (h ^ (uint64_t)(op / 0.005 + 0.5)) * 1099511628211ULL;
     h = (h ^ (uint64_t)(om > 0 ? floor(log(om) / 0.05 + 0.5) + 100000 : 0)) * 1099511628211ULL;
     h = (h ^ (uint64_t)n) * 1099511628211ULL;
     h = (h ^ (uint64_t)nmax) * 1099511628211ULL;
-    e = s->fpc + (size_t)(h % BTI_FPC) * 6;
-    if (!(e[0] == sq && e[1] == op && e[2] == om && e[3] == n && e[4] == nmax)) {
-        e[0] = sq; e[1] = op; e[2] = om; e[3] = n; e[4] = nmax;
+    if (s->cm_wn > 0) h = (h ^ (uint64_t)s->cm_wkey) * 1099511628211ULL;
+    e = s->fpc + (size_t)(h % BTI_FPC) * 7;
+    if (!(e[0] == sq && e[1] == op && e[2] == om && e[3] == n && e[4] == nmax && e[6] == s->cm_wkey)) {
+        e[0] = sq; e[1] = op; e[2] = om; e[3] = n; e[4] = nmax; e[6] = s->cm_wkey;
         e[5] = bti_srch_fp_samples(s, sq, n, nmax, op, om);
     }
     return e[5];
