@@ -570,6 +570,38 @@ static void test_halving_keeps_noisy_best(void) {
     bt_results_free(r);
 }
 
+/* the cost model's checks share this: replays r with the adaptive strategy at the given noise on
+   seeds 1..nseeds, prints each seed's estimate of the exhaustive cost against the truth, and
+   counts the seeds whose estimate is within lo..hi of the truth (close), whose cost fraction is
+   at most cheap (cheap) and whose pick is best (right; best NULL: not counted); mean: the
+   estimate over the truth, averaged over the seeds */
+typedef struct est_tally { int close, cheap, right, n; double mean; } est_tally;
+static est_tally estimate_over_seeds(const bt_results *r, const char *what, double noise, int nseeds, double lo, double hi, double cheap, const char *best) {
+    est_tally t;
+    int seed;
+    memset(&t, 0, sizeof t);
+    for (seed = 1; seed <= nseeds; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, noise, (uint64_t)seed);
+        bt_replay_result rr;
+        bt_status st;
+        double q;
+        d.num_monotone = 0;
+        t.n++;
+        st = bt_replay(r, &d, &rr);
+        CHECK(st == BT_OK);
+        if (st != BT_OK) continue;
+        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
+        printf("    %s, noise %.2f seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f, pick %s\n", what, noise, seed, rr.exhaustive_estimate_s,
+               rr.exhaustive_cost_s, q, rr.cost_fraction, rr.pick);
+        t.close += q >= lo && q <= hi;
+        t.cheap += rr.cost_fraction <= cheap;
+        t.right += best && strcmp(rr.pick, best) == 0;
+        t.mean += q / nseeds;
+        bt_replay_result_free(&rr);
+    }
+    return t;
+}
+
 static double surf_cost_estimate_moderate_noise(int bi, int wi) {
     return 0.03 * (1 + 0.05 * ((bi - 3) * (bi - 3) + 0.5 * (wi - 3) * (wi - 3)));
 }
@@ -580,22 +612,9 @@ static double surf_cost_estimate_moderate_noise(int bi, int wi) {
    stop rule must estimate it within 0.7-1.4x on every seed and 0.85-1.2x on average. */
 static void test_cost_estimate_moderate_noise(void) {
     bt_results *r = grid_surface("bowl", surf_cost_estimate_moderate_noise);
-    int seed, close = 0;
-    double mean = 0;
-    for (seed = 1; seed <= 6; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.03, (uint64_t)seed);
-        bt_replay_result rr;
-        double q;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
-        printf("    3 %% noise, seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f\n", seed, rr.exhaustive_estimate_s, rr.exhaustive_cost_s, q, rr.cost_fraction);
-        close += q >= 0.7 && q <= 1.4;
-        mean += q / 6;
-        bt_replay_result_free(&rr);
-    }
-    CHECK(close == 6);
-    CHECK(mean >= 0.85 && mean <= 1.2);
+    est_tally t = estimate_over_seeds(r, "bowl", 0.03, 6, 0.7, 1.4, 1, NULL);
+    CHECK(t.close == 6);
+    CHECK(t.mean >= 0.85 && t.mean <= 1.2);
     bt_results_free(r);
 }
 
@@ -612,7 +631,8 @@ static void test_cost_estimate_bimodal(void) {
     static const char *const mets[] = {"e2e_s_median"};
     static const char *const sc[] = {"e2e_s"};
     bt_results *r = bt_results_create(2, AXES, 1, mets);
-    int bi, wi, k, seed, close = 0, cheap = 0, right = 0;
+    int bi, wi, k;
+    est_tally t;
     uint64_t rs = 777;
     bti_results_set_scols(r, 1, sc);
     for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
@@ -630,23 +650,10 @@ static void test_cost_estimate_bimodal(void) {
             bti_row_add_sample(r, row, k, &x);
         }
     }
-    for (seed = 1; seed <= 5; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, (uint64_t)seed);
-        bt_replay_result rr;
-        double q;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
-        printf("    bimodal, seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f, pick %s\n", seed, rr.exhaustive_estimate_s, rr.exhaustive_cost_s, q,
-               rr.cost_fraction, rr.pick);
-        close += q >= 0.4 && q <= 1.5;
-        cheap += rr.cost_fraction <= 0.25;
-        right += strcmp(rr.pick, "batch=16 workers=4") == 0; /* its neighbours are 2-3 % worse */
-        bt_replay_result_free(&rr);
-    }
-    CHECK(close == 5);
-    CHECK(cheap == 5);
-    CHECK(right >= 4);
+    t = estimate_over_seeds(r, "bimodal", 0, 5, 0.4, 1.5, 0.25, "batch=16 workers=4"); /* its neighbours are 2-3 % worse */
+    CHECK(t.close == 5);
+    CHECK(t.cheap == 5);
+    CHECK(t.right >= 4);
     bt_results_free(r);
 }
 
@@ -685,23 +692,9 @@ static bt_results *rare_outlier_surface(void) {
    outliers' observed rate and size): the estimate is within 0.8-1.35x on every seed. */
 static void test_cost_estimate_rare_outliers(void) {
     bt_results *r = rare_outlier_surface();
-    int seed, close = 0, n = 0;
-    double noise;
-    for (noise = 0; noise <= 0.011; noise += 0.01)
-        for (seed = 1; seed <= 5; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, noise, (uint64_t)seed);
-            bt_replay_result rr;
-            double q;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
-            printf("    rare x2, noise %.2f seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f, pick %s\n", noise, seed, rr.exhaustive_estimate_s,
-                   rr.exhaustive_cost_s, q, rr.cost_fraction, rr.pick);
-            close += q >= 0.8 && q <= 1.35;
-            n++;
-            bt_replay_result_free(&rr);
-        }
-    CHECK(close == n);
+    est_tally t0 = estimate_over_seeds(r, "rare x2", 0, 5, 0.8, 1.35, 1, NULL), t1 = estimate_over_seeds(r, "rare x2", 0.01, 5, 0.8, 1.35, 1, NULL);
+    CHECK(t0.close == 5);
+    CHECK(t1.close == 5);
     bt_results_free(r);
 }
 
@@ -719,7 +712,8 @@ static void test_cost_estimate_per_workload_noise(void) {
     static const double sd[3] = {0.005, 0.03, 0.08};
     static const char *const wl[3] = {"wl_quiet", "wl_mid", "wl_loud"};
     bt_results *r = bt_results_create(2, AXES, 1, mets);
-    int bi, wi, k, v, seed, close = 0, right = 0;
+    int bi, wi, k, v;
+    est_tally t;
     uint64_t rs = 9191;
     bti_results_set_scols(r, 1, sc);
     for (v = 0; v < 3; v++)
@@ -737,21 +731,9 @@ static void test_cost_estimate_per_workload_noise(void) {
                 bti_row_add_sample(r, row, k, &x);
             }
         }
-    for (seed = 1; seed <= 5; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, (uint64_t)seed);
-        bt_replay_result rr;
-        double q;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
-        printf("    3 workloads at 0.5/3/8 %%, seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f, pick %s\n", seed, rr.exhaustive_estimate_s,
-               rr.exhaustive_cost_s, q, rr.cost_fraction, rr.pick);
-        close += q >= 0.75 && q <= 1.4;
-        right += strcmp(rr.pick, "batch=16 workers=4") == 0;
-        bt_replay_result_free(&rr);
-    }
-    CHECK(close == 5);
-    CHECK(right >= 4);
+    t = estimate_over_seeds(r, "3 workloads at 0.5/3/8 %", 0, 5, 0.75, 1.4, 1, "batch=16 workers=4");
+    CHECK(t.close == 5);
+    CHECK(t.right >= 4);
     bt_results_free(r);
 }
 
@@ -765,7 +747,8 @@ static void test_cost_estimate_warmup(void) {
     static const char *const mets[] = {"e2e_s_median"};
     static const char *const sc[] = {"e2e_s"};
     bt_results *r = bt_results_create(2, AXES, 1, mets);
-    int bi, wi, k, seed, close = 0, cheap = 0;
+    int bi, wi, k;
+    est_tally t;
     uint64_t rs = 4242;
     bti_results_set_scols(r, 1, sc);
     for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
@@ -783,21 +766,9 @@ static void test_cost_estimate_warmup(void) {
             bti_row_add_sample(r, row, k, &x);
         }
     }
-    for (seed = 1; seed <= 5; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, (uint64_t)seed);
-        bt_replay_result rr;
-        double q;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        q = rr.exhaustive_estimate_s / rr.exhaustive_cost_s;
-        printf("    warm-up (x1.10, x1.04) at 0.5 %%, seed %d: estimate %.3g s, exhaustive %.3g s (%.2fx), cost fraction %.3f, pick %s\n", seed,
-               rr.exhaustive_estimate_s, rr.exhaustive_cost_s, q, rr.cost_fraction, rr.pick);
-        close += q >= 0.7 && q <= 1.2;
-        cheap += rr.cost_fraction <= 0.22;
-        bt_replay_result_free(&rr);
-    }
-    CHECK(close == 5);
-    CHECK(cheap == 5);
+    t = estimate_over_seeds(r, "warm-up (x1.10, x1.04) at 0.5 %", 0, 5, 0.7, 1.2, 0.22, NULL);
+    CHECK(t.close == 5);
+    CHECK(t.cheap == 5);
     bt_results_free(r);
 }
 
