@@ -670,9 +670,9 @@ static bt_results *make_final7(int kind) {
     return r;
 }
 /* Eighth final test set (make_final8, seeds 901-905): written on 2026-12-01 after the seventh
-   round's freeze, BEFORE any change of the eighth round, and committed on its own (skipped by
-   the bench until that round's freeze: --final8 runs it). Six kinds that differ from every set
-   above:
+   round's freeze, BEFORE any change of the eighth round, and committed on its own (4171aea,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit 8a32e87);
+   --no-final8 skips it. Six kinds that differ from every set above:
    0: a small grid: batch 64, 128, 256 x workers 1..4 (12 cells), a bowl (5 % per step squared)
       whose best, batch=256 workers=2, is off the grid's centre: a quarter of the exhaustive cost
       is three cells' worth of full visits;
@@ -813,7 +813,7 @@ static int g_final4 = 1;           /* --no-final4: skip the fourth final test se
 static int g_final5 = 1;           /* --no-final5: skip the fifth final test set (it was not run before the strategy was frozen) */
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
 static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
-static int g_final8 = 0;           /* --final8: run the eighth final test set (skipped until the eighth round's strategy is frozen) */
+static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -992,7 +992,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final5") == 0) g_final5 = 0;
         else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
         else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
-        else if (strcmp(argv[a], "--final8") == 0) g_final8 = 1;
+        else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1048,7 +1048,7 @@ int main(int argc, char **argv) {
             {5, 500, &g_final4, "Fourth final test set", "make_final4", "out of sample for the fourth-round strategy only, seen since", "Fourth final test set (seen)"},
             {6, 600, &g_final5, "Fifth final test set", "make_final5", "out of sample for the fifth-round strategy only, seen since", "Fifth final test set (seen)"},
             {7, 700, &g_final6, "Sixth final test set", "make_final6", "out of sample for the sixth-round strategy only, seen since", "Sixth final test set (seen)"},
-            {8, 800, &g_final7, "Seventh final test set", "make_final7", "written before the seventh round of changes, run once with the strategy frozen", "Seventh final test set (out of sample)"},
+            {8, 800, &g_final7, "Seventh final test set", "make_final7", "out of sample for the seventh-round strategy only, seen since", "Seventh final test set (seen)"},
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "written before the eighth round of changes, run once with the strategy frozen", "Eighth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
