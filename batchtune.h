@@ -11801,7 +11801,8 @@ static const uint32_t *bti_srch_cvi(bti_srch *s, size_t ci) {
         s->cvi = t;
     }
     return s->cvi + ci * na;
-}static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
+}
+static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
     int ns = s->sw->r->nscols;
     if (sc->n == sc->cap) {
         int nc = sc->cap ? sc->cap * 2 : 16;
@@ -12564,11 +12565,11 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         } else if (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
     }
     for (ci = 0; nok && ci < s->ncells; ci++) {
-        bt_cell c;
+        bt_cell c, o;
         const uint32_t *cv;
         if (s->use[ci] != 1) continue;
         bt_grid_cell(g, ci, &c);
-        cv = bti_srch_cvi(s, ci);
+        if ((cv = bti_srch_cvi(s, ci)) == NULL) cv = c.vi; /* no memory for the table: bt_grid_cell's */
         for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
             size_t nd = 0;
@@ -12580,13 +12581,8 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
                 size_t d = 0;
                 double f = fc[cj * (size_t)s->nw + (size_t)k];
                 if (isnan(f)) continue;
-                if (cv && (ov = bti_srch_cvi(s, cj)) != NULL) {
-                    for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
-                } else {
-                    bt_cell o;
-                    bt_grid_cell(g, cj, &o);
-                    for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a];
-                }
+                if ((ov = bti_srch_cvi(s, cj)) == NULL) { bt_grid_cell(g, cj, &o); ov = o.vi; }
+                for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
                 dsum += f / (double)(d * d);
                 wsum += 1.0 / (double)(d * d);
                 nd++;
