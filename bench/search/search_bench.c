@@ -744,6 +744,95 @@ static bt_results *make_final8(int kind) {
     }
     return r;
 }
+/* Ninth final test set (make_final9, seeds 1001-1005): written on 2026-12-01 after the eighth
+   round's freeze, BEFORE any change of the ninth round, and committed on its own (skipped by the
+   bench until the freeze; --final9 runs it). Six kinds that differ from every set above:
+   0: thermal drift inside a cell: 16 recorded samples per cell, each 0.3 % slower than the one
+      before (clocks dropping as the device heats) plus 0.4 % Gaussian; 8 x 6 cells, a bowl. A
+      cell measured less looks faster than one measured more; judged by the noisy goal at added
+      noise 0 too;
+   1: scattered failed cells: 8 x 8 cells (batch 4..512 x workers 1..8), a bowl whose best is
+      batch=128 workers=4; about one cell in eight fails with an error (not out of memory, not
+      monotone), the two neighbours batch=64 workers=4 and batch=128 workers=3 among them;
+   2: a wide dynamic range: batch 1..1024 x workers 1..8, time = per-item overhead / batch +
+      compute (27x between the slowest and the best cell), spilling past batch 256, out of memory
+      where batch x (1 + workers / 4) > 1500 (batch is monotone): nearly all of the exhaustive
+      cost is in the small-batch cells;
+   3: irregular axis values: batch {1, 3, 10, 24, 50, 128, 200, 512, 1000} x workers {1, 2, 3,
+      5, 8, 13}, a bowl in log2(batch) and log2(workers) whose best is batch=200 workers=5;
+   4: eight workloads (a model zoo): 6 x 6 cells each (batch 8..256 x workers 1..6), bowls with
+      optima scattered over the grid and times from 10 to 100 ms; the mean-regret best is a
+      compromise that is no single workload's best;
+   5: a valley along the 3-D diagonal: batch 8 values x workers 8 x threads 6 (384 cells); the
+      time is low only near batch index = workers index = threads index and falls along that
+      line to its best at index 5, 5, 5; a step along one axis leaves the valley. */
+static bt_results *make_final9(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 5 ? 3 : 2, kind == 5 ? ax3 : ax2, 1, mets);
+    int i, j, k, v, ni, nj;
+    uint64_t rs = 10101 + (uint64_t)kind;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 0) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 5) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 8; j++) for (k = 0; k < 6; k++) {
+            double mid = (i + j + k) / 3.0, off = (i - mid) * (i - mid) + (j - mid) * (j - mid) + (k - mid) * (k - mid);
+            double m = 0.02 * (1 + 0.05 * off + 0.004 * (i + j + k - 15) * (i + j + k - 15));
+            snprintf(a, sizeof a, "%d", 8 << i); snprintf(b, sizeof b, "%d", j + 1); snprintf(c, sizeof c, "%d", k + 1);
+            bt_results_add(r, "valley3d", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 4 ? 8 : 1); v++) {
+        static const int B3[] = {1, 3, 10, 24, 50, 128, 200, 512, 1000}, W3[] = {1, 2, 3, 5, 8, 13};
+        ni = kind == 0 ? 8 : kind == 1 ? 8 : kind == 2 ? 11 : kind == 3 ? 9 : 6;
+        nj = kind == 0 ? 6 : kind == 1 ? 8 : kind == 2 ? 8 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m, bs;
+            int w = kind == 3 ? W3[j] : j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            const char *why = "";
+            char wln[16];
+            if (kind == 0) { bs = (double)(2 << i); m = 0.025 * (1 + 0.03 * (i - 4.3) * (i - 4.3) + 0.04 * (j - 2.2) * (j - 2.2)); }
+            else if (kind == 1) {
+                bs = (double)(4 << i);
+                m = 0.03 * (1 + 0.03 * (i - 5) * (i - 5) + 0.03 * (j - 3) * (j - 3));
+                if ((i == 4 && j == 3) || (i == 5 && j == 2) || (hrand(&rs) < 0.12 && !(i == 5 && j == 3))) { st = BT_CELL_ERROR; m = NAN; why = "worker crashed"; }
+            } else if (kind == 2) {
+                bs = (double)(1 << i);
+                m = 4096 * (3e-4 / bs + 1e-5) * (bs > 256 ? 1 + 0.1 * log2(bs / 256) : 1) * (1 + 0.02 * (w - 4) * (w - 4));
+                if (bs * (1 + w / 4.0) > 1500) { st = BT_CELL_OOM; m = NAN; why = "out of device memory"; }
+            } else if (kind == 3) {
+                bs = B3[i];
+                m = 0.03 * (1 + 0.04 * (log2(bs) - 7.6) * (log2(bs) - 7.6) + 0.03 * (log2(w) - 2.2) * (log2(w) - 2.2));
+            } else {
+                static const double ci[] = {1.0, 4.0, 2.5, 5.0, 0.5, 3.0, 4.5, 2.0}, cj[] = {4.0, 1.0, 2.5, 5.0, 0.5, 0.0, 3.5, 4.5};
+                static const double sc8[] = {1.0, 3.0, 0.5, 7.0, 2.0, 10.0, 1.5, 4.0};
+                bs = (double)(8 << i);
+                m = 0.01 * sc8[v] * (1 + 0.04 * (i - ci[v]) * (i - ci[v]) + 0.04 * (j - cj[v]) * (j - cj[v]));
+            }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            snprintf(wln, sizeof wln, "model_%d", v);
+            bt_results_add(r, kind == 4 ? wln : kind == 0 ? "drift" : kind == 1 ? "failures" : kind == 2 ? "dynamic_range" : "irregular",
+                           "synthetic", ax, st, why, 5, 0, &m);
+            if (kind == 0) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < 16; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2);
+                    double x = m * (1 + 0.003 * k) * (1 + 0.004 * g);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -814,6 +903,7 @@ static int g_final5 = 1;           /* --no-final5: skip the fifth final test set
 static int g_final6 = 1;           /* --no-final6: skip the sixth final test set (it was not run before the strategy was frozen) */
 static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
 static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
+static int g_final9 = 0;           /* --final9: run the ninth final test set (skipped until the ninth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -977,6 +1067,8 @@ int main(int argc, char **argv) {
                                           "final7 4 workloads, one OOMs at large batch", "final7 5 axes, small grids", "final7 large grid (384 cells)"};
     static const char *const f8names[] = {"final8 small grid (12 cells)", "final8 two modes per cell (NUMA)", "final8 mostly out of memory (thin strip)",
                                           "final8 unordered axis (algorithm)", "final8 2 workloads, one flat", "final8 gentle slope to a far corner"};
+    static const char *const f9names[] = {"final9 thermal drift inside a cell", "final9 scattered failed cells", "final9 wide dynamic range (27x)",
+                                          "final9 irregular axis values", "final9 8 workloads (model zoo)", "final9 3-D diagonal valley"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -993,6 +1085,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final6") == 0) g_final6 = 0;
         else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
         else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
+        else if (strcmp(argv[a], "--final9") == 0) g_final9 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1021,6 +1114,7 @@ int main(int argc, char **argv) {
             {1, 1, 0, make_heldout, hnames, NULL}, {3, 1 | 8 | 16, 0, make_final2, f2names, NULL}, {2, 1 | 8, 0, make_final, fnames, NULL},
             {4, 1, 8, make_final3, f3names, &g_final3}, {5, 2, 4, make_final4, f4names, &g_final4}, {6, 8, 1 | 2, make_final5, f5names, &g_final5},
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
+            {10, 4, 1, make_final9, f9names, &g_final9},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1050,6 +1144,7 @@ int main(int argc, char **argv) {
             {7, 700, &g_final6, "Sixth final test set", "make_final6", "out of sample for the sixth-round strategy only, seen since", "Sixth final test set (seen)"},
             {8, 800, &g_final7, "Seventh final test set", "make_final7", "out of sample for the seventh-round strategy only, seen since", "Seventh final test set (seen)"},
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "written before the eighth round of changes, run once with the strategy frozen", "Eighth final test set (out of sample)"},
+            {10, 1000, &g_final9, "Ninth final test set", "make_final9", "written before the ninth round of changes, run once with the strategy frozen", "Ninth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
