@@ -11977,6 +11977,46 @@ static bt_status bti_srch_screen_n(bti_srch *s, size_t ci, int n) {
 #define BTI_OUT_K 5.0   /* an outlier: this many core spreads from its cell's median */
 #define BTI_OUT_MIN 30  /* samples (of cells with 3+) before outliers are counted */
 static void bti_srch_cm_eval(bti_srch *s);
+static double bti_srch_cm_x(const bti_srch *s, const bti_sc *sc, int j);
+/* The sums every pooled spread of the search is taken from (the racing bounds', the cost
+   model's, per workload or over all of them): over the cells measured ok with 2+ samples, of
+   workload wl (every workload when wl < 0), relative to each cell's median med[]: the squared
+   deviations from the cell's mean and their degrees of freedom into *pss and *pdf (when not
+   NULL; the root of the pooled variance), and the absolute differences of successive samples
+   into d[] (at most cap; the robust spread), their count returned. With cut > 0 the differences
+   that touch a sample more than cut from its cell's median are left out (outliers); a cell of 2
+   samples has its median between them, so its difference itself is held to cut x sqrt(2).
+   raw: the samples as measured; else as the cost model reads them (warm-up offsets taken out).
+   One function for the three callers, so that their rules cannot drift apart (they had: which
+   two-sample cells entered the outlier-free spread differed between the three copies). */
+static size_t bti_srch_sums(const bti_srch *s, int wl, const double *med, int raw, double cut, double *d, size_t cap, double *pss, double *pdf) {
+    size_t ci, nd = 0;
+    int k;
+    for (ci = 0; ci < s->ncells; ci++) for (k = wl < 0 ? 0 : wl; k < (wl < 0 ? s->nw : wl + 1); k++) {
+        const bti_sc *sc = &s->sc[ci * (size_t)s->nw + (size_t)k];
+        double md = med[ci * (size_t)s->nw + (size_t)k], mean = 0;
+        int j;
+        if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
+        if (pss) {
+            if (raw || s->cm_wn <= 0) mean = sc->tsum / sc->n;
+            else {
+                for (j = 0; j < sc->n; j++) mean += bti_srch_cm_x(s, sc, j);
+                mean /= sc->n;
+            }
+            for (j = 0; j < sc->n; j++) {
+                double e = ((raw ? sc->e2e[j] : bti_srch_cm_x(s, sc, j)) - mean) / md;
+                *pss += e * e;
+            }
+            *pdf += sc->n - 1;
+        }
+        for (j = 1; d && j < sc->n && nd < cap; j++) {
+            double a = raw ? sc->e2e[j] : bti_srch_cm_x(s, sc, j), b = raw ? sc->e2e[j - 1] : bti_srch_cm_x(s, sc, j - 1), x = fabs(a - b) / md;
+            if (cut > 0 && (sc->n >= 3 ? fabs(a - md) / md > cut || fabs(b - md) / md > cut : x > cut * 1.41421356)) continue;
+            d[nd++] = x;
+        }
+    }
+    return nd;
+}
 static int bti_srch_eval(bti_srch *s, double *best) {
     size_t ci, i, nrel = 0;
     int k, leader = -1;
@@ -11996,7 +12036,6 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         if (sc->status == BT_CELL_OK && sc->n >= 2) ndif += (size_t)sc->n - 1;
     }
     dif = (double *)bti_malloc((ndif ? ndif : 1) * sizeof(double));
-    ndif = 0;
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         bt_stats st;
@@ -12005,16 +12044,10 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         if (sc->status != BT_CELL_OK || sc->n < 1 || bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) continue;
         s->med[i] = st.median; s->lo[i] = st.ci_lo; s->hi[i] = st.ci_hi;
         if (sc->n >= 3 && rel) rel[nrel++] = st.rel_mad;
-        if (sc->n >= 2) {
-            /* pooled variance: the MAD of a few samples errs low (of 3, by half or more), so
-               a median of small-sample MADs made every bound too tight at 3-10 % noise */
-            double mean = sc->tsum / sc->n;
-            int j;
-            for (j = 0; j < sc->n; j++) pss += ((sc->e2e[j] - mean) / st.median) * ((sc->e2e[j] - mean) / st.median);
-            pdf += sc->n - 1;
-            for (j = 1; dif && j < sc->n; j++) dif[ndif++] = fabs(sc->e2e[j] - sc->e2e[j - 1]) / st.median;
-        }
     }
+    /* pooled variance: the MAD of a few samples errs low (of 3, by half or more), so a median of
+       small-sample MADs made every bound too tight at 3-10 % noise */
+    ndif = bti_srch_sums(s, -1, s->med, 1, 0, dif, ndif, &pss, &pdf);
     /* until three cells have three samples, the prior noise is a floor: a quiet first cell
        must not make every later bound tight */
     pool = nrel && rel && pdf > 0 ? sqrt(pss / pdf) : s->prior;
@@ -12066,20 +12099,10 @@ static int bti_srch_eval(bti_srch *s, double *best) {
                the median of the differences up: 1 in 20 at x2 read 3 % noise as 3.3-4.1 %, and
                the estimate 1.2-1.4x the truth) */
             double *cd = (double *)bti_malloc(ndif * sizeof(double));
-            size_t ncd = 0;
+            size_t ncd;
             s->out_p = (double)nout / nsm;
             s->out_m = bti_median_inplace(dif, nout);
-            for (ci = 0; cd && ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
-                bti_sc *sc = bti_sc_at(s, ci, k);
-                int j;
-                double md = s->med[ci * (size_t)s->nw + (size_t)k];
-                if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
-                for (j = 1; j < sc->n && ncd < ndif; j++) {
-                    double d = fabs(sc->e2e[j] - sc->e2e[j - 1]) / md;
-                    if (sc->n >= 3 ? fabs(sc->e2e[j] - md) / md <= BTI_OUT_K * core && fabs(sc->e2e[j - 1] - md) / md <= BTI_OUT_K * core
-                                   : d <= BTI_OUT_K * core * 1.41421356) cd[ncd++] = d;
-                }
-            }
+            ncd = bti_srch_sums(s, -1, s->med, 1, BTI_OUT_K * core, cd, ndif, NULL, NULL);
             if (ncd >= BTI_OUT_MIN / 2) s->pool_rob = bti_median_inplace(cd, ncd) / 0.95387;
             if (nrel < 3 && s->pool_rob < s->prior) s->pool_rob = s->prior;
             bti_free(cd);
@@ -12219,16 +12242,7 @@ static void bti_srch_cm_eval(bti_srch *s) {
             wm[ci * (size_t)s->nw + (size_t)k] = bti_median_inplace(t, (size_t)sc->n);
         }
         bti_free(t);
-        nd = 0;
-        for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
-            bti_sc *sc = bti_sc_at(s, ci, k);
-            double md = wm[ci * (size_t)s->nw + (size_t)k], mean = 0;
-            if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
-            for (j = 0; j < sc->n; j++) mean += bti_srch_cm_x(s, sc, j) / sc->n;
-            for (j = 0; j < sc->n; j++) pss += ((bti_srch_cm_x(s, sc, j) - mean) / md) * ((bti_srch_cm_x(s, sc, j) - mean) / md);
-            pdf += sc->n - 1;
-            for (j = 1; j < sc->n && nd < cap; j++) d[nd++] = fabs(bti_srch_cm_x(s, sc, j) - bti_srch_cm_x(s, sc, j - 1)) / md;
-        }
+        nd = bti_srch_sums(s, -1, wm, 0, 0, d, cap, &pss, &pdf);
         if (nd >= 2 && pdf > 0) {
             double rob = bti_median_inplace(d, nd) / 0.95387, var = sqrt(pss / pdf);
             gcore = ocore = rob < var ? rob : var;
@@ -12246,16 +12260,7 @@ static void bti_srch_cm_eval(bti_srch *s) {
             if (nsm >= BTI_OUT_MIN && nout > 0) {
                 op = nout / nsm;
                 om = exp(lsum / nout);
-                nd = 0;
-                for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
-                    bti_sc *sc = bti_sc_at(s, ci, k);
-                    double md = wm[ci * (size_t)s->nw + (size_t)k];
-                    if (sc->status != BT_CELL_OK || sc->n < 3 || !(md > 0)) continue;
-                    for (j = 1; j < sc->n && nd < cap; j++) {
-                        double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1);
-                        if (fabs(a - md) / md <= BTI_OUT_K * ocore && fabs(b - md) / md <= BTI_OUT_K * ocore) d[nd++] = fabs(a - b) / md;
-                    }
-                }
+                nd = bti_srch_sums(s, -1, wm, 0, BTI_OUT_K * ocore, d, cap, NULL, NULL);
                 if (nd >= BTI_OUT_MIN / 2) gcore = bti_median_inplace(d, nd) / 0.95387;
             }
         }
@@ -12269,25 +12274,8 @@ static void bti_srch_cm_eval(bti_srch *s) {
         for (pass = 0; pass < 2; pass++) {
             /* pass 0: all successive differences; pass 1 (outliers seen): without those that
                touch a sample beyond BTI_OUT_K of pass 0's core from its cell's median */
-            double c0 = s->wcut[k];
-            nd = 0; pss = pdf = 0;
-            for (ci = 0; ci < s->ncells; ci++) {
-                bti_sc *sc = bti_sc_at(s, ci, k);
-                double md = cmed[ci * (size_t)s->nw + (size_t)k], mean = sc->tsum / sc->n;
-                int j;
-                if (sc->status != BT_CELL_OK || sc->n < 2 || !(md > 0)) continue;
-                if (s->cm_wn > 0) {
-                    for (mean = 0, j = 0; j < sc->n; j++) mean += bti_srch_cm_x(s, sc, j);
-                    mean /= sc->n;
-                }
-                for (j = 0; j < sc->n; j++) pss += ((bti_srch_cm_x(s, sc, j) - mean) / md) * ((bti_srch_cm_x(s, sc, j) - mean) / md);
-                pdf += sc->n - 1;
-                for (j = 1; j < sc->n && nd < cap; j++) {
-                    double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1);
-                    if (pass && sc->n >= 3 && (fabs(a - md) / md > BTI_OUT_K * c0 || fabs(b - md) / md > BTI_OUT_K * c0)) continue;
-                    d[nd++] = fabs(a - b) / md;
-                }
-            }
+            pss = pdf = 0;
+            nd = bti_srch_sums(s, k, cmed, 0, pass ? BTI_OUT_K * s->wcut[k] : 0, d, cap, &pss, &pdf);
             if (nd < 2 || !(pdf > 0)) break;
             rob = bti_median_inplace(d, nd) / 0.95387;
             var = sqrt(pss / pdf);
