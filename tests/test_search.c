@@ -37,22 +37,27 @@ static const char *const METS[] = {"e2e_s_median", "cell_s", "peak_mem_bytes"};
 enum { NB = 8, NWK = 6 };
 static const int WK[NWK] = {1, 2, 4, 8, 12, 16};
 
-/* a batch x workers surface (NB x NWK cells, one row each, 5 samples, only the median set) whose
-   time at (batch index bi, workers index wi) is f(bi, wi) */
-static bt_results *grid_surface(const char *name, double (*f)(int bi, int wi)) {
+/* a batch x workers surface (nb x nw cells, one row each, 5 samples, only the median set): batch
+   batch(bi), workers workers(wi), time f(bi, wi) */
+static bt_results *grid_surface_at(const char *name, int nb, int nw, int (*batch)(int bi), int (*workers)(int wi), double (*f)(int bi, int wi)) {
     bt_results *r = bt_results_create(2, AXES, 3, METS);
     int bi, wi;
-    for (bi = 0; bi < NB; bi++) for (wi = 0; wi < NWK; wi++) {
+    for (bi = 0; bi < nb; bi++) for (wi = 0; wi < nw; wi++) {
         char b[16], w[16];
         const char *ax[2] = {b, w};
         double m[3] = {0, NAN, NAN};
         m[0] = f(bi, wi);
-        snprintf(b, sizeof b, "%d", 1 << bi);
-        snprintf(w, sizeof w, "%d", WK[wi]);
+        snprintf(b, sizeof b, "%d", batch(bi));
+        snprintf(w, sizeof w, "%d", workers(wi));
         bt_results_add(r, name, "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
     }
     return r;
 }
+static int pow2_of(int i) { return 1 << i; }
+static int wk_of(int i) { return WK[i]; }
+static int one_up(int i) { return i + 1; }
+/* the default grid: batch 1..128 (powers of two) x workers WK */
+static bt_results *grid_surface(const char *name, double (*f)(int bi, int wi)) { return grid_surface_at(name, NB, NWK, pow2_of, wk_of, f); }
 
 /* a random bowl over log2(batch) x workers, with an OOM frontier along batch (per workers) */
 static bt_results *random_surface(uint64_t seed, int with_oom, int nwl, double *truth_best_b, double *truth_best_w) {
@@ -911,20 +916,13 @@ static void test_near_tie_challenger_refinement(void) {
    ones. Once the walk has converged, the cells two steps from the leader along each axis are
    screened; 256 is better and walked around: the noise-free pick is the true best (the old walk
    picked batch=192 workers=4, 3.8 % worse, on every seed) */
-static bt_results *sawtooth_surface(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int i, w;
-    for (i = 0; i < 12; i++) for (w = 1; w <= 5; w++) {
-        char b[16], wk[16];
-        const char *ax[2] = {b, wk};
-        double m[3] = {0, NAN, NAN}, bs = 32.0 * (i + 1);
-        m[0] = 0.05 * (1 + 1.5 * ((bs - 256) / 400) * ((bs - 256) / 400) + 0.03 * (w - 4) * (w - 4)) * ((int)bs % 64 == 0 ? 0.95 : 1.0);
-        snprintf(b, sizeof b, "%d", (int)bs);
-        snprintf(wk, sizeof wk, "%d", w);
-        bt_results_add(r, "sawtooth", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
-    return r;
+static int step32(int i) { return 32 * (i + 1); }
+static double sawtooth_time(int i, int wi) {
+    double bs = step32(i);
+    int w = wi + 1;
+    return 0.05 * (1 + 1.5 * ((bs - 256) / 400) * ((bs - 256) / 400) + 0.03 * (w - 4) * (w - 4)) * ((int)bs % 64 == 0 ? 0.95 : 1.0);
 }
+static bt_results *sawtooth_surface(void) { return grid_surface_at("sawtooth", 12, 5, step32, one_up, sawtooth_time); }
 static void test_walk_skips_over_sawtooth(void) {
     bt_results *r = sawtooth_surface();
     bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
@@ -942,20 +940,9 @@ static void test_walk_skips_over_sawtooth(void) {
 /* a gentle plane whose best is the corner farthest from the centre (0.5 % per batch step, 0.3 %
    per workers step): its isolines run across the axes, and a walk that moves the leader one cell
    per round measures every near-tie of a wide front and spends the cap halfway there */
-static bt_results *gentle_plane_surface(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int i, w;
-    for (i = 0; i < 12; i++) for (w = 1; w <= 9; w++) {
-        char b[16], wk[16];
-        const char *ax[2] = {b, wk};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.04 * (1 + 0.005 * (11 - i) + 0.003 * (9 - w));
-        snprintf(b, sizeof b, "%d", 16 * (i + 1));
-        snprintf(wk, sizeof wk, "%d", w);
-        bt_results_add(r, "plane", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
-    return r;
-}
+static int step16(int i) { return 16 * (i + 1); }
+static double gentle_plane_time(int i, int wi) { return 0.04 * (1 + 0.005 * (11 - i) + 0.003 * (8 - wi)); }
+static bt_results *gentle_plane_surface(void) { return grid_surface_at("plane", 12, 9, step16, one_up, gentle_plane_time); }
 static void test_walk_line_search_gentle_plane(void) {
     bt_results *r = gentle_plane_surface();
     bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
@@ -974,20 +961,9 @@ static void test_walk_line_search_gentle_plane(void) {
    of the exhaustive cost, and the cap, checked only after a visit against the estimate the round
    began with (one cell at the prior spread: 7x the truth), was passed by a screen: cost 0.261 at
    noise 0 and 1 %. Now no screen is started that the cap (0.2 of the estimate) cannot pay. */
-static bt_results *small_grid_surface(void) {
-    bt_results *r = bt_results_create(2, AXES, 3, METS);
-    int i, w;
-    for (i = 0; i < 3; i++) for (w = 1; w <= 4; w++) {
-        char b[16], wk[16];
-        const char *ax[2] = {b, wk};
-        double m[3] = {0, NAN, NAN};
-        m[0] = 0.04 * (1 + 0.05 * ((i - 2) * (i - 2) + (w - 2) * (w - 2)));
-        snprintf(b, sizeof b, "%d", 64 << i);
-        snprintf(wk, sizeof wk, "%d", w);
-        bt_results_add(r, "small", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
-    }
-    return r;
-}
+static int from64(int i) { return 64 << i; }
+static double small_grid_time(int i, int wi) { return 0.04 * (1 + 0.05 * ((i - 2) * (i - 2) + (wi - 1) * (wi - 1))); }
+static bt_results *small_grid_surface(void) { return grid_surface_at("small", 3, 4, from64, one_up, small_grid_time); }
 static void test_cap_checked_before_a_visit(void) {
     bt_results *r = small_grid_surface();
     int seed, nz, within = 0, under = 0, picked = 0;
