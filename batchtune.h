@@ -12642,8 +12642,9 @@ static int bti_srch_over_budget(bti_srch *s) {
    refinement clips its own samples (below) and keeps its one sample at least: under an
    unfinished warm-up that one steady sample decided the seventh set's row at noise 0, and the
    cost model evaluated afresh before each refinement too lost that row at 1 % (20 seeds).
-   bench/search: 12-cell grid 0.261 -> 0.187 at 0 % (its pick now 5 % off: the best is never
-   screened); rows met 267 -> 267 at 5 seeds, 248 -> 249 at 20 */
+   bench/search: 12-cell grid 0.261 -> 0.187 at 0 % (its pick then 5 % off, the best, the last
+   neighbour in grid order, never screened: the walk's screen order, below, fixed it); rows met
+   267 -> 267 at 5 seeds, 248 -> 249 at 20 */
 static int bti_srch_fit(bti_srch *s, size_t ci, int n) {
     const bt_grid *g = s->sw->g;
     double ovh = 0, t = 0, room;
