@@ -11774,7 +11774,7 @@ struct bti_srch {
     uint32_t *cvi;             /* ncells x naxes: each cell's value indices (built on first use) */
     size_t cm_gen;             /* bumped by each evaluation of the cost model */
     size_t est_key[3];         /* visits, samples and cm_gen when est_ex was estimated (all 0: never) */
-    size_t fit_key;            /* samples when bti_srch_fit last evaluated the cost model */
+    size_t fit_key;            /* samples when bti_srch_eval last ran (bti_srch_fit evaluates again only after new ones) */
 };
 
 static bti_sc *bti_sc_at(bti_srch *s, size_t ci, int wl) { return &s->sc[ci * (size_t)s->nw + (size_t)wl]; }
@@ -12145,6 +12145,7 @@ static int bti_srch_eval(bti_srch *s, double *best) {
         if (leader < 0 || s->score[ci] < s->score[leader]) leader = (int)ci;
     }
     s->leader = leader;
+    s->fit_key = s->samples;
     return leader;
 }
 /* The cost model by workload (after the pooled spreads; the racing bounds keep the pooled
@@ -12652,12 +12653,11 @@ static int bti_srch_fit(bti_srch *s, size_t ci, int n) {
     const uint32_t *cv, *ov;
     size_t cj;
     if (!(s->budget < 1) || !s->cm_gen) return n; /* no cap, or no cost model yet (the first cell) */
-    if (s->fit_key != s->samples) {
+    if (s->fit_key != s->samples) { /* samples added since the last evaluation (the loop's, or a line search's) */
         double *b = (double *)bti_malloc((size_t)s->nw * sizeof(double));
         int ld = s->leader;
         if (b) { bti_srch_eval(s, b); bti_free(b); }
         s->leader = ld;
-        s->fit_key = s->samples;
     }
     if (bti_srch_over_budget(s)) return 0;
     if (!(s->est_ex > 0)) return n;
