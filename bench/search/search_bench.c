@@ -834,6 +834,107 @@ static bt_results *make_final9(int kind) {
     }
     return r;
 }
+/* Tenth final test set (make_final10, seeds 1101-1105): written on 2026-12-01 after the ninth
+   round's freeze, BEFORE any change of the tenth round, and committed on its own (skipped by the
+   bench until the freeze: --final10 runs it). Meant to be harder than the ninth set, which the
+   previous strategy met as well. Six kinds that differ from every set above:
+   0: a pipeline kink: time per item = max(loader / workers, compute(batch)) with compute slowed
+      by 0.6 % per worker (contention) and by 5 % per doubling past batch 256 (cache spill);
+      batch 2..1024 x workers 1..12 (120 cells). The surface is not smooth: its best, batch=256
+      workers=7, sits on the ridge where the loader stops being the bottleneck, and one worker
+      fewer is 10 % slower;
+   1: the best cell is the noisiest: 12 recorded samples per cell, 0.5 % Gaussian noise far from
+      the best and up to 5.5 % at it (a contended resource near the fast configuration); 8 x 6
+      cells, a bowl whose neighbours of the best are 3-4 % slower. Judged by the noisy goal at
+      added noise 0 too;
+   2: four axes: batch 16..256 x workers {1,2,4,8} x prefetch {1,2,4,8} x threads {1,2,4,8}
+      (320 cells), out of memory where batch x prefetch > 512 (batch is monotone), 25 % slower
+      where workers x threads > 16 (oversubscribed cores), a bowl otherwise whose best,
+      batch=256 workers=4 prefetch=2 threads=2, has its neighbour prefetch=4 out of memory;
+   3: a narrow deep basin and a broad shallow one: 10 x 8 cells; the broad basin near the grid's
+      centre bottoms out 2.5 % above the narrow one, whose best, batch=1024 workers=2, has its
+      four neighbours 2 % slower and the next ring 8 % slower;
+   4: a slow region before out of memory: batch 1..2048 x workers 1..8; where batch x
+      (1 + workers / 8) > 400 the cell spills to host memory and runs 2.5 times slower, where it
+      is > 1600 it is out of memory (batch is monotone). The best, batch=256 workers=4, is the
+      last cell before the spill on both axes;
+   5: a coarse timer: 10 recorded samples per cell, 2 % Gaussian noise, then rounded to a 0.2 ms
+      tick on cells of about 4 ms (one tick is 5 % of a cell); 8 x 6 cells, a bowl. Judged by
+      the noisy goal at added noise 0 too. */
+static bt_results *make_final10(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax4[] = {"batch", "workers", "prefetch", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 2 ? 4 : 2, kind == 2 ? ax4 : ax2, 1, mets);
+    int i, j, k;
+    uint64_t rs = 11111 + (uint64_t)kind;
+    char a[16], b[16], c[16], d[16];
+    const char *ax[4] = {a, b, c, d};
+    if (kind == 1 || kind == 5) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 2) {
+        int p, t;
+        for (i = 0; i < 5; i++) for (j = 0; j < 4; j++) for (p = 0; p < 4; p++) for (t = 0; t < 4; t++) {
+            double m = 0.05 * (1 + 0.04 * (i - 3.8) * (i - 3.8) + 0.03 * (j - 2.2) * (j - 2.2) + 0.02 * (p - 1.4) * (p - 1.4) + 0.03 * (t - 1.4) * (t - 1.4))
+                       * ((1 << j) * (1 << t) > 16 ? 1.25 : 1.0);
+            bt_cell_status st = BT_CELL_OK;
+            if ((16 << i) * (1 << p) > 512) { st = BT_CELL_OOM; m = NAN; }
+            snprintf(a, sizeof a, "%d", 16 << i); snprintf(b, sizeof b, "%d", 1 << j); snprintf(c, sizeof c, "%d", 1 << p); snprintf(d, sizeof d, "%d", 1 << t);
+            bt_results_add(r, "four_axes", "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+        }
+        return r;
+    }
+    {
+        int ni = kind == 0 ? 10 : kind == 3 ? 10 : kind == 4 ? 12 : 8;
+        int nj = kind == 0 ? 12 : kind == 3 ? 8 : kind == 4 ? 8 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m, bs, sig = 0;
+            int w = j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            if (kind == 0) {
+                double comp, load;
+                bs = (double)(2 << i);
+                comp = 0.001 * (1 + 24 / bs) * (bs > 256 ? pow(1.05, log2(bs / 256)) : 1) * (1 + 0.006 * w);
+                load = 0.0075 / w;
+                m = 10000 * (load > comp ? load : comp);
+            } else if (kind == 1) {
+                double d2 = (i - 5) * (i - 5) + (j - 2) * (j - 2);
+                bs = (double)(2 << i);
+                m = 0.03 * (1 + 0.03 * (i - 5) * (i - 5) + 0.04 * (j - 2) * (j - 2));
+                sig = 0.005 + 0.05 * exp(-d2 / 1.5);
+            } else if (kind == 3) {
+                double broad = 1.025 + 0.005 * ((i - 4.5) * (i - 4.5) + (j - 3.5) * (j - 3.5)), narrow = 1 + 0.02 * ((i - 8) * (i - 8) + (j - 1) * (j - 1));
+                bs = (double)(4 << i);
+                m = 0.04 * (broad < narrow ? broad : narrow);
+            } else if (kind == 4) {
+                double f = (double)(1 << i) * (1 + w / 8.0);
+                bs = (double)(1 << i);
+                m = 0.02 * (1 + 4 / bs) * (1 + 0.02 * (w - 4) * (w - 4)) * (f > 400 ? 2.5 : 1.0);
+                if (f > 1600) { st = BT_CELL_OOM; m = NAN; }
+            } else {
+                bs = (double)(2 << i);
+                m = 0.004 * (1 + 0.02 * (i - 3.4) * (i - 3.4) + 0.03 * (j - 2.6) * (j - 2.6));
+                sig = 0.02;
+            }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 0 ? "pipeline" : kind == 1 ? "noisy_best" : kind == 3 ? "two_basins" : kind == 4 ? "spill" : "coarse_timer",
+                           "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+            if (kind == 1 || kind == 5) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < (kind == 1 ? 12 : 10); k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2);
+                    double x = m * (1 + sig * g);
+                    if (kind == 5) x = 0.0002 * floor(x / 0.0002 + 0.5);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -905,6 +1006,7 @@ static int g_final6 = 1;           /* --no-final6: skip the sixth final test set
 static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
 static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
+static int g_final10 = 0;          /* --final10: run the tenth final test set (off until the tenth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1070,6 +1172,8 @@ int main(int argc, char **argv) {
                                           "final8 unordered axis (algorithm)", "final8 2 workloads, one flat", "final8 gentle slope to a far corner"};
     static const char *const f9names[] = {"final9 thermal drift inside a cell", "final9 scattered failed cells", "final9 wide dynamic range (27x)",
                                           "final9 irregular axis values", "final9 8 workloads (model zoo)", "final9 3-D diagonal valley"};
+    static const char *const f10names[] = {"final10 pipeline kink (loader vs compute)", "final10 the best cell is the noisiest", "final10 4 axes, OOM + oversubscription",
+                                           "final10 narrow deep basin vs broad shallow", "final10 host-memory spill before OOM", "final10 coarse timer (0.2 ms ticks)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1087,6 +1191,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
         else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
+        else if (strcmp(argv[a], "--final10") == 0) g_final10 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1115,7 +1220,7 @@ int main(int argc, char **argv) {
             {1, 1, 0, make_heldout, hnames, NULL}, {3, 1 | 8 | 16, 0, make_final2, f2names, NULL}, {2, 1 | 8, 0, make_final, fnames, NULL},
             {4, 1, 8, make_final3, f3names, &g_final3}, {5, 2, 4, make_final4, f4names, &g_final4}, {6, 8, 1 | 2, make_final5, f5names, &g_final5},
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
-            {10, 4, 1, make_final9, f9names, &g_final9},
+            {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1146,6 +1251,7 @@ int main(int argc, char **argv) {
             {8, 800, &g_final7, "Seventh final test set", "make_final7", "out of sample for the seventh-round strategy only, seen since", "Seventh final test set (seen)"},
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "out of sample for the eighth-round strategy only, seen since", "Eighth final test set (seen)"},
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "written before the ninth round of changes, run once with the strategy frozen", "Ninth final test set (out of sample)"},
+            {11, 1100, &g_final10, "Tenth final test set", "make_final10", "written before the tenth round of changes, run once with the strategy frozen", "Tenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
