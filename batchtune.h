@@ -12797,11 +12797,11 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
 #define BTI_SM_R 2
 static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double *var) {
     const bt_grid *g = s->sw->g;
-    size_t ci, cj, N = s->ncells, tn = 0;
+    size_t ci, cj, N = s->ncells, tn = 0, nm = 0, ii, jj, *idx = (size_t *)bti_malloc(N * sizeof(size_t));
     int na = 0, ax[BT_MAX_AXES], p, a, i, j, k;
     double *y = (double *)bti_malloc(4 * N * sizeof(double)), *v, *m, *vm, tsum = 0, tau2;
     double A[(1 + 2 * BT_MAX_AXES) * (1 + 2 * BT_MAX_AXES)], b[1 + 2 * BT_MAX_AXES], x[1 + 2 * BT_MAX_AXES], e0[1 + 2 * BT_MAX_AXES];
-    if (!y) return 0;
+    if (!y || !idx) { bti_free(y); bti_free(idx); return 0; }
     v = y + N; m = v + N; vm = m + N;
     for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR && g->ax[a].n > 1) ax[na++] = a;
     p = 1 + 2 * na;
@@ -12821,15 +12821,18 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
         y[ci] = sy / s->nw;
         v[ci] = sv / ((double)s->nw * s->nw);
         if (!(v[ci] > 1e-12)) v[ci] = 1e-12; /* noise-free: the cell's own value decides */
+        idx[nm++] = ci; /* the loops below run over the measured cells only (a large grid's are few) */
     }
-    for (ci = 0; ci < N; ci++) {
+    for (ii = 0; ii < nm; ii++) {
         const uint32_t *cv, *ov;
         size_t cnt = 0;
-        if (isnan(y[ci]) || (cv = bti_srch_cvi(s, ci)) == NULL) continue;
+        ci = idx[ii];
+        if ((cv = bti_srch_cvi(s, ci)) == NULL) continue;
         memset(A, 0, sizeof A); memset(b, 0, sizeof b);
-        for (cj = 0; cj < N; cj++) {
+        for (jj = 0; jj < nm; jj++) {
             double w;
-            if (cj == ci || isnan(y[cj]) || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
+            cj = idx[jj];
+            if (cj == ci || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
             for (a = 0; a < g->naxes; a++) {
                 if (g->ax[a].tied_to >= 0) continue;
                 if (g->ax[a].type == BT_AXIS_STR ? ov[a] != cv[a] : (ov[a] > cv[a] ? ov[a] - cv[a] : cv[a] - ov[a]) > BTI_SM_R) break;
@@ -12884,7 +12887,8 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
         if (isnan(m[ci]) || !tn || (cv = bti_srch_cvi(s, ci)) == NULL) { est[ci] = y[ci]; continue; }
         /* the model's error near the cell: a cliff or a saw-tooth tooth next to it is local, and
            averaged over the whole grid it read small */
-        for (cj = 0; cj < N; cj++) {
+        for (jj = 0; jj < nm; jj++) {
+            cj = idx[jj];
             if (isnan(m[cj]) || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
             for (a = 0; a < g->naxes; a++) {
                 if (g->ax[a].tied_to >= 0) continue;
@@ -12904,7 +12908,7 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
         est[ci] = (y[ci] / v[ci] + m[ci] * wm) / (1.0 / v[ci] + wm);
         var[ci] = 1.0 / (1.0 / v[ci] + wm);
     }
-    bti_free(y);
+    bti_free(y); bti_free(idx);
     return 1;
 }
 
