@@ -835,8 +835,9 @@ static bt_results *make_final9(int kind) {
     return r;
 }
 /* Tenth final test set (make_final10, seeds 1101-1105): written on 2026-12-01 after the ninth
-   round's freeze, BEFORE any change of the tenth round, and committed on its own (skipped by the
-   bench until the freeze: --final10 runs it). Meant to be harder than the ninth set, which the
+   round's freeze, BEFORE any change of the tenth round, and committed on its own (f765638,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit 168489b);
+   --no-final10 skips it. Meant to be harder than the ninth set, which the
    previous strategy met as well. Six kinds that differ from every set above:
    0: a pipeline kink: time per item = max(loader / workers, compute(batch)) with compute slowed
       by 0.6 % per worker (contention) and by 5 % per doubling past batch 256 (cache spill);
@@ -1006,7 +1007,7 @@ static int g_final6 = 1;           /* --no-final6: skip the sixth final test set
 static int g_final7 = 1;           /* --no-final7: skip the seventh final test set (it was not run before the strategy was frozen) */
 static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
-static int g_final10 = 0;          /* --final10: run the tenth final test set (off until the tenth round's strategy is frozen) */
+static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1191,7 +1192,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final7") == 0) g_final7 = 0;
         else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
-        else if (strcmp(argv[a], "--final10") == 0) g_final10 = 1;
+        else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1250,7 +1251,7 @@ int main(int argc, char **argv) {
             {7, 700, &g_final6, "Sixth final test set", "make_final6", "out of sample for the sixth-round strategy only, seen since", "Sixth final test set (seen)"},
             {8, 800, &g_final7, "Seventh final test set", "make_final7", "out of sample for the seventh-round strategy only, seen since", "Seventh final test set (seen)"},
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "out of sample for the eighth-round strategy only, seen since", "Eighth final test set (seen)"},
-            {10, 1000, &g_final9, "Ninth final test set", "make_final9", "written before the ninth round of changes, run once with the strategy frozen", "Ninth final test set (out of sample)"},
+            {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "written before the tenth round of changes, run once with the strategy frozen", "Tenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
