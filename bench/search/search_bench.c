@@ -936,6 +936,100 @@ static bt_results *make_final10(int kind) {
     }
     return r;
 }
+/* Eleventh final test set (make_final11, seeds 1201-1205): written on 2026-12-01 after the tenth
+   round's freeze, BEFORE any change of the eleventh round, and committed on its own (skipped by
+   the bench until the freeze: --final11 runs it). Six kinds that differ from every set above:
+   0: a costly setup per visit (an engine build, as TensorRT does per batch size): 8 x 6 cells,
+      samples of 20-60 ms but a setup of 1 s at batch 2 growing to 40 s at batch 256 (recorded
+      cell_s); a revisit pays the build again. A bowl whose best is batch=128 workers=3;
+   1: autocorrelated samples: 12 recorded samples per cell from an AR(1) process (each sample
+      0.85 of the previous one's deviation plus 1 % Gaussian; about 1.9 % overall), so a cell's
+      samples agree with each other more than with the truth; 8 x 6 cells, a bowl with 2-3 %
+      steps. Judged by the noisy goal at added noise 0 too;
+   2: one long rippled axis: window 1..64 (64 cells, one axis), a shallow bowl (0.08 % x steps
+      squared) with its minimum at 45 and every multiple of 4 1.5 % faster: the best is 44, 48
+      is 0.6 % slower, 40 and 45 2 %;
+   3: three workloads that fail on different cells: 8 x 6 cells each, bowls with different optima;
+      about one cell in ten of each workload fails with an error (not monotone); the mean-regret
+      best, batch=32 workers=4, does not, but three of its neighbours fail in one workload each;
+   4: two workloads 300 times apart in time (1 ms and 300 ms per cell) with opposite optima: the
+      fast one's cells cost nothing, its regret counts as much as the slow one's;
+   5: a corner on the OOM frontier in three axes: batch 2..256 x workers 1..6 x threads 1..4 (192
+      cells), out of memory where batch x workers > 512 (batch is monotone); time falls with batch
+      and threads and rises with workers, so the best is batch=256 workers=1 threads=4, a corner
+      of the grid on the frontier. */
+static bt_results *make_final11(int kind) {
+    static const char *const ax1[] = {"window"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets1[] = {"e2e_s_median"};
+    static const char *const mets2[] = {"e2e_s_median", "cell_s"};
+    bt_results *r = bt_results_create(kind == 2 ? 1 : kind == 5 ? 3 : 2, kind == 2 ? ax1 : kind == 5 ? ax3 : ax2, kind == 0 ? 2 : 1, kind == 0 ? mets2 : mets1);
+    int i, j, k, v;
+    uint64_t rs = 12121 + (uint64_t)kind;
+    char a[16], b[16], c[16];
+    const char *ax[3] = {a, b, c};
+    if (kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 2) {
+        for (i = 1; i <= 64; i++) {
+            double m = 0.01 * (1 + 0.0008 * (i - 45) * (i - 45)) * (i % 4 == 0 ? 0.985 : 1.0);
+            snprintf(a, sizeof a, "%d", i);
+            bt_results_add(r, "window", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) for (k = 0; k < 4; k++) {
+            double bs = (double)(2 << i), m = 0.02 * (1 + 6 / bs) * (1 + 0.02 * j) * (1 - 0.03 * k);
+            bt_cell_status st = BT_CELL_OK;
+            if (bs * (j + 1) > 512) { st = BT_CELL_OOM; m = NAN; }
+            snprintf(a, sizeof a, "%d", (int)bs); snprintf(b, sizeof b, "%d", j + 1); snprintf(c, sizeof c, "%d", k + 1);
+            bt_results_add(r, "frontier_corner", "synthetic", ax, st, st == BT_CELL_OOM ? "out of device memory" : "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 3 ? 3 : kind == 4 ? 2 : 1); v++) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+            double m[2] = {0, NAN}, bs = (double)(2 << i);
+            bt_cell_status st = BT_CELL_OK;
+            const char *why = "";
+            char wln[16];
+            if (kind == 0) {
+                m[0] = 0.04 * (1 + 0.04 * (i - 6) * (i - 6) + 0.04 * (j - 2) * (j - 2));
+                m[1] = 1.0 + 39.0 * (i / 7.0) * (i / 7.0) + 5 * m[0];
+            } else if (kind == 1) {
+                m[0] = 0.03 * (1 + 0.025 * (i - 4.2) * (i - 4.2) + 0.03 * (j - 2.6) * (j - 2.6));
+            } else if (kind == 3) {
+                static const double ci[] = {3.0, 5.0, 4.0}, cj[] = {2.0, 3.0, 4.0};
+                m[0] = 0.02 * (v + 1) * (1 + 0.03 * (i - ci[v]) * (i - ci[v]) + 0.03 * (j - cj[v]) * (j - cj[v]));
+                if (!(i == 4 && j == 3) && ((v == 0 && i == 3 && j == 3) || (v == 1 && i == 4 && j == 2) || (v == 2 && i == 5 && j == 3) || hrand(&rs) < 0.1)) {
+                    st = BT_CELL_ERROR; m[0] = NAN; why = "kernel launch failed";
+                }
+            } else {
+                m[0] = v == 0 ? 0.001 * (1 + 0.04 * (i - 1) * (i - 1) + 0.05 * (j - 4) * (j - 4)) : 0.3 * (1 + 0.03 * (i - 6) * (i - 6) + 0.04 * (j - 1) * (j - 1));
+            }
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", j + 1);
+            snprintf(wln, sizeof wln, "model_%d", v);
+            bt_results_add(r, kind == 3 || kind == 4 ? wln : kind == 0 ? "engine_build" : "autocorrelated", "synthetic", ax, st, why, 5, 0, m);
+            if (kind == 1) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                double e = 0;
+                for (k = 0; k < 12; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2);
+                    double x;
+                    e = k == 0 ? 0.019 * g : 0.85 * e + 0.01 * g;
+                    x = m[0] * (1 + e);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1008,6 +1102,7 @@ static int g_final7 = 1;           /* --no-final7: skip the seventh final test s
 static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
+static int g_final11 = 0;          /* --final11: run the eleventh final test set (off until the eleventh round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1175,6 +1270,8 @@ int main(int argc, char **argv) {
                                           "final9 irregular axis values", "final9 8 workloads (model zoo)", "final9 3-D diagonal valley"};
     static const char *const f10names[] = {"final10 pipeline kink (loader vs compute)", "final10 the best cell is the noisiest", "final10 4 axes, OOM + oversubscription",
                                            "final10 narrow deep basin vs broad shallow", "final10 host-memory spill before OOM", "final10 coarse timer (0.2 ms ticks)"};
+    static const char *const f11names[] = {"final11 costly setup per visit (engine build)", "final11 autocorrelated samples (AR(1))", "final11 long rippled axis (64 cells)",
+                                           "final11 3 workloads failing on different cells", "final11 2 workloads 300x apart in time", "final11 corner on a 3-D OOM frontier"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1193,6 +1290,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
+        else if (strcmp(argv[a], "--final11") == 0) g_final11 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1222,6 +1320,7 @@ int main(int argc, char **argv) {
             {4, 1, 8, make_final3, f3names, &g_final3}, {5, 2, 4, make_final4, f4names, &g_final4}, {6, 8, 1 | 2, make_final5, f5names, &g_final5},
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
+            {12, 32, 2, make_final11, f11names, &g_final11},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1253,6 +1352,7 @@ int main(int argc, char **argv) {
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "out of sample for the eighth-round strategy only, seen since", "Eighth final test set (seen)"},
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "written before the tenth round of changes, run once with the strategy frozen", "Tenth final test set (out of sample)"},
+            {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "written before the eleventh round of changes, run once with the strategy frozen", "Eleventh final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
