@@ -948,7 +948,7 @@ static bt_results *make_final10(int kind) {
       steps. Judged by the noisy goal at added noise 0 too;
    2: one long rippled axis: window 1..64 (64 cells, one axis), a shallow bowl (0.08 % x steps
       squared) with its minimum at 45 and every multiple of 4 1.5 % faster: the best is 44, 48
-      is 0.6 % slower, 40 and 45 2 %;
+      is 0.6 % slower, 45 1.4 % and 40 1.9 %;
    3: three workloads that fail on different cells: 8 x 6 cells each, bowls with different optima;
       about one cell in ten of each workload fails with an error (not monotone); the mean-regret
       best, batch=32 workers=4, does not, but three of its neighbours fail in one workload each;
