@@ -12720,8 +12720,10 @@ static double bti_srch_reserve(bti_srch *s, size_t leader) {
    farthest from every visited one (greedy farthest point; distance: steps along each axis over
    the axis' length, summed): at most the root of the number of cells, and while the screen has
    spent under a quarter of the cost cap and leaves the reserve for confirming the leader. A
-   far-away basin is then found by its one sample and explored around like any promising cell. */
-static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
+   far-away basin is then found by its one sample and explored around like any promising cell.
+   The early screen (before the walk) calls it with at most maxp cells (0: the root's limit
+   only) and frac of the cap in place of the quarter. */
+static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_t maxp, double frac) {
     const bt_grid *g = s->sw->g;
     double cheap = 0, allow, room, spent0 = s->cost, *dist;
     size_t ci, cj, nvis = 0, *vis, npick = 0, nuse = 0;
@@ -12734,7 +12736,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
         cheap += (ovh > 0 ? ovh : 0) + t;
     }
     if (bti_srch_over_budget(s) || !(s->est_ex > 0) || !(cheap > 0)) return BT_OK;
-    allow = 0.25 * s->budget * s->est_ex;
+    allow = frac * s->budget * s->est_ex;
     room = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
     if (room < allow) allow = room;
     if (allow < cheap) return BT_OK;
@@ -12767,7 +12769,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best) {
             }
             if (pick_ci == SIZE_MAX || dist[ci] > dist[pick_ci]) pick_ci = ci;
         }
-        if (pick_ci == SIZE_MAX || s->cost - spent0 + cheap > allow || (double)(npick * npick) >= (double)nuse || bti_srch_over_budget(s)) break;
+        if (pick_ci == SIZE_MAX || s->cost - spent0 + cheap > allow || (double)(npick * npick) >= (double)nuse || (maxp && npick >= maxp) || bti_srch_over_budget(s)) break;
         npick++;
         nvis = 0;
         vis[nvis++] = pick_ci;
@@ -12951,6 +12953,7 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
     return st;
 }
 
+#define BTI_EARLY_SD 0.05
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
@@ -13005,6 +13008,37 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             }
         }
         if (st != BT_OK) break;
+        /* an early space-filling screen: before the walk spends the cap around the start, one
+           sample of each of a few of the cells farthest from it (the grid's corners first; at
+           most a third of the root of the number of cells, within a tenth of the cap), so that
+           a basin or a slope's far end away from the centre is seen while there is room left to
+           walk around it (final8 gentle slope at 1 %: the walk's ring around the start spent 85 %
+           of the cap before the late screen, which then had no room). Only for one workload (a
+           far cell costs a visit per workload) and where the start cell's samples spread by
+           less than BTI_EARLY_SD of their mean: a single sample says nothing about a basin a few
+           per cent deep under more noise than that, and a lucky one drew the walk off (final8
+           gentle slope at 10 %). Rows met 332 -> 335 at 5 seeds (gentle slope 1 %, step
+           surface 1 %, noisiest best cell 0: none lost), 314 -> 316 at 20 (five gained, three
+           lost by one seed each: wide flat top 10 %, compute-bound + OOM 3 %, flat plateau 3 %).
+           Tried and not kept: a limit of half the root (332 -> 334 at 5 seeds: gains the narrow
+           basin at 0 and 1 %, loses bimodal 1 %, flat top 5 %, rare x2 outliers 0 and 1 % by
+           costs over 0.25, the far corners raising the exhaustive estimate; 314 -> 313 at 20) */
+        if (round == 0 && leader >= 0 && s->nw == 1) {
+            bti_sc *sc = bti_sc_at(s, (size_t)leader, 0);
+            double mean = 0, var = 0;
+            size_t nu = 0, mp;
+            int j;
+            for (j = 0; j < sc->n; j++) mean += sc->e2e[j];
+            if (sc->n > 1) mean /= sc->n;
+            for (j = 0; j < sc->n; j++) var += (sc->e2e[j] - mean) * (sc->e2e[j] - mean);
+            for (ci = 0; ci < s->ncells; ci++) if (s->use[ci] == 1) nu++;
+            mp = (size_t)(sqrt((double)nu) / 3);
+            if (sc->n > 1 && mean > 0 && sqrt(var / (sc->n - 1)) < BTI_EARLY_SD * mean && mp >= 1) {
+                st = bti_srch_spread(s, (size_t)leader, best, mp, 0.1);
+                if (st != BT_OK) break;
+                continue;
+            }
+        }
         /* line search (pattern move): the walk moves the leader one cell per round, and on a
            gentle slope it screens every cell of a wide front of near-ties (a plane's isolines
            run across the axes: final8 gentle slope at 0 %, 48x6, 56x5, 64x4 all tied), so the
@@ -13221,7 +13255,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
                 continue;
             }
-            st = bti_srch_spread(s, (size_t)leader, best);
+            st = bti_srch_spread(s, (size_t)leader, best, 0, 0.25);
             continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
