@@ -937,8 +937,9 @@ static bt_results *make_final10(int kind) {
     return r;
 }
 /* Eleventh final test set (make_final11, seeds 1201-1205): written on 2026-12-01 after the tenth
-   round's freeze, BEFORE any change of the eleventh round, and committed on its own (skipped by
-   the bench until the freeze: --final11 runs it). Six kinds that differ from every set above:
+   round's freeze, BEFORE any change of the eleventh round, and committed on its own (68f295b,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit 84ab55b);
+   --no-final11 skips it. Six kinds that differ from every set above:
    0: a costly setup per visit (an engine build, as TensorRT does per batch size): 8 x 6 cells,
       samples of 20-60 ms but a setup of 1 s at batch 2 growing to 40 s at batch 256 (recorded
       cell_s); a revisit pays the build again. A bowl whose best is batch=128 workers=3;
@@ -1102,7 +1103,7 @@ static int g_final7 = 1;           /* --no-final7: skip the seventh final test s
 static int g_final8 = 1;           /* --no-final8: skip the eighth final test set (it was not run before the strategy was frozen) */
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
-static int g_final11 = 0;          /* --final11: run the eleventh final test set (off until the eleventh round's strategy is frozen) */
+static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1290,7 +1291,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final8") == 0) g_final8 = 0;
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
-        else if (strcmp(argv[a], "--final11") == 0) g_final11 = 1;
+        else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1351,7 +1352,7 @@ int main(int argc, char **argv) {
             {8, 800, &g_final7, "Seventh final test set", "make_final7", "out of sample for the seventh-round strategy only, seen since", "Seventh final test set (seen)"},
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "out of sample for the eighth-round strategy only, seen since", "Eighth final test set (seen)"},
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
-            {11, 1100, &g_final10, "Tenth final test set", "make_final10", "written before the tenth round of changes, run once with the strategy frozen", "Tenth final test set (out of sample)"},
+            {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "written before the eleventh round of changes, run once with the strategy frozen", "Eleventh final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
