@@ -3,9 +3,9 @@
 # sweeps recorded by this project (bench/search/data: batchtune sweep on the CPU model), the
 # image-model study's mean-regret surface (../shared/data, beside the repository), and synthetic
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
-# 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth and ninth final test sets
-# (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, seen since) and
-# the tenth final test set (1101-1105, out of sample). Prints the table and records it in
+# 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
+# sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
+# seen since) and the eleventh final test set (1201-1205, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in eleven sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twelve sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -89,18 +89,24 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  noise 0 too), four axes with OOM and oversubscription, a narrow deep basin beside a broad"
     echo "  shallow one, a slow host-memory spill region before OOM, a coarse timer (0.2 ms ticks on 4 ms"
     echo "  cells; judged as noisy at 0 too)): written and committed before the tenth round (f765638),"
-    echo "  run once with it frozen (168489b): the out-of-sample figure."
+    echo "  run once with it frozen (168489b): 24 of 30 met (the ninth-round strategy also 24); seen"
+    echo "  since the eleventh round;"
+    echo "- eleventh final (make_final11, 1201-1205: a costly setup per visit (an engine build of 1-40 s,"
+    echo "  paid again on a revisit), autocorrelated samples (AR(1); judged as noisy at added noise 0"
+    echo "  too), one long rippled axis of 64 cells, three workloads failing on different cells, two"
+    echo "  workloads 300x apart in time, a corner of the grid on a 3-D OOM frontier): written and"
+    echo "  committed before the eleventh round (68f295b), run once with it frozen (84ab55b): the"
+    echo "  out-of-sample figure."
     echo
-    echo "Tenth round (168489b), per set, rows met before (the ninth-round strategy, dd60e44) -> after;"
-    echo "every set but the tenth was seen while choosing, and the tenth's \"before\" was run"
-    echo "afterwards, for comparison only: in-sample 23 -> 23 of 23; validation 27 -> 27; old final"
-    echo "30 -> 30; second final 30 -> 30; third final 26 -> 26; fourth final 24 -> 26; fifth final"
-    echo "29 -> 30; sixth final 29 -> 29; seventh final 28 -> 30; eighth final 26 -> 27; ninth final"
-    echo "30 -> 30 (seen); tenth final 24 -> 24 of 30 (out of sample, run once; at 20 seeds 23 -> 21:"
-    echo "the new strategy is no better on it). The changes: a reserve of the cost cap for confirming"
-    echo "the leader, the refinement's cells measured fewest samples first with a clipped round's room"
-    echo "shared evenly, and the final pick among near-ties by a local quadratic over the neighbours'"
-    echo "samples (bench/search/NOTES.md)."
+    echo "Eleventh round (84ab55b), per set, rows met before (the tenth-round strategy, 168489b) ->"
+    echo "after; every set but the eleventh was seen while choosing, and the eleventh's \"before\" was"
+    echo "run afterwards, for comparison only: in-sample 23 -> 23 of 23; validation 27 -> 27; old final"
+    echo "30 -> 30; second final 30 -> 30; third final 26 -> 26; fourth final 26 -> 26; fifth final"
+    echo "30 -> 30; sixth final 29 -> 30; seventh final 30 -> 30; eighth final 27 -> 28; ninth final"
+    echo "30 -> 30; tenth final 24 -> 25 (seen); eleventh final 26 -> 27 of 30 (out of sample, run"
+    echo "once). The change: an early screen of a few far cells (the corners first, one sample each)"
+    echo "before the walk, for one workload with a quiet start cell (bench/search/NOTES.md; the tenth"
+    echo "round's changes are there too)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
