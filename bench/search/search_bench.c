@@ -1031,6 +1031,107 @@ static bt_results *make_final11(int kind) {
     }
     return r;
 }
+/* Twelfth final test set (make_final12, seeds 1301-1305): written on 2026-12-01 after the eleventh
+   round's freeze, BEFORE any change of the twelfth round, and committed on its own (skipped by
+   the bench until the freeze: --final12 runs it). Six kinds that differ from every set above:
+   0: a whole axis value fails: every cell at workers=1 fails with an error (a loader deadlock),
+      out of memory where batch x workers > 768 (batch is monotone); 8 x 6 cells, a bowl whose
+      best, batch=64 workers=2, sits next to the failing row;
+   1: a short recorded run: only three recorded samples per cell, 3 % Gaussian noise; 8 x 6 cells,
+      a bowl whose best, batch=32 workers=4, has neighbours 3-4 % slower. Judged by the noisy goal
+      at added noise 0 too;
+   2: a sharp optimum on a wide log axis: batch 1..4096 (13 values) x workers 1..4, each step away
+      from batch=32 25 % slower, out of memory from batch 2048 (batch is monotone); the best is
+      batch=32 workers=3;
+   3: an elongated grid, 2 x 32: precision {fp16, fp32} (unordered) x window 1..32; fp16's best
+      is window 23 (a step away 0.4 % slower, two steps 1.6 %), fp32 is 4 % slower at its best,
+      window 17;
+   4: time-outs on one side, out of memory on the other: batch 1..512 x workers 1..8; cells slower
+      than 3.5 times the best time out (all of batch 1, batch 2 with up to 3 workers), out of
+      memory where batch x workers > 1024 (batch is monotone); the best, batch=128 workers=6, has
+      batch=256 workers=5 out of memory;
+   5: sixteen workloads on a 4 x 4 grid (a model zoo of small kernels): batch {8,16,32,64} x
+      workers {1,2,3,4}; each workload a bowl with its own optimum, curvature and scale (1-16 ms);
+      the mean-regret best is batch=16 workers=2, 1.3 % (mean regret) ahead of batch=16 workers=3. */
+static bt_results *make_final12(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axp[] = {"precision", "window"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(2, kind == 3 ? axp : ax2, 1, mets);
+    int i, j, k, v;
+    uint64_t rs = 13131 + (uint64_t)kind;
+    char a[16], b[16];
+    const char *ax[2] = {a, b};
+    if (kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    if (kind == 3) {
+        for (i = 0; i < 2; i++) for (j = 1; j <= 32; j++) {
+            double m = i == 0 ? 0.01 * (1 + 0.004 * (j - 23) * (j - 23)) : 0.0104 * (1 + 0.004 * (j - 17) * (j - 17));
+            snprintf(a, sizeof a, "%s", i == 0 ? "fp16" : "fp32");
+            snprintf(b, sizeof b, "%d", j);
+            bt_results_add(r, "elongated", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (v = 0; v < 16; v++) {
+            double ci = 3 * hrand(&rs), cj = 3 * hrand(&rs), ca = 0.02 + 0.06 * hrand(&rs), cb = 0.02 + 0.06 * hrand(&rs);
+            char wln[16];
+            snprintf(wln, sizeof wln, "kernel_%02d", v);
+            for (i = 0; i < 4; i++) for (j = 0; j < 4; j++) {
+                double m = 0.001 * (v + 1) * (1 + ca * (i - ci) * (i - ci) + cb * (j - cj) * (j - cj));
+                snprintf(a, sizeof a, "%d", 8 << i);
+                snprintf(b, sizeof b, "%d", j + 1);
+                bt_results_add(r, wln, "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+            }
+        }
+        return r;
+    }
+    {
+        int ni = kind == 2 ? 13 : kind == 4 ? 10 : 8, nj = kind == 2 ? 4 : kind == 4 ? 8 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m, bs;
+            int w = j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            const char *why = "";
+            if (kind == 0) {
+                bs = (double)(2 << i);
+                m = 0.03 * (1 + 0.03 * (i - 5) * (i - 5) + 0.05 * (j - 1) * (j - 1));
+                if (w == 1) { st = BT_CELL_ERROR; why = "loader deadlock"; }
+                else if (bs * w > 768) { st = BT_CELL_OOM; why = "out of device memory"; }
+            } else if (kind == 1) {
+                bs = (double)(2 << i);
+                m = 0.02 * (1 + 0.03 * (i - 4) * (i - 4) + 0.04 * (j - 3) * (j - 3));
+            } else if (kind == 2) {
+                bs = (double)(1 << i);
+                m = 0.01 * pow(1.25, fabs(i - 5.0)) * (1 + 0.04 * (j - 2) * (j - 2));
+                if (i >= 11) { st = BT_CELL_OOM; why = "out of device memory"; }
+            } else {
+                double rel;
+                bs = (double)(1 << i);
+                rel = (1 + 4 / bs) * (1 + 0.03 * (j - 5) * (j - 5));
+                m = 0.02 * rel;
+                if (bs * w > 1024) { st = BT_CELL_OOM; why = "out of device memory"; }
+                else if (rel > 3.5) { st = BT_CELL_TIMEOUT; why = "exceeded the time limit"; }
+            }
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a, sizeof a, "%d", (int)bs);
+            snprintf(b, sizeof b, "%d", w);
+            bt_results_add(r, kind == 0 ? "dead_row" : kind == 1 ? "short_run" : kind == 2 ? "log_axis" : "timeout_oom", "synthetic", ax, st, why, 5, 0, &m);
+            if (kind == 1) {
+                bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+                for (k = 0; k < 3; k++) {
+                    double u1 = hrand(&rs), u2 = hrand(&rs), g = sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2);
+                    double x = m * (1 + 0.03 * g);
+                    bti_row_add_sample(r, row, k, &x);
+                }
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1104,6 +1205,7 @@ static int g_final8 = 1;           /* --no-final8: skip the eighth final test se
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
+static int g_final12 = 0;          /* --final12: the twelfth final test set, which is not run before the strategy is frozen */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1245,7 +1347,7 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(96, sizeof(surf));
+    surf *S = (surf *)calloc(128, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
@@ -1273,6 +1375,8 @@ int main(int argc, char **argv) {
                                            "final10 narrow deep basin vs broad shallow", "final10 host-memory spill before OOM", "final10 coarse timer (0.2 ms ticks)"};
     static const char *const f11names[] = {"final11 costly setup per visit (engine build)", "final11 autocorrelated samples (AR(1))", "final11 long rippled axis (64 cells)",
                                            "final11 3 workloads failing on different cells", "final11 2 workloads 300x apart in time", "final11 corner on a 3-D OOM frontier"};
+    static const char *const f12names[] = {"final12 a whole axis value fails (workers=1)", "final12 short run (3 samples per cell)", "final12 sharp optimum on a wide log axis",
+                                           "final12 elongated grid (2 x 32)", "final12 time-outs on one side, OOM on the other", "final12 16 workloads on a 4 x 4 grid"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1292,6 +1396,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
+        else if (strcmp(argv[a], "--final12") == 0) g_final12 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1321,7 +1426,7 @@ int main(int argc, char **argv) {
             {4, 1, 8, make_final3, f3names, &g_final3}, {5, 2, 4, make_final4, f4names, &g_final4}, {6, 8, 1 | 2, make_final5, f5names, &g_final5},
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
-            {12, 32, 2, make_final11, f11names, &g_final11},
+            {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1354,6 +1459,7 @@ int main(int argc, char **argv) {
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "written before the eleventh round of changes, run once with the strategy frozen", "Eleventh final test set (out of sample)"},
+            {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "written before the twelfth round of changes, run once with the strategy frozen", "Twelfth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
