@@ -11962,9 +11962,9 @@ static bt_status bti_srch_exhaustive(bti_srch *s) {
    fourth set's one workload dominating the cost at 10 %; none lost), 340 -> 344 at 20 (also
    300x apart at 10 %). Tried and not kept: sqrt(t_max / t_w), the allocation that minimises the
    variance of the mean regret for its cost (the same three gained, 300x apart at 10 % lost at 5
-   seeds, the second set's frontier + flat at 10 % at 20); the screen alone (two workloads, one
-   flat, at 10 % lost); the refinement alone (no row moved: on 300x apart the cap is spent on
-   screens of three samples before any refinement). */
+   seeds, the second set's frontier + flat at 10 % at 20); with sqrt, the refinement alone (300x
+   apart unchanged: its cap is spent on screens of three samples before any refinement; the
+   eighth set's two workloads, one flat, at 10 % lost). */
 #define BTI_NW_MAX 1000  /* at most this many samples of a cheap workload in one visit */
 #define BTI_NW_SCALE 64  /* workloads' samples are scaled by cost for up to this many workloads */
 /* cheap first visit of every workload of a cell; a cell that is not ok on one workload cannot be
