@@ -12602,6 +12602,111 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
     return full > 0 && cheap <= 0.15 * full;
 }
 
+/* The exhaustive estimate's spread of a measured cell (bti_srch_exhaustive_estimate). The
+   workload's core of the cost model (bti_srch_cm_eval) pools every successive difference, so
+   the cells the search refines (many samples each, near the leader) set it; where the noise
+   differs across the grid the exhaustive strategy's stop rule spends few samples on the quiet
+   cells and the core overstated them: the tenth set's "the best cell is the noisiest" (0.5 %
+   far from the best, 5.5 % at it) was estimated at 1.4-1.6x its truth at 3 % added noise and up
+   to 2.9x at 1 % (cost 0.26 and 0.45; at 1 % the core rose from 1.1 to 3.6 % as the search
+   refined the cells near the best). So the estimate simulates each measured cell at its own
+   spread shrunk toward a core (BTI_CE_D degrees of freedom of the core: a refined cell's spread
+   is mostly its own, a cell of 3 samples mostly the core's), and that core counts no cell for
+   more than BTI_CE_D differences (bti_srch_cell_core). Counting each cell once read the seen
+   sets' uniform-noise surfaces at 0.85x instead of 1.0x (the race drops the cells whose first
+   samples happen to agree, so the cells left at 2-3 samples read low; lost 6 rows at 5 seeds),
+   and the median of the cells' own spreads as the core read a uniform 3 % bowl at 0.64x. */
+#define BTI_CE_D 10.0   /* degrees of freedom of the core in a cell's own spread; the most differences one cell counts for in the core */
+#define BTI_CE_MINC 5   /* cells with two samples or more before the core is taken from them (else the cost model's) */
+/* A cell's own spread for the exhaustive estimate (the cost model's samples, those beyond the
+   outlier cut left out when outliers are modelled), its degrees of freedom into *df (0: none):
+   with BTI_CE_D successive differences or more, the smaller of the root of its variance and its
+   robust spread (bti_srch_eval's rule: with few differences their median is far too noisy, and
+   the smaller of two noisy estimates errs low), else the root of its variance */
+static double bti_srch_cell_sd(const bti_srch *s, const bti_sc *sc, double md, int k, int *df) {
+    double mean = 0, ss = 0, cut = s->cm_p > 0 ? BTI_OUT_K * s->wcut[k] : 0, d[64], r;
+    int j, m = 0;
+    size_t nd = 0;
+    *df = 0;
+    if (sc->status != BT_CELL_OK || !(md > 0)) return 0;
+    for (j = 0; j < sc->n; j++) {
+        double x = bti_srch_cm_x(s, sc, j);
+        if (cut > 0 && fabs(x - md) / md > cut) continue;
+        mean += x; m++;
+    }
+    if (m < 2) return 0;
+    mean /= m;
+    for (j = 0; j < sc->n; j++) {
+        double x = bti_srch_cm_x(s, sc, j), e = (x - mean) / md;
+        if (cut > 0 && fabs(x - md) / md > cut) continue;
+        ss += e * e;
+    }
+    *df = m - 1;
+    for (j = 1; j < sc->n && nd < 64; j++) {
+        double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1);
+        if (cut > 0 && (fabs(a - md) / md > cut || fabs(b - md) / md > cut)) continue;
+        d[nd++] = fabs(a - b) / md;
+    }
+    if (nd < BTI_CE_D) return sqrt(ss / (m - 1));
+    r = bti_median_inplace(d, nd) / 0.95387;
+    *df = (int)nd;
+    return r < sqrt(ss / (m - 1)) ? r : sqrt(ss / (m - 1));
+}
+/* Workload k's core spread for the exhaustive estimate: bti_srch_eval's rule (the smaller of the
+   root of the pooled relative variance and the robust spread of successive differences, those
+   that touch a sample beyond the outlier cut left out once outliers are modelled), over the
+   cells measured ok with 2+ samples, each cell's differences and degrees of freedom counted up
+   to BTI_CE_D (a cell with more weighs each of them less: a weighted median, a weighted mean of
+   the variances). Under the same noise everywhere it reads what the pooled core reads. */
+static double bti_srch_cell_core(const bti_srch *s, int k) {
+    size_t ci, nd = 0, cap = 0, ncell = 0;
+    double *p, cut = s->cm_p > 0 ? BTI_OUT_K * s->wcut[k] : 0, vs = 0, vdf = 0, wsum = 0, half, acc = 0, rob, W = BTI_CE_D;
+    for (ci = 0; ci < s->ncells; ci++) {
+        const bti_sc *sc = &s->sc[ci * (size_t)s->nw + (size_t)k];
+        if (s->use[ci] == 1 && sc->status == BT_CELL_OK && sc->n >= 2) cap += (size_t)sc->n - 1;
+    }
+    if (!cap || (p = (double *)bti_malloc(2 * cap * sizeof(double))) == NULL) return s->wcore[k];
+    for (ci = 0; ci < s->ncells; ci++) {
+        bti_sc *sc = &s->sc[ci * (size_t)s->nw + (size_t)k];
+        double md, mean = 0, ss = 0, w;
+        size_t n0 = nd, i;
+        int j, m = 0;
+        if (s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 2 || !((md = bti_sc_median(sc)) > 0)) continue;
+        for (j = 0; j < sc->n; j++) {
+            double x = bti_srch_cm_x(s, sc, j);
+            if (cut > 0 && sc->n >= 3 && fabs(x - md) / md > cut) continue;
+            mean += x; m++;
+        }
+        if (m < 2) continue;
+        mean /= m;
+        for (j = 0; j < sc->n; j++) {
+            double x = bti_srch_cm_x(s, sc, j), e = (x - mean) / md;
+            if (cut > 0 && sc->n >= 3 && fabs(x - md) / md > cut) continue;
+            ss += e * e;
+        }
+        for (j = 1; j < sc->n; j++) {
+            double a = bti_srch_cm_x(s, sc, j), b = bti_srch_cm_x(s, sc, j - 1), x = fabs(a - b) / md;
+            if (cut > 0 && (sc->n >= 3 ? fabs(a - md) / md > cut || fabs(b - md) / md > cut : x > cut * 1.41421356)) continue;
+            p[2 * nd] = x;
+            nd++;
+        }
+        if (nd == n0) continue;
+        w = (double)(nd - n0) > W ? W / (double)(nd - n0) : 1.0;
+        for (i = n0; i < nd; i++) p[2 * i + 1] = w;
+        wsum += w * (double)(nd - n0);
+        w = (double)(m - 1) > W ? W / (double)(m - 1) : 1.0;
+        vs += w * ss;
+        vdf += w * (m - 1);
+        ncell++;
+    }
+    if (ncell < BTI_CE_MINC) { bti_free(p); return s->wcore[k]; }
+    qsort(p, nd, 2 * sizeof(double), bti_srch_cmp_score);
+    half = 0.5 * wsum;
+    for (ci = 0; ci < nd; ci++) { acc += p[2 * ci + 1]; if (acc >= half) break; }
+    rob = p[2 * (ci < nd ? ci : nd - 1)] / 0.95387;
+    bti_free(p);
+    return rob < sqrt(vs / vdf) ? rob : sqrt(vs / vdf);
+}
 /* the exhaustive strategy's cost, estimated from what the search measured: a cell with samples
    costs a full visit at its own median and spread (or the pooled one), a failed cell what it
    cost, and a cell not measured yet the mean of the measured cells' costs weighted by the
@@ -12613,21 +12718,51 @@ static int bti_srch_global_affordable(bti_srch *s, size_t ci, double *best) {
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0;
-    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double));
+    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m;
     int k, a;
-    if (!fc) return 0;
+    if (!fc || !ck) { bti_free(fc); bti_free(ck); return 0; }
+    /* each measured cell at its own spread shrunk toward the core (see bti_srch_cell_sd) */
+    for (k = 0; k < s->nw; k++) ck[k] = bti_srch_cell_core(s, k);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
-        double md;
+        double md, c;
+        int df;
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
-        if (s->use[ci] != 1) continue;
-        if (sc->status == BT_CELL_OK && sc->n >= 1 && (md = bti_sc_median(sc)) > 0) {
-            /* its workload's core spread (see bti_srch_cm_eval) */
-            double f = bti_srch_full_cost(s, md, s->wcore[k], s->cm_p, s->cm_m, bti_sc_setup(sc));
+        if (s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 1 || !((md = bti_sc_median(sc)) > 0)) continue;
+        fc[ci * (size_t)s->nw + (size_t)k] = ck[k];
+        c = bti_srch_cell_sd(s, sc, md, k, &df);
+        if (df >= 1) fc[ci * (size_t)s->nw + (size_t)k] = sqrt(((double)df * c * c + BTI_CE_D * ck[k] * ck[k]) / ((double)df + BTI_CE_D));
+    }
+    /* the outliers judged against both the workload's cut and the cell's own spread: a sample of
+       a noisy cell is no outlier of it, and counted as one (their rate and size apply to every
+       cell) it put the noisy cells' spread back on all of them */
+    if (op > 0) {
+        double nsm = 0, nout = 0, msum = 0;
+        for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+            bti_sc *sc = bti_sc_at(s, ci, k);
+            double md, sp = fc[ci * (size_t)s->nw + (size_t)k], cut;
+            int j;
+            if (isnan(sp) || sc->n < 3) continue;
+            md = bti_sc_median(sc);
+            cut = BTI_OUT_K * (sp > s->wcut[k] ? sp : s->wcut[k]);
+            for (j = 0; j < sc->n; j++) {
+                double e = fabs(bti_srch_cm_x(s, sc, j) - md) / md;
+                if (e > cut) { nout++; msum += log(e); }
+            }
+            nsm += sc->n;
+        }
+        op = nout > 0 && nsm > 0 ? nout / nsm : 0;
+        om = nout > 0 ? exp(msum / nout) : 0;
+    }
+    for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
+        bti_sc *sc = bti_sc_at(s, ci, k);
+        double sp = fc[ci * (size_t)s->nw + (size_t)k];
+        if (!isnan(sp)) {
+            double f = bti_srch_full_cost(s, bti_sc_median(sc), sp, op, om, bti_sc_setup(sc));
             fc[ci * (size_t)s->nw + (size_t)k] = f;
             sum += f;
             nok++;
-        } else if (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
+        } else if (s->use[ci] == 1 && sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
     }
     for (ci = 0; nok && ci < s->ncells; ci++) {
         bt_cell c, o;
@@ -12656,6 +12791,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         }
     }
     bti_free(fc);
+    bti_free(ck);
     return nok ? sum : 0;
 }
 /* the cost cap: spent >= budget x the estimated exhaustive cost */
