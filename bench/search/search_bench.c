@@ -1032,8 +1032,9 @@ static bt_results *make_final11(int kind) {
     return r;
 }
 /* Twelfth final test set (make_final12, seeds 1301-1305): written on 2026-12-01 after the eleventh
-   round's freeze, BEFORE any change of the twelfth round, and committed on its own (skipped by
-   the bench until the freeze: --final12 runs it). Six kinds that differ from every set above:
+   round's freeze, BEFORE any change of the twelfth round, and committed on its own (ef4e4f9,
+   skipped by the bench until the freeze); run once, with the strategy frozen (commit fd783af);
+   --no-final12 skips it. Six kinds that differ from every set above:
    0: a whole axis value fails: every cell at workers=1 fails with an error (a loader deadlock),
       out of memory where batch x workers > 768 (batch is monotone); 8 x 6 cells, a bowl whose
       best, batch=64 workers=2, sits next to the failing row;
@@ -1205,7 +1206,7 @@ static int g_final8 = 1;           /* --no-final8: skip the eighth final test se
 static int g_final9 = 1;           /* --no-final9: skip the ninth final test set (it was not run before the strategy was frozen) */
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
-static int g_final12 = 0;          /* --final12: the twelfth final test set, which is not run before the strategy is frozen */
+static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1396,7 +1397,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final9") == 0) g_final9 = 0;
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
-        else if (strcmp(argv[a], "--final12") == 0) g_final12 = 1;
+        else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1458,7 +1459,7 @@ int main(int argc, char **argv) {
             {9, 900, &g_final8, "Eighth final test set", "make_final8", "out of sample for the eighth-round strategy only, seen since", "Eighth final test set (seen)"},
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
-            {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "written before the eleventh round of changes, run once with the strategy frozen", "Eleventh final test set (out of sample)"},
+            {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "written before the twelfth round of changes, run once with the strategy frozen", "Twelfth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
