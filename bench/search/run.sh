@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# seen since) and the eleventh final test set (1201-1205, out of sample). Prints the table and records it in
+# 1201-1205, seen since) and the twelfth final test set (1301-1305, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twelve sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in thirteen sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -95,18 +95,24 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  paid again on a revisit), autocorrelated samples (AR(1); judged as noisy at added noise 0"
     echo "  too), one long rippled axis of 64 cells, three workloads failing on different cells, two"
     echo "  workloads 300x apart in time, a corner of the grid on a 3-D OOM frontier): written and"
-    echo "  committed before the eleventh round (68f295b), run once with it frozen (84ab55b): the"
-    echo "  out-of-sample figure."
+    echo "  committed before the eleventh round (68f295b), run once with it frozen (84ab55b): 27 of 30"
+    echo "  met (the tenth-round strategy 26); seen since the twelfth round;"
+    echo "- twelfth final (make_final12, 1301-1305: every cell at workers=1 failing (a loader deadlock),"
+    echo "  a short run of 3 recorded samples per cell (judged as noisy at added noise 0 too), a sharp"
+    echo "  optimum on a wide log axis (batch 1..4096), an elongated 2 x 32 grid (an unordered precision"
+    echo "  axis x window), time-outs on one side and OOM on the other, 16 workloads on a 4 x 4 grid):"
+    echo "  written and committed before the twelfth round (ef4e4f9), run once with it frozen (fd783af):"
+    echo "  the out-of-sample figure."
     echo
-    echo "Eleventh round (84ab55b), per set, rows met before (the tenth-round strategy, 168489b) ->"
-    echo "after; every set but the eleventh was seen while choosing, and the eleventh's \"before\" was"
-    echo "run afterwards, for comparison only: in-sample 23 -> 23 of 23; validation 27 -> 27; old final"
-    echo "30 -> 30; second final 30 -> 30; third final 26 -> 26; fourth final 26 -> 26; fifth final"
-    echo "30 -> 30; sixth final 29 -> 30; seventh final 30 -> 30; eighth final 27 -> 28; ninth final"
-    echo "30 -> 30; tenth final 24 -> 25 (seen); eleventh final 26 -> 27 of 30 (out of sample, run"
-    echo "once). The change: an early screen of a few far cells (the corners first, one sample each)"
-    echo "before the walk, for one workload with a quiet start cell (bench/search/NOTES.md; the tenth"
-    echo "round's changes are there too)."
+    echo "Twelfth round (fd783af), per set, rows met before (the eleventh-round strategy, 84ab55b) ->"
+    echo "after; every set but the twelfth was seen while choosing, and the twelfth's \"before\" was"
+    echo "run afterwards, for comparison only: in-sample 23 -> 23 of 23; validation 27 -> 28; old final"
+    echo "30 -> 30; second final 30 -> 30; third final 26 -> 26; fourth final 26 -> 27; fifth final"
+    echo "30 -> 30; sixth final 30 -> 30; seventh final 30 -> 30; eighth final 28 -> 28; ninth final"
+    echo "30 -> 30; tenth final 25 -> 26; eleventh final 27 -> 29 (seen); twelfth final 30 -> 30 of 30"
+    echo "(out of sample, run once: it does not tell the two apart). The changes: a cheap workload gets"
+    echo "as much measuring time per visit as the costliest one, and the exhaustive-cost estimate"
+    echo "simulates each measured cell at its own spread (bench/search/NOTES.md; earlier rounds there too)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
