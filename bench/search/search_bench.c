@@ -1133,6 +1133,85 @@ static bt_results *make_final12(int kind) {
     }
     return r;
 }
+/* Thirteenth final test set (make_final13, seeds 1401-1405): written on 2026-12-01 after the
+   twelfth round's freeze, BEFORE any change of the thirteenth round, and committed on its own
+   (skipped by the bench until the freeze: --final13 runs it). Six kinds that differ from every
+   set above:
+   0: six on/off axes (compiler flags, 64 cells): each flag's effect adds (-4, +3, -2, +1.5, -1,
+      +0.5 %), and flags 0 and 2 together are 5 % slower (they fight over one resource); the best
+      is flag0=1 flag1=0 flag2=0 flag3=0 flag4=1 flag5=0;
+   1: a failed block at the centre: batch 2..256 x workers 1..8 (64 cells), the 3 x 3 cells around
+      batch=16 workers=4 fail with an error; a bowl centred inside the block, whose best,
+      batch=64 workers=5, touches the block's corner;
+   2: a small dip inside a plateau: 10 x 8 cells, all within 0.3 % (a gentle tilt) except a dip of
+      five cells far from the centre, batch=512 workers=2 2 % faster than the plateau and its four
+      neighbours 1 % faster;
+   3: a cache cliff on the diagonal: batch 2..512 x workers 1..8; where batch x workers > 256 a
+      cell runs 30 % slower (not failed); time falls with batch and workers, so the best, batch=64
+      workers=4, is on the cliff's edge;
+   4: three workloads whose sample times are 1 : 10 : 100 (1, 10 and 100 ms), each a bowl with its
+      own optimum (batch 8, 128 and 32-64); the mean-regret best is batch=32 workers=4, 1 % ahead
+      of batch=32 workers=5;
+   5: a ragged grid: batch 1..128 x workers 1..8 where workers > batch is infeasible (not run,
+      status infeasible); time falls with batch and rises away from workers = 4, so the best,
+      batch=128 workers=4, and the feasible cells form a triangle. */
+static bt_results *make_final13(int kind) {
+    static const char *const ax6[] = {"flag0", "flag1", "flag2", "flag3", "flag4", "flag5"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 0 ? 6 : 2, kind == 0 ? ax6 : ax2, 1, mets);
+    int i, j, v;
+    char a[6][16];
+    const char *ax[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    if (kind == 0) {
+        static const double eff[6] = {-0.04, 0.03, -0.02, 0.015, -0.01, 0.005};
+        int b, f;
+        for (b = 0; b < 64; b++) {
+            double m = 1;
+            for (f = 0; f < 6; f++) { int on = b >> (5 - f) & 1; snprintf(a[f], sizeof a[f], "%d", on); if (on) m += eff[f]; }
+            if ((b >> 5 & 1) && (b >> 3 & 1)) m += 0.05;
+            m *= 0.02;
+            bt_results_add(r, "flags", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 4 ? 3 : 1); v++) {
+        int ni = kind == 2 ? 10 : kind == 3 ? 9 : kind == 5 ? 8 : 8, nj = 8;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m, bs;
+            int w = j + 1;
+            bt_cell_status st = BT_CELL_OK;
+            const char *why = "";
+            char wln[16];
+            if (kind == 1) {
+                bs = (double)(2 << i);
+                m = 0.03 * (1 + 0.02 * (i - 4.3) * (i - 4.3) + 0.02 * (j - 4.1) * (j - 4.1));
+                if (i >= 2 && i <= 4 && j >= 2 && j <= 4) { st = BT_CELL_ERROR; why = "kernel launch failed"; }
+            } else if (kind == 2) {
+                int d = abs(i - 8) + abs(j - 1);
+                bs = (double)(2 << i);
+                m = 0.04 * (1 + 0.0003 * i + 0.0002 * j) * (d == 0 ? 0.98 : d == 1 ? 0.99 : 1.0);
+            } else if (kind == 3) {
+                bs = (double)(2 << i);
+                m = 0.01 * (1 + 8 / bs) * (1 + 0.6 / w) * (bs * w > 256 ? 1.3 : 1.0);
+            } else if (kind == 4) {
+                static const double ci[] = {2.0, 6.0, 4.5}, cj[] = {6.0, 1.0, 3.0}, sc[] = {0.001, 0.01, 0.1};
+                bs = (double)(2 << i);
+                m = sc[v] * (1 + 0.03 * (i - ci[v]) * (i - ci[v]) + 0.03 * (j - cj[v]) * (j - cj[v]));
+            } else {
+                bs = (double)(1 << i);
+                m = 0.02 * (1 + 2 / bs) * (1 + 0.03 * (j - 3) * (j - 3));
+                if (w > bs) { st = BT_CELL_INFEASIBLE; why = "workers > batch"; }
+            }
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%d", (int)bs);
+            snprintf(a[1], sizeof a[1], "%d", w);
+            snprintf(wln, sizeof wln, "model_%d", v);
+            bt_results_add(r, kind == 4 ? wln : kind == 1 ? "failed_block" : kind == 2 ? "plateau_dip" : kind == 3 ? "cache_cliff" : "ragged", "synthetic", ax, st, why, 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1207,6 +1286,7 @@ static int g_final9 = 1;           /* --no-final9: skip the ninth final test set
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
+static int g_final13 = 0;          /* --final13: the thirteenth final test set, which is not run before the strategy is frozen */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1378,6 +1458,8 @@ int main(int argc, char **argv) {
                                            "final11 3 workloads failing on different cells", "final11 2 workloads 300x apart in time", "final11 corner on a 3-D OOM frontier"};
     static const char *const f12names[] = {"final12 a whole axis value fails (workers=1)", "final12 short run (3 samples per cell)", "final12 sharp optimum on a wide log axis",
                                            "final12 elongated grid (2 x 32)", "final12 time-outs on one side, OOM on the other", "final12 16 workloads on a 4 x 4 grid"};
+    static const char *const f13names[] = {"final13 six on/off axes (flags)", "final13 a failed block at the centre", "final13 a small dip inside a plateau",
+                                           "final13 a cache cliff on the diagonal", "final13 3 workloads 1 : 10 : 100 in time", "final13 a ragged grid (workers > batch infeasible)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1398,6 +1480,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
+        else if (strcmp(argv[a], "--final13") == 0) g_final13 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1428,6 +1511,7 @@ int main(int argc, char **argv) {
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
             {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
+            {14, 0, 0, make_final13, f13names, &g_final13},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1461,6 +1545,7 @@ int main(int argc, char **argv) {
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "written before the twelfth round of changes, run once with the strategy frozen", "Twelfth final test set (out of sample)"},
+            {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "written before the thirteenth round of changes, run once with the strategy frozen", "Thirteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
