@@ -1135,7 +1135,8 @@ static bt_results *make_final12(int kind) {
 }
 /* Thirteenth final test set (make_final13, seeds 1401-1405): written on 2026-12-01 after the
    twelfth round's freeze, BEFORE any change of the thirteenth round, and committed on its own
-   (skipped by the bench until the freeze: --final13 runs it). Six kinds that differ from every
+   (4574505, skipped by the bench until the freeze); the thirteenth round kept no change, so it
+   was run once with the twelfth round's strategy (fd783af) unchanged; --no-final13 skips it. Six kinds that differ from every
    set above:
    0: six on/off axes (compiler flags, 64 cells): each flag's effect adds (-4, +3, -2, +1.5, -1,
       +0.5 %), and flags 0 and 2 together are 5 % slower (they fight over one resource); the best
@@ -1286,7 +1287,7 @@ static int g_final9 = 1;           /* --no-final9: skip the ninth final test set
 static int g_final10 = 1;          /* --no-final10: skip the tenth final test set (it was not run before the strategy was frozen) */
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
-static int g_final13 = 0;          /* --final13: the thirteenth final test set, which is not run before the strategy is frozen */
+static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1480,7 +1481,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final10") == 0) g_final10 = 0;
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
-        else if (strcmp(argv[a], "--final13") == 0) g_final13 = 1;
+        else if (strcmp(argv[a], "--no-final13") == 0) g_final13 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1544,8 +1545,8 @@ int main(int argc, char **argv) {
             {10, 1000, &g_final9, "Ninth final test set", "make_final9", "out of sample for the ninth-round strategy only, seen since", "Ninth final test set (seen)"},
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
-            {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "written before the twelfth round of changes, run once with the strategy frozen", "Twelfth final test set (out of sample)"},
-            {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "written before the thirteenth round of changes, run once with the strategy frozen", "Thirteenth final test set (out of sample)"},
+            {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
+            {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "written before the thirteenth round (which kept no change), run once with the strategy frozen", "Thirteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
