@@ -1213,6 +1213,89 @@ static bt_results *make_final13(int kind) {
     }
     return r;
 }
+/* Fourteenth final test set (make_final14, seeds 1501-1505): written on 2026-12-01 after the
+   thirteenth round, BEFORE any change of the fourteenth round, and committed on its own
+   (skipped by the bench until the freeze; --final14 runs it). Six kinds that differ from every
+   set above:
+   0: batch listed in descending order (the file's rows go batch 1024, 512, ... 2) x workers
+      1..8, OOM at batch >= 512 (batch monotone); a bowl whose best is batch=128 workers=3,
+      0.6 % ahead of batch=128 workers=4;
+   1: an unordered axis of twelve kernels (k0..k11, names, not numbers) x batch 2..256: each
+      kernel its own bowl in batch with its own optimum and its own speed; the best, kernel=k5
+      batch=8, is 2 % ahead of the next kernel's best (k7 at batch 128);
+   2: a flat surface: 10 x 8 cells all within 0.5 % (a tilt and a ripple), so any pick is within
+      1 %: the row is about stopping early, not about finding the best;
+   3: a large grid of three axes, batch 8..128 in steps of 8 x workers 1..16 x threads 1..8
+      (2048 cells), a tilted bowl whose best, batch=88 workers=5 threads=3, has eight cells
+      within 1 % (itself included);
+   4: two equal optima far apart: 10 x 8 cells, two bowls as deep as each other at batch=4
+      workers=2 and batch=512 workers=7 (an exact tie: either is the best), a ridge 40 % slower
+      between them;
+   5: workers must divide batch: batch {4, 6, 8, 12, 16, 24, 32, 48, 64, 96} x workers 1..8,
+      a cell infeasible (not run) where batch % workers != 0; time falls with batch and is
+      lowest near 6 workers, so the best, batch=96 workers=6, is reached only through batches
+      that 6 divides (batch=64 allows workers 1, 2, 4, 8 only). */
+static bt_results *make_final14(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axk[] = {"kernel", "batch"};
+    static const char *const ax3[] = {"batch", "workers", "threads"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 3 ? 3 : 2, kind == 3 ? ax3 : kind == 1 ? axk : ax2, 1, mets);
+    int i, j, k;
+    char a[3][16];
+    const char *ax[3] = {a[0], a[1], a[2]};
+    if (kind == 1) {
+        static const double f[12] = {1.06, 1.09, 1.03, 1.12, 1.05, 1.00, 1.08, 1.02, 1.10, 1.04, 1.07, 1.11};
+        static const int c[12] = {3, 5, 1, 4, 6, 2, 0, 6, 3, 7, 2, 5};
+        for (k = 0; k < 12; k++) for (i = 0; i < 8; i++) {
+            double m = 0.01 * f[k] * (1 + 0.04 * (i - c[k]) * (i - c[k]));
+            snprintf(a[0], sizeof a[0], "k%d", k);
+            snprintf(a[1], sizeof a[1], "%d", 2 << i);
+            bt_results_add(r, "kernels", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        for (i = 0; i < 16; i++) for (j = 0; j < 16; j++) for (k = 0; k < 8; k++) {
+            double di = i - 9.7, dj = j - 4.2, dk = k - 2.1;
+            double m = 0.02 * (1 + 0.004 * di * di + 0.004 * dj * dj + 0.02 * dk * dk + 0.002 * di * dj);
+            snprintf(a[0], sizeof a[0], "%d", 8 * (i + 1));
+            snprintf(a[1], sizeof a[1], "%d", j + 1);
+            snprintf(a[2], sizeof a[2], "%d", k + 1);
+            bt_results_add(r, "large_grid", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    {
+        static const int b5[10] = {4, 6, 8, 12, 16, 24, 32, 48, 64, 96};
+        int ni = 10, nj = 8, ii;
+        for (ii = 0; ii < ni; ii++) for (j = 0; j < nj; j++) {
+            int w = j + 1, bs;
+            double m;
+            bt_cell_status st = BT_CELL_OK;
+            const char *why = "";
+            i = kind == 0 ? ni - 1 - ii : ii;   /* kind 0: the rows in descending batch */
+            bs = kind == 5 ? b5[i] : 2 << i;
+            if (kind == 0) {
+                m = 0.02 * (1 + 0.03 * (i - 5.7) * (i - 5.7) + 0.03 * (j - 2.4) * (j - 2.4));
+                if (bs >= 512) { st = BT_CELL_OOM; why = "out of memory"; }
+            } else if (kind == 2) {
+                m = 0.03 * (1 + 0.0002 * i + 0.0002 * j + 0.0008 * sin(1.7 * i + 2.9 * j));
+            } else if (kind == 4) {
+                double d1 = (i - 1) * (i - 1) + (j - 1) * (j - 1), d2 = (i - 8) * (i - 8) + (j - 6) * (j - 6);
+                m = 0.03 * (1 + 0.02 * (d1 < d2 ? d1 : d2));
+            } else {
+                m = 0.02 * (1 + 4.0 / bs) * (1 + 0.02 * (w - 5.8) * (w - 5.8));
+                if (bs % w) { st = BT_CELL_INFEASIBLE; why = "workers do not divide batch"; }
+            }
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%d", bs);
+            snprintf(a[1], sizeof a[1], "%d", w);
+            bt_results_add(r, kind == 0 ? "descending" : kind == 2 ? "flat" : kind == 4 ? "two_optima" : "divisible", "synthetic", ax, st, why, 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1288,6 +1371,7 @@ static int g_final10 = 1;          /* --no-final10: skip the tenth final test se
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
+static int g_final14 = 0;          /* --final14: the fourteenth final test set, written before the fourteenth round: off until the strategy is frozen */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1461,6 +1545,8 @@ int main(int argc, char **argv) {
                                            "final12 elongated grid (2 x 32)", "final12 time-outs on one side, OOM on the other", "final12 16 workloads on a 4 x 4 grid"};
     static const char *const f13names[] = {"final13 six on/off axes (flags)", "final13 a failed block at the centre", "final13 a small dip inside a plateau",
                                            "final13 a cache cliff on the diagonal", "final13 3 workloads 1 : 10 : 100 in time", "final13 a ragged grid (workers > batch infeasible)"};
+    static const char *const f14names[] = {"final14 batch listed in descending order", "final14 an unordered axis of 12 kernels", "final14 a flat surface (all within 0.5 %)",
+                                           "final14 a large grid (2048 cells)", "final14 two equal optima far apart", "final14 workers must divide batch"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1482,6 +1568,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
         else if (strcmp(argv[a], "--no-final13") == 0) g_final13 = 0;
+        else if (strcmp(argv[a], "--final14") == 0) g_final14 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1512,7 +1599,7 @@ int main(int argc, char **argv) {
             {7, 0, 1 | 8, make_final6, f6names, &g_final6}, {8, 8, 1 | 2, make_final7, f7names, &g_final7}, {9, 4, 2, make_final8, f8names, &g_final8},
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
             {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
-            {14, 0, 0, make_final13, f13names, &g_final13},
+            {14, 0, 0, make_final13, f13names, &g_final13}, {15, 1, 0, make_final14, f14names, &g_final14},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1547,6 +1634,7 @@ int main(int argc, char **argv) {
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "written before the thirteenth round (which kept no change), run once with the strategy frozen", "Thirteenth final test set (out of sample)"},
+            {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "written before the fourteenth round, run once with the strategy frozen", "Fourteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
