@@ -1093,6 +1093,43 @@ static void test_cheap_workload_measured_longer(void) {
     bt_results_free(r);
 }
 
+/* seven on/off axes (128 cells, additive effects of 0.6-3 %, no interaction) at 1 % noise: a
+   switch has no line to continue, so its effect is guessed from every measured pair of cells
+   that differ only on it; the switch next to the leader that helps most is screened first,
+   before the cost cap ends the walk (screened in grid order, the best went unvisited). Before
+   the change 3 of these 20 runs picked within 1 % (mean regret 1.81 %), after it 10 (1.00 %):
+   the rest pick a cell whose 0.8 or 1 % switch is set the wrong way, which three samples a
+   cell at 1 % noise cannot rank */
+static void test_switches_screened_by_pooled_effect(void) {
+    static const char *const ax7[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6"};
+    static const char *const met1[] = {"e2e_s_median"};
+    static const double eff[7] = {-0.03, 0.02, -0.015, 0.01, -0.008, 0.025, -0.006};
+    bt_results *r = bt_results_create(7, ax7, 1, met1);
+    int b, f, seed, good = 0;
+    double mean = 0;
+    for (b = 0; b < 128; b++) {
+        char v[7][4];
+        const char *ax[7];
+        double m = 1;
+        for (f = 0; f < 7; f++) { int on = b >> (6 - f) & 1; snprintf(v[f], sizeof v[f], "%d", on); ax[f] = v[f]; if (on) m += eff[f]; }
+        m *= 0.02;
+        bt_results_add(r, "switches", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+    }
+    for (seed = 1; seed <= 20; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.01, (uint64_t)(800 + seed));
+        bt_replay_result rr;
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        good += rr.pick[0] != 0 && rr.regret <= 0.01 + 1e-9 && rr.cost_fraction <= 0.25;
+        mean += rr.regret / 20;
+        bt_replay_result_free(&rr);
+    }
+    printf("    seven on/off axes at 1 %% noise: pick within 1 %% at cost <= 0.25 in %d of 20 runs, mean regret %.2f %%\n", good, 100 * mean);
+    CHECK(good >= 7);
+    CHECK(mean <= 0.014);
+    bt_results_free(r);
+}
+
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
     mkdir(TMP, 0700);
@@ -1122,6 +1159,7 @@ int main(void) {
     RUN(test_screens_follow_the_line);
     RUN(test_reserve_confirms_the_leader);
     RUN(test_cheap_workload_measured_longer);
+    RUN(test_switches_screened_by_pooled_effect);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
