@@ -1215,8 +1215,8 @@ static bt_results *make_final13(int kind) {
 }
 /* Fourteenth final test set (make_final14, seeds 1501-1505): written on 2026-12-01 after the
    thirteenth round, BEFORE any change of the fourteenth round, and committed on its own
-   (skipped by the bench until the freeze; --final14 runs it). Six kinds that differ from every
-   set above:
+   (9bf6500, skipped by the bench until the freeze); run once with the fourteenth round's
+   strategy frozen; --no-final14 skips it. Six kinds that differ from every set above:
    0: batch listed in descending order (the file's rows go batch 1024, 512, ... 2) x workers
       1..8, OOM at batch >= 512 (batch monotone); a bowl whose best is batch=128 workers=3,
       0.6 % ahead of batch=128 workers=4;
@@ -1371,7 +1371,7 @@ static int g_final10 = 1;          /* --no-final10: skip the tenth final test se
 static int g_final11 = 1;          /* --no-final11: skip the eleventh final test set (it was not run before the strategy was frozen) */
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
-static int g_final14 = 0;          /* --final14: the fourteenth final test set, written before the fourteenth round: off until the strategy is frozen */
+static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1568,7 +1568,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final11") == 0) g_final11 = 0;
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
         else if (strcmp(argv[a], "--no-final13") == 0) g_final13 = 0;
-        else if (strcmp(argv[a], "--final14") == 0) g_final14 = 1;
+        else if (strcmp(argv[a], "--no-final14") == 0) g_final14 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1633,7 +1633,7 @@ int main(int argc, char **argv) {
             {11, 1100, &g_final10, "Tenth final test set", "make_final10", "out of sample for the tenth-round strategy only, seen since", "Tenth final test set (seen)"},
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
-            {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "written before the thirteenth round (which kept no change), run once with the strategy frozen", "Thirteenth final test set (out of sample)"},
+            {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "written before the fourteenth round, run once with the strategy frozen", "Fourteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
