@@ -12778,7 +12778,7 @@ static double bti_srch_cell_core(const bti_srch *s, int k) {
    region). None above an OOM: exhaustive prunes it too. 0 while no cell has samples. */
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
-    size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0;
+    size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0, *ml = NULL, nml = 0;
     double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m;
     int k, a;
     if (!fc || !ck) { bti_free(fc); bti_free(ck); return 0; }
@@ -12825,6 +12825,13 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
             nok++;
         } else if (s->use[ci] == 1 && sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED) sum += sc->cost;
     }
+    /* the cells with a cost, in grid order, listed once: the cells without one scan only them
+       (the same terms in the same order), not the whole grid; on 2048 cells with 200 measured
+       the scan over every cell, once per sample, was 90 % of the search's own CPU time */
+    if (nok && (ml = (size_t *)bti_malloc(s->ncells * sizeof(size_t))) != NULL)
+        for (cj = 0; cj < s->ncells; cj++)
+            for (k = 0; k < s->nw; k++)
+                if (!isnan(fc[cj * (size_t)s->nw + (size_t)k])) { ml[nml++] = cj; break; }
     for (ci = 0; nok && ci < s->ncells; ci++) {
         bt_cell c, o;
         const uint32_t *cv;
@@ -12833,14 +12840,16 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         if ((cv = bti_srch_cvi(s, ci)) == NULL) cv = c.vi; /* no memory for the table: bt_grid_cell's */
         for (k = 0; k < s->nw; k++) {
             bti_sc *sc = bti_sc_at(s, ci, k);
-            size_t nd = 0;
+            size_t nd = 0, q;
             double dsum = 0, wsum = 0;
             if (!isnan(fc[ci * (size_t)s->nw + (size_t)k]) || (sc->status >= 0 && sc->status != BT_CELL_OK && sc->status != BT_CELL_PRUNED)) continue;
             if (bti_is_pruned(s->sw, k, &c, NULL, 0)) continue;
-            for (cj = 0; cj < s->ncells; cj++) {
+            for (q = 0; q < (ml ? nml : s->ncells); q++) {
                 const uint32_t *ov;
                 size_t d = 0;
-                double f = fc[cj * (size_t)s->nw + (size_t)k];
+                double f;
+                cj = ml ? ml[q] : q; /* no memory for the list: every cell */
+                f = fc[cj * (size_t)s->nw + (size_t)k];
                 if (isnan(f)) continue;
                 if ((ov = bti_srch_cvi(s, cj)) == NULL) { bt_grid_cell(g, cj, &o); ov = o.vi; }
                 for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
@@ -12851,6 +12860,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
             if (nd) sum += dsum / wsum;
         }
     }
+    bti_free(ml);
     bti_free(fc);
     bti_free(ck);
     return nok ? sum : 0;
