@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, seen since) and the thirteenth final test set (1401-1405, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, seen since) and the fourteenth final test set (1501-1505, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in fourteen sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in fifteen sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -107,20 +107,22 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  block of 3 x 3 cells at the centre, a small dip of five cells inside a plateau, a cache cliff"
     echo "  on the diagonal (30 % slower, not failed), three workloads 1 : 10 : 100 in time, a ragged"
     echo "  grid (workers > batch infeasible)): written and committed before the thirteenth round"
-    echo "  (4574505), which kept no change; run once with the strategy unchanged (fd783af): the"
-    echo "  out-of-sample figure."
+    echo "  (4574505), which kept no change; run once with the strategy unchanged (fd783af): 26 of 30"
+    echo "  met (the eleventh-round strategy also 26); seen since the fourteenth round;"
+    echo "- fourteenth final (make_final14, 1501-1505: batch listed in descending order (OOM at large"
+    echo "  batch), an unordered axis of twelve kernels (names), a flat surface (80 cells within 0.5 %),"
+    echo "  a large grid of three axes (2048 cells), two equal optima far apart, workers must divide"
+    echo "  batch (the other cells infeasible)): written and committed before the fourteenth round"
+    echo "  (9bf6500), run once with it frozen (bac70b7): the out-of-sample figure."
     echo
-    echo "Twelfth round (fd783af), per set, rows met before (the eleventh-round strategy, 84ab55b) ->"
-    echo "after; every set but the twelfth was seen while choosing, and the twelfth's \"before\" was"
-    echo "run afterwards, for comparison only: in-sample 23 -> 23 of 23; validation 27 -> 28; old final"
-    echo "30 -> 30; second final 30 -> 30; third final 26 -> 26; fourth final 26 -> 27; fifth final"
-    echo "30 -> 30; sixth final 30 -> 30; seventh final 30 -> 30; eighth final 28 -> 28; ninth final"
-    echo "30 -> 30; tenth final 25 -> 26; eleventh final 27 -> 29 (seen); twelfth final 30 -> 30 of 30"
-    echo "(out of sample, run once: it does not tell the two apart). The changes: a cheap workload gets"
-    echo "as much measuring time per visit as the costliest one, and the exhaustive-cost estimate"
-    echo "simulates each measured cell at its own spread (bench/search/NOTES.md; earlier rounds there too)."
-    echo "The thirteenth round kept no change (bench/search/NOTES.md); the thirteenth final set, run once"
-    echo "with the twelfth round's strategy, meets 26 of 30 (the eleventh round's strategy also 26)."
+    echo "Fourteenth round (bac70b7), rows met before (the strategy frozen since fd783af) -> after, all"
+    echo "sets but the fourteenth seen while choosing: 423 -> 424 of 443 at 5 seeds (the six on/off axes"
+    echo "at 1 %), 395 -> 396 at 20 seeds (rare x2 outliers at 1 %, on cost), none lost. The changes: an"
+    echo "on/off axis's effect pooled over every measured pair of cells that differ only on it orders"
+    echo "the screen, and the exhaustive estimate's simulated outliers are drawn stratified"
+    echo "(bench/search/NOTES.md; earlier rounds there too). The fourteenth final set, run once with"
+    echo "it: 26 of 30; the previous strategy, run on it afterwards for comparison only, the same 26"
+    echo "rows with the same figures (it does not tell the two apart)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
