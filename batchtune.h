@@ -12371,6 +12371,21 @@ static double bti_srch_gap_at(const bti_srch *s, size_t c, size_t l, const doubl
     return (diff - zf * sqrt(var)) / s->nw;
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir);
+/* the log of cell p's median over cell q's, averaged over the workloads and added to *acc term by
+   term; 0 (and *acc partly summed, to be discarded) when either is not measured ok on every
+   workload */
+static int bti_srch_log_ratio(bti_srch *s, size_t p, size_t q, double *acc) {
+    int k;
+    for (k = 0; k < s->nw; k++) {
+        bti_sc *sp = bti_sc_at(s, p, k), *sq = bti_sc_at(s, q, k);
+        double mp, mq;
+        if (sp->status != BT_CELL_OK || sq->status != BT_CELL_OK || sp->n < 1 || sq->n < 1) return 0;
+        mp = bti_sc_median(sp); mq = bti_sc_median(sq);
+        if (!(mp > 0) || !(mq > 0)) return 0;
+        *acc += log(mp / mq) / s->nw;
+    }
+    return 1;
+}
 /* the walk's guess of an unvisited cell, for the order of its screens: along each ordered axis,
    from a measured neighbour p and the measured cell q beyond it on the same line, the change from
    q to p continued into the cell (the log of median(p) / median(q), the mean over workloads);
@@ -12381,7 +12396,7 @@ static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir);
 static double bti_srch_extrap(bti_srch *s, size_t ci) {
     const bt_grid *g = s->sw->g;
     double low = 0;
-    int a, dir, k;
+    int a, dir;
     for (a = 0; a < g->naxes; a++) {
         if (g->ax[a].tied_to >= 0) continue;
         /* an axis of two values (an on/off switch) has no line to continue: the effect of
@@ -12400,27 +12415,11 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
                 for (x = 0; x < s->ncells; x++) {
                     double d = 0;
                     if (s->use[x] != 1 || (y = bti_srch_neighbour(g, x, a, -dir)) == SIZE_MAX || s->use[y] != 1) continue;
-                    for (k = 0; k < s->nw; k++) {
-                        bti_sc *sx = bti_sc_at(s, x, k), *sy = bti_sc_at(s, y, k);
-                        double mx, my;
-                        if (sx->status != BT_CELL_OK || sy->status != BT_CELL_OK || sx->n < 1 || sy->n < 1) break;
-                        mx = bti_sc_median(sx); my = bti_sc_median(sy);
-                        if (!(mx > 0) || !(my > 0)) break;
-                        d += log(my / mx) / s->nw;
-                    }
-                    if (k == s->nw) { e += d; np++; }
+                    if (bti_srch_log_ratio(s, y, x, &d)) { e += d; np++; }
                 }
                 if (!np) continue;
                 v = e / np;
-                for (k = 0; s->leader >= 0 && k < s->nw; k++) {
-                    bti_sc *sp = bti_sc_at(s, p, k), *sl = bti_sc_at(s, (size_t)s->leader, k);
-                    double mp, ml;
-                    if (sp->status != BT_CELL_OK || sl->status != BT_CELL_OK || sp->n < 1 || sl->n < 1) break;
-                    mp = bti_sc_median(sp); ml = bti_sc_median(sl);
-                    if (!(mp > 0) || !(ml > 0)) break;
-                    v += log(mp / ml) / s->nw;
-                }
-                if (s->leader >= 0 && k < s->nw) continue; /* the neighbour is not measured */
+                if (s->leader >= 0 && !bti_srch_log_ratio(s, p, (size_t)s->leader, &v)) continue; /* the neighbour is not measured */
                 if (v < low) low = v;
             }
             continue;
@@ -12430,15 +12429,7 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
             size_t p = bti_srch_neighbour(g, ci, a, dir), q = p == SIZE_MAX ? SIZE_MAX : bti_srch_neighbour(g, p, a, dir);
             double v = 0;
             if (q == SIZE_MAX) continue;
-            for (k = 0; k < s->nw; k++) {
-                bti_sc *sp = bti_sc_at(s, p, k), *sq = bti_sc_at(s, q, k);
-                double mp, mq;
-                if (sp->status != BT_CELL_OK || sq->status != BT_CELL_OK || sp->n < 1 || sq->n < 1) break;
-                mp = bti_sc_median(sp); mq = bti_sc_median(sq);
-                if (!(mp > 0) || !(mq > 0)) break;
-                v += log(mp / mq) / s->nw;
-            }
-            if (k == s->nw && v < low) low = v;
+            if (bti_srch_log_ratio(s, p, q, &v) && v < low) low = v;
         }
     }
     return low;
