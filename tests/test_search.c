@@ -1099,9 +1099,10 @@ static void test_cheap_workload_measured_longer(void) {
    switch has no line to continue, so its effect is guessed from every measured pair of cells
    that differ only on it; the switch next to the leader that helps most is screened first,
    before the cost cap ends the walk (screened in grid order, the best went unvisited). Before
-   the change 3 of these 20 runs picked within 1 % (mean regret 1.81 %), after it 10 (1.00 %):
-   the rest pick a cell whose 0.8 or 1 % switch is set the wrong way, which three samples a
-   cell at 1 % noise cannot rank */
+   the change 2 of these 10 runs picked within 1 % (mean regret 1.82 %), after it 4 (1.03 %;
+   over seeds 801-820: 3 -> 10 of 20, 1.81 -> 1.00 %): the rest pick a cell whose 0.8 or 1 %
+   switch is set the wrong way, which three samples a cell at 1 % noise cannot rank. Ten runs,
+   not twenty: test_search stays under valgrind's time limit */
 static void test_switches_screened_by_pooled_effect(void) {
     static const char *const ax7[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6"};
     static const char *const met1[] = {"e2e_s_median"};
@@ -1117,17 +1118,17 @@ static void test_switches_screened_by_pooled_effect(void) {
         m *= 0.02;
         bt_results_add(r, "switches", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
     }
-    for (seed = 1; seed <= 20; seed++) {
+    for (seed = 1; seed <= 10; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.01, (uint64_t)(800 + seed));
         bt_replay_result rr;
         d.num_monotone = 0;
         CHECK(bt_replay(r, &d, &rr) == BT_OK);
         good += rr.pick[0] != 0 && rr.regret <= 0.01 + 1e-9 && rr.cost_fraction <= 0.25;
-        mean += rr.regret / 20;
+        mean += rr.regret / 10;
         bt_replay_result_free(&rr);
     }
-    printf("    seven on/off axes at 1 %% noise: pick within 1 %% at cost <= 0.25 in %d of 20 runs, mean regret %.2f %%\n", good, 100 * mean);
-    CHECK(good >= 7);
+    printf("    seven on/off axes at 1 %% noise: pick within 1 %% at cost <= 0.25 in %d of 10 runs, mean regret %.2f %%\n", good, 100 * mean);
+    CHECK(good >= 3);
     CHECK(mean <= 0.014);
     bt_results_free(r);
 }
