@@ -1296,6 +1296,99 @@ static bt_results *make_final14(int kind) {
     }
     return r;
 }
+/* Fifteenth final test set (make_final15, seeds 1601-1605): written on 2026-12-01 after the
+   fourteenth round, BEFORE any change of the fifteenth round, and committed on its own (skipped
+   by the bench until the freeze: --final15 runs it). Six kinds that differ from every set above:
+   0: an unordered axis that moves the best of an ordered one: kernel {tiled, direct, winograd,
+      fft} x batch 4..512 x workers 1..4; each kernel its own speed and its own best batch
+      (512, 8, 64 and 256), so the best kernel's best batch is not where the others' are; the
+      best, kernel=fft batch=256 workers=3, is 1.5 % ahead of the next kernel's best;
+   1: an egg-crate: batch 2..1024 x workers 1..10, a shallow bowl with a ripple of period 3 on
+      both axes (a cell off a ripple's trough 1.5 % slower), so the surface has local minima
+      every three cells; the best, batch=64 workers=7, is 1.4 % ahead of the next trough;
+   2: axes of one and two values: precision {bf16} (one value) x pinned {0, 1} x batch 1..32768
+      (16 values), OOM at batch >= 8192; pinned host memory 2 % faster from batch 64; time per
+      item falls with batch to a flat bottom at batch 256-512 (two cells within 0.1 %);
+   3: a step at the far end of a plateau: batch 8..128 in steps of 8 x workers 1..6; every batch
+      below 120 within 0.2 % of each other (a fused path is off), batch 120 3 % and batch 128
+      5 % faster; the best, batch=128 workers=3;
+   4: parity on a long axis: workers 1..24 x batch 32..256; every odd worker count above one
+      4 % slower (SMT siblings share a core), a bowl in workers centred at 14; the best,
+      batch=64 workers=14, with its odd neighbours 4 % behind;
+   5: three dead axes and one live: prefetch {1, 2, 4} x queue {2, 4, 8} x affinity {none,
+      compact, scatter, numa} (unordered) x batch 2..256 (288 cells); only batch matters (a bowl
+      whose best is batch=64), the dead axes add 0.1 % of deterministic jitter, so the 36 cells
+      at batch=64 are all within 0.2 %. */
+static bt_results *make_final15(int kind) {
+    static const char *const axk[] = {"kernel", "batch", "workers"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axd[] = {"precision", "pinned", "batch"};
+    static const char *const ax4[] = {"prefetch", "queue", "affinity", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 0 || kind == 2 ? 3 : kind == 5 ? 4 : 2, kind == 0 ? axk : kind == 2 ? axd : kind == 5 ? ax4 : ax2, 1, mets);
+    int i, j, k, l;
+    char a[4][16];
+    const char *ax[4] = {a[0], a[1], a[2], a[3]};
+    if (kind == 0) {
+        static const char *const kn[4] = {"tiled", "direct", "winograd", "fft"};
+        static const double f[4] = {1.015, 1.04, 1.025, 1.0}, c[4] = {7, 1, 4, 6};
+        for (k = 0; k < 4; k++) for (i = 0; i < 8; i++) for (j = 0; j < 4; j++) {
+            double m = 0.01 * f[k] * (1 + 0.035 * (i - c[k]) * (i - c[k])) * (1 + 0.02 * (j - 1.6) * (j - 1.6));
+            snprintf(a[0], sizeof a[0], "%s", kn[k]);
+            snprintf(a[1], sizeof a[1], "%d", 4 << i);
+            snprintf(a[2], sizeof a[2], "%d", j + 1);
+            bt_results_add(r, "kernel_batch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (k = 0; k < 2; k++) for (i = 0; i < 16; i++) {
+            double bs = (double)(1 << i), m = 0.01 * (1 + 6 / bs) * (1 + bs / 20000) * (k == 1 && bs >= 64 ? 0.98 : 1.0);
+            bt_cell_status st = bs >= 8192 ? BT_CELL_OOM : BT_CELL_OK;
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "bf16");
+            snprintf(a[1], sizeof a[1], "%d", k);
+            snprintf(a[2], sizeof a[2], "%d", 1 << i);
+            bt_results_add(r, "degenerate", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        static const char *const af[4] = {"none", "compact", "scatter", "numa"};
+        for (k = 0; k < 3; k++) for (l = 0; l < 3; l++) for (j = 0; j < 4; j++) for (i = 0; i < 8; i++) {
+            unsigned h = (unsigned)(k * 131 + l * 37 + j * 11 + i * 7) * 2654435761u;
+            double m = 0.02 * (1 + 0.04 * (i - 4.8) * (i - 4.8)) * (1 + 0.001 * ((h >> 16 & 0xffff) / 65535.0));
+            snprintf(a[0], sizeof a[0], "%d", 1 << k);
+            snprintf(a[1], sizeof a[1], "%d", 2 << l);
+            snprintf(a[2], sizeof a[2], "%s", af[j]);
+            snprintf(a[3], sizeof a[3], "%d", 2 << i);
+            bt_results_add(r, "dead_axes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    {
+        int ni = kind == 1 ? 10 : kind == 3 ? 16 : 4, nj = kind == 1 ? 10 : kind == 3 ? 6 : 24;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            int w = j + 1, bs;
+            double m;
+            if (kind == 1) {
+                double ti = (i % 3 == 2) ? 1 : -0.5, tj = (j % 3 == 0) ? 1 : -0.5;
+                bs = 2 << i;
+                m = 0.02 * (1 + 0.003 * ((i - 4.4) * (i - 4.4) + (j - 5.3) * (j - 5.3)) + 0.01 * (2 - ti - tj));
+            } else if (kind == 3) {
+                bs = 8 * (i + 1);
+                m = 0.03 * (1 + 0.0015 * sin(1.3 * i)) * (bs == 128 ? 0.95 : bs == 120 ? 0.97 : 1.0) * (1 + 0.015 * (j - 2.3) * (j - 2.3));
+            } else {
+                bs = 32 << i;
+                m = 0.02 * (1 + 0.02 * (i - 1.2) * (i - 1.2)) * (1 + 0.002 * (w - 14) * (w - 14)) * (w > 1 && w % 2 ? 1.04 : 1.0);
+            }
+            snprintf(a[0], sizeof a[0], "%d", bs);
+            snprintf(a[1], sizeof a[1], "%d", w);
+            bt_results_add(r, kind == 1 ? "egg_crate" : kind == 3 ? "plateau_step" : "parity", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1372,6 +1465,7 @@ static int g_final11 = 1;          /* --no-final11: skip the eleventh final test
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
+static int g_final15 = 0;          /* --final15: run the fifteenth final test set (kept out until the fifteenth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1547,6 +1641,8 @@ int main(int argc, char **argv) {
                                            "final13 a cache cliff on the diagonal", "final13 3 workloads 1 : 10 : 100 in time", "final13 a ragged grid (workers > batch infeasible)"};
     static const char *const f14names[] = {"final14 batch listed in descending order", "final14 an unordered axis of 12 kernels", "final14 a flat surface (all within 0.5 %)",
                                            "final14 a large grid (2048 cells)", "final14 two equal optima far apart", "final14 workers must divide batch"};
+    static const char *const f15names[] = {"final15 an unordered axis moves the best batch", "final15 an egg-crate (local minima every 3 cells)", "final15 axes of one and two values",
+                                           "final15 a step at the far end of a plateau", "final15 parity on a long axis (odd workers)", "final15 three dead axes, one live"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1569,6 +1665,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
         else if (strcmp(argv[a], "--no-final13") == 0) g_final13 = 0;
         else if (strcmp(argv[a], "--no-final14") == 0) g_final14 = 0;
+        else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1600,6 +1697,7 @@ int main(int argc, char **argv) {
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
             {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
             {14, 0, 0, make_final13, f13names, &g_final13}, {15, 1, 0, make_final14, f14names, &g_final14},
+            {16, 4, 0, make_final15, f15names, &g_final15},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1635,6 +1733,7 @@ int main(int argc, char **argv) {
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "written before the fourteenth round, run once with the strategy frozen", "Fourteenth final test set (out of sample)"},
+            {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "written before the fifteenth round, run once with the strategy frozen", "Fifteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
