@@ -12371,6 +12371,7 @@ static double bti_srch_gap_at(const bti_srch *s, size_t c, size_t l, const doubl
     return (diff - zf * sqrt(var)) / s->nw;
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir);
+static size_t bti_srch_step(const bti_srch *s, size_t ci, int a, int dir);
 /* the log of cell p's median over cell q's, averaged over the workloads and added to *acc term by
    term; 0 (and *acc partly summed, to be discarded) when either is not measured ok on every
    workload */
@@ -12426,7 +12427,7 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
         }
         if (g->ax[a].type == BT_AXIS_STR) continue;
         for (dir = -1; dir <= 1; dir += 2) {
-            size_t p = bti_srch_neighbour(g, ci, a, dir), q = p == SIZE_MAX ? SIZE_MAX : bti_srch_neighbour(g, p, a, dir);
+            size_t p = bti_srch_step(s, ci, a, dir), q = p == SIZE_MAX ? SIZE_MAX : bti_srch_step(s, p, a, dir);
             double v = 0;
             if (q == SIZE_MAX) continue;
             if (bti_srch_log_ratio(s, p, q, &v) && v < low) low = v;
@@ -12442,6 +12443,18 @@ static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
     if ((dir < 0 && c.vi[a] == 0) || (dir > 0 && (size_t)c.vi[a] + 1 >= g->ax[a].n)) return SIZE_MAX;
     for (i = g->naxes - 1; i > a; i--) if (g->ax[i].tied_to < 0) stride *= g->ax[i].n;
     return dir < 0 ? ci - stride : ci + stride;
+}
+/* the walk's next cell along axis a: the axis neighbour, or, where that cell is infeasible (the
+   grid's constraint rules it out, never run), the first feasible cell beyond it in the same
+   direction, so that cells separated by infeasible ones are still next to each other for the
+   walk (final14 workers must divide batch: the best, batch=96 workers=6, has only infeasible
+   axis neighbours, workers 5 and 7, batch 64; the walk never reached it and stopped with its
+   budget unspent). Only over infeasible cells: a cell pruned above an OOM is feasible and stays
+   where it is, so the walk does not step past an out-of-memory frontier */
+static size_t bti_srch_step(const bti_srch *s, size_t ci, int a, int dir) {
+    size_t nb = bti_srch_neighbour(s->sw->g, ci, a, dir);
+    while (nb != SIZE_MAX && s->use[nb] == 2) nb = bti_srch_neighbour(s->sw->g, nb, a, dir);
+    return nb;
 }
 static bt_status bti_srch_drop(bti_srch *s, size_t ci, const char *why) {
     int k;
@@ -13303,7 +13316,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 d[a] = 0;
                 if (g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
                 for (dir = 0; dir < 2; dir++) {
-                    nb2[dir] = bti_srch_neighbour(g, (size_t)leader, a, dir ? 1 : -1);
+                    nb2[dir] = bti_srch_step(s, (size_t)leader, a, dir ? 1 : -1);
                     ok[dir] = nb2[dir] != SIZE_MAX && s->use[nb2[dir]] == 1;
                     for (k = 0; k < s->nw && ok[dir]; k++) if (isnan(s->med[nb2[dir] * (size_t)s->nw + (size_t)k])) ok[dir] = 0;
                 }
@@ -13322,7 +13335,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 q = (size_t)leader;
                 for (a = 0; a < g->naxes; a++)
                     for (r = 0; d[a] && r < t; r++) {
-                        size_t nb = bti_srch_neighbour(g, q, a, d[a]);
+                        size_t nb = bti_srch_step(s, q, a, d[a]);
                         if (nb == SIZE_MAX) break;
                         q = nb;
                     }
@@ -13367,7 +13380,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 int dir;
                 if (g->ax[a].tied_to >= 0) continue;
                 for (dir = -1; dir <= 1; dir += 2) {
-                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    size_t nb = bti_srch_step(s, ci, a, dir);
                     int failed = 0, seen = 1;
                     if (nb == SIZE_MAX || s->use[nb] != 1 || src[nb]) continue;
                     for (k = 0; k < s->nw; k++) {
@@ -13385,7 +13398,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 int dir;
                 if (g->ax[a].tied_to >= 0) continue;
                 for (dir = -1; dir <= 1; dir += 2) {
-                    size_t nb = bti_srch_neighbour(g, ci, a, dir);
+                    size_t nb = bti_srch_step(s, ci, a, dir);
                     if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
                     if (k == s->nw) continue; /* all its workloads visited or marked */
@@ -13403,7 +13416,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             for (a = 0; a < g->naxes; a++) for (b2 = a + 1; b2 < g->naxes; b2++) {
                 if (g->ax[a].tied_to >= 0 || g->ax[b2].tied_to >= 0) continue;
                 for (da = -1; da <= 1; da += 2) for (db = -1; db <= 1; db += 2) {
-                    size_t n1 = bti_srch_neighbour(g, ci, a, da), nb = n1 == SIZE_MAX ? SIZE_MAX : bti_srch_neighbour(g, n1, b2, db);
+                    size_t n1 = bti_srch_step(s, ci, a, da), nb = n1 == SIZE_MAX ? SIZE_MAX : bti_srch_step(s, n1, b2, db);
                     if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
                     if (k == s->nw) continue;
@@ -13426,7 +13439,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             for (a = 0; a < g->naxes; a++) {
                 if (g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
                 for (dir = -1; dir <= 1; dir += 2) {
-                    size_t n1 = bti_srch_neighbour(g, ci, a, dir), nb = n1 == SIZE_MAX ? SIZE_MAX : bti_srch_neighbour(g, n1, a, dir);
+                    size_t n1 = bti_srch_step(s, ci, a, dir), nb = n1 == SIZE_MAX ? SIZE_MAX : bti_srch_step(s, n1, a, dir);
                     if (nb == SIZE_MAX || s->use[nb] != 1 || cand[nb]) continue;
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
                     if (k == s->nw) continue;
