@@ -12449,8 +12449,13 @@ static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
    direction, so that cells separated by infeasible ones are still next to each other for the
    walk (final14 workers must divide batch: the best, batch=96 workers=6, has only infeasible
    axis neighbours, workers 5 and 7, batch 64; the walk never reached it and stopped with its
-   budget unspent). Only over infeasible cells: a cell pruned above an OOM is feasible and stays
-   where it is, so the walk does not step past an out-of-memory frontier */
+   budget unspent: picks 6-9 % off at 3-10 % noise). Only over infeasible cells: a cell pruned
+   above an OOM is feasible and stays where it is, so the walk does not step past an
+   out-of-memory frontier. Used by every step of the walk (its axis and diagonal neighbours, the
+   skip-one probe, the line search, the screens' order); on a grid without infeasible cells it is
+   the axis neighbour. Rows met 450 -> 453 of 473 at 5 seeds (that row at 3, 5, 10 %; no other row's
+   figures change), at 20 seeds that row 1 -> 5 of 5 (the ragged grid, the other set with
+   infeasible cells, unchanged) */
 static size_t bti_srch_step(const bti_srch *s, size_t ci, int a, int dir) {
     size_t nb = bti_srch_neighbour(s->sw->g, ci, a, dir);
     while (nb != SIZE_MAX && s->use[nb] == 2) nb = bti_srch_neighbour(s->sw->g, nb, a, dir);
