@@ -13198,8 +13198,8 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
            the leader's own too. Against the leader's smoothed estimate it won whenever the
            model moved the leader up (its neighbours, dropped when they looked bad, read high):
            on the twelve kernels at 10 % the leader, the best, read 1.49 % by its model and 0 by
-           its samples, and kernel=k7 batch=128 (2 % worse, its own 0.01 %, no model at the end
-           of its batch axis) was picked */
+           its samples, and kernel=k7 batch=128 (2 % worse, its own 0.01 %; no model: three
+           measured cells within two steps, next to the end of its batch axis) was picked */
         int sm = var[ci] < own[s->ncells + ci];
         double le = sm ? est[ld] : own[ld], lv = sm ? var[ld] : own[s->ncells + ld];
         if (!s->elig[ci] || ci == ld || isnan(est[ci]) || !(est[ci] < est[pick])) continue;
