@@ -1297,8 +1297,9 @@ static bt_results *make_final14(int kind) {
     return r;
 }
 /* Fifteenth final test set (make_final15, seeds 1601-1605): written on 2026-12-01 after the
-   fourteenth round, BEFORE any change of the fifteenth round, and committed on its own (skipped
-   by the bench until the freeze: --final15 runs it). Six kinds that differ from every set above:
+   fourteenth round, BEFORE any change of the fifteenth round, and committed on its own (d9ebd78,
+   skipped by the bench until the freeze); run once with the fifteenth round's strategy frozen
+   (f60ada5); --no-final15 skips it. Six kinds that differ from every set above:
    0: an unordered axis that moves the best of an ordered one: kernel {tiled, direct, winograd,
       fft} x batch 4..512 x workers 1..4; each kernel its own speed and its own best batch
       (512, 8, 64 and 256), so the best kernel's best batch is not where the others' are; the
@@ -1465,7 +1466,7 @@ static int g_final11 = 1;          /* --no-final11: skip the eleventh final test
 static int g_final12 = 1;          /* --no-final12: skip the twelfth final test set (it was not run before the strategy was frozen) */
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
-static int g_final15 = 0;          /* --final15: run the fifteenth final test set (kept out until the fifteenth round's strategy is frozen) */
+static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1665,7 +1666,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final12") == 0) g_final12 = 0;
         else if (strcmp(argv[a], "--no-final13") == 0) g_final13 = 0;
         else if (strcmp(argv[a], "--no-final14") == 0) g_final14 = 0;
-        else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1;
+        else if (strcmp(argv[a], "--no-final15") == 0) g_final15 = 0;
+        else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1732,7 +1734,7 @@ int main(int argc, char **argv) {
             {12, 1200, &g_final11, "Eleventh final test set", "make_final11", "out of sample for the eleventh-round strategy only, seen since", "Eleventh final test set (seen)"},
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
-            {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "written before the fourteenth round, run once with the strategy frozen", "Fourteenth final test set (out of sample)"},
+            {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "written before the fifteenth round, run once with the strategy frozen", "Fifteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
