@@ -13075,7 +13075,7 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
     p = 1 + 2 * na;
     for (ci = 0; ci < N; ci++) {
         double sy = 0, sv = 0;
-        y[ci] = m[ci] = NAN;
+        y[ci] = m[ci] = v[ci] = NAN; /* v too: own[N + c] is then set for every cell */
         if (s->use[ci] != 1) continue;
         for (k = 0; k < s->nw; k++) {
             size_t q = ci * (size_t)s->nw + (size_t)k;
@@ -13200,9 +13200,11 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
            on the twelve kernels at 10 % the leader, the best, read 1.49 % by its model and 0 by
            its samples, and kernel=k7 batch=128 (2 % worse, its own 0.01 %; no model: three
            measured cells within two steps, next to the end of its batch axis) was picked */
-        int sm = var[ci] < own[s->ncells + ci];
-        double le = sm ? est[ld] : own[ld], lv = sm ? var[ld] : own[s->ncells + ld];
+        int sm;
+        double le, lv;
         if (!s->elig[ci] || ci == ld || isnan(est[ci]) || !(est[ci] < est[pick])) continue;
+        sm = var[ci] < own[s->ncells + ci]; /* only measured cells get here */
+        le = sm ? est[ld] : own[ld]; lv = sm ? var[ld] : own[s->ncells + ld];
         if (!(est[ci] + sqrt(var[ci] + lv) < le)) continue;
         if (bti_srch_gap_at(s, ci, ld, best, 1.0 / s->z) > 0) continue;
         pick = ci;
