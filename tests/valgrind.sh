@@ -3,7 +3,7 @@
 # sanitizers and run with --error-exitcode=99 --leak-check=full, so an invalid read or write,
 # a use of uninitialised memory or a leak (definite or possible) fails it. Slow (10-50x): not
 # part of tests/run.sh. A program running longer than VG_TIMEOUT seconds (default 300) is
-# counted as skipped and named (300 s: test_search, the longest, takes about 190). Usage: bash tests/valgrind.sh [substring]
+# counted as skipped and named (300 s: test_search, the longest, takes about 210-225 on 2 shared cores). Usage: bash tests/valgrind.sh [substring]
 # Ends with "N passed, N failed, N skipped". Needs valgrind (apt-get install valgrind).
 set -u
 cd "$(dirname "$0")/.."
