@@ -1390,6 +1390,109 @@ static bt_results *make_final15(int kind) {
     }
     return r;
 }
+/* Sixteenth final test set (make_final16, seeds 1701-1705): written on 2026-12-01 after the
+   fifteenth round, BEFORE any change of the sixteenth round, and committed on its own (skipped
+   by the bench unless --final16 is given, until the strategy is frozen). Six kinds that differ
+   from every set above:
+   0: a fractional axis: mem_fraction 0.30..0.95 (steps of 0.05) x batch 8..1024; the memory
+      left for the batch grows with the fraction, so the OOM frontier is a diagonal staircase
+      (batch 512 fits from 0.55, batch 1024 only at 0.95); a larger fraction starves the host
+      cache (a bowl centred at 0.65); the best, mem_fraction=0.65 batch=512, the next batch
+      down 3 % behind;
+   1: an axis of sizes with unit suffixes: chunk {64K, 128K, ..., 16M} (nine strings, listed
+      smallest first, typed as text) x workers 1..8; a smooth bowl in log(chunk) whose best is
+      chunk=1M workers=5;
+   2: zero and negative axis values: nice {-10, -5, -2, 0, 2, 5, 10} x prefetch {0, 1, 2, 3,
+      4, 6, 8} x batch 16..256 (245 cells); prefetch 0 (no overlap) 12 % slower; the best,
+      nice=-2 prefetch=2 batch=64;
+   3: an "auto" value on a numeric axis: threads {auto, 1, 2, 4, 8, 16, 32} x batch 8..1024;
+      auto behaves as 4 threads plus 0.5 %; the best, threads=8 batch=256, 2 % ahead of its
+      neighbours;
+   4: five workloads whose best batches spread along the axis (batch 8..1024 x workers 1..6,
+      each workload's best batch index 1, 2, 5, 6, 7, time scales 0.5x..3x); the mean-regret
+      best, batch=128 workers=3, is no workload's own best and 1.8 % ahead of batch=256;
+   5: a sharp best on the OOM frontier beyond a broad basin: batch 2..4096 x workers 1..6, OOM
+      at batch >= 2048; a broad basin around batch 32 (three batches within 0.4 %), rising
+      1.6-6.4 % towards the frontier, where batch 1024 (a fused path) is 1.5 % faster than the
+      basin's best; the best, batch=1024 workers=3 or 4. */
+static bt_results *make_final16(int kind) {
+    static const char *const axf[] = {"mem_fraction", "batch"};
+    static const char *const axc[] = {"chunk", "workers"};
+    static const char *const axn[] = {"nice", "prefetch", "batch"};
+    static const char *const axt[] = {"threads", "batch"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 2 ? 3 : 2, kind == 0 ? axf : kind == 1 ? axc : kind == 2 ? axn : kind == 3 ? axt : ax2, 1, mets);
+    int i, j, k;
+    char a[3][16];
+    const char *ax[3] = {a[0], a[1], a[2]};
+    if (kind == 0) {
+        for (i = 0; i < 14; i++) for (j = 0; j < 8; j++) {
+            double f = 0.30 + 0.05 * i, bs = (double)(8 << j), m = 0.01 * (1 + 16 / bs) * (1 + 0.3 * (f - 0.65) * (f - 0.65));
+            bt_cell_status st = bs > 1200 * f - 100 ? BT_CELL_OOM : BT_CELL_OK;
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%.2f", f);
+            snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, "mem_fraction", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        static const char *const cn[9] = {"64K", "128K", "256K", "512K", "1M", "2M", "4M", "8M", "16M"};
+        for (i = 0; i < 9; i++) for (j = 0; j < 8; j++) {
+            double m = 0.02 * (1 + 0.03 * (i - 4.3) * (i - 4.3)) * (1 + 0.01 * (j + 1 - 5.2) * (j + 1 - 5.2));
+            snprintf(a[0], sizeof a[0], "%s", cn[i]);
+            snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "chunk_units", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        static const int nv[7] = {-10, -5, -2, 0, 2, 5, 10}, pv[7] = {0, 1, 2, 3, 4, 6, 8};
+        static const double pf[7] = {1.12, 1.03, 1.0, 1.002, 1.006, 1.015, 1.03};
+        for (i = 0; i < 7; i++) for (j = 0; j < 7; j++) for (k = 0; k < 5; k++) {
+            double m = 0.015 * (1 + 0.0008 * (nv[i] + 3) * (nv[i] + 3)) * pf[j] * (1 + 0.03 * (k - 2.4) * (k - 2.4));
+            snprintf(a[0], sizeof a[0], "%d", nv[i]);
+            snprintf(a[1], sizeof a[1], "%d", pv[j]);
+            snprintf(a[2], sizeof a[2], "%d", 16 << k);
+            bt_results_add(r, "nice_prefetch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        static const char *const tn[7] = {"auto", "1", "2", "4", "8", "16", "32"};
+        static const double tf[7] = {1.1 * 1.005, 1.6, 1.3, 1.1, 1.0, 1.02, 1.08};
+        for (i = 0; i < 7; i++) for (j = 0; j < 8; j++) {
+            double m = 0.01 * tf[i] * (1 + 0.02 * (j - 5) * (j - 5));
+            snprintf(a[0], sizeof a[0], "%s", tn[i]);
+            snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, "auto_threads", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        static const int c[5] = {1, 2, 5, 6, 7};
+        static const double sc[5] = {1.0, 2.0, 0.5, 3.0, 1.5};
+        for (k = 0; k < 5; k++) for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+            char wln[16];
+            double m = 0.01 * sc[k] * (1 + 0.03 * (i - c[k]) * (i - c[k])) * (1 + 0.01 * (j + 1 - 3.3) * (j + 1 - 3.3));
+            snprintf(wln, sizeof wln, "wl_%d", k);
+            snprintf(a[0], sizeof a[0], "%d", 8 << i);
+            snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, wln, "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (i = 0; i < 12; i++) for (j = 0; j < 6; j++) {
+        double m = 0.02 * (i == 9 ? 0.985 : 1 + 0.004 * (i - 4) * (i - 4)) * (1 + 0.01 * (j + 1 - 3.5) * (j + 1 - 3.5));
+        bt_cell_status st = i >= 10 ? BT_CELL_OOM : BT_CELL_OK;
+        if (st != BT_CELL_OK) m = NAN;
+        snprintf(a[0], sizeof a[0], "%d", 2 << i);
+        snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, "frontier_needle", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1467,6 +1570,7 @@ static int g_final12 = 1;          /* --no-final12: skip the twelfth final test 
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
+static int g_final16 = 0;          /* --final16: run the sixteenth final test set (skipped until the strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1644,6 +1748,8 @@ int main(int argc, char **argv) {
                                            "final14 a large grid (2048 cells)", "final14 two equal optima far apart", "final14 workers must divide batch"};
     static const char *const f15names[] = {"final15 an unordered axis moves the best batch", "final15 an egg-crate (local minima every 3 cells)", "final15 axes of one and two values",
                                            "final15 a step at the far end of a plateau", "final15 parity on a long axis (odd workers)", "final15 three dead axes, one live"};
+    static const char *const f16names[] = {"final16 a fractional axis (mem_fraction) + OOM", "final16 an axis of sizes with unit suffixes", "final16 zero and negative axis values",
+                                           "final16 an auto value on a numeric axis", "final16 five workloads, best batches spread", "final16 a sharp best on the OOM frontier"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1668,6 +1774,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final14") == 0) g_final14 = 0;
         else if (strcmp(argv[a], "--no-final15") == 0) g_final15 = 0;
         else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1699,7 +1806,7 @@ int main(int argc, char **argv) {
             {10, 4, 1, make_final9, f9names, &g_final9}, {11, 4 | 16, 2 | 32, make_final10, f10names, &g_final10},
             {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
             {14, 0, 0, make_final13, f13names, &g_final13}, {15, 1, 0, make_final14, f14names, &g_final14},
-            {16, 4, 0, make_final15, f15names, &g_final15},
+            {16, 4, 0, make_final15, f15names, &g_final15}, {17, 1 | 32, 0, make_final16, f16names, &g_final16},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1736,6 +1843,7 @@ int main(int argc, char **argv) {
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "written before the fifteenth round, run once with the strategy frozen", "Fifteenth final test set (out of sample)"},
+            {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "written before the sixteenth round, run once with the strategy frozen", "Sixteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
