@@ -13225,6 +13225,20 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
 }
 
 #define BTI_EARLY_SD 0.05
+#define BTI_PLAT_NOISE 0.5
+#define BTI_PLAT_MIN 4
+/* a cell's place against the box [blo, bhi] of the promising cells on the ordered axes ord:
+   0 outside it, 2 on a face (at either end of an axis the box spans), 3 inside (1: a corner,
+   set by the caller) */
+static int bti_srch_box_class(const uint32_t *v, const int *ord, int nord, const uint32_t *blo, const uint32_t *bhi) {
+    int j, face = 0;
+    for (j = 0; j < nord; j++) {
+        int a = ord[j];
+        if (v[a] < blo[a] || v[a] > bhi[a]) return 0;
+        if (blo[a] < bhi[a] && (v[a] == blo[a] || v[a] == bhi[a])) face = 1;
+    }
+    return face ? 2 : 3;
+}
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
@@ -13422,6 +13436,71 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
                     if (k == s->nw) continue; /* all its workloads visited or marked */
                     cand[nb] = 1; ncand++;
+                }
+            }
+        }
+        /* a plateau's boundary before its interior: under low noise (pooled spread below
+           BTI_PLAT_NOISE of the margin, one workload), where the promising cells span a box of
+           near-ties, their interior cells are interchangeable, while an effect that sets in at a
+           threshold along an axis shows first at the plateau's extremes (final4 wide flat top:
+           30 cells within 0.2 %, the better one at the plateau's corner; the walk filled the
+           interior in grid order and the cap ended it one batch value short). The candidates
+           are taken in classes, only the first class present screened this round: those
+           outside the box of the promising cells (the plateau grows), then, once it has stopped
+           growing, the box's corners (every ordered axis at either end of its span, the other
+           axes at the leader's values; four axes at most), then the candidates on the box's
+           faces (at either end of some axis' span), then the rest. Only where BTI_PLAT_MIN
+           cells at least are promising (a plateau, not a single leader) */
+        if (ncand && leader >= 0 && s->nw == 1 && s->pool < BTI_PLAT_NOISE * s->margin) {
+            uint32_t blo[BT_MAX_AXES], bhi[BT_MAX_AXES];
+            size_t nprom = 0, stride[BT_MAX_AXES], st1 = 1;
+            int ord[BT_MAX_AXES], nord = 0, cls, mincls = 4;
+            const uint32_t *lv = bti_srch_cvi(s, (size_t)leader);
+            for (a = g->naxes - 1; a >= 0; a--) {
+                stride[a] = st1;
+                if (g->ax[a].tied_to < 0) st1 *= g->ax[a].n;
+                if (g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR && g->ax[a].n > 1) ord[nord++] = a;
+                blo[a] = UINT32_MAX; bhi[a] = 0;
+            }
+            for (ci = 0; lv && ci < s->ncells; ci++) {
+                const uint32_t *v;
+                int j;
+                if (src[ci] != 1 || !s->elig[ci] || !(v = bti_srch_cvi(s, ci))) continue;
+                nprom++;
+                for (j = 0; j < nord; j++) {
+                    a = ord[j];
+                    if (v[a] < blo[a]) blo[a] = v[a];
+                    if (v[a] > bhi[a]) bhi[a] = v[a];
+                }
+            }
+            if (lv && nord && nprom >= BTI_PLAT_MIN) {
+                for (ci = 0; ci < s->ncells; ci++)
+                    if (cand[ci] && (cls = bti_srch_box_class(bti_srch_cvi(s, ci), ord, nord, blo, bhi)) < mincls) mincls = cls;
+                /* stopped growing: the box's corners, unvisited and usable */
+                if (mincls > 0 && nord <= 4) {
+                    int m, j;
+                    for (m = 0; m < (1 << nord); m++) {
+                        size_t cc = (size_t)leader;
+                        for (j = 0; j < nord; j++) {
+                            uint32_t t;
+                            a = ord[j];
+                            t = (m >> j & 1) ? bhi[a] : blo[a];
+                            cc = cc - (size_t)lv[a] * stride[a] + (size_t)t * stride[a];
+                        }
+                        if (cc >= s->ncells || s->use[cc] != 1 || cand[cc] == 2) continue;
+                        for (k = 0; k < s->nw; k++) if (bti_sc_at(s, cc, k)->status < 0) break;
+                        if (k == s->nw) continue;
+                        if (!cand[cc]) ncand++;
+                        cand[cc] = 2; /* marks a corner */
+                        mincls = 1;
+                    }
+                }
+                /* keep the first class only */
+                for (ci = 0; ci < s->ncells; ci++) {
+                    if (!cand[ci]) continue;
+                    if (cand[ci] == 2) { cand[ci] = 1; cls = 1; }
+                    else cls = bti_srch_box_class(bti_srch_cvi(s, ci), ord, nord, blo, bhi);
+                    if (cls != mincls) { cand[ci] = 0; ncand--; }
                 }
             }
         }
