@@ -1391,9 +1391,9 @@ static bt_results *make_final15(int kind) {
     return r;
 }
 /* Sixteenth final test set (make_final16, seeds 1701-1705): written on 2026-12-01 after the
-   fifteenth round, BEFORE any change of the sixteenth round, and committed on its own (skipped
-   by the bench unless --final16 is given, until the strategy is frozen). Six kinds that differ
-   from every set above:
+   fifteenth round, BEFORE any change of the sixteenth round, and committed on its own (75918ac,
+   skipped by the bench until the freeze); run once with the sixteenth round's strategy frozen
+   (02fbc85); --no-final16 skips it. Six kinds that differ from every set above:
    0: a fractional axis: mem_fraction 0.30..0.95 (steps of 0.05) x batch 8..1024; the memory
       left for the batch grows with the fraction, so the OOM frontier is a diagonal staircase
       (batch 512 fits from 0.55, batch 1024 only at 0.95); a larger fraction starves the host
@@ -1570,7 +1570,7 @@ static int g_final12 = 1;          /* --no-final12: skip the twelfth final test 
 static int g_final13 = 1;          /* --no-final13: skip the thirteenth final test set (it was not run before the strategy was frozen) */
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
-static int g_final16 = 0;          /* --final16: run the sixteenth final test set (skipped until the strategy is frozen) */
+static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1774,7 +1774,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final14") == 0) g_final14 = 0;
         else if (strcmp(argv[a], "--no-final15") == 0) g_final15 = 0;
         else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
-        else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1;
+        else if (strcmp(argv[a], "--no-final16") == 0) g_final16 = 0;
+        else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1842,7 +1843,7 @@ int main(int argc, char **argv) {
             {13, 1300, &g_final12, "Twelfth final test set", "make_final12", "out of sample for the twelfth-round strategy only, seen since", "Twelfth final test set (seen)"},
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
-            {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "written before the fifteenth round, run once with the strategy frozen", "Fifteenth final test set (out of sample)"},
+            {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "written before the sixteenth round, run once with the strategy frozen", "Sixteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
