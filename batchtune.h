@@ -12435,13 +12435,20 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
     }
     return low;
 }
-static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
-    bt_cell c;
+/* how far apart in grid order two cells are that differ by one value on axis a (an axis that
+   is not tied; bt_grid_cell's order: the last axis fastest) */
+static size_t bti_grid_stride(const bt_grid *g, int a) {
     size_t stride = 1;
     int i;
+    for (i = g->naxes - 1; i > a; i--) if (g->ax[i].tied_to < 0) stride *= g->ax[i].n;
+    return stride;
+}
+static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir) {
+    bt_cell c;
+    size_t stride;
     bt_grid_cell(g, ci, &c);
     if ((dir < 0 && c.vi[a] == 0) || (dir > 0 && (size_t)c.vi[a] + 1 >= g->ax[a].n)) return SIZE_MAX;
-    for (i = g->naxes - 1; i > a; i--) if (g->ax[i].tied_to < 0) stride *= g->ax[i].n;
+    stride = bti_grid_stride(g, a);
     return dir < 0 ? ci - stride : ci + stride;
 }
 /* the walk's next cell along axis a: the axis neighbour, or, where that cell is infeasible (the
@@ -13457,12 +13464,10 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
            more: cost max 0.218 -> 0.235 at 20 seeds) */
         if (ncand && leader >= 0 && s->nw == 1 && s->pool < BTI_PLAT_NOISE * s->margin) {
             uint32_t blo[BT_MAX_AXES], bhi[BT_MAX_AXES];
-            size_t nprom = 0, stride[BT_MAX_AXES], st1 = 1;
+            size_t nprom = 0;
             int ord[BT_MAX_AXES], nord = 0, cls, mincls = 4;
             const uint32_t *lv = bti_srch_cvi(s, (size_t)leader);
             for (a = g->naxes - 1; a >= 0; a--) {
-                stride[a] = st1;
-                if (g->ax[a].tied_to < 0) st1 *= g->ax[a].n;
                 if (g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR && g->ax[a].n > 1) ord[nord++] = a;
                 blo[a] = UINT32_MAX; bhi[a] = 0;
             }
@@ -13486,10 +13491,12 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     for (m = 0; m < (1 << nord); m++) {
                         size_t cc = (size_t)leader;
                         for (j = 0; j < nord; j++) {
+                            size_t sa;
                             uint32_t t;
                             a = ord[j];
                             t = (m >> j & 1) ? bhi[a] : blo[a];
-                            cc = cc - (size_t)lv[a] * stride[a] + (size_t)t * stride[a];
+                            sa = bti_grid_stride(g, a);
+                            cc = cc - (size_t)lv[a] * sa + (size_t)t * sa;
                         }
                         if (cc >= s->ncells || s->use[cc] != 1 || cand[cc] == 2) continue;
                         for (k = 0; k < s->nw; k++) if (bti_sc_at(s, cc, k)->status < 0) break;
