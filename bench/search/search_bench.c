@@ -1493,6 +1493,107 @@ static bt_results *make_final16(int kind) {
     }
     return r;
 }
+/* Seventeenth final test set (make_final17, seeds 1801-1805): written on 2026-12-02 after the
+   sixteenth round, BEFORE any change of the seventeenth round, and committed on its own
+   (skipped by the bench unless --final17 until the freeze). Six kinds that differ from every
+   set above:
+   0: a sign-reversing pair of switches: fused {0, 1} x pinned {0, 1} x batch 8..512 x workers
+      1..4 (112 cells); either switch alone is 2.5 % slower, both together 2 % faster (a fused
+      path that pays off only from pinned memory), so no single switch step from the all-off
+      cells improves; the best, fused=1 pinned=1 batch=64 workers=2;
+   1: two unordered axes and nothing else: kernel (six names) x layout (five names), 30 cells,
+      no order on either; main effects of a few per cent and a deterministic interaction; the
+      best, kernel=k_fft layout=blocked8, at least 1 % ahead of every other cell;
+   2: an OOM band that is not monotone: batch 2..2048 x workers 1..6; batch 256 and 512 fail
+      (the direct algorithm's workspace), from 1024 a chunked algorithm fits again and is 2 %
+      faster than the basin around batch 64; the batch axis is NOT declared monotone; the best,
+      batch=1024 workers=4;
+   3: a crater: batch 2..1024 x workers 1..10, a ring of cells within about 1.5 % of each
+      other around a central bump 17-19 % slower (the grid's corners up to 25 %), one stretch of
+      the ring about 1.5 % below the rest; the best, batch=256 workers=3, on the ring, away
+      from every edge of the grid and from the centre, its ring neighbours 0.6 and 0.8 % behind;
+   4: batch values listed in a shuffled order (64, 8, 512, 2, 128, 32, 1024, 16, 256, 4, as a
+      hand-typed grid) x workers 1..6, OOM at batch >= 512, batch monotone; a bowl whose best,
+      batch=256 workers=4, is just inside the frontier;
+   5: a kernel-tuning surface in microseconds: block 32..1024 x items per thread 1..16 x unroll
+      {1, 2, 4} (90 cells of 6-12 us); more work per thread and unrolling help until the
+      registers spill (block x items x unroll > 8192: 30 % slower, a diagonal frontier in
+      three axes, not declared monotone); the best, block=128 items=16 unroll=4, on the spill
+      frontier's inside, 1.6 % ahead of the next cell. */
+static bt_results *make_final17(int kind) {
+    static const char *const axe[] = {"fused", "pinned", "batch", "workers"};
+    static const char *const axu[] = {"kernel", "layout"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axk[] = {"block", "items", "unroll"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 0 ? 4 : kind == 5 ? 3 : 2, kind == 0 ? axe : kind == 1 ? axu : kind == 5 ? axk : ax2, 1, mets);
+    int i, j, k, l;
+    char a[4][16];
+    const char *ax[4] = {a[0], a[1], a[2], a[3]};
+    if (kind == 0) {
+        static const double f[2][2] = {{1.0, 1.025}, {1.025, 0.98}};
+        for (k = 0; k < 2; k++) for (l = 0; l < 2; l++) for (i = 0; i < 7; i++) for (j = 0; j < 4; j++) {
+            double m = 0.02 * f[k][l] * (1 + 0.03 * (i - 3.3) * (i - 3.3)) * (1 + 0.015 * (j - 1.4) * (j - 1.4));
+            snprintf(a[0], sizeof a[0], "%d", k);
+            snprintf(a[1], sizeof a[1], "%d", l);
+            snprintf(a[2], sizeof a[2], "%d", 8 << i);
+            snprintf(a[3], sizeof a[3], "%d", j + 1);
+            bt_results_add(r, "epistasis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        static const char *const kn[6] = {"k_gemm", "k_winograd", "k_fft", "k_direct", "k_im2col", "k_implicit"};
+        static const char *const ln[5] = {"NCHW", "NHWC", "CHWN", "blocked8", "blocked16"};
+        static const double kf[6] = {1.0, 1.03, 0.99, 1.05, 1.02, 1.01}, lf[5] = {1.0, 0.98, 1.04, 1.01, 1.02};
+        for (i = 0; i < 6; i++) for (j = 0; j < 5; j++) {
+            unsigned h = (unsigned)(i * 97 + j * 31 + 5) * 2654435761u;
+            double m = 0.01 * kf[i] * lf[j] * (1 + 0.03 * ((h >> 16 & 0xffff) / 65535.0 - 0.5)) * (i == 2 && j == 3 ? 0.95 : 1.0);
+            snprintf(a[0], sizeof a[0], "%s", kn[i]);
+            snprintf(a[1], sizeof a[1], "%s", ln[j]);
+            bt_results_add(r, "two_unordered", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 0; i < 6; i++) for (j = 0; j < 5; j++) for (k = 0; k < 3; k++) {
+            int blk = 32 << i, ipt = 1 << j, un = 1 << k;
+            double lb = log2((double)blk), m = 6e-6 * (1 + 0.6 / ipt) * (1 + 0.04 * (lb - 7.4) * (lb - 7.4)) * (k == 0 ? 1.0 : k == 1 ? 0.97 : 0.955);
+            if (blk * ipt * un > 8192) m *= 1.3;
+            snprintf(a[0], sizeof a[0], "%d", blk);
+            snprintf(a[1], sizeof a[1], "%d", ipt);
+            snprintf(a[2], sizeof a[2], "%d", un);
+            bt_results_add(r, "kernel_us", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    {
+        static const int shuf[10] = {64, 8, 512, 2, 128, 32, 1024, 16, 256, 4};
+        int ni = kind == 2 ? 11 : 10, nj = kind == 2 ? 6 : kind == 3 ? 10 : 6;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            int bs = kind == 4 ? shuf[i] : 2 << i, w = j + 1;
+            double m;
+            bt_cell_status st = BT_CELL_OK;
+            if (kind == 2) {
+                m = 0.02 * (i == 9 ? 0.98 : i == 10 ? 0.985 : 1 + 0.012 * (i - 5) * (i - 5)) * (1 + 0.01 * (w - 3.6) * (w - 3.6));
+                if (i == 7 || i == 8) st = BT_CELL_OOM;
+            } else if (kind == 3) {
+                double di = i - 4.5, dj = j - 4.5, rr = sqrt(di * di + dj * dj), an = atan2(dj, di), da = an - atan2(-2.5, 2.5);
+                while (da > 3.14159265358979) da -= 6.28318530717959;
+                while (da < -3.14159265358979) da += 6.28318530717959;
+                m = 0.02 * (1 + 0.025 * (rr - 3.3) * (rr - 3.3) + 0.002 * cos(3 * an) - 0.015 * exp(-da * da / (2 * 0.3 * 0.3)));
+            } else {
+                m = 0.02 * (1 + 12.0 / bs) * (1 + bs / 3000.0) * (1 + 0.01 * (w - 3.7) * (w - 3.7));
+                if (bs >= 512) st = BT_CELL_OOM;
+            }
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%d", bs);
+            snprintf(a[1], sizeof a[1], "%d", w);
+            bt_results_add(r, kind == 2 ? "oom_band" : kind == 3 ? "crater" : "shuffled_batch", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1571,6 +1672,7 @@ static int g_final13 = 1;          /* --no-final13: skip the thirteenth final te
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
+static int g_final17 = 0;          /* --final17: run the seventeenth final test set (held out: off until the seventeenth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1750,6 +1852,8 @@ int main(int argc, char **argv) {
                                            "final15 a step at the far end of a plateau", "final15 parity on a long axis (odd workers)", "final15 three dead axes, one live"};
     static const char *const f16names[] = {"final16 a fractional axis (mem_fraction) + OOM", "final16 an axis of sizes with unit suffixes", "final16 zero and negative axis values",
                                            "final16 an auto value on a numeric axis", "final16 five workloads, best batches spread", "final16 a sharp best on the OOM frontier"};
+    static const char *const f17names[] = {"final17 a sign-reversing pair of switches", "final17 two unordered axes only", "final17 an OOM band, not monotone",
+                                           "final17 a crater (a ring of near-ties)", "final17 batch listed in a shuffled order", "final17 a kernel-tuning surface in microseconds"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1776,6 +1880,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final16") == 0) g_final16 = 0;
         else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1808,6 +1913,7 @@ int main(int argc, char **argv) {
             {12, 32, 2, make_final11, f11names, &g_final11}, {13, 1 | 4 | 16, 2, make_final12, f12names, &g_final12},
             {14, 0, 0, make_final13, f13names, &g_final13}, {15, 1, 0, make_final14, f14names, &g_final14},
             {16, 4, 0, make_final15, f15names, &g_final15}, {17, 1 | 32, 0, make_final16, f16names, &g_final16},
+            {18, 16, 0, make_final17, f17names, &g_final17},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1845,6 +1951,7 @@ int main(int argc, char **argv) {
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "written before the sixteenth round, run once with the strategy frozen", "Sixteenth final test set (out of sample)"},
+            {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "written before the seventeenth round, run once with the strategy frozen", "Seventeenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
