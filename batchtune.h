@@ -13250,7 +13250,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
     size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
-    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref, fronted = 0;
     double tmax, *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
@@ -13330,6 +13330,52 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 if (st != BT_OK) break;
                 continue;
             }
+        }
+        /* the OOM frontier: on a monotone axis the largest value that still fits is a natural
+           candidate (a batch finder picks exactly it: a fused or better-amortised path may exist
+           only there), and the walk never reaches it where the cells between are worse (final16
+           sharp best on the frontier: a broad basin at batch 32, the cells towards the frontier
+           up to 6 % worse, batch 1024, the last that fits, 1.5 % faster; every seed picked the
+           basin at 0 and 1 %). Once per search, as soon as an OOM has been seen (the early
+           space-filling screen's far corners mostly see one, at no extra cost): along each
+           declared monotone axis, from its largest value down, the first cell at the leader's
+           other values neither pruned above an OOM nor failed for every workload gets one
+           sample, as the space-filling screen's cells do (one that fails moves the frontier a
+           step down, at the price of a failed visit); a promising one is walked around like any
+           other, and racing decides. A full screen (three samples) there cost the cap where the
+           axis is long and its far end slow (final15 axes of one and two values at 0: 0.253) */
+        if (!fronted && leader >= 0 && s->sw->noom > 0) {
+            int nfs = 0;
+            fronted = 1;
+            for (a = 0; a < g->naxes && st == BT_OK; a++) {
+                size_t q = (size_t)leader, nb;
+                if (!g->ax[a].monotone || g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
+                while ((nb = bti_srch_step(s, q, a, 1)) != SIZE_MAX) q = nb;
+                for (; q != SIZE_MAX && q != (size_t)leader && st == BT_OK; q = bti_srch_step(s, q, a, -1)) {
+                    bt_cell c;
+                    int unseen = 0, fail = 0, fit = 0;
+                    if (s->use[q] != 1) continue;
+                    bt_grid_cell(g, q, &c);
+                    for (k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, q, k)->status;
+                        if (stt == BT_CELL_OK) fit++;
+                        else if (stt >= 0) fail++;
+                        else if (!bti_is_pruned(s->sw, k, &c, NULL, 0)) unseen = 1;
+                    }
+                    if (!unseen) { if (fit && !fail) break; continue; } /* measured: known; failed or pruned: look below */
+                    if (bti_srch_over_budget(s)) break;
+                    st = bti_srch_screen_n(s, q, 1);
+                    nfs++;
+                    for (fail = 0, k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, q, k)->status;
+                        if (stt < 0) break; /* not visited (no room under the cap) */
+                        if (stt != BT_CELL_OK) fail++;
+                    }
+                    if (k < s->nw || !fail) break; /* it fits: the frontier */
+                }
+            }
+            if (st != BT_OK) break;
+            if (nfs) { bti_srch_eval(s, best); continue; }
         }
         /* line search (pattern move): the walk moves the leader one cell per round, and on a
            gentle slope it screens every cell of a wide front of near-ties (a plane's isolines
