@@ -13234,6 +13234,7 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
 #define BTI_EARLY_SD 0.05
 #define BTI_PLAT_NOISE 0.25
 #define BTI_PLAT_MIN 4
+#define BTI_PLAT_LEAD 0.5
 /* a cell's place against the box [blo, bhi] of the promising cells on the ordered axes ord:
    0 outside it, 2 on a face (at either end of an axis the box spans), 3 inside (1: a corner,
    set by the caller) */
@@ -13272,7 +13273,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
-        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed;
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0;
         double lhi = 0;
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
@@ -13528,6 +13529,33 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     if (v[a] > bhi[a]) bhi[a] = v[a];
                 }
             }
+            /* a leader that stands out of the plateau (most promising cells above it by more
+               than BTI_PLAT_LEAD of the margin): a dip has begun there, and its unvisited axis
+               neighbours are screened before any class of the box (final13 small dip in a
+               plateau at 0: the leader, one of the dip's 1 % cells, was found on the box's face
+               and the cap ended the face's screens one short of its interior neighbour, the
+               best) */
+            if (lv && nord && nprom >= BTI_PLAT_MIN) {
+                size_t nabove = 0, nlead = 0;
+                plat = 1;
+                for (ci = 0; ci < s->ncells; ci++)
+                    if (src[ci] == 1 && s->elig[ci] && s->score[ci] > BTI_PLAT_LEAD * s->margin) nabove++;
+                if (2 * nabove > nprom) {
+                    for (a = 0; a < g->naxes; a++) {
+                        int dir;
+                        if (g->ax[a].tied_to >= 0) continue;
+                        for (dir = -1; dir <= 1; dir += 2) {
+                            size_t nb = bti_srch_step(s, (size_t)leader, a, dir);
+                            if (nb != SIZE_MAX && cand[nb] == 1) { cand[nb] = 3; nlead++; }
+                        }
+                    }
+                    for (ci = 0; nlead && ci < s->ncells; ci++)
+                        if (cand[ci] == 1) { cand[ci] = 0; ncand--; }
+                    for (ci = 0; ci < s->ncells; ci++)
+                        if (cand[ci] == 3) cand[ci] = 1;
+                    if (nlead) nprom = 0; /* skips the classes below */
+                }
+            }
             if (lv && nord && nprom >= BTI_PLAT_MIN) {
                 for (ci = 0; ci < s->ncells; ci++)
                     if (cand[ci] && (cls = bti_srch_box_class(bti_srch_cvi(s, ci), ord, nord, blo, bhi)) < mincls) mincls = cls;
@@ -13636,6 +13664,18 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 cand[pick] = 0;
                 st = bti_srch_screen(s, pick);
                 nscr++;
+                /* on a plateau (the rule above applied this round), a screen that beats the
+                   leader by more than BTI_PLAT_LEAD of the margin ends the round: the next one
+                   is built around it (a dip's first cell, whose neighbours that rule then
+                   screens first). Not in the walk's ordinary rounds: ending one early there
+                   drops the rest of the start cell's ring (final2 three basins at 0: the walk
+                   followed a far cell into a basin 3.8 % off) */
+                if (plat && st == BT_OK) {
+                    bti_sc *sp = bti_sc_at(s, pick, 0);
+                    bt_stats sst;
+                    if (sp->status == BT_CELL_OK && sp->n >= 1 && bt_stats_compute(sp->e2e, (size_t)sp->n, &sst) == BT_OK &&
+                        sst.median < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
+                }
             }
             if (nscr || !held) continue;
         }
