@@ -1242,7 +1242,7 @@ static void test_frontier_screened(void) {
     bt_results_free(r);
 }
 /* a small dip in a plateau, noise-free: 80 cells within 0.5 % (a gentle tilt), the best 2 % below
-   them and its four axis neighbours 1 % below (1.02 % off the best); a screen that beats the
+   them and its four axis neighbours 1 % below (1.00-1.05 % off the best); a screen that beats the
    leader by more than half the margin ends the walk's round, and the next screens that leader's
    axis neighbours first (the seventeenth round; before it, the plateau rule took the box's faces
    in the order it had built them and the cap ended the search on one of the dip's 1 % cells).
