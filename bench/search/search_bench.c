@@ -1495,8 +1495,8 @@ static bt_results *make_final16(int kind) {
 }
 /* Seventeenth final test set (make_final17, seeds 1801-1805): written on 2026-12-02 after the
    sixteenth round, BEFORE any change of the seventeenth round, and committed on its own
-   (skipped by the bench unless --final17 until the freeze). Six kinds that differ from every
-   set above:
+   (052349f, skipped by the bench until the freeze); run once with the seventeenth round's
+   strategy frozen (7ccb7d9); --no-final17 skips it. Six kinds that differ from every set above:
    0: a sign-reversing pair of switches: fused {0, 1} x pinned {0, 1} x batch 8..512 x workers
       1..4 (112 cells); either switch alone is 2.5 % slower, both together 2 % faster (a fused
       path that pays off only from pinned memory), so no single switch step from the all-off
@@ -1672,7 +1672,7 @@ static int g_final13 = 1;          /* --no-final13: skip the thirteenth final te
 static int g_final14 = 1;          /* --no-final14: skip the fourteenth final test set (it was not run before the strategy was frozen) */
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
-static int g_final17 = 0;          /* --final17: run the seventeenth final test set (held out: off until the seventeenth round's strategy is frozen) */
+static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1880,7 +1880,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final15") == 0) g_final15 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final16") == 0) g_final16 = 0;
         else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
-        else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1;
+        else if (strcmp(argv[a], "--no-final17") == 0) g_final17 = 0;
+        else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1950,7 +1951,7 @@ int main(int argc, char **argv) {
             {14, 1400, &g_final13, "Thirteenth final test set", "make_final13", "out of sample for the thirteenth-round strategy only, seen since", "Thirteenth final test set (seen)"},
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
-            {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "written before the sixteenth round, run once with the strategy frozen", "Sixteenth final test set (out of sample)"},
+            {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "written before the seventeenth round, run once with the strategy frozen", "Seventeenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
