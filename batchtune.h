@@ -13672,9 +13672,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                    followed a far cell into a basin 3.8 % off) */
                 if (plat && st == BT_OK) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
-                    bt_stats sst;
-                    if (sp->status == BT_CELL_OK && sp->n >= 1 && bt_stats_compute(sp->e2e, (size_t)sp->n, &sst) == BT_OK &&
-                        sst.median < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
+                    if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
             }
             if (nscr || !held) continue;
