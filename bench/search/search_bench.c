@@ -1594,6 +1594,93 @@ static bt_results *make_final17(int kind) {
     }
     return r;
 }
+/* Eighteenth final test set (make_final18, seeds 1901-1905): written on 2026-12-02 after the
+   seventeenth round, BEFORE any change of the eighteenth round, and committed on its own
+   (skipped by the bench until the freeze; --final18 runs it). Six kinds that differ from
+   every set above:
+   0: a failed wall across the grid: batch 2..256 x workers 1..8, every cell at workers=4 fails
+      (a loader deadlock), the grid is whole on both sides; the best, batch=32 workers=6, lies
+      beyond the wall, the near side's best (workers 2-3) 1.75 % behind it;
+   1: a four-axis bowl of 625 cells: batch x workers x threads x prefetch, five values each, an
+      interior best (batch=128 workers=3 threads=2 prefetch=4, six cells within 1 %) with a
+      batch x threads interaction; nothing fails;
+   2: three workloads whose bests lie far apart (near three corners of a 7 x 7 grid, times 1 : 3
+      : 2): the mean-regret best is an interior cell that is best for none of them;
+   3: a strong axis and a weak one: batch 2..2048 (a bowl, 4 % x steps squared) x prefetch 1..8
+      (0.2 % faster per step, 1.4 % over the axis, below the noise of one sample at 3 %); the
+      best, batch=128 prefetch=8, at the weak axis's far end;
+   4: OOM frontiers that depend on an unordered axis: kernel (four names) x batch 2..1024 x
+      workers 1..4, batch monotone; time falls with batch, so each kernel is best at its own
+      frontier, and each kernel fails from a different batch (one never does); the best,
+      kernel=k_split batch=256 workers=3, 1.2 % ahead of the next kernel's frontier;
+   5: one long axis of 200 values: chunk 1..200, a shallow bowl centred at 137 with a 0.2 %
+      ripple (period 9 cells) that moves the best to chunk=140; 27 cells within 1 %. */
+static bt_results *make_final18(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax4[] = {"batch", "workers", "threads", "prefetch"};
+    static const char *const ax3[] = {"batch", "prefetch"};
+    static const char *const axk[] = {"kernel", "batch", "workers"};
+    static const char *const ax1[] = {"chunk"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 1 ? 4 : kind == 4 ? 3 : kind == 5 ? 1 : 2,
+                                      kind == 1 ? ax4 : kind == 3 ? ax3 : kind == 4 ? axk : kind == 5 ? ax1 : ax2, 1, mets);
+    int i, j, k, l, v;
+    char a[4][16];
+    const char *ax[4] = {a[0], a[1], a[2], a[3]};
+    if (kind == 1) {
+        static const int B[5] = {16, 32, 64, 128, 256}, W[5] = {1, 2, 3, 4, 6}, T[5] = {1, 2, 4, 8, 16}, P[5] = {1, 2, 3, 4, 6};
+        for (i = 0; i < 5; i++) for (j = 0; j < 5; j++) for (k = 0; k < 5; k++) for (l = 0; l < 5; l++) {
+            double m = 0.03 * (1 + 0.03 * (i - 2.6) * (i - 2.6)) * (1 + 0.025 * (j - 2.3) * (j - 2.3)) * (1 + 0.02 * (k - 1.4) * (k - 1.4)) *
+                       (1 + 0.015 * (l - 2.8) * (l - 2.8)) * (1 + 0.005 * (i - 2.6) * (k - 1.4));
+            snprintf(a[0], sizeof a[0], "%d", B[i]); snprintf(a[1], sizeof a[1], "%d", W[j]);
+            snprintf(a[2], sizeof a[2], "%d", T[k]); snprintf(a[3], sizeof a[3], "%d", P[l]);
+            bt_results_add(r, "bowl_4d", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        static const char *const kn[4] = {"k_tiled", "k_stream", "k_fused", "k_split"};
+        static const double kf[4] = {1.0, 1.06, 0.9, 0.97};
+        static const int first_oom[4] = {9, 99, 6, 8}; /* batch index from which the kernel fails */
+        for (k = 0; k < 4; k++) for (i = 0; i < 10; i++) for (j = 0; j < 4; j++) {
+            double bs = (double)(2 << i), m = 0.02 * kf[k] * (1 + 8 / bs) * (1 + 0.01 * (j + 1 - 2.6) * (j + 1 - 2.6));
+            bt_cell_status st = i >= first_oom[k] ? BT_CELL_OOM : BT_CELL_OK;
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%s", kn[k]); snprintf(a[1], sizeof a[1], "%d", 2 << i); snprintf(a[2], sizeof a[2], "%d", j + 1);
+            bt_results_add(r, "kernel_frontiers", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 1; i <= 200; i++) {
+            double m = 0.01 * (1 + 0.00006 * (i - 137) * (i - 137) + 0.001 * sin(0.7 * i));
+            snprintf(a[0], sizeof a[0], "%d", i);
+            bt_results_add(r, "long_axis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (v = 0; v < (kind == 2 ? 3 : 1); v++) {
+        static const double ci[3] = {0.5, 6.0, 3.0}, cj[3] = {0.5, 1.0, 6.0}, sc[3] = {0.01, 0.03, 0.02}, ai[3] = {0.02, 0.03, 0.025}, aj[3] = {0.03, 0.02, 0.02};
+        static const char *const wln[3] = {"wl_small", "wl_large", "wl_mid"};
+        int ni = kind == 0 ? 8 : kind == 2 ? 7 : 11, nj = kind == 0 ? 8 : kind == 2 ? 7 : 8;
+        for (i = 0; i < ni; i++) for (j = 0; j < nj; j++) {
+            double m;
+            bt_cell_status st = BT_CELL_OK;
+            int bs = kind == 2 ? 4 << i : 2 << i;
+            if (kind == 0) {
+                int w = j + 1;
+                m = 0.02 * (1 + 0.02 * (i - 3.8) * (i - 3.8)) * (w < 4 ? 1.0175 + 0.01 * (w - 2.5) * (w - 2.5) - 0.0025 : 1 + 0.012 * (w - 6) * (w - 6));
+                if (w == 4) st = BT_CELL_ERROR;
+            } else if (kind == 2) m = sc[v] * (1 + ai[v] * (i - ci[v]) * (i - ci[v]) + aj[v] * (j - cj[v]) * (j - cj[v]));
+            else m = 0.02 * (1 + 0.04 * (i - 6.3) * (i - 6.3)) * (1 - 0.002 * j);
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%d", bs);
+            snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, kind == 2 ? wln[v] : kind == 0 ? "failed_wall" : "strong_weak", "synthetic", ax, st, st == BT_CELL_OK ? "" : "loader deadlock", 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1673,6 +1760,7 @@ static int g_final14 = 1;          /* --no-final14: skip the fourteenth final te
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
+static int g_final18 = 0;          /* --final18: run the eighteenth final test set (written before the eighteenth round; off until the strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1814,7 +1902,7 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(128, sizeof(surf));
+    surf *S = (surf *)calloc(160, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
@@ -1854,6 +1942,8 @@ int main(int argc, char **argv) {
                                            "final16 an auto value on a numeric axis", "final16 five workloads, best batches spread", "final16 a sharp best on the OOM frontier"};
     static const char *const f17names[] = {"final17 a sign-reversing pair of switches", "final17 two unordered axes only", "final17 an OOM band, not monotone",
                                            "final17 a crater (a ring of near-ties)", "final17 batch listed in a shuffled order", "final17 a kernel-tuning surface in microseconds"};
+    static const char *const f18names[] = {"final18 a failed wall across the grid (workers=4)", "final18 a four-axis bowl (625 cells)", "final18 3 workloads, best for none",
+                                           "final18 a strong axis and a weak one", "final18 OOM frontiers that depend on the kernel", "final18 one long axis (200 values)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1882,6 +1972,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final17") == 0) g_final17 = 0;
         else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -1915,6 +2006,7 @@ int main(int argc, char **argv) {
             {14, 0, 0, make_final13, f13names, &g_final13}, {15, 1, 0, make_final14, f14names, &g_final14},
             {16, 4, 0, make_final15, f15names, &g_final15}, {17, 1 | 32, 0, make_final16, f16names, &g_final16},
             {18, 16, 0, make_final17, f17names, &g_final17},
+            {19, 16, 0, make_final18, f18names, &g_final18},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -1953,6 +2045,7 @@ int main(int argc, char **argv) {
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "written before the seventeenth round, run once with the strategy frozen", "Seventeenth final test set (out of sample)"},
+            {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "written before the eighteenth round, run once with the strategy frozen", "Eighteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
