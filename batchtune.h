@@ -13251,7 +13251,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
     size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
-    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref, fronted = 0;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref, fronted = 0, plead = -1;
     double tmax, *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
@@ -13273,7 +13273,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
-        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0;
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0, quiet = 0;
         double lhi = 0;
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
@@ -13446,11 +13446,32 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         memset(cand, 0, s->ncells);
         memset(src, 0, s->ncells);
         if (leader >= 0) for (lhi = 0, k = 0; k < s->nw; k++) lhi += (s->hi[(size_t)leader * (size_t)s->nw + (size_t)k] / best[k] - 1.0) / s->nw;
+        if (leader >= 0 && s->nw == 1) { /* the leader's own samples spread by under BTI_PLAT_NOISE of the margin */
+            bti_sc *sl = bti_sc_at(s, (size_t)leader, 0);
+            double mean = 0, var = 0;
+            int j;
+            for (j = 0; j < sl->n; j++) mean += sl->e2e[j];
+            if (sl->n > 1) mean /= sl->n;
+            for (j = 0; j < sl->n; j++) var += (sl->e2e[j] - mean) * (sl->e2e[j] - mean);
+            quiet = sl->n > 1 && mean > 0 && sqrt(var / (sl->n - 1)) < BTI_PLAT_NOISE * s->margin * mean;
+        }
         for (ci = 0; ci < s->ncells; ci++) {
             /* promising: the leader, or a cell whose estimate is within the leader's upper bound
                (an uncertain cell further off is refined, and explored only once it gets there) */
             if (any_elig) src[ci] = s->elig[ci] && ((int)ci == leader || s->score[ci] <= lhi + s->margin);
             else src[ci] = s->use[ci] == 1 && bti_sc_at(s, ci, 0)->status >= 0;
+            /* in the walk's first phase, where the leader's samples are quiet (spread under
+               BTI_PLAT_NOISE of the margin), a cell known from one sample only (the early
+               space-filling screen's far cells) is promising only within the margin of the
+               leader's estimate: the start cell's upper bound, wide on its first samples, let
+               far corners 5 % behind it count as near-ties, so their neighbours were screened
+               before the walk left the start (final17 crater at 0: six screens, a fifth of the
+               cap). Under more noise one sample says too little to drop it (final4 optimum at
+               the smallest batch at 1 %: its cost rose to 0.250 without the gate) */
+            if (src[ci] == 1 && (int)ci != leader && !completed && quiet) {
+                for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n > 1) break;
+                if (k == s->nw && s->score[ci] > s->score[leader] + s->margin) src[ci] = 0;
+            }
         }
         /* several workloads: each one's own best cell too, since T*(w) sets everyone's regret */
         for (k = 0; s->nw > 1 && k < s->nw; k++) {
@@ -13534,13 +13555,24 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                neighbours are screened before any class of the box (final13 small dip in a
                plateau at 0: the leader, one of the dip's 1 % cells, was found on the box's face
                and the cap ended the face's screens one short of its interior neighbour, the
-               best) */
+               best). So too for a leader new since the last round's screens where the box is
+               no plateau (more cells measured inside it that are not promising than promising
+               ones: a curved valley of near-ties, a ring): the walk is going along the valley,
+               whose floor continues next to the new leader, while the box's outside is mostly
+               the valley's slopes (final17 crater at 0: the walk reached the ring's lower
+               stretch, 1.3 % off, and the cap ended it on the box's outside, two screens short
+               of the best). On a true plateau the gate keeps the classes below: new leaders
+               along a gentle tilt drew the screens off the box's faces (final13 small dip at 0
+               lost without it) */
             if (lv && nord && nprom >= BTI_PLAT_MIN) {
-                size_t nabove = 0, nlead = 0;
+                size_t nabove = 0, nlead = 0, nout = 0;
+                const uint32_t *cv;
                 plat = 1;
-                for (ci = 0; ci < s->ncells; ci++)
+                for (ci = 0; ci < s->ncells; ci++) {
                     if (src[ci] == 1 && s->elig[ci] && s->score[ci] > BTI_PLAT_LEAD * s->margin) nabove++;
-                if (2 * nabove > nprom) {
+                    if (src[ci] != 1 && bti_sc_at(s, ci, 0)->status >= 0 && (cv = bti_srch_cvi(s, ci)) != NULL && bti_srch_box_class(cv, ord, nord, blo, bhi) > 0) nout++;
+                }
+                if (2 * nabove > nprom || (leader != plead && nout > nprom)) {
                     for (a = 0; a < g->naxes; a++) {
                         int dir;
                         if (g->ax[a].tied_to >= 0) continue;
@@ -13633,6 +13665,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
         }
+        plead = leader; /* the leader these screens are built around (the plateau rule's new leader) */
         if (ncand) {
             /* one at a time, the most promising first (bti_srch_extrap, read afresh after each
                screen; ties in grid order): where the cap ends the round, the cells it screened

@@ -1251,6 +1251,39 @@ static void test_plateau_dip_leader_first(void) {
     }
     CHECK(hits == 7);
 }
+/* a crater, noise-free: batch 2..1024 x workers 1..10, a ring of near-ties (within about 1.5 %)
+   around a central bump 17-19 % slower, one stretch of the ring 1.5 % lower at an angle set by
+   g_corner (eighths of a turn); the walk comes down from the bump onto the ring and must go
+   along it to the lower stretch within the cap: a far corner's one sample is not a near-tie, and
+   a leader new since the last round has its axis neighbours screened first on a plateau (the
+   eighteenth round; before it the walk settled on the ring's near side, 1.5 % off, with the
+   lower stretch a quarter turn from where it reached the ring: 5 of the 8 placements within
+   1 %, now 6; the two still missed lie half a turn away or more, beyond the cap's reach) */
+static double crater_time(int i, int j) {
+    double di = i - 4.5, dj = j - 4.5, rr = sqrt(di * di + dj * dj), an = atan2(dj, di), da = an - (g_corner * 0.785398163397448 - 2.356194490192345);
+    while (da > 3.14159265358979) da -= 6.28318530717959;
+    while (da < -3.14159265358979) da += 6.28318530717959;
+    return 0.02 * (1 + 0.025 * (rr - 3.3) * (rr - 3.3) + 0.002 * cos(3 * an) - 0.015 * exp(-da * da / (2 * 0.3 * 0.3)));
+}
+static void test_walk_follows_a_ring(void) {
+    int p, hits = 0;
+    for (p = 0; p < 8; p++) {
+        bt_results *r;
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
+        bt_replay_result rr;
+        g_corner = p;
+        r = grid_surface_at("crater", 10, 10, two_up, one_up, crater_time);
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        printf("    crater, lower stretch at %d/8 of a turn: pick %s, regret %.2f %%, cost %.3f\n", p, rr.pick, 100 * rr.regret, rr.cost_fraction);
+        if (rr.regret <= 0.01) hits++;
+        CHECK(rr.cost_fraction <= 0.25);
+        bt_replay_result_free(&rr);
+        bt_results_free(r);
+    }
+    printf("    crater: %d of 8 placements within 1 %%\n", hits);
+    CHECK(hits >= 6);
+}
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
     mkdir(TMP, 0700);
@@ -1285,6 +1318,7 @@ int main(void) {
     RUN(test_plateau_boundary_first);
     RUN(test_frontier_screened);
     RUN(test_plateau_dip_leader_first);
+    RUN(test_walk_follows_a_ring);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
