@@ -11785,6 +11785,16 @@ static double bti_sc_setup(const bti_sc *sc) {
 }
 /* the median of a cell's samples (NAN without), kept until a sample is added: the cost cap
    asks for every cell's median after every visit */
+/* the root of the variance of a cell's own samples (0 under two samples), their mean into *mean */
+static double bti_sc_sd(const bti_sc *sc, double *mean) {
+    double m = 0, var = 0;
+    int j;
+    for (j = 0; j < sc->n; j++) m += sc->e2e[j];
+    if (sc->n > 1) m /= sc->n;
+    for (j = 0; j < sc->n; j++) var += (sc->e2e[j] - m) * (sc->e2e[j] - m);
+    *mean = m;
+    return sc->n > 1 ? sqrt(var / (sc->n - 1)) : 0;
+}
 static double bti_sc_median(bti_sc *sc) {
     if (sc->n < 1) return NAN;
     if (sc->med_n != sc->n) {
@@ -13318,15 +13328,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
            costs over 0.25, the far corners raising the exhaustive estimate; 314 -> 313 at 20) */
         if (round == 0 && leader >= 0 && s->nw == 1) {
             bti_sc *sc = bti_sc_at(s, (size_t)leader, 0);
-            double mean = 0, var = 0;
+            double mean, sd = bti_sc_sd(sc, &mean);
             size_t nu = 0, mp;
-            int j;
-            for (j = 0; j < sc->n; j++) mean += sc->e2e[j];
-            if (sc->n > 1) mean /= sc->n;
-            for (j = 0; j < sc->n; j++) var += (sc->e2e[j] - mean) * (sc->e2e[j] - mean);
             for (ci = 0; ci < s->ncells; ci++) if (s->use[ci] == 1) nu++;
             mp = (size_t)(sqrt((double)nu) / 3);
-            if (sc->n > 1 && mean > 0 && sqrt(var / (sc->n - 1)) < BTI_EARLY_SD * mean && mp >= 1) {
+            if (sc->n > 1 && mean > 0 && sd < BTI_EARLY_SD * mean && mp >= 1) {
                 st = bti_srch_spread(s, (size_t)leader, best, mp, 0.1);
                 if (st != BT_OK) break;
                 continue;
@@ -13448,12 +13454,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (leader >= 0) for (lhi = 0, k = 0; k < s->nw; k++) lhi += (s->hi[(size_t)leader * (size_t)s->nw + (size_t)k] / best[k] - 1.0) / s->nw;
         if (leader >= 0 && s->nw == 1) { /* the leader's own samples spread by under BTI_PLAT_NOISE of the margin */
             bti_sc *sl = bti_sc_at(s, (size_t)leader, 0);
-            double mean = 0, var = 0;
-            int j;
-            for (j = 0; j < sl->n; j++) mean += sl->e2e[j];
-            if (sl->n > 1) mean /= sl->n;
-            for (j = 0; j < sl->n; j++) var += (sl->e2e[j] - mean) * (sl->e2e[j] - mean);
-            quiet = sl->n > 1 && mean > 0 && sqrt(var / (sl->n - 1)) < BTI_PLAT_NOISE * s->margin * mean;
+            double mean, sd = bti_sc_sd(sl, &mean);
+            quiet = sl->n > 1 && mean > 0 && sd < BTI_PLAT_NOISE * s->margin * mean;
         }
         for (ci = 0; ci < s->ncells; ci++) {
             /* promising: the leader, or a cell whose estimate is within the leader's upper bound
