@@ -1596,8 +1596,8 @@ static bt_results *make_final17(int kind) {
 }
 /* Eighteenth final test set (make_final18, seeds 1901-1905): written on 2026-12-02 after the
    seventeenth round, BEFORE any change of the eighteenth round, and committed on its own
-   (skipped by the bench until the freeze; --final18 runs it). Six kinds that differ from
-   every set above:
+   (1510f02, skipped by the bench until the freeze); run once with the eighteenth round's
+   strategy frozen (9f395f3); --no-final18 skips it. Six kinds that differ from every set above:
    0: a failed wall across the grid: batch 2..256 x workers 1..8, every cell at workers=4 fails
       (a loader deadlock), the grid is whole on both sides; the best, batch=32 workers=6, lies
       beyond the wall, the near side's best (workers 2-3) 1.75 % behind it;
@@ -1760,7 +1760,7 @@ static int g_final14 = 1;          /* --no-final14: skip the fourteenth final te
 static int g_final15 = 1;          /* --no-final15: skip the fifteenth final test set (it was not run before the strategy was frozen) */
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
-static int g_final18 = 0;          /* --final18: run the eighteenth final test set (written before the eighteenth round; off until the strategy is frozen) */
+static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1972,7 +1972,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final16") == 0) g_final16 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final17") == 0) g_final17 = 0;
         else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
-        else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1;
+        else if (strcmp(argv[a], "--no-final18") == 0) g_final18 = 0;
+        else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2044,7 +2045,7 @@ int main(int argc, char **argv) {
             {15, 1500, &g_final14, "Fourteenth final test set", "make_final14", "out of sample for the fourteenth-round strategy only, seen since", "Fourteenth final test set (seen)"},
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
-            {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "written before the seventeenth round, run once with the strategy frozen", "Seventeenth final test set (out of sample)"},
+            {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "written before the eighteenth round, run once with the strategy frozen", "Eighteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
