@@ -11783,8 +11783,6 @@ static double bti_sc_setup(const bti_sc *sc) {
     double o = (sc->cost - sc->tsum) / (sc->visits > 0 ? sc->visits : 1);
     return o > 0 ? o : 0;
 }
-/* the median of a cell's samples (NAN without), kept until a sample is added: the cost cap
-   asks for every cell's median after every visit */
 /* the root of the variance of a cell's own samples (0 under two samples), their mean into *mean */
 static double bti_sc_sd(const bti_sc *sc, double *mean) {
     double m = 0, var = 0;
@@ -11795,6 +11793,8 @@ static double bti_sc_sd(const bti_sc *sc, double *mean) {
     *mean = m;
     return sc->n > 1 ? sqrt(var / (sc->n - 1)) : 0;
 }
+/* the median of a cell's samples (NAN without), kept until a sample is added: the cost cap
+   asks for every cell's median after every visit */
 static double bti_sc_median(bti_sc *sc) {
     if (sc->n < 1) return NAN;
     if (sc->med_n != sc->n) {

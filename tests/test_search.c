@@ -1249,8 +1249,8 @@ static void test_plateau_dip_leader_first(void) {
    around a central bump 17-19 % slower, one stretch of the ring 1.5 % lower at an angle set by
    g_corner (eighths of a turn); the walk comes down from the bump onto the ring and must go
    along it to the lower stretch within the cap: a far corner's one sample is not a near-tie, and
-   a leader new since the last round has its axis neighbours screened first on a plateau (the
-   eighteenth round; before it the walk settled on the ring's near side, 1.5 % off, with the
+   where the near-ties' box is no plateau (a ring), a leader new since the last round has its
+   axis neighbours screened first (the eighteenth round; before it the walk settled on the ring's near side, 1.5 % off, with the
    lower stretch a quarter turn from where it reached the ring: 5 of the 8 placements within
    1 %, now 6; the two still missed lie half a turn away or more, beyond the cap's reach) */
 static double crater_time(int i, int j) {
