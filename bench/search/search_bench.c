@@ -1681,6 +1681,97 @@ static bt_results *make_final18(int kind) {
     }
     return r;
 }
+/* Nineteenth final test set (make_final19, seeds 2001-2005): written on 2026-12-02 after the
+   eighteenth round, BEFORE any change of the nineteenth round, and committed on its own
+   (skipped by the bench until the freeze; --final19 runs it). Six kinds that differ from every
+   set above:
+   0: sizes named, not numbered: preset S, M, L, XL, XXL, 3XL (an ordered axis whose names sort
+      in another order, so the library sees an unordered one) x workers 1..6; the best,
+      preset=XL workers=4, its true neighbours XXL and L 1.2 and 2.0 % behind (only
+      XL workers=3 within 1 %);
+   1: an asymmetric knee: batch 2..2048 x workers 1..6; time falls steeply up to batch 128
+      (latency-bound: 12 % per step) and rises slowly beyond (0.5 % per step); the best,
+      batch=128 workers=3, batch=256 0.5 % behind (four cells within 1 %);
+   2: a pathological cell: batch 2..256 x workers 1..6, a bowl whose best is batch=32
+      workers=4 (batch=32 workers=5 0.9 % behind); the cell next to it, batch=64 workers=4,
+      thrashes and takes 60x as long (it succeeds, it is not a failure, and every visit of it
+      pays its time);
+   3: a three-axis grid of 1000 cells: batch x workers x prefetch, ten values each, a smooth bowl
+      with a batch x workers interaction and an interior best, batch=48 workers=4
+      prefetch=7 (four cells within 1 %);
+   4: a three-stage pipeline: batch 2..512 x workers 1..8 x prefetch 1..6, time per item the
+      slowest of loader (falls with workers), compute (falls with batch) and transfer (grows
+      with batch, falls with prefetch), plus 2 % of their sum: a vertex where loader and
+      compute meet, the best batch=128 workers=5 prefetch=3, prefetch 2-6 within 0.1 % of it (transfer is not the bottleneck
+      there), workers 4 or 6 about 2 % behind;
+   5: a ring axis: start_core 0..11 on a ring of 12 cores (core 11 is next to core 0, which the
+      numbers do not say) x batch 8..512; the basin wraps round the ring: the best,
+      start_core=11 batch=64, its ring neighbour start_core=0 1.6 % behind (no other
+      cell within 1 %). */
+static bt_results *make_final19(int kind) {
+    static const char *const axp[] = {"preset", "workers"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "prefetch"};
+    static const char *const axr[] = {"start_core", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 3 || kind == 4 ? 3 : 2, kind == 0 ? axp : kind == 5 ? axr : kind == 3 || kind == 4 ? ax3 : ax2, 1, mets);
+    int i, j, k;
+    char a[3][16];
+    const char *ax[3] = {a[0], a[1], a[2]};
+    if (kind == 3) {
+        static const int B[10] = {4, 8, 12, 16, 24, 32, 48, 64, 96, 128}, P[10] = {1, 2, 3, 4, 5, 6, 7, 8, 10, 12};
+        for (i = 0; i < 10; i++) for (j = 0; j < 10; j++) for (k = 0; k < 10; k++) {
+            double m = 0.025 * (1 + 0.02 * (i - 5.7) * (i - 5.7)) * (1 + 0.012 * (j - 3.2) * (j - 3.2)) * (1 + 0.01 * (k - 6.4) * (k - 6.4)) *
+                       (1 + 0.004 * (i - 5.7) * (j - 3.2));
+            snprintf(a[0], sizeof a[0], "%d", B[i]); snprintf(a[1], sizeof a[1], "%d", j + 1); snprintf(a[2], sizeof a[2], "%d", P[k]);
+            bt_results_add(r, "grid_1000", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        for (i = 0; i < 9; i++) for (j = 0; j < 8; j++) for (k = 0; k < 6; k++) {
+            double bs = (double)(2 << i), w = j + 1, p = k + 1;
+            double ld = 0.6 / w + 0.025 * w, cp = 0.22 + 3.0 / bs, tr = 0.12 * (1 + 0.6 / p) + 0.008 * p + 0.0004 * bs;
+            double mx = ld > cp ? ld : cp, m;
+            if (tr > mx) mx = tr;
+            m = 0.001 * bs * (mx + 0.02 * (ld + cp + tr));
+            m /= bs / 64.0; /* time per 64 items, so every cell measures a comparable amount of work */
+            snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1); snprintf(a[2], sizeof a[2], "%d", k + 1);
+            bt_results_add(r, "three_stage", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 0) {
+        static const char *const pn[6] = {"S", "M", "L", "XL", "XXL", "3XL"};
+        static const double pf[6] = {1.12, 1.06, 1.02, 1.0, 1.012, 1.05};
+        for (i = 0; i < 6; i++) for (j = 0; j < 6; j++) {
+            double m = 0.02 * pf[i] * (1 + 0.015 * (j + 1 - 3.8) * (j + 1 - 3.8));
+            snprintf(a[0], sizeof a[0], "%s", pn[i]); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "named_sizes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 0; i < 12; i++) for (j = 0; j < 7; j++) {
+            double d = (i - 11.3) * 30.0 * 3.14159265358979 / 180.0, m;
+            m = 0.02 * (1 + 0.3 * (1 - cos(d))) * (1 + 0.02 * (j - 3.2) * (j - 3.2));
+            snprintf(a[0], sizeof a[0], "%d", i); snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, "ring_axis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (i = 0; i < (kind == 1 ? 11 : 8); i++) for (j = 0; j < 6; j++) {
+        double m, w = j + 1;
+        if (kind == 1) m = 0.02 * (i < 6 ? 1 + 0.12 * (6 - i) : 1 + 0.005 * (i - 6)) * (1 + 0.012 * (w - 3.1) * (w - 3.1));
+        else {
+            m = 0.02 * (1 + 0.025 * (i - 4.1) * (i - 4.1)) * (1 + 0.015 * (w - 4.2) * (w - 4.2));
+            if (i == 5 && j == 3) m *= 60;
+        }
+        snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, kind == 1 ? "knee" : "thrashing_cell", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1761,6 +1852,7 @@ static int g_final15 = 1;          /* --no-final15: skip the fifteenth final tes
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
+static int g_final19 = 0;          /* --final19: run the nineteenth final test set (off until the nineteenth round's strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -1944,6 +2036,8 @@ int main(int argc, char **argv) {
                                            "final17 a crater (a ring of near-ties)", "final17 batch listed in a shuffled order", "final17 a kernel-tuning surface in microseconds"};
     static const char *const f18names[] = {"final18 a failed wall across the grid (workers=4)", "final18 a four-axis bowl (625 cells)", "final18 3 workloads, best for none",
                                            "final18 a strong axis and a weak one", "final18 OOM frontiers that depend on the kernel", "final18 one long axis (200 values)"};
+    static const char *const f19names[] = {"final19 sizes named, not numbered (S..3XL)", "final19 an asymmetric knee", "final19 a pathological cell (60x, thrashing)",
+                                           "final19 a three-axis grid of 1000 cells", "final19 a three-stage pipeline (vertex)", "final19 a ring axis (core 11 next to 0)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -1974,6 +2068,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final18") == 0) g_final18 = 0;
         else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1;
+        else if (strcmp(argv[a], "--no-final19") == 0) g_final19 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2008,6 +2104,7 @@ int main(int argc, char **argv) {
             {16, 4, 0, make_final15, f15names, &g_final15}, {17, 1 | 32, 0, make_final16, f16names, &g_final16},
             {18, 16, 0, make_final17, f17names, &g_final17},
             {19, 16, 0, make_final18, f18names, &g_final18},
+            {20, 0, 0, make_final19, f19names, &g_final19},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2047,6 +2144,7 @@ int main(int argc, char **argv) {
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "written before the eighteenth round, run once with the strategy frozen", "Eighteenth final test set (out of sample)"},
+            {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "written before the nineteenth round, run once with the strategy frozen", "Nineteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
