@@ -13257,6 +13257,41 @@ static int bti_srch_box_class(const uint32_t *v, const int *ord, int nord, const
     }
     return face ? 2 : 3;
 }
+/* the OOM frontier on the line through cell q0 along monotone axis a (the other values fixed):
+   from the axis' largest value down to stop (not included; SIZE_MAX: to the smallest value), the
+   first cell neither pruned above an OOM nor failed for every workload gets one sample (one that
+   fails moves the frontier a step down, at the price of a failed visit); a cell measured ok ends
+   the walk; *nfs counts the screens */
+static bt_status bti_srch_front_line(bti_srch *s, size_t q0, int a, size_t stop, int *nfs) {
+    const bt_grid *g = s->sw->g;
+    bt_status st = BT_OK;
+    size_t q = q0, nb;
+    int k;
+    while ((nb = bti_srch_step(s, q, a, 1)) != SIZE_MAX) q = nb;
+    for (; q != SIZE_MAX && q != stop && st == BT_OK; q = bti_srch_step(s, q, a, -1)) {
+        bt_cell c;
+        int unseen = 0, fail = 0, fit = 0;
+        if (s->use[q] != 1) continue;
+        bt_grid_cell(g, q, &c);
+        for (k = 0; k < s->nw; k++) {
+            int stt = bti_sc_at(s, q, k)->status;
+            if (stt == BT_CELL_OK) fit++;
+            else if (stt >= 0) fail++;
+            else if (!bti_is_pruned(s->sw, k, &c, NULL, 0)) unseen = 1;
+        }
+        if (!unseen) { if (fit && !fail) break; continue; } /* measured: known; failed or pruned: look below */
+        if (bti_srch_over_budget(s)) break;
+        st = bti_srch_screen_n(s, q, 1);
+        (*nfs)++;
+        for (fail = 0, k = 0; k < s->nw; k++) {
+            int stt = bti_sc_at(s, q, k)->status;
+            if (stt < 0) break; /* not visited (no room under the cap) */
+            if (stt != BT_CELL_OK) fail++;
+        }
+        if (k < s->nw || !fail) break; /* it fits: the frontier */
+    }
+    return st;
+}
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
@@ -13265,9 +13300,12 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     double tmax, *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
-    unsigned char *lined = (unsigned char *)bti_calloc(s->ncells, 1);
+    unsigned char *lined = (unsigned char *)bti_calloc(s->ncells, 1), *vfr;
     char why[512], lab[256];
-    if (!best || !order || !cand || !src || !lined) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); return BT_E_NOMEM; }
+    size_t nvals = 0;
+    for (a = 0; a < g->naxes; a++) nvals += g->ax[a].n;
+    vfr = (unsigned char *)bti_calloc(nvals + 1, 1); /* per value of each axis: its frontier screened (unordered axes) */
+    if (!best || !order || !cand || !src || !lined || !vfr) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); return BT_E_NOMEM; }
     /* start at the centre of the grid (the usable cell nearest to it) */
     for (ci = 0; ci < s->ncells; ci++) {
         bt_cell c;
@@ -13351,35 +13389,42 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
            step down, at the price of a failed visit); a promising one is walked around like any
            other, and racing decides. A full screen (three samples) there cost the cap where the
            axis is long and its far end slow (final15 axes of one and two values at 0: 0.253) */
-        if (!fronted && leader >= 0 && s->sw->noom > 0) {
-            int nfs = 0;
-            fronted = 1;
-            for (a = 0; a < g->naxes && st == BT_OK; a++) {
-                size_t q = (size_t)leader, nb;
-                if (!g->ax[a].monotone || g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
-                while ((nb = bti_srch_step(s, q, a, 1)) != SIZE_MAX) q = nb;
-                for (; q != SIZE_MAX && q != (size_t)leader && st == BT_OK; q = bti_srch_step(s, q, a, -1)) {
-                    bt_cell c;
-                    int unseen = 0, fail = 0, fit = 0;
-                    if (s->use[q] != 1) continue;
-                    bt_grid_cell(g, q, &c);
-                    for (k = 0; k < s->nw; k++) {
-                        int stt = bti_sc_at(s, q, k)->status;
-                        if (stt == BT_CELL_OK) fit++;
-                        else if (stt >= 0) fail++;
-                        else if (!bti_is_pruned(s->sw, k, &c, NULL, 0)) unseen = 1;
-                    }
-                    if (!unseen) { if (fit && !fail) break; continue; } /* measured: known; failed or pruned: look below */
-                    if (bti_srch_over_budget(s)) break;
-                    st = bti_srch_screen_n(s, q, 1);
-                    nfs++;
-                    for (fail = 0, k = 0; k < s->nw; k++) {
-                        int stt = bti_sc_at(s, q, k)->status;
-                        if (stt < 0) break; /* not visited (no room under the cap) */
-                        if (stt != BT_CELL_OK) fail++;
-                    }
-                    if (k < s->nw || !fail) break; /* it fits: the frontier */
+        if (leader >= 0 && s->sw->noom > 0) {
+            int nfs = 0, b;
+            size_t off = 0, j;
+            if (!fronted) {
+                fronted = 1;
+                for (a = 0; a < g->naxes && st == BT_OK; a++)
+                    if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR)
+                        st = bti_srch_front_line(s, (size_t)leader, a, (size_t)leader, &nfs);
+            }
+            /* ... and per value of an unordered axis at which an OOM has been seen: each value
+               (a kernel, an algorithm) has its own memory footprint, so its own frontier, and
+               with time falling along the monotone axis each value is best at its own frontier
+               (final18 OOM frontiers that depend on the kernel: the best, k_split at batch 256,
+               1.2 % ahead of k_tiled's frontier at 512; every seed picked k_tiled at 512 at 0,
+               k_split's frontier never screened, its batch 128 0.5 % outside the margin). Once
+               per value, as soon as an OOM at that value is in the list: the line through the
+               leader with that value substituted is walked down from the monotone axis' largest
+               value as above, to the first cell that fits (no lower bound: that value's frontier
+               may lie below the leader's). Only unordered axes: along an ordered one the
+               frontier moves with the axis and the walk follows it from the leader's line */
+            for (b = 0; b < g->naxes && st == BT_OK; b++) {
+                bt_cell lc;
+                if (g->ax[b].type != BT_AXIS_STR || g->ax[b].tied_to >= 0 || g->ax[b].monotone) { off += g->ax[b].n; continue; }
+                bt_grid_cell(g, (size_t)leader, &lc);
+                for (j = 0; j < g->ax[b].n && st == BT_OK; j++) {
+                    size_t o, q0;
+                    if (vfr[off + j] || j == lc.vi[b]) continue;
+                    for (o = 0; o < s->sw->noom; o++) if (s->sw->oom[o].vi[b] == j) break;
+                    if (o == s->sw->noom) continue;
+                    vfr[off + j] = 1;
+                    q0 = (size_t)leader + (j - (size_t)lc.vi[b]) * bti_grid_stride(g, b);
+                    for (a = 0; a < g->naxes && st == BT_OK; a++)
+                        if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR)
+                            st = bti_srch_front_line(s, q0, a, SIZE_MAX, &nfs);
                 }
+                off += g->ax[b].n;
             }
             if (st != BT_OK) break;
             if (nfs) { bti_srch_eval(s, best); continue; }
@@ -13901,7 +13946,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
     if (st == BT_OK && s->leader >= 0) st = bti_srch_tied_pick(s, best); /* near-ties: the local model decides */
-    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined);
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr);
     return st;
 }
 
