@@ -11765,6 +11765,9 @@ struct bti_srch {
     double cm_wu[8];           /* their offsets (relative, sample j = steady x (1 + cm_wu[j])), in 0.25 % steps */
     double cm_wkey;            /* the offsets' key in the memo (0: none) */
     int leader;                /* cell of the best estimate at the last evaluation, -1 none */
+    size_t basin;              /* a far cell the late space-filling screen stopped at (bti_srch_basin), SIZE_MAX none */
+    double spread_cost;        /* what the late space-filling screen has spent so far (it resumes after a basin) */
+    size_t spread_n;           /* how many cells it has screened so far */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
@@ -11842,9 +11845,18 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
     bt_stats st;
     if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK) sc->done = bt_stop_check(&s->sw->stop, &st, sc->tsum, &sc->noisy);
 }
+/* near-noise-free samples: the pooled spread under this fraction of the margin (the plateau
+   rule's gate below, the quiet screen and leader, the far basin) */
+#define BTI_PLAT_NOISE 0.25
 /* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
    the leader's upper bound (same workload) by more than the margin: more samples would not
-   bring it back into the race */
+   bring it back into the race (returns 1: the visit is cut). Under near-noise-free samples
+   (the pooled spread below BTI_PLAT_NOISE of the margin, from three cells of three samples at
+   least), a cell's first visit also ends at two samples that differ by less than that (returns
+   2, not cut): a third says nothing the pool does not, and the screens' third samples took a
+   third of the cap on noise-free surfaces, which the far basins below need (final10 narrow deep
+   basin at 0). Keyed on the pool, never on one cell's samples alone: on a coarse timer two
+   samples often land on the same tick (the fifteenth round's notes) */
 static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
     bt_stats st;
     double spread = s->pool, lo;
@@ -11856,7 +11868,11 @@ static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
     lo = st.ci_lo;
     if (st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n) < lo)
         lo = st.median - s->z * 1.2533 * spread * st.median / sqrt((double)sc->n);
-    return lo > s->hi[li] * (1 + s->margin);
+    if (lo > s->hi[li] * (1 + s->margin)) return 1;
+    if (sc->n == 2 && sc->visits == 0 && s->n0 > 2 && st.median > 0 && s->pool < BTI_PLAT_NOISE * s->margin &&
+        fabs(sc->e2e[1] - sc->e2e[0]) < BTI_PLAT_NOISE * s->margin * st.median)
+        return 2;
+    return 0;
 }
 static void bti_srch_free(bti_srch *s) {
     size_t i;
@@ -11886,6 +11902,7 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig || !s->wcore || !s->wcut) { bti_srch_free(s); return BT_E_NOMEM; }
     for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
     s->leader = -1;
+    s->basin = SIZE_MAX;
     return BT_OK;
 }
 static void bti_srch_progress(bti_srch *s, int wl, const bt_cell *c, bt_cell_status cst) {
@@ -12975,10 +12992,15 @@ static int bti_srch_fit(bti_srch *s, size_t ci, int n) {
    pick to a near-tie measured on three samples: the fourth set's saddle at 1 % (one seed: the
    best 16x1, found by the screen, on one sample; the walk around it put 32x1, 1.9 % worse, ahead
    on three), the seventh set's five axes at 1 % (fifteen far cells, none better, at 85 % of
-   the cap; the pick 2 % off on three samples) */
+   the cap; the pick 2 % off on three samples). None under near-noise-free samples (the pooled
+   spread below BTI_PLAT_NOISE of the margin, one workload) once the leader has two samples:
+   its median is then known to about half the margin, which no refinement improves on enough to
+   change the pick, and the reserve kept the far basin below from being walked (final10 narrow
+   deep basin at 0: the basin's first cell screened, its neighbours held back) */
 static double bti_srch_reserve(bti_srch *s, size_t leader) {
     double r = 0;
     int k, ms = s->sw->stop.min_samples;
+    if (s->nw == 1 && bti_sc_at(s, leader, 0)->n >= 2 && s->pool < BTI_PLAT_NOISE * s->margin) return 0;
     for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, leader, k);
         int more = sc->n;
@@ -12995,8 +13017,12 @@ static double bti_srch_reserve(bti_srch *s, size_t leader) {
    spent under a quarter of the cost cap and leaves the reserve for confirming the leader. A
    far-away basin is then found by its one sample and explored around like any promising cell.
    The early screen (before the walk) calls it with at most maxp cells (0: the root's limit
-   only) and frac of the cap in place of the quarter. */
-static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_t maxp, double frac) {
+   only) and frac of the cap in place of the quarter. The late screen (late = 1) stops at a
+   far cell that opens a basin (bti_srch_basin: s->basin, whose neighbours the walk screens
+   next) and resumes where it stopped, with what is left of its quarter, once the walk has
+   converged again. */
+static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader);
+static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_t maxp, double frac, int late) {
     const bt_grid *g = s->sw->g;
     double cheap = 0, allow, room, spent0 = s->cost, *dist;
     size_t ci, cj, nvis = 0, *vis, npick = 0, nuse = 0;
@@ -13010,6 +13036,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
     }
     if (bti_srch_over_budget(s) || !(s->est_ex > 0) || !(cheap > 0)) return BT_OK;
     allow = frac * s->budget * s->est_ex;
+    if (late) { allow -= s->spread_cost; npick = s->spread_n; }
     room = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
     if (room < allow) allow = room;
     if (allow < cheap) return BT_OK;
@@ -13048,10 +13075,47 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
         vis[nvis++] = pick_ci;
         st = bti_srch_screen_n(s, pick_ci, 1);
         if (st != BT_OK) break;
+        if (late && bti_srch_basin(s, pick_ci, leader)) { s->basin = pick_ci; break; }
     }
+    if (late) { s->spread_cost += s->cost - spent0; s->spread_n = npick; }
     bti_free(dist); bti_free(vis);
     bti_srch_eval(s, best);
     return st;
+}
+/* A far cell of the late space-filling screen that opens a basin: under near-noise-free samples
+   (the pooled spread below BTI_PLAT_NOISE of the margin, one workload), its one sample reads
+   lower than the measured cell nearest to it (the best of those at that distance; distance as
+   the screen measures it), and the line from that cell through it, continued as far again,
+   passes below the leader. The walk has converged around the leader, so the surface falling
+   from what was measured towards a far cell is a second basin the walk never entered, whose
+   bottom lies beyond that cell; the racing margin alone would not explore it, since its edge
+   reads worse than the leader (final10 narrow deep basin at 0: a broad basin's bottom 2.75 %
+   above a narrow one near a corner; the screen's corner cell 2048x1 reads 1.2 % above the
+   leader and 1.7 % below the nearest measured cell, and its neighbour 1024x1 is 0.7 % below
+   the leader). A far cell lower than what was measured near it but whose line stays above
+   the leader is a slope, not a basin (final cliff at 0: the batch=1 column, 18x the leader,
+   falls along workers) */
+static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader) {
+    const uint32_t *cv = bti_srch_cvi(s, ci), *ov;
+    const bt_grid *g = s->sw->g;
+    bti_sc *sp = bti_sc_at(s, ci, 0);
+    double m, dn = HUGE_VAL, mn = HUGE_VAL;
+    size_t cj;
+    int a;
+    if (s->nw != 1 || !cv || !(s->pool < BTI_PLAT_NOISE * s->margin) || sp->status != BT_CELL_OK || sp->n < 1) return 0;
+    m = bti_sc_median(sp);
+    for (cj = 0; cj < s->ncells; cj++) {
+        bti_sc *so = bti_sc_at(s, cj, 0);
+        double d = 0, mo;
+        if (cj == ci || so->status != BT_CELL_OK || so->n < 1 || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
+        for (a = 0; a < g->naxes; a++)
+            if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
+                d += (double)(cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a]) / (double)(g->ax[a].n - 1);
+        mo = bti_sc_median(so);
+        if (d < dn - 1e-12) { dn = d; mn = mo; }
+        else if (d < dn + 1e-12 && mo < mn) mn = mo;
+    }
+    return m < mn && 2 * m - mn < s->med[leader];
 }
 
 /* The pick among near-ties. On a flat or gently sloped surface many survivors are within a
@@ -13242,7 +13306,6 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
 }
 
 #define BTI_EARLY_SD 0.05
-#define BTI_PLAT_NOISE 0.25
 #define BTI_PLAT_MIN 4
 #define BTI_PLAT_LEAD 0.5
 /* a cell's place against the box [blo, bhi] of the promising cells on the ordered axes ord:
@@ -13296,7 +13359,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
     size_t ci, start = SIZE_MAX, bestd = SIZE_MAX;
-    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref, fronted = 0, plead = -1;
+    int k, round, a, min_samples = s->sw->stop.min_samples, completed = 0, halved = 0, nref, fronted = 0, plead = -1, resume = 0;
     double tmax, *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
@@ -13321,7 +13384,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
-        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0, quiet = 0;
+        int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0, quiet = 0, basinr = 0;
         double lhi = 0;
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
@@ -13371,7 +13434,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             for (ci = 0; ci < s->ncells; ci++) if (s->use[ci] == 1) nu++;
             mp = (size_t)(sqrt((double)nu) / 3);
             if (sc->n > 1 && mean > 0 && sd < BTI_EARLY_SD * mean && mp >= 1) {
-                st = bti_srch_spread(s, (size_t)leader, best, mp, 0.1);
+                st = bti_srch_spread(s, (size_t)leader, best, mp, 0.1, 0);
                 if (st != BT_OK) break;
                 continue;
             }
@@ -13565,6 +13628,30 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
         }
+        /* a far basin (the late space-filling screen stopped at its first cell, bti_srch_basin):
+           that cell's unvisited axis neighbours are this round's only candidates, before the
+           plateau rule's classes (the box of the promising cells does not hold the basin, and
+           its classes spent the screens on the leader's side); a neighbour below the leader
+           becomes the leader and is walked around like any other, and the screen resumes once
+           the walk has converged again */
+        if (s->basin != SIZE_MAX) {
+            size_t bn = s->basin, nbn = 0;
+            int dir;
+            s->basin = SIZE_MAX;
+            resume = 1;
+            for (a = 0; a < g->naxes; a++) {
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_step(s, bn, a, dir);
+                    if (nb == SIZE_MAX || s->use[nb] != 1) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status < 0) break;
+                    if (k == s->nw) continue;
+                    if (!nbn) { memset(cand, 0, s->ncells); ncand = 0; }
+                    if (!cand[nb]) { cand[nb] = 1; ncand++; nbn++; }
+                }
+            }
+            basinr = nbn > 0;
+        }
         /* a plateau's boundary before its interior: under low noise (pooled spread below
            BTI_PLAT_NOISE of the margin, one workload), where the promising cells span a box of
            near-ties, their interior cells are interchangeable, while an effect that sets in at a
@@ -13581,7 +13668,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
            noisy row unchanged), the same row gained at 20 seeds. Tried: the gate at half the
            margin (the same rows, but the rare x2 outliers at 0, 0.5 % recorded noise, spent
            more: cost max 0.218 -> 0.235 at 20 seeds) */
-        if (ncand && leader >= 0 && s->nw == 1 && s->pool < BTI_PLAT_NOISE * s->margin) {
+        if (ncand && !basinr && leader >= 0 && s->nw == 1 && s->pool < BTI_PLAT_NOISE * s->margin) {
             uint32_t blo[BT_MAX_AXES], bhi[BT_MAX_AXES];
             size_t nprom = 0;
             int ord[BT_MAX_AXES], nord = 0, cls, mincls = 4;
@@ -13783,7 +13870,15 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
                 continue;
             }
-            st = bti_srch_spread(s, (size_t)leader, best, 0, 0.25);
+            st = bti_srch_spread(s, (size_t)leader, best, 0, 0.25, 1);
+            continue;
+        }
+        /* converged again after a far basin's neighbours (below): the late screen goes on (a
+           basin's first cell on a valley's floor is no basin: final3 rough ridge at 0 lost its
+           far cells to it and picked 1.4 % off) */
+        if (resume && leader >= 0) {
+            resume = 0;
+            st = bti_srch_spread(s, (size_t)leader, best, 0, 0.25, 1);
             continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
@@ -13960,7 +14055,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
     const bt_workload *w = &sw->w[wl];
     const bt_stop_rule *rule = &sw->stop;
     bti_sc *sc = bti_sc_at(s, c->index, wl);
-    int ns = sw->r->nscols, i, taken = 0;
+    int ns = sw->r->nscols, i, taken = 0, dd;
     double *row = (double *)bti_malloc((size_t)ns * sizeof(double));
     bt_sample smp;
     bt_status st = BT_OK;
@@ -14003,7 +14098,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         if (bti_sc_push(s, sc, row) != BT_OK) { st = BT_E_NOMEM; break; }
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
+        if (max_new > 0 && (dd = bti_srch_decided(s, sc, c->index, wl)) != 0) { sc->cut = dd == 1; break; }
     }
     if (st != BT_OK) {
         cst = bti_status_to_cell(st);
@@ -14295,7 +14390,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
     bti_replay_ctx *R = (bti_replay_ctx *)s->ctx;
     bti_sc *sc = bti_sc_at(s, c->index, wl);
     const bt_row *row = bti_replay_row(R->rec, s->sw->g, c, s->sw->w[wl].name);
-    int ns = s->sw->r->nscols, taken = 0, k, nrec;
+    int ns = s->sw->r->nscols, taken = 0, k, nrec, dd;
     double cs, med, sd = 0, ovh, rsum = 0, *v;
     reason[0] = 0;
     if (!row) { bti_fmt(reason, rlen, "not in the recorded file"); return BT_CELL_ERROR; }
@@ -14336,7 +14431,7 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         sc->cost += x;
         taken++;
         bti_sc_check(s, sc);
-        if (max_new > 0 && bti_srch_decided(s, sc, c->index, wl)) { sc->cut = 1; break; }
+        if (max_new > 0 && (dd = bti_srch_decided(s, sc, c->index, wl)) != 0) { sc->cut = dd == 1; break; }
     }
     bti_free(v);
     return BT_CELL_OK;
