@@ -13095,22 +13095,29 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
    the leader). A far cell lower than what was measured near it but whose line stays above
    the leader is a slope, not a basin (final cliff at 0: the batch=1 column, 18x the leader,
    falls along workers) */
+static double bti_srch_dist(const bt_grid *g, const uint32_t *cv, const uint32_t *ov) {
+    double d = 0;
+    int a;
+    for (a = 0; a < g->naxes; a++)
+        if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
+            d += (double)(cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a]) / (double)(g->ax[a].n - 1);
+    return d;
+}
 static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader) {
-    const uint32_t *cv = bti_srch_cvi(s, ci), *ov;
+    const uint32_t *cv = bti_srch_cvi(s, ci), *lv = bti_srch_cvi(s, leader), *ov;
     const bt_grid *g = s->sw->g;
     bti_sc *sp = bti_sc_at(s, ci, 0);
-    double m, dn = HUGE_VAL, mn = HUGE_VAL;
+    double m, dl, dn = HUGE_VAL, mn = HUGE_VAL;
     size_t cj;
-    int a;
-    if (s->nw != 1 || !cv || !(s->pool < BTI_PLAT_NOISE * s->margin) || sp->status != BT_CELL_OK || sp->n < 1) return 0;
+    if (s->nw != 1 || !cv || !lv || !(s->pool < BTI_PLAT_NOISE * s->margin) || sp->status != BT_CELL_OK || sp->n < 1) return 0;
     m = bti_sc_median(sp);
+    dl = bti_srch_dist(g, cv, lv);
     for (cj = 0; cj < s->ncells; cj++) {
         bti_sc *so = bti_sc_at(s, cj, 0);
-        double d = 0, mo;
+        double d, mo;
         if (cj == ci || so->status != BT_CELL_OK || so->n < 1 || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
-        for (a = 0; a < g->naxes; a++)
-            if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
-                d += (double)(cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a]) / (double)(g->ax[a].n - 1);
+        if (!(bti_srch_dist(g, ov, lv) < dl)) continue; /* not between the cell and the leader */
+        d = bti_srch_dist(g, cv, ov);
         mo = bti_sc_median(so);
         if (d < dn - 1e-12) { dn = d; mn = mo; }
         else if (d < dn + 1e-12 && mo < mn) mn = mo;
