@@ -13084,17 +13084,21 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
 }
 /* A far cell of the late space-filling screen that opens a basin: under near-noise-free samples
    (the pooled spread below BTI_PLAT_NOISE of the margin, one workload), its one sample reads
-   lower than the measured cell nearest to it (the best of those at that distance; distance as
-   the screen measures it), and the line from that cell through it, continued as far again,
-   passes below the leader. The walk has converged around the leader, so the surface falling
-   from what was measured towards a far cell is a second basin the walk never entered, whose
-   bottom lies beyond that cell; the racing margin alone would not explore it, since its edge
-   reads worse than the leader (final10 narrow deep basin at 0: a broad basin's bottom 2.75 %
-   above a narrow one near a corner; the screen's corner cell 2048x1 reads 1.2 % above the
-   leader and 1.7 % below the nearest measured cell, and its neighbour 1024x1 is 0.7 % below
-   the leader). A far cell lower than what was measured near it but whose line stays above
-   the leader is a slope, not a basin (final cliff at 0: the batch=1 column, 18x the leader,
-   falls along workers) */
+   lower than the measured cell nearest to it among those nearer to the leader than it is (the
+   best of those at that distance; distance as the screen measures it), and the line from that
+   cell through it, continued as far again, passes below the leader. The walk has converged
+   around the leader, and within the leader's basin the surface rises away from the leader; a
+   surface that falls again from what was measured towards a far cell is a second basin the walk
+   never entered, whose bottom lies beyond that cell. The racing margin alone would not explore
+   it, since its edge reads worse than the leader (final10 narrow deep basin at 0: a broad
+   basin's bottom 2.75 % above a narrow one near a corner; the screen's corner cell 2048x1 reads
+   1.2 % above the leader and 1.7 % below the nearest measured cell, 128x2, and its neighbour
+   1024x1 is 0.7 % below the leader). A cell lower than a measured one farther from the leader
+   is on the leader's own slope (held-out compute-bound + OOM at 0: batch=2 below batch=1, the
+   cost 0.197 -> 0.236 when that counted), and a far cell whose line stays above the leader is
+   a slope, not a basin (final cliff at 0: the batch=1 column, 18x the leader, falls along
+   workers, and its screens passed the cap: 0.256; without the line, final18 OOM frontiers that
+   depend on the kernel at 0 spent the cap on such slopes, 1.22 % off) */
 static double bti_srch_dist(const bt_grid *g, const uint32_t *cv, const uint32_t *ov) {
     double d = 0;
     int a;

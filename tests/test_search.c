@@ -1315,9 +1315,9 @@ static void test_frontier_per_unordered_value(void) {
    of them). The walk converges on the broad basin, and the narrow one's edge reads worse than
    its bottom: under near-noise-free samples a screen ends at two agreeing samples, no reserve is
    kept for confirming a leader known to the pool's precision, and the late space-filling screen
-   stops at a far cell that reads below the measured cell nearest to it, by as much again as it
-   stands above the leader, and has its neighbours screened first (the nineteenth round; before
-   it 33 of the 80 placements were met, now 53) */
+   stops at a far cell that reads below the nearest measured cell between it and the leader, by
+   as much again as it stands above the leader, and has its neighbours screened first (the
+   nineteenth round; before it 33 of the 80 placements were met, now 54) */
 static double two_basins_time(int i, int j) {
     double bi = 9 - g_ci > g_ci ? 6.5 : 2.5, bj = 7 - g_cj > g_cj ? 5 : 2;
     double broad = 1.025 + 0.005 * ((i - bi) * (i - bi) + (j - bj) * (j - bj));
