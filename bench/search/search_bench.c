@@ -1683,8 +1683,8 @@ static bt_results *make_final18(int kind) {
 }
 /* Nineteenth final test set (make_final19, seeds 2001-2005): written on 2026-12-02 after the
    eighteenth round, BEFORE any change of the nineteenth round, and committed on its own
-   (skipped by the bench until the freeze; --final19 runs it). Six kinds that differ from every
-   set above:
+   (fb106b4, skipped by the bench until the freeze); run once with the nineteenth round's
+   strategy frozen (424ba2d); --no-final19 skips it. Six kinds that differ from every set above:
    0: sizes named, not numbered: preset S, M, L, XL, XXL, 3XL (an ordered axis whose names sort
       in another order, so the library sees an unordered one) x workers 1..6; the best,
       preset=XL workers=4, its true neighbours XXL and L 1.2 and 2.0 % behind (only
@@ -1852,7 +1852,7 @@ static int g_final15 = 1;          /* --no-final15: skip the fifteenth final tes
 static int g_final16 = 1;          /* --no-final16: skip the sixteenth final test set (it was not run before the strategy was frozen) */
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
-static int g_final19 = 0;          /* --final19: run the nineteenth final test set (off until the nineteenth round's strategy is frozen) */
+static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2068,7 +2068,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final18") == 0) g_final18 = 0;
         else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
-        else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1;
+        else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final19") == 0) g_final19 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2143,7 +2143,7 @@ int main(int argc, char **argv) {
             {16, 1600, &g_final15, "Fifteenth final test set", "make_final15", "out of sample for the fifteenth-round strategy only, seen since", "Fifteenth final test set (seen)"},
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
-            {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "written before the eighteenth round, run once with the strategy frozen", "Eighteenth final test set (out of sample)"},
+            {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "written before the nineteenth round, run once with the strategy frozen", "Nineteenth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
