@@ -13021,12 +13021,22 @@ static double bti_srch_reserve(bti_srch *s, size_t leader) {
    far cell that opens a basin (bti_srch_basin: s->basin, whose neighbours the walk screens
    next) and resumes where it stopped, with what is left of its quarter, once the walk has
    converged again. */
+/* the distance between two cells as the space-filling screen measures it: each axis' index
+   difference over its span, summed (tied and one-value axes left out) */
+static double bti_srch_dist(const bt_grid *g, const uint32_t *cv, const uint32_t *ov) {
+    double d = 0;
+    int a;
+    for (a = 0; a < g->naxes; a++)
+        if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
+            d += (double)(cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a]) / (double)(g->ax[a].n - 1);
+    return d;
+}
 static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader);
 static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_t maxp, double frac, int late) {
     const bt_grid *g = s->sw->g;
     double cheap = 0, allow, room, spent0 = s->cost, *dist;
     size_t ci, cj, nvis = 0, *vis, npick = 0, nuse = 0;
-    int k, a;
+    int k;
     bt_status st = BT_OK;
     for (ci = 0; ci < s->ncells; ci++) if (s->use[ci] == 1) nuse++;
     for (k = 0; k < s->nw; k++) {
@@ -13060,11 +13070,9 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
             for (k = 0; k < s->nw; k++) if (bti_is_pruned(s->sw, k, &c, NULL, 0)) break;
             if (k < s->nw) { dist[ci] = -1; continue; }
             for (cj = 0; cj < nvis; cj++) {
-                double d = 0;
+                double d;
                 bt_grid_cell(g, vis[cj], &o);
-                for (a = 0; a < g->naxes; a++)
-                    if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
-                        d += (double)(c.vi[a] > o.vi[a] ? c.vi[a] - o.vi[a] : o.vi[a] - c.vi[a]) / (double)(g->ax[a].n - 1);
+                d = bti_srch_dist(g, c.vi, o.vi);
                 if (d < dist[ci]) dist[ci] = d;
             }
             if (pick_ci == SIZE_MAX || dist[ci] > dist[pick_ci]) pick_ci = ci;
@@ -13099,14 +13107,6 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
    a slope, not a basin (final cliff at 0: the batch=1 column, 18x the leader, falls along
    workers, and its screens passed the cap: 0.256; without the line, final18 OOM frontiers that
    depend on the kernel at 0 spent the cap on such slopes, 1.22 % off) */
-static double bti_srch_dist(const bt_grid *g, const uint32_t *cv, const uint32_t *ov) {
-    double d = 0;
-    int a;
-    for (a = 0; a < g->naxes; a++)
-        if (g->ax[a].tied_to < 0 && g->ax[a].n > 1)
-            d += (double)(cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a]) / (double)(g->ax[a].n - 1);
-    return d;
-}
 static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader) {
     const uint32_t *cv = bti_srch_cvi(s, ci), *lv = bti_srch_cvi(s, leader), *ov;
     const bt_grid *g = s->sw->g;
@@ -13366,6 +13366,15 @@ static bt_status bti_srch_front_line(bti_srch *s, size_t q0, int a, size_t stop,
     }
     return st;
 }
+/* the frontier lines through q0 on every declared monotone axis (not tied, not text) */
+static bt_status bti_srch_front_lines(bti_srch *s, size_t q0, size_t stop, int *nfs) {
+    const bt_grid *g = s->sw->g;
+    bt_status st = BT_OK;
+    int a;
+    for (a = 0; a < g->naxes && st == BT_OK; a++)
+        if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR) st = bti_srch_front_line(s, q0, a, stop, nfs);
+    return st;
+}
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
@@ -13466,11 +13475,10 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (leader >= 0 && s->sw->noom > 0) {
             int nfs = 0, b;
             size_t off = 0, j;
+            bt_cell lc;
             if (!fronted) {
                 fronted = 1;
-                for (a = 0; a < g->naxes && st == BT_OK; a++)
-                    if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR)
-                        st = bti_srch_front_line(s, (size_t)leader, a, (size_t)leader, &nfs);
+                st = bti_srch_front_lines(s, (size_t)leader, (size_t)leader, &nfs);
             }
             /* ... and per value of an unordered axis at which an OOM has been seen: each value
                (a kernel, an algorithm) has its own memory footprint, so its own frontier, and
@@ -13487,10 +13495,9 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                row it moves is the sixteenth set's fractional axis (its values written 0.30,
                0.35, ... do not read back as numbers, so the axis is unordered here: costs within
                0.01 either way) */
+            bt_grid_cell(g, (size_t)leader, &lc);
             for (b = 0; b < g->naxes && st == BT_OK; b++) {
-                bt_cell lc;
                 if (g->ax[b].type != BT_AXIS_STR || g->ax[b].tied_to >= 0 || g->ax[b].monotone) { off += g->ax[b].n; continue; }
-                bt_grid_cell(g, (size_t)leader, &lc);
                 for (j = 0; j < g->ax[b].n && st == BT_OK; j++) {
                     size_t o, q0;
                     if (vfr[off + j] || j == lc.vi[b]) continue;
@@ -13498,9 +13505,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     if (o == s->sw->noom) continue;
                     vfr[off + j] = 1;
                     q0 = (size_t)leader + (j - (size_t)lc.vi[b]) * bti_grid_stride(g, b);
-                    for (a = 0; a < g->naxes && st == BT_OK; a++)
-                        if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR)
-                            st = bti_srch_front_line(s, q0, a, SIZE_MAX, &nfs);
+                    st = bti_srch_front_lines(s, q0, SIZE_MAX, &nfs);
                 }
                 off += g->ax[b].n;
             }
