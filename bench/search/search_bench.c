@@ -1772,6 +1772,100 @@ static bt_results *make_final19(int kind) {
     }
     return r;
 }
+/* Twentieth final test set (make_final20, seeds 2101-2105): written on 2026-12-02 after the
+   nineteenth round, BEFORE any change of the twentieth round, and committed on its own
+   (skipped by the bench until the freeze; --final20 runs it). Six kinds that differ from every
+   set above:
+   0: tile shapes written WxH: tile (nine names such as 64x32, an axis whose values carry two
+      numbers, so the library sees text) x batch 8..256; smooth in W and H; the best,
+      tile=64x32 batch=64, every other tile at least 1.3 % behind (batch=128 0.9 %);
+   1: an island best: batch 2..256 x workers 1..8, a bowl whose best is batch=16 workers=2;
+      one cell, batch=32 workers=6 (a hand-tuned path), is 1.7 % faster than that, and its
+      four neighbours on the grid fail (rejected configurations); its diagonal neighbours run
+      and sit on the bowl, 10-40 % behind;
+   2: a switch that pays only at small batch: batch 2..1024 x workers 1..6 x graphs {off, on};
+      graphs=on is 6 % faster at batch <= 8 (launch-bound) and 1 % slower elsewhere; the best,
+      batch=8 workers=3 graphs=on, 2.6 % ahead of the best with graphs=off (batch=64);
+   3: precision {fp32, fp16, bf16, int8} x layout {nchw, nhwc} x batch 8..512, two text axes
+      and a numeric one; int8 fails (unsupported) from batch 128; the best, bf16 nhwc
+      batch=256, int8 nhwc batch=64 1.3 % and fp16 nhwc batch=256 1.7 % behind;
+   4: an unordered axis of 24 tactics x batch 16..512: each tactic has its own speed and its
+      own best batch (32, 64, 128 or 256); the best, tactic_17 batch=64, the next tactic
+      1.2 % behind;
+   5: a swap region next to the best: batch 2..512 x workers 1..8, a bowl; the twelve cells
+      with batch >= 128 and workers >= 5 over-commit host memory and run 8-17x slower (they
+      succeed); the best, batch=64 workers=6, borders the region (batch=64 workers=5 0.24 %
+      behind). */
+static bt_results *make_final20(int kind) {
+    static const char *const axt[] = {"tile", "batch"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axg[] = {"batch", "workers", "graphs"};
+    static const char *const axq[] = {"precision", "layout", "batch"};
+    static const char *const axk[] = {"tactic", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 2 || kind == 3 ? 3 : 2,
+                                      kind == 0 ? axt : kind == 2 ? axg : kind == 3 ? axq : kind == 4 ? axk : ax2, 1, mets);
+    int i, j, k;
+    char a[3][16];
+    const char *ax[3] = {a[0], a[1], a[2]};
+    if (kind == 0) {
+        static const char *const tn[9] = {"32x32", "128x64", "16x16", "64x32", "32x64", "64x64", "128x32", "32x16", "16x32"};
+        static const int tw[9] = {32, 128, 16, 64, 32, 64, 128, 32, 16}, th[9] = {32, 64, 16, 32, 64, 64, 32, 16, 32};
+        for (k = 0; k < 9; k++) for (j = 0; j < 6; j++) {
+            double lw = log2((double)tw[k]) - 5.8, lh = log2((double)th[k]) - 5.1;
+            double m = 0.02 * (1 + 0.02 * lw * lw + 0.03 * lh * lh + 0.01 * lw * lh) * (1 + 0.015 * (j - 3.2) * (j - 3.2));
+            snprintf(a[0], sizeof a[0], "%s", tn[k]); snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, "tile_shapes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (i = 0; i < 10; i++) for (j = 0; j < 6; j++) for (k = 0; k < 2; k++) {
+            double m = 0.02 * (1 + 0.004 * (i - 5) * (i - 5)) * (1 + 0.012 * (j + 1 - 3.3) * (j + 1 - 3.3)) * (k == 0 ? 1.0 : i <= 2 ? 0.94 : 1.01);
+            snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1); snprintf(a[2], sizeof a[2], "%s", k ? "on" : "off");
+            bt_results_add(r, "graphs_switch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        static const char *const pn[4] = {"fp32", "fp16", "bf16", "int8"}, *const ln[2] = {"nchw", "nhwc"};
+        static const double pf[4] = {1.0, 0.61, 0.60, 0.6078};
+        for (k = 0; k < 4; k++) for (j = 0; j < 2; j++) for (i = 0; i < 7; i++) {
+            double m = 0.05 * pf[k] * (j == 0 ? 1.0 : k == 0 ? 1.02 : 0.93) * (1 + 0.03 * (i - (k == 3 ? 3 : 5)) * (i - (k == 3 ? 3 : 5)));
+            bt_cell_status st = k == 3 && i >= 4 ? BT_CELL_ERROR : BT_CELL_OK;
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%s", pn[k]); snprintf(a[1], sizeof a[1], "%s", ln[j]); snprintf(a[2], sizeof a[2], "%d", 8 << i);
+            bt_results_add(r, "precision_layout", "synthetic", ax, st, st == BT_CELL_OK ? "" : "unsupported (int8 kernel)", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        static const double tf[24] = {1.06, 1.03, 1.09, 1.015, 1.11, 0.997, 1.04, 1.08, 1.02, 1.10, 1.05, 1.025,
+                                      1.07, 1.035, 1.12, 1.045, 1.01, 0.985, 1.065, 1.03, 1.095, 1.055, 1.005, 1.075};
+        for (k = 0; k < 24; k++) for (i = 0; i < 6; i++) {
+            int pi = k % 4 + 1;
+            double m = 0.01 * tf[k] * (1 + 0.02 * (i - pi) * (i - pi));
+            snprintf(a[0], sizeof a[0], "tactic_%02d", k); snprintf(a[1], sizeof a[1], "%d", 16 << i);
+            bt_results_add(r, "tactics", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (i = 0; i < (kind == 1 ? 8 : 9); i++) for (j = 0; j < 8; j++) {
+        double m, w = j + 1;
+        bt_cell_status st = BT_CELL_OK;
+        if (kind == 1) {
+            m = 0.02 * (1 + 0.02 * (i - 2.7) * (i - 2.7)) * (1 + 0.012 * (w - 2.2) * (w - 2.2));
+            if (i == 4 && j == 5) m = 0.02 * 0.985;
+            if ((i == 4 && (j == 4 || j == 6)) || (j == 5 && (i == 3 || i == 5))) { st = BT_CELL_ERROR; m = NAN; }
+        } else {
+            m = 0.02 * (1 + 0.02 * (i - 5.2) * (i - 5.2)) * (1 + 0.012 * (w - 5.6) * (w - 5.6));
+            if (i >= 6 && j >= 4) m *= 8 + 3 * (i - 6) + (j - 4);
+        }
+        snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, kind == 1 ? "island_best" : "swap_region", "synthetic", ax, st, st == BT_CELL_OK ? "" : "rejected configuration", 5, 0, &m);
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1853,6 +1947,7 @@ static int g_final16 = 1;          /* --no-final16: skip the sixteenth final tes
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
+static int g_final20 = 0;          /* --final20: run the twentieth final test set (written before the twentieth round; off until the strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2038,6 +2133,8 @@ int main(int argc, char **argv) {
                                            "final18 a strong axis and a weak one", "final18 OOM frontiers that depend on the kernel", "final18 one long axis (200 values)"};
     static const char *const f19names[] = {"final19 sizes named, not numbered (S..3XL)", "final19 an asymmetric knee", "final19 a pathological cell (60x, thrashing)",
                                            "final19 a three-axis grid of 1000 cells", "final19 a three-stage pipeline (vertex)", "final19 a ring axis (core 11 next to 0)"};
+    static const char *const f20names[] = {"final20 tile shapes written WxH (text)", "final20 an island best (its four neighbours fail)", "final20 a switch that pays only at small batch",
+                                           "final20 precision x layout x batch, int8 fails", "final20 an unordered axis of 24 tactics", "final20 a swap region next to the best (8-17x)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2070,6 +2167,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final19") == 0) g_final19 = 0;
+        else if (strcmp(argv[a], "--final20") == 0) g_final20 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2105,6 +2203,7 @@ int main(int argc, char **argv) {
             {18, 16, 0, make_final17, f17names, &g_final17},
             {19, 16, 0, make_final18, f18names, &g_final18},
             {20, 0, 0, make_final19, f19names, &g_final19},
+            {21, 0, 0, make_final20, f20names, &g_final20},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2145,6 +2244,7 @@ int main(int argc, char **argv) {
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "written before the nineteenth round, run once with the strategy frozen", "Nineteenth final test set (out of sample)"},
+            {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "written before the twentieth round, run once with the strategy frozen", "Twentieth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
