@@ -11874,6 +11874,24 @@ static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
         return 2;
     return 0;
 }
+/* The warm-up cut: a cheap (first) visit ends at its warm-up, before any timed sample, when one
+   warm-up run alone took more than BTI_WARM_CUT times the leader's upper bound (same workload,
+   the margin on top). A sweep whose host over-commits memory has cells that thrash or swap and
+   run tens of times slower than their neighbours while still succeeding (the nineteenth set's
+   pathological cell: 60x, next to the best); bti_srch_decided needs two samples (one may be a
+   hiccup), so such a visit paid its warm-up and two samples at 60x, a third of the exhaustive
+   strategy's cost on that grid by itself. Only a factor far beyond any noise or warm-up effect
+   cuts (a first run's lazy compile can be slow: the live visit takes the fastest of its warm-up
+   runs), and the warm-up's time is kept as the cell's one sample (it is a run of the cell), so
+   the race, the cost model and the exhaustive estimate see the cell as slow, not unmeasured. 1:
+   cut. */
+#define BTI_WARM_CUT 10.0
+static int bti_srch_warm_cut(const bti_srch *s, const bti_sc *sc, size_t ci, int wl, double t) {
+    size_t li;
+    if (s->leader < 0 || (size_t)s->leader == ci || sc->n > 0 || sc->visits > 0 || !(t > 0)) return 0;
+    li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
+    return !isnan(s->hi[li]) && s->hi[li] > 0 && t > BTI_WARM_CUT * s->hi[li] * (1 + s->margin);
+}
 static void bti_srch_free(bti_srch *s) {
     size_t i;
     for (i = 0; s->sc && i < s->ncells * (size_t)s->nw; i++) { bti_free(s->sc[i].e2e); bti_free(s->sc[i].rows); }
@@ -12819,10 +12837,11 @@ static double bti_srch_cell_core(const bti_srch *s, int k) {
    or the cheapest would err low, the costliest high; the nearest cell alone erred high once a
    space-filling screen had measured a few costly far cells (each then stood for a whole
    region). None above an OOM: exhaustive prunes it too. 0 while no cell has samples. */
+#define BTI_EST_SPIKE 8.0 /* a measured cell this many times costlier than its measured neighbours (median) is a spike */
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0, *ml = NULL, nml = 0;
-    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m;
+    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m, *fs = NULL;
     int k, a;
     if (!fc || !ck) { bti_free(fc); bti_free(ck); return 0; }
     /* each measured cell at its own spread shrunk toward the core (see bti_srch_cell_sd) */
@@ -12875,6 +12894,44 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
         for (cj = 0; cj < s->ncells; cj++)
             for (k = 0; k < s->nw; k++)
                 if (!isnan(fc[cj * (size_t)s->nw + (size_t)k])) { ml[nml++] = cj; break; }
+    /* A spike: a measured cell whose full cost is over BTI_EST_SPIKE times the (upper) median of
+       its measured neighbours' (one step along one axis; two neighbours at least). The cell
+       itself is priced at its own cost, but it stands for the cells not measured yet at that
+       median: a cell that thrashes or swaps (host memory over-committed) says nothing of its
+       neighbours. The nineteenth set's pathological cell (60x, the best's neighbour) spread its
+       cost over the grid by the inverse-distance weights and the estimate read 24.3 s against
+       the true 11.7 s, so the cap (0.2 of the estimate) allowed 0.4 of the truth. A region of
+       slow cells is no spike (its measured cells have slow neighbours), nor are two adjacent
+       thrashing cells among fast ones each other's excuse while most of their neighbours are
+       fast. */
+    if (nml > 1) {
+        size_t q, r2;
+        for (q = 0; q < nml; q++) {
+            const uint32_t *qv = bti_srch_cvi(s, ml[q]);
+            double nb[2 * BT_MAX_AXES];
+            if (!qv) break;
+            for (k = 0; k < s->nw; k++) {
+                double f = fc[ml[q] * (size_t)s->nw + (size_t)k], m;
+                int nn = 0, i, j2;
+                if (isnan(f)) continue;
+                for (r2 = 0; r2 < nml && nn < 2 * BT_MAX_AXES; r2++) {
+                    const uint32_t *rv = bti_srch_cvi(s, ml[r2]);
+                    double g2 = fc[ml[r2] * (size_t)s->nw + (size_t)k];
+                    size_t d = 0;
+                    if (r2 == q || !rv || isnan(g2)) continue;
+                    for (a = 0; a < g->naxes && d < 2; a++) if (g->ax[a].tied_to < 0) d += qv[a] > rv[a] ? qv[a] - rv[a] : rv[a] - qv[a];
+                    if (d == 1) nb[nn++] = g2;
+                }
+                if (nn < 2) continue;
+                for (i = 1; i < nn; i++) for (j2 = i; j2 > 0 && nb[j2 - 1] > nb[j2]; j2--) { m = nb[j2]; nb[j2] = nb[j2 - 1]; nb[j2 - 1] = m; }
+                m = nb[nn / 2];
+                if (f > BTI_EST_SPIKE * m) {
+                    if (!fs && (fs = (double *)bti_malloc(n * sizeof(double))) != NULL) memcpy(fs, fc, n * sizeof(double));
+                    if (fs) fs[ml[q] * (size_t)s->nw + (size_t)k] = m;
+                }
+            }
+        }
+    }
     for (ci = 0; nok && ci < s->ncells; ci++) {
         bt_cell c, o;
         const uint32_t *cv;
@@ -12892,7 +12949,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
                 size_t d = 0;
                 double f;
                 cj = ml ? ml[q] : q; /* no memory for the list: every cell */
-                f = fc[cj * (size_t)s->nw + (size_t)k];
+                f = (fs ? fs : fc)[cj * (size_t)s->nw + (size_t)k]; /* a spike at its neighbours' cost, above */
                 if (isnan(f)) continue;
                 if ((ov = bti_srch_cvi(s, cj)) == NULL) { bt_grid_cell(g, cj, &o); ov = o.vi; }
                 for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
@@ -12905,6 +12962,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
     }
     bti_free(ml);
     bti_free(fc);
+    bti_free(fs);
     bti_free(ck);
     return nok ? sum : 0;
 }
@@ -14072,7 +14130,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
     const bt_stop_rule *rule = &sw->stop;
     bti_sc *sc = bti_sc_at(s, c->index, wl);
     int ns = sw->r->nscols, i, taken = 0, dd;
-    double *row = (double *)bti_malloc((size_t)ns * sizeof(double));
+    double *row = (double *)bti_malloc((size_t)ns * sizeof(double)), twarm = 0;
     bt_sample smp;
     bt_status st = BT_OK;
     bt_cell_status cst = BT_CELL_OK;
@@ -14085,11 +14143,23 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
     sc->cut = 0;
     if (w->setup) st = w->setup(c, w->user, &smp);
     for (i = 0; st == BT_OK && i < rule->warmup; i++) {
+        uint64_t t0 = bt_now_ns();
+        double dt;
         bti_sample_reset(&smp, -1 - i);
         st = w->run(c, w->user, &smp);
         if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
+        dt = (double)(bt_now_ns() - t0) * 1e-9;
+        if (st == BT_OK && (i == 0 || dt < twarm)) twarm = dt;
     }
-    while (st == BT_OK && !sc->done && (max_new <= 0 || taken < max_new)) {
+    /* the warm-up cut (bti_srch_warm_cut): the fastest warm-up run kept as the one sample */
+    if (st == BT_OK && max_new > 0 && rule->warmup > 0 && bti_srch_warm_cut(s, sc, c->index, wl, twarm)) {
+        int k;
+        for (k = 0; k < ns; k++) row[k] = NAN;
+        row[BTI_S_E2E] = twarm;
+        if (bti_sc_push(s, sc, row) != BT_OK) st = BT_E_NOMEM;
+        sc->cut = 1;
+    }
+    while (st == BT_OK && !sc->done && !sc->cut && (max_new <= 0 || taken < max_new)) {
         uint64_t t0, t1;
         double dt;
         int k;
@@ -14427,7 +14497,15 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
     if (!v) { bti_fmt(reason, rlen, "host out of memory"); return BT_CELL_ERROR; }
     sc->done = 0;
     sc->cut = 0;
-    while (!sc->done && (max_new <= 0 || taken < max_new)) {
+    /* the warm-up cut (bti_srch_warm_cut): replay's warm-up run takes the cell's median (the
+       time the cost model charges it; a recorded file's setup is not a warm-up run) */
+    if (max_new > 0 && R->is_e2e && R->warmup > 0 && bti_srch_warm_cut(s, sc, c->index, wl, med)) {
+        for (k = 0; k < ns; k++) v[k] = NAN;
+        v[BTI_S_E2E] = med;
+        v[BTI_S_PEAK] = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
+        if (bti_sc_push(s, sc, v) == BT_OK) sc->cut = 1;
+    }
+    while (!sc->done && !sc->cut && (max_new <= 0 || taken < max_new)) {
         uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
         double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
         int j;
