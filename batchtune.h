@@ -11733,7 +11733,8 @@ typedef struct bti_sc {
     double tsum;               /* sum of sample times: the stop rule's elapsed time */
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
-    int cut;                   /* the last visit stopped early: the cell was already out of the race */
+    int cut;                   /* the last visit stopped early: the cell was already out of the race (2: at its warm-up, bti_srch_warm_cut) */
+    double warm;               /* the last visit's warm-up run (the fastest, live; the median, replay); 0: unknown */
     int med_n;                 /* med is the median of the first med_n samples (0: not computed) */
     double med;
 } bti_sc;
@@ -11880,17 +11881,23 @@ static int bti_srch_decided(bti_srch *s, const bti_sc *sc, size_t ci, int wl) {
    run tens of times slower than their neighbours while still succeeding (the nineteenth set's
    pathological cell: 60x, next to the best); bti_srch_decided needs two samples (one may be a
    hiccup), so such a visit paid its warm-up and two samples at 60x, a third of the exhaustive
-   strategy's cost on that grid by itself. Only a factor far beyond any noise or warm-up effect
-   cuts (a first run's lazy compile can be slow: the live visit takes the fastest of its warm-up
-   runs), and the warm-up's time is kept as the cell's one sample (it is a run of the cell), so
-   the race, the cost model and the exhaustive estimate see the cell as slow, not unmeasured. 1:
-   cut. */
+   strategy's cost on that grid by itself. Only a factor far beyond any noise cuts, and against
+   the larger of the leader's upper bound and the leader's own warm-up run (unknown, 0: no cut):
+   a first run pays one-time costs (a thread pool started, a lazy compile, an autotune) that
+   every cell pays alike, so a cell is cut only when its warm-up is far beyond the leader's
+   warm-up too (the live visit takes the fastest of its warm-up runs). The warm-up's time is
+   kept as the cell's one sample (it is a run of the cell), so the cost model and the exhaustive
+   estimate see the cell as slow, not unmeasured, and the race drops it at once (racing waits
+   for two samples otherwise) with the reason "racing: warm-up ...". 1: cut. */
 #define BTI_WARM_CUT 10.0
 static int bti_srch_warm_cut(const bti_srch *s, const bti_sc *sc, size_t ci, int wl, double t) {
     size_t li;
+    double lw;
     if (s->leader < 0 || (size_t)s->leader == ci || sc->n > 0 || sc->visits > 0 || !(t > 0)) return 0;
     li = (size_t)s->leader * (size_t)s->nw + (size_t)wl;
-    return !isnan(s->hi[li]) && s->hi[li] > 0 && t > BTI_WARM_CUT * s->hi[li] * (1 + s->margin);
+    lw = s->sc[li].warm;
+    if (isnan(s->hi[li]) || !(s->hi[li] > 0) || !(lw > 0)) return 0;
+    return t > BTI_WARM_CUT * s->hi[li] * (1 + s->margin) && t > BTI_WARM_CUT * lw;
 }
 static void bti_srch_free(bti_srch *s) {
     size_t i;
@@ -13472,6 +13479,18 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         for (ci = 0; leader >= 0 && ci < s->ncells && st == BT_OK; ci++) {
             double gap;
             if (!s->elig[ci] || (int)ci == leader) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->cut == 2 && bti_sc_at(s, ci, k)->n == 1) break;
+            if (k < s->nw) { /* cut at its warm-up (bti_srch_warm_cut): out at once */
+                bti_sc *wk = bti_sc_at(s, ci, k);
+                bt_cell lc;
+                bt_grid_cell(g, (size_t)leader, &lc);
+                bt_cell_format(&lc, lab, sizeof lab);
+                bti_fmt(why, sizeof why, "racing: warm-up %.4g s > %g x the leader's upper bound %.4g s and its warm-up %.4g s (leader %s on %s)",
+                        wk->e2e[0], BTI_WARM_CUT, s->hi[(size_t)leader * (size_t)s->nw + (size_t)k], bti_sc_at(s, (size_t)leader, k)->warm, lab, s->sw->w[k].name);
+                st = bti_srch_drop(s, ci, why);
+                s->elig[ci] = 0;
+                continue;
+            }
             for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n < (s->out_p > 0 ? 3 : 2)) break;
             if (k < s->nw) continue; /* never on a single sample: it may be a hiccup (nor on two where outliers were seen: their mean holds one) */
             gap = bti_srch_gap_lb(s, ci, (size_t)leader, best);
@@ -14152,12 +14171,15 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         if (st == BT_OK && (i == 0 || dt < twarm)) twarm = dt;
     }
     /* the warm-up cut (bti_srch_warm_cut): the fastest warm-up run kept as the one sample */
-    if (st == BT_OK && max_new > 0 && rule->warmup > 0 && bti_srch_warm_cut(s, sc, c->index, wl, twarm)) {
-        int k;
-        for (k = 0; k < ns; k++) row[k] = NAN;
-        row[BTI_S_E2E] = twarm;
-        if (bti_sc_push(s, sc, row) != BT_OK) st = BT_E_NOMEM;
-        sc->cut = 1;
+    if (st == BT_OK && rule->warmup > 0) {
+        if (max_new > 0 && bti_srch_warm_cut(s, sc, c->index, wl, twarm)) {
+            int k;
+            for (k = 0; k < ns; k++) row[k] = NAN;
+            row[BTI_S_E2E] = twarm;
+            if (bti_sc_push(s, sc, row) != BT_OK) st = BT_E_NOMEM;
+            sc->cut = 2;
+        }
+        sc->warm = twarm;
     }
     while (st == BT_OK && !sc->done && !sc->cut && (max_new <= 0 || taken < max_new)) {
         uint64_t t0, t1;
@@ -14503,8 +14525,9 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
         for (k = 0; k < ns; k++) v[k] = NAN;
         v[BTI_S_E2E] = med;
         v[BTI_S_PEAK] = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
-        if (bti_sc_push(s, sc, v) == BT_OK) sc->cut = 1;
+        if (bti_sc_push(s, sc, v) == BT_OK) sc->cut = 2;
     }
+    if (R->is_e2e && R->warmup > 0) sc->warm = med;
     while (!sc->done && !sc->cut && (max_new <= 0 || taken < max_new)) {
         uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
         double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
