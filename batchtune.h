@@ -11849,6 +11849,9 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
 /* near-noise-free samples: the pooled spread under this fraction of the margin (the plateau
    rule's gate below, the quiet screen and leader, the far basin) */
 #define BTI_PLAT_NOISE 0.25
+/* a far cell known from one sample, under noise: not a near-tie of the leader once it is behind
+   by more than the margin plus this many standard errors of the difference (the walk, below) */
+#define BTI_FAR_SE 3.0
 /* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
    the leader's upper bound (same workload) by more than the margin: more samples would not
    bring it back into the race (returns 1: the visit is cut). Under near-noise-free samples
@@ -13470,6 +13473,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     if (start != SIZE_MAX) st = bti_srch_screen(s, start);
     for (round = 0; st == BT_OK && start != SIZE_MAX && round < 100000; round++) {
         int leader, any_elig = 0, nsurv = 0, alldone = 1, changed, plat = 0, quiet = 0, basinr = 0;
+        double farse = 0; /* the noisy counterpart of quiet's test below (0: off) */
         double lhi = 0;
         size_t ncand = 0;
         if (bti_srch_budget_spent(s)) break;
@@ -13661,6 +13665,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             bti_sc *sl = bti_sc_at(s, (size_t)leader, 0);
             double mean, sd = bti_sc_sd(sl, &mean);
             quiet = sl->n > 1 && mean > 0 && sd < BTI_PLAT_NOISE * s->margin * mean;
+            /* under more noise, the same test with the leader's own standard error of the
+               difference added to the margin (BTI_FAR_SE of them, the leader on three samples
+               at least; its estimate of the noise, as the pool is floored at the prior until
+               three cells have three samples) */
+            if (!quiet && sl->n >= 3 && mean > 0) farse = BTI_FAR_SE * sd / mean * sqrt(1.0 + 1.0 / sl->n);
         }
         for (ci = 0; ci < s->ncells; ci++) {
             /* promising: the leader, or a cell whose estimate is within the leader's upper bound
@@ -13674,10 +13683,18 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                far corners 5 % behind it count as near-ties, so their neighbours were screened
                before the walk left the start (final17 crater at 0: six screens, a fifth of the
                cap). Under more noise one sample says too little to drop it (final4 optimum at
-               the smallest batch at 1 %: its cost rose to 0.250 without the gate) */
-            if (src[ci] == 1 && (int)ci != leader && !completed && quiet) {
+               the smallest batch at 1 %: its cost rose to 0.250 without the gate), unless it
+               is behind by more than the margin plus BTI_FAR_SE standard errors of the
+               difference, estimated from the leader's own samples (final19 sizes named, not
+               numbered, at 1 %: a 3XL cell 10 % behind on one sample counted as a near-tie of
+               the leader's three, its neighbours were screened before the leader's own, and
+               the cap ended the walk one screen short of the best, XL workers=4, on one seed
+               of five: 2.92 % off). At 2.5 standard errors final15's step at the far end of a
+               plateau lost a seed at 1 % (5.2 % off: a far cell's one high sample dropped the
+               way to the step); at 3 none */
+            if (src[ci] == 1 && (int)ci != leader && !completed && (quiet || farse > 0)) {
                 for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->n > 1) break;
-                if (k == s->nw && s->score[ci] > s->score[leader] + s->margin) src[ci] = 0;
+                if (k == s->nw && s->score[ci] > s->score[leader] + s->margin + (quiet ? 0 : farse)) src[ci] = 0;
             }
         }
         /* several workloads: each one's own best cell too, since T*(w) sets everyone's regret */
