@@ -1372,6 +1372,7 @@ static void test_thrashing_cell(void) {
     g_thr2 = 0;
     printf("    thrashing cells: pick within 1 %% and cost within 0.25 in %d of %d runs, worst cost %.3f\n", good, runs, worst);
     CHECK(good >= runs - 2);
+}
 /* sizes named, not numbered, at 1 % noise: preset S, M, L, XL, XXL, 3XL (names the library
    sees as an unordered axis) x workers 1..6, the best preset at each of the six names and the
    best workers at 2..5 (24 placements), every other preset 2 % a rank step behind it (plus 1 %
