@@ -1774,8 +1774,8 @@ static bt_results *make_final19(int kind) {
 }
 /* Twentieth final test set (make_final20, seeds 2101-2105): written on 2026-12-02 after the
    nineteenth round, BEFORE any change of the twentieth round, and committed on its own
-   (skipped by the bench until the freeze; --final20 runs it). Six kinds that differ from every
-   set above:
+   (251a856, skipped by the bench until the freeze); run once with the twentieth round's
+   strategy frozen (ba611b4); --no-final20 skips it. Six kinds that differ from every set above:
    0: tile shapes written WxH: tile (nine names such as 64x32, an axis whose values carry two
       numbers, so the library sees text) x batch 8..256; smooth in W and H; the best,
       tile=64x32 batch=64, every other tile at least 1.3 % behind (batch=128 0.9 %);
@@ -1947,7 +1947,7 @@ static int g_final16 = 1;          /* --no-final16: skip the sixteenth final tes
 static int g_final17 = 1;          /* --no-final17: skip the seventeenth final test set (it was not run before the strategy was frozen) */
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
-static int g_final20 = 0;          /* --final20: run the twentieth final test set (written before the twentieth round; off until the strategy is frozen) */
+static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2165,9 +2165,10 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final17") == 0) g_final17 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final18") == 0) g_final18 = 0;
         else if (strcmp(argv[a], "--final18") == 0) g_final18 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
-        else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final19") == 0) g_final19 = 0;
-        else if (strcmp(argv[a], "--final20") == 0) g_final20 = 1;
+        else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final20") == 0) g_final20 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--no-final20") == 0) g_final20 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2243,7 +2244,7 @@ int main(int argc, char **argv) {
             {17, 1700, &g_final16, "Sixteenth final test set", "make_final16", "out of sample for the sixteenth-round strategy only, seen since", "Sixteenth final test set (seen)"},
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
-            {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "written before the nineteenth round, run once with the strategy frozen", "Nineteenth final test set (out of sample)"},
+            {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "written before the twentieth round, run once with the strategy frozen", "Twentieth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
