@@ -182,7 +182,11 @@ BATCHTUNE_API double bt_quantile_sorted(const double *sorted, size_t n, double q
 
 /* When a cell stops sampling. Zero fields take the defaults shown. */
 typedef struct bt_stop_rule {
-    int warmup;            /* unmeasured runs before sampling (default 1; -1 = none) */
+    int warmup;            /* unmeasured runs before sampling (default 1; -1 = none). The
+                              adaptive strategy times them: a first visit whose fastest warm-up
+                              run is over 10x the leader's bound and warm-up ends there (a
+                              thrashing cell); raise it where a cell's first run pays a one-time
+                              cost far above the leader's (processes spawned, an autotune) */
     int min_samples;       /* default 5 */
     int max_samples;       /* default 1000 */
     double max_rel_noise;  /* stop once rel_noise <= this (default 0.02: median known to 2 %) */
