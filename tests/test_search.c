@@ -106,6 +106,18 @@ static bt_replay_desc replay_desc(int strategy, double noise, uint64_t seed) {
     return d;
 }
 
+/* both strategies replayed on r at this noise and seed (no monotone axis); 1 when the adaptive
+   pick is within 1 % of the best, or no worse than the exhaustive strategy's on the same draws,
+   at <= 0.25 of its cost (the noisy goal of bench/search, one run); the caller frees both */
+static int replay_vs_exhaustive(const bt_results *r, double noise, uint64_t seed, bt_replay_result *rr, bt_replay_result *re) {
+    bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, noise, seed);
+    d.num_monotone = 0;
+    CHECK(bt_replay(r, &d, rr) == BT_OK);
+    d.strategy = BT_STRATEGY_EXHAUSTIVE;
+    CHECK(bt_replay(r, &d, re) == BT_OK);
+    return rr->pick[0] != 0 && (rr->regret <= 0.01 + 1e-9 || rr->regret <= re->regret + 1e-9) && rr->cost_fraction <= 0.25;
+}
+
 /* noise-free monotone surfaces: the adaptive pick is the true best, and every cell pruned along
    the OOM frontier really is out of memory */
 static void test_pruning_keeps_true_best(void) {
@@ -1096,13 +1108,8 @@ static void test_cheap_workload_measured_longer(void) {
         bt_results_add(r, v ? "slow" : "fast", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
     }
     for (seed = 1; seed <= 20; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.10, (uint64_t)(700 + seed));
         bt_replay_result rr, re;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        d.strategy = BT_STRATEGY_EXHAUSTIVE;
-        CHECK(bt_replay(r, &d, &re) == BT_OK);
-        good += rr.pick[0] != 0 && (rr.regret <= 0.01 + 1e-9 || rr.regret <= re.regret + 1e-9) && rr.cost_fraction <= 0.25;
+        good += replay_vs_exhaustive(r, 0.10, (uint64_t)(700 + seed), &rr, &re);
         mean += rr.regret / 20; exmean += re.regret / 20;
         bt_replay_result_free(&rr);
         bt_replay_result_free(&re);
@@ -1407,13 +1414,8 @@ static void test_far_cell_not_a_near_tie_under_noise(void) {
     for (g_bp = 0; g_bp < 6; g_bp++) for (g_wc = 1; g_wc <= 4; g_wc++) {
         bt_results *r = named_sizes_surface();
         for (seed = 1; seed <= 20; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.01, (uint64_t)(700 + seed));
             bt_replay_result rr, re;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            d.strategy = BT_STRATEGY_EXHAUSTIVE;
-            CHECK(bt_replay(r, &d, &re) == BT_OK);
-            good += rr.pick[0] != 0 && (rr.regret <= 0.01 + 1e-9 || rr.regret <= re.regret + 1e-9) && rr.cost_fraction <= 0.25;
+            good += replay_vs_exhaustive(r, 0.01, (uint64_t)(700 + seed), &rr, &re);
             if (rr.cost_fraction > worst) worst = rr.cost_fraction;
             n++;
             bt_replay_result_free(&rr);

@@ -418,6 +418,7 @@ static int tear_last_line_after(const char *path, uint64_t *rng, size_t durable)
     last_start = n - 1;
     while (last_start > 0 && b[last_start - 1] != '\n') last_start--;
     if (last_start == 0 || last_start < durable) { free(b); return 0; } /* keep the header and what an earlier round left */
+    if (n - last_start < 2) { free(b); return 0; } /* a one-byte tail (a child killed just after it) is torn already; the cut below would take a modulo by zero */
     cut = last_start + 1 + (size_t)(bti_rand_next(rng) % (n - last_start - 1)); /* inside the last line */
     if (bti_truncate_file(path, (long long)cut) != 0) perror("truncate");
     free(b);
