@@ -1866,6 +1866,108 @@ static bt_results *make_final20(int kind) {
     }
     return r;
 }
+/* Twenty-first final test set (make_final21, seeds 2201-2205): written on 2026-12-02 after the
+   twentieth round, BEFORE any change of the twenty-first round, and committed on its own
+   (skipped by the bench until the freeze; --final21 runs it). Six kinds that differ from every
+   set above:
+   0: six axes of three values each (729 cells: batch, workers, prefetch, threads,
+      queue_depth, chunk), a bowl with two pairwise interactions; the best, batch=64 workers=8
+      prefetch=2 threads=1 queue_depth=16 chunk=1024, the next cell 0.7 % behind;
+   1: fast outliers on a runner-up (cache hits): every cell carries 10 recorded samples, 1 %
+      Gaussian; the best, batch=32 workers=3; one cell, batch=64 workers=4, 2.5 % behind it by
+      its clean time, has one sample in three 30 % fast, so its mean beats the best's while its
+      median does not; judged by the noisy goal even at added noise 0;
+   2: a three-way interaction: batch x workers x prefetch (6 x 6 x 5), a shallow bowl near the
+      low corner (its best batch=32 workers=3 prefetch=2) times a term that pays only where all
+      three are high; the best, batch=128 workers=5 prefetch=4, 2.8 % ahead of the bowl's best,
+      and every cell one or two axis moves from the bowl's best is behind it;
+   3: a failed diagonal band: batch x workers (9 x 8), the cells with 4 <= i + j <= 5 fail
+      (launch failure); a local basin on the near side (batch=4 workers=2, 1.3 % behind), the
+      best beyond the band, batch=128 workers=6;
+   4: slow outliers on the best cell only (GC pauses): 10 recorded samples per cell, 1 %
+      Gaussian, and two of the best cell's ten (batch=16 workers=4) are 3x slow; its median is
+      still the best, 2 % ahead of the next;
+      judged by the noisy goal even at added noise 0;
+   5: a needle kernel: an unordered axis of 32 kernels x batch 16..512; 31 kernels within
+      0.3 % of each other, one (k23) 3 % faster at every batch; the best, kernel=k23 batch=128. */
+static bt_results *make_final21(int kind) {
+    static const char *const ax6[] = {"batch", "workers", "prefetch", "threads", "queue_depth", "chunk"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "prefetch"};
+    static const char *const axk[] = {"kernel", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 0 ? 6 : kind == 2 ? 3 : 2, kind == 0 ? ax6 : kind == 2 ? ax3 : kind == 5 ? axk : ax2, 1, mets);
+    int i, j, k, q;
+    uint64_t rs = 2121 + (uint64_t)kind;
+    char a[6][16];
+    const char *ax[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+    if (kind == 0) {
+        static const int V[6][3] = {{32, 64, 128}, {2, 4, 8}, {1, 2, 4}, {1, 2, 4}, {4, 8, 16}, {256, 1024, 4096}};
+        static const double c[6] = {0.03, 0.02, 0.015, 0.025, 0.012, 0.02}, b[6] = {1.2, 1.7, 0.9, 0.3, 1.8, 1.1};
+        int x[6];
+        for (q = 0; q < 729; q++) {
+            double m = 0.02;
+            int t = q;
+            for (k = 5; k >= 0; k--) { x[k] = t % 3; t /= 3; }
+            for (k = 0; k < 6; k++) m *= 1 + c[k] * (x[k] - b[k]) * (x[k] - b[k]);
+            m *= (1 + 0.012 * (x[0] - 1) * (x[1] - 1)) * (1 + 0.01 * (x[2] - 1) * (x[5] - 1));
+            for (k = 0; k < 6; k++) snprintf(a[k], sizeof a[k], "%d", V[k][x[k]]);
+            bt_results_add(r, "six_axes", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (i = 0; i < 6; i++) for (j = 0; j < 6; j++) for (k = 0; k < 5; k++) {
+            /* s(): a smooth switch from 0 to 1 around 0.6 of each axis; the three-way term pays 18 % where all three are on */
+            double sx = 1 / (1 + exp(-12 * (i / 5.0 - 0.6))), sy = 1 / (1 + exp(-12 * (j / 5.0 - 0.6))), sz = 1 / (1 + exp(-12 * (k / 4.0 - 0.6)));
+            double ex = (i > 3.5 ? (i - 3.5) * (i - 3.5) : 0) * 0.02 + (j > 3.5 ? (j - 3.5) * (j - 3.5) : 0) * 0.02 + (k > 2.5 ? (k - 2.5) * (k - 2.5) : 0) * 0.03;
+            double m = 0.02 * (1 + 0.006 * (i - 1.5) * (i - 1.5)) * (1 + 0.006 * (j - 1.5) * (j - 1.5)) * (1 + 0.006 * (k - 1) * (k - 1)) * (1 - 0.18 * sx * sy * sz) * (1 + ex);
+            snprintf(a[0], sizeof a[0], "%d", 8 << i); snprintf(a[1], sizeof a[1], "%d", j + 1); snprintf(a[2], sizeof a[2], "%d", k + 1);
+            bt_results_add(r, "three_way", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (k = 0; k < 32; k++) for (i = 0; i < 6; i++) {
+            double f = k == 23 ? 0.97 : 1 + 0.003 * hrand(&rs);
+            double m = 0.01 * f * (1 + 0.02 * (i - 2.6) * (i - 2.6));
+            snprintf(a[0], sizeof a[0], "k%02d", k); snprintf(a[1], sizeof a[1], "%d", 16 << i);
+            bt_results_add(r, "needle_kernel", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1 || kind == 4) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+    }
+    for (i = 0; i < (kind == 3 ? 9 : 8); i++) for (j = 0; j < (kind == 3 ? 8 : 6); j++) {
+        double m;
+        bt_cell_status st = BT_CELL_OK;
+        if (kind == 3) {
+            m = 0.02 * (1 + 0.015 * (i - 6.3) * (i - 6.3)) * (1 + 0.012 * (j - 5.2) * (j - 5.2));
+            if (i + j <= 3) m = 0.02 * (1.015 + 0.01 * ((i - 1) * (i - 1) + (j - 1) * (j - 1)));
+            if (i + j >= 4 && i + j <= 5) { st = BT_CELL_ERROR; m = NAN; }
+        } else if (kind == 1) {
+            m = 0.02 * (1 + 0.02 * (i - 4) * (i - 4)) * (1 + 0.015 * (j - 2) * (j - 2));
+            if (i == 5 && j == 3) m = 0.02 * 1.025;
+        } else {
+            m = 0.02 * (1 + 0.025 * (i - 3) * (i - 3)) * (1 + 0.02 * (j - 3) * (j - 3));
+        }
+        snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, kind == 1 ? "fast_outliers" : kind == 3 ? "failed_diagonal" : "slow_outliers_best", "synthetic", ax, st,
+                       st == BT_CELL_OK ? "" : "launch failure", 5, 0, &m);
+        if (kind == 1 || kind == 4) {
+            bt_row *row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < 10; k++) {
+                double u1 = hrand(&rs), u2 = hrand(&rs), s = m * (1 + 0.01 * sqrt(-2 * log(u1 > 1e-12 ? u1 : 1e-12)) * cos(6.283185307179586 * u2));
+                if (kind == 1 && i == 5 && j == 3 && k % 3 == 1) s *= 0.7;
+                if (kind == 4 && i == 3 && j == 3 && (k == 2 || k == 7)) s *= 3;
+                bti_row_add_sample(r, row, k, &s);
+            }
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -1948,6 +2050,7 @@ static int g_final17 = 1;          /* --no-final17: skip the seventeenth final t
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
+static int g_final21 = 0;          /* --final21: run the twenty-first final test set (written before the twenty-first round; off until the strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2089,7 +2192,7 @@ static void run_set(surf *S, int ns, int heldout, int verbose, int *fails, summa
 }
 
 int main(int argc, char **argv) {
-    surf *S = (surf *)calloc(160, sizeof(surf));
+    surf *S = (surf *)calloc(200, sizeof(surf));
     int ns = 0, i, fails = 0, verbose = 0, a;
     const char *study = "../shared/data/study_imagenette_mean_regret.csv";
     const char *rec[8];
@@ -2135,6 +2238,8 @@ int main(int argc, char **argv) {
                                            "final19 a three-axis grid of 1000 cells", "final19 a three-stage pipeline (vertex)", "final19 a ring axis (core 11 next to 0)"};
     static const char *const f20names[] = {"final20 tile shapes written WxH (text)", "final20 an island best (its four neighbours fail)", "final20 a switch that pays only at small batch",
                                            "final20 precision x layout x batch, int8 fails", "final20 an unordered axis of 24 tactics", "final20 a swap region next to the best (8-17x)"};
+    static const char *const f21names[] = {"final21 six axes of three values (729 cells)", "final21 fast outliers on a runner-up (cache hits)", "final21 a three-way interaction",
+                                           "final21 a failed diagonal band", "final21 slow outliers on the best cell only", "final21 a needle kernel among 32"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2169,6 +2274,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--final20") == 0) g_final20 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final20") == 0) g_final20 = 0;
+        else if (strcmp(argv[a], "--final21") == 0) g_final21 = 1;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2205,6 +2311,7 @@ int main(int argc, char **argv) {
             {19, 16, 0, make_final18, f18names, &g_final18},
             {20, 0, 0, make_final19, f19names, &g_final19},
             {21, 0, 0, make_final20, f20names, &g_final20},
+            {22, 0, 2 | 16, make_final21, f21names, &g_final21},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2246,6 +2353,7 @@ int main(int argc, char **argv) {
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "written before the twentieth round, run once with the strategy frozen", "Twentieth final test set (out of sample)"},
+            {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "written before the twenty-first round, run once with the strategy frozen", "Twenty-first final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
