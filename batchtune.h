@@ -12852,11 +12852,20 @@ static double bti_srch_cell_core(const bti_srch *s, int k) {
    space-filling screen had measured a few costly far cells (each then stood for a whole
    region). None above an OOM: exhaustive prunes it too. 0 while no cell has samples. */
 #define BTI_EST_SPIKE 8.0 /* a measured cell this many times costlier than its measured neighbours (median) is a spike */
+/* The L1 distance of two cells in grid steps (value indices), over the axes not tied to another:
+   the exhaustive estimate's inverse-distance weights, its spike test (one step) and the fit's
+   per-sample cost all measure nearness this way. */
+static size_t bti_srch_l1(const bt_grid *g, const uint32_t *u, const uint32_t *v) {
+    size_t d = 0;
+    int a;
+    for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += u[a] > v[a] ? u[a] - v[a] : v[a] - u[a];
+    return d;
+}
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0, *ml = NULL, nml = 0;
     double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m, *fs = NULL;
-    int k, a;
+    int k;
     if (!fc || !ck) { bti_free(fc); bti_free(ck); return 0; }
     /* each measured cell at its own spread shrunk toward the core (see bti_srch_cell_sd) */
     for (k = 0; k < s->nw; k++) ck[k] = bti_srch_cell_core(s, k);
@@ -12931,10 +12940,8 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
                 for (r2 = 0; r2 < nml && nn < 2 * BT_MAX_AXES; r2++) {
                     const uint32_t *rv = bti_srch_cvi(s, ml[r2]);
                     double g2 = fc[ml[r2] * (size_t)s->nw + (size_t)k];
-                    size_t d = 0;
                     if (r2 == q || !rv || isnan(g2)) continue;
-                    for (a = 0; a < g->naxes && d < 2; a++) if (g->ax[a].tied_to < 0) d += qv[a] > rv[a] ? qv[a] - rv[a] : rv[a] - qv[a];
-                    if (d == 1) nb[nn++] = g2;
+                    if (bti_srch_l1(g, qv, rv) == 1) nb[nn++] = g2;
                 }
                 if (nn < 2) continue;
                 for (i = 1; i < nn; i++) for (j2 = i; j2 > 0 && nb[j2 - 1] > nb[j2]; j2--) { m = nb[j2]; nb[j2] = nb[j2 - 1]; nb[j2 - 1] = m; }
@@ -12966,7 +12973,7 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
                 f = (fs ? fs : fc)[cj * (size_t)s->nw + (size_t)k]; /* a spike at its neighbours' cost, above */
                 if (isnan(f)) continue;
                 if ((ov = bti_srch_cvi(s, cj)) == NULL) { bt_grid_cell(g, cj, &o); ov = o.vi; }
-                for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
+                d = bti_srch_l1(g, cv, ov);
                 dsum += f / (double)(d * d);
                 wsum += 1.0 / (double)(d * d);
                 nd++;
@@ -13013,7 +13020,7 @@ static int bti_srch_over_budget(bti_srch *s) {
 static int bti_srch_fit(bti_srch *s, size_t ci, int n) {
     const bt_grid *g = s->sw->g;
     double ovh = 0, t = 0, room, f[BTI_NW_SCALE];
-    int k, a, fit;
+    int k, fit;
     const uint32_t *cv, *ov;
     size_t cj;
     if (!(s->budget < 1) || !s->cm_gen) return n; /* no cap, or no cost model yet (the first cell) */
@@ -13041,7 +13048,7 @@ static int bti_srch_fit(bti_srch *s, size_t ci, int n) {
             bti_sc *o = bti_sc_at(s, cj, k);
             double d = 0, w;
             if (o->status != BT_CELL_OK || o->n < 1 || !(o->tsum > 0) || (ov = bti_srch_cvi(s, cj)) == NULL) continue;
-            for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += cv[a] > ov[a] ? cv[a] - ov[a] : ov[a] - cv[a];
+            d = (double)bti_srch_l1(g, cv, ov);
             w = 1.0 / (d > 0 ? d * d : 1);
             wo += w * bti_sc_setup(o);
             wt += w * o->tsum / o->n;
