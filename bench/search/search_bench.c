@@ -2244,7 +2244,24 @@ int main(int argc, char **argv) {
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
     for (a = 1; a < argc; a++) {
-        if (strcmp(argv[a], "-v") == 0) verbose = 1;
+        if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+            printf("usage: search_bench [options] [recorded.csv ...]\n"
+                   "Replays the adaptive and the exhaustive strategy over every surface (up to 8 recorded\n"
+                   "results files, the study, the synthetic and the final test sets) and prints the table;\n"
+                   "exit 1 when a row misses its goal.\n"
+                   "  --study=FILE     the image-model study's mean-regret surface (default %s)\n"
+                   "  --only=SUBSTR    only the surfaces whose name holds SUBSTR\n"
+                   "  --noise=X        only this added noise (0, 0.01, ...; default every level)\n"
+                   "  --seeds=N        seeds per row (default 5, at most %d)\n"
+                   "  -v               one line per seed    --why  why the true best was not picked\n"
+                   "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
+                   "  --no-final       only the in-sample surfaces and the validation set\n"
+                   "  --no-finalN      skip the Nth final test set (N = 3..20); --final21 runs the\n"
+                   "                   twenty-first, written before its round and off until the freeze\n",
+                   study, MAXSEEDS);
+            return 0;
+        }
+        else if (strcmp(argv[a], "-v") == 0) verbose = 1;
         else if (strcmp(argv[a], "--no-final") == 0) final = 0;
         else if (strncmp(argv[a], "--study=", 8) == 0) study = argv[a] + 8;
         else if (strncmp(argv[a], "--only=", 7) == 0) g_only = argv[a] + 7;
@@ -2281,7 +2298,9 @@ int main(int argc, char **argv) {
         }
         else if (strcmp(argv[a], "--est") == 0) g_est = 1;
         else if (strcmp(argv[a], "--dump") == 0) g_dump = verbose = 1;
+        else if (argv[a][0] == '-') { fprintf(stderr, "search_bench: unknown option %s (--help lists them)\n", argv[a]); return 2; }
         else if (nrec < 8) rec[nrec++] = argv[a];
+        else { fprintf(stderr, "search_bench: %s: at most 8 recorded files\n", argv[a]); return 2; }
     }
     for (i = 0; i < nrec; i++) {
         char err[512];
