@@ -13163,6 +13163,38 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
         st = bti_srch_screen_n(s, pick_ci, 1);
         if (st != BT_OK) break;
         if (late && bti_srch_basin(s, pick_ci, leader)) { s->basin = pick_ci; break; }
+        /* a far cell rejected with an error (every workload BT_CELL_ERROR: a rejected
+           configuration) tells nothing of the region it was to sample: its unvisited axis
+           neighbours (not pruned above an OOM) get the same one sample at once, while the
+           screen's allowance lasts, and one that opens a basin ends the screen as above. In
+           the walk a failed cell with no measured neighbour is a source too (the exploration
+           below), but the late screen runs at 75-90 % of the cap, where the walk's screens wait
+           for the reserve that confirms the leader (final20 island best at 1 %: the screen hit
+           64x6, one of the four failed cells around the best, 32x6, at 89 % of the cap; every
+           seed picked the bowl's best, 1.75 % off; now 32x6 at 0 and 1 %). A failure is cheap
+           (its setup until the error) and only errors trigger it: surfaces without one are
+           unchanged */
+        for (k = 0; k < s->nw; k++) if (bti_sc_at(s, pick_ci, k)->status != BT_CELL_ERROR) break;
+        if (k == s->nw) {
+            int a, dir;
+            size_t nb2 = SIZE_MAX;
+            for (a = 0; a < g->naxes && st == BT_OK && nb2 == SIZE_MAX; a++) {
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1 && st == BT_OK; dir += 2) {
+                    size_t nb = bti_srch_step(s, pick_ci, a, dir);
+                    if (nb == SIZE_MAX || s->use[nb] != 1) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status >= 0) break;
+                    if (k < s->nw) continue;
+                    bt_grid_cell(g, nb, &c);
+                    for (k = 0; k < s->nw; k++) if (bti_is_pruned(s->sw, k, &c, NULL, 0)) break;
+                    if (k < s->nw || s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) continue;
+                    vis[nvis++] = nb;
+                    st = bti_srch_screen_n(s, nb, 1);
+                    if (st == BT_OK && bti_srch_basin(s, nb, leader)) { s->basin = nb2 = nb; break; }
+                }
+            }
+            if (nb2 != SIZE_MAX) break;
+        }
     }
     if (late) { s->spread_cost += s->cost - spent0; s->spread_n = npick; }
     bti_free(dist); bti_free(vis);
