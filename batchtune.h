@@ -13808,6 +13808,39 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
         }
+        /* a cell behind a ring of failures: an unvisited cell two or more of whose axis
+           neighbours were visited and rejected with an error (every workload BT_CELL_ERROR),
+           and none measured, is a candidate too. What the failures hide is unknown, not "no
+           neighbour within the margin": a hand-tuned configuration is often the one cell that
+           runs among rejected ones (final20 island best at 3 %: the walk reached 16x6 and 32x5,
+           two of the four failed cells around the best, 32x6, from cells the race had dropped,
+           so neither was a source, and one seed of five ended with 32x6 "not explored"). Two
+           failed neighbours, not one: beside a failed wall or a failed block's straight edge a
+           cell has one, and screening the far flank of every wall cost the cap before
+           (final18 failed wall, the nineteenth round); an inside corner or a ring has two */
+        for (ci = 0; ci < s->ncells; ci++) {
+            int nerr = 0, nok = 0;
+            if (cand[ci] || s->use[ci] != 1) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status >= 0) break;
+            if (k < s->nw) continue;
+            for (a = 0; a < g->naxes; a++) {
+                int dir;
+                if (g->ax[a].tied_to >= 0) continue;
+                for (dir = -1; dir <= 1; dir += 2) {
+                    size_t nb = bti_srch_step(s, ci, a, dir);
+                    int e = 1, v = 0;
+                    if (nb == SIZE_MAX || s->use[nb] != 1) continue;
+                    for (k = 0; k < s->nw; k++) {
+                        int stt = bti_sc_at(s, nb, k)->status;
+                        if (stt >= 0) v = 1;
+                        if (stt == BT_CELL_OK) nok++;
+                        if (stt != BT_CELL_ERROR) e = 0;
+                    }
+                    if (v && e) nerr++;
+                }
+            }
+            if (nerr >= 2 && !nok) { cand[ci] = 1; ncand++; }
+        }
         /* a far basin (the late space-filling screen stopped at its first cell, bti_srch_basin):
            that cell's unvisited axis neighbours are this round's only candidates, before the
            plateau rule's classes (the box of the promising cells does not hold the basin, and
