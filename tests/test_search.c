@@ -1387,11 +1387,12 @@ static void test_thrashing_cell(void) {
    twentieth final set's island); the island at every interior cell at least three steps from
    the bowl's best. The walk never steps onto it (its neighbours are failed cells next to
    nothing measured); a far cell of the space-filling screen that fails now has its unvisited
-   axis neighbours screened at once (the twenty-first round), and a failed cell none of whose
-   neighbours was measured is a source of the walk's exploration. Counted: runs (52 surfaces,
-   noise 0 and 1 %, seed 1) whose pick is within 1 % at <= 0.25 of the exhaustive cost: 77 of
-   208 before (the island found where the walk or the screen happens onto it), 116 now (the
-   rest: no far cell lands on one of the island's neighbours within the cap) */
+   axis neighbours screened at once (the twenty-first round), a failed cell none of whose
+   neighbours was measured is a source of the walk's exploration, and an unvisited cell with
+   two failed neighbours and none measured is a candidate. Counted: runs (52 surfaces, noise 0
+   and 1 %, seed 1) whose pick is within 1 % at <= 0.25 of the exhaustive cost: 77 of 208
+   before (the island found where the walk or the screen happens onto it), 129 now (the rest:
+   no far cell lands on one of the island's neighbours within the cap) */
 static int g_bi, g_bj;
 static bt_results *island_surface(void) {
     bt_results *r = bt_results_create(2, AXES, 3, METS);
@@ -1430,7 +1431,7 @@ static void test_island_behind_failed_cells(void) {
         bt_results_free(r);
     }
     printf("    island behind failed cells: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, runs, worst);
-    CHECK(good >= 105);
+    CHECK(good >= 115);
 }
 /* sizes named, not numbered, at 1 % noise: preset S, M, L, XL, XXL, 3XL (names the library
    sees as an unordered axis) x workers 1..6, the best preset at each of the six names and the
