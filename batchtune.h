@@ -11856,6 +11856,9 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
 /* a far cell known from one sample, under noise: not a near-tie of the leader once it is behind
    by more than the margin plus this many standard errors of the difference (the walk, below) */
 #define BTI_FAR_SE 3.0
+#ifndef BTI_UNORD_EFFECT
+#define BTI_UNORD_EFFECT 1
+#endif
 /* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
    the leader's upper bound (same workload) by more than the margin: more samples would not
    bring it back into the race (returns 1: the visit is cut). Under near-noise-free samples
@@ -12431,6 +12434,7 @@ static double bti_srch_gap_at(const bti_srch *s, size_t c, size_t l, const doubl
 }
 static size_t bti_srch_neighbour(const bt_grid *g, size_t ci, int a, int dir);
 static size_t bti_srch_step(const bti_srch *s, size_t ci, int a, int dir);
+static size_t bti_grid_stride(const bt_grid *g, int a);
 /* the log of cell p's median over cell q's, averaged over the workloads and added to *acc term by
    term; 0 (and *acc partly summed, to be discarded) when either is not measured ok on every
    workload */
@@ -12453,12 +12457,63 @@ static int bti_srch_log_ratio(bti_srch *s, size_t p, size_t q, double *acc) {
    the walk screened the start's four neighbours in grid order and the cap, with room for about
    3.6 screens, ended the round before the last, batch=256 workers=2, the best (pick 5 % off);
    after batch=64 is seen worse than the start at 128, the line 64 -> 128 points at 256 */
+/* an unordered axis' value effect: the mean log ratio (bti_srch_log_ratio) of the cells at value
+   v on axis a over the cells at value u with every other value the same, over every such pair
+   measured (an additive model's difference of two main effects, pooled over the grid); the
+   number of pairs, 0 where none is measured */
+static int bti_srch_value_effect(bti_srch *s, int a, uint32_t v, uint32_t u, double *eff) {
+    const bt_grid *g = s->sw->g;
+    size_t stride = bti_grid_stride(g, a), x;
+    double e = 0;
+    int np = 0;
+    for (x = 0; x < s->ncells; x++) {
+        const uint32_t *xv;
+        size_t y;
+        double d = 0;
+        if (s->use[x] != 1 || !(xv = bti_srch_cvi(s, x)) || xv[a] != v) continue;
+        y = x - (size_t)v * stride + (size_t)u * stride;
+        if (y >= s->ncells || s->use[y] != 1) continue;
+        if (bti_srch_log_ratio(s, x, y, &d)) { e += d; np++; }
+    }
+    if (np) *eff = e / np;
+    return np;
+}
+/* an unordered axis of more than two values (names: kernels, tactics, tile shapes written WxH)
+   has no line and no neighbours in any order that means something; the guess of an unvisited
+   cell ci there is the value effect of its value over another's (bti_srch_value_effect) added to
+   the level, over the leader's, of the measured cell with ci's other values and that other value:
+   a value seen faster than the leader's elsewhere on the grid is tried at the leader's other
+   values first (HUGE_VAL where no such cell and pair is measured) */
+static double bti_srch_unord_guess(bti_srch *s, size_t ci, int a) {
+    const bt_grid *g = s->sw->g;
+    const uint32_t *cv = bti_srch_cvi(s, ci);
+    size_t stride = bti_grid_stride(g, a);
+    double low = HUGE_VAL;
+    uint32_t w;
+    if (!cv || s->leader < 0) return low;
+    for (w = 0; w < g->ax[a].n; w++) {
+        size_t p;
+        double v = 0, e;
+        if (w == cv[a]) continue;
+        p = ci - (size_t)cv[a] * stride + (size_t)w * stride;
+        if (p >= s->ncells || s->use[p] != 1) continue;
+        if (!bti_srch_value_effect(s, a, cv[a], w, &e)) continue;
+        if (!bti_srch_log_ratio(s, p, (size_t)s->leader, &v)) continue;
+        if (v + e < low) low = v + e;
+    }
+    return low;
+}
 static double bti_srch_extrap(bti_srch *s, size_t ci) {
     const bt_grid *g = s->sw->g;
     double low = 0;
     int a, dir;
     for (a = 0; a < g->naxes; a++) {
         if (g->ax[a].tied_to >= 0) continue;
+        if (g->ax[a].type == BT_AXIS_STR && g->ax[a].n > 2 && BTI_UNORD_EFFECT) {
+            double v = bti_srch_unord_guess(s, ci, a);
+            if (v < low) low = v;
+            continue;
+        }
         /* an axis of two values (an on/off switch) has no line to continue: the effect of
            switching it is the mean change over every measured pair of cells that differ only on
            it (an additive model's main effect, pooled over the grid instead of one pair), added
@@ -13840,6 +13895,26 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
             if (nerr >= 2 && !nok) { cand[ci] = 1; ncand++; }
+        }
+        /* an unordered axis of more than two values: its neighbours in the file's order mean
+           nothing, so the walk also screens the leader's cell with another value of the axis
+           where that value's effect over the leader's, pooled over the pairs measured elsewhere
+           (bti_srch_unord_guess), puts it within the margin of the leader */
+        if (leader >= 0 && BTI_UNORD_EFFECT) {
+            const uint32_t *lv = bti_srch_cvi(s, (size_t)leader);
+            for (a = 0; lv && a < g->naxes; a++) {
+                size_t sa;
+                uint32_t w;
+                if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2) continue;
+                sa = bti_grid_stride(g, a);
+                for (w = 0; w < g->ax[a].n; w++) {
+                    size_t q = (size_t)leader - (size_t)lv[a] * sa + (size_t)w * sa;
+                    if (w == lv[a] || q >= s->ncells || s->use[q] != 1 || cand[q]) continue;
+                    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, q, k)->status < 0) break;
+                    if (k == s->nw) continue;
+                    if (bti_srch_unord_guess(s, q, a) < s->margin) { cand[q] = 1; ncand++; }
+                }
+            }
         }
         /* a far basin (the late space-filling screen stopped at its first cell, bti_srch_basin):
            that cell's unvisited axis neighbours are this round's only candidates, before the
