@@ -11856,9 +11856,6 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
 /* a far cell known from one sample, under noise: not a near-tie of the leader once it is behind
    by more than the margin plus this many standard errors of the difference (the walk, below) */
 #define BTI_FAR_SE 3.0
-#ifndef BTI_UNORD_EFFECT
-#define BTI_UNORD_EFFECT 1
-#endif
 /* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
    the leader's upper bound (same workload) by more than the margin: more samples would not
    bring it back into the race (returns 1: the visit is cut). Under near-noise-free samples
@@ -12509,7 +12506,7 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
     int a, dir;
     for (a = 0; a < g->naxes; a++) {
         if (g->ax[a].tied_to >= 0) continue;
-        if (g->ax[a].type == BT_AXIS_STR && g->ax[a].n > 2 && BTI_UNORD_EFFECT) {
+        if (g->ax[a].type == BT_AXIS_STR && g->ax[a].n > 2) {
             double v = bti_srch_unord_guess(s, ci, a);
             if (v < low) low = v;
             continue;
@@ -13896,11 +13893,25 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             }
             if (nerr >= 2 && !nok) { cand[ci] = 1; ncand++; }
         }
-        /* an unordered axis of more than two values: its neighbours in the file's order mean
-           nothing, so the walk also screens the leader's cell with another value of the axis
-           where that value's effect over the leader's, pooled over the pairs measured elsewhere
-           (bti_srch_unord_guess), puts it within the margin of the leader */
-        if (leader >= 0 && BTI_UNORD_EFFECT) {
+        /* an unordered axis of more than two values (text: kernels, tactics, tile shapes
+           written WxH): the walk's neighbours along it are the next and previous names in the
+           file, which mean nothing, so a value seen fast at other values of the ordered axes
+           was tried at the leader's only if it happened to sit next to a promising cell in the
+           file. The walk also screens the leader's cell with another value of the axis
+           substituted where that value's effect over the leader's value, pooled over every
+           pair of measured cells that differ only on the axis (bti_srch_unord_guess: an
+           additive model's difference of main effects, no order needed), puts it within the
+           margin of the leader; the most promising first (bti_srch_extrap reads the same
+           guess). A value never measured beside another keeps only the file's neighbours, as
+           before. No number inside a name is read: ordering by one is wrong where the numbers
+           carry no order (tactic_17), and a name with two (64x32) has no single order. final20
+           24 tactics at 3 %: one seed picked tactic_17 at batch 128 (2 % off), now every pick
+           within the goal; tile shapes at 1 %: 64x32 batch=64 screened on every seed (two
+           never reached it before), one seed of five picks it (the rest read it tied with
+           32x32 on three samples when the cap ends the round). Costs at 0 up on the text-axis
+           rows (24 tactics 0.137 -> 0.156, twelve kernels 0.141 -> 0.155, two unordered axes
+           0.181 -> 0.190); test_unordered_value_effect: 192 -> 212 of 240 runs */
+        if (leader >= 0) {
             const uint32_t *lv = bti_srch_cvi(s, (size_t)leader);
             for (a = 0; lv && a < g->naxes; a++) {
                 size_t sa;
