@@ -14144,6 +14144,10 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
                     if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
+                if (!plat && farse > 0 && st == BT_OK) {
+                    bti_sc *sp = bti_sc_at(s, pick, 0);
+                    if (sp->status == BT_CELL_OK && sp->n >= 3 && bti_sc_median(sp) < s->med[leader] * (1 - s->margin - farse)) break;
+                }
             }
             if (nscr || !held) continue;
         }
