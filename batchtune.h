@@ -14144,6 +14144,17 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
                     if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
+                /* under noise (farse: the leader on three samples at least, not quiet, one
+                   workload), a screen that beats the leader by more than the margin plus
+                   BTI_FAR_SE of the leader's standard errors of the difference ends the round
+                   too: it is a new leader beyond the noise, and the rest of this round's
+                   candidates were drawn around the old one, while the new leader's own
+                   neighbours are not among them (final20 precision x layout x batch at 1 %,
+                   seed 3: fp16 nhwc 256 beat the leader fp16 nchw 256 by 7.7 %, the round went
+                   on through bf16 nchw 128-512 and fp32 cells, and the cap ended the walk before
+                   bf16 nhwc 256, the best, next to the new leader: 1.67 % off). Three samples at
+                   least on the new cell (a screen cut at two is behind, not ahead). At noise 0
+                   the leader is quiet and this never fires (the three basins rule above) */
                 if (!plat && farse > 0 && st == BT_OK) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
                     if (sp->status == BT_CELL_OK && sp->n >= 3 && bti_sc_median(sp) < s->med[leader] * (1 - s->margin - farse)) break;
