@@ -13546,12 +13546,12 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     double tmax, *best = (double *)bti_malloc((size_t)s->nw * sizeof(double));
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
-    unsigned char *lined = (unsigned char *)bti_calloc(s->ncells, 1), *vfr;
+    unsigned char *lined = (unsigned char *)bti_calloc(s->ncells, 1), *vfr, *left = (unsigned char *)bti_calloc(s->ncells, 1);
     char why[512], lab[256];
     size_t nvals = 0;
     for (a = 0; a < g->naxes; a++) nvals += g->ax[a].n;
     vfr = (unsigned char *)bti_calloc(nvals + 1, 1); /* per value of each axis: its frontier screened (unordered axes) */
-    if (!best || !order || !cand || !src || !lined || !vfr) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); return BT_E_NOMEM; }
+    if (!best || !order || !cand || !src || !lined || !vfr || !left) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left); return BT_E_NOMEM; }
     /* start at the centre of the grid (the usable cell nearest to it) */
     for (ci = 0; ci < s->ncells; ci++) {
         bt_cell c;
@@ -13927,6 +13927,18 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 }
             }
         }
+        /* the candidates a round ended at a new leader beyond the noise left unscreened (below)
+           stay candidates of the next round, after the new leader's own neighbours in the
+           screen order's ties (final17 two unordered axes only at 1 %: along an unordered axis
+           the old leader's ring is no neighbour of the new one, and was never screened) */
+        for (ci = 0; ci < s->ncells; ci++) {
+            if (!left[ci]) continue;
+            left[ci] = 0;
+            if (cand[ci] || s->use[ci] != 1) continue;
+            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
+            if (k == s->nw) continue;
+            cand[ci] = 1; ncand++;
+        }
         /* a far basin (the late space-filling screen stopped at its first cell, bti_srch_basin):
            that cell's unvisited axis neighbours are this round's only candidates, before the
            plateau rule's classes (the box of the promising cells does not hold the basin, and
@@ -14157,7 +14169,10 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                    the leader is quiet and this never fires (the three basins rule above) */
                 if (!plat && farse > 0 && st == BT_OK) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
-                    if (sp->status == BT_CELL_OK && sp->n >= 3 && bti_sc_median(sp) < s->med[leader] * (1 - s->margin - farse)) break;
+                    if (sp->status == BT_CELL_OK && sp->n >= 3 && bti_sc_median(sp) < s->med[leader] * (1 - s->margin - farse)) {
+                        for (ci = 0; ci < s->ncells; ci++) if (cand[ci]) left[ci] = 1;
+                        break;
+                    }
                 }
             }
             if (nscr || !held) continue;
@@ -14359,7 +14374,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
     if (st == BT_OK && s->leader >= 0) st = bti_srch_tied_pick(s, best); /* near-ties: the local model decides */
-    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr);
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left);
     return st;
 }
 
