@@ -1868,8 +1868,8 @@ static bt_results *make_final20(int kind) {
 }
 /* Twenty-first final test set (make_final21, seeds 2201-2205): written on 2026-12-02 after the
    twentieth round, BEFORE any change of the twenty-first round, and committed on its own
-   (skipped by the bench until the freeze; --final21 runs it). Six kinds that differ from every
-   set above:
+   (1e3a7fb, skipped by the bench until the freeze); run once with the twenty-first round's
+   strategy frozen (3520d68); --no-final21 skips it. Six kinds that differ from every set above:
    0: six axes of three values each (729 cells: batch, workers, prefetch, threads,
       queue_depth, chunk), a bowl with two pairwise interactions; the best, batch=64 workers=8
       prefetch=2 threads=1 queue_depth=16 chunk=1024, the next cell 0.7 % behind;
@@ -2050,7 +2050,7 @@ static int g_final17 = 1;          /* --no-final17: skip the seventeenth final t
 static int g_final18 = 1;          /* --no-final18: skip the eighteenth final test set (it was not run before the strategy was frozen) */
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
-static int g_final21 = 0;          /* --final21: run the twenty-first final test set (written before the twenty-first round; off until the strategy is frozen) */
+static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2256,8 +2256,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..20); --final21 runs the\n"
-                   "                   twenty-first, written before its round and off until the freeze\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..21)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2291,7 +2290,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--final19") == 0) g_final19 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--final20") == 0) g_final20 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final20") == 0) g_final20 = 0;
-        else if (strcmp(argv[a], "--final21") == 0) g_final21 = 1;
+        else if (strcmp(argv[a], "--final21") == 0) g_final21 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--no-final21") == 0) g_final21 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2371,7 +2371,7 @@ int main(int argc, char **argv) {
             {18, 1800, &g_final17, "Seventeenth final test set", "make_final17", "out of sample for the seventeenth-round strategy only, seen since", "Seventeenth final test set (seen)"},
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
-            {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "written before the twentieth round, run once with the strategy frozen", "Twentieth final test set (out of sample)"},
+            {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "written before the twenty-first round, run once with the strategy frozen", "Twenty-first final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
