@@ -1342,6 +1342,21 @@ static void test_far_basin_walked(void) {
     printf("    two basins: %d of 80 placements within 1 %%\n", hits);
     CHECK(hits >= 50);
 }
+/* the adaptive strategy replayed on r at noise 0 and 1 %, seeds 1..nseeds, no monotone axis:
+   *good counts the picks within 1 % at cost <= 0.25, *runs the runs, *worst the largest cost */
+static void adaptive_runs_within(const bt_results *r, int nseeds, int *good, int *runs, double *worst) {
+    int nz, seed;
+    for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= nseeds; seed++) {
+        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, nz ? 0.01 : 0, (uint64_t)seed);
+        bt_replay_result rr;
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        *good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
+        if (rr.cost_fraction > *worst) *worst = rr.cost_fraction;
+        (*runs)++;
+        bt_replay_result_free(&rr);
+    }
+}
 /* thrashing cells (host memory over-committed: a cell runs tens of times slower and succeeds):
    a bowl over batch 1..128 x workers 1..6 whose best is batch=16 workers=4, with one cell 60x
    slower at each of the best's four neighbours, then two such cells at once (a neighbour and a
@@ -1359,22 +1374,13 @@ static double thrash_time(int i, int j) {
 }
 static void test_thrashing_cell(void) {
     static const int pl[4][2] = {{3, 3}, {5, 3}, {4, 2}, {4, 4}};
-    int p, two, nz, seed, good = 0, runs = 0;
+    int p, two, good = 0, runs = 0;
     double worst = 0;
     for (two = 0; two < 3; two++) for (p = 0; p < 4; p++) {
         bt_results *r;
         g_ci = pl[p][0]; g_cj = pl[p][1]; g_thr2 = two;
         r = grid_surface_at("thrash", 8, 6, pow2_of, one_up, thrash_time);
-        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 3; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, nz ? 0.01 : 0, (uint64_t)seed);
-            bt_replay_result rr;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
-            if (rr.cost_fraction > worst) worst = rr.cost_fraction;
-            runs++;
-            bt_replay_result_free(&rr);
-        }
+        adaptive_runs_within(r, 3, &good, &runs, &worst);
         bt_results_free(r);
     }
     g_thr2 = 0;
@@ -1411,23 +1417,14 @@ static bt_results *island_surface(void) {
 }
 static void test_island_behind_failed_cells(void) {
     static const int bowl[4][2] = {{2, 1}, {3, 4}, {5, 2}, {1, 5}};
-    int b, nz, seed, good = 0, runs = 0;
+    int b, good = 0, runs = 0;
     double worst = 0;
     for (b = 0; b < 4; b++) for (g_ci = 1; g_ci < 7; g_ci++) for (g_cj = 1; g_cj < 7; g_cj++) {
         bt_results *r;
         g_bi = bowl[b][0]; g_bj = bowl[b][1];
         if (abs(g_ci - g_bi) + abs(g_cj - g_bj) < 3) continue;
         r = island_surface();
-        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 1; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, nz ? 0.01 : 0, (uint64_t)seed);
-            bt_replay_result rr;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
-            if (rr.cost_fraction > worst) worst = rr.cost_fraction;
-            runs++;
-            bt_replay_result_free(&rr);
-        }
+        adaptive_runs_within(r, 1, &good, &runs, &worst);
         bt_results_free(r);
     }
     printf("    island behind failed cells: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, runs, worst);
