@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, seen since) and the twentieth final test set (2101-2105, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, seen since) and the twenty-first final test set (2201-2205, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-one sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -153,16 +153,25 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  four neighbours fail, a switch (graphs on/off) that pays only at small batch, precision x"
     echo "  layout x batch with int8 failing from batch 128, an unordered axis of 24 tactics, a swap"
     echo "  region (8-17x slower cells) next to the best): written and committed before the twentieth"
-    echo "  round (251a856), run once with it frozen (ba611b4): the out-of-sample figure."
+    echo "  round (251a856), run once with it frozen (ba611b4): 23 of 30 met (the nineteenth-round"
+    echo "  strategy the same 23); seen since the twenty-first round;"
+    echo "- twenty-first final (make_final21, 2201-2205: six axes of three values (729 cells), fast"
+    echo "  outliers on a runner-up (cache hits; its mean beats the best's, its median does not), a"
+    echo "  three-way interaction (a region that pays only where all three axes are high), a failed"
+    echo "  diagonal band with the best beyond it, slow outliers on the best cell only (GC pauses), a"
+    echo "  needle kernel among 32): written and committed before the twenty-first round (1e3a7fb), run"
+    echo "  once with it frozen (3520d68): the out-of-sample figure (three disclosures in"
+    echo "  bench/search/NOTES.md, \"Twenty-first round frozen\")."
     echo
-    echo "Twentieth round (ba611b4), rows met before (the strategy frozen at 424ba2d) -> after, all"
-    echo "sets but the twentieth seen while choosing: 586 -> 590 of 623 at 5 seeds (a first visit cut"
-    echo "at its warm-up when that alone is 10x past the leader's bound and its warm-up, and a spiking"
-    echo "cell kept to itself in the exhaustive estimate: the pathological cell at 0, 1 and 3 %; under"
-    echo "noise a far cell on one sample is no near-tie once behind by the margin plus three standard"
-    echo "errors: sizes named at 1 %), none lost; at 20 seeds every noise-0 row met, 127 of 127"
-    echo "(bench/search/NOTES.md; earlier rounds there too). The twentieth final set, run once with it:"
-    echo "23 of 30; the previous strategy, run on it afterwards for comparison only, the same 23 rows."
+    echo "Twenty-first round (3520d68), rows met before (the strategy frozen at ba611b4) -> after, all"
+    echo "sets but the twenty-first seen while choosing: 613 -> 618 of 653 at 5 seeds (a failed cell's"
+    echo "unvisited neighbours screened when nothing around it was measured: the island best at 0, 1"
+    echo "and 3 %; an unordered axis's values compared by their pooled effect and the leader's cell with"
+    echo "a close value screened: 24 tactics at 3 %; under noise a round ended at a new leader beyond"
+    echo "the noise: precision x layout x batch at 1 %), none lost; at 20 seeds every noise-0 row met,"
+    echo "133 of 133 (bench/search/NOTES.md; earlier rounds there too). The twenty-first final set, run"
+    echo "once with it: 23 of 30; the previous strategy, run on it afterwards for comparison only, the"
+    echo "same 23 rows."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
