@@ -12913,6 +12913,13 @@ static size_t bti_srch_l1(const bt_grid *g, const uint32_t *u, const uint32_t *v
     for (a = 0; a < g->naxes; a++) if (g->ax[a].tied_to < 0) d += u[a] > v[a] ? u[a] - v[a] : v[a] - u[a];
     return d;
 }
+/* a cell rejected with an error on every workload (a rejected configuration, an unsupported
+   kernel): the failures that hide their neighbourhood in the screen and the walk */
+static int bti_srch_all_error(bti_srch *s, size_t ci) {
+    int k;
+    for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status != BT_CELL_ERROR) return 0;
+    return 1;
+}
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0, *ml = NULL, nml = 0;
@@ -13226,8 +13233,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
            seed picked the bowl's best, 1.75 % off; now 32x6 at 0 and 1 %). A failure is cheap
            (its setup until the error) and only errors trigger it: surfaces without one are
            unchanged */
-        for (k = 0; k < s->nw; k++) if (bti_sc_at(s, pick_ci, k)->status != BT_CELL_ERROR) break;
-        if (k == s->nw) {
+        if (bti_srch_all_error(s, pick_ci)) {
             int a, dir;
             size_t nb2 = SIZE_MAX;
             for (a = 0; a < g->naxes && st == BT_OK && nb2 == SIZE_MAX; a++) {
@@ -13813,10 +13819,8 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
            while none of its neighbours runs, so a block of failures is crossed to its edge;
            each visit of a failed cell costs its setup until the failure */
         for (ci = 0; ci < s->ncells; ci++) {
-            int err = 1, nok = 0;
-            if (src[ci] || s->use[ci] != 1 || s->out[ci]) continue;
-            for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status != BT_CELL_ERROR) err = 0;
-            if (!err) continue;
+            int nok = 0;
+            if (src[ci] || s->use[ci] != 1 || s->out[ci] || !bti_srch_all_error(s, ci)) continue;
             for (a = 0; a < g->naxes && !nok; a++) {
                 int dir;
                 if (g->ax[a].tied_to >= 0) continue;
@@ -13880,15 +13884,9 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                 if (g->ax[a].tied_to >= 0) continue;
                 for (dir = -1; dir <= 1; dir += 2) {
                     size_t nb = bti_srch_step(s, ci, a, dir);
-                    int e = 1, v = 0;
                     if (nb == SIZE_MAX || s->use[nb] != 1) continue;
-                    for (k = 0; k < s->nw; k++) {
-                        int stt = bti_sc_at(s, nb, k)->status;
-                        if (stt >= 0) v = 1;
-                        if (stt == BT_CELL_OK) nok++;
-                        if (stt != BT_CELL_ERROR) e = 0;
-                    }
-                    if (v && e) nerr++;
+                    if (bti_srch_all_error(s, nb)) nerr++;
+                    else for (k = 0; k < s->nw; k++) if (bti_sc_at(s, nb, k)->status == BT_CELL_OK) nok++;
                 }
             }
             if (nerr >= 2 && !nok) { cand[ci] = 1; ncand++; }
