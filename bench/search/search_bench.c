@@ -1968,6 +1968,104 @@ static bt_results *make_final21(int kind) {
     }
     return r;
 }
+/* Twenty-second final test set (make_final22, seeds 2301-2305): written on 2026-12-02 after the
+   twenty-first round, BEFORE any change of the twenty-second round, and committed on its own
+   (skipped by the bench unless --final22 is given, until the strategy is frozen). Six kinds
+   that differ from every set above:
+   0: a padded last batch: an epoch of 10000 items, batch 96..1024 in steps of 32 x workers 1..4;
+      the last batch is padded to the full batch, so the time jumps with ceil(10000 / batch);
+      the best, batch=480 workers=3, the next batch=480 workers=2 0.6 % behind, the next other
+      batch (288) 1.2 % behind;
+   1: a coarse timer: 10 recorded samples per cell, each the true time plus up to half a 1 ms
+      tick, rounded to the tick (times of 7.6..16 ms); the best, batch=16 workers=4 (7.6 ms),
+      5.3 % ahead of the next by its true time, but its samples' median often ties with the
+      next's (8 ms); judged by the noisy goal even at added noise 0;
+   2: kernel x batch x workers, 12 x 12 x 8 = 1152 cells; kernels gemm_v0..gemm_v11 (unordered),
+      each a bowl with its own best batch; gemm_v7 3 % faster than most, its best at a larger
+      batch than any other kernel's; the best, kernel=gemm_v7 batch=2048 workers=5;
+   3: minutes per cell: a training step of 150..260 s; the best, batch=256 workers=7, the next
+      0.3 % behind;
+   4: a second, deeper dip: workers 1..16 x batch 16..512; times fall to workers=8, rise to
+      workers=12 (+7 %), and fall again; the best, batch=128 workers=16, 1.5 % ahead of
+      workers=8;
+   5: an axis written with %g (1000 ... 500000, 1e+06, 2e+06, 5e+06) x workers 1..6; the best,
+      chunk=1e+06 workers=4, the next 0.24 % behind. */
+static bt_results *make_final22(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"kernel", "batch", "workers"};
+    static const char *const axc[] = {"chunk", "workers"};
+    static const char *const mets[] = {"e2e_s_median"};
+    bt_results *r = bt_results_create(kind == 2 ? 3 : 2, kind == 2 ? ax3 : kind == 5 ? axc : ax2, 1, mets);
+    int i, j, k;
+    uint64_t rs = 2222 + (uint64_t)kind;
+    char a[3][16];
+    const char *ax[3] = {a[0], a[1], a[2]};
+    if (kind == 0) {
+        /* an epoch of 10000 items; the last batch is padded to the full batch (fixed shapes) */
+        for (i = 0; i < 30; i++) for (j = 0; j < 4; j++) {
+            int b = 96 + 32 * i, nb = (10000 + b - 1) / b;
+            double per = 0.00005 * (1 + 0.3 * (b / 1024.0) * (b / 1024.0));
+            double m = nb * (0.002 + per * b) * (1 + 0.03 * (j - 1.6) * (j - 1.6));
+            snprintf(a[0], sizeof a[0], "%d", b); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "padded_epoch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        static const char *const sc[] = {"e2e_s"};
+        bti_results_set_scols(r, 1, sc);
+        for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+            double m = 0.0080 * (1 + 0.03 * (i - 4) * (i - 4)) * (1 + 0.025 * (j - 2) * (j - 2));
+            bt_row *row;
+            if (i == 3 && j == 3) m = 0.0076;
+            snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "coarse_timer", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+            row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < 10; k++) {
+                /* a 1 ms timer: each sample is the true time plus up to half a tick, rounded to the tick */
+                double s = 0.001 * floor((m + 0.001 * (hrand(&rs) - 0.5)) / 0.001 + 0.5);
+                bti_row_add_sample(r, row, k, &s);
+            }
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (k = 0; k < 12; k++) for (i = 0; i < 12; i++) for (j = 0; j < 8; j++) {
+            double f = k == 7 ? 0.97 : k == 2 ? 0.985 : 1 + 0.04 * hrand(&rs);
+            double bi = k == 7 ? 9.2 : 3 + (k * 7) % 5, wj = 3.3 + (k % 3);
+            double m = 0.004 * f * (1 + 0.012 * (i - bi) * (i - bi)) * (1 + 0.015 * (j - wj) * (j - wj));
+            snprintf(a[0], sizeof a[0], "gemm_v%d", k); snprintf(a[1], sizeof a[1], "%d", 4 << i); snprintf(a[2], sizeof a[2], "%d", j + 1);
+            bt_results_add(r, "kernel_grid", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        for (i = 0; i < 8; i++) for (j = 0; j < 8; j++) {
+            double m = 150 * (1 + 0.02 * (i - 5.3) * (i - 5.3)) * (1 + 0.015 * (j - 6.4) * (j - 6.4));
+            snprintf(a[0], sizeof a[0], "%d", 8 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "train_step", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        static const double wf[16] = {1.35, 1.2, 1.12, 1.07, 1.04, 1.02, 1.008, 1.0, 1.03, 1.05, 1.065, 1.07, 1.05, 1.025, 1.0, 0.985};
+        for (i = 0; i < 6; i++) for (j = 0; j < 16; j++) {
+            double m = 0.03 * wf[j] * (1 + 0.02 * (i - 3) * (i - 3));
+            snprintf(a[0], sizeof a[0], "%d", 16 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "smt_workers", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    {
+        static const double cv[12] = {1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6, 2e6, 5e6};
+        for (i = 0; i < 12; i++) for (j = 0; j < 6; j++) {
+            double l = log10(cv[i]) - 6.05, m = 0.05 * (1 + 0.04 * l * l) * (1 + 0.02 * (j - 3.4) * (j - 3.4));
+            snprintf(a[0], sizeof a[0], "%g", cv[i]); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "chunk_g", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2051,6 +2149,7 @@ static int g_final18 = 1;          /* --no-final18: skip the eighteenth final te
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
+static int g_final22 = 0;          /* --final22: run the twenty-second final test set (off until the strategy is frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2240,6 +2339,8 @@ int main(int argc, char **argv) {
                                            "final20 precision x layout x batch, int8 fails", "final20 an unordered axis of 24 tactics", "final20 a swap region next to the best (8-17x)"};
     static const char *const f21names[] = {"final21 six axes of three values (729 cells)", "final21 fast outliers on a runner-up (cache hits)", "final21 a three-way interaction",
                                            "final21 a failed diagonal band", "final21 slow outliers on the best cell only", "final21 a needle kernel among 32"};
+    static const char *const f22names[] = {"final22 a padded last batch (10000 items)", "final22 a coarse timer (1 ms ticks)", "final22 kernel x batch x workers (1152 cells)",
+                                           "final22 minutes per cell (a training step)", "final22 a second, deeper dip (SMT workers)", "final22 an axis written like 1e+06"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2256,7 +2357,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..21)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..21)\n"
+                   "  --final22        run the twenty-second final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2292,6 +2394,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final20") == 0) g_final20 = 0;
         else if (strcmp(argv[a], "--final21") == 0) g_final21 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final21") == 0) g_final21 = 0;
+        else if (strcmp(argv[a], "--final22") == 0) g_final22 = 1;
+        else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2331,6 +2435,7 @@ int main(int argc, char **argv) {
             {20, 0, 0, make_final19, f19names, &g_final19},
             {21, 0, 0, make_final20, f20names, &g_final20},
             {22, 0, 2 | 16, make_final21, f21names, &g_final21},
+            {23, 0, 2, make_final22, f22names, &g_final22},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2373,6 +2478,7 @@ int main(int argc, char **argv) {
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "written before the twenty-first round, run once with the strategy frozen", "Twenty-first final test set (out of sample)"},
+            {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "written before the twenty-second round, not yet run", "Twenty-second final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
