@@ -12457,21 +12457,22 @@ static int bti_srch_log_ratio(bti_srch *s, size_t p, size_t q, double *acc) {
 /* an unordered axis' value effect: the mean log ratio (bti_srch_log_ratio) of the cells at value
    v on axis a over the cells at value u with every other value the same, over every such pair
    measured (an additive model's difference of two main effects, pooled over the grid); the
-   number of pairs, 0 where none is measured */
+   number of pairs, 0 where none is measured. Only the cells at value v are visited, in index
+   order (block by block of the axis' values, then within a block): a scan of the whole grid per
+   call made the walk's ranking of its candidates cost about values x cells per guess, 78 % of a
+   replay's time on 96 kernels x 8 batches (bench/search/hotpath.c) */
 static int bti_srch_value_effect(bti_srch *s, int a, uint32_t v, uint32_t u, double *eff) {
     const bt_grid *g = s->sw->g;
-    size_t stride = bti_grid_stride(g, a), x;
+    size_t stride = bti_grid_stride(g, a), block = stride * g->ax[a].n, hi, lo;
     double e = 0;
     int np = 0;
-    for (x = 0; x < s->ncells; x++) {
-        const uint32_t *xv;
-        size_t y;
-        double d = 0;
-        if (s->use[x] != 1 || !(xv = bti_srch_cvi(s, x)) || xv[a] != v) continue;
-        y = x - (size_t)v * stride + (size_t)u * stride;
-        if (y >= s->ncells || s->use[y] != 1) continue;
-        if (bti_srch_log_ratio(s, x, y, &d)) { e += d; np++; }
-    }
+    for (hi = 0; hi + block <= s->ncells; hi += block)
+        for (lo = 0; lo < stride; lo++) {
+            size_t x = hi + (size_t)v * stride + lo, y = hi + (size_t)u * stride + lo;
+            double d = 0;
+            if (s->use[x] != 1 || s->use[y] != 1) continue;
+            if (bti_srch_log_ratio(s, x, y, &d)) { e += d; np++; }
+        }
     if (np) *eff = e / np;
     return np;
 }
