@@ -16,7 +16,8 @@
    over the infeasible cells around the best and finds it at 5 % noise (six seeds); a sharp best
    on the OOM frontier beyond a broad basin is found by the frontier screen; a noise-free
    plateau's corner and a small dip inside a plateau are reached within the cap; an island best
-   whose four neighbours fail is found from a failed far cell's neighbours; the adaptive
+   whose four neighbours fail is found from a failed far cell's neighbours; one cell's own
+   outliers (cache hits) do not price every cell in the exhaustive estimate; the adaptive
    strategy live (bt_sweep_run) records pruned cells with reasons and superseding rows. */
 #define BATCHTUNE_IMPLEMENTATION
 #include "batchtune.h"
