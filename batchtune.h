@@ -11773,6 +11773,8 @@ struct bti_srch {
     size_t basin;              /* a far cell the late space-filling screen stopped at (bti_srch_basin), SIZE_MAX none */
     double spread_cost;        /* what the late space-filling screen has spent so far (it resumes after a basin) */
     size_t spread_n;           /* how many cells it has screened so far */
+    unsigned char *farc;       /* [ncells]: sampled by a space-filling screen or the far descent (bti_srch_descend) */
+    int desc_done;             /* the far descent has run (once per search) */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
@@ -11912,6 +11914,7 @@ static void bti_srch_free(bti_srch *s) {
     bti_free(s->sc); bti_free(s->use); bti_free(s->out);
     bti_free(s->med); bti_free(s->lo); bti_free(s->hi); bti_free(s->score); bti_free(s->elig);
     bti_free(s->wtab); bti_free(s->fpw); bti_free(s->fpz); bti_free(s->fpu); bti_free(s->wcore); bti_free(s->wcut); bti_free(s->fpc); bti_free(s->cvi);
+    bti_free(s->farc);
 }
 static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, void *ctx) {
     size_t n = bt_grid_num_cells(sw->g);
@@ -11931,7 +11934,8 @@ static bt_status bti_srch_init(bti_srch *s, bti_sweep *sw, bti_visit_fn visit, v
     s->elig = (unsigned char *)bti_calloc(n, 1);
     s->wcore = (double *)bti_calloc((size_t)sw->nw, sizeof(double));
     s->wcut = (double *)bti_calloc((size_t)sw->nw, sizeof(double));
-    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig || !s->wcore || !s->wcut) { bti_srch_free(s); return BT_E_NOMEM; }
+    s->farc = (unsigned char *)bti_calloc(n, 1);
+    if (!s->sc || !s->use || !s->out || !s->med || !s->lo || !s->hi || !s->score || !s->elig || !s->wcore || !s->wcut || !s->farc) { bti_srch_free(s); return BT_E_NOMEM; }
     for (n = 0; n < s->ncells * (size_t)sw->nw; n++) s->sc[n].status = -1;
     s->leader = -1;
     s->basin = SIZE_MAX;
@@ -13281,6 +13285,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
         nvis = 0;
         vis[nvis++] = pick_ci;
         st = bti_srch_screen_n(s, pick_ci, 1);
+        s->farc[pick_ci] = 1;
         if (st != BT_OK) break;
         if (late && bti_srch_basin(s, pick_ci, leader)) { s->basin = pick_ci; break; }
         /* a far cell rejected with an error (every workload BT_CELL_ERROR: a rejected
@@ -13309,6 +13314,7 @@ static bt_status bti_srch_spread(bti_srch *s, size_t leader, double *best, size_
                     if (k < s->nw || s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) continue;
                     vis[nvis++] = nb;
                     st = bti_srch_screen_n(s, nb, 1);
+                    s->farc[nb] = 1;
                     if (st == BT_OK && bti_srch_basin(s, nb, leader)) { s->basin = nb2 = nb; break; }
                 }
             }
@@ -13357,6 +13363,153 @@ static int bti_srch_basin(bti_srch *s, size_t ci, size_t leader) {
         else if (d < dn + 1e-12 && mo < mn) mn = mo;
     }
     return m < mn && 2 * m - mn < s->med[leader];
+}
+
+/* The far descent: a region that only the far cells hint at. Where an effect pays only where
+   several axes are high together (a three-way interaction of batch, workers and prefetch), every
+   cell one or two axis moves from the leader's basin reads worse than it, the walk converges
+   there, and the space-filling screens' far cells read worse too: the far cell next to the
+   region reads behind the leader by more than the margin, and no line through two measured
+   cells points into the region, so bti_srch_basin does not fire either (final21 a three-way
+   interaction at 0: 128x5x5, one step from the best 128x5x4, read 3.6 % behind the bowl's best
+   32x3x2 on the late screen, and the search ended at 0.160 of the exhaustive cost, 76 % of the
+   cap, with the best "not explored": every seed 2.77 % off). What gives such a region away is
+   a far cell that reads well below what the axes' own effects predict there: a model with no
+   cross terms (bti_srch_sep_guess: per ordered axis a quadratic in the value index, fitted to
+   every other measured cell) puts 128x5x5 16 % above its reading. So once the walk and the
+   late screen have converged with the cap not yet 90 % spent (BTI_DESC_START), the far cell
+   (one a space-filling screen sampled) that reads most below that guess, by more than
+   BTI_DESC_RES margins, and within BTI_DESC_NEAR margins of the leader (a far corner many times
+   slower is a slope, whatever the model says of it), gets its unvisited axis neighbours
+   screened with one sample each, and the descent moves on to its lowest neighbour while that
+   reads lower. It ends at a cell that reads within the margin of the leader (a source of the
+   walk from then on, as any promising cell), at a cell with no lower neighbour, where its next
+   cell is next to one the walk measured (it has come back to the leader's ground: a far slope
+   followed home cost up to 0.05 of the exhaustive cost on the seen rows that way), or when its
+   allowance (BTI_DESC_FRAC of the cap, and the room above the reserve that confirms the
+   leader) is spent. Once per search, one workload, ordered axes only, and under
+   near-noise-free samples only (the pooled spread below BTI_PLAT_NOISE of the margin), as
+   bti_srch_basin: a one-sample reading says little of a 3 % step under noise. bench/search,
+   noise 0 (5 seeds): the three-way interaction met (2.77 % -> 0, cost 0.160 -> 0.196), costs up
+   on two other rows (final2 curved ridge + OOM 0.160 -> 0.178, final14 two equal optima far
+   apart 0.175 -> 0.192), every other row byte-identical; test_far_descent_multi_axis_region */
+/* The far descent's model: log time = c + sum over the ordered axes of b_a x_a + q_a x_a^2 (x_a
+   the value index; no cross terms: what several axes do together is what it looks for), fitted by
+   least squares over every measured cell but ci (one workload, its median); *g its guess of ci's
+   log time. 0 where it cannot be fitted (an unordered axis, too few cells) */
+static int bti_srch_sep_guess(bti_srch *s, size_t ci, double *gs) {
+    const bt_grid *g = s->sw->g;
+    double A[(2 * BT_MAX_AXES + 1) * (2 * BT_MAX_AXES + 2)], z[2 * BT_MAX_AXES + 1];
+    int ax[BT_MAX_AXES], na = 0, p, a, i, j, r;
+    size_t cj, nm = 0;
+    const uint32_t *v = bti_srch_cvi(s, ci), *ov;
+    if (!v) return 0;
+    for (a = 0; a < g->naxes; a++) {
+        if (g->ax[a].tied_to >= 0 || g->ax[a].n < 2) continue;
+        if (g->ax[a].type == BT_AXIS_STR) return 0;
+        ax[na++] = a;
+    }
+    p = 2 * na + 1;
+    memset(A, 0, sizeof A);
+    for (cj = 0; cj < s->ncells; cj++) {
+        bti_sc *so = bti_sc_at(s, cj, 0);
+        double y;
+        if (cj == ci || so->status != BT_CELL_OK || so->n < 1 || !(ov = bti_srch_cvi(s, cj)) || !(bti_sc_median(so) > 0)) continue;
+        y = log(bti_sc_median(so));
+        z[0] = 1;
+        for (i = 0; i < na; i++) { z[1 + 2 * i] = ov[ax[i]]; z[2 + 2 * i] = (double)ov[ax[i]] * ov[ax[i]]; }
+        for (i = 0; i < p; i++) {
+            for (j = 0; j < p; j++) A[i * (p + 1) + j] += z[i] * z[j];
+            A[i * (p + 1) + p] += z[i] * y;
+        }
+        nm++;
+    }
+    if (nm < (size_t)p + 2) return 0;
+    for (i = 0; i < p; i++) A[i * (p + 1) + i] += 1e-9;
+    for (i = 0; i < p; i++) { /* Gauss-Jordan with partial pivoting */
+        int piv = i;
+        double t;
+        for (r = i + 1; r < p; r++) if (fabs(A[r * (p + 1) + i]) > fabs(A[piv * (p + 1) + i])) piv = r;
+        if (!(fabs(A[piv * (p + 1) + i]) > 1e-12)) return 0;
+        if (piv != i) for (j = 0; j <= p; j++) { t = A[i * (p + 1) + j]; A[i * (p + 1) + j] = A[piv * (p + 1) + j]; A[piv * (p + 1) + j] = t; }
+        for (r = 0; r < p; r++) {
+            if (r == i) continue;
+            t = A[r * (p + 1) + i] / A[i * (p + 1) + i];
+            for (j = i; j <= p; j++) A[r * (p + 1) + j] -= t * A[i * (p + 1) + j];
+        }
+    }
+    z[0] = 1;
+    for (i = 0; i < na; i++) { z[1 + 2 * i] = v[ax[i]]; z[2 + 2 * i] = (double)v[ax[i]] * v[ax[i]]; }
+    *gs = 0;
+    for (i = 0; i < p; i++) *gs += z[i] * A[i * (p + 1) + p] / A[i * (p + 1) + i];
+    return 1;
+}
+#define BTI_DESC_RES 4.0
+#define BTI_DESC_NEAR 10.0
+#define BTI_DESC_START 0.9
+#define BTI_DESC_FRAC 0.2
+static bt_status bti_srch_descend(bti_srch *s, size_t leader, double *best) {
+    const bt_grid *g = s->sw->g;
+    const uint32_t *lv = bti_srch_cvi(s, leader), *fv;
+    size_t ci, f = SIZE_MAX, cur;
+    double fm = 0, spent0 = s->cost, allow, lm, cheap, q;
+    bt_status st = BT_OK;
+    bti_sc *sl = bti_sc_at(s, leader, 0);
+    s->desc_done = 1;
+    if (s->nw != 1 || !lv || !(s->pool < BTI_PLAT_NOISE * s->margin) || !(s->budget < 1) || sl->n < 1 || !(sl->tsum > 0)) return BT_OK;
+    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || s->cost >= BTI_DESC_START * s->budget * s->est_ex) return BT_OK;
+    cheap = bti_sc_setup(sl) + sl->tsum / sl->n;
+    allow = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
+    q = BTI_DESC_FRAC * s->budget * s->est_ex;
+    if (q < allow) allow = q;
+    if (allow < cheap) return BT_OK;
+    lm = bti_sc_median(sl);
+    for (ci = 0; ci < s->ncells; ci++) {
+        bti_sc *sc = bti_sc_at(s, ci, 0);
+        double m, pr;
+        if (!s->farc[ci] || ci == leader || s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 1 || !(fv = bti_srch_cvi(s, ci))) continue;
+        if (!(bti_sc_median(sc) < lm * (1 + BTI_DESC_NEAR * s->margin)) || !bti_srch_sep_guess(s, ci, &pr)) continue;
+        m = log(bti_sc_median(sc)) - pr; /* below the separable model's guess by this much */
+        if (m < -BTI_DESC_RES * s->margin && (f == SIZE_MAX || m < fm)) { f = ci; fm = m; }
+    }
+    for (cur = f; cur != SIZE_MAX && st == BT_OK;) {
+        size_t nx = SIZE_MAX;
+        double nm = bti_sc_median(bti_sc_at(s, cur, 0));
+        int a, dir, found = 0, out = 0;
+        for (a = 0; a < g->naxes && !found && !out && st == BT_OK; a++) {
+            if (g->ax[a].tied_to >= 0) continue;
+            for (dir = -1; dir <= 1 && !found && !out && st == BT_OK; dir += 2) {
+                size_t nb = bti_srch_step(s, cur, a, dir);
+                bti_sc *sn;
+                if (nb == SIZE_MAX || s->use[nb] != 1) continue;
+                sn = bti_sc_at(s, nb, 0);
+                if (sn->status < 0) {
+                    bt_cell c;
+                    bt_grid_cell(g, nb, &c);
+                    if (bti_is_pruned(s->sw, 0, &c, NULL, 0)) continue;
+                    if (s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) { out = 1; break; }
+                    st = bti_srch_screen_n(s, nb, 1);
+                    s->farc[nb] = 1;
+                    if (sn->status == BT_CELL_OK && sn->n >= 1 && bti_sc_median(sn) < lm * (1 + s->margin)) found = 1;
+                }
+                if (sn->status == BT_CELL_OK && sn->n >= 1 && bti_sc_median(sn) < nm) { nx = nb; nm = bti_sc_median(sn); }
+            }
+        }
+        if (found || out || nx == SIZE_MAX) break;
+        /* the descent has reached the walk's ground (a cell next to one the walk measured) */
+        for (a = 0; a < g->naxes; a++) {
+            if (g->ax[a].tied_to >= 0) continue;
+            for (dir = -1; dir <= 1; dir += 2) {
+                size_t nb = bti_srch_step(s, nx, a, dir);
+                if (nb != SIZE_MAX && s->use[nb] == 1 && !s->farc[nb] && bti_sc_at(s, nb, 0)->status >= 0) break;
+            }
+            if (dir <= 1) break;
+        }
+        if (a < g->naxes) break;
+        cur = nx;
+    }
+    bti_srch_eval(s, best);
+    return st;
 }
 
 /* The pick among near-ties. On a flat or gently sloped surface many survivors are within a
@@ -14276,6 +14429,13 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             resume = 0;
             st = bti_srch_spread(s, (size_t)leader, best, 0, 0.25, 1);
             continue;
+        }
+        /* converged after the late screen with most of the cap unspent: the far descent
+           (bti_srch_descend), once; a round follows only where it screened something */
+        if (completed && !s->desc_done && leader >= 0) {
+            double c0 = s->cost;
+            st = bti_srch_descend(s, (size_t)leader, best);
+            if (s->cost > c0 || st != BT_OK) continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
         /* survivors */
