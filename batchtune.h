@@ -13450,7 +13450,7 @@ static int bti_srch_sep_guess(bti_srch *s, size_t ci, double *gs) {
 #define BTI_DESC_FRAC 0.2
 static bt_status bti_srch_descend(bti_srch *s, size_t leader, double *best) {
     const bt_grid *g = s->sw->g;
-    const uint32_t *lv = bti_srch_cvi(s, leader), *fv;
+    const uint32_t *lv = bti_srch_cvi(s, leader);
     size_t ci, f = SIZE_MAX, cur;
     double fm = 0, spent0 = s->cost, allow, lm, cheap, q;
     bt_status st = BT_OK;
@@ -13467,7 +13467,7 @@ static bt_status bti_srch_descend(bti_srch *s, size_t leader, double *best) {
     for (ci = 0; ci < s->ncells; ci++) {
         bti_sc *sc = bti_sc_at(s, ci, 0);
         double m, pr;
-        if (!s->farc[ci] || ci == leader || s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 1 || !(fv = bti_srch_cvi(s, ci))) continue;
+        if (!s->farc[ci] || ci == leader || s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 1 || !bti_srch_cvi(s, ci)) continue;
         if (!(bti_sc_median(sc) < lm * (1 + BTI_DESC_NEAR * s->margin)) || !bti_srch_sep_guess(s, ci, &pr)) continue;
         m = log(bti_sc_median(sc)) - pr; /* below the separable model's guess by this much */
         if (m < -BTI_DESC_RES * s->margin && (f == SIZE_MAX || m < fm)) { f = ci; fm = m; }
