@@ -1970,8 +1970,8 @@ static bt_results *make_final21(int kind) {
 }
 /* Twenty-second final test set (make_final22, seeds 2301-2305): written on 2026-12-02 after the
    twenty-first round, BEFORE any change of the twenty-second round, and committed on its own
-   (skipped by the bench unless --final22 is given, until the strategy is frozen). Six kinds
-   that differ from every set above:
+   (c1d3000, skipped by the bench until the freeze); run once with the twenty-second round's
+   strategy frozen (31177d0); --no-final22 skips it. Six kinds that differ from every set above:
    0: a padded last batch: an epoch of 10000 items, batch 96..1024 in steps of 32 x workers 1..4;
       the last batch is padded to the full batch, so the time jumps with ceil(10000 / batch);
       the best, batch=480 workers=3, the next batch=480 workers=2 0.6 % behind, the next other
@@ -2149,7 +2149,7 @@ static int g_final18 = 1;          /* --no-final18: skip the eighteenth final te
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
-static int g_final22 = 0;          /* --final22: run the twenty-second final test set (off until the strategy is frozen) */
+static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
 static int run_surface(const surf *s, double noise, row_out *o, int verbose) {
@@ -2357,8 +2357,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..21)\n"
-                   "  --final22        run the twenty-second final test set (off until the strategy is frozen)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..22)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2394,7 +2393,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final20") == 0) g_final20 = 0;
         else if (strcmp(argv[a], "--final21") == 0) g_final21 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final21") == 0) g_final21 = 0;
-        else if (strcmp(argv[a], "--final22") == 0) g_final22 = 1;
+        else if (strcmp(argv[a], "--final22") == 0) g_final22 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2477,8 +2476,8 @@ int main(int argc, char **argv) {
             {19, 1900, &g_final18, "Eighteenth final test set", "make_final18", "out of sample for the eighteenth-round strategy only, seen since", "Eighteenth final test set (seen)"},
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
-            {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "written before the twenty-first round, run once with the strategy frozen", "Twenty-first final test set (out of sample)"},
-            {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "written before the twenty-second round, not yet run", "Twenty-second final test set (out of sample)"},
+            {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
+            {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "written before the twenty-second round, run once with the strategy frozen", "Twenty-second final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
