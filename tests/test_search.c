@@ -1559,26 +1559,36 @@ static void test_far_cell_not_a_near_tie_under_noise(void) {
    exhaustive strategy's on the same draws, at cost <= 0.25 (the twenty-first round): 192 of 240
    runs before, 212 now */
 static int g_ut;
-static bt_results *unordered_tactics_surface(void) {
-    static const char *const axn[] = {"tactic", "batch"};
+/* an unordered axis (ax0, values written with fmt) x batch (b0 << j, nb values): value i is
+   f[i] x a bowl in batch around index bc, 2 % a step squared (workload wl) */
+static bt_results *unordered_batch_surface(const char *ax0, const char *fmt, const double *f, int nv, int b0, int nb,
+                                           double bc, const char *wl) {
+    const char *axn[2];
     static const char *const met1[] = {"e2e_s_median"};
-    bt_results *r = bt_results_create(2, axn, 1, met1);
-    uint64_t h = 0x9e3779b97f4a7c15ull * (uint64_t)(g_ut + 1);
+    bt_results *r;
     int i, j;
-    for (i = 0; i < 12; i++) {
-        double f;
-        h = h * 6364136223846793005ull + 1442695040888963407ull;
-        f = i == g_ut ? 1.0 : 1.013 + 0.077 * (double)(h >> 11) / 9007199254740992.0;
-        for (j = 0; j < 8; j++) {
-            char b[16], w[16];
-            const char *ax[2] = {b, w};
-            double m = 0.01 * f * (1 + 0.02 * (j - g_wc) * (j - g_wc));
-            snprintf(b, sizeof b, "tactic_%02d", i);
-            snprintf(w, sizeof w, "%d", 8 << j);
-            bt_results_add(r, "tactics", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+    axn[0] = ax0; axn[1] = "batch";
+    r = bt_results_create(2, axn, 1, met1);
+    for (i = 0; i < nv; i++)
+        for (j = 0; j < nb; j++) {
+            char a0[32], a1[16];
+            const char *ax[2] = {a0, a1};
+            double m = 0.01 * f[i] * (1 + 0.02 * (j - bc) * (j - bc));
+            snprintf(a0, sizeof a0, fmt, i);
+            snprintf(a1, sizeof a1, "%d", b0 << j);
+            bt_results_add(r, wl, "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
         }
-    }
     return r;
+}
+static bt_results *unordered_tactics_surface(void) {
+    uint64_t h = 0x9e3779b97f4a7c15ull * (uint64_t)(g_ut + 1);
+    double f[12];
+    int i;
+    for (i = 0; i < 12; i++) {
+        h = h * 6364136223846793005ull + 1442695040888963407ull;
+        f[i] = i == g_ut ? 1.0 : 1.013 + 0.077 * (double)(h >> 11) / 9007199254740992.0;
+    }
+    return unordered_batch_surface("tactic", "tactic_%02d", f, 12, 8, 8, (double)g_wc, "tactics");
 }
 static void test_unordered_value_effect(void) {
     int seed, good = 0, n = 0, nz;
@@ -1730,24 +1740,11 @@ static void test_cost_estimate_outlier_cell(void) {
    <= 0.25: 386 of 480 before, 396 now */
 static uint64_t g_nk;
 static bt_results *needle_kernel_surface(void) {
-    static const char *const axn[] = {"kernel", "batch"};
-    static const char *const met1[] = {"e2e_s_median"};
-    bt_results *r = bt_results_create(2, axn, 1, met1);
     uint64_t h = g_nk;
-    int i, j, kb = (int)(rng_u(&h) * 16);
-    double bc = 1.5 + 2.5 * rng_u(&h);
-    for (i = 0; i < 16; i++) {
-        double f = i == kb ? 0.97 : 1 + 0.003 * rng_u(&h);
-        for (j = 0; j < 6; j++) {
-            char a0[16], a1[16];
-            const char *ax[2] = {a0, a1};
-            double m = 0.01 * f * (1 + 0.02 * (j - bc) * (j - bc));
-            snprintf(a0, sizeof a0, "kern%02d", i);
-            snprintf(a1, sizeof a1, "%d", 16 << j);
-            bt_results_add(r, "needle", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
-        }
-    }
-    return r;
+    int i, kb = (int)(rng_u(&h) * 16);
+    double bc = 1.5 + 2.5 * rng_u(&h), f[16];
+    for (i = 0; i < 16; i++) f[i] = i == kb ? 0.97 : 1 + 0.003 * rng_u(&h);
+    return unordered_batch_surface("kernel", "kern%02d", f, 16, 16, 6, bc, "needle");
 }
 static void test_endgame_second_screen_unordered(void) {
     int t, nz, seed, good = 0, n = 0;
