@@ -2066,6 +2066,106 @@ static bt_results *make_final22(int kind) {
     }
     return r;
 }
+/* Twenty-third final test set (make_final23, seeds 2401-2405): written on 2026-12-03 after the
+   twenty-second round, BEFORE any change of the twenty-third round, and committed on its own
+   (skipped by the bench unless --final23 is given, until the strategy is frozen). Six kinds
+   that differ from every set above:
+   0: four text axes of three values (opt O2/O3/Os, layout aos/soa/aosoa, sched
+      static/dynamic/guided, alloc malloc/pool/arena; 81 cells) with a two-way interaction: soa
+      pays only with O3 (4 % faster there, 2 % slower elsewhere); the best O3 soa guided pool, the
+      next (alloc=arena) 0.8 % behind;
+   1: very noisy recorded samples: batch 2..256 x workers 1..6, 10 samples per cell at 20 %
+      Gaussian; the best, batch=32 workers=3, 9 % ahead of the next; noisy goal at 0 too;
+   2: an interrupted recording: batch 2..256 x workers 1..6, 10 samples per cell at 1 %, but the
+      best cell (64x4, its neighbours 3 % behind) and its two batch neighbours kept only their
+      first 2; noisy goal at 0 too;
+   3: a load step during the recording: batch 2..256 x workers 1..6, 10 samples per cell at
+      0.5 %, the cells at batch >= 32 (recorded last) read 4 % slow; the true best, batch=64
+      workers=4, 2.4 % ahead of the best at batch <= 16 (16x4), which the recording ranks
+      first; noisy goal at 0 too;
+   4: text values with spaces and symbols: precision {"fp32", "fp16 + tf32", "bf16 (fast)",
+      "int8/fp16 mix", "fp8-e4m3"} x batch 8..1024; the best "bf16 (fast)" at batch 128, the
+      next precision ("int8/fp16 mix") 1.2 % behind;
+   5: a workload whose samples are all identical (a timer that returns a cached value) beside one
+      at 3 % Gaussian: batch 4..512 x workers 1..6, two workloads with different best cells; the
+      best by mean regret, batch=64 workers=3, the next 2.3 % behind. */
+static double f23_gauss(uint64_t *rs) {
+    double u = hrand(rs), v = hrand(rs);
+    return sqrt(-2 * log(u > 1e-300 ? u : 1e-300)) * cos(6.283185307179586 * v);
+}
+static bt_results *make_final23(int kind) {
+    static const char *const ax4[] = {"opt", "layout", "sched", "alloc"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axp[] = {"precision", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    bt_results *r = bt_results_create(kind == 0 ? 4 : 2, kind == 0 ? ax4 : kind == 4 ? axp : ax2, 1, mets);
+    int i, j, k, l, n;
+    uint64_t rs = 2323 + (uint64_t)kind;
+    char a[4][24];
+    const char *ax[4] = {a[0], a[1], a[2], a[3]};
+    if (kind == 0) {
+        static const char *const o[] = {"O2", "O3", "Os"}, *const ly[] = {"aos", "soa", "aosoa"};
+        static const char *const sh[] = {"static", "dynamic", "guided"}, *const al[] = {"malloc", "pool", "arena"};
+        static const double fo[] = {1.02, 1.0, 1.05}, fs[] = {1.015, 1.01, 1.0}, fa[] = {1.03, 1.0, 1.008};
+        for (i = 0; i < 3; i++) for (j = 0; j < 3; j++) for (k = 0; k < 3; k++) for (l = 0; l < 3; l++) {
+            double fl = j == 1 ? (i == 1 ? 0.96 : 1.02) : j == 2 ? 0.99 : 1.0;
+            double m = 0.02 * fo[i] * fl * fs[k] * fa[l];
+            snprintf(a[0], sizeof a[0], "%s", o[i]); snprintf(a[1], sizeof a[1], "%s", ly[j]);
+            snprintf(a[2], sizeof a[2], "%s", sh[k]); snprintf(a[3], sizeof a[3], "%s", al[l]);
+            bt_results_add(r, "build_opts", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        static const char *const pr[] = {"fp32", "fp16 + tf32", "bf16 (fast)", "int8/fp16 mix", "fp8-e4m3"};
+        static const double fp[] = {1.6, 1.08, 1.0, 1.012, 1.03};
+        for (i = 0; i < 5; i++) for (j = 0; j < 8; j++) {
+            double m = 0.01 * fp[i] * (1 + 0.03 * (j - 4) * (j - 4));
+            snprintf(a[0], sizeof a[0], "%s", pr[i]); snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, "precisions", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    bti_results_set_scols(r, 1, sc);
+    for (n = 0; n < (kind == 5 ? 2 : 1); n++)
+        for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+            double m, sd = 0.01, step = 1.0;
+            int ns = 10;
+            bt_row *row;
+            if (kind == 1) {
+                m = 0.01 * (1 + 0.03 * (i - 4) * (i - 4)) * (1 + 0.04 * (j - 2) * (j - 2));
+                if (i == 4 && j == 2) m = 0.01 / 1.06;
+                sd = 0.20;
+                snprintf(a[0], sizeof a[0], "%d", 2 << i);
+            } else if (kind == 2) {
+                m = 0.01 * (1 + 0.03 * (i - 5) * (i - 5)) * (1 + 0.03 * (j - 3) * (j - 3));
+                if (j == 3 && i >= 4 && i <= 6) ns = 2;
+                snprintf(a[0], sizeof a[0], "%d", 2 << i);
+            } else if (kind == 3) {
+                m = 0.01 * (1 + 0.006 * (i - 5) * (i - 5)) * (1 + 0.03 * (j - 3) * (j - 3));
+                sd = 0.005;
+                if (i >= 4) step = 1.04;
+                snprintf(a[0], sizeof a[0], "%d", 2 << i);
+            } else {
+                /* two workloads: "cached" (identical samples), "jittery" (3 %) */
+                m = n == 0 ? 0.01 * (1 + 0.04 * (i - 4) * (i - 4)) * (1 + 0.05 * (j - 2) * (j - 2))
+                           : 0.03 * (1 + 0.03 * (i - 3.6) * (i - 3.6)) * (1 + 0.04 * (j - 2.4) * (j - 2.4));
+                sd = n == 0 ? 0 : 0.03;
+                snprintf(a[0], sizeof a[0], "%d", 4 << i);
+            }
+            snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, kind == 5 ? (n == 0 ? "cached" : "jittery") : kind == 1 ? "noisy_rec" : kind == 2 ? "interrupted" : "load_step",
+                           "synthetic", ax, BT_CELL_OK, "", ns, 0, &m);
+            row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < ns; k++) {
+                double x = m * step * (1 + sd * f23_gauss(&rs));
+                if (x < 0.2 * m) x = 0.2 * m;
+                bti_row_add_sample(r, row, k, &x);
+            }
+        }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2149,6 +2249,7 @@ static int g_final18 = 1;          /* --no-final18: skip the eighteenth final te
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
+static int g_final23 = 0;          /* --final23: run the twenty-third final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2341,6 +2442,8 @@ int main(int argc, char **argv) {
                                            "final21 a failed diagonal band", "final21 slow outliers on the best cell only", "final21 a needle kernel among 32"};
     static const char *const f22names[] = {"final22 a padded last batch (10000 items)", "final22 a coarse timer (1 ms ticks)", "final22 kernel x batch x workers (1152 cells)",
                                            "final22 minutes per cell (a training step)", "final22 a second, deeper dip (SMT workers)", "final22 an axis written like 1e+06"};
+    static const char *const f23names[] = {"final23 four text axes of three values", "final23 very noisy recorded samples (20 %)", "final23 an interrupted recording",
+                                           "final23 a load step during the recording", "final23 text values with spaces and symbols", "final23 a workload with identical samples"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2357,7 +2460,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..22)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..22)\n"
+                   "  --final23        run the twenty-third final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2395,6 +2499,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final21") == 0) g_final21 = 0;
         else if (strcmp(argv[a], "--final22") == 0) g_final22 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
+        else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1;
+        else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2435,6 +2541,7 @@ int main(int argc, char **argv) {
             {21, 0, 0, make_final20, f20names, &g_final20},
             {22, 0, 2 | 16, make_final21, f21names, &g_final21},
             {23, 0, 2, make_final22, f22names, &g_final22},
+            {24, 0, 2 | 4 | 8 | 32, make_final23, f23names, &g_final23},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2478,6 +2585,7 @@ int main(int argc, char **argv) {
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "written before the twenty-second round, run once with the strategy frozen", "Twenty-second final test set (out of sample)"},
+            {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, not yet run", "Twenty-third final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
