@@ -1343,20 +1343,22 @@ static void test_far_basin_walked(void) {
     printf("    two basins: %d of 80 placements within 1 %%\n", hits);
     CHECK(hits >= 50);
 }
-/* the adaptive strategy replayed on r at noise 0 and 1 %, seeds 1..nseeds, no monotone axis:
-   *good counts the picks within 1 % at cost <= 0.25, *runs the runs, *worst the largest cost */
+/* the adaptive strategy replayed once on r at this noise and seed, no monotone axis: *good
+   counts a pick within 1 % at cost <= 0.25, *runs the run, *worst the largest cost */
+static void adaptive_run_within(const bt_results *r, double noise, uint64_t seed, int *good, int *runs, double *worst) {
+    bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, noise, seed);
+    bt_replay_result rr;
+    d.num_monotone = 0;
+    CHECK(bt_replay(r, &d, &rr) == BT_OK);
+    *good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
+    if (rr.cost_fraction > *worst) *worst = rr.cost_fraction;
+    (*runs)++;
+    bt_replay_result_free(&rr);
+}
+/* the same at noise 0 and 1 %, seeds 1..nseeds */
 static void adaptive_runs_within(const bt_results *r, int nseeds, int *good, int *runs, double *worst) {
     int nz, seed;
-    for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= nseeds; seed++) {
-        bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, nz ? 0.01 : 0, (uint64_t)seed);
-        bt_replay_result rr;
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        *good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
-        if (rr.cost_fraction > *worst) *worst = rr.cost_fraction;
-        (*runs)++;
-        bt_replay_result_free(&rr);
-    }
+    for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= nseeds; seed++) adaptive_run_within(r, nz ? 0.01 : 0, (uint64_t)seed, good, runs, worst);
 }
 /* thrashing cells (host memory over-committed: a cell runs tens of times slower and succeeds):
    a bowl over batch 1..128 x workers 1..6 whose best is batch=16 workers=4, with one cell 60x
@@ -1482,19 +1484,11 @@ static void test_far_descent_multi_axis_region(void) {
     double worst = 0;
     for (b = 0; b < 4; b++) for (c = 0; c < 8; c++) for (dd = 0; dd < 3; dd++) {
         bt_results *r;
-        bt_replay_desc d;
-        bt_replay_result rr;
         g_tb[0] = 1 + (b & 1); g_tb[1] = 1 + (b >> 1); g_tb[2] = 1;
         g_tc[0] = 3 + (c & 1); g_tc[1] = 3 + ((c >> 1) & 1); g_tc[2] = 2 + (c >> 2);
         g_td = 0.025 + 0.0075 * dd;
         r = three_way_surface();
-        d = replay_desc(BT_STRATEGY_ADAPTIVE, 0, 1);
-        d.num_monotone = 0;
-        CHECK(bt_replay(r, &d, &rr) == BT_OK);
-        good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
-        if (rr.cost_fraction > worst) worst = rr.cost_fraction;
-        runs++;
-        bt_replay_result_free(&rr);
+        adaptive_run_within(r, 0, 1, &good, &runs, &worst);
         bt_results_free(r);
     }
     printf("    three-way region: pick within 1 %% at cost <= 0.25 in %d of %d placements, worst cost %.3f\n", good, runs, worst);
@@ -1753,16 +1747,7 @@ static void test_endgame_second_screen_unordered(void) {
         bt_results *r;
         g_nk = 0x6eed0000ull + (uint64_t)t * 7919u;
         r = needle_kernel_surface();
-        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 3; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, nz ? 0.10 : 0.05, (uint64_t)(2200 + seed));
-            bt_replay_result rr;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            good += rr.regret <= 0.01 && rr.cost_fraction <= 0.25;
-            if (rr.cost_fraction > worst) worst = rr.cost_fraction;
-            n++;
-            bt_replay_result_free(&rr);
-        }
+        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 3; seed++) adaptive_run_within(r, nz ? 0.10 : 0.05, (uint64_t)(2200 + seed), &good, &n, &worst);
         bt_results_free(r);
     }
     printf("    a needle kernel among 16 at 5 and 10 %%: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, n, worst);
