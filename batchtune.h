@@ -11775,7 +11775,7 @@ struct bti_srch {
     size_t spread_n;           /* how many cells it has screened so far */
     unsigned char *farc;       /* [ncells]: sampled by a space-filling screen or the far descent (bti_srch_descend) */
     int desc_done;             /* the far descent has run (once per search) */
-    int warmq;                 /* this round's leader is quiet by its warm-up pairs alone (bti_srch_warm_quiet): one-sample cells */
+    int warmq;                 /* this round's leader is a one-sample cell, BTI_WARM_QN such cells with warm-up pairs (bti_srch_warm_pairs); 2: and quiet by them (bti_srch_warm_quiet) */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
@@ -14104,7 +14104,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             bti_sc *sl = bti_sc_at(s, (size_t)leader, 0);
             double mean, sd = bti_sc_sd(sl, &mean);
             quiet = sl->n > 1 && mean > 0 && sd < BTI_PLAT_NOISE * s->margin * mean;
-            if (sl->n == 1 && sl->done) quiet = s->warmq = bti_srch_warm_quiet(s);
+            if (sl->n == 1 && sl->done) {
+                double rms, mx;
+                quiet = bti_srch_warm_quiet(s);
+                s->warmq = quiet ? 2 : bti_srch_warm_pairs(s, &rms, &mx) >= BTI_WARM_QN;
+            }
             /* under more noise, the same test with the leader's own standard error of the
                difference added to the margin (BTI_FAR_SE of them, the leader on three samples
                at least; its estimate of the noise, as the pool is floored at the prior until
@@ -14496,14 +14500,17 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
                     if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
-                /* one-sample cells, quiet by their warm-up pairs (s->warmq): the same for a screen
-                   that beats the leader in any round. Each screen there costs a whole exhaustive
-                   visit, so the rest of the old leader's ring costs as much as the walk's next
-                   steps from the new one (final22 minutes per cell: the cap ended the walk two
-                   screens short of the best, 256x7) */
+                /* one-sample cells (s->warmq): the same for a screen that beats the leader in any
+                   round by BTI_PLAT_LEAD of the margin plus the bound of the difference of two
+                   one-sample cells at the pooled spread (the warm-up pairs' reading). Each screen
+                   there costs a whole exhaustive visit, so the rest of the old leader's ring
+                   costs as much as the walk's next steps from the new one (final22 minutes per
+                   cell: the cap ended the walk two screens short of the best, 256x7, at 0 and
+                   1 %) */
                 if (!plat && s->warmq && st == BT_OK) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
-                    if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
+                    if (sp->status == BT_CELL_OK && sp->n == 1 &&
+                        bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin - s->z * 1.2533 * s->pool * 1.4142135623730951)) break;
                 }
                 /* under noise (farse: the leader on three samples at least, not quiet, one
                    workload), a screen that beats the leader by more than the margin plus
