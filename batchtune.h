@@ -12140,9 +12140,11 @@ static size_t bti_srch_sums(const bti_srch *s, int wl, const double *med, int ra
    slower, or noise in both, reads wider, never narrower) replaces the prior as the floor of the
    pooled spread until three cells have three samples (bti_srch_eval), and where every pair
    agrees within BTI_PLAT_NOISE of the margin the walk's quiet test holds on a one-sample leader
-   (bti_srch_warm_quiet). A warm-up that pays one-time costs (a compile, data loading) reads as
-   noise, and the search stays as cautious as before. Surfaces whose cells take two samples or
-   more are untouched. */
+   (bti_srch_warm_quiet). With such cells the walk also orders a ring by a step effect measured
+   elsewhere (bti_srch_step_effect) and a screen that beats the leader beyond a one-sample
+   difference's bound ends the round (s->warmq). A warm-up that pays one-time costs (a compile,
+   data loading) reads as noise, and the search stays as cautious as before. Surfaces whose
+   cells take two samples or more are untouched. */
 #define BTI_WARM_QN 3
 static int bti_srch_warm_pairs(bti_srch *s, double *rms, double *mx) {
     size_t ci;
@@ -12589,8 +12591,8 @@ static size_t bti_srch_unord_second(bti_srch *s, const double *order, int from, 
     }
     return resc;
 }
-/* One-sample cells (bti_srch_warm_quiet: each screen costs a whole exhaustive visit, the cap
-   pays for a fifth of the grid): a candidate with no measured line through it along an ordered
+/* One-sample cells (s->warmq, bti_srch_warm_pairs: each screen costs a whole exhaustive visit,
+   the cap pays for a fifth of the grid): a candidate with no measured line through it along an ordered
    axis is guessed from the same step measured elsewhere, the mean log change from p's value to
    ci's on that axis over every measured pair of cells that differ only there (an additive
    model's step effect), added to the level of its measured neighbour p over the leader. Without
