@@ -13582,17 +13582,18 @@ static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best)
     lm = bti_sc_median(sl);
     /* the screen: each unmeasured value's cell at the leader's other values, one sample */
     for (a = 0; a < g->naxes && st == BT_OK; a++) {
-        size_t sa, block, hi, lo;
+        size_t sa;
         uint32_t w;
         if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2) continue;
-        sa = bti_grid_stride(g, a); block = sa * g->ax[a].n;
+        sa = bti_grid_stride(g, a);
         for (w = 0; w < g->ax[a].n && st == BT_OK && ns < 64; w++) {
             int seen = 0;
+            uint32_t u;
+            double e;
             bti_sc *sc;
             bt_cell c;
             if (w == lv[a]) continue;
-            for (hi = 0; hi + block <= s->ncells && !seen; hi += block)
-                for (lo = 0; lo < sa && !seen; lo++) if (bti_sc_at(s, hi + (size_t)w * sa + lo, 0)->status >= 0) seen = 1;
+            for (u = 0; u < g->ax[a].n && !seen; u++) if (u != w && bti_srch_value_effect(s, a, w, u, &e)) seen = 1;
             if (seen) continue;
             ci = leader - (size_t)lv[a] * sa + (size_t)w * sa;
             if (ci >= s->ncells || s->use[ci] != 1) continue;
