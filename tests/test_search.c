@@ -1753,15 +1753,18 @@ static void test_endgame_second_screen_unordered(void) {
     printf("    a needle kernel among 16 at 5 and 10 %%: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, n, worst);
     CHECK(good >= 392);
 }
-/* a kernel never measured holds the best (the twenty-third round): kernel (12 names, unordered) x
-   batch (10 values) x workers (6): every kernel a bowl with its own best batch (index 2..5) and
-   best workers, 0-4 % apart; one kernel, placed at random, 3 % ahead of the fastest others with
-   its best at a larger batch (index 7..9) than any other's, so that its cell at the leader's
-   batch reads slow. The walk and the screens leave most kernels at a few cells and some at none;
-   a kernel no measured cell holds has no pooled effect and was never tried (final22 kernel x
-   batch x workers at 0, every seed 1.50 % off). Now each such kernel gets one screen at the
-   leader's batch and workers and a descent inside its slice (bti_srch_value_screen). Noise 0,
-   seed 1, 48 random surfaces: pick within 1 % at cost <= 0.25. */
+/* a kernel with no measured pair holds the best (the twenty-third round): kernel (12 names,
+   unordered) x batch (4..8192) x workers (1..8), 1152 cells: every kernel a bowl with its own
+   best batch (index 3..7) and best workers, 0-4 % apart, one 1.5 % ahead of those; one kernel,
+   placed at random, 3 % ahead of most with its best at a larger batch (index 8.5..10) than any
+   other's, so that its cell at the leader's batch reads slow. The walk and the screens leave
+   some kernels at a few cells or none; a kernel with no cell beside another's has no pooled
+   effect and was never tried (final22 kernel x batch x workers at 0, every seed 1.50 % off).
+   Now each such kernel gets one screen at the leader's batch and workers and a descent inside
+   its slice (bti_srch_value_screen). Noise 0, seed 1, 96 random surfaces: pick within 1 % at
+   cost <= 0.25 in 55 on the previous header, 64 now (9 gained, none lost; worst cost 0.051).
+   Where the kernel was measured beside others at the leader's batch (its pooled effect reads
+   it slow there) nothing changes: that is most of the 32 still missed. */
 static uint64_t g_hk;
 static bt_results *hidden_kernel_surface(void) {
     static const char *const axn[] = {"kernel", "batch", "workers"};
@@ -1785,15 +1788,15 @@ static bt_results *hidden_kernel_surface(void) {
 static void test_unmeasured_value_screened(void) {
     int t, good = 0, n = 0;
     double worst = 0;
-    for (t = 0; t < 48; t++) {
+    for (t = 0; t < 96; t++) {
         bt_results *r;
         g_hk = 0x4b1dde00ull + (uint64_t)t * 104729u;
         r = hidden_kernel_surface();
         adaptive_run_within(r, 0, 1, &good, &n, &worst);
         bt_results_free(r);
     }
-    printf("    a kernel never measured holds the best: pick within 1 %% at cost <= 0.25 in %d of %d surfaces, worst cost %.3f\n", good, n, worst);
-    CHECK(good >= 0);
+    printf("    a kernel with no measured pair holds the best: pick within 1 %% at cost <= 0.25 in %d of %d surfaces, worst cost %.3f\n", good, n, worst);
+    CHECK(good >= 61);
 }
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
