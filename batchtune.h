@@ -11776,6 +11776,7 @@ struct bti_srch {
     unsigned char *farc;       /* [ncells]: sampled by a space-filling screen or the far descent (bti_srch_descend) */
     int desc_done;             /* the far descent has run (once per search) */
     int warmq;                 /* this round's leader is a one-sample cell, BTI_WARM_QN such cells with warm-up pairs (bti_srch_warm_pairs); 2: and quiet by them (bti_srch_warm_quiet) */
+    int vscr_done;             /* the unmeasured values' screen has run (bti_srch_value_screen, once per search) */
     double *med, *lo, *hi, *score; /* ncells x nw, ncells */
     double *wtab;              /* [n]: the stop rule's relative noise of n samples of unit spread */
     int wtab_n;
@@ -13637,6 +13638,108 @@ static bt_status bti_srch_descend(bti_srch *s, size_t leader, double *best) {
     return st;
 }
 
+/* The unmeasured values' screen (the twenty-third round). A value of an unordered (text) axis
+   of more than two values with no measured pair is unknown, not worse: no pooled effect
+   (bti_srch_value_effect) has a pair for it, so bti_srch_unord_guess never ranks it and the walk
+   reaches it only through the file's neighbours along the axis. And a kernel (an algorithm, a
+   tactic) often has its own best value of the ordered axes, so one cell at the leader's other
+   values reads it where it is slow (final22 kernel x batch x workers at 0: gemm_v7, the best
+   kernel, its best at batch 2048 where the leader's is 512, never measured; every seed picked
+   gemm_v2 512x6, 1.50 % off, at a twentieth of the exhaustive cost). Once the search has
+   converged with the cap under 90 % spent, under near-noise-free samples (one workload; noise
+   makes one-sample steps a random walk), each such value's cell at the leader's other values
+   gets one sample; then, the lowest reading first, a descent inside the value's slice: its
+   unvisited neighbours along the ordered axes get one sample each and the descent moves to the
+   lowest while that reads lower; it ends at a cell within the margin of the leader (from then on
+   a source of the walk), at a cell with no lower neighbour, or when the allowance (a fifth of
+   the cap, and the room above the reserve, as for bti_srch_descend) is spent. A value qualifies
+   when no measured cell at it has a measured twin at another value (bti_srch_value_effect finds
+   no pair: its pooled effect is unknown); a value measured beside another is left to the pooled
+   effect as before (at most 64 values are screened). Once per search; where every value of every
+   text axis has a pair, or under noise, nothing runs: rows without such a value are
+   byte-identical. final22 1152 cells at 0: 1.50 % -> 0 on every seed, cost 0.039 -> 0.042; the
+   other text-axis rows at 0 cost up to +0.017 (24 tactics 0.156 -> 0.173);
+   test_unmeasured_value_screened 55 -> 64 of 96 surfaces. */
+static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best) {
+    const bt_grid *g = s->sw->g;
+    const uint32_t *lv = bti_srch_cvi(s, leader);
+    size_t start[64], ci;
+    double sm[64], spent0 = s->cost, allow, lm, cheap, q;
+    int ns = 0, a, i, j;
+    bt_status st = BT_OK;
+    bti_sc *sl = bti_sc_at(s, leader, 0);
+    s->vscr_done = 1;
+    if (s->nw != 1 || !lv || !(s->pool < BTI_PLAT_NOISE * s->margin) || !(s->budget < 1) || sl->n < 1 || !(sl->tsum > 0)) return BT_OK;
+    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || s->cost >= BTI_DESC_START * s->budget * s->est_ex) return BT_OK;
+    cheap = bti_sc_setup(sl) + sl->tsum / sl->n;
+    allow = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
+    q = BTI_DESC_FRAC * s->budget * s->est_ex;
+    if (q < allow) allow = q;
+    if (allow < cheap) return BT_OK;
+    lm = bti_sc_median(sl);
+    /* the screen: each unmeasured value's cell at the leader's other values, one sample */
+    for (a = 0; a < g->naxes && st == BT_OK; a++) {
+        size_t sa;
+        uint32_t w;
+        if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2) continue;
+        sa = bti_grid_stride(g, a);
+        for (w = 0; w < g->ax[a].n && st == BT_OK && ns < 64; w++) {
+            int seen = 0;
+            uint32_t u;
+            double e;
+            bti_sc *sc;
+            bt_cell c;
+            if (w == lv[a]) continue;
+            for (u = 0; u < g->ax[a].n && !seen; u++) if (u != w && bti_srch_value_effect(s, a, w, u, &e)) seen = 1;
+            if (seen) continue;
+            ci = leader - (size_t)lv[a] * sa + (size_t)w * sa;
+            if (ci >= s->ncells || s->use[ci] != 1) continue;
+            bt_grid_cell(g, ci, &c);
+            if (bti_is_pruned(s->sw, 0, &c, NULL, 0)) continue;
+            if (s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) break;
+            st = bti_srch_screen_n(s, ci, 1);
+            sc = bti_sc_at(s, ci, 0);
+            if (st != BT_OK || sc->status != BT_CELL_OK || sc->n < 1) continue;
+            sm[ns] = bti_sc_median(sc); start[ns++] = ci;
+        }
+    }
+    /* the descents, the lowest reading first */
+    for (i = 1; i < ns; i++)
+        for (j = i; j > 0 && sm[j] < sm[j - 1]; j--) { double t = sm[j]; size_t u = start[j]; sm[j] = sm[j - 1]; start[j] = start[j - 1]; sm[j - 1] = t; start[j - 1] = u; }
+    for (i = 0; i < ns && st == BT_OK; i++) {
+        size_t cur = start[i];
+        int out = 0, found = bti_sc_median(bti_sc_at(s, cur, 0)) < lm * (1 + s->margin);
+        while (!found && !out && st == BT_OK) {
+            size_t nx = SIZE_MAX;
+            double nm = bti_sc_median(bti_sc_at(s, cur, 0));
+            int dir;
+            for (a = 0; a < g->naxes && !found && !out && st == BT_OK; a++) {
+                if (g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
+                for (dir = -1; dir <= 1 && !found && !out && st == BT_OK; dir += 2) {
+                    size_t nb = bti_srch_step(s, cur, a, dir);
+                    bti_sc *sn;
+                    if (nb == SIZE_MAX || s->use[nb] != 1) continue;
+                    sn = bti_sc_at(s, nb, 0);
+                    if (sn->status < 0) {
+                        bt_cell c;
+                        bt_grid_cell(g, nb, &c);
+                        if (bti_is_pruned(s->sw, 0, &c, NULL, 0)) continue;
+                        if (s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) { out = 1; break; }
+                        st = bti_srch_screen_n(s, nb, 1);
+                        if (sn->status == BT_CELL_OK && sn->n >= 1 && bti_sc_median(sn) < lm * (1 + s->margin)) found = 1;
+                    }
+                    if (sn->status == BT_CELL_OK && sn->n >= 1 && bti_sc_median(sn) < nm) { nx = nb; nm = bti_sc_median(sn); }
+                }
+            }
+            if (nx == SIZE_MAX) break;
+            cur = nx;
+        }
+        if (out) break;
+    }
+    bti_srch_eval(s, best);
+    return st;
+}
+
 /* The pick among near-ties. On a flat or gently sloped surface many survivors are within a
    standard error of each other, and the best median among them is mostly the luckiest one (the
    validation plateau at 5 %: picks 1.3-1.9 % off, a different one on every seed, while the
@@ -14578,6 +14681,12 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         if (completed && !s->desc_done && leader >= 0) {
             double c0 = s->cost;
             st = bti_srch_descend(s, (size_t)leader, best);
+            if (s->cost > c0 || st != BT_OK) continue;
+        }
+        /* then the unmeasured values of an unordered axis (bti_srch_value_screen), once */
+        if (completed && !s->vscr_done && leader >= 0) {
+            double c0 = s->cost;
+            st = bti_srch_value_screen(s, (size_t)leader, best);
             if (s->cost > c0 || st != BT_OK) continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
