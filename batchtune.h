@@ -13699,7 +13699,7 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
    samples on either side of a tick edge). Gaussian samples have about a fifth of them there */
 static int bti_sc_lumpy2(const bti_sc *a, const bti_sc *b) {
     double *x, r, md;
-    int n = a->n + b->n, t = n / 10, i, j, near = 0;
+    int n = a->n + b->n, t = n / 10, i, j, atmed = 0;
     if (a->n < 3 || b->n < 3 || n < 6) return 0;
     x = (double *)bti_malloc((size_t)n * sizeof(double));
     if (!x) return 0;
@@ -13708,9 +13708,9 @@ static int bti_sc_lumpy2(const bti_sc *a, const bti_sc *b) {
     for (i = 1; i < n; i++) { double v = x[i]; for (j = i - 1; j >= 0 && x[j] > v; j--) x[j + 1] = x[j]; x[j + 1] = v; }
     md = n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
     r = x[n - 1 - t] - x[t];
-    for (i = 0; i < n; i++) if (fabs(x[i] - md) <= r / 8) near++;
+    for (i = 0; i < n; i++) if (fabs(x[i] - md) <= r / 8) atmed++;
     bti_free(x);
-    return r > 0 && 2 * near >= n;
+    return r > 0 && 2 * atmed >= n;
 }
 static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
     double *est = (double *)bti_calloc(4 * s->ncells, sizeof(double)), *var, *own;
