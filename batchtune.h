@@ -13697,7 +13697,7 @@ static int bti_srch_smooth(bti_srch *s, const double *best, double *est, double 
    range is not empty. The median of such samples is the tick the most of them fell on, and two
    cells a fraction of a tick apart read the same; their means keep the fraction (the share of
    samples on either side of a tick edge). Gaussian samples have about a fifth of them there */
-static int bti_sc_lumpy2(const bti_sc *a, const bti_sc *b) {
+static int bti_sc_lumpy2(const bti_sc *a, const bti_sc *b, int minl) {
     double *x, r, md;
     int n = a->n + b->n, t = n / 10, i, j, atmed = 0;
     if (a->n < 3 || b->n < 3 || n < 6) return 0;
@@ -13709,6 +13709,21 @@ static int bti_sc_lumpy2(const bti_sc *a, const bti_sc *b) {
     md = n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
     r = x[n - 1 - t] - x[t];
     for (i = 0; i < n; i++) if (fabs(x[i] - md) <= r / 8) atmed++;
+    /* and the lumps on a lattice: split the sorted samples at steps over an eighth of that
+       range; each lump's middle within a sixth of the smallest distance between two lumps'
+       middles (the tick) of the median plus a whole number of ticks (fast or slow outliers,
+       a cache hit, scatter between the ticks) */
+    if (r > 0 && 2 * atmed >= n) {
+        double c[64], h = 0;
+        int nc = 0, i0 = 0;
+        for (i = 1; i <= n; i++) if (i == n || x[i] - x[i - 1] > r / 8) { if (nc < 64) c[nc++] = 0.5 * (x[i0] + x[i - 1]); i0 = i; }
+        for (i = 1; i < nc; i++) if (h == 0 || c[i] - c[i - 1] < h) h = c[i] - c[i - 1];
+        for (i = 0; h > 0 && i < nc; i++) {
+            double q = (c[i] - md) / h;
+            if (fabs(q - floor(q + 0.5)) > 1.0 / 6) atmed = 0;
+        }
+        if (nc >= 64 || nc < minl) atmed = 0; /* two lumps are a lattice of any tick */
+    }
     bti_free(x);
     return r > 0 && 2 * atmed >= n;
 }
@@ -13755,7 +13770,7 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
             /* the local model's pick is kept unless the means say the leader is better */
             bti_sc *sk = bti_sc_at(s, pick, 0);
             cs = bti_sc_sd(sk, &cm) / sqrt((double)(sk->n > 0 ? sk->n : 1));
-            if (sl->n >= 3 && sk->n >= 3 && lm + 2 * sqrt(cs * cs + ls * ls) < cm && bti_sc_lumpy2(sl, sk)) pick = ld;
+            if (sl->n >= 3 && sk->n >= 3 && lm + 2 * sqrt(cs * cs + ls * ls) < cm && bti_sc_lumpy2(sl, sk, 2)) pick = ld;
             else sl = NULL;
         }
         for (ci = 0; sl && sl->n >= 3 && ci < s->ncells; ci++) {
@@ -13764,7 +13779,7 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
             if (bti_srch_gap_at(s, ci, ld, best, 1.0 / s->z) > 0) continue;
             cs = bti_sc_sd(sk, &cm) / sqrt((double)sk->n);
             if (!(cm + 2 * sqrt(cs * cs + ls * ls) < lm && cm < bm)) continue;
-            if (!bti_sc_lumpy2(sl, sk)) continue;
+            if (!bti_sc_lumpy2(sl, sk, 3)) continue;
             pick = ci; bm = cm; bymean = 1;
         }
     }
