@@ -2068,8 +2068,8 @@ static bt_results *make_final22(int kind) {
 }
 /* Twenty-third final test set (make_final23, seeds 2401-2405): written on 2026-12-03 after the
    twenty-second round, BEFORE any change of the twenty-third round, and committed on its own
-   (skipped by the bench unless --final23 is given, until the strategy is frozen). Six kinds
-   that differ from every set above:
+   (00e8193, skipped by the bench until the freeze); run once with the twenty-third round's
+   strategy frozen (aa9fcf1); --no-final23 skips it. Six kinds that differ from every set above:
    0: four text axes of three values (opt O2/O3/Os, layout aos/soa/aosoa, sched
       static/dynamic/guided, alloc malloc/pool/arena; 81 cells) with a two-way interaction: soa
       pays only with O3 (4 % faster there, 2 % slower elsewhere); the best O3 soa guided pool, the
@@ -2249,7 +2249,7 @@ static int g_final18 = 1;          /* --no-final18: skip the eighteenth final te
 static int g_final19 = 1;          /* --no-final19: skip the nineteenth final test set (it was not run before the strategy was frozen) */
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
-static int g_final23 = 0;          /* --final23: run the twenty-third final test set (off until the strategy is frozen) */
+static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2460,8 +2460,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..22)\n"
-                   "  --final23        run the twenty-third final test set (off until the strategy is frozen)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..23)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2499,7 +2498,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final21") == 0) g_final21 = 0;
         else if (strcmp(argv[a], "--final22") == 0) g_final22 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
-        else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1;
+        else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2584,8 +2583,8 @@ int main(int argc, char **argv) {
             {20, 2000, &g_final19, "Nineteenth final test set", "make_final19", "out of sample for the nineteenth-round strategy only, seen since", "Nineteenth final test set (seen)"},
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
-            {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "written before the twenty-second round, run once with the strategy frozen", "Twenty-second final test set (out of sample)"},
-            {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, not yet run", "Twenty-third final test set (out of sample)"},
+            {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
+            {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, run once with the strategy frozen", "Twenty-third final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
