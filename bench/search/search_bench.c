@@ -2166,6 +2166,99 @@ static bt_results *make_final23(int kind) {
         }
     return r;
 }
+/* Twenty-fourth final test set (make_final24, seeds 2501-2505): written on 2026-12-03 during the
+   twenty-third round by the coordinator, BEFORE any change of the twenty-fourth round, and
+   committed on its own (skipped by the bench unless --final24 is given, until the strategy is
+   frozen). Six kinds that differ from every set above:
+   0: sub-microsecond cells (a kernel launch): block 32..1024 x unroll 1..6, times 150-400 ns;
+      the best block=256 unroll=4, the next 0.5 % behind;
+   1: unequal recorded sample counts: batch 2..256 x workers 1..6, 2 % Gaussian, each cell 3..30
+      samples (as after runs cut by a time limit); the best, batch=32 workers=4, 3.5 % ahead of
+      the next, kept 3, its neighbours 30; noisy goal at 0 too;
+   2: a single axis of four values (batch 64, 128, 256, 512): the best 256, 128 2 % behind;
+   3: a page-fault storm: batch 2..256 x workers 1..6, 12 samples per cell at 0.5 % Gaussian,
+      each sample 100x slow with probability 1/12; the best, batch=32 workers=3, 2.3 % ahead;
+      noisy goal at 0 too;
+   4: a fine batch axis: batch 1..96 in steps of 1 x workers 1..3 (288 cells), a smooth bowl
+      with its best at batch=57 workers=2 and a 0.3 % ripple of period 5 on batch;
+   5: two workloads that disagree on a text axis: precision {fp32, tf32, fp16, bf16} x batch
+      8..512; "vision" is best at fp16 (bf16 2 % behind), "speech" at bf16 (fp16 4 % behind),
+      their best batches 64 and 256; the best by mean regret bf16 at batch=128. */
+static bt_results *make_final24(int kind) {
+    static const char *const axk[] = {"block", "unroll"};
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax1[] = {"batch"};
+    static const char *const axp[] = {"precision", "batch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    bt_results *r = bt_results_create(kind == 2 ? 1 : 2, kind == 0 ? axk : kind == 2 ? ax1 : kind == 5 ? axp : ax2, 1, mets);
+    int i, j, k, n;
+    uint64_t rs = 2424 + (uint64_t)kind;
+    char a[2][24];
+    const char *ax[2] = {a[0], a[1]};
+    if (kind == 0) {
+        for (i = 0; i < 6; i++) for (j = 0; j < 6; j++) {
+            double m = 1.5e-7 * (1 + 0.05 * (i - 3) * (i - 3)) * (1 + 0.005 * (j - 3) * (j - 3) + 0.002 * (j < 3 ? 3 - j : 0));
+            snprintf(a[0], sizeof a[0], "%d", 32 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "launch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        static const double f[4] = {1.07, 1.02, 1.0, 1.05};
+        for (i = 0; i < 4; i++) {
+            double m = 0.05 * f[i];
+            snprintf(a[0], sizeof a[0], "%d", 64 << i);
+            bt_results_add(r, "one_axis", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        for (i = 1; i <= 96; i++) for (j = 0; j < 3; j++) {
+            double x = (i - 57) / 20.0;
+            double m = 0.02 * (1 + 0.06 * x * x + 0.0015 * (1 - cos(6.283185307179586 * (i - 57) / 5.0))) * (1 + 0.02 * (j - 1) * (j - 1));
+            snprintf(a[0], sizeof a[0], "%d", i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "fine_batch", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        static const char *const pr[4] = {"fp32", "tf32", "fp16", "bf16"};
+        static const double fv[4] = {1.5, 1.15, 1.0, 1.02}, fs[4] = {1.45, 1.12, 1.04, 1.0};
+        for (n = 0; n < 2; n++) for (i = 0; i < 4; i++) for (j = 0; j < 7; j++) {
+            double bb = n == 0 ? 3 : 5, m = (n == 0 ? 0.01 * fv[i] : 0.04 * fs[i]) * (1 + 0.03 * (j - bb) * (j - bb));
+            snprintf(a[0], sizeof a[0], "%s", pr[i]); snprintf(a[1], sizeof a[1], "%d", 8 << j);
+            bt_results_add(r, n == 0 ? "vision" : "speech", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    bti_results_set_scols(r, 1, sc);
+    for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+        double m, sd;
+        int ns;
+        bt_row *row;
+        if (kind == 1) {
+            m = 0.01 * (1 + 0.01 * (i - 4) * (i - 4)) * (1 + 0.012 * (j - 3) * (j - 3));
+            if (i == 4 && j == 3) m = 0.01 / 1.025;
+            sd = 0.02;
+            ns = (i == 4 && j == 3) ? 3 : (abs(i - 4) + abs(j - 3) == 1) ? 30 : 3 + (int)(28 * hrand(&rs));
+        } else {
+            m = 0.01 * (1 + 0.01 * (i - 4) * (i - 4)) * (1 + 0.008 * (j - 2) * (j - 2));
+            if (i == 4 && j == 2) m = 0.01 / 1.015;
+            sd = 0.005;
+            ns = 12;
+        }
+        snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, kind == 1 ? "uneven_counts" : "fault_storm", "synthetic", ax, BT_CELL_OK, "", ns, 0, &m);
+        row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+        for (k = 0; k < ns; k++) {
+            double x = m * (1 + sd * f23_gauss(&rs));
+            if (kind == 3 && hrand(&rs) < 1.0 / 12) x *= 100;
+            bti_row_add_sample(r, row, k, &x);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2250,6 +2343,7 @@ static int g_final19 = 1;          /* --no-final19: skip the nineteenth final te
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
+static int g_final24 = 0;          /* --final24: run the twenty-fourth final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2444,6 +2538,8 @@ int main(int argc, char **argv) {
                                            "final22 minutes per cell (a training step)", "final22 a second, deeper dip (SMT workers)", "final22 an axis written like 1e+06"};
     static const char *const f23names[] = {"final23 four text axes of three values", "final23 very noisy recorded samples (20 %)", "final23 an interrupted recording",
                                            "final23 a load step during the recording", "final23 text values with spaces and symbols", "final23 a workload with identical samples"};
+    static const char *const f24names[] = {"final24 sub-microsecond cells (a kernel launch)", "final24 unequal recorded sample counts", "final24 a single axis of four values",
+                                           "final24 a page-fault storm (100x samples)", "final24 a fine batch axis (1..96)", "final24 two workloads disagree on a text axis"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2460,7 +2556,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..23)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..23)\n"
+                   "  --final24        run the twenty-fourth final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2500,6 +2597,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
         else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
+        else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1;
+        else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2541,6 +2640,7 @@ int main(int argc, char **argv) {
             {22, 0, 2 | 16, make_final21, f21names, &g_final21},
             {23, 0, 2, make_final22, f22names, &g_final22},
             {24, 0, 2 | 4 | 8 | 32, make_final23, f23names, &g_final23},
+            {25, 0, 2 | 8, make_final24, f24names, &g_final24},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2585,6 +2685,7 @@ int main(int argc, char **argv) {
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, run once with the strategy frozen", "Twenty-third final test set (out of sample)"},
+            {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "written before the twenty-fourth round, not yet run", "Twenty-fourth final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
