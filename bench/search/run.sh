@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, seen since) and the twenty-second final test set (2301-2305, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, seen since) and the twenty-third final test set (2401-2405, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty-two sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-three sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -167,18 +167,27 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  best kernel's best batch beyond every other's), minutes per cell (a training step), a second,"
     echo "  deeper dip (workers 16 beyond a rise at 12), an axis written with %g (1e+06)): written and"
     echo "  committed before the twenty-second round (c1d3000, its commit message not naming its kinds),"
-    echo "  run once with it frozen (31177d0): the out-of-sample figure (one disclosure in"
-    echo "  bench/search/NOTES.md, \"Twenty-second round frozen\")."
+    echo "  run once with it frozen (31177d0): 17 of 30 met (the twenty-first-round strategy the same 17;"
+    echo "  one disclosure in bench/search/NOTES.md); seen since the twenty-third round;"
+    echo "- twenty-third final (make_final23, 2401-2405: four text axes of three values with an"
+    echo "  interaction, very noisy recorded samples (20 %), an interrupted recording (the best cell and"
+    echo "  its batch neighbours kept 2 samples), a load step during the recording (later cells 4 % slow),"
+    echo "  text values with spaces and symbols, a workload whose samples are all identical beside one at"
+    echo "  3 %): written and committed before the twenty-third round (00e8193, its commit message not"
+    echo "  naming its kinds), run once with it frozen (aa9fcf1): the out-of-sample figure (one"
+    echo "  disclosure in bench/search/NOTES.md, \"Twenty-third round frozen\")."
     echo
-    echo "Twenty-second round (31177d0), rows met before (3520d68's strategy, c1d3000's header) -> after, all"
-    echo "sets but the twenty-second seen while choosing: 641 -> 644 of 683 at 5 seeds (a cell whose"
-    echo "outliers are far too many for the others' rate priced apart in the exhaustive estimate: fast"
-    echo "outliers on a runner-up at 1 %; a descent from the far cell most below a separable model's"
-    echo "guess: the three-way interaction at 0; an unordered value's pooled effect gives a dropped cell"
-    echo "a second screen: two unordered axes at 3 %), none lost; at 20 seeds every noise-0 row met,"
-    echo "139 of 139 (bench/search/NOTES.md; earlier rounds there too). The twenty-second final set, run"
-    echo "once with it: 17 of 30; the previous strategy, run on it afterwards for comparison only, the"
-    echo "same 17 rows."
+    echo "Twenty-third round (aa9fcf1), rows met before (31177d0's strategy, 8d8654e's header) -> after, all"
+    echo "sets but the twenty-third seen while choosing: 661 -> 665 of 713 at 5 seeds (a cell whose one"
+    echo "sample runs past the stop rule's time limit priced at one sample, the warm-up runs' agreement"
+    echo "with the samples read as the noise: minutes per cell at 0 and 1 %; an unordered axis' value"
+    echo "with no measured pair screened at the leader's other values and descended: kernel x batch x"
+    echo "workers (1152 cells) at 0; on a metric quantised to a timer tick, near-tied survivors compared"
+    echo "by their means: the 1 ms timer at 1 %), none lost; at 20 seeds every noise-0 row met, 145 of"
+    echo "145 (measured before the near-tie change was merged; it moves no noise-0 row at 5 seeds;"
+    echo "bench/search/NOTES.md, earlier rounds there too). The twenty-third final set, run once"
+    echo "with it: 28 of 30; the previous strategy, run on it afterwards for comparison only, the same"
+    echo "28 rows, byte-identical."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
