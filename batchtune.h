@@ -13574,22 +13574,32 @@ static int bti_srch_sep_guess(bti_srch *s, size_t ci, double *gs) {
 #define BTI_DESC_NEAR 10.0
 #define BTI_DESC_START 0.9
 #define BTI_DESC_FRAC 0.2
+/* the gate and the allowance shared by the far descent and the unmeasured values' screen: one
+   workload, near-noise-free samples (the pooled spread under BTI_PLAT_NOISE margins), a cap
+   less than 0.9 spent; *allow = the room above the leader's reserve, at most a fifth of the cap;
+   *cheap = one visit at the leader's cost (setup and one sample); *lm = the leader's median.
+   0 when the search is not in that state or the room is under one visit */
+static int bti_srch_desc_room(bti_srch *s, size_t leader, double *cheap, double *allow, double *lm) {
+    bti_sc *sl = bti_sc_at(s, leader, 0);
+    double q;
+    if (s->nw != 1 || !(s->pool < BTI_PLAT_NOISE * s->margin) || !(s->budget < 1) || sl->n < 1 || !(sl->tsum > 0)) return 0;
+    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || s->cost >= BTI_DESC_START * s->budget * s->est_ex) return 0;
+    *cheap = bti_sc_setup(sl) + sl->tsum / sl->n;
+    *allow = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
+    q = BTI_DESC_FRAC * s->budget * s->est_ex;
+    if (q < *allow) *allow = q;
+    if (*allow < *cheap) return 0;
+    *lm = bti_sc_median(sl);
+    return 1;
+}
 static bt_status bti_srch_descend(bti_srch *s, size_t leader, double *best) {
     const bt_grid *g = s->sw->g;
     const uint32_t *lv = bti_srch_cvi(s, leader);
     size_t ci, f = SIZE_MAX, cur;
-    double fm = 0, spent0 = s->cost, allow, lm, cheap, q;
+    double fm = 0, spent0 = s->cost, allow, lm, cheap;
     bt_status st = BT_OK;
-    bti_sc *sl = bti_sc_at(s, leader, 0);
     s->desc_done = 1;
-    if (s->nw != 1 || !lv || !(s->pool < BTI_PLAT_NOISE * s->margin) || !(s->budget < 1) || sl->n < 1 || !(sl->tsum > 0)) return BT_OK;
-    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || s->cost >= BTI_DESC_START * s->budget * s->est_ex) return BT_OK;
-    cheap = bti_sc_setup(sl) + sl->tsum / sl->n;
-    allow = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
-    q = BTI_DESC_FRAC * s->budget * s->est_ex;
-    if (q < allow) allow = q;
-    if (allow < cheap) return BT_OK;
-    lm = bti_sc_median(sl);
+    if (!lv || !bti_srch_desc_room(s, leader, &cheap, &allow, &lm)) return BT_OK;
     for (ci = 0; ci < s->ncells; ci++) {
         bti_sc *sc = bti_sc_at(s, ci, 0);
         double m, pr;
@@ -13664,19 +13674,11 @@ static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best)
     const bt_grid *g = s->sw->g;
     const uint32_t *lv = bti_srch_cvi(s, leader);
     size_t start[64], ci;
-    double sm[64], spent0 = s->cost, allow, lm, cheap, q;
+    double sm[64], spent0 = s->cost, allow, lm, cheap;
     int ns = 0, a, i, j;
     bt_status st = BT_OK;
-    bti_sc *sl = bti_sc_at(s, leader, 0);
     s->vscr_done = 1;
-    if (s->nw != 1 || !lv || !(s->pool < BTI_PLAT_NOISE * s->margin) || !(s->budget < 1) || sl->n < 1 || !(sl->tsum > 0)) return BT_OK;
-    if (bti_srch_over_budget(s) || !(s->est_ex > 0) || s->cost >= BTI_DESC_START * s->budget * s->est_ex) return BT_OK;
-    cheap = bti_sc_setup(sl) + sl->tsum / sl->n;
-    allow = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
-    q = BTI_DESC_FRAC * s->budget * s->est_ex;
-    if (q < allow) allow = q;
-    if (allow < cheap) return BT_OK;
-    lm = bti_sc_median(sl);
+    if (!lv || !bti_srch_desc_room(s, leader, &cheap, &allow, &lm)) return BT_OK;
     /* the screen: each unmeasured value's cell at the leader's other values, one sample */
     for (a = 0; a < g->naxes && st == BT_OK; a++) {
         size_t sa;

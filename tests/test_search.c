@@ -1741,16 +1741,23 @@ static bt_results *needle_kernel_surface(void) {
     for (i = 0; i < 16; i++) f[i] = i == kb ? 0.97 : 1 + 0.003 * rng_u(&h);
     return unordered_batch_surface("kernel", "kern%02d", f, 16, 16, 6, bc, "needle");
 }
-static void test_endgame_second_screen_unordered(void) {
-    int t, nz, seed, good = 0, n = 0;
-    double worst = 0;
-    for (t = 0; t < 80; t++) {
+/* adaptive_run_within over nsurf surfaces made by make() with *gseed = base + t * step (t = 0 ..
+   nsurf - 1), each at the two noises lo and hi, seeds seed0 + 1 .. seed0 + nseeds */
+static void runs_over_surfaces(bt_results *(*make)(void), uint64_t *gseed, uint64_t base, uint64_t step, int nsurf, double lo, double hi,
+                               int nseeds, uint64_t seed0, int *good, int *n, double *worst) {
+    int t, nz, seed;
+    for (t = 0; t < nsurf; t++) {
         bt_results *r;
-        g_nk = 0x6eed0000ull + (uint64_t)t * 7919u;
-        r = needle_kernel_surface();
-        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 3; seed++) adaptive_run_within(r, nz ? 0.10 : 0.05, (uint64_t)(2200 + seed), &good, &n, &worst);
+        *gseed = base + (uint64_t)t * step;
+        r = make();
+        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= nseeds; seed++) adaptive_run_within(r, nz ? hi : lo, seed0 + (uint64_t)seed, good, n, worst);
         bt_results_free(r);
     }
+}
+static void test_endgame_second_screen_unordered(void) {
+    int good = 0, n = 0;
+    double worst = 0;
+    runs_over_surfaces(needle_kernel_surface, &g_nk, 0x6eed0000ull, 7919u, 80, 0.05, 0.10, 3, 2200, &good, &n, &worst);
     printf("    a needle kernel among 16 at 5 and 10 %%: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, n, worst);
     CHECK(good >= 392);
 }
@@ -1880,15 +1887,9 @@ static bt_results *coarse_timer_surface(void) {
     return r;
 }
 static void test_coarse_timer_means_break_tie(void) {
-    int t, nz, seed, good = 0, n = 0;
+    int good = 0, n = 0;
     double worst = 0;
-    for (t = 0; t < 60; t++) {
-        bt_results *r;
-        g_qt = 0x71c40000ull + (uint64_t)t * 104729u;
-        r = coarse_timer_surface();
-        for (nz = 0; nz < 2; nz++) for (seed = 1; seed <= 2; seed++) adaptive_run_within(r, nz ? 0.01 : 0, (uint64_t)(2300 + seed), &good, &n, &worst);
-        bt_results_free(r);
-    }
+    runs_over_surfaces(coarse_timer_surface, &g_qt, 0x71c40000ull, 104729u, 60, 0, 0.01, 2, 2300, &good, &n, &worst);
     printf("    a coarse timer (1 ms ticks) at 0 and 1 %%: pick within 1 %% at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, n, worst);
     CHECK(good >= 140); /* 133 of 240 before (the medians on the same tick); 143 with the means */
 }
