@@ -638,10 +638,12 @@ static void test_allocator_and_shutdown(void) {
 
 static void test_first_batch_split(void) {
     /* items of one batch are shared among workers: 2 workers halve the first-batch time
-       (sleeping items, so it holds on a busy machine too) */
-    double fb[2];
-    int w;
-    for (w = 1; w <= 2; w++) {
+       (sleeping items, so it holds on a busy machine too; each count's fastest of three runs, so a
+       run delayed by a saturated machine (under Wine beside other jobs, seen once on 2026-12-03)
+       does not decide it) */
+    double fb[2] = {1e9, 1e9};
+    int w, rep;
+    for (rep = 0; rep < 3; rep++) for (w = 1; w <= 2; w++) {
         bt_loader_desc d = syn_desc(64, 16, w);
         bt_loader *L;
         bt_batch b;
@@ -654,7 +656,7 @@ static void test_first_batch_split(void) {
         if (!L) return;
         CHECK(bt_loader_next(L, &b) == BT_OK);
         bt_loader_get_stats(L, &s);
-        fb[w - 1] = s.first_batch_s;
+        if (s.first_batch_s < fb[w - 1]) fb[w - 1] = s.first_batch_s;
         {
             bt_sample smp;
             memset(&smp, 0, sizeof smp);
