@@ -1856,17 +1856,23 @@ static void test_unmeasured_value_screened(void) {
 /* the same rule on two of those surfaces (t = 3 and 13), one replay each: the previous header
    picked 1.74 % and 1.56 % off there (the best kernel never measured), this one the best. The
    short form tests/valgrind.sh runs (the 96-surface count takes about 50 s natively) */
-static void test_unmeasured_value_screened_two(void) {
-    static const int ts[2] = {3, 13};
-    int k, good = 0, n = 0;
-    double worst = 0;
+/* adaptive_run_within at noise 0, this seed, on the two surfaces make() builds with *gseed =
+   base + t * step for t = t0 and t1 */
+static void runs_on_two_surfaces(bt_results *(*make)(void), uint64_t *gseed, uint64_t base, uint64_t step, int t0, int t1, uint64_t seed,
+                                 int *good, int *n, double *worst) {
+    int k;
     for (k = 0; k < 2; k++) {
         bt_results *r;
-        g_hk = 0x4b1dde00ull + (uint64_t)ts[k] * 104729u;
-        r = hidden_kernel_surface();
-        adaptive_run_within(r, 0, 1, &good, &n, &worst);
+        *gseed = base + (uint64_t)(k ? t1 : t0) * step;
+        r = make();
+        adaptive_run_within(r, 0, seed, good, n, worst);
         bt_results_free(r);
     }
+}
+static void test_unmeasured_value_screened_two(void) {
+    int good = 0, n = 0;
+    double worst = 0;
+    runs_on_two_surfaces(hidden_kernel_surface, &g_hk, 0x4b1dde00ull, 104729u, 3, 13, 1, &good, &n, &worst);
     printf("    a kernel with no measured pair holds the best (surfaces 3 and 13): %d of %d within 1 %% at cost <= 0.25, worst cost %.3f\n", good, n, worst);
     CHECK(good == 2);
 }
@@ -1914,16 +1920,9 @@ static void test_coarse_timer_means_break_tie(void) {
    header picked 6.74 % and 14.33 % off there (medians on one tick), this one the best. The short
    form tests/valgrind.sh runs */
 static void test_coarse_timer_means_two(void) {
-    static const int ts[2] = {1, 14};
-    int k, good = 0, n = 0;
+    int good = 0, n = 0;
     double worst = 0;
-    for (k = 0; k < 2; k++) {
-        bt_results *r;
-        g_qt = 0x71c40000ull + (uint64_t)ts[k] * 104729u;
-        r = coarse_timer_surface();
-        adaptive_run_within(r, 0, 2301, &good, &n, &worst);
-        bt_results_free(r);
-    }
+    runs_on_two_surfaces(coarse_timer_surface, &g_qt, 0x71c40000ull, 104729u, 1, 14, 2301, &good, &n, &worst);
     printf("    a coarse timer (surfaces 1 and 14): %d of %d within 1 %% at cost <= 0.25, worst cost %.3f\n", good, n, worst);
     CHECK(good == 2);
 }
