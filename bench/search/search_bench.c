@@ -2259,6 +2259,111 @@ static bt_results *make_final24(int kind) {
     }
     return r;
 }
+/* Twenty-fifth final test set (make_final25, seeds 2601-2605): written on 2026-12-03 during the
+   twenty-fourth round by the coordinator, BEFORE any change of the twenty-fifth round, and
+   committed on its own (skipped by the bench unless --final25 is given, until the strategy is
+   frozen). Six kinds that differ from every set above:
+   0: a 660x range of cell times: batch 1..512 x workers 1..8, time falls as 1/batch until a
+      compute term takes over and a loader term falls with workers (batch=1 workers=1 is 660x the
+      best); the best batch=128 workers=6, workers=7 1 % behind;
+   1: thirty-two workloads, each best at its own batch (8..1024) and workers (1..6), on the same
+      8 x 6 grid; the best by mean regret is a compromise no workload prefers;
+   2: a knob that changes the noise more than the time: pin {0, 1} x batch 2..256 x workers 1..6,
+      10 recorded samples per cell, pin=0 at 8 % Gaussian and 0.5 % slower than pin=1 (1 %); the
+      best pin=1 batch=32 workers=3, its neighbours 1.5 % behind; noisy goal at 0 too;
+   3: a timer that sometimes reads zero: batch 1..128 x threads 1..4, cells of 4-5 us, 8 recorded
+      samples each at 2 % Gaussian, each sample 0 with probability 1/6 (a clock delta under its
+      resolution); the best batch=16 threads=2, 2 % ahead; noisy goal at 0 too;
+   4: a plus-shaped valley: batch 2..512 x workers 1..9, two narrow valleys crossing at
+      batch=32 workers=5, which is the best; along either valley the cells are 0.5 % behind per
+      step, off them 4 % and more;
+   5: ten on/off axes (1024 cells): four help (1-3 %), four hurt (1-5 %), two help alone (1 % and
+      1.5 %) but cost 4 % together; the best has the four helpers and the better of the pair on,
+      the other one of the pair instead 0.5 % behind. */
+static bt_results *make_final25(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axt[] = {"batch", "threads"};
+    static const char *const axp[] = {"pin", "batch", "workers"};
+    static const char *const axf[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6", "f7", "f8", "f9"};
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    bt_results *r = bt_results_create(kind == 5 ? 10 : kind == 2 ? 3 : 2, kind == 5 ? axf : kind == 2 ? axp : kind == 3 ? axt : ax2, 1, mets);
+    int i, j, k, n;
+    uint64_t rs = 2525 + (uint64_t)kind;
+    char a[10][24];
+    const char *ax[10];
+    for (i = 0; i < 10; i++) ax[i] = a[i];
+    if (kind == 0) {
+        for (i = 0; i < 10; i++) for (j = 1; j <= 8; j++) {
+            double b = (double)(1 << i), fw = pow(j < 6 ? 6.0 / j : 1.0, 1.3) * (1 + 0.01 * (j - 6) * (j - 6));
+            double m = 0.01 * (0.5 * 128 / b + 0.5 * pow(b / 128, 1.5)) * fw;
+            snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "range", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        for (n = 0; n < 32; n++) {
+            char wl[16];
+            double bi = (n * 5) % 8, wj = (n * 7) % 6, sc0 = 0.01 * (1 + (n % 4));
+            snprintf(wl, sizeof wl, "model%02d", n);
+            for (i = 0; i < 8; i++) for (j = 0; j < 6; j++) {
+                double m = sc0 * (1 + 0.02 * (i - bi) * (i - bi)) * (1 + 0.03 * (j - wj) * (j - wj));
+                snprintf(a[0], sizeof a[0], "%d", 8 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+                bt_results_add(r, wl, "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+            }
+        }
+        return r;
+    }
+    if (kind == 4) {
+        for (i = 0; i < 9; i++) for (j = 0; j < 9; j++) {
+            int di = abs(i - 4), dj = abs(j - 4);
+            double m = 0.01 * (1 + 0.04 * (di < dj ? di : dj) + 0.005 * (di + dj));
+            snprintf(a[0], sizeof a[0], "%d", 2 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            bt_results_add(r, "plus", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        static const double fe[10] = {0.98, 1.03, 0.99, 0.99, 1.01, 0.97, 1.05, 0.985, 1.02, 0.985};
+        for (i = 0; i < 1024; i++) {
+            double m = 0.02;
+            for (k = 0; k < 10; k++) {
+                snprintf(a[k], sizeof a[k], "%d", i >> k & 1);
+                if (i >> k & 1) m *= fe[k];
+            }
+            if ((i >> 3 & 1) && (i >> 7 & 1)) m *= 1.04 / (0.99 * 0.985);
+            bt_results_add(r, "flags", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    bti_results_set_scols(r, 1, sc);
+    for (n = 0; n < (kind == 2 ? 2 : 1); n++)
+        for (i = 0; i < 8; i++) for (j = 0; j < (kind == 2 ? 6 : 4); j++) {
+            double m, sd;
+            int ns = kind == 2 ? 10 : 8;
+            bt_row *row;
+            if (kind == 2) {
+                m = 0.01 * (1 + 0.015 * (i - 4) * (i - 4)) * (1 + 0.015 * (j - 2) * (j - 2)) * (n == 0 ? 1.005 : 1.0);
+                sd = n == 0 ? 0.08 : 0.01;
+                snprintf(a[0], sizeof a[0], "%d", n); snprintf(a[1], sizeof a[1], "%d", 2 << i); snprintf(a[2], sizeof a[2], "%d", j + 1);
+            } else {
+                m = 4e-6 * (1 + 0.01 * (i - 4) * (i - 4)) * (1 + 0.01 * (j - 1) * (j - 1));
+                if (i == 4 && j == 1) m = 4e-6 / 1.01;
+                sd = 0.02;
+                snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j + 1);
+            }
+            bt_results_add(r, kind == 2 ? "pinning" : "zero_reads", "synthetic", ax, BT_CELL_OK, "", ns, 0, &m);
+            row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < ns; k++) {
+                double x = m * (1 + sd * f23_gauss(&rs));
+                if (x < 0.2 * m) x = 0.2 * m;
+                if (kind == 3 && hrand(&rs) < 1.0 / 6) x = 0;
+                bti_row_add_sample(r, row, k, &x);
+            }
+        }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2344,6 +2449,7 @@ static int g_final20 = 1;          /* --no-final20: skip the twentieth final tes
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
 static int g_final24 = 0;          /* --final24: run the twenty-fourth final test set (off until the strategy is frozen) */
+static int g_final25 = 0;          /* --final25: run the twenty-fifth final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2540,6 +2646,8 @@ int main(int argc, char **argv) {
                                            "final23 a load step during the recording", "final23 text values with spaces and symbols", "final23 a workload with identical samples"};
     static const char *const f24names[] = {"final24 sub-microsecond cells (a kernel launch)", "final24 unequal recorded sample counts", "final24 a single axis of four values",
                                            "final24 a page-fault storm (100x samples)", "final24 a fine batch axis (1..96)", "final24 two workloads disagree on a text axis"};
+    static const char *const f25names[] = {"final25 a 660x range of cell times", "final25 thirty-two workloads", "final25 a knob that changes the noise (pin)",
+                                           "final25 a timer that sometimes reads zero", "final25 a plus-shaped valley", "final25 ten on/off axes (1024 cells)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2557,7 +2665,8 @@ int main(int argc, char **argv) {
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
                    "  --no-finalN      skip the Nth final test set (N = 3..23)\n"
-                   "  --final24        run the twenty-fourth final test set (off until the strategy is frozen)\n",
+                   "  --final24        run the twenty-fourth final test set (off until the strategy is frozen)\n"
+                   "  --final25        run the twenty-fifth final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2599,6 +2708,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
         else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1;
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
+        else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1;
+        else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2641,6 +2752,7 @@ int main(int argc, char **argv) {
             {23, 0, 2, make_final22, f22names, &g_final22},
             {24, 0, 2 | 4 | 8 | 32, make_final23, f23names, &g_final23},
             {25, 0, 2 | 8, make_final24, f24names, &g_final24},
+            {26, 0, 4 | 8, make_final25, f25names, &g_final25},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2686,6 +2798,7 @@ int main(int argc, char **argv) {
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, run once with the strategy frozen", "Twenty-third final test set (out of sample)"},
             {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "written before the twenty-fourth round, not yet run", "Twenty-fourth final test set (next round's, not yet run)"},
+            {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, not yet run", "Twenty-fifth final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
