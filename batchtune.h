@@ -13761,7 +13761,7 @@ static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best)
    text axis of more than two values) get their screen, in grid order, while the cap lasts; the
    walk then goes on from any that reads within the margin of the leader. Once per search */
 #define BTI_LREST_START 0.5
-static bt_status bti_srch_lattice_rest(bti_srch *s, size_t leader, double *best) {
+static bt_status bti_srch_lattice_rest(bti_srch *s, size_t leader, double *best, int all) {
     const bt_grid *g = s->sw->g;
     size_t ci;
     int a, k, skip = 0;
@@ -13781,7 +13781,7 @@ static bt_status bti_srch_lattice_rest(bti_srch *s, size_t leader, double *best)
             if (g->ax[a].type == BT_AXIS_STR && g->ax[a].n > 2) skipped = 1;
             else coarse = 0;
         }
-        if (!coarse || !skipped || s->use[ci] != 1) continue;
+        if (!coarse || !(skipped || all) || s->use[ci] != 1) continue;
         for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
         if (k == s->nw) continue;
         if (bti_srch_over_budget(s)) break;
@@ -14811,10 +14811,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
         }
         /* under noise, the late screen's lattice at the values of an unordered axis it skipped
            (bti_srch_lattice_rest), once; a round follows only where it screened something */
-        if (completed && latt == 1 && leader >= 0) {
+        if (completed && latt < 2 && leader >= 0) {
             double c0 = s->cost;
+            int all = latt == 0;
             latt = 2;
-            st = bti_srch_lattice_rest(s, (size_t)leader, best);
+            st = bti_srch_lattice_rest(s, (size_t)leader, best, all);
             if (s->cost > c0 || st != BT_OK) continue;
         }
         if (leader < 0) break; /* nothing fits or runs */
