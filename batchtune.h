@@ -13981,12 +13981,14 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
         /* tied medians: where neither rule above moved the pick, a survivor whose median is
            within a quarter of the standard error of the difference of the two medians from the
            leader's (the medians cannot tell them apart: which of the two reads lower is a coin's
-           toss), whose samples' mean is lower than the leader's (the lowest such mean), and
-           which the local model (bti_srch_smooth's estimate, the neighbours' samples with its
-           own) ranks better than the leader too, is picked. Two estimators that agree break a
-           tie the medians leave; either alone moved near-ties at 3 % on one axis' values that
-           neither could tell apart (final23 four text axes: sched=dynamic for guided, means
-           0.2 standard errors apart, the model for the leader). Three samples each at least,
+           toss), whose samples' mean is lower than the leader's by half a standard error of
+           the difference of the two means at least (the lowest such mean), and which the local
+           model (bti_srch_smooth's estimate, the neighbours' samples with its own) ranks better
+           than the leader too, is picked. Two estimators that agree break a tie the medians
+           leave; either alone moved near-ties that neither could tell apart (final23 four text
+           axes at 3 %: sched=dynamic for guided, means 0.2 standard errors apart, the model for
+           the leader; final22 padded last batch at 1 %: batch=288 for 480, 1.2 % behind, means
+           0.28 standard errors apart, the model for it). Three samples each at least,
            under noise (the medians' bounds not empty). final23 text values at 1 %, seed 4 (the
            budget spent): "int8/fp16 mix" 128, 1.2 % behind, led "bf16 (fast)" 128 by a median
            0.002 % lower (0.001 standard errors), its mean 0.7 % higher, the model 0.8 % */
@@ -14000,8 +14002,8 @@ static bt_status bti_srch_tied_pick(bti_srch *s, double *best) {
                 if (isnan(s->med[ci]) || !(s->med[ci] - s->lo[ci] > 0)) continue;
                 sec = (s->med[ci] - s->lo[ci]) / s->z;
                 if (!(fabs(s->med[ci] - s->med[ld]) <= 0.25 * sqrt(sel * sel + sec * sec))) continue;
-                bti_sc_sd(sk, &cm);
-                if (!(cm < bm) || !(est[ci] < est[ld])) continue;
+                cs = bti_sc_sd(sk, &cm) / sqrt((double)sk->n);
+                if (!(cm < bm) || !(cm + 0.5 * sqrt(cs * cs + ls * ls) < lm) || !(est[ci] < est[ld])) continue;
                 pick = ci; bm = cm; bymean = 2;
             }
         }
