@@ -2168,8 +2168,9 @@ static bt_results *make_final23(int kind) {
 }
 /* Twenty-fourth final test set (make_final24, seeds 2501-2505): written on 2026-12-03 during the
    twenty-third round by the coordinator, BEFORE any change of the twenty-fourth round, and
-   committed on its own (skipped by the bench unless --final24 is given, until the strategy is
-   frozen). Six kinds that differ from every set above:
+   committed on its own (4d93941, skipped by the bench until the freeze); run once with the
+   twenty-fourth round's strategy frozen (1e7b122); --no-final24 skips it. Six kinds that differ from
+   every set above:
    0: sub-microsecond cells (a kernel launch): block 32..1024 x unroll 1..6, times 150-400 ns;
       the best block=256 unroll=4, the next 0.5 % behind;
    1: unequal recorded sample counts: batch 2..256 x workers 1..6, 2 % Gaussian, each cell 3..30
@@ -2448,7 +2449,7 @@ static int g_final19 = 1;          /* --no-final19: skip the nineteenth final te
 static int g_final20 = 1;          /* --no-final20: skip the twentieth final test set (it was not run before the strategy was frozen) */
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
-static int g_final24 = 0;          /* --final24: run the twenty-fourth final test set (off until the strategy is frozen) */
+static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
 static int g_final25 = 0;          /* --final25: run the twenty-fifth final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
@@ -2664,8 +2665,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..23)\n"
-                   "  --final24        run the twenty-fourth final test set (off until the strategy is frozen)\n"
+                   "  --no-finalN      skip the Nth final test set (N = 3..24)\n"
                    "  --final25        run the twenty-fifth final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
@@ -2706,7 +2706,7 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
         else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
-        else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1;
+        else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
         else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1;
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
@@ -2796,8 +2796,8 @@ int main(int argc, char **argv) {
             {21, 2100, &g_final20, "Twentieth final test set", "make_final20", "out of sample for the twentieth-round strategy only, seen since", "Twentieth final test set (seen)"},
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
-            {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "written before the twenty-third round, run once with the strategy frozen", "Twenty-third final test set (out of sample)"},
-            {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "written before the twenty-fourth round, not yet run", "Twenty-fourth final test set (next round's, not yet run)"},
+            {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "out of sample for the twenty-third-round strategy only, seen since", "Twenty-third final test set (seen)"},
+            {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "written before the twenty-fourth round, run once with the strategy frozen", "Twenty-fourth final test set (out of sample)"},
             {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, not yet run", "Twenty-fifth final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
