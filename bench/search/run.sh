@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, seen since) and the twenty-third final test set (2401-2405, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, seen since) and the twenty-fourth final test set (2501-2505, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty-three sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-four sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -174,20 +174,26 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  its batch neighbours kept 2 samples), a load step during the recording (later cells 4 % slow),"
     echo "  text values with spaces and symbols, a workload whose samples are all identical beside one at"
     echo "  3 %): written and committed before the twenty-third round (00e8193, its commit message not"
-    echo "  naming its kinds), run once with it frozen (aa9fcf1): the out-of-sample figure (one"
-    echo "  disclosure in bench/search/NOTES.md, \"Twenty-third round frozen\")."
+    echo "  naming its kinds), run once with it frozen (aa9fcf1): 28 of 30 met (the twenty-second-round"
+    echo "  strategy the same 28; one disclosure in bench/search/NOTES.md); seen since the twenty-fourth"
+    echo "  round;"
+    echo "- twenty-fourth final (make_final24, 2501-2505: sub-microsecond cells (a kernel launch),"
+    echo "  unequal recorded sample counts (3..30, the best kept 3), a single axis of four values, a"
+    echo "  page-fault storm (1 in 12 samples 100x slow), a fine batch axis (1..96 in steps of 1), two"
+    echo "  workloads that disagree on a text axis): written by the coordinator during the twenty-third"
+    echo "  round and committed before the twenty-fourth (4d93941, its commit message not naming its"
+    echo "  kinds), run once with it frozen (1e7b122): the out-of-sample figure (bench/search/NOTES.md,"
+    echo "  \"Twenty-fourth round frozen\")."
     echo
-    echo "Twenty-third round (aa9fcf1), rows met before (31177d0's strategy, 8d8654e's header) -> after, all"
-    echo "sets but the twenty-third seen while choosing: 661 -> 665 of 713 at 5 seeds (a cell whose one"
-    echo "sample runs past the stop rule's time limit priced at one sample, the warm-up runs' agreement"
-    echo "with the samples read as the noise: minutes per cell at 0 and 1 %; an unordered axis' value"
-    echo "with no measured pair screened at the leader's other values and descended: kernel x batch x"
-    echo "workers (1152 cells) at 0; on a metric quantised to a timer tick, near-tied survivors compared"
-    echo "by their means: the 1 ms timer at 1 %), none lost; at 20 seeds every noise-0 row met, 145 of"
-    echo "145 (measured before the near-tie change was merged; it moves no noise-0 row at 5 seeds;"
-    echo "bench/search/NOTES.md, earlier rounds there too). The twenty-third final set, run once"
-    echo "with it: 28 of 30; the previous strategy, run on it afterwards for comparison only, the same"
-    echo "28 rows, byte-identical."
+    echo "Twenty-fourth round (1e7b122), against 66651c7's strategy, all sets but the twenty-fourth seen"
+    echo "while choosing: under noise, once the search has converged with the cost cap under half spent,"
+    echo "the coarse lattice at the values of an unordered axis that the late screen's lattice skipped"
+    echo "(kernel x batch x workers, 1152 cells, at 1, 3 and 5 %); tied medians in the final pick broken"
+    echo "by the samples' means where the local model agrees (an OOM band at 10 %, text values with"
+    echo "spaces and symbols at 1 %). Rows met before -> after, the moved rows and the twenty-fourth"
+    echo "final set's figures (run once with it; the previous strategy run on it afterwards for"
+    echo "comparison only): bench/search/NOTES.md, \"Twenty-fourth round frozen\" (earlier rounds there"
+    echo "too)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
