@@ -13768,6 +13768,10 @@ static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best)
    0.93 % mean -> 0 / 0.12 / 0.26 %, cost max 0.081 / 0.126 / 0.110; final14 an unordered axis of
    12 kernels at 1-10 % costs +0.01 to +0.05, picks the same) */
 #define BTI_LREST_START 0.5
+/* off the late screen's coarse lattice: an odd index on an untied axis that is not its last value */
+static int bti_srch_off_lattice(const bt_grid *g, int a, const bt_cell *c) {
+    return g->ax[a].tied_to < 0 && c->vi[a] % 2 != 0 && (size_t)c->vi[a] + 1 != g->ax[a].n;
+}
 static bt_status bti_srch_lattice_rest(bti_srch *s, double *best, int all) {
     const bt_grid *g = s->sw->g;
     size_t ci;
@@ -13782,8 +13786,7 @@ static bt_status bti_srch_lattice_rest(bti_srch *s, double *best, int all) {
         int coarse = 1, skipped = 0;
         bt_grid_cell(g, ci, &c);
         for (a = 0; a < g->naxes; a++) {
-            int off = g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n;
-            if (!off) continue;
+            if (!bti_srch_off_lattice(g, a, &c)) continue;
             if (g->ax[a].type == BT_AXIS_STR && g->ax[a].n > 2) skipped = 1;
             else coarse = 0;
         }
@@ -14812,7 +14815,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     int coarse = 1;
                     bt_grid_cell(g, ci, &c);
                     for (a = 0; a < g->naxes; a++)
-                        if (g->ax[a].tied_to < 0 && c.vi[a] % 2 != 0 && (size_t)c.vi[a] + 1 != g->ax[a].n) coarse = 0;
+                        if (bti_srch_off_lattice(g, a, &c)) coarse = 0;
                     for (k = 0; k < s->nw; k++) if (bti_sc_at(s, ci, k)->status < 0) break;
                     if (coarse && s->use[ci] == 1 && k < s->nw) {
                         if (bti_srch_over_budget(s)) break;
