@@ -12203,7 +12203,7 @@ static int bti_srch_tiny_calm(bti_srch *s, const bti_sc *sc) {
     for (i = 0; i < s->ncells * (size_t)s->nw; i++) {
         const bti_sc *o = &s->sc[i];
         if (o->status != BT_CELL_OK && o != sc) continue;
-        if (o->n < 1) continue;
+        if (o->n < 1 || o->cut == 2) continue; /* a warm-up cut's one sample is its warm-up run */
         if (!(o->warm > 0)) return 0;
         for (j = 0; j < o->n; j++) if (!(fabs(o->e2e[j] - o->warm) < BTI_TINY_AGREE * s->margin * o->warm)) return 0;
     }
