@@ -2262,8 +2262,9 @@ static bt_results *make_final24(int kind) {
 }
 /* Twenty-fifth final test set (make_final25, seeds 2601-2605): written on 2026-12-03 during the
    twenty-fourth round by the coordinator, BEFORE any change of the twenty-fifth round, and
-   committed on its own (skipped by the bench unless --final25 is given, until the strategy is
-   frozen). Six kinds that differ from every set above:
+   committed on its own (5bbdb50, skipped by the bench until the freeze); run once with the
+   twenty-fifth round's strategy frozen (cbfeeb6); --no-final25 skips it. Six kinds that differ from
+   every set above:
    0: a 660x range of cell times: batch 1..512 x workers 1..8, time falls as 1/batch until a
       compute term takes over and a loader term falls with workers (batch=1 workers=1 is 660x the
       best); the best batch=128 workers=6, workers=7 1 % behind;
@@ -2450,7 +2451,7 @@ static int g_final20 = 1;          /* --no-final20: skip the twentieth final tes
 static int g_final21 = 1;          /* --no-final21: skip the twenty-first final test set (it was not run before the strategy was frozen) */
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
 static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
-static int g_final25 = 0;          /* --final25: run the twenty-fifth final test set (off until the strategy is frozen) */
+static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2665,8 +2666,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..24)\n"
-                   "  --final25        run the twenty-fifth final test set (off until the strategy is frozen)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..25)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2706,9 +2706,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final22") == 0) g_final22 = 0;
         else if (strcmp(argv[a], "--final23") == 0) g_final23 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
-        else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1; /* the default since its freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
-        else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1;
+        else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2797,8 +2797,8 @@ int main(int argc, char **argv) {
             {22, 2200, &g_final21, "Twenty-first final test set", "make_final21", "out of sample for the twenty-first-round strategy only, seen since", "Twenty-first final test set (seen)"},
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "out of sample for the twenty-third-round strategy only, seen since", "Twenty-third final test set (seen)"},
-            {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "written before the twenty-fourth round, run once with the strategy frozen", "Twenty-fourth final test set (out of sample)"},
-            {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, not yet run", "Twenty-fifth final test set (next round's, not yet run)"},
+            {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "out of sample for the twenty-fourth-round strategy only, seen since", "Twenty-fourth final test set (seen)"},
+            {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, run once with the strategy frozen", "Twenty-fifth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
