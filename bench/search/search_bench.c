@@ -2366,6 +2366,93 @@ static bt_results *make_final25(int kind) {
         }
     return r;
 }
+/* Twenty-sixth final test set (make_final26, seeds 2701-2705): written on 2026-12-03 during the
+   twenty-fifth round by the coordinator, BEFORE any change of the twenty-sixth round, and
+   committed on its own (skipped by the bench unless --final26 is given, until the strategy is
+   frozen). Six kinds that differ from every set above:
+   0: alternating samples (an interference of period two): batch 2..256 x workers 1..4, 8
+      recorded samples per cell alternating 5 % above and below the cell's time, plus 1 %
+      Gaussian; the best batch=32 workers=2, its neighbours 1.5 % behind; noisy goal at 0 too;
+   1: a sea of slow cells around a fast band: batch 1..1024 x workers 1..8, the cells with
+      batch = 2^(workers+1) are fast, 1 % behind per step from the best batch=32 workers=4, every
+      other cell 8x slower (they make most of the exhaustive cost);
+   2: a saturating axis: batch 8..512 x workers 1..16, the time falls as 1/workers up to 6 and
+      rises 0.4 % per worker beyond; the best batch=64 workers=6;
+   3: the best in the middle of a face: batch 16..512 x workers 1..6 x prefetch 1..6 (216 cells),
+      time falls with batch to the largest and has a bowl in workers x prefetch centred at
+      workers=3 prefetch=4, so the best is batch=512 workers=3 prefetch=4;
+   4: one recorded sample per cell (no spread): batch 1..128 x workers 1..6, one sample each,
+      the best batch=16 workers=3, its neighbours 1 % behind; noisy goal at 0 too;
+   5: a mixed-radix batch axis 1, 2, 3, 4, 6, 8, ..., 96, 128 x workers 1..4: the values 3 x 2^k
+      fill a tile better; the best batch=24 workers=2, 12 and 48 1 % behind, its neighbours on
+      the axis, 32 and 16, 1.37 and 1.55 %. */
+static bt_results *make_final26(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax3[] = {"batch", "workers", "prefetch"};
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    static const int mixed[] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128};
+    bt_results *r = bt_results_create(kind == 3 ? 3 : 2, kind == 3 ? ax3 : ax2, 1, mets);
+    int i, j, k;
+    uint64_t rs = 2626 + (uint64_t)kind;
+    char a[3][24];
+    const char *ax[3];
+    for (i = 0; i < 3; i++) ax[i] = a[i];
+    if (kind == 1) {
+        for (i = 0; i <= 10; i++) for (j = 1; j <= 8; j++) {
+            double m = i == j + 1 ? 0.01 * (1 + 0.01 * abs(j - 4)) : 0.08 * (1 + 0.01 * abs(i - 5) + 0.01 * abs(j - 4));
+            snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "band", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (i = 0; i < 7; i++) for (j = 1; j <= 16; j++) {
+            double m = 0.01 * (1 + 0.02 * (i - 3) * (i - 3)) * (6.0 / (j < 6 ? j : 6)) * (1 + 0.004 * (j > 6 ? j - 6 : 0));
+            snprintf(a[0], sizeof a[0], "%d", 8 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "saturating", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 3) {
+        for (i = 0; i < 6; i++) for (j = 1; j <= 6; j++) for (k = 1; k <= 6; k++) {
+            double m = 0.01 * (1 + 0.03 * (5 - i)) * (1 + 0.01 * (j - 3) * (j - 3) + 0.008 * (k - 4) * (k - 4) + 0.004 * (j - 3) * (k - 4));
+            snprintf(a[0], sizeof a[0], "%d", 16 << i); snprintf(a[1], sizeof a[1], "%d", j); snprintf(a[2], sizeof a[2], "%d", k);
+            bt_results_add(r, "face", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 0; i < 14; i++) for (j = 1; j <= 4; j++) {
+            int b = mixed[i], three = b % 3 == 0;
+            double d = log2((double)b / 24), m = 0.01 * (1 + 0.01 * d * d) * (1 + 0.015 * (j - 2) * (j - 2)) * (three ? 1 : 1.012);
+            snprintf(a[0], sizeof a[0], "%d", b); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "mixed", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    bti_results_set_scols(r, 1, sc);
+    for (i = 0; i < 8; i++) for (j = 0; j < (kind == 0 ? 4 : 6); j++) {
+        double m;
+        int ns = kind == 0 ? 8 : 1;
+        bt_row *row;
+        if (kind == 0) {
+            m = 0.005 * (1 + 0.015 * (i - 4) * (i - 4)) * (1 + 0.015 * (j - 1) * (j - 1));
+            snprintf(a[0], sizeof a[0], "%d", 2 << i);
+        } else {
+            m = 0.02 * (1 + 0.01 * (i - 4) * (i - 4)) * (1 + 0.01 * (j - 2) * (j - 2));
+            snprintf(a[0], sizeof a[0], "%d", 1 << i);
+        }
+        snprintf(a[1], sizeof a[1], "%d", j + 1);
+        bt_results_add(r, kind == 0 ? "alternating" : "one_sample", "synthetic", ax, BT_CELL_OK, "", ns, 0, &m);
+        row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+        for (k = 0; k < ns; k++) {
+            double x = kind == 0 ? m * (1 + (k % 2 ? -0.05 : 0.05) + 0.01 * f23_gauss(&rs)) : m;
+            bti_row_add_sample(r, row, k, &x);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2452,6 +2539,7 @@ static int g_final21 = 1;          /* --no-final21: skip the twenty-first final 
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
 static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
 static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
+static int g_final26 = 0;          /* --final26: run the twenty-sixth final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2650,6 +2738,8 @@ int main(int argc, char **argv) {
                                            "final24 a page-fault storm (100x samples)", "final24 a fine batch axis (1..96)", "final24 two workloads disagree on a text axis"};
     static const char *const f25names[] = {"final25 a 660x range of cell times", "final25 thirty-two workloads", "final25 a knob that changes the noise (pin)",
                                            "final25 a timer that sometimes reads zero", "final25 a plus-shaped valley", "final25 ten on/off axes (1024 cells)"};
+    static const char *const f26names[] = {"final26 alternating samples (period two)", "final26 a sea of slow cells around a fast band", "final26 a saturating axis (workers)",
+                                           "final26 the best in the middle of a face", "final26 one recorded sample per cell", "final26 a mixed-radix batch axis (3 x 2^k)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2666,7 +2756,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..25)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..25)\n"
+                   "  --final26        run the twenty-sixth final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2710,6 +2801,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
         else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
+        else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1;
+        else if (strcmp(argv[a], "--no-final26") == 0) g_final26 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2753,6 +2846,7 @@ int main(int argc, char **argv) {
             {24, 0, 2 | 4 | 8 | 32, make_final23, f23names, &g_final23},
             {25, 0, 2 | 8, make_final24, f24names, &g_final24},
             {26, 0, 4 | 8, make_final25, f25names, &g_final25},
+            {27, 0, 1 | 16, make_final26, f26names, &g_final26},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2799,6 +2893,7 @@ int main(int argc, char **argv) {
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "out of sample for the twenty-third-round strategy only, seen since", "Twenty-third final test set (seen)"},
             {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "out of sample for the twenty-fourth-round strategy only, seen since", "Twenty-fourth final test set (seen)"},
             {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, run once with the strategy frozen", "Twenty-fifth final test set (out of sample)"},
+            {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "written before the twenty-sixth round, not yet run", "Twenty-sixth final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
