@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, seen since) and the twenty-fourth final test set (2501-2505, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, 2501-2505, seen since) and the twenty-fifth final test set (2601-2605, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty-four sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-five sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -182,18 +182,23 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  page-fault storm (1 in 12 samples 100x slow), a fine batch axis (1..96 in steps of 1), two"
     echo "  workloads that disagree on a text axis): written by the coordinator during the twenty-third"
     echo "  round and committed before the twenty-fourth (4d93941, its commit message not naming its"
-    echo "  kinds), run once with it frozen (1e7b122): the out-of-sample figure (bench/search/NOTES.md,"
-    echo "  \"Twenty-fourth round frozen\")."
+    echo "  kinds), run once with it frozen (1e7b122): 23 of 30 met (the twenty-third-round strategy"
+    echo "  22); seen since the twenty-fifth round;"
+    echo "- twenty-fifth final (make_final25, 2601-2605: a 660x range of cell times, thirty-two"
+    echo "  workloads, a knob that changes the noise more than the time (pin), a timer that sometimes"
+    echo "  reads zero, a plus-shaped valley, ten on/off axes (1024 cells)): written by the coordinator"
+    echo "  during the twenty-fourth round and committed before the twenty-fifth (5bbdb50, its commit"
+    echo "  message not naming its kinds), run once with it frozen (cbfeeb6): the out-of-sample figure"
+    echo "  (bench/search/NOTES.md, \"Twenty-fifth round frozen\")."
     echo
-    echo "Twenty-fourth round (1e7b122), against 66651c7's strategy, all sets but the twenty-fourth seen"
-    echo "while choosing: under noise, once the search has converged with the cost cap under half spent,"
-    echo "the coarse lattice at the values of an unordered axis that the late screen's lattice skipped"
-    echo "(kernel x batch x workers, 1152 cells, at 1, 3 and 5 %); tied medians in the final pick broken"
-    echo "by the samples' means where the local model agrees (an OOM band at 10 %, text values with"
-    echo "spaces and symbols at 1 %). Rows met before -> after, the moved rows and the twenty-fourth"
-    echo "final set's figures (run once with it; the previous strategy run on it afterwards for"
-    echo "comparison only): bench/search/NOTES.md, \"Twenty-fourth round frozen\" (earlier rounds there"
-    echo "too)."
+    echo "Twenty-fifth round (cbfeeb6), against d11061b's strategy, all sets but the twenty-fifth seen"
+    echo "while choosing: on a grid of a few cells (three screens of 3 samples over the cap), a first"
+    echo "visit ends at one sample while every sample agrees with its warm-up run (a single axis of four"
+    echo "values at 0); with several workloads, a value of a text axis with no measured pair screened at"
+    echo "the leader's other values before the line search (two workloads that disagree on a text axis"
+    echo "at 0 and 1 %). Rows met before -> after, the moved rows and the twenty-fifth final set's"
+    echo "figures (run once with it; the previous strategy run on it afterwards for comparison only):"
+    echo "bench/search/NOTES.md, \"Twenty-fifth round frozen\" (earlier rounds there too)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
