@@ -12575,6 +12575,20 @@ static int bti_srch_value_effect(bti_srch *s, int a, uint32_t v, uint32_t u, dou
     if (np) *eff = e / np;
     return np;
 }
+/* the leader's cell with value w of axis a (an unordered axis: text, more than two values, untied)
+   substituted, where no measured cell at w has a twin at another value (bti_srch_value_effect finds
+   none) and that cell is in the grid and usable; SIZE_MAX otherwise. Shared by the unmeasured
+   values' screen (bti_srch_value_screen) and the several workloads' one (bti_srch_wl_unseen) */
+static size_t bti_srch_unpaired_at(bti_srch *s, size_t leader, const uint32_t *lv, int a, uint32_t w) {
+    const bt_grid *g = s->sw->g;
+    size_t ci;
+    uint32_t u;
+    double e;
+    if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2 || w == lv[a]) return SIZE_MAX;
+    for (u = 0; u < g->ax[a].n; u++) if (u != w && bti_srch_value_effect(s, a, w, u, &e)) return SIZE_MAX;
+    ci = leader - (size_t)lv[a] * bti_grid_stride(g, a) + (size_t)w * bti_grid_stride(g, a);
+    return ci < s->ncells && s->use[ci] == 1 ? ci : SIZE_MAX;
+}
 /* several workloads (the twenty-fifth round): the leader's cell with a value of an unordered
    axis (text, more than two values) substituted that has no measured pair (no measured cell at
    it has a twin at another value: bti_srch_value_effect finds none, as in bti_srch_value_screen)
@@ -12585,19 +12599,10 @@ static size_t bti_srch_wl_unseen(bti_srch *s, size_t leader) {
     int a, k;
     if (s->nw < 2 || !lv) return SIZE_MAX;
     for (a = 0; a < g->naxes; a++) {
-        size_t sa;
-        uint32_t w, u;
-        if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2) continue;
-        sa = bti_grid_stride(g, a);
+        uint32_t w;
         for (w = 0; w < g->ax[a].n; w++) {
-            size_t q;
-            double e;
-            int seen = 0;
-            if (w == lv[a]) continue;
-            for (u = 0; u < g->ax[a].n && !seen; u++) if (u != w && bti_srch_value_effect(s, a, w, u, &e)) seen = 1;
-            if (seen) continue;
-            q = leader - (size_t)lv[a] * sa + (size_t)w * sa;
-            if (q >= s->ncells || s->use[q] != 1) continue;
+            size_t q = bti_srch_unpaired_at(s, leader, lv, a, w);
+            if (q == SIZE_MAX) continue;
             for (k = 0; k < s->nw; k++) if (bti_sc_at(s, q, k)->status < 0) break;
             if (k < s->nw) return q;
         }
@@ -13753,21 +13758,12 @@ static bt_status bti_srch_value_screen(bti_srch *s, size_t leader, double *best)
     if (!lv || !bti_srch_desc_room(s, leader, &cheap, &allow, &lm)) return BT_OK;
     /* the screen: each unmeasured value's cell at the leader's other values, one sample */
     for (a = 0; a < g->naxes && st == BT_OK; a++) {
-        size_t sa;
         uint32_t w;
-        if (g->ax[a].tied_to >= 0 || g->ax[a].type != BT_AXIS_STR || g->ax[a].n <= 2) continue;
-        sa = bti_grid_stride(g, a);
         for (w = 0; w < g->ax[a].n && st == BT_OK && ns < 64; w++) {
-            int seen = 0;
-            uint32_t u;
-            double e;
             bti_sc *sc;
             bt_cell c;
-            if (w == lv[a]) continue;
-            for (u = 0; u < g->ax[a].n && !seen; u++) if (u != w && bti_srch_value_effect(s, a, w, u, &e)) seen = 1;
-            if (seen) continue;
-            ci = leader - (size_t)lv[a] * sa + (size_t)w * sa;
-            if (ci >= s->ncells || s->use[ci] != 1) continue;
+            ci = bti_srch_unpaired_at(s, leader, lv, a, w);
+            if (ci == SIZE_MAX) continue;
             bt_grid_cell(g, ci, &c);
             if (bti_is_pruned(s->sw, 0, &c, NULL, 0)) continue;
             if (s->cost - spent0 + cheap > allow || bti_srch_over_budget(s)) break;
