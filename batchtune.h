@@ -13053,14 +13053,13 @@ static double bti_srch_cell_sd(const bti_srch *s, const bti_sc *sc, double md, i
    cells measured ok with 2+ samples, each cell's differences and degrees of freedom counted up
    to BTI_CE_D (a cell with more weighs each of them less: a weighted median, a weighted mean of
    the variances). Under the same noise everywhere it reads what the pooled core reads. */
-static double bti_srch_cell_core(const bti_srch *s, int k, int *own) {
+static double bti_srch_cell_core(const bti_srch *s, int k) {
     size_t ci, nd = 0, cap = 0, ncell = 0;
     double *p, cut = s->cm_p > 0 ? BTI_OUT_K * s->wcut[k] : 0, vs = 0, vdf = 0, wsum = 0, half, acc = 0, rob, W = BTI_CE_D;
     for (ci = 0; ci < s->ncells; ci++) {
         const bti_sc *sc = &s->sc[ci * (size_t)s->nw + (size_t)k];
         if (s->use[ci] == 1 && sc->status == BT_CELL_OK && sc->n >= 2) cap += (size_t)sc->n - 1;
     }
-    *own = 0;
     if (!cap || (p = (double *)bti_malloc(2 * cap * sizeof(double))) == NULL) return s->wcore[k];
     for (ci = 0; ci < s->ncells; ci++) {
         bti_sc *sc = &s->sc[ci * (size_t)s->nw + (size_t)k];
@@ -13096,7 +13095,6 @@ static double bti_srch_cell_core(const bti_srch *s, int k, int *own) {
         ncell++;
     }
     if (ncell < BTI_CE_MINC) { bti_free(p); return s->wcore[k]; }
-    *own = 1;
     qsort(p, nd, 2 * sizeof(double), bti_srch_cmp_score);
     half = 0.5 * wsum;
     for (ci = 0; ci < nd; ci++) { acc += p[2 * ci + 1]; if (acc >= half) break; }
@@ -13112,8 +13110,6 @@ static double bti_srch_cell_core(const bti_srch *s, int k, int *own) {
    or the cheapest would err low, the costliest high; the nearest cell alone erred high once a
    space-filling screen had measured a few costly far cells (each then stood for a whole
    region). None above an OOM: exhaustive prunes it too. 0 while no cell has samples. */
-#define BTI_EST_PAIRN 8
-#define BTI_EST_PAIRF 0.5
 #define BTI_EST_SPIKE 8.0 /* a measured cell this many times costlier than its measured neighbours (median) is a spike */
 /* The L1 distance of two cells in grid steps (value indices), over the axes not tied to another:
    the exhaustive estimate's inverse-distance weights, its spike test (one step) and the fit's
@@ -13177,35 +13173,18 @@ static double bti_srch_out_cells(double *oc, size_t n, double nout, double nsm, 
 static double bti_srch_exhaustive_estimate(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     size_t n = s->ncells * (size_t)s->nw, ci, cj, nok = 0, *ml = NULL, nml = 0;
-    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m, *fs = NULL, *oc = NULL, *pk = (double *)bti_malloc((size_t)s->nw * sizeof(double));
+    double sum = 0, *fc = (double *)bti_malloc(n * sizeof(double)), *ck = (double *)bti_malloc((size_t)s->nw * sizeof(double)), op = s->cm_p, om = s->cm_m, *fs = NULL, *oc = NULL;
     int k;
-    if (!fc || !ck || !pk) { bti_free(fc); bti_free(ck); bti_free(pk); return 0; }
-    /* each measured cell at its own spread shrunk toward the core (see bti_srch_cell_sd); a
-       one-sample cell at the root mean square of the one-sample cells' warm-up pairs where
-       BTI_EST_PAIRN of them read under BTI_EST_PAIRF of the core (an experiment, not kept) */
-    for (k = 0; k < s->nw; k++) {
-        double ss = 0;
-        int np = 0, own;
-        pk[k] = ck[k] = bti_srch_cell_core(s, k, &own);
-        if (!own) continue;
-        for (ci = 0; ci < s->ncells; ci++) {
-            const bti_sc *sc = bti_sc_at(s, ci, k);
-            double d;
-            if (s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n != 1 || sc->cut == 2 || !(sc->warm > 0)) continue;
-            d = (sc->e2e[0] - sc->warm) / sc->warm;
-            if (!(d == d)) continue;
-            ss += d * d;
-            np++;
-        }
-        if (np >= BTI_EST_PAIRN && sqrt(ss / np) < BTI_EST_PAIRF * ck[k]) pk[k] = sqrt(ss / np);
-    }
+    if (!fc || !ck) { bti_free(fc); bti_free(ck); return 0; }
+    /* each measured cell at its own spread shrunk toward the core (see bti_srch_cell_sd) */
+    for (k = 0; k < s->nw; k++) ck[k] = bti_srch_cell_core(s, k);
     for (ci = 0; ci < s->ncells; ci++) for (k = 0; k < s->nw; k++) {
         bti_sc *sc = bti_sc_at(s, ci, k);
         double md, c;
         int df;
         fc[ci * (size_t)s->nw + (size_t)k] = NAN;
         if (s->use[ci] != 1 || sc->status != BT_CELL_OK || sc->n < 1 || !((md = bti_sc_median(sc)) > 0)) continue;
-        fc[ci * (size_t)s->nw + (size_t)k] = sc->n == 1 ? pk[k] : ck[k];
+        fc[ci * (size_t)s->nw + (size_t)k] = ck[k];
         c = bti_srch_cell_sd(s, sc, md, k, &df);
         if (df >= 1) fc[ci * (size_t)s->nw + (size_t)k] = sqrt(((double)df * c * c + BTI_CE_D * ck[k] * ck[k]) / ((double)df + BTI_CE_D));
     }
@@ -13331,7 +13310,6 @@ static double bti_srch_exhaustive_estimate(bti_srch *s) {
     bti_free(fc);
     bti_free(fs);
     bti_free(ck);
-    bti_free(pk);
     bti_free(oc);
     return nok ? sum : 0;
 }
