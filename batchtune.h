@@ -445,6 +445,12 @@ BATCHTUNE_API bt_status bt_sweep_run(const bt_grid *g, const bt_workload *w, int
    Empty field = not available. A later row for the same (workload, axis values) supersedes
    an earlier one. Samples file: workload, <axes...>, sample, <sample metrics...>; a block
    starting again at sample 0 for a cell replaces its earlier samples.
+   Zero reads: a sample whose e2e_s is 0 or less (a clock delta under the timer's resolution)
+   is kept in the samples file and counted in `samples`, but it is not a time: the row's e2e_s
+   statistics, the stop rule's noise judgement, the adaptive search, replay and the ranking's
+   bootstrap leave it out, and an ok row's reason says "K of N samples read 0 s (below the
+   timer's resolution); left out". A cell whose every sample read 0 s is recorded "error"
+   ("every one of its N samples read 0 s ..."), and bt_rank does not rank a time of 0 s.
    ========================================================================================== */
 typedef struct bt_row {
     char *workload;
@@ -3203,15 +3209,69 @@ BTI_DEF bt_stop_rule bt_stop_rule_defaults(const bt_stop_rule *in) {
     if (r.timeout_s <= 0) r.timeout_s = 60.0;
     return r;
 }
-BTI_DEF int bt_stop_check(const bt_stop_rule *r, const bt_stats *st, double elapsed_s, int *noisy) {
-    int quiet = st->rel_noise <= r->max_rel_noise;
+/* ---- Zero reads. A sample time of 0 s or less is not a measurement: the clock did not advance
+   across the work (a delta under the timer's resolution: a coarse or virtualised clock, work of
+   a few microseconds), or it stepped back. Such a sample is kept in the samples file (the raw
+   record) but never used as a time: not in a cell's median, mean, spread, interval or
+   percentiles, not in the stop rule's noise judgement, not in the search's comparisons, not in
+   a ranking's or a comparison's bootstrap. It still counts as a sample taken (the stop rule's
+   count cap and the cost: it took its time, read as 0, and its overhead). A cell's row says how
+   many were left out in its reason; a cell whose every sample read 0 s has no time and is
+   recorded "error" (never ranked, never the fastest). Motivated by the twenty-fifth final set's
+   "a timer that sometimes reads zero" (4-5 us cells, each recorded sample 0 with probability
+   1/6): the zeros dragged medians down and every strategy, exhaustive included, picked a cell
+   2.01 % behind the true best. These helpers are the one test every such place uses. */
+static int bti_time_ok(double t) { return t > 0; }             /* a usable time (NaN: no) */
+static int bti_zero_read(double t) { return t <= 0; }          /* read 0 s or less (NaN: no, absent) */
+/* the usable times among x[0], x[stride], ... (n of them) into out; *nzero: the zero reads */
+static size_t bti_times_usable(const double *x, size_t n, size_t stride, double *out, size_t *nzero) {
+    size_t i, m = 0, z = 0;
+    for (i = 0; i < n; i++) {
+        double t = x[i * stride];
+        if (bti_time_ok(t)) out[m++] = t;
+        else if (bti_zero_read(t)) z++;
+    }
+    if (nzero) *nzero = z;
+    return m;
+}
+static size_t bti_zero_reads(const double *x, size_t n, size_t stride) {
+    size_t i, z = 0;
+    for (i = 0; i < n; i++) z += (size_t)bti_zero_read(x[i * stride]);
+    return z;
+}
+/* is a results column a statistic of the sample times (a time, where 0 s is a zero read)? */
+static int bti_time_metric(const char *name) {
+    static const char *const t[] = {"e2e_s_median", "e2e_s_min", "e2e_s_mean", "e2e_s_p10", "e2e_s_p90", "e2e_s_p99", "e2e_s_ci_lo", "e2e_s_ci_hi"};
+    size_t i;
+    for (i = 0; name && i < sizeof t / sizeof t[0]; i++) if (strcmp(name, t[i]) == 0) return 1;
+    return 0;
+}
+/* a sample value that may enter statistics: not absent, and in the time column not a zero read */
+static int bti_sample_usable(int time_col, double v) { return !isnan(v) && (!time_col || bti_time_ok(v)); }
+/* the row's words for zero reads (buf empty when none) */
+static void bti_zero_reads_note(char *buf, size_t n, size_t nzero, size_t taken) {
+    if (!nzero) { if (n) buf[0] = 0; return; }
+    if (nzero >= taken)
+        bti_fmt(buf, n, "every one of its %zu samples read 0 s (below the timer's resolution): no time measured; give one sample more work", taken);
+    else
+        bti_fmt(buf, n, "%zu of %zu samples read 0 s (below the timer's resolution); left out", nzero, taken);
+}
+/* The stop rule on a cell's usable times (st: their statistics, usable of them) after `taken`
+   samples in all: the minimum count and the noise limit count usable times only (a zero read
+   is no information), the count cap counts every sample taken (each cost its time). Without
+   zero reads (taken == usable) it is bt_stop_check. */
+static int bti_stop_check_reads(const bt_stop_rule *r, const bt_stats *st, int usable, int taken, double elapsed_s, int *noisy) {
+    int quiet = (usable > 0 || taken == usable) && st->rel_noise <= r->max_rel_noise;
     if (noisy) *noisy = 0;
-    if ((int)st->n >= r->min_samples && elapsed_s >= r->min_time_s && quiet) return 1;
-    if ((int)st->n >= r->max_samples || (elapsed_s >= r->max_time_s && (int)st->n >= 1)) {
-        if (noisy) *noisy = !quiet || (int)st->n < r->min_samples;
+    if (usable >= r->min_samples && elapsed_s >= r->min_time_s && quiet) return 1;
+    if (taken >= r->max_samples || (elapsed_s >= r->max_time_s && taken >= 1)) {
+        if (noisy) *noisy = !quiet || usable < r->min_samples;
         return 1;
     }
     return 0;
+}
+BTI_DEF int bt_stop_check(const bt_stop_rule *r, const bt_stats *st, double elapsed_s, int *noisy) {
+    return bti_stop_check_reads(r, st, (int)st->n, (int)st->n, elapsed_s, noisy);
 }
 
 /* ---------------------------------------------------------------- grid ------------------- */
@@ -3882,6 +3942,8 @@ BTI_DEF size_t bt_results_num_rows(const bt_results *r) { return r ? r->nrows : 
 BTI_DEF const bt_row *bt_results_row(const bt_results *r, size_t i) { return r && i < r->nrows ? &r->rows[i] : NULL; }
 BTI_DEF int bt_results_num_sample_cols(const bt_results *r) { return r ? r->nscols : 0; }
 BTI_DEF const char *bt_results_sample_col(const bt_results *r, int i) { return r && i >= 0 && i < r->nscols ? r->scols[i] : NULL; }
+/* is sample column col of r the time column ("e2e_s", where the zero-read rule applies: bti_time_ok)? */
+static int bti_time_col(const bt_results *r, int col) { return r && col >= 0 && col < r->nscols && strcmp(r->scols[col], "e2e_s") == 0; }
 
 static uint64_t bti_row_key(int naxes, const char *workload, const char *const *ax) {
     uint64_t h = bti_fnv1a(0, workload);
@@ -4638,8 +4700,8 @@ static bt_cell_status bti_run_cell(bti_sweep *sw, int wl, const bt_cell *c, doub
     bt_sample s;
     bt_status st = BT_OK;
     bt_cell_status cst = BT_CELL_OK;
-    int i, n = 0, cap = 0, ns = sw->r->nscols, done = 0;
-    double *samp = NULL, *e2e = NULL;
+    int i, n = 0, nu = 0, cap = 0, ns = sw->r->nscols, done = 0;
+    double *samp = NULL, *e2e = NULL; /* e2e: the usable times (bti_time_ok) of the n samples */
     uint64_t tstart = 0;
     *samp_out = NULL; *nsamp_out = 0; *noisy = 0; reason[0] = 0;
     memset(&s, 0, sizeof s);
@@ -4683,14 +4745,15 @@ static bt_cell_status bti_run_cell(bti_sweep *sw, int wl, const bt_cell *c, doub
             int k;
             for (k = 0; k < ns; k++) row[k] = NAN;
             row[BTI_S_E2E] = dt;
-            if (s.items > 0) { row[BTI_S_ITEMS] = s.items; row[BTI_S_IPS] = s.items / dt; row[BTI_S_SPI] = dt / s.items; }
+            if (s.items > 0) { row[BTI_S_ITEMS] = s.items; if (bti_time_ok(dt)) { row[BTI_S_IPS] = s.items / dt; row[BTI_S_SPI] = dt / s.items; } }
             for (k = 0; k < BT_PHASE_COUNT; k++) if (s.phase_s[k] >= 0) row[BTI_S_PHASE0 + k] = s.phase_s[k];
             if (s.peak_mem_bytes >= 0) row[BTI_S_PEAK] = s.peak_mem_bytes;
             for (k = 0; k < w->num_metrics && k < BT_MAX_METRICS; k++) row[sw->cmap[wl * BT_MAX_METRICS + k]] = s.metric[k];
         }
-        e2e[n++] = dt;
-        bt_stats_compute(e2e, (size_t)n, &stt);
-        done = bt_stop_check(rule, &stt, (double)(t1 - tstart) * 1e-9, noisy);
+        n++;
+        if (bti_time_ok(dt)) e2e[nu++] = dt; /* a zero read: taken, not a time */
+        if (bt_stats_compute(e2e, (size_t)nu, &stt) != BT_OK) memset(&stt, 0, sizeof stt);
+        done = bti_stop_check_reads(rule, &stt, nu, n, (double)(t1 - tstart) * 1e-9, noisy);
     }
     if (st != BT_OK) {
         cst = bti_status_to_cell(st);
@@ -4698,6 +4761,10 @@ static bt_cell_status bti_run_cell(bti_sweep *sw, int wl, const bt_cell *c, doub
     }
     if (w->teardown) { int keep = s.index; s.index = -1; w->teardown(c, w->user, &s); s.index = keep; }
     bti_free(e2e);
+    if (cst == BT_CELL_OK && n > 0 && nu == 0) { /* no time at all: never ranked */
+        cst = BT_CELL_ERROR;
+        bti_zero_reads_note(reason, rlen, (size_t)n, (size_t)n);
+    }
     if (cst != BT_CELL_OK) { bti_free(samp); return cst; }
     *samp_out = samp;
     *nsamp_out = n;
@@ -4710,8 +4777,7 @@ static void bti_row_metrics(const bti_sweep *sw, const double *samp, int n, doub
     for (k = 0; k < sw->r->nmetrics; k++) m[k] = NAN;
     m[BTI_M_CELL] = cell_s;
     if (!tmp || n <= 0) { bti_free(tmp); return; }
-    for (k = 0; k < n; k++) tmp[k] = samp[(size_t)k * (size_t)ns + BTI_S_E2E];
-    if (bt_stats_compute(tmp, (size_t)n, &st) == BT_OK) {
+    if (bt_stats_compute(tmp, bti_times_usable(samp + BTI_S_E2E, (size_t)n, (size_t)ns, tmp, NULL), &st) == BT_OK) {
         m[BTI_M_MED] = st.median; m[BTI_M_MIN] = st.min; m[BTI_M_MEAN] = st.mean; m[BTI_M_SD] = st.stddev;
         m[BTI_M_P10] = st.p10; m[BTI_M_P90] = st.p90; m[BTI_M_P99] = st.p99;
         m[BTI_M_CILO] = st.ci_lo; m[BTI_M_CIHI] = st.ci_hi; m[BTI_M_NOISE] = st.rel_noise;
@@ -4732,8 +4798,18 @@ static bt_status bti_sweep_emit(bti_sweep *sw, int wl, const char *const *axv, b
     long idx;
     bt_status st = BT_OK;
     int k;
+    char zr[768];
     if (!m) return BT_E_NOMEM;
     bti_row_metrics(sw, samp, cst == BT_CELL_OK ? nsamp : 0, cell_s, m);
+    if (cst == BT_CELL_OK && nsamp > 0) { /* zero reads, left out of the row's statistics: say so */
+        size_t nz = bti_zero_reads(samp + BTI_S_E2E, (size_t)nsamp, (size_t)sw->r->nscols);
+        if (nz) {
+            char note[256];
+            bti_zero_reads_note(note, sizeof note, nz, (size_t)nsamp);
+            bti_fmt(zr, sizeof zr, "%s%s%s", reason && reason[0] ? reason : "", reason && reason[0] ? "; " : "", note);
+            reason = zr;
+        }
+    }
     idx = bti_results_put(sw->r, sw->w[wl].name, sw->d.device, axv, cst, reason, cst == BT_CELL_OK ? nsamp : 0, noisy, m);
     bti_free(m);
     if (idx < 0) return BT_E_NOMEM;
@@ -5402,7 +5478,7 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
     bt_rank_desc d;
     bti_keymap emap, wmap;
     bti_limit lim[32];
-    int nlim = 0, obj, higher, ne = 0, nw = 0, i, e, w, stat = 0, scol;
+    int nlim = 0, obj, higher, ne = 0, nw = 0, i, e, w, stat = 0, scol, tobj;
     int *row_e = NULL, *row_w = NULL, *eligible = NULL, *first_row = NULL, *order_idx = NULL;
     double *val = NULL, *mr = NULL, *mx = NULL;
     const bt_row **src = NULL;
@@ -5471,6 +5547,7 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
         row_w[k] = (int)v;
     }
     if (!ne) { bti_fmt(rk->message, sizeof rk->message, "no rows to rank"); st = BT_E_INVALID; goto out; }
+    tobj = bti_time_col(r, bti_sample_source(r, d.objective, &stat)) || bti_time_metric(d.objective);
     rk->objective = bti_strdup(d.objective);
     rk->direction = higher ? BT_HIGHER_IS_BETTER : BT_LOWER_IS_BETTER;
     rk->top_n = d.top_n;
@@ -5519,6 +5596,9 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
             ok = 0;
         } else if (isnan(v)) {
             bti_append_why(&en->why, "no %s on %s", d.objective, row->workload);
+            ok = 0;
+        } else if (tobj && bti_zero_read(v)) { /* a time of 0 s is not a time (zero reads): never the fastest */
+            bti_append_why(&en->why, "%s read 0 s on %s (below the timer's resolution): not a time", d.objective, row->workload);
             ok = 0;
         }
         for (l = 0; ok && l < nlim; l++) if (!bti_limit_ok(&lim[l], row->m[lim[l].col])) {
@@ -5582,7 +5662,7 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
         size_t maxn = 1;
         double *tmp;
         uint64_t rng = d.seed;
-        int b, any = 0;
+        int b, any = 0, tcol = bti_time_col(r, scol);
         for (k = 0; k < (size_t)ne * (size_t)nw; k++) if (src[k] && src[k]->nsample > 0) { any = 1; if ((size_t)src[k]->nsample > maxn) maxn = (size_t)src[k]->nsample; }
         tmp = (double *)bti_malloc(maxn * sizeof(double));
         if (!bval || !bbest || !bmr || !wins || !beats || !tmp) {
@@ -5600,7 +5680,7 @@ BTI_DEF bt_status bt_rank(const bt_results *r, const bt_rank_desc *din, bt_ranki
                         size_t n = 0, j;
                         for (j = 0; j < (size_t)row->nsample; j++) {
                             double v = row->samp[bti_rand_below(&rng, (size_t)row->nsample) * (size_t)r->nscols + (size_t)scol];
-                            if (!isnan(v)) tmp[n++] = v;
+                            if (bti_sample_usable(tcol, v)) tmp[n++] = v;
                         }
                         bval[k] = n ? bti_stat_of(tmp, n, stat) : val[k];
                     }
@@ -11428,13 +11508,13 @@ BTI_DEF void bt_comparison_free(bt_comparison *c) {
     bti_strv_free(c->naxes, c->axes);
     memset(c, 0, sizeof *c);
 }
-/* the non-NaN values of sample column col of a row */
+/* the usable values of sample column col of a row (bti_sample_usable: not NaN, no zero reads) */
 static size_t bti_sample_column(const bt_results *r, const bt_row *row, int col, double *out) {
-    int k;
+    int k, tc = bti_time_col(r, col);
     size_t n = 0;
     for (k = 0; k < row->nsample; k++) {
         double v = row->samp[(size_t)k * (size_t)r->nscols + (size_t)col];
-        if (!isnan(v)) out[n++] = v;
+        if (bti_sample_usable(tc, v)) out[n++] = v;
     }
     return n;
 }
@@ -11732,8 +11812,9 @@ BTI_DEF int bt_strategy_parse(const char *s, int *out) {
 typedef struct bti_sc {
     int status;                /* -1 not visited yet, else a bt_cell_status */
     int n, cap;
-    double *e2e;               /* n sample times */
-    double *rows;              /* n x nscols sample rows (what the row's samples file block holds) */
+    double *e2e;               /* n sample times: the usable ones (bti_time_ok); zero reads are not times */
+    double *rows;              /* nrow x nscols sample rows, every sample taken (what the row's samples file block holds) */
+    int nrow, nzero;           /* samples taken, and how many of them read 0 s (nrow = n + nzero) */
     double tsum;               /* sum of sample times: the stop rule's elapsed time */
     double cost;               /* seconds of all visits: setup, warm-up, samples, teardown */
     int visits, done, noisy, drawn;
@@ -11832,7 +11913,7 @@ static const uint32_t *bti_srch_cvi(bti_srch *s, size_t ci) {
 }
 static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
     int ns = s->sw->r->nscols;
-    if (sc->n == sc->cap) {
+    if (sc->nrow == sc->cap) {
         int nc = sc->cap ? sc->cap * 2 : 16;
         double *a = (double *)bti_realloc(sc->e2e, (size_t)nc * sizeof(double));
         double *b;
@@ -11843,16 +11924,20 @@ static bt_status bti_sc_push(bti_srch *s, bti_sc *sc, const double *row) {
         sc->rows = b;
         sc->cap = nc;
     }
-    memcpy(sc->rows + (size_t)sc->n * (size_t)ns, row, (size_t)ns * sizeof(double));
-    sc->e2e[sc->n++] = row[BTI_S_E2E];
-    sc->tsum += row[BTI_S_E2E];
+    memcpy(sc->rows + (size_t)sc->nrow * (size_t)ns, row, (size_t)ns * sizeof(double));
+    sc->nrow++;
+    if (bti_time_ok(row[BTI_S_E2E])) {
+        sc->e2e[sc->n++] = row[BTI_S_E2E];
+        sc->tsum += row[BTI_S_E2E];
+    } else sc->nzero++; /* a zero read: taken (its cost is counted by the visit), not a time */
     s->samples++;
     return BT_OK;
 }
 /* after a sample: does the stop rule hold on all of the cell's samples? */
 static void bti_sc_check(bti_srch *s, bti_sc *sc) {
     bt_stats st;
-    if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) == BT_OK) sc->done = bt_stop_check(&s->sw->stop, &st, sc->tsum, &sc->noisy);
+    if (bt_stats_compute(sc->e2e, (size_t)sc->n, &st) != BT_OK) memset(&st, 0, sizeof st);
+    sc->done = bti_stop_check_reads(&s->sw->stop, &st, sc->n, sc->nrow, sc->tsum, &sc->noisy);
 }
 /* near-noise-free samples: the pooled spread under this fraction of the margin (the plateau
    rule's gate below, the quiet screen and leader, the far basin) */
@@ -11964,7 +12049,7 @@ static bt_status bti_srch_emit(bti_srch *s, const bt_cell *c, int wl, bt_cell_st
     bti_sc *sc = bti_sc_at(s, c->index, wl);
     bt_status st;
     bti_cell_texts(s->sw->g, c, txt, axv);
-    st = bti_sweep_emit(s->sw, wl, axv, cst, reason, sc->rows, cst == BT_CELL_OK ? sc->n : 0, sc->noisy, sc->cost);
+    st = bti_sweep_emit(s->sw, wl, axv, cst, reason, sc->rows, cst == BT_CELL_OK ? sc->nrow : 0, sc->noisy, sc->cost);
     bti_srch_progress(s, wl, c, cst);
     return st;
 }
@@ -11978,6 +12063,10 @@ static bt_status bti_srch_visit(bti_srch *s, size_t ci, int wl, int max_new) {
     why[0] = 0;
     bt_grid_cell(s->sw->g, ci, &c);
     cst = s->visit(s, &c, wl, max_new, why, sizeof why);
+    if (cst == BT_CELL_OK && sc->n == 0 && sc->nzero > 0) { /* every sample a zero read: no time, never ranked */
+        cst = BT_CELL_ERROR;
+        bti_zero_reads_note(why, sizeof why, (size_t)sc->nzero, (size_t)sc->nrow);
+    }
     sc->visits++;
     s->visits++;
     s->cost += sc->cost - before;
@@ -15206,7 +15295,7 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         uint64_t t0, t1;
         double dt;
         int k;
-        bti_sample_reset(&smp, sc->n);
+        bti_sample_reset(&smp, sc->nrow);
         t0 = bt_now_ns();
         st = w->run(c, w->user, &smp);
         if (st == BT_OK && w->sync) st = w->sync(w->user, &smp);
@@ -15215,12 +15304,12 @@ static bt_cell_status bti_visit_live(bti_srch *s, const bt_cell *c, int wl, int 
         dt = (double)(t1 - t0) * 1e-9;
         if (dt > rule->timeout_s) {
             cst = BT_CELL_TIMEOUT;
-            bti_fmt(reason, rlen, "sample %d took %.3g s, over the %.3g s limit", sc->n, dt, rule->timeout_s);
+            bti_fmt(reason, rlen, "sample %d took %.3g s, over the %.3g s limit", sc->nrow, dt, rule->timeout_s);
             break;
         }
         for (k = 0; k < ns; k++) row[k] = NAN;
         row[BTI_S_E2E] = dt;
-        if (smp.items > 0) { row[BTI_S_ITEMS] = smp.items; row[BTI_S_IPS] = smp.items / dt; row[BTI_S_SPI] = dt / smp.items; }
+        if (smp.items > 0) { row[BTI_S_ITEMS] = smp.items; if (bti_time_ok(dt)) { row[BTI_S_IPS] = smp.items / dt; row[BTI_S_SPI] = dt / smp.items; } }
         for (k = 0; k < BT_PHASE_COUNT; k++) if (smp.phase_s[k] >= 0) row[BTI_S_PHASE0 + k] = smp.phase_s[k];
         if (smp.peak_mem_bytes >= 0) row[BTI_S_PEAK] = smp.peak_mem_bytes;
         for (k = 0; k < w->num_metrics && k < BT_MAX_METRICS; k++) row[sw->cmap[wl * BT_MAX_METRICS + k]] = smp.metric[k];
@@ -15552,15 +15641,17 @@ static bt_cell_status bti_visit_replay(bti_srch *s, const bt_cell *c, int wl, in
     while (!sc->done && !sc->cut && (max_new <= 0 || taken < max_new)) {
         uint64_t rs = R->seed * 0x9E3779B97F4A7C15ULL ^ ((uint64_t)c->index * 1000003ULL + (uint64_t)wl * 7919ULL + (uint64_t)sc->drawn * 0x5851F42D4C957F2DULL);
         double x, peak = R->m_peak >= 0 ? row->m[R->m_peak] : NAN;
-        int j;
+        int j, zero = 0;
         bti_rand_next(&rs);
         if (nrec) {
             j = sc->drawn < nrec ? sc->drawn : (int)bti_rand_below(&rs, (size_t)nrec);
             x = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_e2e];
+            zero = bti_zero_read(x); /* a recorded zero read replays as one (0 s: taken, not a time) */
             if (R->s_peak >= 0 && !isnan(row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak])) peak = row->samp[(size_t)j * (size_t)R->rec->nscols + (size_t)R->s_peak];
         } else x = med + sd * bti_replay_gauss(&rs);
         if (R->noise > 0) x *= 1.0 + R->noise * bti_replay_gauss(&rs);
-        if (x < 0.05 * med) x = 0.05 * med;
+        if (zero) x = 0;
+        else if (x < 0.05 * med) x = 0.05 * med;
         sc->drawn++;
         for (k = 0; k < ns; k++) v[k] = NAN;
         v[BTI_S_E2E] = x;

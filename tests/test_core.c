@@ -69,6 +69,24 @@ static void test_stop_rule(void) {
     s.n = 3; s.rel_noise = 0;
     CHECK(!bt_stop_check(&r, &s, 0.5, &noisy));                 /* too few samples */
 }
+/* zero reads (a sample of 0 s: a clock delta under the timer's resolution): the stop rule counts
+   one toward the count cap, not toward the minimum of samples nor the noise judgement (no usable
+   time: never quiet); the usable times are the positive ones */
+static void test_stop_rule_zero_reads(void) {
+    {
+        bt_stop_rule rule = bt_stop_rule_defaults(NULL);
+        bt_stats st;
+        double x[6] = {0, 1.0, 1.0, 0, 1.0, 1.0}, u[6];
+        int noisy = 0;
+        size_t nz = 0, nu = bti_times_usable(x, 6, 1, u, &nz);
+        CHECK(nu == 4 && nz == 2);
+        CHECK(bt_stats_compute(u, nu, &st) == BT_OK && st.median == 1.0);
+        CHECK(!bti_stop_check_reads(&rule, &st, (int)nu, 6, 1.0, &noisy));  /* 4 usable of min 5 */
+        CHECK(bti_stop_check_reads(&rule, &st, (int)nu, rule.max_samples, 1.0, &noisy) && noisy);
+        memset(&st, 0, sizeof st);
+        CHECK(!bti_stop_check_reads(&rule, &st, 0, 6, 1.0, &noisy));        /* every sample 0 s */
+    }
+}
 static void test_axes_and_specs(void) {
     bt_grid *g = bt_grid_create();
     bt_axis a, b, c, d, e;
@@ -220,6 +238,7 @@ int main(void) {
     RUN(test_clock);
     RUN(test_stats);
     RUN(test_stop_rule);
+    RUN(test_stop_rule_zero_reads);
     RUN(test_axes_and_specs);
     RUN(test_cells_and_order);
     RUN(test_tie_budget_constraints);

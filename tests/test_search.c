@@ -2143,6 +2143,91 @@ static void test_workloads_disagree_on_text_axis(void) {
     printf("    two workloads disagree on a text axis, 0 and 1 %%: pick within 1 %% (or the exhaustive strategy's) at cost <= 0.25 in %d of %d runs, mean regret %.2f %%, worst cost %.3f\n", good, n, 100 * mean / n, worst);
     CHECK(good >= 90);
 }
+/* a timer that sometimes reads zero (4 us cells; a clock delta under the timer's resolution reads
+   0 s): 7 x 3 cells, 8 recorded samples each, the best batch=8 threads=2; batch=16 threads=2, 2 %
+   behind, has 5 zero reads of 8, batch=4 threads=2 has 2, batch=64 threads=3 (the worst) reads 0 s
+   every time. A zero read is not a time: both strategies pick the true best (not the cell whose
+   zeros drag its median down, nor the one that never read a time, which is recorded "error"), a
+   cell's median is that of its usable samples, and its row's reason says how many were left
+   out; a ranking never takes a time of 0 s for the fastest. Before (zeros used as times): the
+   zero-heavy cell's median was 0 (replay clamps it to 5 % of the median) and every strategy
+   picked the all-zero cell or the zero-heavy one. */
+static void test_zero_reads_left_out(void) {
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    static const char *const axt[] = {"batch", "threads"};
+    bt_results *r = bt_results_create(2, axt, 1, mets), *t;
+    int i, j, k, s2, mi, ok_rows = 0;
+    bt_rank_desc rd;
+    bt_ranking rk;
+    bti_results_set_scols(r, 1, sc);
+    for (i = 0; i < 7; i++) for (j = 0; j < 3; j++) {
+        char b[16], w[16];
+        const char *ax[2] = {b, w};
+        double m = 4e-6 * (1 + 0.02 * (i - 3) * (i - 3)) * (1 + 0.02 * (j - 1) * (j - 1)), x;
+        int nz = i == 4 && j == 1 ? 5 : i == 2 && j == 1 ? 2 : i == 6 && j == 2 ? 8 : 0;
+        bt_row *row;
+        snprintf(b, sizeof b, "%d", 1 << i);
+        snprintf(w, sizeof w, "%d", j + 1);
+        bt_results_add(r, "zero_reads", "synthetic", ax, BT_CELL_OK, "", 8, 0, &m);
+        row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+        for (k = 0; k < 8; k++) {
+            x = k < nz ? 0 : m * (1 + 0.002 * (k - 4));
+            bti_row_add_sample(r, row, k, &x);
+        }
+    }
+    for (s2 = 0; s2 < 2; s2++) {
+        bt_replay_desc d = replay_desc(s2 ? BT_STRATEGY_EXHAUSTIVE : BT_STRATEGY_ADAPTIVE, 0, 7);
+        bt_replay_result rr;
+        const bt_row *z5, *z2, *z8;
+        const char *a5[2] = {"16", "2"}, *a2[2] = {"4", "2"}, *a8[2] = {"64", "3"};
+        d.num_monotone = 0;
+        CHECK(bt_replay(r, &d, &rr) == BT_OK);
+        printf("    %s: pick %s (best %s)\n", s2 ? "exhaustive" : "adaptive", rr.pick, rr.best);
+        CHECK(strcmp(rr.pick, "batch=8 threads=2") == 0);
+        CHECK(rr.results != NULL);
+        if (!rr.results) { bt_replay_result_free(&rr); continue; }
+        mi = bt_results_metric_index(rr.results, "e2e_s_median");
+        z5 = bt_results_find(rr.results, "zero_reads", a5);
+        z2 = bt_results_find(rr.results, "zero_reads", a2);
+        z8 = bt_results_find(rr.results, "zero_reads", a8);
+        if (s2) { /* exhaustive: every cell visited */
+            CHECK(z5 && z2 && z8);
+            if (z5) {
+                printf("    batch=16 threads=2: %s n=%d median %.4g: %s\n", bt_cell_status_str(z5->status), z5->nsample, z5->m[mi], z5->reason);
+                CHECK(z5->status == BT_CELL_OK && z5->m[mi] > 4e-6 * 1.02 * 0.99 && z5->m[mi] < 4e-6 * 1.02 * 1.01);
+                CHECK(strstr(z5->reason, "samples read 0 s (below the timer's resolution); left out") != NULL);
+            }
+            if (z2) CHECK(z2->status == BT_CELL_OK && strstr(z2->reason, "read 0 s") != NULL && z2->m[mi] > 4e-6 * 1.02 * 0.99);
+            if (z8) {
+                printf("    batch=64 threads=3: %s: %s\n", bt_cell_status_str(z8->status), z8->reason);
+                CHECK(z8->status == BT_CELL_ERROR && strstr(z8->reason, "every one of its") != NULL);
+            }
+        }
+        for (k = 0; k < (int)bt_results_num_rows(rr.results); k++) {
+            const bt_row *row = bt_results_row(rr.results, (size_t)k);
+            if (row->status == BT_CELL_OK) { ok_rows++; CHECK(row->m[mi] > 0); }
+        }
+        bt_replay_result_free(&rr);
+    }
+    CHECK(ok_rows > 0);
+    /* a ranking: a recorded time of 0 s (a file whose cell never read a time) is not the fastest */
+    t = bt_results_create(2, axt, 1, mets);
+    {
+        const char *a1[2] = {"8", "2"}, *a0[2] = {"16", "2"};
+        double m1 = 4e-6, m0 = 0;
+        bt_results_add(t, "zero_reads", "synthetic", a1, BT_CELL_OK, "", 8, 0, &m1);
+        bt_results_add(t, "zero_reads", "synthetic", a0, BT_CELL_OK, "", 8, 0, &m0);
+    }
+    memset(&rd, 0, sizeof rd);
+    CHECK(bt_rank(t, &rd, &rk) == BT_OK);
+    CHECK(rk.pick >= 0 && strcmp(rk.entries[rk.pick].label, "batch=8 threads=2") == 0);
+    for (k = 0; k < rk.nentries; k++)
+        if (strcmp(rk.entries[k].label, "batch=16 threads=2") == 0) CHECK(!rk.entries[k].eligible && rk.entries[k].why && strstr(rk.entries[k].why, "read 0 s") != NULL);
+    bt_ranking_free(&rk);
+    bt_results_free(t);
+    bt_results_free(r);
+}
 int main(void) {
     snprintf(TMP, sizeof TMP, "/tmp/bt_search_%d", (int)getpid());
     mkdir(TMP, 0700);
@@ -2199,6 +2284,7 @@ int main(void) {
     RUN(test_tied_medians_two);
     RUN(test_tiny_grid_one_sample_screens);
     RUN(test_workloads_disagree_on_text_axis);
+    RUN(test_zero_reads_left_out);
     {
         char cmd[600];
         snprintf(cmd, sizeof cmd, "rm -rf %s", TMP);
