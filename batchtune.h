@@ -12784,9 +12784,19 @@ static int bti_srch_step_effect(bti_srch *s, size_t ci, size_t p, int a, double 
     *v += e / np;
     return 1;
 }
+/* With one-sample cells under noise (s->warmq 1 or 2) the guess is a level, not only a way
+   down: the lowest over the axes and directions of the step effect (above) added to the measured
+   neighbour's level over the leader, or where no such step is measured, the line through p and q
+   continued into the cell and added to p's level; a candidate with no guess reads 0 (the
+   leader's level). Otherwise every candidate guessed behind the leader read 0 and they were
+   screened in grid order, the slow side first, and a line through two one-sample cells is
+   their noise: on final22 minutes per cell at 3 %, seed 4, 32x6 (25 % behind) was guessed level
+   with the leader by the line through 64x6 and 128x6 (0.3 % apart) and screened before 128x7,
+   guessed 0.9 % behind from the step 6 -> 7 measured at batch 64 */
 static double bti_srch_extrap(bti_srch *s, size_t ci) {
     const bt_grid *g = s->sw->g;
-    double low = 0;
+    int lvl = (s->warmq == 1 || s->warmq == 2) && s->leader >= 0;
+    double low = lvl ? HUGE_VAL : 0;
     int a, dir;
     for (a = 0; a < g->naxes; a++) {
         if (g->ax[a].tied_to >= 0) continue;
@@ -12824,12 +12834,21 @@ static double bti_srch_extrap(bti_srch *s, size_t ci) {
         for (dir = -1; dir <= 1; dir += 2) {
             size_t p = bti_srch_step(s, ci, a, dir), q = p == SIZE_MAX ? SIZE_MAX : bti_srch_step(s, p, a, dir);
             double v = 0;
+            if (lvl) {
+                int ok = p != SIZE_MAX && bti_srch_step_effect(s, ci, p, a, &v) && bti_srch_log_ratio(s, p, (size_t)s->leader, &v);
+                if (!ok) {
+                    v = 0;
+                    ok = q != SIZE_MAX && bti_srch_log_ratio(s, p, q, &v) && bti_srch_log_ratio(s, p, (size_t)s->leader, &v);
+                }
+                if (ok && v < low) low = v;
+                continue;
+            }
             if (q != SIZE_MAX && bti_srch_log_ratio(s, p, q, &v)) { if (v < low) low = v; continue; }
             v = 0;
             if (s->warmq && p != SIZE_MAX && bti_srch_step_effect(s, ci, p, a, &v) && s->leader >= 0 && bti_srch_log_ratio(s, p, (size_t)s->leader, &v) && v < low) low = v;
         }
     }
-    return low;
+    return low == HUGE_VAL ? 0 : low;
 }
 /* how far apart in grid order two cells are that differ by one value on axis a (an axis that
    is not tied; bt_grid_cell's order: the last axis fastest) */
@@ -14957,16 +14976,23 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                     if (sp->status == BT_CELL_OK && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
                 /* one-sample cells (s->warmq): the same for a screen that beats the leader in any
-                   round by BTI_PLAT_LEAD of the margin plus the bound of the difference of two
-                   one-sample cells at the pooled spread (the warm-up pairs' reading). Each screen
-                   there costs a whole exhaustive visit, so the rest of the old leader's ring
-                   costs as much as the walk's next steps from the new one (final22 minutes per
-                   cell: the cap ended the walk two screens short of the best, 256x7, at 0 and
-                   1 %) */
+                   round by BTI_PLAT_LEAD of the margin. Each screen there costs a whole
+                   exhaustive visit, so the rest of the old leader's ring costs as much as the
+                   walk's next steps from the new one (final22 minutes per cell: the cap ended
+                   the walk two screens short of the best, 256x7, at 0 and 1 %). Under noise too:
+                   this asked for the bound of the difference of two one-sample cells at the
+                   warm-up pairs' spread as well (some 15 % at 3 % noise), so it never fired
+                   there, and the round went on through the old ring's slow side (batch 32) while
+                   the new leader's neighbours waited for the next round, which the cap did not
+                   pay for (minutes per cell at 3 %, seeds 1, 2, 4: 128x6 picked, 5.97 % off,
+                   256x6 and 128x7 never screened). A lucky reading that ends a round costs the
+                   rest of that round's ring, which the next round rebuilds around it with the
+                   old sources still in it. With the level guesses of bti_srch_extrap, 5 seeds:
+                   minutes per cell at 3 % 3.70 -> 0.50 % mean (met), 5 % 6.30 -> 2.52 %, 10 %
+                   12.76 -> 5.33 %; either change alone leaves 3 % missed (2.01 / 3.15 %) */
                 if (!plat && s->warmq && st == BT_OK) {
                     bti_sc *sp = bti_sc_at(s, pick, 0);
-                    if (sp->status == BT_CELL_OK && sp->n == 1 &&
-                        bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin - (s->warmq == 3 ? 0 : s->z * 1.2533 * s->pool * 1.4142135623730951))) break;
+                    if (sp->status == BT_CELL_OK && sp->n == 1 && bti_sc_median(sp) < s->med[leader] * (1 - BTI_PLAT_LEAD * s->margin)) break;
                 }
                 /* under noise (farse: the leader on three samples at least, not quiet, one
                    workload), a screen that beats the leader by more than the margin plus
