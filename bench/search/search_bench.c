@@ -2368,8 +2368,9 @@ static bt_results *make_final25(int kind) {
 }
 /* Twenty-sixth final test set (make_final26, seeds 2701-2705): written on 2026-12-03 during the
    twenty-fifth round by the coordinator, BEFORE any change of the twenty-sixth round, and
-   committed on its own (skipped by the bench unless --final26 is given, until the strategy is
-   frozen). Six kinds that differ from every set above:
+   committed on its own (e962266, skipped by the bench until the freeze); run once with the
+   twenty-sixth round's strategy frozen (2a2f5b8); --no-final26 skips it. Six kinds that differ from
+   every set above:
    0: alternating samples (an interference of period two): batch 2..256 x workers 1..4, 8
       recorded samples per cell alternating 5 % above and below the cell's time, plus 1 %
       Gaussian; the best batch=32 workers=2, its neighbours 1.5 % behind; noisy goal at 0 too;
@@ -2539,7 +2540,7 @@ static int g_final21 = 1;          /* --no-final21: skip the twenty-first final 
 static int g_final23 = 1;          /* --no-final23: skip the twenty-third final test set (it was not run before the strategy was frozen) */
 static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
 static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
-static int g_final26 = 0;          /* --final26: run the twenty-sixth final test set (off until the strategy is frozen) */
+static int g_final26 = 1;          /* --no-final26: skip the twenty-sixth final test set (it was not run before the strategy was frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2756,8 +2757,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..25)\n"
-                   "  --final26        run the twenty-sixth final test set (off until the strategy is frozen)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..26)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2799,9 +2799,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final23") == 0) g_final23 = 0;
         else if (strcmp(argv[a], "--final24") == 0) g_final24 = 1; /* the default since its freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
-        else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1; /* the default since its freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
-        else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1;
+        else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final26") == 0) g_final26 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2892,8 +2892,8 @@ int main(int argc, char **argv) {
             {23, 2300, &g_final22, "Twenty-second final test set", "make_final22", "out of sample for the twenty-second-round strategy only, seen since", "Twenty-second final test set (seen)"},
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "out of sample for the twenty-third-round strategy only, seen since", "Twenty-third final test set (seen)"},
             {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "out of sample for the twenty-fourth-round strategy only, seen since", "Twenty-fourth final test set (seen)"},
-            {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "written before the twenty-fifth round, run once with the strategy frozen", "Twenty-fifth final test set (out of sample)"},
-            {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "written before the twenty-sixth round, not yet run", "Twenty-sixth final test set (next round's, not yet run)"},
+            {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "out of sample for the twenty-fifth-round strategy only, seen since", "Twenty-fifth final test set (seen)"},
+            {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "written before the twenty-sixth round, run once with the strategy frozen", "Twenty-sixth final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
