@@ -2454,6 +2454,102 @@ static bt_results *make_final26(int kind) {
     }
     return r;
 }
+/* Twenty-seventh final test set (make_final27, seeds 2801-2805): written on 2026-12-03 during the
+   twenty-sixth round by the coordinator, BEFORE any change of the twenty-seventh round, and
+   committed on its own (skipped by the bench unless --final27 is given, until the strategy is
+   frozen). Six kinds that differ from every set above:
+   0: load imbalance: batch 4..96 in steps of 4 x workers 1..12 (288 cells); a batch splits into
+      ceil(batch / workers) items a worker, so a cell whose workers do not divide its batch pays
+      for the idle ones (up to 2x); a bowl in log batch (best 48) and in workers (best 6) on top:
+      the best batch=48 workers=6, the next batch=60 workers=6 1.6 % behind, batch=56 workers=7
+      1.8 %, its batch neighbours 44 and 52 at workers=6 9 % and 4 %;
+   1: an axis written in hex: tile 0x10..0x400 (text in the file) x workers 1..6, a bowl in log
+      tile and workers; the best tile=0x100 workers=3, its tile neighbours 3 % behind, its
+      workers neighbours 2 %;
+   2: a conditional axis: batch 8..1024 x workers 1..8; below batch 64 the workers do not matter
+      (a plateau 3.5-4.6 % behind the best), from 64 up they do (workers=1 24 % slow, 1.2 % a
+      worker beyond 5); the best batch=256 workers=5, workers=6 1.2 % behind, batch 128 and 512
+      at workers=5 3 %;
+   3: fast outliers on every cell: batch 1..128 x workers 1..6, 8 recorded samples a cell at
+      1 % Gaussian, each reading 30 % fast with probability 1/8 (a skipped batch); the best
+      batch=16 workers=3, its neighbours 1.5 % behind; noisy goal at 0 too;
+   4: an on/off axis that moves the optimum of the others: precision fp32, fp16 (listed in that
+      order) x batch 16..1024 x workers 1..6 (84 cells); fp32's bowl is best at batch=32
+      workers=5, fp16's at batch=512 workers=2, 0.8 % ahead of fp32's best and 30 % ahead of
+      fp16 at batch=32 workers=5;
+   5: a wide two-axis grid: batch 8..192 in steps of 8 x workers 1..24 (576 cells), a tilted
+      bowl whose best is batch=144 workers=15; one step away costs 0.6-0.8 %. */
+static bt_results *make_final27(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const axt[] = {"tile", "workers"};
+    static const char *const ax3[] = {"precision", "batch", "workers"};
+    static const char *const mets[] = {"e2e_s_median"};
+    static const char *const sc[] = {"e2e_s"};
+    bt_results *r = bt_results_create(kind == 4 ? 3 : 2, kind == 4 ? ax3 : kind == 1 ? axt : ax2, 1, mets);
+    int i, j, k;
+    uint64_t rs = 2727 + (uint64_t)kind;
+    char a[3][24];
+    const char *ax[3];
+    for (i = 0; i < 3; i++) ax[i] = a[i];
+    if (kind == 0) {
+        for (i = 1; i <= 24; i++) for (j = 1; j <= 12; j++) {
+            int b = 4 * i, per = (b + j - 1) / j;
+            double lb = log2(b / 48.0), m = 0.004 * (1 + 0.15 * lb * lb) * (1 + 0.01 * (j - 6) * (j - 6)) * ((double)per * j / b);
+            snprintf(a[0], sizeof a[0], "%d", b); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "imbalance", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        for (i = 4; i <= 10; i++) for (j = 1; j <= 6; j++) {
+            double m = 0.002 * (1 + 0.03 * (i - 8) * (i - 8)) * (1 + 0.02 * (j - 3) * (j - 3));
+            snprintf(a[0], sizeof a[0], "0x%x", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "hex", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        for (i = 3; i <= 10; i++) for (j = 1; j <= 8; j++) {
+            double m;
+            if (i < 6) m = 0.03 * 1.03 * (1 + 0.005 * (6 - i)) * (1 + 0.0002 * ((i * 7 + j * 3) % 5));
+            else m = 0.03 * (1 + 0.03 * (i - 8) * (i - 8)) * (1 + 0.06 * (j < 5 ? 5 - j : 0) + 0.012 * (j > 5 ? j - 5 : 0));
+            snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "conditional", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        for (k = 0; k < 2; k++) for (i = 4; i <= 10; i++) for (j = 1; j <= 6; j++) {
+            double m = k == 0 ? 0.01 * 1.008 * (1 + 0.012 * (i - 5) * (i - 5)) * (1 + 0.01 * (j - 5) * (j - 5))
+                              : 0.01 * (1 + 0.012 * (i - 9) * (i - 9)) * (1 + 0.01 * (j - 2) * (j - 2));
+            snprintf(a[0], sizeof a[0], "%s", k == 0 ? "fp32" : "fp16"); snprintf(a[1], sizeof a[1], "%d", 1 << i); snprintf(a[2], sizeof a[2], "%d", j);
+            bt_results_add(r, "moving", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 5) {
+        for (i = 1; i <= 24; i++) for (j = 1; j <= 24; j++) {
+            double di = i - 18, dj = j - 15, m = 0.008 * (1 + 0.008 * di * di + 0.006 * dj * dj + 0.004 * di * dj);
+            snprintf(a[0], sizeof a[0], "%d", 8 * i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "wide", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    bti_results_set_scols(r, 1, sc);
+    for (i = 0; i < 8; i++) for (j = 1; j <= 6; j++) {
+        double m = 0.01 * (1 + 0.015 * (i - 4) * (i - 4)) * (1 + 0.015 * (j - 3) * (j - 3));
+        bt_row *row;
+        snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+        bt_results_add(r, "fast_outliers", "synthetic", ax, BT_CELL_OK, "", 8, 0, &m);
+        row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+        for (k = 0; k < 8; k++) {
+            double x = m * (1 + 0.01 * f23_gauss(&rs));
+            if (f23_gauss(&rs) > 1.15) x *= 0.7;
+            bti_row_add_sample(r, row, k, &x);
+        }
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2541,6 +2637,7 @@ static int g_final23 = 1;          /* --no-final23: skip the twenty-third final 
 static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
 static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
 static int g_final26 = 1;          /* --no-final26: skip the twenty-sixth final test set (it was not run before the strategy was frozen) */
+static int g_final27 = 0;          /* --final27: run the twenty-seventh final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2741,6 +2838,9 @@ int main(int argc, char **argv) {
                                            "final25 a timer that sometimes reads zero", "final25 a plus-shaped valley", "final25 ten on/off axes (1024 cells)"};
     static const char *const f26names[] = {"final26 alternating samples (period two)", "final26 a sea of slow cells around a fast band", "final26 a saturating axis (workers)",
                                            "final26 the best in the middle of a face", "final26 one recorded sample per cell", "final26 a mixed-radix batch axis (3 x 2^k)"};
+    static const char *const f27names[] = {"final27 load imbalance (ceil(batch / workers))", "final27 an axis written in hex (0x10..0x400)",
+                                           "final27 a conditional axis (workers from batch 64)", "final27 fast outliers on every cell (1 in 8)",
+                                           "final27 an on/off axis that moves the optimum", "final27 a wide two-axis grid (24 x 24)"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2757,7 +2857,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..26)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..26)\n"
+                   "  --final27        run the twenty-seventh final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2803,6 +2904,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
         else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final26") == 0) g_final26 = 0;
+        else if (strcmp(argv[a], "--final27") == 0) g_final27 = 1;
+        else if (strcmp(argv[a], "--no-final27") == 0) g_final27 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2847,6 +2950,7 @@ int main(int argc, char **argv) {
             {25, 0, 2 | 8, make_final24, f24names, &g_final24},
             {26, 0, 4 | 8, make_final25, f25names, &g_final25},
             {27, 0, 1 | 16, make_final26, f26names, &g_final26},
+            {28, 0, 8, make_final27, f27names, &g_final27},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2894,6 +2998,7 @@ int main(int argc, char **argv) {
             {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "out of sample for the twenty-fourth-round strategy only, seen since", "Twenty-fourth final test set (seen)"},
             {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "out of sample for the twenty-fifth-round strategy only, seen since", "Twenty-fifth final test set (seen)"},
             {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "written before the twenty-sixth round, run once with the strategy frozen", "Twenty-sixth final test set (out of sample)"},
+            {28, 2800, &g_final27, "Twenty-seventh final test set", "make_final27", "written before the twenty-seventh round, not yet run", "Twenty-seventh final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
