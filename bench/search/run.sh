@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, 2501-2505, seen since) and the twenty-fifth final test set (2601-2605, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, 2501-2505, 2601-2605, seen since) and the twenty-sixth final test set (2701-2705, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty-five sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-six sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -188,17 +188,23 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  workloads, a knob that changes the noise more than the time (pin), a timer that sometimes"
     echo "  reads zero, a plus-shaped valley, ten on/off axes (1024 cells)): written by the coordinator"
     echo "  during the twenty-fourth round and committed before the twenty-fifth (5bbdb50, its commit"
-    echo "  message not naming its kinds), run once with it frozen (cbfeeb6): the out-of-sample figure"
-    echo "  (bench/search/NOTES.md, \"Twenty-fifth round frozen\")."
+    echo "  message not naming its kinds), run once with it frozen (cbfeeb6): 29 of 30 met (the"
+    echo "  twenty-fourth-round strategy the same 29); seen since the twenty-sixth round;"
+    echo "- twenty-sixth final (make_final26, 2701-2705: alternating samples (period two), a sea of slow"
+    echo "  cells around a fast band, a saturating axis (workers), the best in the middle of a face (216"
+    echo "  cells), one recorded sample per cell, a mixed-radix batch axis (3 x 2^k)): written by the"
+    echo "  coordinator during the twenty-fifth round and committed before the twenty-sixth (e962266,"
+    echo "  its commit message not naming its kinds), run once with it frozen (2a2f5b8): the"
+    echo "  out-of-sample figure (bench/search/NOTES.md, \"Twenty-sixth round frozen\")."
     echo
-    echo "Twenty-fifth round (cbfeeb6), against d11061b's strategy, all sets but the twenty-fifth seen"
-    echo "while choosing: on a grid of a few cells (three screens of 3 samples over the cap), a first"
-    echo "visit ends at one sample while every sample agrees with its warm-up run (a single axis of four"
-    echo "values at 0); with several workloads, a value of a text axis with no measured pair screened at"
-    echo "the leader's other values before the line search (two workloads that disagree on a text axis"
-    echo "at 0 and 1 %). Rows met before -> after, the moved rows and the twenty-fifth final set's"
-    echo "figures (run once with it; the previous strategy run on it afterwards for comparison only):"
-    echo "bench/search/NOTES.md, \"Twenty-fifth round frozen\" (earlier rounds there too)."
+    echo "Twenty-sixth round (2a2f5b8), against e36f2e2's strategy, all sets but the twenty-sixth seen"
+    echo "while choosing: a sample of 0 s is not a time (left out of every statistic, counted as taken:"
+    echo "a timer that sometimes reads zero); with one-sample cells under noise, a new leader ends the"
+    echo "round and the ring is ordered by guessed level (minutes per cell); the final pick's local model"
+    echo "takes out a pair of switches' measured interaction (ten on/off axes). Rows met before -> after,"
+    echo "the moved rows and the twenty-sixth final set's figures (run once with it; the previous"
+    echo "strategy run on it afterwards for comparison only): bench/search/NOTES.md, \"Twenty-sixth round"
+    echo "frozen\" (earlier rounds there too)."
     echo
     echo "regret: the pick's mean regret on the surface's noise-free truth (0 = the true best);"
     echo "cost fraction: replayed seconds over the exhaustive strategy's seconds at the same noise and"
