@@ -1134,21 +1134,35 @@ static void test_cheap_workload_measured_longer(void) {
    over seeds 801-820: 3 -> 10 of 20, 1.81 -> 1.00 %): the rest pick a cell whose 0.8 or 1 %
    switch is set the wrong way, which three samples a cell at 1 % noise cannot rank. Ten runs,
    not twenty: test_search stays under valgrind's time limit */
-static void test_switches_screened_by_pooled_effect(void) {
+/* seven on/off axes f0..f6 (128 cells, one workload "switches"); cell b sets f to bit 6 - f of b
+   (msb_first) or bit f; time_of(on) is the cell's time from its seven settings */
+static bt_results *seven_switches(int msb_first, double (*time_of)(const int *on)) {
     static const char *const ax7[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6"};
     static const char *const met1[] = {"e2e_s_median"};
-    static const double eff[7] = {-0.03, 0.02, -0.015, 0.01, -0.008, 0.025, -0.006};
     bt_results *r = bt_results_create(7, ax7, 1, met1);
-    int b, f, seed, good = 0;
-    double mean = 0;
+    int b, f;
     for (b = 0; b < 128; b++) {
         char v[7][4];
         const char *ax[7];
-        double m = 1;
-        for (f = 0; f < 7; f++) { int on = b >> (6 - f) & 1; snprintf(v[f], sizeof v[f], "%d", on); ax[f] = v[f]; if (on) m += eff[f]; }
-        m *= 0.02;
+        int on[7];
+        double m;
+        for (f = 0; f < 7; f++) { on[f] = b >> (msb_first ? 6 - f : f) & 1; snprintf(v[f], sizeof v[f], "%d", on[f]); ax[f] = v[f]; }
+        m = time_of(on);
         bt_results_add(r, "switches", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
     }
+    return r;
+}
+static double pooled_switch_time(const int *on) {
+    static const double eff[7] = {-0.03, 0.02, -0.015, 0.01, -0.008, 0.025, -0.006};
+    double m = 1;
+    int f;
+    for (f = 0; f < 7; f++) if (on[f]) m += eff[f];
+    return m * 0.02;
+}
+static void test_switches_screened_by_pooled_effect(void) {
+    bt_results *r = seven_switches(1, pooled_switch_time);
+    int seed, good = 0;
+    double mean = 0;
     for (seed = 1; seed <= 10; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.01, (uint64_t)(800 + seed));
         bt_replay_result rr;
@@ -2235,21 +2249,18 @@ static void test_zero_reads_left_out(void) {
    pick to the both-off cell (6 of these 20 runs on the previous header, mean regret 1.01 %; the
    bench's ten on/off axes at 5 %: 2 of 5 seeds). With the pair's interaction measured over the
    squares of four cells and taken out of the neighbours' values before the fit: 0 of 20, 0.33 % */
-static void test_switch_pair_clash_not_smoothed(void) {
-    static const char *const ax7[] = {"f0", "f1", "f2", "f3", "f4", "f5", "f6"};
-    static const char *const met1[] = {"e2e_s_median"};
+static double clashing_pair_time(const int *on) {
     static const double fe[7] = {0.98, 1.03, 0.99, 0.99, 1.01, 0.97, 0.985};
-    bt_results *r = bt_results_create(7, ax7, 1, met1);
-    int b, f, seed, both_off = 0;
+    double m = 0.02;
+    int f;
+    for (f = 0; f < 7; f++) if (on[f]) m *= fe[f];
+    if (on[3] && on[6]) m *= 1.04 / (fe[3] * fe[6]);
+    return m;
+}
+static void test_switch_pair_clash_not_smoothed(void) {
+    bt_results *r = seven_switches(0, clashing_pair_time);
+    int seed, both_off = 0;
     double mean = 0;
-    for (b = 0; b < 128; b++) {
-        char v[7][4];
-        const char *ax[7];
-        double m = 0.02;
-        for (f = 0; f < 7; f++) { int on = b >> f & 1; snprintf(v[f], sizeof v[f], "%d", on); ax[f] = v[f]; if (on) m *= fe[f]; }
-        if ((b >> 3 & 1) && (b >> 6 & 1)) m *= 1.04 / (fe[3] * fe[6]);
-        bt_results_add(r, "switches", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
-    }
     for (seed = 1; seed <= 20; seed++) {
         bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.03, (uint64_t)(900 + seed));
         bt_replay_result rr;
