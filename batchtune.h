@@ -14376,36 +14376,6 @@ static bt_status bti_srch_front_lines(bti_srch *s, size_t q0, size_t stop, int *
         if (g->ax[a].monotone && g->ax[a].tied_to < 0 && g->ax[a].type != BT_AXIS_STR) st = bti_srch_front_line(s, q0, a, stop, nfs);
     return st;
 }
-/* the endgame's drops taken back while the cap has room (the twenty-seventh round): the endgame
-   drops the survivors outside the best three on a budget's ground, not on the intervals' (one
-   standard error of the difference, against the racing rule's z), so that the rest of the cap
-   buys samples of the few the pick is made from. Where the race then ends with room left under
-   the cap (one survivor left, or every one measured to the stop rule), the endgame-dropped cell
-   with the lowest estimate comes back as a survivor and is raced against the leader on more
-   samples (the refinement doubles it), while the room left pays for that doubling and the
-   leader's reserve. Under noise only (the caller asks farse: one workload, the leader on three
-   samples or more and not quiet). Returns the cell, or SIZE_MAX */
-static size_t bti_srch_readmit(bti_srch *s, const unsigned char *egd, size_t leader, const double *best) {
-    size_t ci, pick = SIZE_MAX;
-    double pv = 0, room;
-    int k;
-    if (!(s->budget < 1) || !(s->est_ex > 0)) return SIZE_MAX;
-    room = s->budget * s->est_ex - s->cost - bti_srch_reserve(s, leader);
-    for (ci = 0; ci < s->ncells; ci++) {
-        double v = 0, need = 0;
-        if (egd[ci] != 1 || s->use[ci] != 1) continue;
-        for (k = 0; k < s->nw; k++) {
-            bti_sc *sc = bti_sc_at(s, ci, k);
-            double md = s->med[ci * (size_t)s->nw + (size_t)k];
-            if (sc->status != BT_CELL_OK || sc->n < 1 || isnan(md) || !(sc->tsum > 0)) break;
-            v += md / best[k] - 1.0;
-            need += bti_sc_setup(sc) + sc->n * sc->tsum / sc->n;
-        }
-        if (k < s->nw || need > room) continue;
-        if (pick == SIZE_MAX || v < pv) { pick = ci; pv = v; }
-    }
-    return pick;
-}
 static bt_status bti_srch_adaptive(bti_srch *s) {
     const bt_grid *g = s->sw->g;
     bt_status st = BT_OK;
@@ -14415,12 +14385,11 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     double *order = (double *)bti_malloc(2 * s->ncells * sizeof(double));
     unsigned char *cand = (unsigned char *)bti_calloc(s->ncells, 1), *src = (unsigned char *)bti_calloc(s->ncells, 1);
     unsigned char *lined = (unsigned char *)bti_calloc(s->ncells, 1), *vfr, *left = (unsigned char *)bti_calloc(s->ncells, 1);
-    unsigned char *egd = (unsigned char *)bti_calloc(s->ncells, 1); /* dropped by the endgame (not by racing or halving) */
     char why[512], lab[256];
     size_t nvals = 0;
     for (a = 0; a < g->naxes; a++) nvals += g->ax[a].n;
     vfr = (unsigned char *)bti_calloc(nvals + 1, 1); /* per value of each axis: its frontier screened (unordered axes) */
-    if (!best || !order || !cand || !src || !lined || !vfr || !left || !egd) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left); bti_free(egd); return BT_E_NOMEM; }
+    if (!best || !order || !cand || !src || !lined || !vfr || !left) { bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left); return BT_E_NOMEM; }
     /* start at the centre of the grid (the usable cell nearest to it) */
     for (ci = 0; ci < s->ncells; ci++) {
         bt_cell c;
@@ -15171,21 +15140,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
             for (k = 0; k < s->nw; k++) if (!bti_sc_at(s, ci, k)->done) alldone = 0;
         }
         /* the interval decides: one survivor left, or every survivor measured to the stop rule */
-        if (alldone || nsurv == 1) {
-            size_t rc = farse > 0 ? bti_srch_readmit(s, egd, (size_t)leader, best) : SIZE_MAX;
-            if (rc == SIZE_MAX) break;
-            egd[rc] = 2; /* once: the endgame does not drop it again */
-            s->out[rc] = 0;
-            for (k = 0; k < s->nw && st == BT_OK; k++) {
-                bti_sc *sc = bti_sc_at(s, rc, k);
-                int more = sc->n;
-                double fit = ((s->budget * s->est_ex - s->cost) - bti_sc_setup(sc)) / (sc->tsum / sc->n);
-                if (sc->n + more < min_samples) more = min_samples - sc->n;
-                if (fit < more) more = fit >= 1 ? (int)fit : 1;
-                st = bti_srch_visit(s, rc, k, more);
-            }
-            continue;
-        }
+        if (alldone || nsurv == 1) break;
         /* endgame: once three quarters of the cost cap are spent, the rest goes to the few
            cells the pick will be chosen from (at the cap the pick is the best estimate anyway):
            the best three by estimate, and every further survivor within one standard error of
@@ -15207,18 +15162,14 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                    with such an axis: every other row is unchanged */
                 size_t resc = farse > 0 ? bti_srch_unord_second(s, order, keepn, nsurv, (size_t)leader) : SIZE_MAX;
                 for (k = 0; resc != SIZE_MAX && k < s->nw && st == BT_OK; k++) st = bti_srch_visit(s, resc, k, s->n0);
-                int ndrop = 0;
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
                     size_t c2 = (size_t)order[2 * r + 1];
                     if (c2 == resc) continue;
                     bti_fmt(why, sizeof why, "endgame: %.0f %% of the cost cap spent; mean regret estimate %.3g %% ranks %d of %d survivors (kept the best %d: three, and those within a standard error of the leader)",
                             100 * s->cost / (s->budget * s->est_ex), 100 * s->score[c2], r + 1, nsurv, keepn);
-                    if (egd[c2] == 2) continue;
                     st = bti_srch_drop(s, c2, why);
-                    egd[c2] = 1;
-                    ndrop++;
                 }
-                if (ndrop || resc != SIZE_MAX || st != BT_OK) continue;
+                continue;
             }
         }
         /* successive halving: once every survivor has the stop rule's minimum of samples (and
@@ -15352,7 +15303,7 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
     }
     if (st == BT_OK) bti_srch_eval(s, best); /* s->leader: the strategy's pick */
     if (st == BT_OK && s->leader >= 0) st = bti_srch_tied_pick(s, best); /* near-ties: the local model decides */
-    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left); bti_free(egd);
+    bti_free(best); bti_free(order); bti_free(cand); bti_free(src); bti_free(lined); bti_free(vfr); bti_free(left);
     return st;
 }
 

@@ -1512,41 +1512,6 @@ static void test_far_descent_multi_axis_region(void) {
     printf("    three-way region: pick within 1 %% at cost <= 0.25 in %d of %d placements, worst cost %.3f\n", good, runs, worst);
     CHECK(good >= 78);
 }
-/* the endgame's drops taken back while the cap has room (the twenty-seventh round): under noise,
-   once three quarters of the cap are spent, the endgame keeps the best three survivors by
-   estimate (and those within a standard error of the leader) and drops the rest on a budget's
-   ground; the race among the few kept then often ends (one survivor left) with a fifth of the cap
-   unspent, the true best dropped on its first samples. Now the endgame-dropped cell with the
-   lowest estimate comes back and is raced on twice its samples while the room left pays for it
-   (final21 three-way interaction at 5 %, seed 4: the best, 128x5x4, dropped ranked 5th of 107 on
-   24 samples, 3.2 % behind by its estimate; the search ended at 0.166 of the exhaustive cost).
-   The three-way surface of the far-descent test (the region's best 3 % ahead of the bowl's,
-   its neighbours behind the bowl) at 5 % noise, eight placements x seeds 1-4: the pick within
-   1 % of the best or no worse than the exhaustive strategy's on the same draws, at cost <= 0.25 */
-static void test_endgame_drops_taken_back(void) {
-    int b, c, seed, good = 0, runs = 0;
-    double worst = 0;
-    for (b = 0; b < 2; b++) for (c = 0; c < 4; c++) {
-        bt_results *r;
-        g_tb[0] = 1 + b; g_tb[1] = 1 + b; g_tb[2] = 1;
-        g_tc[0] = 3 + (c & 1); g_tc[1] = 3 + (c >> 1); g_tc[2] = 3;
-        g_td = 0.03;
-        r = three_way_surface();
-        for (seed = 1; seed <= 4; seed++) {
-            bt_replay_desc d = replay_desc(BT_STRATEGY_ADAPTIVE, 0.05, (uint64_t)(2700 + seed));
-            bt_replay_result rr;
-            d.num_monotone = 0;
-            CHECK(bt_replay(r, &d, &rr) == BT_OK);
-            good += rr.regret <= 0.005 && rr.cost_fraction <= 0.25;
-            if (rr.cost_fraction > worst) worst = rr.cost_fraction;
-            runs++;
-            bt_replay_result_free(&rr);
-        }
-        bt_results_free(r);
-    }
-    printf("    three-way region at 5 %%: pick within 1 %% (or the exhaustive strategy's) at cost <= 0.25 in %d of %d runs, worst cost %.3f\n", good, runs, worst);
-    CHECK(good >= 0);
-}
 /* sizes named, not numbered, at 1 % noise: preset S, M, L, XL, XXL, 3XL (names the library
    sees as an unordered axis) x workers 1..6, the best preset at each of the six names and the
    best workers at 2..5 (24 placements), every other preset 2 % a rank step behind it (plus 1 %
@@ -2351,7 +2316,6 @@ int main(void) {
     RUN(test_far_cell_not_a_near_tie_under_noise);
     RUN(test_island_behind_failed_cells);
     RUN(test_far_descent_multi_axis_region);
-    RUN(test_endgame_drops_taken_back);
     RUN(test_unordered_value_effect);
     RUN(test_unordered_axis_pooled_effect);
     RUN(test_cost_estimate_outlier_cell);
