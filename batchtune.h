@@ -11945,7 +11945,6 @@ static void bti_sc_check(bti_srch *s, bti_sc *sc) {
 /* a far cell known from one sample, under noise: not a near-tie of the leader once it is behind
    by more than the margin plus this many standard errors of the difference (the walk, below) */
 #define BTI_FAR_SE 3.0
-#define BTI_HOLE_SE 1.5
 /* noise-aware sampling: a cheap visit stops as soon as the cell's lower bound is worse than
    the leader's upper bound (same workload) by more than the margin: more samples would not
    bring it back into the race (returns 1: the visit is cut). Under near-noise-free samples
@@ -12754,55 +12753,6 @@ static size_t bti_srch_unord_second(bti_srch *s, const double *order, int from, 
             if (p >= s->ncells || s->use[p] != 1) continue;
             if (bti_srch_value_effect(s, a, cv[a], lv[a], &e) < 2 || !bti_srch_log_ratio(s, p, leader, &v)) continue;
             if (v + e < 0 && (resc == SIZE_MAX || v + e < be)) { resc = c2; be = v + e; }
-        }
-    }
-    return resc;
-}
-/* the endgame's second screen of a hole in the kept set (the twenty-seventh round): of the cells
-   the endgame is about to drop (ranks from..nsurv of order, none measured to the stop rule), the
-   lowest by its estimate whose two neighbours along an ordered axis are both kept (ranks
-   0..from-1), each on more samples than it, and whose estimate lies above the chord between
-   theirs (their mean) by more than BTI_HOLE_SE standard errors of that difference (s->pool over
-   each cell's samples; one workload). Along a smooth axis a cell between two near-best cells is
-   no worse than their mean plus the curvature, so a reading that far above the chord is a bad
-   draw more often than a saw-tooth, and the cell's own few samples should not drop it while its
-   better-known neighbours stay (final18 failed wall, seed 2: the best, batch=32 workers=6, read
-   +1.17 SD on its three screen samples at every noise; the endgame dropped it at 75-81 % of the
-   cap, 3.67 % behind at 3 % ranked 11 of 28, 8.81 % at 10 % on 6 samples ranked 20 of 34, both
-   times between batch=32 workers=5 and 7 kept on 6-96 samples; the picks 1.75 % off, neither a
-   cell exhaustive picked). The 1.5 standard errors sit between the wall's outliers (1.6-1.8)
-   and the plateaus' holes (held-out flat plateau, final4 wide flat top at 5 %: 0.2-1.2 but one);
-   with no chord test (every hole re-screened) those two rows were lost at 5 %. The caller also
-   leaves the reserve for confirming the leader (without it final8 small grid at 10 %: 1.00 ->
-   3.00 % mean). 5 seeds: the wall at 3 and 10 % met, none lost on the 25 surfaces where it fires
-   (10 rows better in mean regret, 3 worse: near-tie of 3 cells 5 and 10 %, plus-shaped valley 5
-   %); 20 seeds at noise 0 unchanged. SIZE_MAX where none */
-static size_t bti_srch_hole_second(bti_srch *s, const double *order, int from, int nsurv) {
-    const bt_grid *g = s->sw->g;
-    size_t resc = SIZE_MAX;
-    int r, a, dir;
-    if (s->nw != 1) return resc;
-    for (r = from; r < nsurv && resc == SIZE_MAX; r++) {
-        size_t c2 = (size_t)order[2 * r + 1];
-        const bti_sc *sc = bti_sc_at(s, c2, 0);
-        if (sc->done || sc->n < 1) continue;
-        for (a = 0; a < g->naxes && resc == SIZE_MAX; a++) {
-            size_t nb[2];
-            double chord = 0, v = 1.0 / sc->n;
-            if (g->ax[a].tied_to >= 0 || g->ax[a].type == BT_AXIS_STR) continue;
-            for (dir = 0; dir < 2; dir++) {
-                const bti_sc *sn;
-                int r2;
-                nb[dir] = bti_srch_neighbour(g, c2, a, dir ? 1 : -1);
-                if (nb[dir] == SIZE_MAX) break;
-                for (r2 = 0; r2 < from; r2++) if ((size_t)order[2 * r2 + 1] == nb[dir]) break;
-                sn = bti_sc_at(s, nb[dir], 0);
-                if (r2 == from || sn->n <= sc->n) break;
-                chord += s->score[nb[dir]] / 2;
-                v += 0.25 / sn->n;
-            }
-            if (dir < 2) continue;
-            if (s->score[c2] - chord > BTI_HOLE_SE * s->pool * sqrt(v)) resc = c2;
         }
     }
     return resc;
@@ -15211,14 +15161,6 @@ static bt_status bti_srch_adaptive(bti_srch *s) {
                    the next pass judges it on its 2 n0 samples as any other cell. Only on grids
                    with such an axis: every other row is unchanged */
                 size_t resc = farse > 0 ? bti_srch_unord_second(s, order, keepn, nsurv, (size_t)leader) : SIZE_MAX;
-                /* else one cell whose reading stands out above the chord between its two kept
-                   neighbours along an ordered axis (bti_srch_hole_second), the same way, where
-                   the room left after its screen holds the reserve for confirming the leader:
-                   the failed wall at 3 and 10 % met at 5 seeds */
-                if (resc == SIZE_MAX && farse > 0 && (resc = bti_srch_hole_second(s, order, keepn, nsurv)) != SIZE_MAX) {
-                    bti_sc *sh = bti_sc_at(s, resc, 0);
-                    if (!(sh->n > 0 && s->budget * s->est_ex - s->cost - bti_sc_setup(sh) - s->n0 * sh->tsum / sh->n >= bti_srch_reserve(s, (size_t)leader))) resc = SIZE_MAX;
-                }
                 for (k = 0; resc != SIZE_MAX && k < s->nw && st == BT_OK; k++) st = bti_srch_visit(s, resc, k, s->n0);
                 for (r = keepn; r < nsurv && st == BT_OK; r++) {
                     size_t c2 = (size_t)order[2 * r + 1];
