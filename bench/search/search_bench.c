@@ -2456,8 +2456,9 @@ static bt_results *make_final26(int kind) {
 }
 /* Twenty-seventh final test set (make_final27, seeds 2801-2805): written on 2026-12-03 during the
    twenty-sixth round by the coordinator, BEFORE any change of the twenty-seventh round, and
-   committed on its own (skipped by the bench unless --final27 is given, until the strategy is
-   frozen). Six kinds that differ from every set above:
+   committed on its own (95e716f, skipped by the bench until the freeze); run once with the
+   twenty-seventh round's strategy frozen (2a2f5b8); --no-final27 skips it. Six kinds that differ from
+   every set above:
    0: load imbalance: batch 4..96 in steps of 4 x workers 1..12 (288 cells); a batch splits into
       ceil(batch / workers) items a worker, so a cell whose workers do not divide its batch pays
       for the idle ones (up to 2x); a bowl in log batch (best 48) and in workers (best 6) on top:
@@ -2637,7 +2638,7 @@ static int g_final23 = 1;          /* --no-final23: skip the twenty-third final 
 static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final test set (it was not run before the strategy was frozen) */
 static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
 static int g_final26 = 1;          /* --no-final26: skip the twenty-sixth final test set (it was not run before the strategy was frozen) */
-static int g_final27 = 0;          /* --final27: run the twenty-seventh final test set (off until the strategy is frozen) */
+static int g_final27 = 1;          /* --no-final27: skip the twenty-seventh final test set (it was not run before the strategy was frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2857,8 +2858,7 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..26)\n"
-                   "  --final27        run the twenty-seventh final test set (off until the strategy is frozen)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..27)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2902,9 +2902,9 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final24") == 0) g_final24 = 0;
         else if (strcmp(argv[a], "--final25") == 0) g_final25 = 1; /* the default since its freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final25") == 0) g_final25 = 0;
-        else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
+        else if (strcmp(argv[a], "--final26") == 0) g_final26 = 1; /* the default since its freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final26") == 0) g_final26 = 0;
-        else if (strcmp(argv[a], "--final27") == 0) g_final27 = 1;
+        else if (strcmp(argv[a], "--final27") == 0) g_final27 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final27") == 0) g_final27 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
@@ -2997,8 +2997,8 @@ int main(int argc, char **argv) {
             {24, 2400, &g_final23, "Twenty-third final test set", "make_final23", "out of sample for the twenty-third-round strategy only, seen since", "Twenty-third final test set (seen)"},
             {25, 2500, &g_final24, "Twenty-fourth final test set", "make_final24", "out of sample for the twenty-fourth-round strategy only, seen since", "Twenty-fourth final test set (seen)"},
             {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "out of sample for the twenty-fifth-round strategy only, seen since", "Twenty-fifth final test set (seen)"},
-            {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "written before the twenty-sixth round, run once with the strategy frozen", "Twenty-sixth final test set (out of sample)"},
-            {28, 2800, &g_final27, "Twenty-seventh final test set", "make_final27", "written before the twenty-seventh round, not yet run", "Twenty-seventh final test set (next round's, not yet run)"},
+            {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "out of sample for the twenty-sixth-round strategy only, seen since", "Twenty-sixth final test set (seen)"},
+            {28, 2800, &g_final27, "Twenty-seventh final test set", "make_final27", "written before the twenty-seventh round, run once with the strategy frozen", "Twenty-seventh final test set (out of sample)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
