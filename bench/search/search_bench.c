@@ -2551,6 +2551,114 @@ static bt_results *make_final27(int kind) {
     }
     return r;
 }
+/* Twenty-eighth final test set (make_final28, seeds 2901-2905): written on 2026-12-03 during the
+   twenty-seventh round by the coordinator, BEFORE any change of the twenty-eighth round, and
+   committed on its own (skipped by the bench unless --final28 is given, until the strategy is
+   frozen). Six kinds that differ from every set above:
+   0: zero-padded numbers: batch written 008..512 x workers written 01..12 (a C library that
+      reads them with base 0 takes 010 for eight and rejects 08 and 09); a bowl whose best is
+      batch=064 workers=09;
+   1: a grid of 10 000 cells: batch 8..4096 (powers of two) x workers, threads and prefetch
+      1..10, a bowl with one interaction (batch x threads); the best batch=256 workers=7
+      threads=3 prefetch=6;
+   2: common-mode noise: batch 1..256 x workers 1..8, 8 recorded samples a cell; the k-th sample
+      of every cell shares one factor (the machine's state at that moment, 4 % spread) on top
+      of 0.5 % of its own; the best batch=32 workers=5, its neighbours 1 % behind; noisy goal
+      at 0 too;
+   3: a serving surface with three effects at once: max_batch 8..1024 x kv_block 16..128 x
+      streams 1..6; OOM where the batch's KV cache passes the memory (max_batch x kv_block >
+      32768), tokens padded to whole tiles of 48, a bowl in kv_block (best 64), and streams
+      that help up to 3 and contend beyond; the best max_batch=512 kv_block=64 streams=3 (on the
+      frontier: 1024 x 64 fails), max_batch=1024 kv_block=32 2.4 % behind;
+   4: a loader surface with three effects at once: batch 16..512 x workers 1..16 x pin
+      {off, on}; time per item is the slower of loading (over the workers) and compute (falling
+      with batch), workers beyond 8 share cores (8 % slower), pinned memory pays 6 % from batch
+      64 up and costs 1 % below; the best batch=512 workers=8 pin=on, batch=256 1.25 % behind;
+   5: a compile cost per cell at random: tile 8..256 x unroll 1..8 x block 64..1024 (240
+      cells), 10-20 ms a cell's run, but each cell's recorded cost (`cell_s`, a kernel's build)
+      drawn between 1 and 50 s, uncorrelated with its time; the best tile=64 unroll=4
+      block=256. */
+static bt_results *make_final28(int kind) {
+    static const char *const ax2[] = {"batch", "workers"};
+    static const char *const ax4[] = {"batch", "workers", "threads", "prefetch"};
+    static const char *const axs[] = {"max_batch", "kv_block", "streams"};
+    static const char *const axl[] = {"pin", "batch", "workers"};
+    static const char *const axk[] = {"tile", "unroll", "block"};
+    static const char *const mets1[] = {"e2e_s_median"};
+    static const char *const mets2[] = {"e2e_s_median", "cell_s"};
+    static const char *const sc[] = {"e2e_s"};
+    bt_results *r = bt_results_create(kind == 1 ? 4 : kind >= 3 ? 3 : 2, kind == 1 ? ax4 : kind == 3 ? axs : kind == 4 ? axl : kind == 5 ? axk : ax2,
+                                      kind == 5 ? 2 : 1, kind == 5 ? mets2 : mets1);
+    int i, j, k, l;
+    uint64_t rs = 2828 + (uint64_t)kind;
+    char a[4][24];
+    const char *ax[4];
+    for (i = 0; i < 4; i++) ax[i] = a[i];
+    if (kind == 0) {
+        for (i = 3; i <= 9; i++) for (j = 1; j <= 12; j++) {
+            double m = 0.01 * (1 + 0.03 * (i - 6) * (i - 6)) * (1 + 0.012 * (j - 9) * (j - 9));
+            snprintf(a[0], sizeof a[0], "%03d", 1 << i); snprintf(a[1], sizeof a[1], "%02d", j);
+            bt_results_add(r, "zero_padded", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 1) {
+        for (i = 0; i < 10; i++) for (j = 1; j <= 10; j++) for (k = 1; k <= 10; k++) for (l = 1; l <= 10; l++) {
+            double m = 0.05 * (1 + 0.02 * (i - 5) * (i - 5) + 0.01 * (j - 7) * (j - 7) + 0.015 * (k - 3) * (k - 3) + 0.008 * (l - 6) * (l - 6) +
+                               0.006 * (i - 5) * (k - 3));
+            snprintf(a[0], sizeof a[0], "%d", 8 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            snprintf(a[2], sizeof a[2], "%d", k); snprintf(a[3], sizeof a[3], "%d", l);
+            bt_results_add(r, "grid_10k", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 2) {
+        double c[8];
+        for (k = 0; k < 8; k++) c[k] = 1 + 0.04 * f23_gauss(&rs);
+        bti_results_set_scols(r, 1, sc);
+        for (i = 0; i <= 8; i++) for (j = 1; j <= 8; j++) {
+            double m = 0.02 * (1 + 0.01 * (i - 5) * (i - 5)) * (1 + 0.01 * (j - 5) * (j - 5));
+            bt_row *row;
+            snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j);
+            bt_results_add(r, "common_mode", "synthetic", ax, BT_CELL_OK, "", 8, 0, &m);
+            row = (bt_row *)bt_results_row(r, bt_results_num_rows(r) - 1);
+            for (k = 0; k < 8; k++) {
+                double x = m * c[k] * (1 + 0.005 * f23_gauss(&rs));
+                bti_row_add_sample(r, row, k, &x);
+            }
+        }
+        return r;
+    }
+    if (kind == 3) {
+        for (i = 3; i <= 10; i++) for (j = 4; j <= 7; j++) for (k = 1; k <= 6; k++) {
+            int b = 1 << i, kv = 1 << j;
+            double tiles = ceil(b / 48.0) * 48.0 / b, m = 0.02 * tiles * (1 + 6.0 / b) * (1 + 0.03 * (j - 6) * (j - 6)) *
+                                                        (k <= 3 ? 1 + 0.05 * (3 - k) : 1 + 0.03 * (k - 3));
+            bt_cell_status st = (long)b * kv > 32768 ? BT_CELL_OOM : BT_CELL_OK;
+            if (st != BT_CELL_OK) m = NAN;
+            snprintf(a[0], sizeof a[0], "%d", b); snprintf(a[1], sizeof a[1], "%d", kv); snprintf(a[2], sizeof a[2], "%d", k);
+            bt_results_add(r, "serving", "synthetic", ax, st, st == BT_CELL_OK ? "" : "out of device memory", 5, 0, &m);
+        }
+        return r;
+    }
+    if (kind == 4) {
+        for (l = 0; l < 2; l++) for (i = 4; i <= 9; i++) for (j = 1; j <= 16; j++) {
+            double b = (double)(1 << i), load = 0.008 / (j > 8 ? 8 + 0.5 * (j - 8) : j), comp = 0.0009 * (1 + 32 / b),
+                   m = (load > comp ? load : comp) * (j > 8 ? 1.08 : 1.0) * (l ? (b >= 64 ? 0.94 : 1.01) : 1.0) * (1 + 0.002 * j);
+            snprintf(a[0], sizeof a[0], "%s", l ? "on" : "off"); snprintf(a[1], sizeof a[1], "%d", 1 << i); snprintf(a[2], sizeof a[2], "%d", j);
+            bt_results_add(r, "loader", "synthetic", ax, BT_CELL_OK, "", 5, 0, &m);
+        }
+        return r;
+    }
+    for (i = 3; i <= 8; i++) for (j = 1; j <= 8; j++) for (k = 0; k < 5; k++) {
+        double m[2];
+        m[0] = 0.01 * (1 + 0.05 * (i - 6) * (i - 6)) * (1 + 0.03 * (j - 4) * (j - 4)) * (1 + 0.04 * (k - 2) * (k - 2));
+        m[1] = exp(log(50.0) * (double)(rs = rs * 6364136223846793005ULL + 1442695040888963407ULL, (rs >> 11) * (1.0 / 9007199254740992.0))) + 5 * m[0];
+        snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j); snprintf(a[2], sizeof a[2], "%d", 64 << k);
+        bt_results_add(r, "compile_cost", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
+    }
+    return r;
+}
 static bt_results *load_study(const char *path) {
     static const char *const axes[] = {"batch", "workers"};
     static const char *const mets[] = {"e2e_s_median"};
@@ -2639,6 +2747,7 @@ static int g_final24 = 1;          /* --no-final24: skip the twenty-fourth final
 static int g_final25 = 1;          /* --no-final25: skip the twenty-fifth final test set (it was not run before the strategy was frozen) */
 static int g_final26 = 1;          /* --no-final26: skip the twenty-sixth final test set (it was not run before the strategy was frozen) */
 static int g_final27 = 1;          /* --no-final27: skip the twenty-seventh final test set (it was not run before the strategy was frozen) */
+static int g_final28 = 0;          /* --final28: run the twenty-eighth final test set (off until the strategy is frozen) */
 static int g_final22 = 1;          /* --no-final22: skip the twenty-second final test set (it was not run before the strategy was frozen) */
 static int g_est = 0;              /* --est: per row, the cost model's estimate of the exhaustive cost over the truth (median, min, max over seeds) */
 static int cmp_dbl(const void *a, const void *b) { double x = *(const double *)a, y = *(const double *)b; return x < y ? -1 : x > y; }
@@ -2842,6 +2951,9 @@ int main(int argc, char **argv) {
     static const char *const f27names[] = {"final27 load imbalance (ceil(batch / workers))", "final27 an axis written in hex (0x10..0x400)",
                                            "final27 a conditional axis (workers from batch 64)", "final27 fast outliers on every cell (1 in 8)",
                                            "final27 an on/off axis that moves the optimum", "final27 a wide two-axis grid (24 x 24)"};
+    static const char *const f28names[] = {"final28 zero-padded numbers (008, 09)", "final28 a grid of 10 000 cells",
+                                           "final28 common-mode noise (shared by every cell)", "final28 a serving surface (OOM, tiles, streams)",
+                                           "final28 a loader surface (kink, SMT, pinning)", "final28 a compile cost per cell at random"};
     static const char *const hnames[] = {"held-out compute-bound + OOM", "held-out flat plateau", "held-out 3 axes",
                                          "held-out corner optimum", "held-out deceptive (far optimum)", "held-out 3 workloads"};
     if (!S) return 2;
@@ -2858,7 +2970,8 @@ int main(int argc, char **argv) {
                    "  -v               one line per seed    --why  why the true best was not picked\n"
                    "  --dump           every row the search recorded    --est  the exhaustive estimate's accuracy\n"
                    "  --no-final       only the in-sample surfaces and the validation set\n"
-                   "  --no-finalN      skip the Nth final test set (N = 3..27)\n",
+                   "  --no-finalN      skip the Nth final test set (N = 3..27)\n"
+                   "  --final28        run the twenty-eighth final test set (off until the strategy is frozen)\n",
                    study, MAXSEEDS);
             return 0;
         }
@@ -2906,6 +3019,8 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[a], "--no-final26") == 0) g_final26 = 0;
         else if (strcmp(argv[a], "--final27") == 0) g_final27 = 1; /* the default since the freeze; kept so that the frozen run's command still works */
         else if (strcmp(argv[a], "--no-final27") == 0) g_final27 = 0;
+        else if (strcmp(argv[a], "--final28") == 0) g_final28 = 1;
+        else if (strcmp(argv[a], "--no-final28") == 0) g_final28 = 0;
         else if (strncmp(argv[a], "--seeds=", 8) == 0) {
             NSEEDS = atoi(argv[a] + 8);
             if (NSEEDS < 1 || NSEEDS > MAXSEEDS) { fprintf(stderr, "search_bench: --seeds=%s: want 1..%d\n", argv[a] + 8, MAXSEEDS); return 2; }
@@ -2951,6 +3066,7 @@ int main(int argc, char **argv) {
             {26, 0, 4 | 8, make_final25, f25names, &g_final25},
             {27, 0, 1 | 16, make_final26, f26names, &g_final26},
             {28, 0, 8, make_final27, f27names, &g_final27},
+            {29, 0, 4, make_final28, f28names, &g_final28},
         };
         int h;
         for (h = 0; h < (int)(sizeof held / sizeof held[0]); h++) {
@@ -2999,6 +3115,7 @@ int main(int argc, char **argv) {
             {26, 2600, &g_final25, "Twenty-fifth final test set", "make_final25", "out of sample for the twenty-fifth-round strategy only, seen since", "Twenty-fifth final test set (seen)"},
             {27, 2700, &g_final26, "Twenty-sixth final test set", "make_final26", "out of sample for the twenty-sixth-round strategy only, seen since", "Twenty-sixth final test set (seen)"},
             {28, 2800, &g_final27, "Twenty-seventh final test set", "make_final27", "written before the twenty-seventh round, run once with the strategy frozen", "Twenty-seventh final test set (out of sample)"},
+            {29, 2900, &g_final28, "Twenty-eighth final test set", "make_final28", "written before the twenty-eighth round, not yet run", "Twenty-eighth final test set (next round's, not yet run)"},
         };
         enum { NSETS = sizeof sets / sizeof sets[0] };
         summary sum[NSETS];
