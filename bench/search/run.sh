@@ -5,7 +5,7 @@
 # surfaces with 0-10 % noise; 5 seeds each; then held-out synthetic surfaces: validation (seeds
 # 101-105), the old, second, third, fourth, fifth, sixth, seventh, eighth, ninth and tenth final test
 # sets (201-205, 301-305, 401-405, 501-505, 601-605, 701-705, 801-805, 901-905, 1001-1005, 1101-1105,
-# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, 2501-2505, 2601-2605, seen since) and the twenty-sixth final test set (2701-2705, out of sample). Prints the table and records it in
+# 1201-1205, 1301-1305, 1401-1405, 1501-1505, 1601-1605, 1701-1705, 1801-1805, 1901-1905, 2001-2005, 2101-2105, 2201-2205, 2301-2305, 2401-2405, 2501-2505, 2601-2605, 2701-2705, seen since) and the twenty-seventh final test set (2801-2805, out of sample). Prints the table and records it in
 # bench/results/search.md with the machine described. Exit 1 when a row misses its goal.
 #   bash bench/search/run.sh            run and record
 #   bash bench/search/run.sh -v         also one line per seed
@@ -37,7 +37,7 @@ SECS=$(( $(date +%s) - T0 ))
     echo "(batch x workers, one workload, time = 50 ms x (1 + mean regret)); the synthetic ones model a"
     echo "loader-bound pipeline (batch 1..1024 x workers 1..24), a rugged variant with an OOM frontier,"
     echo "and two workloads with different optima (mean regret). Noise: Gaussian, relative, per sample."
-    echo "Held-out surfaces, in twenty-six sets (bench/search/search_bench.c), each written before a round of"
+    echo "Held-out surfaces, in twenty-seven sets (bench/search/search_bench.c), each written before a round of"
     echo "changes to the strategy and run once with it frozen; each is SEEN once a later round was"
     echo "diagnosed on it, and only the newest is out of sample:"
     echo "- validation (make_heldout, seeds 101-105: compute-bound optimum on the OOM frontier, flat"
@@ -194,9 +194,19 @@ SECS=$(( $(date +%s) - T0 ))
     echo "  cells around a fast band, a saturating axis (workers), the best in the middle of a face (216"
     echo "  cells), one recorded sample per cell, a mixed-radix batch axis (3 x 2^k)): written by the"
     echo "  coordinator during the twenty-fifth round and committed before the twenty-sixth (e962266,"
-    echo "  its commit message not naming its kinds), run once with it frozen (2a2f5b8): the"
-    echo "  out-of-sample figure (bench/search/NOTES.md, \"Twenty-sixth round frozen\")."
+    echo "  its commit message not naming its kinds), run once with it frozen (2a2f5b8): 25 of 30 met"
+    echo "  (the twenty-fifth-round strategy the same 25); seen since the twenty-seventh round;"
+    echo "- twenty-seventh final (make_final27, 2801-2805: load imbalance (ceil(batch / workers)), an"
+    echo "  axis written in hex, a conditional axis (workers matter from batch 64), fast outliers on every"
+    echo "  cell (1 in 8), an on/off axis that moves the optimum, a wide 24 x 24 grid): written by the"
+    echo "  coordinator during the twenty-sixth round and committed before the twenty-seventh (95e716f,"
+    echo "  its commit message not naming its kinds), run once with the strategy frozen (2a2f5b8's,"
+    echo "  unchanged: the twenty-seventh round kept no change): the out-of-sample figure"
+    echo "  (bench/search/NOTES.md, \"Twenty-seventh round frozen\")."
     echo
+    echo "Twenty-seventh round: no change kept (four leads tried on the seen sets: the exhaustive"
+    echo "estimate under two modes, a three-way interaction, a crater, a failed wall; each gained a row"
+    echo "somewhere and lost a row or a test elsewhere); the strategy is the twenty-sixth round's."
     echo "Twenty-sixth round (2a2f5b8), against e36f2e2's strategy, all sets but the twenty-sixth seen"
     echo "while choosing: a sample of 0 s is not a time (left out of every statistic, counted as taken:"
     echo "a timer that sometimes reads zero); with one-sample cells under noise, a new leader ends the"
