@@ -2653,7 +2653,7 @@ static bt_results *make_final28(int kind) {
     for (i = 3; i <= 8; i++) for (j = 1; j <= 8; j++) for (k = 0; k < 5; k++) {
         double m[2];
         m[0] = 0.01 * (1 + 0.05 * (i - 6) * (i - 6)) * (1 + 0.03 * (j - 4) * (j - 4)) * (1 + 0.04 * (k - 2) * (k - 2));
-        m[1] = exp(log(50.0) * (double)(rs = rs * 6364136223846793005ULL + 1442695040888963407ULL, (rs >> 11) * (1.0 / 9007199254740992.0))) + 5 * m[0];
+        m[1] = exp(log(50.0) * hrand(&rs)) + 5 * m[0]; /* 1..50 s, log-uniform */
         snprintf(a[0], sizeof a[0], "%d", 1 << i); snprintf(a[1], sizeof a[1], "%d", j); snprintf(a[2], sizeof a[2], "%d", 64 << k);
         bt_results_add(r, "compile_cost", "synthetic", ax, BT_CELL_OK, "", 5, 0, m);
     }
